@@ -1,0 +1,538 @@
+/*
+ * cmd_ingest.c — `redress ingest`: files, folders, Maildirs and mboxes into
+ * the case file.
+ *
+ * A two-stage pipeline keeps both cores busy without giving up durability:
+ *
+ *   worker threads:  parse (GMime) — the expensive, independent part
+ *   main thread:     in input order, dedupe + decide + write, in batches
+ *
+ * Messages are decided strictly in input order, so a reply later in the
+ * same run finds the case its original opened. A batch is one SQLite
+ * transaction (synchronous=FULL); nothing about a message is printed until
+ * its batch has committed, so no message is reported done before it is
+ * durable. If a message fails to store, the batch is rolled back and
+ * replayed one message per transaction, so one bad message costs only
+ * itself. Memory stays bounded: at most a window of parsed messages is in
+ * flight and a batch is cut at a byte budget.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <json-glib/json-glib.h>
+#include "daemon.h"
+
+#define INFLIGHT_BYTES (16u << 20)  /* parsed-but-not-stored budget */
+#define BATCH_BYTES    (16u << 20)  /* raw bytes per transaction */
+#define BATCH_SECONDS  1.0          /* don't hold the write lock longer */
+
+typedef struct {
+	char *source;          /* "file:/path" or "file:/path#3" */
+	GMappedFile *map;      /* holds the bytes (shared by mbox slices) */
+	GBytes *bytes;         /* or this, for standard input */
+	const char *data;
+	gsize len;
+	gint64 received_at;
+	RdMessage *msg;        /* set by the worker */
+	gboolean done;
+	RdIngestResult result;
+	GError *error;         /* storing failed */
+} Job;
+
+static void
+job_free(Job *j)
+{
+	if (j == NULL)
+		return;
+	g_free(j->source);
+	g_clear_pointer(&j->map, g_mapped_file_unref);
+	g_clear_pointer(&j->bytes, g_bytes_unref);
+	g_clear_pointer(&j->msg, rd_message_free);
+	rd_ingest_result_clear(&j->result);
+	g_clear_error(&j->error);
+	g_free(j);
+}
+
+typedef struct {
+	/* options */
+	RdMailbox mailbox;
+	gboolean have_received_at;
+	gint64 received_at;
+	gboolean received_from_header; /* --received-at header */
+	gboolean json, verbose, quiet;
+	const RdConfig *cfg;
+	RdStore *store;
+	RdIngest *ing;
+
+	/* pipeline */
+	GThreadPool *pool;
+	GMutex lock;
+	GCond cond;
+	GQueue pending;        /* Job*: read, not yet handed to a worker */
+	GQueue inflight;       /* Job*: handed to a worker, in input order */
+	gsize inflight_bytes;
+	GPtrArray *files;
+	guint next_file;
+	guint max_inflight;
+
+	/* counters */
+	guint seen, stored, new_cases, on_cases, triage, duplicates, new_routes;
+	guint read_errors, store_errors;
+} Ctx;
+
+static void
+parse_worker(gpointer data, gpointer user_data)
+{
+	Job *j = data;
+	Ctx *c = user_data;
+	RdMessage *m = rd_message_parse(j->data, j->len, j->received_at, &c->cfg->limits);
+	g_mutex_lock(&c->lock);
+	j->msg = m;
+	j->done = TRUE;
+	g_cond_broadcast(&c->cond);
+	g_mutex_unlock(&c->lock);
+}
+
+static gint64
+now_seconds(void)
+{
+	return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+static Job *
+job_new(Ctx *c, const char *source, GMappedFile *map, const char *data, gsize len)
+{
+	Job *j = g_new0(Job, 1);
+	j->source = g_strdup(source);
+	j->map = map ? g_mapped_file_ref(map) : NULL;
+	j->data = data;
+	j->len = len;
+	j->received_at = c->have_received_at ? c->received_at : now_seconds();
+	return j;
+}
+
+typedef struct {
+	Ctx *c;
+	GMappedFile *map;
+} SplitCtx;
+
+static gboolean
+on_mbox_message(const char *source, const char *data, gsize len, gpointer user_data)
+{
+	SplitCtx *s = user_data;
+	g_autofree char *src = g_strconcat("file:", source, NULL);
+	g_queue_push_tail(&s->c->pending, job_new(s->c, src, s->map, data, len));
+	return TRUE;
+}
+
+static void
+report_read_error(Ctx *c, const char *path, const char *what)
+{
+	c->read_errors++;
+	fprintf(stderr, "redress: error: %s: %s; the file was skipped, fix it and run ingest again\n",
+	        path, what);
+}
+
+/* Read the next file into c->pending (one job, or one per mbox message). */
+static gboolean
+load_next_file(Ctx *c)
+{
+	while (c->next_file < c->files->len) {
+		const char *path = c->files->pdata[c->next_file++];
+		if (strcmp(path, "-") == 0) {
+			/* One message on standard input, as an MTA pipe would give. */
+			GByteArray *buf = g_byte_array_new();
+			guint8 chunk[65536];
+			size_t n;
+			while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+				g_byte_array_append(buf, chunk, (guint)n);
+			Job *j = job_new(c, "stdin", NULL, NULL, 0);
+			j->bytes = g_byte_array_free_to_bytes(buf);
+			j->data = g_bytes_get_data(j->bytes, &j->len);
+			if (j->data == NULL)
+				j->data = "";
+			g_queue_push_tail(&c->pending, j);
+			return TRUE;
+		}
+		g_autoptr(GError) err = NULL;
+		g_autoptr(GMappedFile) map = g_mapped_file_new(path, FALSE, &err);
+		if (map == NULL) {
+			report_read_error(c, path, err->message);
+			continue;
+		}
+		const char *data = g_mapped_file_get_contents(map);
+		gsize len = g_mapped_file_get_length(map);
+		if (data == NULL)
+			data = "";
+		if (rd_source_is_mbox(data, len)) {
+			SplitCtx s = { c, map };
+			rd_source_mbox_split(path, data, len, on_mbox_message, &s);
+		} else {
+			g_autofree char *src = g_strconcat("file:", path, NULL);
+			g_queue_push_tail(&c->pending, job_new(c, src, map, data, len));
+		}
+		if (!g_queue_is_empty(&c->pending))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Hand jobs to the workers until the window is full. */
+static void
+refill(Ctx *c)
+{
+	while (g_queue_get_length(&c->inflight) < c->max_inflight &&
+	       (c->inflight_bytes < INFLIGHT_BYTES || g_queue_is_empty(&c->inflight))) {
+		if (g_queue_is_empty(&c->pending) && !load_next_file(c))
+			return;
+		Job *j = g_queue_pop_head(&c->pending);
+		c->inflight_bytes += j->len;
+		g_queue_push_tail(&c->inflight, j);
+		g_thread_pool_push(c->pool, j, NULL);
+	}
+}
+
+static Job *
+next_parsed(Ctx *c)
+{
+	refill(c);
+	Job *j = g_queue_pop_head(&c->inflight);
+	if (j == NULL)
+		return NULL;
+	g_mutex_lock(&c->lock);
+	while (!j->done)
+		g_cond_wait(&c->cond, &c->lock);
+	g_mutex_unlock(&c->lock);
+	c->inflight_bytes -= j->len;
+	return j;
+}
+
+static const char *
+status_name(RdIngestStatus s)
+{
+	switch (s) {
+	case RD_INGEST_STORED: return "stored";
+	case RD_INGEST_DUPLICATE: return "duplicate";
+	case RD_INGEST_NEW_ROUTE: return "new-route";
+	}
+	return "?";
+}
+
+static void
+print_json(Ctx *c, const Job *j)
+{
+	const RdIngestResult *r = &j->result;
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "source");
+	json_builder_add_string_value(b, j->source);
+	json_builder_set_member_name(b, "status");
+	json_builder_add_string_value(b, j->error ? "error" : status_name(r->status));
+	if (j->error) {
+		json_builder_set_member_name(b, "error");
+		json_builder_add_string_value(b, j->error->message);
+	}
+#define STR_OR_NULL(name, v) do { json_builder_set_member_name(b, name); \
+	if (v) json_builder_add_string_value(b, v); else json_builder_add_null_value(b); } while (0)
+	STR_OR_NULL("message_id", j->error ? (j->msg ? j->msg->message_id : NULL) : r->message_id);
+	STR_OR_NULL("case", r->case_ref);
+	STR_OR_NULL("kind", r->kind);
+	STR_OR_NULL("via", r->via);
+	STR_OR_NULL("reason", r->reason);
+	STR_OR_NULL("problem", r->problem);
+#undef STR_OR_NULL
+	json_builder_set_member_name(b, "triage");
+	json_builder_add_boolean_value(b, r->triage);
+	json_builder_set_member_name(b, "new_case");
+	json_builder_add_boolean_value(b, r->new_case);
+	json_builder_end_object(b);
+	g_autoptr(JsonNode) root = json_builder_get_root(b);
+	g_autofree char *s = json_to_string(root, FALSE);
+	printf("%s\n", s);
+}
+
+static void
+print_line(Ctx *c, const Job *j)
+{
+	const RdIngestResult *r = &j->result;
+	if (j->error) {
+		printf("%-6s %s: %s\n", "ERROR", j->source, j->error->message);
+		return;
+	}
+	const char *what;
+	if (r->status == RD_INGEST_DUPLICATE)
+		what = "already ingested, nothing changed";
+	else if (r->status == RD_INGEST_NEW_ROUTE)
+		what = "already ingested; route through this mailbox recorded";
+	else if (r->new_case)
+		what = "new case";
+	else if (r->triage)
+		what = "triage";
+	else
+		what = r->kind;
+	printf("%-16s %-15s %s\n    %s\n    %s\n", r->case_ref ? r->case_ref : "-", what, j->source,
+	       r->reason ? r->reason : "", r->message_id ? r->message_id : "(no Message-ID)");
+}
+
+static void
+report(Ctx *c, Job *j)
+{
+	c->seen++;
+	if (j->error) {
+		c->store_errors++;
+		fprintf(stderr, "redress: error: %s: could not be stored: %s\n", j->source, j->error->message);
+	} else {
+		const RdIngestResult *r = &j->result;
+		switch (r->status) {
+		case RD_INGEST_STORED:
+			c->stored++;
+			if (r->new_case)
+				c->new_cases++;
+			else if (r->case_ref)
+				c->on_cases++;
+			if (r->triage)
+				c->triage++;
+			break;
+		case RD_INGEST_DUPLICATE:
+			c->duplicates++;
+			break;
+		case RD_INGEST_NEW_ROUTE:
+			c->new_routes++;
+			break;
+		}
+	}
+	if (c->json)
+		print_json(c, j);
+	else if (c->verbose)
+		print_line(c, j);
+}
+
+static gboolean
+store_one(Ctx *c, Job *j, GError **error)
+{
+	/* Importing an archive: the Date header is the best record of when
+	 * the council received it; a message without one keeps "now". */
+	if (c->received_from_header && j->msg->date_from_header)
+		j->received_at = j->msg->date;
+	return rd_ingest_message(c->ing, j->data, j->len, j->msg, c->mailbox, j->received_at,
+	                         j->source, &j->result, error);
+}
+
+/* Commit @batch; on a failed message, replay one per transaction. Returns
+ * FALSE only if the database itself is unusable (begin/commit fail). */
+static gboolean
+flush_batch(Ctx *c, GPtrArray *batch, gboolean failed, GError **error)
+{
+	if (!failed) {
+		if (rd_store_commit(c->store, error)) {
+			for (guint i = 0; i < batch->len; i++)
+				report(c, batch->pdata[i]);
+			g_ptr_array_set_size(batch, 0);
+			return TRUE;
+		}
+		g_clear_error(error);
+	}
+	rd_store_rollback(c->store);
+	for (guint i = 0; i < batch->len; i++) {
+		Job *j = batch->pdata[i];
+		rd_ingest_result_clear(&j->result);
+		g_clear_error(&j->error);
+		if (!rd_store_begin(c->store, error))
+			return FALSE;
+		if (store_one(c, j, &j->error)) {
+			if (!rd_store_commit(c->store, error))
+				return FALSE;
+		} else {
+			rd_store_rollback(c->store);
+		}
+		report(c, j);
+	}
+	g_ptr_array_set_size(batch, 0);
+	return TRUE;
+}
+
+static int
+run(Ctx *c)
+{
+	g_autoptr(GError) err = NULL;
+	guint threads = c->cfg->parse_threads ? c->cfg->parse_threads : g_get_num_processors();
+	c->max_inflight = MAX(8, threads * 16);
+	c->pool = g_thread_pool_new(parse_worker, c, (gint)threads, FALSE, &err);
+	if (c->pool == NULL) {
+		fprintf(stderr, "redress: error: cannot start parser threads: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
+	}
+	g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func((GDestroyNotify)job_free);
+	gsize batch_bytes = 0;
+	g_autoptr(GTimer) timer = g_timer_new();
+	gboolean failed = FALSE;
+	int rc = RD_EXIT_OK;
+	Job *j;
+
+	while ((j = next_parsed(c)) != NULL) {
+		if (batch->len == 0) {
+			if (!rd_store_begin(c->store, &err)) {
+				fprintf(stderr, "redress: error: the database is not usable: %s\n", err->message);
+				job_free(j);
+				rc = RD_EXIT_INTERNAL;
+				break;
+			}
+			g_timer_start(timer);
+			batch_bytes = 0;
+			failed = FALSE;
+		}
+		g_ptr_array_add(batch, j);
+		batch_bytes += j->len;
+		/* After a failure the rest of the batch only waits for the
+		 * one-by-one replay; storing it now would be thrown away. */
+		if (!failed && !store_one(c, j, &j->error))
+			failed = TRUE;
+		if (batch->len >= c->cfg->batch_messages || batch_bytes >= BATCH_BYTES ||
+		    g_timer_elapsed(timer, NULL) >= BATCH_SECONDS || failed) {
+			if (!flush_batch(c, batch, failed, &err)) {
+				fprintf(stderr, "redress: error: the database is not usable: %s\n", err->message);
+				rc = RD_EXIT_INTERNAL;
+				break;
+			}
+		}
+	}
+	if (rc == RD_EXIT_OK && batch->len > 0 && !flush_batch(c, batch, failed, &err)) {
+		fprintf(stderr, "redress: error: the database is not usable: %s\n", err->message);
+		rc = RD_EXIT_INTERNAL;
+	}
+	if (rc != RD_EXIT_OK) {
+		rd_store_rollback(c->store);
+		g_ptr_array_set_size(batch, 0);
+	}
+
+	/* Drain: let the workers finish what they hold, then drop it unstored
+	 * (only on a fatal error; nothing was reported for it). */
+	g_thread_pool_free(c->pool, FALSE, TRUE);
+	while ((j = g_queue_pop_head(&c->inflight)) != NULL)
+		job_free(j);
+	while ((j = g_queue_pop_head(&c->pending)) != NULL)
+		job_free(j);
+	return rc;
+}
+
+static void
+print_summary(Ctx *c)
+{
+	if (c->quiet)
+		return;
+	FILE *out = c->json ? stderr : stdout;
+	fprintf(out, "ingested %u message%s: %u stored (%u new case%s, %u on existing cases, %u in triage)",
+	        c->seen, c->seen == 1 ? "" : "s", c->stored, c->new_cases, c->new_cases == 1 ? "" : "s",
+	        c->on_cases, c->triage);
+	if (c->duplicates)
+		fprintf(out, ", %u already ingested (nothing changed)", c->duplicates);
+	if (c->new_routes)
+		fprintf(out, ", %u already ingested through another mailbox (route recorded)", c->new_routes);
+	if (c->read_errors || c->store_errors)
+		fprintf(out, ", %u error%s", c->read_errors + c->store_errors,
+		        c->read_errors + c->store_errors == 1 ? "" : "s");
+	fprintf(out, "\n");
+	if (c->triage && !c->json)
+		fprintf(out, "see them with: redress triage\n");
+}
+
+int
+rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
+{
+	g_autofree char *mailbox = NULL;
+	g_autofree char *received = NULL;
+	gboolean verbose = FALSE;
+	GOptionEntry entries[] = {
+		{ "mailbox", 'm', 0, G_OPTION_ARG_STRING, &mailbox,
+		  "Mailbox the mail was delivered to: complaints (default), stage2, chief-executive, monitoring-officer", "ROLE" },
+		{ "received-at", 0, 0, G_OPTION_ARG_STRING, &received,
+		  "When the council received it: ISO 8601, or 'header' for each message's Date (default: now)", "TIME" },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print a line for every message", NULL },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) oc = g_option_context_new("PATH... — store messages and file them on cases");
+	g_option_context_set_summary(oc,
+		"PATH is an .eml file, a folder of message files, a Maildir, an mbox, or - for one message on standard input.");
+	g_option_context_add_main_entries(oc, entries, NULL);
+	g_autoptr(GError) err = NULL;
+	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
+		fprintf(stderr, "redress ingest: %s (see redress ingest --help)\n", err->message);
+		return RD_EXIT_USAGE;
+	}
+	if (argc < 2) {
+		fprintf(stderr, "redress ingest: give at least one PATH (an .eml file, a folder, a Maildir or an mbox)\n");
+		return RD_EXIT_USAGE;
+	}
+
+	Ctx c = { 0 };
+	c.mailbox = RD_MAILBOX_COMPLAINTS;
+	if (mailbox && !rd_mailbox_from_string(mailbox, &c.mailbox)) {
+		fprintf(stderr, "redress ingest: unknown mailbox '%s'; use complaints, stage2, chief-executive or monitoring-officer\n",
+		        mailbox);
+		return RD_EXIT_USAGE;
+	}
+	if (received && strcmp(received, "header") == 0) {
+		c.received_from_header = TRUE;
+	} else if (received) {
+		if (!rd_time_parse(received, &c.received_at)) {
+			fprintf(stderr, "redress ingest: --received-at '%s' is not a time; use ISO 8601, e.g. 2026-11-20T16:30:00Z\n",
+			        received);
+			return RD_EXIT_USAGE;
+		}
+		c.have_received_at = TRUE;
+	}
+	c.json = g->json;
+	c.verbose = verbose;
+	c.quiet = g->quiet;
+
+	/* Check every path before storing anything: a typo should not leave
+	 * half a run behind. */
+	c.files = g_ptr_array_new_with_free_func(g_free);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0) {
+			g_ptr_array_add(c.files, g_strdup("-"));
+			continue;
+		}
+		g_autoptr(GError) lerr = NULL;
+		g_autoptr(GPtrArray) list = rd_source_list(argv[i], &lerr);
+		if (list == NULL) {
+			fprintf(stderr, "redress ingest: %s\n", lerr->message);
+			g_ptr_array_unref(c.files);
+			return RD_EXIT_USAGE;
+		}
+		for (guint k = 0; k < list->len; k++)
+			g_ptr_array_add(c.files, g_strdup(list->pdata[k]));
+	}
+
+	RdConfig *cfg = NULL;
+	RdStore *store = NULL;
+	int rc = rd_open_config_and_store(g, &cfg, &store);
+	if (rc != RD_EXIT_OK) {
+		g_ptr_array_unref(c.files);
+		return rc;
+	}
+	c.cfg = cfg;
+	c.store = store;
+	c.ing = rd_ingest_new(store, cfg, &err);
+	if (c.ing == NULL) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		rc = RD_EXIT_INTERNAL;
+	} else {
+		g_mutex_init(&c.lock);
+		g_cond_init(&c.cond);
+		rc = run(&c);
+		g_mutex_clear(&c.lock);
+		g_cond_clear(&c.cond);
+		print_summary(&c);
+		if (rc == RD_EXIT_OK && c.store_errors)
+			rc = RD_EXIT_INTERNAL;
+		else if (rc == RD_EXIT_OK && c.read_errors)
+			rc = RD_EXIT_USAGE;
+	}
+	fflush(stdout);
+	rd_ingest_free(c.ing);
+	g_ptr_array_unref(c.files);
+	rd_store_close(store);
+	rd_config_free(cfg);
+	return rc;
+}

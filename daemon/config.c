@@ -1,0 +1,300 @@
+/*
+ * config.c — the configuration file, read with GKeyFile into an immutable
+ * RdConfig.
+ *
+ * Every key is listed in one table with its type and range, so unknown keys
+ * (usually typos) are errors rather than silently ignored, and the README's
+ * key list can be checked against one place. Errors are collected, not
+ * stopped at: the administrator sees every "FILE:LINE: problem" at once,
+ * as isync does. With no file at all, the defaults are a complete working
+ * configuration for offline use.
+ */
+#include <errno.h>
+#include <string.h>
+#include "daemon.h"
+
+G_DEFINE_QUARK(rd-config-error-quark, rd_config_error)
+
+typedef enum { KEY_STRING, KEY_PREFIX, KEY_UINT, KEY_SIZE, KEY_LIST } KeyType;
+
+typedef struct {
+	const char *group;
+	const char *key;
+	KeyType type;
+	guint64 min, max;     /* for KEY_UINT and KEY_SIZE */
+} KeySpec;
+
+static const KeySpec keys[] = {
+	{ "redress",   "database",          KEY_STRING, 0, 0 },
+	{ "redress",   "reference_prefix",  KEY_PREFIX, 0, 0 },
+	{ "redress",   "log_level",         KEY_STRING, 0, 0 },
+	{ "limits",    "max_message_size",  KEY_SIZE,   1024, G_GUINT64_CONSTANT(1) << 31 },
+	{ "limits",    "max_mime_depth",    KEY_UINT,   1, 200 },
+	{ "limits",    "max_mime_parts",    KEY_UINT,   1, 100000 },
+	{ "limits",    "max_header_length", KEY_SIZE,   256, 16u << 20 },
+	{ "procedure", "stage2_phrases",    KEY_LIST,   0, 0 },
+	{ "ingest",    "batch_messages",    KEY_UINT,   1, 100000 },
+	{ "ingest",    "parse_threads",     KEY_UINT,   0, 64 },
+};
+
+static const KeySpec *
+key_spec(const char *group, const char *key)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+		if (strcmp(keys[i].group, group) == 0 && strcmp(keys[i].key, key) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static gboolean
+group_known(const char *group)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+		if (strcmp(keys[i].group, group) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* Line number of "key =" inside "[group]" in @text, or 0. GKeyFile keeps
+ * no line numbers, so we find them ourselves for the error messages. */
+static guint
+line_of(const char *text, const char *group, const char *key)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	gboolean in_group = FALSE;
+	for (guint i = 0; lines[i] != NULL; i++) {
+		g_autofree char *l = g_strstrip(g_strdup(lines[i]));
+		if (l[0] == '[') {
+			char *end = strchr(l, ']');
+			in_group = end != NULL && (gsize)(end - l - 1) == strlen(group) &&
+			           strncmp(l + 1, group, strlen(group)) == 0;
+			if (in_group && key == NULL)
+				return i + 1;
+			continue;
+		}
+		if (!in_group || key == NULL)
+			continue;
+		gsize kl = strlen(key);
+		if (strncmp(l, key, kl) == 0 && (l[kl] == '=' || l[kl] == ' ' || l[kl] == '\t'))
+			return i + 1;
+	}
+	return 0;
+}
+
+/* "50M", "64K", "1048576" → bytes. */
+static gboolean
+parse_size(const char *s, guint64 *v_r)
+{
+	char *end = NULL;
+	errno = 0;
+	guint64 v = g_ascii_strtoull(s, &end, 10);
+	if (errno != 0 || end == s)
+		return FALSE;
+	while (*end == ' ')
+		end++;
+	guint64 mult = 1;
+	switch (g_ascii_toupper(*end)) {
+	case '\0': break;
+	case 'K': mult = 1024; end++; break;
+	case 'M': mult = 1024 * 1024; end++; break;
+	case 'G': mult = 1024 * 1024 * 1024; end++; break;
+	default: return FALSE;
+	}
+	if (g_ascii_toupper(*end) == 'B' || g_ascii_toupper(*end) == 'I')
+		end++;
+	if (*end != '\0' || v > G_MAXUINT64 / mult)
+		return FALSE;
+	*v_r = v * mult;
+	return TRUE;
+}
+
+static const char *const level_names[] = { "error", "warning", "info", "debug", NULL };
+
+static void
+set_defaults(RdConfig *cfg)
+{
+	cfg->database = NULL;
+	cfg->reference_prefix = g_strdup("CMP");
+	rd_parse_options_init(&cfg->limits);
+	cfg->stage2_phrases = g_strdupv((char **)rd_default_stage2_phrases());
+	cfg->batch_messages = 256;
+	cfg->parse_threads = 0;
+}
+
+RdConfig *
+rd_config_load(const char *path, GError **error)
+{
+	g_autoptr(RdConfig) cfg = g_new0(RdConfig, 1);
+	set_defaults(cfg);
+	if (path == NULL) {
+		cfg->limits.ref_prefix = cfg->reference_prefix;
+		return g_steal_pointer(&cfg);
+	}
+	cfg->path = g_strdup(path);
+
+	g_autofree char *text = NULL;
+	g_autoptr(GError) ioerr = NULL;
+	if (!g_file_get_contents(path, &text, NULL, &ioerr)) {
+		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_IO,
+		            "%s: cannot read the configuration file: %s", path, ioerr->message);
+		return NULL;
+	}
+
+	GString *errs = g_string_new(NULL);
+	/* GKeyFile rejects a malformed line without saying which one; check
+	 * the line syntax first so the message can point at it. */
+	{
+		g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+		for (guint i = 0; lines[i] != NULL; i++) {
+			g_autofree char *l = g_strstrip(g_strdup(lines[i]));
+			if (l[0] == '\0' || l[0] == '#' || l[0] == ';')
+				continue;
+			if (l[0] == '[') {
+				if (l[strlen(l) - 1] != ']')
+					g_string_append_printf(errs, "%s:%u: group header is missing its closing ']'\n", path, i + 1);
+				continue;
+			}
+			if (strchr(l, '=') == NULL)
+				g_string_append_printf(errs, "%s:%u: expected 'key = value', a '[group]' or a '#' comment\n", path, i + 1);
+		}
+	}
+	if (errs->len > 0) {
+		g_string_truncate(errs, errs->len - 1);
+		g_set_error_literal(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, errs->str);
+		g_string_free(errs, TRUE);
+		return NULL;
+	}
+
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) kerr = NULL;
+	if (!g_key_file_load_from_data(kf, text, (gsize)-1, G_KEY_FILE_NONE, &kerr)) {
+		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, "%s: %s", path, kerr->message);
+		g_string_free(errs, TRUE);
+		return NULL;
+	}
+
+	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+	for (guint gi = 0; groups[gi] != NULL; gi++) {
+		const char *group = groups[gi];
+		if (!group_known(group)) {
+			g_string_append_printf(errs, "%s:%u: unknown group [%s]\n", path,
+			                       line_of(text, group, NULL), group);
+			continue;
+		}
+		g_auto(GStrv) names = g_key_file_get_keys(kf, group, NULL, NULL);
+		for (guint ki = 0; names != NULL && names[ki] != NULL; ki++) {
+			const char *key = names[ki];
+			guint line = line_of(text, group, key);
+			const KeySpec *spec = key_spec(group, key);
+			if (spec == NULL) {
+				g_string_append_printf(errs, "%s:%u: unknown key '%s' in [%s]\n", path, line, key, group);
+				continue;
+			}
+			g_autofree char *raw = g_key_file_get_value(kf, group, key, NULL);
+			g_autofree char *val = g_strstrip(g_strdup(raw ? raw : ""));
+			guint64 num = 0;
+			switch (spec->type) {
+			case KEY_STRING:
+				if (*val == '\0')
+					g_string_append_printf(errs, "%s:%u: %s is empty\n", path, line, key);
+				break;
+			case KEY_PREFIX: {
+				gboolean ok = strlen(val) >= 2 && strlen(val) <= 8;
+				for (const char *p = val; ok && *p; p++)
+					ok = g_ascii_isalpha(*p);
+				if (!ok)
+					g_string_append_printf(errs, "%s:%u: %s must be 2 to 8 letters (for example CMP), not '%s'\n",
+					                       path, line, key, val);
+				break;
+			}
+			case KEY_UINT:
+			case KEY_SIZE: {
+				gboolean ok;
+				if (spec->type == KEY_SIZE) {
+					ok = parse_size(val, &num);
+				} else {
+					char *end = NULL;
+					ok = *val != '\0';
+					num = ok ? g_ascii_strtoull(val, &end, 10) : 0;
+					ok = ok && end != NULL && *end == '\0';
+				}
+				if (!ok || num < spec->min || num > spec->max)
+					g_string_append_printf(errs, "%s:%u: %s must be %s from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT ", not '%s'\n",
+					                       path, line, key,
+					                       spec->type == KEY_SIZE ? "a size in bytes (K, M, G allowed)" : "a whole number",
+					                       spec->min, spec->max, val);
+				break;
+			}
+			case KEY_LIST:
+				break;
+			}
+
+			if (strcmp(key, "database") == 0) {
+				g_free(cfg->database);
+				cfg->database = g_strdup(val);
+			} else if (strcmp(key, "reference_prefix") == 0) {
+				g_free(cfg->reference_prefix);
+				cfg->reference_prefix = g_ascii_strup(val, -1);
+			} else if (strcmp(key, "log_level") == 0) {
+				gboolean found = FALSE;
+				for (int i = 0; level_names[i]; i++) {
+					if (g_ascii_strcasecmp(val, level_names[i]) == 0) {
+						rd_log_set_level((RdLogLevel)i);
+						found = TRUE;
+					}
+				}
+				if (!found)
+					g_string_append_printf(errs, "%s:%u: log_level must be error, warning, info or debug, not '%s'\n",
+					                       path, line, val);
+			} else if (strcmp(key, "max_message_size") == 0) {
+				cfg->limits.max_size = (gsize)num;
+			} else if (strcmp(key, "max_mime_depth") == 0) {
+				cfg->limits.max_depth = (guint)num;
+			} else if (strcmp(key, "max_mime_parts") == 0) {
+				cfg->limits.max_parts = (guint)num;
+			} else if (strcmp(key, "max_header_length") == 0) {
+				cfg->limits.max_header_len = (gsize)num;
+			} else if (strcmp(key, "stage2_phrases") == 0) {
+				g_auto(GStrv) items = g_key_file_get_string_list(kf, group, key, NULL, NULL);
+				GPtrArray *list = g_ptr_array_new();
+				for (guint i = 0; items != NULL && items[i] != NULL; i++) {
+					g_autofree char *t = g_strstrip(g_strdup(items[i]));
+					if (*t != '\0')
+						g_ptr_array_add(list, g_utf8_strdown(t, -1));
+				}
+				if (list->len == 0)
+					g_string_append_printf(errs, "%s:%u: stage2_phrases needs at least one phrase, separated by ';'\n",
+					                       path, line);
+				g_ptr_array_add(list, NULL);
+				g_strfreev(cfg->stage2_phrases);
+				cfg->stage2_phrases = (char **)g_ptr_array_free(list, FALSE);
+			} else if (strcmp(key, "batch_messages") == 0) {
+				cfg->batch_messages = (guint)num;
+			} else if (strcmp(key, "parse_threads") == 0) {
+				cfg->parse_threads = (guint)num;
+			}
+		}
+	}
+
+	if (errs->len > 0) {
+		g_string_truncate(errs, errs->len - 1);
+		g_set_error_literal(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, errs->str);
+		g_string_free(errs, TRUE);
+		return NULL;
+	}
+	g_string_free(errs, TRUE);
+	cfg->limits.ref_prefix = cfg->reference_prefix;
+	return g_steal_pointer(&cfg);
+}
+
+void
+rd_config_free(RdConfig *cfg)
+{
+	if (cfg == NULL)
+		return;
+	g_free(cfg->path);
+	g_free(cfg->database);
+	g_free(cfg->reference_prefix);
+	g_strfreev(cfg->stage2_phrases);
+	g_free(cfg);
+}

@@ -1,0 +1,180 @@
+/*
+ * daemon.h — the redress program: configuration, logging, the ingest
+ * pipeline, message sources and the subcommands.
+ *
+ * This is the only public header of daemon/. The daemon is the one folder
+ * that does I/O: it reads files (and later talks IMAP and SMTP), asks
+ * parsers/ for facts and procedure/ for decisions, and writes the outcome
+ * to store/ in one transaction per message (or per batch of messages).
+ */
+#ifndef RD_DAEMON_H
+#define RD_DAEMON_H
+
+#include <glib.h>
+#include "parsers.h"
+#include "procedure.h"
+#include "store.h"
+
+G_BEGIN_DECLS
+
+/* ---- exit codes --------------------------------------------------------- */
+
+enum {
+	RD_EXIT_OK = 0,
+	RD_EXIT_USAGE = 1,     /* bad usage or bad input; the message says what to do */
+	RD_EXIT_INTERNAL = 2,  /* the database or the system failed */
+};
+
+/* ---- logging (stderr, for journald) -------------------------------------- */
+
+typedef enum { RD_LOG_ERROR, RD_LOG_WARN, RD_LOG_INFO, RD_LOG_DEBUG } RdLogLevel;
+
+void rd_log_set_level(RdLogLevel level);
+void rd_log(RdLogLevel level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+#define rd_log_error(...) rd_log(RD_LOG_ERROR, __VA_ARGS__)
+#define rd_log_warn(...)  rd_log(RD_LOG_WARN, __VA_ARGS__)
+#define rd_log_info(...)  rd_log(RD_LOG_INFO, __VA_ARGS__)
+#define rd_log_debug(...) rd_log(RD_LOG_DEBUG, __VA_ARGS__)
+
+/* ---- configuration -------------------------------------------------------- */
+
+#define RD_CONFIG_ERROR (rd_config_error_quark())
+GQuark rd_config_error_quark(void);
+typedef enum { RD_CONFIG_ERROR_INVALID, RD_CONFIG_ERROR_IO } RdConfigError;
+
+/* Immutable after load; passed explicitly, never global. */
+typedef struct {
+	char *path;              /* file it came from, or NULL for defaults */
+	char *database;          /* [redress] database */
+	char *reference_prefix;  /* [redress] reference_prefix, default "CMP" */
+	RdParseOptions limits;   /* [limits] (ref_prefix points at reference_prefix) */
+	char **stage2_phrases;   /* [procedure] stage2_phrases, lower case */
+	guint batch_messages;    /* [ingest] batch_messages, default 256 */
+	guint parse_threads;     /* [ingest] parse_threads, 0 = number of cores */
+} RdConfig;
+
+/* Load @path (NULL: the built-in defaults, no file). Every problem is
+ * reported as "FILE:LINE: message" lines in the error, all at once. */
+RdConfig *rd_config_load(const char *path, GError **error);
+void rd_config_free(RdConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdConfig, rd_config_free)
+
+/* ---- the ingest pipeline ------------------------------------------------- */
+
+typedef enum {
+	RD_INGEST_STORED = 0,    /* new message stored (on a case or in triage) */
+	RD_INGEST_DUPLICATE,     /* seen before through this mailbox: no change */
+	RD_INGEST_NEW_ROUTE,     /* seen before through another mailbox: the
+	                            route was recorded, nothing else changed */
+} RdIngestStatus;
+
+/* What happened to one message. */
+typedef struct {
+	RdIngestStatus status;
+	gint64 msg_id;           /* store row */
+	char *message_id;        /* may be NULL */
+	char *case_ref;          /* NULL when on no case */
+	char *kind;              /* rd_kind_to_string() */
+	char *via;
+	char *reason;
+	gboolean triage;
+	gboolean new_case;
+	char *problem;           /* NULL or rd_parse_problem_to_string() */
+} RdIngestResult;
+
+void rd_ingest_result_clear(RdIngestResult *r);
+
+typedef struct _RdIngest RdIngest;
+
+/* An ingest context over an open store. Loads (or creates, on first use)
+ * the per-case token key. */
+RdIngest *rd_ingest_new(RdStore *store, const RdConfig *cfg, GError **error);
+void rd_ingest_free(RdIngest *ing);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdIngest, rd_ingest_free)
+
+/* The per-case token key (RD_TOKEN_KEY_LEN bytes). */
+const guint8 *rd_ingest_token_key(RdIngest *ing);
+
+/* Record one message that has already been parsed into @msg from @data.
+ * Must run inside a store transaction that the caller commits: the raw
+ * bytes, the message row, its route, case changes, events and triage entry
+ * are written together or not at all. @source names where it came from
+ * ("file:/path", "imap:…"); may be NULL. */
+gboolean rd_ingest_message(RdIngest *ing, const char *data, gsize len,
+                           const RdMessage *msg, RdMailbox mailbox,
+                           gint64 received_at, const char *source,
+                           RdIngestResult *result_r, GError **error);
+
+/* ---- message sources: files, folders, Maildirs, mbox --------------------- */
+
+/* Called for each message found; @data is valid only during the call.
+ * Return FALSE to stop. */
+typedef gboolean (*RdSourceFunc)(const char *source, const char *data,
+                                 gsize len, gpointer user_data);
+
+/* Walk @path: an .eml (any single message file), a folder of message files
+ * (recursively, skipping dot-files), a Maildir (cur/ and new/), or an mbox
+ * (a file whose first line starts with "From "). Files are visited in
+ * name order, so runs are reproducible. Unreadable files are reported via
+ * @on_error (source, message) and skipped; returns FALSE only when @path
+ * itself cannot be read, with @error set. */
+typedef void (*RdSourceErrorFunc)(const char *source, const char *message,
+                                  gpointer user_data);
+gboolean rd_source_walk(const char *path, RdSourceFunc func,
+                        RdSourceErrorFunc on_error, gpointer user_data,
+                        GError **error);
+
+/* List the message files under @path as rd_source_walk would visit them;
+ * mbox files are listed as themselves (split later). char* elements. */
+GPtrArray *rd_source_list(const char *path, GError **error);
+
+/* Split an mbox buffer into messages, calling @func for each with source
+ * "@mbox_path#N" (1-based). "From " lines escaped as ">From " stay as
+ * they are. */
+gboolean rd_source_mbox_split(const char *mbox_path, const char *data,
+                              gsize len, RdSourceFunc func, gpointer user_data);
+
+/* TRUE if the file content looks like an mbox (starts with "From "). */
+gboolean rd_source_is_mbox(const char *data, gsize len);
+
+/* ---- time helpers ------------------------------------------------------ */
+
+/* Parse ISO 8601 ("2026-11-20T16:30:00Z", "2026-11-20T16:30:00+00:00",
+ * "2026-11-20 16:30" in Europe/London, or a date "2026-11-20" at 09:00
+ * Europe/London). FALSE if unparseable. */
+gboolean rd_time_parse(const char *s, gint64 *t_r);
+/* "2026-11-20 16:30" in Europe/London; newly allocated. */
+char *rd_time_format_local(gint64 t);
+/* "2026-11-20T16:30:00Z"; newly allocated. */
+char *rd_time_format_iso(gint64 t);
+/* Year of @t in Europe/London. */
+int rd_time_year_local(gint64 t);
+
+/* Where configuration and database are looked for by default. */
+#define RD_DEFAULT_CONFIG "/etc/redress/redress.conf"
+#define RD_DEFAULT_DB "redress.db"
+
+/* ---- subcommands (argv without the program name) ---------------------------- */
+
+typedef struct {
+	const char *config_path;  /* --config, or NULL */
+	const char *db_path;      /* --db, or NULL */
+	gboolean json;            /* --json */
+	gboolean quiet;           /* --quiet */
+} RdGlobalOptions;
+
+int rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_cases(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_show(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_triage(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv);
+
+/* Shared by the subcommands: load the config and open the store, printing
+ * a clear error on failure. Returns an exit code; on RD_EXIT_OK both out
+ * parameters are set. */
+int rd_open_config_and_store(const RdGlobalOptions *g, RdConfig **cfg_r,
+                             RdStore **store_r);
+
+G_END_DECLS
+
+#endif /* RD_DAEMON_H */

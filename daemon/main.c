@@ -1,0 +1,122 @@
+/*
+ * main.c — the `redress` command: global options and subcommand dispatch.
+ *
+ * Global options may stand before or after the subcommand name
+ * (`redress --db x.db cases` and `redress cases --db x.db` are the same),
+ * because people type both. They are taken out of argv here, and what is
+ * left goes to the subcommand's own GOptionContext.
+ */
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "daemon.h"
+
+
+static const struct {
+	const char *name;
+	int (*run)(const RdGlobalOptions *, int, char **);
+	const char *help;
+} commands[] = {
+	{ "ingest", rd_cmd_ingest, "store messages from files, folders, Maildirs or mboxes and file them on cases" },
+	{ "cases",  rd_cmd_cases,  "list cases (--open for those still owed a response)" },
+	{ "show",   rd_cmd_show,   "show one case: stages, messages and events in time order" },
+	{ "triage", rd_cmd_triage, "list messages a person must place; 'triage assign MSG REF', 'triage new MSG'" },
+	{ "config", rd_cmd_config, "'config check': validate the configuration file" },
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: redress [--config FILE] [--db FILE] [--json] [--quiet] COMMAND [ARGS]\n"
+	        "\n"
+	        "redress keeps a council's complaints case file from ordinary email.\n"
+	        "\n"
+	        "commands:\n");
+	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(out,
+	        "\n"
+	        "global options (before or after the command):\n"
+	        "  --config FILE  configuration file (default: $REDRESS_CONFIG, else %s if it exists,\n"
+	        "                 else built-in defaults)\n"
+	        "  --db FILE      database (default: $REDRESS_DB, else [redress] database, else ./%s)\n"
+	        "  --json         machine-readable output\n"
+	        "  --quiet        no summary lines\n"
+	        "\n"
+	        "'redress COMMAND --help' shows a command's own options.\n"
+	        "exit status: 0 ok, 1 bad usage or input, 2 internal error.\n",
+	        RD_DEFAULT_CONFIG, RD_DEFAULT_DB);
+}
+
+/* Take a global option (--name VALUE or --name=VALUE) out of argv. */
+static gboolean
+take_value(int *argc, char **argv, int i, const char *name, const char **value_r, int *consumed_r)
+{
+	gsize n = strlen(name);
+	if (strncmp(argv[i], name, n) != 0)
+		return FALSE;
+	if (argv[i][n] == '=') {
+		*value_r = argv[i] + n + 1;
+		*consumed_r = 1;
+		return TRUE;
+	}
+	if (argv[i][n] != '\0')
+		return FALSE;
+	if (i + 1 >= *argc) {
+		fprintf(stderr, "redress: %s needs a value\n", name);
+		exit(RD_EXIT_USAGE);
+	}
+	*value_r = argv[i + 1];
+	*consumed_r = 2;
+	return TRUE;
+}
+
+int
+main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	rd_parsers_init();
+
+	RdGlobalOptions g = { 0 };
+	/* Pull the global options out, wherever they are (up to "--"). */
+	for (int i = 1; i < argc;) {
+		int used = 0;
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (take_value(&argc, argv, i, "--config", &g.config_path, &used) ||
+		    take_value(&argc, argv, i, "--db", &g.db_path, &used)) {
+			/* value taken */
+		} else if (strcmp(argv[i], "--json") == 0) {
+			g.json = TRUE;
+			used = 1;
+		} else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
+			g.quiet = TRUE;
+			used = 1;
+		}
+		if (used == 0) {
+			i++;
+			continue;
+		}
+		memmove(&argv[i], &argv[i + used], (gsize)(argc - i - used + 1) * sizeof *argv);
+		argc -= used;
+	}
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? RD_EXIT_USAGE : RD_EXIT_OK;
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			/* The subcommand sees "redress-NAME ARGS…" like a program. */
+			g_autofree char *prog = g_strconcat("redress ", commands[i].name, NULL);
+			argv[1] = prog;
+			return commands[i].run(&g, argc - 1, argv + 1);
+		}
+	}
+	fprintf(stderr, "redress: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return RD_EXIT_USAGE;
+}

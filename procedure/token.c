@@ -1,0 +1,212 @@
+/*
+ * token.c — per-case reply tokens.
+ *
+ * Our letters on a case carry a Reply-To such as
+ *
+ *     complaints+cmp-2026-000123-k3j9m2qa@council.gov.uk
+ *
+ * The extension is the reference in lower case, a hyphen, and a MAC: the
+ * first 40 bits of HMAC-SHA256(key, canonical reference) written as eight
+ * characters of the alphabet below. A reply to that address is threaded to
+ * the case with the highest confidence, because only we can make a valid
+ * MAC; a reference alone, which anyone can quote, needs the sender to be a
+ * party to the case (see decide.c).
+ *
+ * Forty bits is plenty here: a forger gets no feedback from a wrong guess
+ * (the message simply goes to triage), and the MAC only chooses a case, it
+ * grants no authority.
+ *
+ * People retype addresses from printed letters, so the alphabet leaves out
+ * i, l, o and u, and verification reads the letters people write for them:
+ *   i, l -> 1     (the alphabet has no i or l, so these can only be a one)
+ *   o    -> 0     (likewise a zero)
+ *   u    -> v     (handwritten v is read as u; u is otherwise unused)
+ * Case is ignored everywhere: mail systems change it freely. The same
+ * i/l -> 1 and o -> 0 rule applies to the digits of the reference part.
+ */
+#include <string.h>
+
+#include "procedure.h"
+
+#define MAC_CHARS 8
+
+static const char alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
+
+/* Write the MAC of the canonical reference @ref into @mac_r (MAC_CHARS
+ * characters and a NUL). */
+static void
+compute_mac(const guint8 *key, gsize key_len, const char *ref,
+            char mac_r[MAC_CHARS + 1])
+{
+	guint8 digest[32];
+	gsize digest_len = sizeof(digest);
+	GHmac *hmac = g_hmac_new(G_CHECKSUM_SHA256, key, key_len);
+
+	g_hmac_update(hmac, (const guchar *)ref, (gssize)strlen(ref));
+	g_hmac_get_digest(hmac, digest, &digest_len);
+	g_hmac_unref(hmac);
+
+	/* Take the digest's leading bits five at a time, most significant
+	 * first, so the token is a prefix of the full MAC's bit string. */
+	guint64 bits = 0;
+	for (guint i = 0; i < 5; i++)
+		bits = (bits << 8) | digest[i];
+	for (guint i = 0; i < MAC_CHARS; i++) {
+		guint shift = 5 * (MAC_CHARS - 1 - i);
+		mac_r[i] = alphabet[(bits >> shift) & 0x1f];
+	}
+	mac_r[MAC_CHARS] = '\0';
+}
+
+/* The canonical (upper-case) form of any valid reference @ref, whatever its
+ * prefix, or NULL. */
+static char *
+canonical_any(const char *ref)
+{
+	const char *dash;
+	int year;
+	gint64 seq;
+
+	if (ref == NULL)
+		return NULL;
+	dash = strchr(ref, '-');
+	if (dash == NULL)
+		return NULL;
+	g_autofree char *prefix = g_strndup(ref, (gsize)(dash - ref));
+	if (!rd_reference_parse(prefix, ref, &year, &seq))
+		return NULL;
+	return rd_reference_format(prefix, year, seq);
+}
+
+char *
+rd_token_make(const guint8 *key, gsize key_len, const char *ref)
+{
+	char mac[MAC_CHARS + 1];
+
+	g_return_val_if_fail(key != NULL && key_len > 0, NULL);
+	g_autofree char *canon = canonical_any(ref);
+	g_return_val_if_fail(canon != NULL, NULL);
+
+	compute_mac(key, key_len, canon, mac);
+	g_autofree char *lower = g_ascii_strdown(canon, -1);
+	return g_strconcat(lower, "-", mac, NULL);
+}
+
+char *
+rd_token_address(const guint8 *key, gsize key_len, const char *base,
+                 const char *ref)
+{
+	g_return_val_if_fail(base != NULL, NULL);
+	const char *at = strrchr(base, '@');
+	g_return_val_if_fail(at != NULL && at != base, NULL);
+
+	g_autofree char *token = rd_token_make(key, key_len, ref);
+	if (token == NULL)
+		return NULL;
+
+	/* An existing +extension on the mailbox address is replaced, not
+	 * extended: verification takes everything after the first '+'. */
+	const char *plus = memchr(base, '+', (gsize)(at - base));
+	const char *local_end = plus != NULL ? plus : at;
+	g_autofree char *local = g_strndup(base, (gsize)(local_end - base));
+	return g_strconcat(local, "+", token, at, NULL);
+}
+
+/* Map one retyped MAC character to the alphabet, or return '\0' if it is
+ * not one. */
+static char
+normalise_mac_char(char c)
+{
+	c = g_ascii_tolower(c);
+	switch (c) {
+	case 'i':
+	case 'l':
+		return '1';
+	case 'o':
+		return '0';
+	case 'u':
+		return 'v';
+	default:
+		break;
+	}
+	if (c == '\0' || strchr(alphabet, c) == NULL)
+		return '\0';
+	return c;
+}
+
+/* Compare without an early exit, so the time taken does not tell a prober
+ * how many leading characters were right. */
+static gboolean
+equal_constant_time(const char *a, const char *b, gsize n)
+{
+	guint8 diff = 0;
+
+	for (gsize i = 0; i < n; i++)
+		diff |= (guint8)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+char *
+rd_token_verify(const guint8 *key, gsize key_len, const char *prefix,
+                const char *address)
+{
+	char expected[MAC_CHARS + 1];
+	char given[MAC_CHARS + 1];
+	int year;
+	gint64 seq;
+
+	if (key == NULL || key_len == 0 || prefix == NULL || address == NULL)
+		return NULL;
+
+	/* Tolerate the angle brackets and spaces of an address copied from a
+	 * header; anything else around it makes it malformed. */
+	g_autofree char *addr = g_strstrip(g_strdup(address));
+	gsize alen = strlen(addr);
+	if (alen >= 2 && addr[0] == '<' && addr[alen - 1] == '>') {
+		addr[alen - 1] = '\0';
+		memmove(addr, addr + 1, alen - 1);
+	}
+
+	const char *at = strrchr(addr, '@');
+	if (at == NULL)
+		return NULL;
+	const char *plus = memchr(addr, '+', (gsize)(at - addr));
+	if (plus == NULL)
+		return NULL;
+	g_autofree char *ext = g_strndup(plus + 1, (gsize)(at - plus - 1));
+
+	/* The reference has hyphens of its own; the MAC follows the last. */
+	char *dash = strrchr(ext, '-');
+	if (dash == NULL || strlen(dash + 1) != MAC_CHARS)
+		return NULL;
+	*dash = '\0';
+	for (guint i = 0; i < MAC_CHARS; i++) {
+		given[i] = normalise_mac_char(dash[1 + i]);
+		if (given[i] == '\0')
+			return NULL;
+	}
+	given[MAC_CHARS] = '\0';
+
+	/* Reference part: the prefix is letters and may well contain an o or
+	 * an l, so only the characters after it get the digit repairs. */
+	gsize plen = strlen(prefix);
+	if (strlen(ext) <= plen)
+		return NULL;
+	for (char *p = ext + plen; *p != '\0'; p++) {
+		char c = g_ascii_tolower(*p);
+		if (c == 'o')
+			*p = '0';
+		else if (c == 'i' || c == 'l')
+			*p = '1';
+	}
+	if (!rd_reference_parse(prefix, ext, &year, &seq))
+		return NULL;
+	g_autofree char *canon = rd_reference_format(prefix, year, seq);
+	if (canon == NULL)
+		return NULL;
+
+	compute_mac(key, key_len, canon, expected);
+	if (!equal_constant_time(expected, given, MAC_CHARS))
+		return NULL;
+	return g_steal_pointer(&canon);
+}

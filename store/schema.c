@@ -1,0 +1,318 @@
+/*
+ * schema.c — the database schema and its migrations.
+ *
+ * The schema version is PRAGMA user_version. migrations[N] is a function
+ * taking a file from version N to N+1; rd_store_migrate() runs every step
+ * from the file's version up to RD_STORE_SCHEMA_VERSION, with the
+ * user_version bumps, inside one BEGIN IMMEDIATE transaction. user_version
+ * lives in the file header and is covered by the transaction, so a crash or
+ * a failed step leaves the file exactly as it was before the upgrade.
+ *
+ * A file newer than this binary is refused rather than used: an older
+ * redress could misread columns or drop rules it does not know about.
+ *
+ * Invariants of the schema (v1):
+ *  - every enumerated text column the store itself relies on carries a
+ *    CHECK (message direction, case state, outbox status, language);
+ *  - a "no such row" id is NULL, never 0, so foreign keys hold;
+ *  - every lookup the store runs per message during ingest is served by an
+ *    index (Message-ID, content hash, raw hash, case, route, outbox
+ *    Message-ID).
+ */
+#include "store-private.h"
+
+/* Version 0 (empty file) → 1: the first schema. */
+static const char schema_v1[] =
+	"CREATE TABLE settings ("
+	"  key   TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	");"
+
+	"CREATE TABLE people ("
+	"  id       INTEGER PRIMARY KEY,"
+	"  email    TEXT NOT NULL UNIQUE,"
+	"  name     TEXT,"
+	"  language TEXT CHECK (language IN ('en', 'cy'))"
+	");"
+
+	"CREATE TABLE reference_counters ("
+	"  prefix TEXT NOT NULL,"
+	"  year   INTEGER NOT NULL,"
+	"  next   INTEGER NOT NULL CHECK (next >= 1),"
+	"  PRIMARY KEY (prefix, year)"
+	");"
+
+	"CREATE TABLE cases ("
+	"  id                   INTEGER PRIMARY KEY,"
+	"  reference            TEXT NOT NULL UNIQUE,"
+	"  year                 INTEGER NOT NULL,"
+	"  seq                  INTEGER NOT NULL CHECK (seq >= 1),"
+	"  channel              TEXT NOT NULL,"
+	"  service              TEXT,"
+	"  complainant_id       INTEGER NOT NULL REFERENCES people(id),"
+	"  representative_email TEXT,"
+	"  handler              TEXT,"
+	"  state                TEXT NOT NULL CHECK (state IN"
+	"                         ('stage1', 'stage1-closed', 'stage2', 'closed')),"
+	"  language             TEXT NOT NULL DEFAULT 'en'"
+	"                         CHECK (language IN ('en', 'cy')),"
+	"  profile              TEXT,"
+	"  flags                TEXT,"
+	"  summary              TEXT,"
+	"  group_id             INTEGER,"
+	"  opened_at            INTEGER NOT NULL,"
+	"  updated_at           INTEGER NOT NULL"
+	");"
+	"CREATE INDEX cases_complainant ON cases(complainant_id);"
+	"CREATE INDEX cases_opened ON cases(opened_at);"
+	"CREATE INDEX cases_group ON cases(group_id) WHERE group_id IS NOT NULL;"
+
+	"CREATE TABLE stages ("
+	"  id               INTEGER PRIMARY KEY,"
+	"  case_id          INTEGER NOT NULL REFERENCES cases(id),"
+	"  stage            INTEGER NOT NULL CHECK (stage IN (1, 2)),"
+	"  opened_at        INTEGER NOT NULL,"
+	"  received         TEXT NOT NULL,"
+	"  ack_due          TEXT,"
+	"  ack_sent         TEXT,"
+	"  response_due     TEXT,"
+	"  dept_notice_due  TEXT,"
+	"  extended_to      TEXT,"
+	"  extension_reason TEXT,"
+	"  responded        TEXT,"
+	"  outcome          TEXT,"
+	"  closed           TEXT,"
+	"  handler          TEXT,"
+	"  UNIQUE (case_id, stage)"
+	");"
+
+	/* Rowid table on purpose: WITHOUT ROWID suits small rows, and these
+	 * rows carry whole messages (up to the parser's size limit). */
+	"CREATE TABLE raw_messages ("
+	"  sha256 TEXT PRIMARY KEY,"
+	"  size   INTEGER NOT NULL,"
+	"  data   BLOB NOT NULL"
+	");"
+
+	"CREATE TABLE messages ("
+	"  id                 INTEGER PRIMARY KEY,"
+	"  case_id            INTEGER REFERENCES cases(id),"
+	"  direction          TEXT NOT NULL CHECK (direction IN ('in', 'out')),"
+	"  raw_sha256         TEXT REFERENCES raw_messages(sha256),"
+	"  content_hash       TEXT,"
+	"  size               INTEGER NOT NULL DEFAULT 0,"
+	"  message_id         TEXT,"
+	"  in_reply_to        TEXT,"
+	"  refs               TEXT,"
+	"  subject            TEXT,"
+	"  from_email         TEXT,"
+	"  from_name          TEXT,"
+	"  to_addrs           TEXT,"
+	"  cc_addrs           TEXT,"
+	"  date               INTEGER,"
+	"  received_at        INTEGER NOT NULL,"
+	"  kind               TEXT,"
+	"  via                TEXT,"
+	"  reason             TEXT,"
+	"  auto_reason        TEXT,"
+	"  bounced_message_id TEXT,"
+	"  problem            TEXT,"
+	"  problem_detail     TEXT,"
+	"  body_text          TEXT,"
+	"  new_text           TEXT"
+	");"
+	"CREATE INDEX messages_message_id ON messages(message_id);"
+	"CREATE INDEX messages_content_hash ON messages(content_hash);"
+	"CREATE INDEX messages_case ON messages(case_id, received_at);"
+	"CREATE INDEX messages_raw ON messages(raw_sha256);"
+
+	"CREATE TABLE message_routes ("
+	"  id          INTEGER PRIMARY KEY,"
+	"  msg_id      INTEGER NOT NULL REFERENCES messages(id),"
+	"  mailbox     TEXT NOT NULL,"
+	"  received_at INTEGER NOT NULL,"
+	"  source      TEXT,"
+	"  UNIQUE (msg_id, mailbox)"
+	");"
+
+	"CREATE TABLE attachments ("
+	"  id           INTEGER PRIMARY KEY,"
+	"  msg_id       INTEGER NOT NULL REFERENCES messages(id),"
+	"  filename     TEXT,"
+	"  content_type TEXT,"
+	"  size         INTEGER NOT NULL DEFAULT 0,"
+	"  sha256       TEXT,"
+	"  is_tnef      INTEGER NOT NULL DEFAULT 0 CHECK (is_tnef IN (0, 1))"
+	");"
+	"CREATE INDEX attachments_msg ON attachments(msg_id);"
+
+	"CREATE TABLE events ("
+	"  id      INTEGER PRIMARY KEY,"
+	"  case_id INTEGER REFERENCES cases(id),"
+	"  at      INTEGER NOT NULL,"
+	"  actor   TEXT,"
+	"  type    TEXT NOT NULL,"
+	"  detail  TEXT,"
+	"  msg_id  INTEGER REFERENCES messages(id)"
+	");"
+	"CREATE INDEX events_case ON events(case_id, at);"
+
+	"CREATE TABLE triage ("
+	"  id          INTEGER PRIMARY KEY,"
+	"  msg_id      INTEGER NOT NULL UNIQUE REFERENCES messages(id),"
+	"  reason      TEXT,"
+	"  suggestion  TEXT,"
+	"  created_at  INTEGER NOT NULL,"
+	"  resolved_at INTEGER,"
+	"  resolution  TEXT"
+	");"
+	"CREATE INDEX triage_open ON triage(created_at) WHERE resolved_at IS NULL;"
+
+	"CREATE TABLE outbox ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  case_id    INTEGER REFERENCES cases(id),"
+	"  idem_key   TEXT NOT NULL UNIQUE,"
+	"  kind       TEXT NOT NULL,"
+	"  language   TEXT CHECK (language IN ('en', 'cy')),"
+	"  to_addr    TEXT NOT NULL,"
+	"  subject    TEXT,"
+	"  message_id TEXT,"
+	"  raw        BLOB,"
+	"  status     TEXT NOT NULL DEFAULT 'queued' CHECK (status IN"
+	"               ('queued', 'sent', 'failed', 'suppressed')),"
+	"  attempts   INTEGER NOT NULL DEFAULT 0,"
+	"  next_try   INTEGER,"
+	"  created_at INTEGER NOT NULL,"
+	"  sent_at    INTEGER,"
+	"  last_error TEXT"
+	");"
+	"CREATE INDEX outbox_message_id ON outbox(message_id);"
+	"CREATE INDEX outbox_case ON outbox(case_id);"
+	"CREATE INDEX outbox_due ON outbox(next_try) WHERE status = 'queued';"
+
+	"CREATE TABLE mailbox_cursors ("
+	"  mailbox     TEXT PRIMARY KEY,"
+	"  uidvalidity INTEGER NOT NULL,"
+	"  last_uid    INTEGER NOT NULL,"
+	"  updated_at  INTEGER NOT NULL"
+	");";
+
+static gboolean exec_sql(sqlite3 *db, const char *sql, const char *doing,
+                         GError **error);
+
+/* A migration step: runs inside the migration transaction and must not
+ * commit. It may run any code it needs (copying data, not just DDL). */
+typedef gboolean (*RdMigrateFunc)(sqlite3 *db, GError **error);
+
+static gboolean
+migrate_0_to_1(sqlite3 *db, GError **error)
+{
+	return exec_sql(db, schema_v1, "creating schema version 1", error);
+}
+
+/* migrations[N] takes the file from version N to N+1. */
+static const RdMigrateFunc migrations[] = {
+	migrate_0_to_1,
+};
+
+G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == RD_STORE_SCHEMA_VERSION);
+
+static gboolean
+exec_sql(sqlite3 *db, const char *sql, const char *doing, GError **error)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		int code = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED
+		           ? RD_STORE_ERROR_BUSY : RD_STORE_ERROR_SCHEMA;
+		g_set_error(error, RD_STORE_ERROR, code, "%s: %s", doing,
+		            msg != NULL ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+read_user_version(sqlite3 *db, int *version_r, GError **error)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*version_r = sqlite3_column_int(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	if (rc != SQLITE_OK) {
+		g_set_error(error, RD_STORE_ERROR,
+		            (rc & 0xff) == SQLITE_BUSY ? RD_STORE_ERROR_BUSY
+		                                       : RD_STORE_ERROR_OPEN,
+		            "reading schema version: %s", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK;
+}
+
+static gboolean
+check_not_newer(int version, GError **error)
+{
+	if (version > RD_STORE_SCHEMA_VERSION) {
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_SCHEMA,
+		            "the database has schema version %d but this redress "
+		            "only knows up to version %d; upgrade redress to use "
+		            "this file", version, RD_STORE_SCHEMA_VERSION);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* One step N → N+1, inside the caller's transaction. */
+static gboolean
+migrate_one(sqlite3 *db, int from, GError **error)
+{
+	/* PRAGMA takes no bound parameters; the number is our own loop
+	 * counter, never outside input. */
+	g_autofree char *bump = g_strdup_printf("PRAGMA user_version = %d",
+	                                        from + 1);
+
+	if (!migrations[from](db, error))
+		return FALSE;
+	return exec_sql(db, bump, "setting schema version", error);
+}
+
+gboolean
+rd_store_migrate(sqlite3 *db, int *version_r, GError **error)
+{
+	int version = 0;
+
+	if (!read_user_version(db, &version, error))
+		return FALSE;
+	*version_r = version;
+	if (!check_not_newer(version, error))
+		return FALSE;
+	if (version == RD_STORE_SCHEMA_VERSION)
+		return TRUE;
+
+	/* Take the write lock first, then look again: another process may
+	 * have migrated the file while we waited. */
+	if (!exec_sql(db, "BEGIN IMMEDIATE", "starting schema migration", error))
+		return FALSE;
+	if (!read_user_version(db, &version, error) ||
+	    !check_not_newer(version, error))
+		goto fail;
+	for (int v = version; v < RD_STORE_SCHEMA_VERSION; v++) {
+		if (!migrate_one(db, v, error))
+			goto fail;
+	}
+	if (!exec_sql(db, "COMMIT", "committing schema migration", error))
+		goto fail;
+	return TRUE;
+
+fail:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return FALSE;
+}

@@ -1,0 +1,219 @@
+/*
+ * stmts.c — every SQL statement the store runs, in one table.
+ *
+ * rd_store_open() prepares each entry once; the functions in store/ look
+ * them up by RdStmtId. Values always travel as bound parameters (?1, ?2,
+ * …, in the order the calling function binds them). The only text ever
+ * pasted into SQL is the compile-time column lists below, so there is no
+ * path by which a message, an address or a command can become SQL.
+ *
+ * A statement added here needs an RdStmtId in store-private.h; open fails
+ * loudly if an entry is missing.
+ */
+#include "store-private.h"
+
+/* Column lists shared by the statements that build one result type; the
+ * readers in cases.c and messages.c depend on this order. */
+#define CASE_COLS \
+	"c.id, c.reference, c.state, c.channel, c.service, p.email, p.name," \
+	" c.representative_email, c.handler, c.language, c.profile, c.flags," \
+	" c.summary, c.group_id, c.opened_at, c.updated_at" \
+	" FROM cases c JOIN people p ON p.id = c.complainant_id "
+
+#define STAGE_COLS \
+	"id, case_id, stage, opened_at, received, ack_due, ack_sent," \
+	" response_due, dept_notice_due, extended_to, extension_reason," \
+	" responded, outcome, closed, handler "
+
+#define MESSAGE_COLS \
+	"id, case_id, direction, raw_sha256, content_hash, size, message_id," \
+	" in_reply_to, refs, subject, from_email, from_name, to_addrs, cc_addrs," \
+	" date, received_at, kind, via, reason, auto_reason, bounced_message_id," \
+	" problem, problem_detail, body_text, new_text "
+
+/* ?1 case id, ?2 value, ?3 time */
+#define CASE_SET(col) \
+	"UPDATE cases SET " col " = ?2, updated_at = ?3 WHERE id = ?1"
+
+/* ?1 case id, ?2 stage number, ?3 value */
+#define STAGE_SET(col) \
+	"UPDATE stages SET " col " = ?3 WHERE case_id = ?1 AND stage = ?2"
+
+const char *const rd_stmt_sql[RD_STMT_COUNT] = {
+	[RD_STMT_BEGIN]    = "BEGIN IMMEDIATE",
+	[RD_STMT_COMMIT]   = "COMMIT",
+	[RD_STMT_ROLLBACK] = "ROLLBACK",
+
+	[RD_STMT_SETTING_GET] =
+		"SELECT value FROM settings WHERE key = ?1",
+	[RD_STMT_SETTING_SET] =
+		"INSERT INTO settings (key, value) VALUES (?1, ?2)"
+		" ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[RD_STMT_SETTING_DELETE] =
+		"DELETE FROM settings WHERE key = ?1",
+
+	/* Content-addressed: the same bytes arriving twice are kept once. */
+	[RD_STMT_RAW_PUT] =
+		"INSERT INTO raw_messages (sha256, size, data) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT (sha256) DO NOTHING",
+	[RD_STMT_RAW_GET] =
+		"SELECT data FROM raw_messages WHERE sha256 = ?1",
+
+	/* The no-op update makes RETURNING yield the id of an existing row,
+	 * and fills in a name only where none was known. */
+	[RD_STMT_PERSON_ENSURE] =
+		"INSERT INTO people (email, name) VALUES (?1, ?2)"
+		" ON CONFLICT (email) DO UPDATE"
+		" SET name = coalesce(people.name, excluded.name)"
+		" RETURNING id",
+
+	/* `next` is the number the next case will get. Yields the number
+	 * given out now. Runs in the caller's transaction, so a rollback
+	 * takes the number back with the case. */
+	[RD_STMT_COUNTER_NEXT] =
+		"INSERT INTO reference_counters (prefix, year, next)"
+		" VALUES (?1, ?2, 2)"
+		" ON CONFLICT (prefix, year) DO UPDATE SET next = next + 1"
+		" RETURNING next - 1",
+	[RD_STMT_CASE_INSERT] =
+		"INSERT INTO cases (reference, year, seq, channel, complainant_id,"
+		" state, language, summary, opened_at, updated_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, 'stage1', ?6, ?7, ?8, ?8)",
+	[RD_STMT_CASE_GET] =
+		"SELECT " CASE_COLS "WHERE c.id = ?1",
+	[RD_STMT_CASE_GET_BY_REF] =
+		"SELECT " CASE_COLS "WHERE c.reference = ?1",
+	/* Received messages first, then our own letters; earliest first. */
+	[RD_STMT_CASE_GET_BY_MESSAGE_ID] =
+		"SELECT " CASE_COLS "WHERE c.id = ("
+		"  SELECT case_id FROM ("
+		"    SELECT case_id, 0 AS o, id FROM messages"
+		"     WHERE message_id = ?1 AND case_id IS NOT NULL"
+		"    UNION ALL"
+		"    SELECT case_id, 1 AS o, id FROM outbox"
+		"     WHERE message_id = ?1 AND case_id IS NOT NULL)"
+		"  ORDER BY o, id LIMIT 1)",
+	/* ?2 is lower case; people.email is stored lower case, the other
+	 * columns come from config and commands and may not be. */
+	[RD_STMT_CASE_HAS_PARTY] =
+		"SELECT EXISTS ("
+		"  SELECT 1 FROM cases c JOIN people p ON p.id = c.complainant_id"
+		"   WHERE c.id = ?1 AND (p.email = ?2"
+		"     OR lower(c.representative_email) = ?2"
+		"     OR lower(c.handler) = ?2))"
+		" OR EXISTS ("
+		"  SELECT 1 FROM messages m"
+		"   WHERE m.case_id = ?1 AND m.kind = 'staff'"
+		"     AND lower(m.from_email) = ?2)",
+	[RD_STMT_CASES_CLOSED_STAGE1_FOR] =
+		"SELECT " CASE_COLS
+		"WHERE p.email = ?1 AND c.state = 'stage1-closed'"
+		" ORDER BY c.updated_at DESC, c.id DESC",
+	[RD_STMT_CASES_LIST_ALL] =
+		"SELECT " CASE_COLS "ORDER BY c.opened_at DESC, c.id DESC",
+	[RD_STMT_CASES_LIST_OPEN] =
+		"SELECT " CASE_COLS "WHERE c.state IN ('stage1', 'stage2')"
+		" ORDER BY c.opened_at DESC, c.id DESC",
+	[RD_STMT_CASE_SET_STATE]          = CASE_SET("state"),
+	[RD_STMT_CASE_SET_SERVICE]        = CASE_SET("service"),
+	[RD_STMT_CASE_SET_HANDLER]        = CASE_SET("handler"),
+	[RD_STMT_CASE_SET_LANGUAGE]       = CASE_SET("language"),
+	[RD_STMT_CASE_SET_PROFILE]        = CASE_SET("profile"),
+	[RD_STMT_CASE_SET_FLAGS]          = CASE_SET("flags"),
+	[RD_STMT_CASE_SET_REPRESENTATIVE] = CASE_SET("representative_email"),
+
+	[RD_STMT_STAGE_INSERT] =
+		"INSERT INTO stages (case_id, stage, opened_at, received)"
+		" VALUES (?1, ?2, ?3, ?4)",
+	[RD_STMT_STAGES_FOR_CASE] =
+		"SELECT " STAGE_COLS "FROM stages WHERE case_id = ?1 ORDER BY stage",
+	[RD_STMT_STAGE_SET_ACK_DUE]          = STAGE_SET("ack_due"),
+	[RD_STMT_STAGE_SET_ACK_SENT]         = STAGE_SET("ack_sent"),
+	[RD_STMT_STAGE_SET_RESPONSE_DUE]     = STAGE_SET("response_due"),
+	[RD_STMT_STAGE_SET_DEPT_NOTICE_DUE]  = STAGE_SET("dept_notice_due"),
+	[RD_STMT_STAGE_SET_EXTENDED_TO]      = STAGE_SET("extended_to"),
+	[RD_STMT_STAGE_SET_EXTENSION_REASON] = STAGE_SET("extension_reason"),
+	[RD_STMT_STAGE_SET_RESPONDED]        = STAGE_SET("responded"),
+	[RD_STMT_STAGE_SET_OUTCOME]          = STAGE_SET("outcome"),
+	[RD_STMT_STAGE_SET_CLOSED]           = STAGE_SET("closed"),
+	[RD_STMT_STAGE_SET_HANDLER]          = STAGE_SET("handler"),
+
+	[RD_STMT_MESSAGE_INSERT] =
+		"INSERT INTO messages (case_id, direction, raw_sha256, content_hash,"
+		" size, message_id, in_reply_to, refs, subject, from_email,"
+		" from_name, to_addrs, cc_addrs, date, received_at, kind, via,"
+		" reason, auto_reason, bounced_message_id, problem,"
+		" problem_detail, body_text, new_text)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+		" ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+	[RD_STMT_MESSAGE_FIND] =
+		"SELECT id FROM messages"
+		" WHERE message_id = ?1 AND content_hash = ?2 ORDER BY id LIMIT 1",
+	[RD_STMT_MESSAGE_FIND_NO_ID] =
+		"SELECT id FROM messages"
+		" WHERE content_hash = ?1 AND message_id IS NULL"
+		" ORDER BY id LIMIT 1",
+	[RD_STMT_MESSAGE_FIND_RAW] =
+		"SELECT id FROM messages WHERE raw_sha256 = ?1 ORDER BY id LIMIT 1",
+	[RD_STMT_MESSAGE_SET_CASE] =
+		"UPDATE messages SET case_id = ?2, kind = ?3, via = ?4, reason = ?5"
+		" WHERE id = ?1",
+	[RD_STMT_MESSAGE_GET] =
+		"SELECT " MESSAGE_COLS "FROM messages WHERE id = ?1",
+	[RD_STMT_MESSAGE_GET_BY_MESSAGE_ID] =
+		"SELECT " MESSAGE_COLS "FROM messages WHERE message_id = ?1"
+		" ORDER BY id LIMIT 1",
+	[RD_STMT_MESSAGES_FOR_CASE] =
+		"SELECT " MESSAGE_COLS "FROM messages WHERE case_id = ?1"
+		" ORDER BY received_at, id",
+	[RD_STMT_ROUTE_ADD] =
+		"INSERT INTO message_routes (msg_id, mailbox, received_at, source)"
+		" VALUES (?1, ?2, ?3, ?4)"
+		" ON CONFLICT (msg_id, mailbox) DO NOTHING",
+	[RD_STMT_ROUTES_FOR_MESSAGE] =
+		"SELECT mailbox FROM message_routes WHERE msg_id = ?1 ORDER BY id",
+
+	[RD_STMT_ATTACHMENT_ADD] =
+		"INSERT INTO attachments (msg_id, filename, content_type, size,"
+		" sha256, is_tnef) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[RD_STMT_ATTACHMENTS_FOR_MESSAGE] =
+		"SELECT filename, content_type, sha256, size, is_tnef"
+		" FROM attachments WHERE msg_id = ?1 ORDER BY id",
+
+	[RD_STMT_EVENT_ADD] =
+		"INSERT INTO events (case_id, at, actor, type, detail, msg_id)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[RD_STMT_EVENTS_FOR_CASE] =
+		"SELECT id, case_id, at, msg_id, actor, type, detail"
+		" FROM events WHERE case_id = ?1 ORDER BY at, id",
+
+	[RD_STMT_TRIAGE_ADD] =
+		"INSERT INTO triage (msg_id, reason, suggestion, created_at)"
+		" VALUES (?1, ?2, ?3, ?4)",
+	[RD_STMT_TRIAGE_LIST] =
+		"SELECT t.id, t.msg_id, t.created_at, t.reason, t.suggestion,"
+		" m.message_id, m.from_email, m.subject, m.kind, m.received_at"
+		" FROM triage t JOIN messages m ON m.id = t.msg_id"
+		" WHERE t.resolved_at IS NULL ORDER BY t.created_at, t.id",
+	[RD_STMT_TRIAGE_RESOLVE] =
+		"UPDATE triage SET resolution = ?2, resolved_at = ?3"
+		" WHERE msg_id = ?1 AND resolved_at IS NULL",
+
+	[RD_STMT_CURSOR_GET] =
+		"SELECT uidvalidity, last_uid FROM mailbox_cursors WHERE mailbox = ?1",
+	[RD_STMT_CURSOR_SET] =
+		"INSERT INTO mailbox_cursors (mailbox, uidvalidity, last_uid,"
+		" updated_at) VALUES (?1, ?2, ?3, ?4)"
+		" ON CONFLICT (mailbox) DO UPDATE SET"
+		" uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid,"
+		" updated_at = excluded.updated_at",
+
+	[RD_STMT_COUNTS] =
+		"SELECT (SELECT count(*) FROM cases),"
+		" (SELECT count(*) FROM cases WHERE state IN ('stage1', 'stage2')),"
+		" (SELECT count(*) FROM messages),"
+		" (SELECT count(*) FROM raw_messages),"
+		" (SELECT count(*) FROM triage WHERE resolved_at IS NULL),"
+		" (SELECT count(*) FROM events),"
+		" (SELECT count(*) FROM outbox)",
+};

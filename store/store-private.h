@@ -1,0 +1,236 @@
+/*
+ * store-private.h — what the files of store/ share and nobody else sees.
+ *
+ * The RdStore struct owns one sqlite3 connection and every statement the
+ * module will ever run. Statements are named by RdStmtId; their SQL is the
+ * table in stmts.c and nowhere else. They are prepared once in
+ * rd_store_open() and finalized in rd_store_close().
+ *
+ * Using a statement follows one pattern, so that no path can leave a
+ * statement half-stepped or holding a pointer to a caller's buffer:
+ *
+ *     g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_X);
+ *     RdBind b = rd_bind_begin(st);
+ *     rd_bind_text(&b, value);             // in ?1, ?2, … order
+ *     if (!rd_bind_end(store, &b, "doing x", error))
+ *             return FALSE;
+ *     rc = sqlite3_step(st);               // ROW / DONE / error
+ *
+ * The g_autoptr cleanup resets the statement and clears its bindings when
+ * the variable goes out of scope. Bindings use SQLITE_STATIC: the caller's
+ * strings and blobs only have to live for the duration of the call.
+ *
+ * Invariant: a statement is never used re-entrantly (a function never
+ * steps statement X while a caller further up holds X).
+ */
+#ifndef RD_STORE_PRIVATE_H
+#define RD_STORE_PRIVATE_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+typedef enum {
+	/* transactions */
+	RD_STMT_BEGIN,
+	RD_STMT_COMMIT,
+	RD_STMT_ROLLBACK,
+	/* settings */
+	RD_STMT_SETTING_GET,
+	RD_STMT_SETTING_SET,
+	RD_STMT_SETTING_DELETE,
+	/* raw bytes */
+	RD_STMT_RAW_PUT,
+	RD_STMT_RAW_GET,
+	/* people */
+	RD_STMT_PERSON_ENSURE,
+	/* cases */
+	RD_STMT_COUNTER_NEXT,
+	RD_STMT_CASE_INSERT,
+	RD_STMT_CASE_GET,
+	RD_STMT_CASE_GET_BY_REF,
+	RD_STMT_CASE_GET_BY_MESSAGE_ID,
+	RD_STMT_CASE_HAS_PARTY,
+	RD_STMT_CASES_CLOSED_STAGE1_FOR,
+	RD_STMT_CASES_LIST_ALL,
+	RD_STMT_CASES_LIST_OPEN,
+	RD_STMT_CASE_SET_STATE,
+	RD_STMT_CASE_SET_SERVICE,
+	RD_STMT_CASE_SET_HANDLER,
+	RD_STMT_CASE_SET_LANGUAGE,
+	RD_STMT_CASE_SET_PROFILE,
+	RD_STMT_CASE_SET_FLAGS,
+	RD_STMT_CASE_SET_REPRESENTATIVE,
+	/* stages */
+	RD_STMT_STAGE_INSERT,
+	RD_STMT_STAGES_FOR_CASE,
+	RD_STMT_STAGE_SET_ACK_DUE,
+	RD_STMT_STAGE_SET_ACK_SENT,
+	RD_STMT_STAGE_SET_RESPONSE_DUE,
+	RD_STMT_STAGE_SET_DEPT_NOTICE_DUE,
+	RD_STMT_STAGE_SET_EXTENDED_TO,
+	RD_STMT_STAGE_SET_EXTENSION_REASON,
+	RD_STMT_STAGE_SET_RESPONDED,
+	RD_STMT_STAGE_SET_OUTCOME,
+	RD_STMT_STAGE_SET_CLOSED,
+	RD_STMT_STAGE_SET_HANDLER,
+	/* messages */
+	RD_STMT_MESSAGE_INSERT,
+	RD_STMT_MESSAGE_FIND,
+	RD_STMT_MESSAGE_FIND_NO_ID,
+	RD_STMT_MESSAGE_FIND_RAW,
+	RD_STMT_MESSAGE_SET_CASE,
+	RD_STMT_MESSAGE_GET,
+	RD_STMT_MESSAGE_GET_BY_MESSAGE_ID,
+	RD_STMT_MESSAGES_FOR_CASE,
+	RD_STMT_ROUTE_ADD,
+	RD_STMT_ROUTES_FOR_MESSAGE,
+	/* attachments */
+	RD_STMT_ATTACHMENT_ADD,
+	RD_STMT_ATTACHMENTS_FOR_MESSAGE,
+	/* events */
+	RD_STMT_EVENT_ADD,
+	RD_STMT_EVENTS_FOR_CASE,
+	/* triage */
+	RD_STMT_TRIAGE_ADD,
+	RD_STMT_TRIAGE_LIST,
+	RD_STMT_TRIAGE_RESOLVE,
+	/* mailbox cursors */
+	RD_STMT_CURSOR_GET,
+	RD_STMT_CURSOR_SET,
+	/* counts */
+	RD_STMT_COUNTS,
+
+	RD_STMT_COUNT
+} RdStmtId;
+
+struct _RdStore {
+	sqlite3 *db;                          /* the one connection */
+	sqlite3_stmt *stmts[RD_STMT_COUNT];   /* prepared at open, by RdStmtId */
+	int version_at_open;                  /* user_version before migrating */
+	GTimeZone *london;                    /* Europe/London, for dates */
+};
+
+/* stmts.c: the SQL of every statement, indexed by RdStmtId. */
+extern const char *const rd_stmt_sql[RD_STMT_COUNT];
+
+/* schema.c: bring the file to RD_STORE_SCHEMA_VERSION. @version_r gets the
+ * version found before migrating. */
+gboolean rd_store_migrate(sqlite3 *db, int *version_r, GError **error);
+
+/* ---- statement use ---------------------------------------------------- */
+
+/* A borrowed prepared statement; g_autoptr(RdStmt) resets it and clears its
+ * bindings at scope exit. */
+typedef sqlite3_stmt RdStmt;
+
+static inline void
+rd_stmt_release(RdStmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdStmt, rd_stmt_release)
+
+static inline RdStmt *
+rd_stmt(RdStore *store, RdStmtId id)
+{
+	return store->stmts[id];
+}
+
+/* Positional binder: each call binds the next ?N. The first failure is kept
+ * in rc and later binds are skipped, so one check at the end suffices. */
+typedef struct {
+	sqlite3_stmt *st;
+	int idx;   /* last parameter index bound */
+	int rc;    /* first bind error, or SQLITE_OK */
+} RdBind;
+
+static inline RdBind
+rd_bind_begin(sqlite3_stmt *st)
+{
+	RdBind b = { st, 0, SQLITE_OK };
+	return b;
+}
+
+static inline void
+rd_bind_text(RdBind *b, const char *s)
+{
+	b->idx++;
+	if (b->rc != SQLITE_OK)
+		return;
+	if (s == NULL)
+		b->rc = sqlite3_bind_null(b->st, b->idx);
+	else
+		b->rc = sqlite3_bind_text(b->st, b->idx, s, -1, SQLITE_STATIC);
+}
+
+static inline void
+rd_bind_int64(RdBind *b, gint64 v)
+{
+	b->idx++;
+	if (b->rc != SQLITE_OK)
+		return;
+	b->rc = sqlite3_bind_int64(b->st, b->idx, v);
+}
+
+/* A row id where 0 means "none": stored as NULL so foreign keys hold. */
+static inline void
+rd_bind_id(RdBind *b, gint64 id)
+{
+	b->idx++;
+	if (b->rc != SQLITE_OK)
+		return;
+	if (id == 0)
+		b->rc = sqlite3_bind_null(b->st, b->idx);
+	else
+		b->rc = sqlite3_bind_int64(b->st, b->idx, id);
+}
+
+static inline void
+rd_bind_blob(RdBind *b, const void *data, gsize len)
+{
+	b->idx++;
+	if (b->rc != SQLITE_OK)
+		return;
+	/* A zero-length blob with a NULL pointer would bind SQL NULL. */
+	b->rc = sqlite3_bind_blob64(b->st, b->idx, data != NULL ? data : "",
+	                            (sqlite3_uint64)len, SQLITE_STATIC);
+}
+
+/* Check that every parameter was bound and no bind failed. */
+gboolean rd_bind_end(RdStore *store, RdBind *b, const char *doing,
+                     GError **error);
+
+/* ---- errors and stepping ---------------------------------------------- */
+
+/* Set @error from SQLite result @rc and the connection's message, prefixed
+ * with what was being done. Always returns FALSE. */
+gboolean rd_store_fail(RdStore *store, int rc, const char *doing,
+                       GError **error);
+
+/* Step a statement that yields no rows we need. */
+gboolean rd_stmt_run(RdStore *store, sqlite3_stmt *st, const char *doing,
+                     GError **error);
+
+/* Step a statement that yields at most one row. Returns TRUE with *found_r
+ * telling whether a row is available to read, FALSE on error. */
+gboolean rd_stmt_row(RdStore *store, sqlite3_stmt *st, gboolean *found_r,
+                     const char *doing, GError **error);
+
+/* A text column as a new string; NULL stays NULL. */
+static inline char *
+rd_col_text(sqlite3_stmt *st, int col)
+{
+	return g_strdup((const char *)sqlite3_column_text(st, col));
+}
+
+/* Lower-case an email address for storage and comparison. Addresses are
+ * case-insensitive in practice; the domain always is. */
+static inline char *
+rd_store_email_fold(const char *email)
+{
+	return email != NULL ? g_ascii_strdown(email, -1) : NULL;
+}
+
+#endif /* RD_STORE_PRIVATE_H */

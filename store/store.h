@@ -1,0 +1,346 @@
+/*
+ * store.h — the SQLite case file.
+ *
+ * This is the only public header of store/. All SQL lives in store/; every
+ * statement is prepared once at open and reset after use. The schema is
+ * versioned with PRAGMA user_version and migrated forward at open.
+ *
+ * Connection: WAL journal, foreign keys on, busy timeout 5 s,
+ * synchronous=FULL (a commit that returned is on disk). One RdStore per
+ * thread; never share one between threads.
+ *
+ * Transactions: the caller brackets a unit of work with rd_store_begin() /
+ * rd_store_commit() (or rd_store_rollback()). Calls made outside a
+ * transaction run in their own implicit one. Nested begin is a bug.
+ *
+ * Errors: functions that can fail take GError **error last and return
+ * FALSE / 0 / NULL with the error set (domain RD_STORE_ERROR). "Not found"
+ * is not an error: a lookup returns NULL / 0 with no error set.
+ *
+ * Times are seconds since the epoch (UTC), stored as INTEGER. Dates
+ * (deadlines) are "YYYY-MM-DD" strings in Europe/London.
+ */
+#ifndef RD_STORE_H
+#define RD_STORE_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define RD_STORE_ERROR (rd_store_error_quark())
+GQuark rd_store_error_quark(void);
+
+typedef enum {
+	RD_STORE_ERROR_OPEN,      /* cannot open or create the file */
+	RD_STORE_ERROR_SCHEMA,    /* newer schema than this binary, or a
+	                             migration failed */
+	RD_STORE_ERROR_BUSY,      /* locked longer than the busy timeout */
+	RD_STORE_ERROR_CONSTRAINT,/* a uniqueness or foreign-key rule */
+	RD_STORE_ERROR_NOT_FOUND, /* an update named a row that does not exist */
+	RD_STORE_ERROR_FAILED,    /* anything else SQLite reported */
+} RdStoreError;
+
+#define RD_STORE_SCHEMA_VERSION 1
+
+typedef struct _RdStore RdStore;
+
+/* Open (creating if needed, with mode 0600) the database at @path and
+ * migrate it to RD_STORE_SCHEMA_VERSION. ":memory:" works for tests. */
+RdStore *rd_store_open(const char *path, GError **error);
+void rd_store_close(RdStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdStore, rd_store_close)
+
+/* The schema version found in the file before migration (0 = new). */
+int rd_store_schema_version_at_open(RdStore *store);
+
+gboolean rd_store_begin(RdStore *store, GError **error);   /* BEGIN IMMEDIATE */
+gboolean rd_store_commit(RdStore *store, GError **error);
+void rd_store_rollback(RdStore *store);                    /* never fails */
+
+/* ---- settings (key/value, e.g. the token key) ------------------------ */
+
+/* NULL if unset. Newly allocated. */
+char *rd_store_setting_get(RdStore *store, const char *key, GError **error);
+gboolean rd_store_setting_set(RdStore *store, const char *key,
+                              const char *value, GError **error);
+
+/* ---- raw message bytes (content-addressed, stored once) -------------- */
+
+/* Insert the bytes under @sha256 unless already present. */
+gboolean rd_store_raw_put(RdStore *store, const char *sha256,
+                          const void *data, gsize len, GError **error);
+/* NULL if absent. */
+GBytes *rd_store_raw_get(RdStore *store, const char *sha256, GError **error);
+
+/* ---- people ---------------------------------------------------------- */
+
+/* Id of the person with @email (lower case), creating them if needed.
+ * @name, if given and the person has none yet, is recorded. */
+gint64 rd_store_person_ensure(RdStore *store, const char *email,
+                              const char *name, GError **error);
+
+/* ---- cases ----------------------------------------------------------- */
+
+typedef struct {
+	gint64 id;
+	char *reference;        /* "CMP-2026-000123" */
+	char *state;            /* rd_case_state_to_string() values */
+	char *channel;          /* "email", "chief-executive", … */
+	char *service;          /* NULL until known */
+	char *complainant_email;
+	char *complainant_name; /* may be NULL */
+	char *representative_email; /* may be NULL */
+	char *handler;          /* staff email, or NULL (the team) */
+	char *language;         /* "en" or "cy" */
+	char *profile;          /* procedure profile name, may be NULL */
+	char *flags;            /* comma-separated, e.g. "elected-member"; may be NULL */
+	char *summary;          /* subject of the opening message, may be NULL */
+	gint64 group_id;        /* 0 if not in a group */
+	gint64 opened_at;
+	gint64 updated_at;
+} RdCase;
+
+void rd_case_free(RdCase *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdCase, rd_case_free)
+
+typedef struct {
+	const char *prefix;       /* reference prefix, e.g. "CMP" */
+	int year;                 /* reference year (Europe/London) */
+	const char *channel;
+	const char *complainant_email;
+	const char *complainant_name; /* may be NULL */
+	const char *language;     /* "en" or "cy"; NULL = "en" */
+	const char *summary;      /* may be NULL */
+	gint64 opened_at;
+} RdCaseNew;
+
+/* Allocate the next reference for (prefix, year) — numbers start at 1 and
+ * never repeat — and insert the case in state "stage1" with its Stage 1
+ * row (received = opened_at). Must run inside a transaction so that the
+ * number is given out only if the case is committed. */
+RdCase *rd_store_case_create(RdStore *store, const RdCaseNew *n,
+                             GError **error);
+
+RdCase *rd_store_case_get(RdStore *store, gint64 id, GError **error);
+/* Exact match on the canonical reference. */
+RdCase *rd_store_case_get_by_ref(RdStore *store, const char *ref,
+                                 GError **error);
+/* The case owning a message (incoming or sent) with this Message-ID. */
+RdCase *rd_store_case_get_by_message_id(RdStore *store, const char *msgid,
+                                        GError **error);
+/* TRUE if @email is the complainant, representative or handler of the
+ * case, or has sent a message recorded on it as staff. */
+gboolean rd_store_case_has_party(RdStore *store, gint64 case_id,
+                                 const char *email, GError **error);
+/* Cases whose complainant is @email and whose state is "stage1-closed",
+ * most recently updated first. RdCase* elements, free func set. */
+GPtrArray *rd_store_cases_closed_stage1_for(RdStore *store, const char *email,
+                                            GError **error);
+
+typedef enum {
+	RD_CASES_ALL = 0,
+	RD_CASES_OPEN,      /* state stage1 or stage2 */
+} RdCasesFilter;
+
+/* Cases, newest first. RdCase* elements, free func set. */
+GPtrArray *rd_store_cases_list(RdStore *store, RdCasesFilter filter,
+                               GError **error);
+
+/* Set the state (and updated_at). */
+gboolean rd_store_case_set_state(RdStore *store, gint64 case_id,
+                                 const char *state, gint64 at, GError **error);
+/* Set one text column: "service", "handler", "language", "profile",
+ * "flags", "representative_email". Any other column is a bug. */
+gboolean rd_store_case_set_field(RdStore *store, gint64 case_id,
+                                 const char *column, const char *value,
+                                 gint64 at, GError **error);
+
+/* ---- stages ---------------------------------------------------------- */
+
+typedef struct {
+	gint64 id;
+	gint64 case_id;
+	int stage;              /* 1 or 2 */
+	gint64 opened_at;
+	char *received;         /* YYYY-MM-DD, day the clock counts from */
+	char *ack_due, *ack_sent, *response_due, *dept_notice_due,
+	     *extended_to, *extension_reason, *responded, *outcome, *closed;
+	char *handler;
+} RdStage;
+
+void rd_stage_free(RdStage *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdStage, rd_stage_free)
+
+/* Stages of a case, stage 1 first. RdStage* elements, free func set. */
+GPtrArray *rd_store_stages_for_case(RdStore *store, gint64 case_id,
+                                    GError **error);
+/* Add a stage row (used when Stage 2 opens). Returns its id. */
+gint64 rd_store_stage_open(RdStore *store, gint64 case_id, int stage,
+                           gint64 opened_at, const char *received,
+                           GError **error);
+
+/* Set one text column of the @stage row of a case: "ack_due", "ack_sent",
+ * "response_due", "dept_notice_due", "extended_to", "extension_reason",
+ * "responded", "outcome", "closed", "handler" (dates as YYYY-MM-DD; NULL
+ * clears). Any other column is a bug. FALSE + RD_STORE_ERROR_NOT_FOUND if
+ * the case has no such stage. */
+gboolean rd_store_stage_set_field(RdStore *store, gint64 case_id, int stage,
+                                  const char *column, const char *value,
+                                  GError **error);
+
+/* ---- messages -------------------------------------------------------- */
+
+/* What ingest records about one message. Strings are borrowed. */
+typedef struct {
+	gint64 case_id;          /* 0 = no case (triage / unmatched) */
+	const char *direction;   /* "in" or "out" */
+	const char *raw_sha256;  /* must already be in rd_store_raw_put() */
+	const char *content_hash;
+	gsize size;
+	const char *message_id;  /* may be NULL */
+	const char *in_reply_to; /* may be NULL */
+	const char *references;  /* space-separated msg-ids, may be NULL */
+	const char *subject;
+	const char *from_email, *from_name;
+	const char *to_addrs;    /* comma-separated emails */
+	const char *cc_addrs;
+	gint64 date;             /* Date header (or received time) */
+	gint64 received_at;      /* when redress got it */
+	const char *kind;        /* rd_kind_to_string() */
+	const char *via;         /* rd_via_to_string() */
+	const char *reason;      /* threading/classification reason */
+	const char *auto_reason; /* may be NULL */
+	const char *bounced_message_id; /* may be NULL */
+	const char *problem;     /* rd_parse_problem_to_string(); NULL = none */
+	const char *problem_detail;
+	const char *body_text;
+	const char *new_text;
+} RdMessageNew;
+
+/* Insert a message; returns its row id. */
+gint64 rd_store_message_insert(RdStore *store, const RdMessageNew *m,
+                               GError **error);
+
+/* Dedupe: the row id of a stored message with this Message-ID AND this
+ * content hash (when @message_id is NULL: the same content hash and no
+ * Message-ID); 0 if none. Never matches on Message-ID alone. */
+gint64 rd_store_message_find(RdStore *store, const char *message_id,
+                             const char *content_hash, GError **error);
+/* Row id of a message with exactly these raw bytes; 0 if none. */
+gint64 rd_store_message_find_raw(RdStore *store, const char *raw_sha256,
+                                 GError **error);
+
+/* Move a message onto a case (triage assign) and set kind/via/reason. */
+gboolean rd_store_message_set_case(RdStore *store, gint64 msg_id,
+                                   gint64 case_id, const char *kind,
+                                   const char *via, const char *reason,
+                                   GError **error);
+
+typedef struct {
+	gint64 id;
+	gint64 case_id;
+	char *direction, *raw_sha256, *content_hash;
+	gsize size;
+	char *message_id, *in_reply_to, *references, *subject;
+	char *from_email, *from_name, *to_addrs, *cc_addrs;
+	gint64 date, received_at;
+	char *kind, *via, *reason, *auto_reason, *bounced_message_id;
+	char *problem, *problem_detail, *body_text, *new_text;
+	GPtrArray *routes;       /* char*: mailbox roles it arrived through */
+} RdMessageRow;
+
+void rd_message_row_free(RdMessageRow *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdMessageRow, rd_message_row_free)
+
+RdMessageRow *rd_store_message_get(RdStore *store, gint64 msg_id,
+                                   GError **error);
+/* The first stored message with this Message-ID (any content). */
+RdMessageRow *rd_store_message_get_by_message_id(RdStore *store,
+                                                 const char *msgid,
+                                                 GError **error);
+/* Messages of a case by received_at then id. RdMessageRow* elements. */
+GPtrArray *rd_store_messages_for_case(RdStore *store, gint64 case_id,
+                                      GError **error);
+
+/* Record that the message arrived through @mailbox. Returns TRUE and sets
+ * *@added_r to FALSE if that route was already recorded. @source says
+ * where from (file path, "imap:UIDVALIDITY:UID"); may be NULL. */
+gboolean rd_store_route_add(RdStore *store, gint64 msg_id, const char *mailbox,
+                            gint64 received_at, const char *source,
+                            gboolean *added_r, GError **error);
+
+/* ---- attachments ----------------------------------------------------- */
+
+gboolean rd_store_attachment_add(RdStore *store, gint64 msg_id,
+                                 const char *filename, const char *content_type,
+                                 gsize size, const char *sha256, gboolean is_tnef,
+                                 GError **error);
+
+typedef struct {
+	char *filename, *content_type, *sha256;
+	gsize size;
+	gboolean is_tnef;
+} RdAttachmentRow;
+void rd_attachment_row_free(RdAttachmentRow *a);
+/* RdAttachmentRow* elements in stored order. */
+GPtrArray *rd_store_attachments_for_message(RdStore *store, gint64 msg_id,
+                                            GError **error);
+
+/* ---- events: the case journey --------------------------------------- */
+
+/* @detail is free text (may be NULL); @msg_id 0 if not about a message. */
+gint64 rd_store_event_add(RdStore *store, gint64 case_id, gint64 at,
+                          const char *actor, const char *type,
+                          const char *detail, gint64 msg_id, GError **error);
+
+typedef struct {
+	gint64 id, case_id, at, msg_id;
+	char *actor, *type, *detail;
+} RdEvent;
+void rd_event_free(RdEvent *e);
+/* Events of a case by time then id. RdEvent* elements. */
+GPtrArray *rd_store_events_for_case(RdStore *store, gint64 case_id,
+                                    GError **error);
+
+/* ---- triage ---------------------------------------------------------- */
+
+gboolean rd_store_triage_add(RdStore *store, gint64 msg_id, const char *reason,
+                             const char *suggestion, gint64 at, GError **error);
+
+typedef struct {
+	gint64 id, msg_id, created_at;
+	char *reason, *suggestion;
+	/* from the message */
+	char *message_id, *from_email, *subject, *kind;
+	gint64 received_at;
+} RdTriageItem;
+void rd_triage_item_free(RdTriageItem *t);
+/* Unresolved items, oldest first. RdTriageItem* elements. */
+GPtrArray *rd_store_triage_list(RdStore *store, GError **error);
+/* Mark the triage item of @msg_id resolved with @resolution ("assigned to
+ * CMP-…", "new case CMP-…"). FALSE + RD_STORE_ERROR_NOT_FOUND if the
+ * message has no open triage item. */
+gboolean rd_store_triage_resolve(RdStore *store, gint64 msg_id,
+                                 const char *resolution, gint64 at,
+                                 GError **error);
+
+/* ---- mailbox cursors (IMAP) ------------------------------------------ */
+
+/* FALSE with no error and zeros if the mailbox has no cursor yet. */
+gboolean rd_store_cursor_get(RdStore *store, const char *mailbox,
+                             guint32 *uidvalidity_r, guint32 *last_uid_r,
+                             GError **error);
+gboolean rd_store_cursor_set(RdStore *store, const char *mailbox,
+                             guint32 uidvalidity, guint32 last_uid,
+                             GError **error);
+
+/* ---- counts (for summaries and tests) -------------------------------- */
+
+typedef struct {
+	gint64 cases, open_cases, messages, raw, triage_open, events, outbox;
+} RdStoreCounts;
+gboolean rd_store_counts(RdStore *store, RdStoreCounts *c_r, GError **error);
+
+G_END_DECLS
+
+#endif /* RD_STORE_H */

@@ -1,0 +1,200 @@
+/*
+ * test-ingest.c — the ingest pipeline (daemon/ingest.c) on a real SQLite
+ * file: per-case token addresses, the token key's persistence, and the
+ * atomicity of one message (a rolled-back message leaves nothing behind).
+ */
+#include <string.h>
+#include <glib/gstdio.h>
+#include "daemon.h"
+
+typedef struct {
+	char *dir;
+	char *path;
+	RdStore *store;
+	RdConfig *cfg;
+	RdIngest *ing;
+} Fixture;
+
+static void
+fx_setup(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	f->dir = g_dir_make_tmp("rd-ingest-XXXXXX", &err);
+	g_assert_no_error(err);
+	f->path = g_build_filename(f->dir, "t.db", NULL);
+	f->store = rd_store_open(f->path, &err);
+	g_assert_no_error(err);
+	f->cfg = rd_config_load(NULL, &err);
+	g_assert_no_error(err);
+	f->ing = rd_ingest_new(f->store, f->cfg, &err);
+	g_assert_no_error(err);
+}
+
+static void
+fx_teardown(Fixture *f, gconstpointer data)
+{
+	rd_ingest_free(f->ing);
+	rd_config_free(f->cfg);
+	rd_store_close(f->store);
+	g_autofree char *wal = g_strconcat(f->path, "-wal", NULL);
+	g_autofree char *shm = g_strconcat(f->path, "-shm", NULL);
+	g_unlink(wal);
+	g_unlink(shm);
+	g_unlink(f->path);
+	g_rmdir(f->dir);
+	g_free(f->path);
+	g_free(f->dir);
+}
+
+#define T0 1795168800  /* 2026-11-20 10:00 UTC */
+
+/* Parse @text and ingest it in its own transaction; return the result's
+ * case reference (or NULL) and fill @kind_r / @via_r. */
+static char *
+ingest_text(Fixture *f, const char *text, RdMailbox mb, char **kind_r, char **via_r)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdMessage) m = rd_message_parse(text, strlen(text), T0, &f->cfg->limits);
+	RdIngestResult r;
+	g_assert_true(rd_store_begin(f->store, &err));
+	g_assert_true(rd_ingest_message(f->ing, text, strlen(text), m, mb, T0, "test", &r, &err));
+	g_assert_no_error(err);
+	g_assert_true(rd_store_commit(f->store, &err));
+	char *ref = g_strdup(r.case_ref);
+	if (kind_r)
+		*kind_r = g_strdup(r.kind);
+	if (via_r)
+		*via_r = g_strdup(r.via);
+	rd_ingest_result_clear(&r);
+	return ref;
+}
+
+static const char *complaint =
+	"From: Ann Example <ann@public.test>\n"
+	"To: complaints@council.test\n"
+	"Subject: Street light out on Elm Road\n"
+	"Message-ID: <t1@public.test>\n"
+	"\n"
+	"The street light outside number 3 has been out for a month.\n";
+
+static void
+test_token_threads(Fixture *f, gconstpointer data)
+{
+	g_autofree char *ref = ingest_text(f, complaint, RD_MAILBOX_COMPLAINTS, NULL, NULL);
+	g_assert_cmpstr(ref, ==, "CMP-2026-000001");
+
+	/* A reply from another address (a relative, a work account) to the
+	 * case's token address, with no headers or reference to go on. */
+	g_autofree char *addr = rd_token_address(rd_ingest_token_key(f->ing), RD_TOKEN_KEY_LEN,
+	                                         "complaints@council.test", ref);
+	g_autofree char *reply = g_strdup_printf(
+		"From: Bob Example <bob@other.test>\n"
+		"To: %s\n"
+		"Subject: light\n"
+		"Message-ID: <t2@other.test>\n"
+		"\n"
+		"Writing for my mother about the light.\n", addr);
+	g_autofree char *kind = NULL, *via = NULL;
+	g_autofree char *ref2 = ingest_text(f, reply, RD_MAILBOX_COMPLAINTS, &kind, &via);
+	g_assert_cmpstr(ref2, ==, ref);
+	g_assert_cmpstr(via, ==, "token");
+	g_assert_cmpstr(kind, ==, "correspondence");
+
+	/* The same address with a forged MAC is no token: a new case. */
+	g_autofree char *forged = g_strdup(addr);
+	char *at = strchr(forged, '@');
+	at[-1] = at[-1] == 'a' ? 'b' : 'a';
+	g_autofree char *fake = g_strdup_printf(
+		"From: Eve <eve@bad.test>\nTo: %s\nSubject: hi\nMessage-ID: <t3@bad.test>\n\nhello\n", forged);
+	g_autofree char *kind3 = NULL, *via3 = NULL;
+	g_autofree char *ref3 = ingest_text(f, fake, RD_MAILBOX_COMPLAINTS, &kind3, &via3);
+	g_assert_cmpstr(via3, !=, "token");
+	g_assert_cmpstr(ref3, !=, ref);
+}
+
+static void
+test_key_persists(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	guint8 first[RD_TOKEN_KEY_LEN];
+	memcpy(first, rd_ingest_token_key(f->ing), sizeof first);
+	RdIngest *again = rd_ingest_new(f->store, f->cfg, &err);
+	g_assert_no_error(err);
+	g_assert_cmpmem(first, sizeof first, rd_ingest_token_key(again), RD_TOKEN_KEY_LEN);
+	rd_ingest_free(again);
+
+	/* And it is not all zeros: it came from the kernel's random source. */
+	guint8 zero[RD_TOKEN_KEY_LEN] = { 0 };
+	g_assert_true(memcmp(first, zero, sizeof zero) != 0);
+}
+
+static void
+test_rollback_leaves_nothing(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdMessage) m = rd_message_parse(complaint, strlen(complaint), T0, &f->cfg->limits);
+	RdIngestResult r;
+	g_assert_true(rd_store_begin(f->store, &err));
+	g_assert_true(rd_ingest_message(f->ing, complaint, strlen(complaint), m,
+	                                RD_MAILBOX_COMPLAINTS, T0, "test", &r, &err));
+	g_assert_cmpstr(r.case_ref, ==, "CMP-2026-000001");
+	rd_ingest_result_clear(&r);
+	/* A crash before commit is a rollback. */
+	rd_store_rollback(f->store);
+
+	RdStoreCounts c;
+	g_assert_true(rd_store_counts(f->store, &c, &err));
+	g_assert_cmpint(c.messages, ==, 0);
+	g_assert_cmpint(c.cases, ==, 0);
+	g_assert_cmpint(c.raw, ==, 0);
+	g_assert_cmpint(c.events, ==, 0);
+
+	/* Run again: the same reference is given out, once. */
+	g_autofree char *ref = ingest_text(f, complaint, RD_MAILBOX_COMPLAINTS, NULL, NULL);
+	g_assert_cmpstr(ref, ==, "CMP-2026-000001");
+	g_assert_true(rd_store_counts(f->store, &c, &err));
+	g_assert_cmpint(c.messages, ==, 1);
+	g_assert_cmpint(c.cases, ==, 1);
+}
+
+static void
+test_duplicate_and_route(Fixture *f, gconstpointer data)
+{
+	g_autofree char *ref = ingest_text(f, complaint, RD_MAILBOX_COMPLAINTS, NULL, NULL);
+	g_autoptr(GError) err = NULL;
+	/* The same mail as the Chief Executive's server delivered it. */
+	g_autofree char *copy = g_strconcat("Received: from mx by ce.council.test; Fri, 20 Nov 2026 10:00:01 +0000\n"
+	                                    "Delivered-To: chief.executive@council.test\n", complaint, NULL);
+	struct { const char *text; RdMailbox mb; RdIngestStatus want; } rows[] = {
+		{ complaint, RD_MAILBOX_COMPLAINTS, RD_INGEST_DUPLICATE },
+		{ copy, RD_MAILBOX_CHIEF_EXECUTIVE, RD_INGEST_NEW_ROUTE },
+		{ copy, RD_MAILBOX_CHIEF_EXECUTIVE, RD_INGEST_DUPLICATE },
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+		g_autoptr(RdMessage) m = rd_message_parse(rows[i].text, strlen(rows[i].text), T0, NULL);
+		RdIngestResult r;
+		g_assert_true(rd_store_begin(f->store, &err));
+		g_assert_true(rd_ingest_message(f->ing, rows[i].text, strlen(rows[i].text), m, rows[i].mb,
+		                                T0, "test", &r, &err));
+		g_assert_true(rd_store_commit(f->store, &err));
+		g_assert_cmpint(r.status, ==, rows[i].want);
+		g_assert_cmpstr(r.case_ref, ==, ref);
+		rd_ingest_result_clear(&r);
+	}
+	RdStoreCounts c;
+	g_assert_true(rd_store_counts(f->store, &c, &err));
+	g_assert_cmpint(c.messages, ==, 1);
+	g_assert_cmpint(c.cases, ==, 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	rd_parsers_init();
+	g_test_add("/ingest/token-threads", Fixture, NULL, fx_setup, test_token_threads, fx_teardown);
+	g_test_add("/ingest/key-persists", Fixture, NULL, fx_setup, test_key_persists, fx_teardown);
+	g_test_add("/ingest/rollback-leaves-nothing", Fixture, NULL, fx_setup, test_rollback_leaves_nothing, fx_teardown);
+	g_test_add("/ingest/duplicate-and-route", Fixture, NULL, fx_setup, test_duplicate_and_route, fx_teardown);
+	return g_test_run();
+}
