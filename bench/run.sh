@@ -292,7 +292,11 @@ if [ -n "${redress_rss:-}" ] && [ -n "$redress_rate" ]; then
 fi
 say ""
 say "$(printf '%-52s %s' goal result)"
-say "$(printf '%-52s %s' "redress >= 0.4 x GMime rate ($(printf '%.0f' "$(calc "0.4 * ${gm_rate:-0}")") msgs/s)" "$(verdict "$g1")")"
+bar="?"
+if [ -n "$gm_rate" ]; then
+	bar=$(printf '%.0f' "$(calc "0.4 * $gm_rate")")
+fi
+say "$(printf '%-52s %s' "redress >= 0.4 x GMime rate ($bar msgs/s)" "$(verdict "$g1")")"
 say "$(printf '%-52s %s' "redress faster than notmuch new" "$(verdict "$g2")")"
 say "$(printf '%-52s %s' "redress faster than mu index" "$(verdict "$g3")")"
 say "$(printf '%-52s %s' "redress peak RSS < 64 MB + 2 x largest ($(printf '%.1f' "$(calc "$limit_kb / 1024")") MB)" "$(verdict "$g4")")"

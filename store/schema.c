@@ -125,6 +125,11 @@ static const char schema_v1[] =
 	"CREATE INDEX messages_content_hash ON messages(content_hash);"
 	"CREATE INDEX messages_case ON messages(case_id, received_at);"
 	"CREATE INDEX messages_raw ON messages(raw_sha256);"
+	/* rd_store_case_has_party() asks "has this address written on this
+	 * case as staff?" for every incoming message; a long case must not
+	 * make that a scan. Only staff rows pay for this index. */
+	"CREATE INDEX messages_staff ON messages(case_id, lower(from_email))"
+	"  WHERE kind = 'staff';"
 
 	"CREATE TABLE message_routes ("
 	"  id          INTEGER PRIMARY KEY,"
