@@ -208,6 +208,38 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		" uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid,"
 		" updated_at = excluded.updated_at",
 
+	/* Letters: INSERT OR IGNORE on the idempotency key is what makes a
+	 * letter impossible to queue twice (re-ingest, restart, repeated
+	 * sweep); the caller reads the existing row back to tell. */
+	[RD_STMT_OUTBOX_INSERT] =
+		"INSERT INTO outbox (case_id, idem_key, kind, language, from_addr,"
+		" to_addr, subject, message_id, raw, status, next_try, created_at,"
+		" detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+		" ON CONFLICT (idem_key) DO NOTHING",
+	[RD_STMT_OUTBOX_GET_BY_KEY] =
+		"SELECT id FROM outbox WHERE idem_key = ?1",
+	[RD_STMT_OUTBOX_DUE] =
+		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, raw FROM outbox"
+		" WHERE status = 'queued' AND next_try <= ?1"
+		" ORDER BY next_try, id LIMIT ?2",
+	[RD_STMT_OUTBOX_FOR_CASE] =
+		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, NULL FROM outbox"
+		" WHERE case_id = ?1 ORDER BY created_at, id",
+	[RD_STMT_OUTBOX_MARK_SENT] =
+		"UPDATE outbox SET status = 'sent', sent_at = ?2, detail = ?3,"
+		" attempts = attempts + 1, last_error = NULL"
+		" WHERE id = ?1 AND status = 'queued'",
+	[RD_STMT_OUTBOX_MARK_RETRY] =
+		"UPDATE outbox SET next_try = ?2, last_error = ?3,"
+		" attempts = attempts + 1 WHERE id = ?1 AND status = 'queued'",
+	[RD_STMT_OUTBOX_MARK_FAILED] =
+		"UPDATE outbox SET status = 'failed', sent_at = NULL, last_error = ?3,"
+		" attempts = attempts + 1, next_try = ?2"
+		" WHERE id = ?1 AND status = 'queued'",
+	[RD_STMT_OUTBOX_COUNT_TO] =
+		"SELECT count(*) FROM outbox WHERE to_addr = ?1 AND created_at >= ?2"
+		" AND status IN ('queued', 'sent')",
+
 	[RD_STMT_COUNTS] =
 		"SELECT (SELECT count(*) FROM cases),"
 		" (SELECT count(*) FROM cases WHERE state IN ('stage1', 'stage2')),"

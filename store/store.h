@@ -334,6 +334,63 @@ gboolean rd_store_cursor_set(RdStore *store, const char *mailbox,
                              guint32 uidvalidity, guint32 last_uid,
                              GError **error);
 
+/* ---- outbox: letters waiting to be sent ------------------------------- */
+
+/* A letter to queue. Strings and @raw are borrowed for the call. */
+typedef struct {
+	gint64 case_id;          /* 0 = not about a case */
+	const char *idem_key;    /* unique per letter, e.g. "CMP-2026-000001/s1/ack" */
+	const char *kind;        /* letter name, e.g. "stage1-acknowledgement" */
+	const char *language;    /* "en" or "cy"; NULL for staff notices */
+	const char *from_addr;   /* envelope sender; may be NULL */
+	const char *to_addr;     /* one recipient address (lower case) */
+	const char *subject;
+	const char *message_id;  /* without <> */
+	const void *raw;         /* the whole MIME message */
+	gsize raw_len;
+	const char *status;      /* "queued" (default when NULL) or "suppressed" */
+	const char *detail;      /* why suppressed, or NULL */
+	gint64 next_try;         /* send no earlier than this */
+	gint64 created_at;
+} RdOutboxNew;
+
+/* Queue a letter unless one with the same idem_key exists. Returns the row
+ * id (the existing one when it was already queued) and sets *@queued_r to
+ * TRUE only when this call added it; 0 on error. */
+gint64 rd_store_outbox_enqueue(RdStore *store, const RdOutboxNew *o,
+                               gboolean *queued_r, GError **error);
+
+typedef struct {
+	gint64 id, case_id, attempts, next_try, created_at, sent_at;
+	char *idem_key, *kind, *language, *from_addr, *to_addr, *subject,
+	     *message_id, *status, *last_error, *detail;
+	GBytes *raw;             /* NULL in lists that leave it out */
+} RdOutboxRow;
+void rd_outbox_row_free(RdOutboxRow *o);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdOutboxRow, rd_outbox_row_free)
+
+/* Queued letters whose next_try <= @now, oldest first, at most @limit,
+ * with their raw bytes. RdOutboxRow* elements. */
+GPtrArray *rd_store_outbox_due(RdStore *store, gint64 now, guint limit,
+                               GError **error);
+/* Every letter of a case (without raw), oldest first. */
+GPtrArray *rd_store_outbox_for_case(RdStore *store, gint64 case_id,
+                                    GError **error);
+/* Only a queued letter changes state; FALSE + RD_STORE_ERROR_NOT_FOUND if
+ * @id is not queued (already sent, failed, or unknown). @detail is the
+ * delivery record (SMTP response, file written). */
+gboolean rd_store_outbox_mark_sent(RdStore *store, gint64 id, gint64 at,
+                                   const char *detail, GError **error);
+/* A temporary failure: try again at @next_try. */
+gboolean rd_store_outbox_mark_retry(RdStore *store, gint64 id, gint64 next_try,
+                                    const char *reason, GError **error);
+/* A permanent failure: the letter will not be sent. */
+gboolean rd_store_outbox_mark_failed(RdStore *store, gint64 id, gint64 at,
+                                     const char *reason, GError **error);
+/* Letters queued or sent to @to_addr since @since (the daily cap). */
+gint64 rd_store_outbox_count_to(RdStore *store, const char *to_addr,
+                                gint64 since, GError **error);
+
 /* ---- counts (for summaries and tests) -------------------------------- */
 
 typedef struct {

@@ -1367,6 +1367,86 @@ add_file(const char *name, FixtureFunc fn)
 	g_test_add(file, Fixture, "file", fixture_setup, fn, fixture_teardown);
 }
 
+/* ---- outbox ---------------------------------------------------------------- */
+
+static void
+test_outbox(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(RdCase) c = make_case(f->store, "a@example.org");
+
+	RdOutboxNew o = { 0 };
+	o.case_id = c->id;
+	o.idem_key = "CMP-2026-000001/s1/ack";
+	o.kind = "stage1-acknowledgement";
+	o.language = "en";
+	o.from_addr = "complaints@council.test";
+	o.to_addr = "A@Example.org";
+	o.subject = "Your complaint CMP-2026-000001";
+	o.message_id = "cmp-2026-000001.ack.x@council.test";
+	o.raw = "Subject: x\n\nbody\n";
+	o.raw_len = 16;
+	o.next_try = T0;
+	o.created_at = T0;
+
+	/* Queued once; the same key again is not queued a second time. */
+	gboolean queued = FALSE;
+	gint64 id = rd_store_outbox_enqueue(f->store, &o, &queued, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(id, >, 0);
+	g_assert_true(queued);
+	gint64 again = rd_store_outbox_enqueue(f->store, &o, &queued, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(again, ==, id);
+	g_assert_false(queued);
+
+	/* The case is found through the letter's Message-ID (bounces, replies). */
+	g_autoptr(RdCase) byid = rd_store_case_get_by_message_id(f->store, o.message_id, &error);
+	g_assert_nonnull(byid);
+	g_assert_cmpint(byid->id, ==, c->id);
+
+	/* Not due before next_try; due at it, with the raw bytes. */
+	g_autoptr(GPtrArray) none = rd_store_outbox_due(f->store, T0 - 1, 10, &error);
+	g_assert_cmpuint(none->len, ==, 0);
+	g_autoptr(GPtrArray) due = rd_store_outbox_due(f->store, T0, 10, &error);
+	g_assert_cmpuint(due->len, ==, 1);
+	RdOutboxRow *row = due->pdata[0];
+	g_assert_cmpstr(row->to_addr, ==, "a@example.org");
+	g_assert_cmpstr(row->status, ==, "queued");
+	g_assert_cmpuint(g_bytes_get_size(row->raw), ==, 16);
+	g_assert_cmpint(rd_store_outbox_count_to(f->store, "a@example.org", T0 - 3600, &error), ==, 1);
+	g_assert_cmpint(rd_store_outbox_count_to(f->store, "a@example.org", T0 + 1, &error), ==, 0);
+
+	/* Retry moves next_try; sent is final; a second "sent" is refused. */
+	g_assert_true(rd_store_outbox_mark_retry(f->store, id, T0 + 600, "421 try later", &error));
+	g_autoptr(GPtrArray) later = rd_store_outbox_due(f->store, T0 + 599, 10, &error);
+	g_assert_cmpuint(later->len, ==, 0);
+	g_assert_true(rd_store_outbox_mark_sent(f->store, id, T0 + 700, "250 ok", &error));
+	g_assert_false(rd_store_outbox_mark_sent(f->store, id, T0 + 800, "250 ok", &error));
+	g_assert_error(error, RD_STORE_ERROR, RD_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	g_assert_false(rd_store_outbox_mark_failed(f->store, id, T0 + 800, "550", &error));
+	g_clear_error(&error);
+
+	g_autoptr(GPtrArray) all = rd_store_outbox_for_case(f->store, c->id, &error);
+	g_assert_cmpuint(all->len, ==, 1);
+	row = all->pdata[0];
+	g_assert_cmpstr(row->status, ==, "sent");
+	g_assert_cmpint(row->attempts, ==, 2);
+	g_assert_cmpstr(row->detail, ==, "250 ok");
+	g_assert_null(row->raw);
+
+	/* A suppressed letter is recorded but never due. */
+	o.idem_key = "CMP-2026-000001/s1/holding";
+	o.status = "suppressed";
+	o.detail = "daily cap of letters to this address reached";
+	g_assert_cmpint(rd_store_outbox_enqueue(f->store, &o, &queued, &error), >, 0);
+	g_autoptr(GPtrArray) due2 = rd_store_outbox_due(f->store, T0 + 10000, 10, &error);
+	g_assert_cmpuint(due2->len, ==, 0);
+	/* Suppressed letters do not count towards the cap. */
+	g_assert_cmpint(rd_store_outbox_count_to(f->store, "a@example.org", T0 - 3600, &error), ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1381,6 +1461,7 @@ main(int argc, char **argv)
 	g_test_add_func("/store/free-null", test_close_null);
 
 	add_both("reference/numbering", test_reference_numbering);
+	add_both("outbox", test_outbox);
 	add_both("reference/rollback", test_reference_rollback);
 	add_file("reference/wide", test_reference_wide);
 
