@@ -201,11 +201,50 @@ normalise_eol(char *s)
 	*w = '\0';
 }
 
+/* Charsets whose text is mostly NUL bytes. */
+static gboolean
+is_wide_charset(const char *cs)
+{
+	static const char *const prefixes[] = {
+		"utf-16", "utf16", "utf-32", "utf32", "ucs-2", "ucs2", "ucs-4",
+		"ucs4", "unicode",
+	};
+	if (cs == NULL)
+		return FALSE;
+	while (*cs == ' ' || *cs == '"' || *cs == '\'')
+		cs++;
+	for (gsize i = 0; i < G_N_ELEMENTS(prefixes); i++)
+		if (g_ascii_strncasecmp(cs, prefixes[i], strlen(prefixes[i])) == 0)
+			return g_ascii_strncasecmp(cs, "unicode-1-1-utf-7", 17) != 0;
+	return FALSE;
+}
+
+void
+_rd_nuls_to_spaces(char *data, gsize len, const char *charset)
+{
+	if (data == NULL || len == 0 || is_wide_charset(charset))
+		return;
+	/* A byte-order mark means UTF-16 or UTF-32 whatever the label says. */
+	if (len >= 2 && (((guchar) data[0] == 0xFF && (guchar) data[1] == 0xFE) ||
+	                 ((guchar) data[0] == 0xFE && (guchar) data[1] == 0xFF)))
+		return;
+	if (len >= 4 && memcmp(data, "\0\0\xFE\xFF", 4) == 0)
+		return;
+	char *p = data;
+	char *end = data + len;
+	while ((p = memchr(p, '\0', end - p)) != NULL)
+		*p++ = ' ';
+}
+
 static char *
 part_text(GMimePart *part, gboolean html)
 {
 	g_autoptr(GByteArray) ba = decoded_bytes(part);
 	const char *cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
+	/* A stray "=00" in quoted-printable decodes to NUL; as a space the
+	 * words either side stay apart and the charset checks still see
+	 * the text as what it is. */
+	_rd_nuls_to_spaces((char *) ba->data, ba->len, cs);
 	g_autofree char *sniffed = NULL;
 	if (html && cs == NULL)
 		sniffed = _rd_html_sniff_charset((const char *) ba->data, ba->len);

@@ -25,6 +25,13 @@
  * The markers are tables so that new senders are a one-line change. All
  * matching is on lower-cased text; tables hold lower-case needles.
  * Nothing here allocates state beyond the call; it is thread-safe.
+ *
+ * Cost: the text is only read for a bounce candidate (a delivery report,
+ * X-Failed-Recipients, a daemon or null-path sender, or a bounce subject
+ * over a returned message); for every other mail the rules need only the
+ * headers and the shape of the MIME tree, so a first walk notes the shape
+ * without decoding anything, and the text parts are decoded (at most
+ * RD_CLASSIFY_SCAN_LIMIT of them) only when a bounce is possible.
  */
 #include <string.h>
 
@@ -34,7 +41,7 @@
  * down (e.g. inside multipart/mixed from some gateways). */
 #define RD_CLASSIFY_MAX_DEPTH 6
 /* Bounce wording appears near the top; do not scan megabytes of a
- * returned attachment for it. */
+ * returned attachment for it. The collected text is cut here. */
 #define RD_CLASSIFY_SCAN_LIMIT (64 * 1024)
 
 /* ---- marker tables -------------------------------------------------- */
@@ -300,7 +307,9 @@ typedef struct {
 	char *dsn_text;         /* content of the first message/delivery-status */
 	char *returned_id;      /* Message-ID of an attached original */
 	gboolean has_returned;  /* message/rfc822 or rfc822-headers attached */
-	GString *body;          /* text of the text parts, lower case later */
+	GString *body;          /* text of the text parts, lower case later;
+	                           NULL: note the tree's shape only (the flags
+	                           above and returned_id), decode nothing */
 } Scan;
 
 static gboolean
@@ -326,7 +335,7 @@ scan_tree(GMimeObject *obj, Scan *s, guint depth)
 		/* A report whose boundaries are missing or wrong has all its
 		 * text in the prologue (PMDF does this). */
 		const char *pro = g_mime_multipart_get_prologue(mp);
-		if (pro != NULL && s->body->len < RD_CLASSIFY_SCAN_LIMIT) {
+		if (pro != NULL && s->body != NULL && s->body->len < RD_CLASSIFY_SCAN_LIMIT) {
 			g_string_append(s->body, pro);
 			g_string_append_c(s->body, '\n');
 		}
@@ -351,7 +360,7 @@ scan_tree(GMimeObject *obj, Scan *s, guint depth)
 	if (g_mime_content_type_is_type(ct, "message", "delivery-status") ||
 	    g_mime_content_type_is_type(ct, "message", "global-delivery-status")) {
 		s->dsn = TRUE;
-		if (s->dsn_text == NULL)
+		if (s->dsn_text == NULL && s->body != NULL)
 			s->dsn_text = part_content(obj);
 		return;
 	}
@@ -374,15 +383,17 @@ scan_tree(GMimeObject *obj, Scan *s, guint depth)
 		/* Returned headers, or a returned message GMime keeps as a
 		 * leaf (message/partial, message/global). */
 		s->has_returned = TRUE;
+		if (s->returned_id != NULL || s->body == NULL)
+			return;
 		g_autofree char *h = part_content(obj);
-		if (s->returned_id == NULL && h != NULL) {
+		if (h != NULL) {
 			g_autofree char *v = field_in_text(h, "Message-ID", NULL);
 			if (v != NULL)
 				s->returned_id = clean_msgid(v);
 		}
 		return;
 	}
-	if (g_mime_content_type_is_type(ct, "text", "*") &&
+	if (g_mime_content_type_is_type(ct, "text", "*") && s->body != NULL &&
 	    s->body->len < RD_CLASSIFY_SCAN_LIMIT) {
 		g_autofree char *t = part_content(obj);
 		if (t != NULL) {
@@ -511,7 +522,10 @@ is_returned_header_line(const char *line)
 }
 
 /* First address in the explanatory part of a non-standard bounce that is
- * not a daemon's, nor the bounce's own recipient. */
+ * not a daemon's, nor the bounce's own recipient. The bounce's recipient
+ * is taken only when it opens a line of the failed list and nothing else
+ * was found: the failed message may have been sent to that very address
+ * (a reply to oneself, a forwarding loop). */
 static char *
 find_failed_address(const char *body, const char *to_addr)
 {
@@ -522,12 +536,15 @@ find_failed_address(const char *body, const char *to_addr)
 		g_once_init_leave(&re, r);
 	}
 	g_auto(GStrv) lines = g_strsplit(body, "\n", -1);
+	g_autofree char *own = NULL;
 	/* Pass 0: an address opening its line ("<a@b>:", "  a@b", "a@b
 	 * [User unknown]"), the usual layout of the failed list; pass 1: any. */
 	for (int pass = 0; pass < 2; pass++)
 	for (guint i = 0; lines[i] != NULL; i++) {
 		if (is_returned_header_line(lines[i]))
 			break;
+		if (strchr(lines[i], '@') == NULL)
+			continue;
 		g_autoptr(GMatchInfo) mi = NULL;
 		g_regex_match(re, lines[i], 0, &mi);
 		while (g_match_info_matches(mi)) {
@@ -547,11 +564,13 @@ find_failed_address(const char *body, const char *to_addr)
 				addr[strlen(addr) - 1] = '\0';
 			if (!is_daemon_address(addr) && g_strcmp0(addr, to_addr) != 0)
 				return addr;
+			if (pass == 0 && own == NULL && g_strcmp0(addr, to_addr) == 0)
+				own = g_steal_pointer(&addr);
 			g_free(addr);
 			g_match_info_next(mi, NULL);
 		}
 	}
-	return NULL;
+	return g_steal_pointer(&own);
 }
 
 static void
@@ -595,6 +614,18 @@ bounce_details(GMimeMessage *mime, RdMessage *msg, Scan *s, const char *body)
 
 /* ---- the rules ------------------------------------------------------ */
 
+/* Cut valid UTF-8 @s to at most @max bytes, at a character boundary. */
+static void
+cap_utf8(char *s, gsize max)
+{
+	if (strnlen(s, max + 1) <= max)
+		return;
+	char *end = s + max;
+	while (end > s && ((guchar) *end & 0xC0) == 0x80)
+		end--;
+	*end = '\0';
+}
+
 static void
 set_kind(RdMessage *msg, RdAutoKind kind, char *reason)
 {
@@ -624,8 +655,9 @@ autoreply_subject(const char *subject)
 	return NULL;
 }
 
-/* Sender's address, from message.c's facts or, when it has not set them
- * (tests of this file alone), from the GMime tree. */
+/* Sender's address, from message.c's facts or, when it found no address
+ * (e.g. "MAILER-DAEMON <>", an empty addr-spec), from the GMime tree and
+ * then the raw From field, whose display name still names the daemon. */
 static char *
 sender_address(GMimeMessage *mime, RdMessage *msg, char **name_r)
 {
@@ -670,13 +702,10 @@ _rd_classify(GMimeMessage *mime, RdMessage *msg)
 		return;
 	GMimeObject *top = GMIME_OBJECT(mime);
 
-	Scan s = { .body = g_string_new(NULL) };
+	/* The shape of the tree only; the text is read below if needed. */
+	Scan s = { .body = NULL };
 	GMimeObject *root = g_mime_message_get_mime_part(mime);
 	scan_tree(root, &s, 0);
-	if (s.body->len == 0 && msg->text != NULL)
-		g_string_append_len(s.body, msg->text, MIN(strlen(msg->text), RD_CLASSIFY_SCAN_LIMIT));
-	g_autofree char *body = g_string_free(g_steal_pointer(&s.body), FALSE);
-	g_autofree char *body_lc = g_utf8_strdown(body, -1);
 
 	const char *subj_raw = msg->subject ? msg->subject : g_mime_message_get_subject(mime);
 	g_autofree char *subject = g_utf8_strdown(subj_raw ? subj_raw : "", -1);
@@ -686,6 +715,7 @@ _rd_classify(GMimeMessage *mime, RdMessage *msg)
 	g_autofree char *from = sender_address(mime, msg, &from_name);
 	gboolean null_path = null_return_path(mime, msg);
 	const char *hit = NULL;
+	g_autofree char *body = NULL;
 
 	/* 1. ARF: a report about our mail, not a failure of it. */
 	if (s.arf) {
@@ -700,12 +730,29 @@ _rd_classify(GMimeMessage *mime, RdMessage *msg)
 		const char *subj_hit = NULL;
 		const char *body_hit = NULL;
 		gboolean subj_bounce = contains_any(subject, bounce_subjects, &subj_hit);
-		gboolean body_bounce = contains_any(body_lc, bounce_phrases, &body_hit);
+		gboolean has_xfr = header(top, "X-Failed-Recipients") != NULL;
 		char *reason = NULL;
+
+		/* Without one of these no rule below can call it a bounce,
+		 * whatever the text says. */
+		if (!s.dsn && !has_xfr && !daemon && !null_path &&
+		    !(subj_bounce && s.has_returned && !g_str_has_prefix(subject, "fw")))
+			goto not_bounce;
+
+		g_free(s.dsn_text);
+		g_free(s.returned_id);
+		s = (Scan) { .body = g_string_new(NULL) };
+		scan_tree(root, &s, 0);
+		if (s.body->len == 0 && msg->text != NULL)
+			g_string_append(s.body, msg->text);
+		body = g_string_free(g_steal_pointer(&s.body), FALSE);
+		cap_utf8(body, RD_CLASSIFY_SCAN_LIMIT);
+		g_autofree char *body_lc = g_utf8_strdown(body, -1);
+		gboolean body_bounce = contains_any(body_lc, bounce_phrases, &body_hit);
 
 		if (s.dsn)
 			reason = g_strdup("delivery status notification (RFC 3464)");
-		else if (header(top, "X-Failed-Recipients") != NULL)
+		else if (has_xfr)
 			reason = g_strdup("X-Failed-Recipients");
 		else if ((daemon || null_path) && subj_bounce)
 			reason = g_strdup_printf("%s sender, subject \"%s\"",
@@ -722,6 +769,7 @@ _rd_classify(GMimeMessage *mime, RdMessage *msg)
 			goto out;
 		}
 	}
+not_bounce:
 
 	/* 3. RFC 3834 Auto-Submitted: anything but "no" is automatic. */
 	{

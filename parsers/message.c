@@ -659,7 +659,9 @@ static void
 as_plain_text(RdMessage *msg, const char *data, gsize len, const RdParseOptions *opts)
 {
 	g_free(msg->text);
-	msg->text = rd_to_utf8(data, len, NULL);
+	g_autofree char *copy = g_memdup2(data, len);
+	_rd_nuls_to_spaces(copy, len, NULL);
+	msg->text = rd_to_utf8(copy, len, NULL);
 	/* CRLF and bare CR → LF */
 	char *w = msg->text;
 	for (const char *r = msg->text; *r != '\0'; r++) {

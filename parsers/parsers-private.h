@@ -37,6 +37,12 @@ void _rd_address_free(RdAddress *a);
  * limit hit in msg->problem if it is still RD_PROBLEM_NONE. */
 void _rd_body_extract(GMimeMessage *mime, RdMessage *msg, const RdParseOptions *opts);
 void _rd_attachment_free(RdAttachment *a);
+/* body.c: turn the NUL bytes of @len bytes at @data into spaces, in place,
+ * unless @charset (may be NULL) or a byte-order mark says the bytes are
+ * UTF-16 or UTF-32, where NULs are part of the characters. NULs must never
+ * reach msg->text: rd_to_utf8() would drop them and join the words round
+ * them, and the store keeps C strings. */
+void _rd_nuls_to_spaces(char *data, gsize len, const char *charset);
 
 /* html.c: rd_html_to_text() for input already known to be UTF-8 (any
  * <meta charset> in it is ignored). Newly allocated. */

@@ -19,6 +19,13 @@
  *
  * The marker tables below are the place to add clients and languages.
  * Regexes are compiled once and shared; GRegex matching is thread-safe.
+ *
+ * Cost: the text is cut into lines by a pointer walk (no copies), and a
+ * line meets a regex only when it passes a cheap test the regex implies:
+ * an attribution ends with ":" and opens with one of attribution_openers,
+ * a cut line opens with "-" or "b". Most lines are looked at for a few
+ * bytes only, and the walk ends at the first marker, which is where the
+ * new text ends.
  */
 #include <string.h>
 
@@ -53,6 +60,13 @@ static const char *const attribution_patterns[] = {
 	"^ar\\b.{0,300}\\bysgrifennodd\\b.{0,300}:$",
 	NULL,
 };
+/* The word each attribution pattern opens with, for the prefilter: keep
+ * in step with attribution_patterns. */
+static const char *const attribution_openers[] = {
+	"on", "le", "am", "el", "op", "il", "em", "w dniu", "den", "ar", NULL,
+};
+/* First characters of cut_patterns (matched case-insensitively). */
+#define CUT_FIRST_CHARS "-bB"
 
 /* Mobile and webmail signature lines: the line must start with one of
  * these (case-insensitively) and be short. */
@@ -78,11 +92,20 @@ static const char *const outlook_sent[] = {
 #define SIG_LINE_MAX 80
 /* How many lines below "From:" the rest of an Outlook block may lie. */
 #define OUTLOOK_SPAN 6
+/* Longest attribution (one line or two joined), bytes. */
+#define ATTRIBUTION_MAX 400
 
 typedef struct {
 	GRegex **cut;
 	GRegex **attribution;
 } Patterns;
+
+/* One line of the text: not NUL-terminated; without its "\n" and one
+ * trailing "\r". */
+typedef struct {
+	const char *s;
+	gsize len;
+} Line;
 
 static GRegex **
 compile_all(const char *const *src)
@@ -112,55 +135,94 @@ patterns(void)
 }
 
 static gboolean
-match_any(GRegex **res, const char *s)
+match_any(GRegex **res, const char *s, gsize len)
 {
 	for (guint i = 0; res[i] != NULL; i++)
-		if (g_regex_match(res[i], s, 0, NULL))
+		if (g_regex_match_full(res[i], s, (gssize) len, 0, 0, NULL, NULL))
 			return TRUE;
 	return FALSE;
 }
 
-/* Line without surrounding white space, newly allocated. */
-static char *
-trimmed(const char *line)
+/* @text cut at "\n"; the piece after a final "\n" is an (empty) line too.
+ * Returns the number of lines; *lines_r is newly allocated. */
+static gsize
+split_lines(const char *text, Line **lines_r)
 {
-	return g_strstrip(g_strdup(line));
+	gsize len = strlen(text);
+	const char *end = text + len;
+	gsize n = 1;
+	for (const char *p = text; (p = memchr(p, '\n', end - p)) != NULL; p++)
+		n++;
+	Line *lines = g_new(Line, n);
+	const char *p = text;
+	for (gsize i = 0; i < n; i++) {
+		const char *nl = memchr(p, '\n', end - p);
+		const char *e = nl != NULL ? nl : end;
+		lines[i].s = p;
+		lines[i].len = (gsize) (e - p);
+		if (lines[i].len > 0 && e[-1] == '\r')
+			lines[i].len--;
+		p = e + 1;
+	}
+	*lines_r = lines;
+	return n;
+}
+
+/* @l without surrounding white space. */
+static Line
+trimmed(Line l)
+{
+	while (l.len > 0 && g_ascii_isspace(l.s[0])) {
+		l.s++;
+		l.len--;
+	}
+	while (l.len > 0 && g_ascii_isspace(l.s[l.len - 1]))
+		l.len--;
+	return l;
 }
 
 static gboolean
-is_quoted(const char *line)
+is_quoted(Line l)
 {
-	while (*line == ' ' || *line == '\t')
-		line++;
-	return *line == '>';
+	gsize i = 0;
+	while (i < l.len && (l.s[i] == ' ' || l.s[i] == '\t'))
+		i++;
+	return i < l.len && l.s[i] == '>';
 }
 
 static gboolean
-is_blank(const char *line)
+is_blank(Line l)
 {
-	for (; *line != '\0'; line++)
-		if (!g_ascii_isspace(*line))
+	for (gsize i = 0; i < l.len; i++)
+		if (!g_ascii_isspace(l.s[i]))
 			return FALSE;
 	return TRUE;
 }
 
-/* Does @line (trimmed) start with one of @names followed by ":" (with
+static gboolean
+has_prefix_nocase(const char *s, gsize len, const char *prefix)
+{
+	gsize n = strlen(prefix);
+	return len >= n && g_ascii_strncasecmp(s, prefix, n) == 0;
+}
+
+/* Does @t (trimmed) start with one of @names followed by ":" (with
  * optional spaces before the colon, French style, and Markdown-ish
  * asterisks from HTML conversion)? */
 static gboolean
-starts_field(const char *line, const char *const *names)
+starts_field(Line t, const char *const *names)
 {
-	const char *p = line;
-	while (*p == '*')
+	const char *p = t.s;
+	const char *end = t.s + t.len;
+	while (p < end && *p == '*')
 		p++;
 	for (guint i = 0; names[i] != NULL; i++) {
-		gsize n = strlen(names[i]);
-		if (g_ascii_strncasecmp(p, names[i], n) != 0)
+		if (!has_prefix_nocase(p, (gsize) (end - p), names[i]))
 			continue;
-		const char *q = p + n;
-		while (*q == ' ' || *q == '*' || *q == '\xc2' || *q == '\xa0')
+		const char *q = p + strlen(names[i]);
+		while (q < end && (*q == ' ' || *q == '*' || *q == '\xc2' || *q == '\xa0'))
 			q++;
-		if (*q == ':')
+		if (q < end && *q == ':')
 			return TRUE;
 	}
 	return FALSE;
@@ -168,69 +230,105 @@ starts_field(const char *line, const char *const *names)
 
 /* Outlook header block: "From:" with "Sent:"/"Date:" within a few lines. */
 static gboolean
-is_outlook_block(char **lines, guint i)
+is_outlook_block(const Line *lines, gsize n, gsize i)
 {
-	g_autofree char *t = trimmed(lines[i]);
-	if (!starts_field(t, outlook_from))
+	if (!starts_field(trimmed(lines[i]), outlook_from))
 		return FALSE;
-	for (guint j = i + 1; j <= i + OUTLOOK_SPAN && lines[j] != NULL; j++) {
-		g_autofree char *u = trimmed(lines[j]);
-		if (starts_field(u, outlook_sent))
+	for (gsize j = i + 1; j <= i + OUTLOOK_SPAN && j < n; j++)
+		if (starts_field(trimmed(lines[j]), outlook_sent))
 			return TRUE;
-	}
 	return FALSE;
 }
 
 /* A rule of underscores (Outlook's separator) followed by a From: block. */
 static gboolean
-is_underscore_rule(char **lines, guint i)
+is_underscore_rule(const Line *lines, gsize n, gsize i)
 {
-	g_autofree char *t = trimmed(lines[i]);
-	if (strlen(t) < 10 || strspn(t, "_") != strlen(t))
+	Line t = trimmed(lines[i]);
+	if (t.len < 10 || t.s[0] != '_')
 		return FALSE;
-	for (guint j = i + 1; j <= i + 3 && lines[j] != NULL; j++) {
-		g_autofree char *u = trimmed(lines[j]);
-		if (starts_field(u, outlook_from))
+	for (gsize k = 0; k < t.len; k++)
+		if (t.s[k] != '_')
+			return FALSE;
+	for (gsize j = i + 1; j <= i + 3 && j < n; j++)
+		if (starts_field(trimmed(lines[j]), outlook_from))
 			return TRUE;
-	}
 	return FALSE;
 }
 
 static gboolean
-is_signature(const char *line)
+is_signature(Line line)
 {
-	if (strcmp(line, "-- ") == 0 || strcmp(line, "--") == 0)
+	if ((line.len == 3 && memcmp(line.s, "-- ", 3) == 0) ||
+	    (line.len == 2 && memcmp(line.s, "--", 2) == 0))
 		return TRUE;
-	g_autofree char *t = trimmed(line);
-	if (strlen(t) > SIG_LINE_MAX)
+	Line t = trimmed(line);
+	if (t.len == 0 || t.len > SIG_LINE_MAX)
+		return FALSE;
+	/* Every entry starts with an ASCII letter, and no other character
+	 * lower-cases to one of those letters. */
+	gboolean maybe = FALSE;
+	gboolean ascii = TRUE;
+	for (guint i = 0; mobile_signatures[i] != NULL; i++)
+		if (g_ascii_tolower(t.s[0]) == mobile_signatures[i][0])
+			maybe = TRUE;
+	if (!maybe)
 		return FALSE;
 	for (guint i = 0; mobile_signatures[i] != NULL; i++)
-		if (g_ascii_strncasecmp(t, mobile_signatures[i], strlen(mobile_signatures[i])) == 0)
+		if (has_prefix_nocase(t.s, t.len, mobile_signatures[i]))
 			return TRUE;
+	for (gsize k = 0; k < t.len && ascii; k++)
+		ascii = (guchar) t.s[k] < 0x80;
+	if (ascii)
+		return FALSE;  /* the comparison above was already exact */
 	/* Non-ASCII entries: compare lower-cased UTF-8. */
-	g_autofree char *lc = g_utf8_strdown(t, -1);
+	g_autofree char *lc = g_utf8_strdown(t.s, (gssize) t.len);
 	for (guint i = 0; mobile_signatures[i] != NULL; i++)
 		if (g_str_has_prefix(lc, mobile_signatures[i]))
 			return TRUE;
 	return FALSE;
 }
 
+/* Could @s be an attribution? Every pattern opens with a word of
+ * attribution_openers and ends with ":". */
+static gboolean
+maybe_attribution(const char *s, gsize len)
+{
+	if (len == 0 || s[len - 1] != ':')
+		return FALSE;
+	for (guint i = 0; attribution_openers[i] != NULL; i++) {
+		gsize n = strlen(attribution_openers[i]);
+		/* "\b" after the word: an ASCII word character rules it out */
+		if (has_prefix_nocase(s, len, attribution_openers[i]) &&
+		    (n == len || !(g_ascii_isalnum(s[n]) || s[n] == '_')))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* Is line @i an attribution? Sets *span_r to 1 or 2 (lines used). */
 static gboolean
-is_attribution(const Patterns *p, char **lines, guint i, guint *span_r)
+is_attribution(const Patterns *p, const Line *lines, gsize n, gsize i, guint *span_r)
 {
-	g_autofree char *t = trimmed(lines[i]);
-	if (*t == '\0' || strlen(t) > 400)
+	Line t = trimmed(lines[i]);
+	if (t.len == 0 || t.len > ATTRIBUTION_MAX)
 		return FALSE;
-	if (match_any(p->attribution, t)) {
+	if (maybe_attribution(t.s, t.len) && match_any(p->attribution, t.s, t.len)) {
 		*span_r = 1;
 		return TRUE;
 	}
-	if (lines[i + 1] == NULL || is_blank(lines[i + 1]))
+	if (i + 1 >= n || is_blank(lines[i + 1]))
 		return FALSE;
-	g_autofree char *u = trimmed(lines[i + 1]);
-	g_autofree char *both = g_strconcat(t, " ", u, NULL);
-	if (strlen(both) <= 400 && match_any(p->attribution, both)) {
+	Line u = trimmed(lines[i + 1]);
+	gsize both_len = t.len + 1 + u.len;
+	if (both_len > ATTRIBUTION_MAX || u.s[u.len - 1] != ':')
+		return FALSE;
+	char both[ATTRIBUTION_MAX + 1];
+	memcpy(both, t.s, t.len);
+	both[t.len] = ' ';
+	memcpy(both + t.len + 1, u.s, u.len);
+	both[both_len] = '\0';
+	if (maybe_attribution(both, both_len) && match_any(p->attribution, both, both_len)) {
 		*span_r = 2;
 		return TRUE;
 	}
@@ -239,9 +337,9 @@ is_attribution(const Patterns *p, char **lines, guint i, guint *span_r)
 
 /* Is the next non-blank line at or after @i quoted with ">"? */
 static gboolean
-quote_follows(char **lines, guint i)
+quote_follows(const Line *lines, gsize n, gsize i)
 {
-	for (; lines[i] != NULL; i++) {
+	for (; i < n; i++) {
 		if (is_blank(lines[i]))
 			continue;
 		return is_quoted(lines[i]);
@@ -252,11 +350,20 @@ quote_follows(char **lines, guint i)
 /* "Name <addr> wrote:" with no leading "On": only an attribution when
  * ">" quoting follows, since the phrase is common in prose. */
 static gboolean
-is_bare_wrote(const char *line)
+is_bare_wrote(Line line)
 {
-	g_autofree char *t = trimmed(line);
-	gsize n = strlen(t);
-	return n < 200 && n > 6 && g_ascii_strcasecmp(t + n - 6, "wrote:") == 0;
+	Line t = trimmed(line);
+	return t.len < 200 && t.len > 6 &&
+	       g_ascii_strncasecmp(t.s + t.len - 6, "wrote:", 6) == 0;
+}
+
+/* Opens unquoted history: a cut_patterns line. */
+static gboolean
+is_cut(const Patterns *p, Line line)
+{
+	Line t = trimmed(line);
+	return t.len > 0 && strchr(CUT_FIRST_CHARS, t.s[0]) != NULL &&
+	       match_any(p->cut, t.s, t.len);
 }
 
 char *
@@ -265,37 +372,32 @@ rd_text_strip_quotes(const char *text)
 	if (text == NULL)
 		return g_strdup("");
 	const Patterns *p = patterns();
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	for (guint i = 0; lines[i] != NULL; i++) {
-		gsize n = strlen(lines[i]);
-		if (n > 0 && lines[i][n - 1] == '\r')
-			lines[i][n - 1] = '\0';
-	}
+	g_autofree Line *lines = NULL;
+	gsize n = split_lines(text, &lines);
 
-	GString *out = g_string_new(NULL);
-	for (guint i = 0; lines[i] != NULL; i++) {
-		const char *line = lines[i];
+	GString *out = g_string_sized_new(MIN(strlen(text), 64 * 1024) + 1);
+	for (gsize i = 0; i < n; i++) {
+		Line line = lines[i];
 		if (is_quoted(line))
 			continue;
 
 		guint span = 0;
-		gboolean attribution = is_attribution(p, lines, i, &span);
-		if (!attribution && is_bare_wrote(line) && quote_follows(lines, i + 1)) {
+		gboolean attribution = is_attribution(p, lines, n, i, &span);
+		if (!attribution && is_bare_wrote(line) && quote_follows(lines, n, i + 1)) {
 			attribution = TRUE;
 			span = 1;
 		}
 		if (attribution) {
-			if (quote_follows(lines, i + span)) {
+			if (quote_follows(lines, n, i + span)) {
 				i += span - 1;
 				continue;
 			}
 			break;
 		}
-		g_autofree char *t = trimmed(line);
-		if (match_any(p->cut, t) || is_outlook_block(lines, i) ||
-		    is_underscore_rule(lines, i) || is_signature(line))
+		if (is_cut(p, line) || is_outlook_block(lines, n, i) ||
+		    is_underscore_rule(lines, n, i) || is_signature(line))
 			break;
-		g_string_append(out, line);
+		g_string_append_len(out, line.s, (gssize) line.len);
 		g_string_append_c(out, '\n');
 	}
 

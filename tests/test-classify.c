@@ -4,19 +4,21 @@
  *
  * Table-driven: each table row is one message (headers + body as a string
  * or a fixture under tests/fixtures/classify/) or one text with what the
- * function must give back.
+ * function must give back. Messages go through the real rd_message_parse(),
+ * so the rules see the facts message.c and body.c really produce.
  */
 #include <string.h>
 
-#include "rd-test-parse.h"
+#include "parsers.h"
 
-static RdTestMessage *
+/* Through the whole parser, as the daemon sees mail. */
+static RdMessage *
 parse_str(const char *s)
 {
-	return rd_test_parse(s, strlen(s));
+	return rd_message_parse(s, strlen(s), 0, NULL);
 }
 
-static RdTestMessage *
+static RdMessage *
 parse_fixture(const char *name)
 {
 	g_autofree char *path = g_build_filename(RD_SRCDIR, "tests", "fixtures",
@@ -26,7 +28,7 @@ parse_fixture(const char *name)
 	g_autoptr(GError) err = NULL;
 	g_file_get_contents(path, &data, &len, &err);
 	g_assert_no_error(err);
-	return rd_test_parse(data, len);
+	return rd_message_parse(data, len, 0, NULL);
 }
 
 /* ---- RFC 3834 and friends: header sets → kind ----------------------- */
@@ -102,12 +104,12 @@ test_kinds(void)
 		g_autofree char *src = g_strdup_printf(
 		        "From: Sender <sender@example.net>\nTo: complaints@council.example.gov.uk\n"
 		        "Date: Mon, 2 Feb 2026 10:00:00 +0000\n%s\n%s", c->headers, c->body);
-		g_autoptr(RdTestMessage) m = parse_str(src);
+		g_autoptr(RdMessage) m = parse_str(src);
 		if (m->auto_kind != c->want)
 			g_test_message("case '%s': got %s (%s), want %s", c->name,
-			               rd_test_kind_name(m->auto_kind),
+			               rd_auto_kind_to_string(m->auto_kind),
 			               m->auto_reason ? m->auto_reason : "-",
-			               rd_test_kind_name(c->want));
+			               rd_auto_kind_to_string(c->want));
 		g_assert_cmpint(m->auto_kind, ==, c->want);
 		g_assert_true((m->auto_reason == NULL) == (c->want == RD_AUTO_NONE));
 	}
@@ -117,7 +119,7 @@ test_kinds(void)
 static void
 test_mailer_daemon_sender(void)
 {
-	g_autoptr(RdTestMessage) m = parse_str(
+	g_autoptr(RdMessage) m = parse_str(
 	        "From: MAILER-DAEMON@mx.example.org\nTo: c@council.example\n"
 	        "Subject: Returned mail: see transcript for details\n\n"
 	        "   ----- The following addresses had permanent fatal errors -----\n"
@@ -127,7 +129,7 @@ test_mailer_daemon_sender(void)
 	g_assert_cmpstr(m->bounce_status, ==, "5.1.1");
 
 	/* A daemon notice that is not about delivery is only generated. */
-	g_autoptr(RdTestMessage) n = parse_str(
+	g_autoptr(RdMessage) n = parse_str(
 	        "Return-Path: <>\nFrom: postmaster@mx.example.org\nTo: c@council.example\n"
 	        "Subject: Weekly quarantine summary\n\nNothing held this week.\n");
 	g_assert_cmpint(n->auto_kind, ==, RD_AUTO_GENERATED);
@@ -140,9 +142,76 @@ test_mailer_daemon_sender(void)
 	for (guint i = 0; i < G_N_ELEMENTS(robots); i++) {
 		g_autofree char *src = g_strdup_printf(
 		        "From: %s\nTo: c@council.example\nSubject: Your account\n\nHello\n", robots[i]);
-		g_autoptr(RdTestMessage) r = parse_str(src);
+		g_autoptr(RdMessage) r = parse_str(src);
 		g_assert_cmpint(r->auto_kind, ==, RD_AUTO_GENERATED);
 	}
+}
+
+/* ---- through rd_message_parse: facts message.c sets ----------------- */
+
+/* The rules that read message.c's facts (return_path, from, text) rather
+ * than the GMime tree. */
+static void
+test_end_to_end(void)
+{
+	/* The null path: return_path is "" and the mail is automatic. */
+	g_autoptr(RdMessage) np = parse_str(
+	        "Return-Path: <>\nFrom: Jo <jo@example.net>\nTo: c@council.example\n"
+	        "Subject: Your complaint\n\nHello\n");
+	g_assert_cmpstr(np->return_path, ==, "");
+	g_assert_cmpint(np->auto_kind, ==, RD_AUTO_GENERATED);
+	g_assert_cmpstr(np->auto_reason, ==, "null return path");
+
+	/* Auto-Submitted: no is a person, whatever else is there. */
+	g_autoptr(RdMessage) no = parse_str(
+	        "Return-Path: <jo@example.net>\nFrom: Jo <jo@example.net>\n"
+	        "To: c@council.example\nAuto-Submitted: no\nSubject: Re: CMP-2026-000042\n\n"
+	        "Still no bins.\n");
+	g_assert_cmpint(no->auto_kind, ==, RD_AUTO_NONE);
+	g_assert_null(no->auto_reason);
+	g_assert_cmpstr(no->return_path, ==, "jo@example.net");
+
+	/* "MAILER-DAEMON <>": no address, so msg->from is NULL, and the
+	 * display name alone says daemon. */
+	g_autoptr(RdMessage) md = parse_str(
+	        "From: MAILER-DAEMON <>\nTo: c@council.example\n"
+	        "Subject: Returned mail: see transcript for details\n\n"
+	        "   ----- The following addresses had permanent fatal errors -----\n"
+	        "<jo@example.net>\n    (reason: 550 5.1.1 User unknown)\n");
+	g_assert_null(md->from);
+	g_assert_cmpint(md->auto_kind, ==, RD_AUTO_BOUNCE);
+	g_assert_cmpstr(md->bounced_recipient, ==, "jo@example.net");
+	g_assert_cmpstr(md->bounce_status, ==, "5.1.1");
+
+	/* The same daemon, subject saying nothing: the text decides. */
+	g_autoptr(RdMessage) md2 = parse_str(
+	        "From: MAILER-DAEMON <>\nTo: c@council.example\nSubject: Notice\n\n"
+	        "Your message to <jo@example.net> could not be delivered.\n");
+	g_assert_cmpint(md2->auto_kind, ==, RD_AUTO_BOUNCE);
+
+	/* The failed address may be the bounce's own To when nothing else
+	 * is named (a message sent to oneself). */
+	g_autoptr(RdMessage) own = parse_str(
+	        "Return-Path: <>\nFrom: MAILER-DAEMON@mx.example.org\nTo: jo@example.net\n"
+	        "Subject: failure notice\n\n"
+	        "I'm afraid I wasn't able to deliver your message to the following addresses.\n\n"
+	        "<jo@example.net>:\nmailbox unavailable\n");
+	g_assert_cmpint(own->auto_kind, ==, RD_AUTO_BOUNCE);
+	g_assert_cmpstr(own->bounced_recipient, ==, "jo@example.net");
+
+	/* A stray quoted-printable "=00" (common in NDRs) is a space in the
+	 * text, never a NUL, and does not spoil the charset: UTF-8 under an
+	 * ISO-8859-1 label is still read as UTF-8. */
+	g_autoptr(RdMessage) nul = parse_str(
+	        "From: MAILER-DAEMON@mx.example.org\nTo: c@council.example\n"
+	        "Subject: Undeliverable: Your complaint\nMIME-Version: 1.0\n"
+	        "Content-Type: text/plain; charset=iso-8859-1\n"
+	        "Content-Transfer-Encoding: quoted-printable\n\n"
+	        "Delivery has failed=00to these recipients: jo@example.net caf=C3=A9\n");
+	g_assert_cmpint(nul->auto_kind, ==, RD_AUTO_BOUNCE);
+	g_assert_nonnull(strstr(nul->text, "failed to these"));
+	g_assert_nonnull(strstr(nul->text, "caf\xc3\xa9"));
+	g_assert_cmpstr(nul->bounced_recipient, ==, "jo@example.net");
 }
 
 /* ---- bounce fixtures ------------------------------------------------ */
@@ -168,7 +237,7 @@ test_bounces(void)
 {
 	for (guint i = 0; i < G_N_ELEMENTS(bounce_cases); i++) {
 		const BounceCase *c = &bounce_cases[i];
-		g_autoptr(RdTestMessage) m = parse_fixture(c->file);
+		g_autoptr(RdMessage) m = parse_fixture(c->file);
 		g_test_message("%s: %s", c->file, m->auto_reason ? m->auto_reason : "-");
 		g_assert_cmpint(m->auto_kind, ==, RD_AUTO_BOUNCE);
 		g_assert_cmpstr(m->bounced_message_id, ==, c->msgid);
@@ -180,7 +249,7 @@ test_bounces(void)
 static void
 test_delayed_dsn(void)
 {
-	g_autoptr(RdTestMessage) m = parse_str(
+	g_autoptr(RdMessage) m = parse_str(
 	        "Return-Path: <>\nFrom: MAILER-DAEMON@mx.example.org\nTo: c@council.example\n"
 	        "Subject: Delayed Mail (still being retried)\nMIME-Version: 1.0\n"
 	        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"d\"\n\n"
@@ -320,6 +389,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/classify/kinds", test_kinds);
 	g_test_add_func("/classify/mailer-daemon", test_mailer_daemon_sender);
+	g_test_add_func("/classify/end-to-end", test_end_to_end);
 	g_test_add_func("/classify/bounces", test_bounces);
 	g_test_add_func("/classify/delayed-dsn", test_delayed_dsn);
 	g_test_add_func("/quotes/table", test_quotes);
