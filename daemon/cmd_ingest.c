@@ -18,7 +18,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
 #include <unistd.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include "daemon.h"
 
@@ -28,8 +30,11 @@
 
 typedef struct {
 	char *source;          /* "file:/path" or "file:/path#3" */
-	GMappedFile *map;      /* holds the bytes (shared by mbox slices) */
-	GBytes *bytes;         /* or this, for standard input */
+	char *path;            /* a file the worker is to read, or NULL */
+	gsize budget;          /* bytes counted against the in-flight budget */
+	GError *read_error;    /* the worker could not read @path */
+	gboolean is_mbox;      /* the worker found an mbox: split, not parsed */
+	GBytes *bytes;         /* holds the data (shared by mbox slices) */
 	const char *data;
 	gsize len;
 	gint64 received_at;
@@ -45,7 +50,8 @@ job_free(Job *j)
 	if (j == NULL)
 		return;
 	g_free(j->source);
-	g_clear_pointer(&j->map, g_mapped_file_unref);
+	g_free(j->path);
+	g_clear_error(&j->read_error);
 	g_clear_pointer(&j->bytes, g_bytes_unref);
 	g_clear_pointer(&j->msg, rd_message_free);
 	rd_ingest_result_clear(&j->result);
@@ -70,10 +76,22 @@ typedef struct {
 	GCond cond;
 	GQueue pending;        /* Job*: read, not yet handed to a worker */
 	GQueue inflight;       /* Job*: handed to a worker, in input order */
+	GQueue front;          /* Job*: an mbox's messages, handed to a worker,
+	                          to be stored before everything in inflight */
 	gsize inflight_bytes;
 	GPtrArray *files;
 	guint next_file;
 	guint max_inflight;
+
+	/* background checkpoints (a second connection on its own thread) */
+	char *db_path;
+	GThread *ckpt_thread;
+	GMutex ckpt_lock;
+	GCond ckpt_cond;
+	gboolean ckpt_stop;
+
+	/* where the main thread's time goes (log_level = debug) */
+	double t_wait, t_store, t_commit;
 
 	/* counters */
 	guint seen, stored, new_cases, on_cases, triage, duplicates, new_routes;
@@ -85,7 +103,22 @@ parse_worker(gpointer data, gpointer user_data)
 {
 	Job *j = data;
 	Ctx *c = user_data;
-	RdMessage *m = rd_message_parse(j->data, j->len, j->received_at, &c->cfg->limits);
+	RdMessage *m = NULL;
+	/* Reading here, not in the main thread, keeps the one thread that
+	 * writes the database free of everything else. Read, not mmap: the
+	 * pages would otherwise need a TLB flush on every core when unmapped. */
+	if (j->path != NULL) {
+		char *contents = NULL;
+		gsize len = 0;
+		if (g_file_get_contents(j->path, &contents, &len, &j->read_error)) {
+			j->bytes = g_bytes_new_take(contents, len);
+			j->data = contents;
+			j->len = len;
+			j->is_mbox = rd_source_is_mbox(contents, len);
+		}
+	}
+	if (j->read_error == NULL && !j->is_mbox)
+		m = rd_message_parse(j->data, j->len, j->received_at, &c->cfg->limits);
 	g_mutex_lock(&c->lock);
 	j->msg = m;
 	j->done = TRUE;
@@ -100,11 +133,11 @@ now_seconds(void)
 }
 
 static Job *
-job_new(Ctx *c, const char *source, GMappedFile *map, const char *data, gsize len)
+job_new(Ctx *c, const char *source, GBytes *bytes, const char *data, gsize len)
 {
 	Job *j = g_new0(Job, 1);
 	j->source = g_strdup(source);
-	j->map = map ? g_mapped_file_ref(map) : NULL;
+	j->bytes = bytes ? g_bytes_ref(bytes) : NULL;
 	j->data = data;
 	j->len = len;
 	j->received_at = c->have_received_at ? c->received_at : now_seconds();
@@ -113,7 +146,8 @@ job_new(Ctx *c, const char *source, GMappedFile *map, const char *data, gsize le
 
 typedef struct {
 	Ctx *c;
-	GMappedFile *map;
+	GBytes *bytes;
+	GQueue *into;
 } SplitCtx;
 
 static gboolean
@@ -121,7 +155,7 @@ on_mbox_message(const char *source, const char *data, gsize len, gpointer user_d
 {
 	SplitCtx *s = user_data;
 	g_autofree char *src = g_strconcat("file:", source, NULL);
-	g_queue_push_tail(&s->c->pending, job_new(s->c, src, s->map, data, len));
+	g_queue_push_tail(s->into, job_new(s->c, src, s->bytes, data, len));
 	return TRUE;
 }
 
@@ -146,31 +180,25 @@ load_next_file(Ctx *c)
 			size_t n;
 			while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
 				g_byte_array_append(buf, chunk, (guint)n);
-			Job *j = job_new(c, "stdin", NULL, NULL, 0);
-			j->bytes = g_byte_array_free_to_bytes(buf);
-			j->data = g_bytes_get_data(j->bytes, &j->len);
-			if (j->data == NULL)
-				j->data = "";
+			g_autoptr(GBytes) bytes = g_byte_array_free_to_bytes(buf);
+			gsize len = 0;
+			const char *data = g_bytes_get_data(bytes, &len);
+			Job *j = job_new(c, "stdin", bytes, data ? data : "", len);
 			g_queue_push_tail(&c->pending, j);
 			return TRUE;
 		}
-		g_autoptr(GError) err = NULL;
-		g_autoptr(GMappedFile) map = g_mapped_file_new(path, FALSE, &err);
-		if (map == NULL) {
-			report_read_error(c, path, err->message);
+		/* The worker reads the file; here only its size, for the
+		 * in-flight budget. */
+		GStatBuf sb;
+		if (g_stat(path, &sb) != 0) {
+			report_read_error(c, path, g_strerror(errno));
 			continue;
 		}
-		const char *data = g_mapped_file_get_contents(map);
-		gsize len = g_mapped_file_get_length(map);
-		if (data == NULL)
-			data = "";
-		if (rd_source_is_mbox(data, len)) {
-			SplitCtx s = { c, map };
-			rd_source_mbox_split(path, data, len, on_mbox_message, &s);
-		} else {
-			g_autofree char *src = g_strconcat("file:", path, NULL);
-			g_queue_push_tail(&c->pending, job_new(c, src, map, data, len));
-		}
+		g_autofree char *src = g_strconcat("file:", path, NULL);
+		Job *j = job_new(c, src, NULL, NULL, 0);
+		j->path = g_strdup(path);
+		j->budget = (gsize)sb.st_size;
+		g_queue_push_tail(&c->pending, j);
 		if (!g_queue_is_empty(&c->pending))
 			return TRUE;
 	}
@@ -186,25 +214,57 @@ refill(Ctx *c)
 		if (g_queue_is_empty(&c->pending) && !load_next_file(c))
 			return;
 		Job *j = g_queue_pop_head(&c->pending);
-		c->inflight_bytes += j->len;
+		if (j->budget == 0)
+			j->budget = j->len;
+		c->inflight_bytes += j->budget;
 		g_queue_push_tail(&c->inflight, j);
 		g_thread_pool_push(c->pool, j, NULL);
 	}
 }
 
 static Job *
-next_parsed(Ctx *c)
+wait_done(Ctx *c, Job *j)
 {
-	refill(c);
-	Job *j = g_queue_pop_head(&c->inflight);
-	if (j == NULL)
-		return NULL;
+	gint64 t0 = g_get_monotonic_time();
 	g_mutex_lock(&c->lock);
 	while (!j->done)
 		g_cond_wait(&c->cond, &c->lock);
 	g_mutex_unlock(&c->lock);
-	c->inflight_bytes -= j->len;
+	c->t_wait += (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
 	return j;
+}
+
+/* The next message in input order, parsed. Files the workers could not
+ * read are reported here; an mbox is split and its messages go ahead of
+ * everything already in flight. */
+static Job *
+next_parsed(Ctx *c)
+{
+	for (;;) {
+		Job *j = g_queue_pop_head(&c->front);
+		if (j != NULL)
+			return wait_done(c, j);
+		refill(c);
+		j = g_queue_pop_head(&c->inflight);
+		if (j == NULL)
+			return NULL;
+		wait_done(c, j);
+		c->inflight_bytes -= j->budget;
+		if (j->read_error != NULL) {
+			report_read_error(c, j->path, j->read_error->message);
+			job_free(j);
+			continue;
+		}
+		if (j->is_mbox) {
+			SplitCtx s = { c, j->bytes, &c->front };
+			rd_source_mbox_split(j->path, j->data, j->len, on_mbox_message, &s);
+			for (GList *l = c->front.head; l != NULL; l = l->next)
+				g_thread_pool_push(c->pool, l->data, NULL);
+			job_free(j);
+			continue;
+		}
+		return j;
+	}
 }
 
 static const char *
@@ -314,8 +374,11 @@ store_one(Ctx *c, Job *j, GError **error)
 	 * the council received it; a message without one keeps "now". */
 	if (c->received_from_header && j->msg->date_from_header)
 		j->received_at = j->msg->date;
-	return rd_ingest_message(c->ing, j->data, j->len, j->msg, c->mailbox, j->received_at,
-	                         j->source, &j->result, error);
+	gint64 t0 = g_get_monotonic_time();
+	gboolean ok = rd_ingest_message(c->ing, j->data, j->len, j->msg, c->mailbox, j->received_at,
+	                                j->source, &j->result, error);
+	c->t_store += (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+	return ok;
 }
 
 /* Commit @batch; on a failed message, replay one per transaction. Returns
@@ -324,7 +387,10 @@ static gboolean
 flush_batch(Ctx *c, GPtrArray *batch, gboolean failed, GError **error)
 {
 	if (!failed) {
-		if (rd_store_commit(c->store, error)) {
+		gint64 t0 = g_get_monotonic_time();
+		gboolean committed = rd_store_commit(c->store, error);
+		c->t_commit += (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+		if (committed) {
 			for (guint i = 0; i < batch->len; i++)
 				report(c, batch->pdata[i]);
 			g_ptr_array_set_size(batch, 0);
@@ -349,6 +415,72 @@ flush_batch(Ctx *c, GPtrArray *batch, gboolean failed, GError **error)
 	}
 	g_ptr_array_set_size(batch, 0);
 	return TRUE;
+}
+
+/* Copy the log into the database every 200 ms from a second connection,
+ * while the main thread keeps writing: the writer then never stalls to
+ * re-read and re-write what it just wrote. */
+static gpointer
+checkpointer(gpointer data)
+{
+	Ctx *c = data;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdStore) st = rd_store_open(c->db_path, &err);
+	if (st == NULL) {
+		rd_log_warn("background checkpoints are off: %s", err->message);
+		return NULL;
+	}
+	g_mutex_lock(&c->ckpt_lock);
+	while (!c->ckpt_stop) {
+		gint64 until = g_get_monotonic_time() + 200 * G_TIME_SPAN_MILLISECOND;
+		g_cond_wait_until(&c->ckpt_cond, &c->ckpt_lock, until);
+		if (c->ckpt_stop)
+			break;
+		g_mutex_unlock(&c->ckpt_lock);
+		if (!rd_store_checkpoint(st, FALSE, &err)) {
+			rd_log_warn("checkpoint failed (will retry): %s", err->message);
+			g_clear_error(&err);
+		}
+		g_mutex_lock(&c->ckpt_lock);
+	}
+	g_mutex_unlock(&c->ckpt_lock);
+	return NULL;
+}
+
+static void
+checkpointer_start(Ctx *c)
+{
+	/* :memory: and the like have no second connection to give. */
+	if (c->db_path == NULL || !g_file_test(c->db_path, G_FILE_TEST_IS_REGULAR))
+		return;
+	g_autoptr(GError) err = NULL;
+	if (!rd_store_set_autocheckpoint(c->store, 0, &err)) {
+		rd_log_warn("%s", err->message);
+		return;
+	}
+	g_mutex_init(&c->ckpt_lock);
+	g_cond_init(&c->ckpt_cond);
+	c->ckpt_thread = g_thread_new("checkpoint", checkpointer, c);
+}
+
+static void
+checkpointer_stop(Ctx *c)
+{
+	if (c->ckpt_thread == NULL)
+		return;
+	g_mutex_lock(&c->ckpt_lock);
+	c->ckpt_stop = TRUE;
+	g_cond_signal(&c->ckpt_cond);
+	g_mutex_unlock(&c->ckpt_lock);
+	g_thread_join(c->ckpt_thread);
+	c->ckpt_thread = NULL;
+	g_mutex_clear(&c->ckpt_lock);
+	g_cond_clear(&c->ckpt_cond);
+	/* Leave a short log behind, as an ordinary run would. */
+	g_autoptr(GError) err = NULL;
+	if (!rd_store_set_autocheckpoint(c->store, 1000, &err) ||
+	    !rd_store_checkpoint(c->store, TRUE, &err))
+		rd_log_warn("final checkpoint: %s", err->message);
 }
 
 static int
@@ -407,8 +539,12 @@ run(Ctx *c)
 
 	/* Drain: let the workers finish what they hold, then drop it unstored
 	 * (only on a fatal error; nothing was reported for it). */
+	rd_log_debug("ingest timing: waited %.2f s for the parsers, stored %.2f s, committed %.2f s",
+	             c->t_wait, c->t_store, c->t_commit);
 	g_thread_pool_free(c->pool, FALSE, TRUE);
 	while ((j = g_queue_pop_head(&c->inflight)) != NULL)
+		job_free(j);
+	while ((j = g_queue_pop_head(&c->front)) != NULL)
 		job_free(j);
 	while ((j = g_queue_pop_head(&c->pending)) != NULL)
 		job_free(j);
@@ -506,7 +642,7 @@ rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
 
 	RdConfig *cfg = NULL;
 	RdStore *store = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store);
+	int rc = rd_open_config_and_store(g, &cfg, &store, &c.db_path);
 	if (rc != RD_EXIT_OK) {
 		g_ptr_array_unref(c.files);
 		return rc;
@@ -520,7 +656,9 @@ rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
 	} else {
 		g_mutex_init(&c.lock);
 		g_cond_init(&c.cond);
+		checkpointer_start(&c);
 		rc = run(&c);
+		checkpointer_stop(&c);
 		g_mutex_clear(&c.lock);
 		g_cond_clear(&c.cond);
 		print_summary(&c);
@@ -532,6 +670,7 @@ rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
 	fflush(stdout);
 	rd_ingest_free(c.ing);
 	g_ptr_array_unref(c.files);
+	g_free(c.db_path);
 	rd_store_close(store);
 	rd_config_free(cfg);
 	return rc;

@@ -44,26 +44,50 @@ rd_default_stage2_phrases(void)
 }
 
 /* Case-fold @s and squeeze each run of white space to one ' ', trimming
- * both ends. Invalid UTF-8 is repaired first so folding cannot fail. */
+ * both ends. Invalid UTF-8 is repaired first so folding cannot fail.
+ *
+ * This runs over the text of every incoming message, so ASCII — nearly
+ * all of it — takes a byte loop; only other characters go through GLib's
+ * Unicode case folding, one character at a time, which gives the same
+ * result as folding the whole string. */
 static char *
 normalise(const char *s)
 {
-	g_autofree char *valid = g_utf8_make_valid(s, -1);
-	g_autofree char *folded = g_utf8_casefold(valid, -1);
-	GString *out = g_string_sized_new(strlen(folded));
+	g_autofree char *repaired = NULL;
+	if (!g_utf8_validate(s, -1, NULL)) {
+		repaired = g_utf8_make_valid(s, -1);
+		s = repaired;
+	}
+	GString *out = g_string_sized_new(strlen(s));
 	gboolean pending_space = FALSE;
 
-	for (const char *p = folded; *p != '\0'; p = g_utf8_next_char(p)) {
+	for (const char *p = s; *p != '\0';) {
+		guchar b = (guchar)*p;
+		if (b < 0x80) {
+			p++;
+			if (g_ascii_isspace(b) || b == '\v') {
+				pending_space = TRUE;
+				continue;
+			}
+			if (pending_space && out->len > 0)
+				g_string_append_c(out, ' ');
+			pending_space = FALSE;
+			g_string_append_c(out, g_ascii_tolower(b));
+			continue;
+		}
+		const char *next = g_utf8_next_char(p);
 		gunichar c = g_utf8_get_char(p);
-
 		if (g_unichar_isspace(c)) {
 			pending_space = TRUE;
+			p = next;
 			continue;
 		}
 		if (pending_space && out->len > 0)
 			g_string_append_c(out, ' ');
 		pending_space = FALSE;
-		g_string_append_unichar(out, c);
+		g_autofree char *folded = g_utf8_casefold(p, next - p);
+		g_string_append(out, folded);
+		p = next;
 	}
 	return g_string_free(out, FALSE);
 }

@@ -149,7 +149,7 @@ setup_connection(RdStore *store, gboolean in_memory, GError **error)
 	sqlite3_extended_result_codes(store->db, 1);
 	sqlite3_busy_timeout(store->db, RD_STORE_BUSY_TIMEOUT_MS);
 
-	rc = sqlite3_exec(store->db, "PRAGMA journal_mode = WAL",
+	rc = sqlite3_exec(store->db, "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL",
 	                  first_column_cb, &mode, &msg);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(store->db,
@@ -407,5 +407,30 @@ rd_store_counts(RdStore *store, RdStoreCounts *c_r, GError **error)
 		c_r->events = sqlite3_column_int64(st, 5);
 		c_r->outbox = sqlite3_column_int64(st, 6);
 	}
+	return TRUE;
+}
+
+gboolean
+rd_store_set_autocheckpoint(RdStore *store, int pages, GError **error)
+{
+	g_return_val_if_fail(store != NULL && pages >= 0, FALSE);
+	int rc = sqlite3_wal_autocheckpoint(store->db, pages);
+	if (rc != SQLITE_OK)
+		return rd_store_fail(store, rc, "setting the checkpoint size", error);
+	return TRUE;
+}
+
+gboolean
+rd_store_checkpoint(RdStore *store, gboolean truncate, GError **error)
+{
+	g_return_val_if_fail(store != NULL, FALSE);
+	int rc = sqlite3_wal_checkpoint_v2(store->db, NULL,
+	                                   truncate ? SQLITE_CHECKPOINT_TRUNCATE
+	                                            : SQLITE_CHECKPOINT_PASSIVE,
+	                                   NULL, NULL);
+	/* BUSY only means another connection was in the way this time; the
+	 * next checkpoint catches up. */
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return rd_store_fail(store, rc, "checkpointing the log", error);
 	return TRUE;
 }

@@ -57,6 +57,16 @@ gboolean rd_store_begin(RdStore *store, GError **error);   /* BEGIN IMMEDIATE */
 gboolean rd_store_commit(RdStore *store, GError **error);
 void rd_store_rollback(RdStore *store);                    /* never fails */
 
+/* WAL checkpoints. By default SQLite copies the write-ahead log into the
+ * database file from inside the committing thread once the log passes
+ * 1000 pages. A bulk writer can turn that off (@pages 0) and let another
+ * connection, on another thread, call rd_store_checkpoint() instead, so
+ * the copying runs beside the writes rather than between them. */
+gboolean rd_store_set_autocheckpoint(RdStore *store, int pages, GError **error);
+/* Copy what the log holds into the database without blocking writers
+ * (@truncate FALSE), or wait for them and empty the log (@truncate TRUE). */
+gboolean rd_store_checkpoint(RdStore *store, gboolean truncate, GError **error);
+
 /* ---- settings (key/value, e.g. the token key) ------------------------ */
 
 /* NULL if unset. Newly allocated. */
