@@ -134,7 +134,7 @@ rd_cmd_cases(const RdGlobalOptions *g, int argc, char **argv)
 	}
 	g_autoptr(RdConfig) cfg = NULL;
 	g_autoptr(RdStore) store = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store);
+	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
 	if (rc != RD_EXIT_OK)
 		return rc;
 	g_autoptr(GPtrArray) cases = rd_store_cases_list(store, open_only ? RD_CASES_OPEN : RD_CASES_ALL, &err);
@@ -362,7 +362,7 @@ rd_cmd_show(const RdGlobalOptions *g, int argc, char **argv)
 	}
 	g_autoptr(RdConfig) cfg = NULL;
 	g_autoptr(RdStore) store = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store);
+	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
 	if (rc != RD_EXIT_OK)
 		return rc;
 	g_autoptr(RdCase) c = find_case(store, cfg, argv[1], &err);
@@ -574,7 +574,7 @@ rd_cmd_triage(const RdGlobalOptions *g, int argc, char **argv)
 	}
 	g_autoptr(RdConfig) cfg = NULL;
 	g_autoptr(RdStore) store = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store);
+	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
 	if (rc != RD_EXIT_OK)
 		return rc;
 	if (list)
@@ -591,12 +591,15 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 		fprintf(stderr, "redress config: use 'redress config check [--config FILE]'\n");
 		return RD_EXIT_USAGE;
 	}
-	const char *path = g->config_path ? g->config_path : g_getenv("REDRESS_CONFIG");
-	if (path == NULL && g_file_test(RD_DEFAULT_CONFIG, G_FILE_TEST_EXISTS))
-		path = RD_DEFAULT_CONFIG;
+	g_autoptr(RdConfig) cfg = rd_config_load_global(g);
+	if (cfg == NULL)
+		return RD_EXIT_USAGE;
+	const char *path = cfg->path;
+	/* The bank-holidays file is part of the configuration: check it now,
+	 * not when the first deadline is computed. */
 	g_autoptr(GError) err = NULL;
-	g_autoptr(RdConfig) cfg = rd_config_load(path, &err);
-	if (cfg == NULL) {
+	g_autoptr(RdCalendar) cal = rd_calendar_load(cfg->nation, cfg->bank_holidays, cfg->closures, &err);
+	if (cal == NULL) {
 		fprintf(stderr, "%s\n", err->message);
 		return RD_EXIT_USAGE;
 	}
@@ -613,5 +616,13 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 	printf("  stage2_phrases     %s\n", phrases);
 	printf("  batch_messages     %u\n", cfg->batch_messages);
 	printf("  parse_threads      %u%s\n", cfg->parse_threads, cfg->parse_threads ? "" : " (one per core)");
+	printf("  nation             %s\n", rd_nation_to_string(cfg->nation));
+	printf("  bank_holidays      %s\n", cfg->bank_holidays ? cfg->bank_holidays : "(not set: computed rules)");
+	g_autofree char *closures = cfg->closures ? g_strjoinv("; ", cfg->closures) : g_strdup("(none)");
+	printf("  closures           %s\n", closures);
+	if (cfg->cutoff_hour >= 0)
+		printf("  cutoff             %02d:%02d\n", cfg->cutoff_hour, cfg->cutoff_minute);
+	else
+		printf("  cutoff             (none)\n");
 	return RD_EXIT_OK;
 }

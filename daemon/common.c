@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include "daemon.h"
 
-int
-rd_open_config_and_store(const RdGlobalOptions *g, RdConfig **cfg_r, RdStore **store_r)
+RdConfig *
+rd_config_load_global(const RdGlobalOptions *g)
 {
 	const char *cpath = g->config_path;
 	if (cpath == NULL)
@@ -15,10 +15,19 @@ rd_open_config_and_store(const RdGlobalOptions *g, RdConfig **cfg_r, RdStore **s
 		cpath = RD_DEFAULT_CONFIG;
 	g_autoptr(GError) err = NULL;
 	RdConfig *cfg = rd_config_load(cpath, &err);
-	if (cfg == NULL) {
+	if (cfg == NULL)
 		fprintf(stderr, "%s\nredress: fix the configuration (check it with: redress config check)\n", err->message);
+	return cfg;
+}
+
+int
+rd_open_config_and_store(const RdGlobalOptions *g, RdConfig **cfg_r, RdStore **store_r,
+                         char **db_path_r)
+{
+	RdConfig *cfg = rd_config_load_global(g);
+	if (cfg == NULL)
 		return RD_EXIT_USAGE;
-	}
+	g_autoptr(GError) err = NULL;
 	const char *db = g->db_path;
 	if (db == NULL)
 		db = g_getenv("REDRESS_DB");
@@ -34,6 +43,8 @@ rd_open_config_and_store(const RdGlobalOptions *g, RdConfig **cfg_r, RdStore **s
 	}
 	*cfg_r = cfg;
 	*store_r = store;
+	if (db_path_r != NULL)
+		*db_path_r = g_strdup(db);
 	return RD_EXIT_OK;
 }
 

@@ -10,12 +10,13 @@
  * configuration for offline use.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "daemon.h"
 
 G_DEFINE_QUARK(rd-config-error-quark, rd_config_error)
 
-typedef enum { KEY_STRING, KEY_PREFIX, KEY_UINT, KEY_SIZE, KEY_LIST } KeyType;
+typedef enum { KEY_STRING, KEY_PREFIX, KEY_UINT, KEY_SIZE, KEY_LIST, KEY_NATION, KEY_TIME, KEY_DATES } KeyType;
 
 typedef struct {
 	const char *group;
@@ -35,6 +36,10 @@ static const KeySpec keys[] = {
 	{ "procedure", "stage2_phrases",    KEY_LIST,   0, 0 },
 	{ "ingest",    "batch_messages",    KEY_UINT,   1, 100000 },
 	{ "ingest",    "parse_threads",     KEY_UINT,   0, 64 },
+	{ "calendar",  "nation",            KEY_NATION, 0, 0 },
+	{ "calendar",  "bank_holidays",     KEY_STRING, 0, 0 },
+	{ "calendar",  "closures",          KEY_DATES,  0, 0 },
+	{ "calendar",  "cutoff",            KEY_TIME,   0, 0 },
 };
 
 static const KeySpec *
@@ -119,6 +124,9 @@ set_defaults(RdConfig *cfg)
 	cfg->stage2_phrases = g_strdupv((char **)rd_default_stage2_phrases());
 	cfg->batch_messages = 256;
 	cfg->parse_threads = 0;
+	cfg->nation = RD_NATION_ENGLAND_WALES;
+	cfg->cutoff_hour = -1;
+	cfg->cutoff_minute = -1;
 }
 
 RdConfig *
@@ -227,9 +235,47 @@ rd_config_load(const char *path, GError **error)
 			}
 			case KEY_LIST:
 				break;
+			case KEY_NATION:
+				if (!rd_nation_from_string(val, &cfg->nation))
+					g_string_append_printf(errs, "%s:%u: nation must be england-and-wales, scotland or northern-ireland, not '%s'\n",
+					                       path, line, val);
+				break;
+			case KEY_TIME: {
+				int h = -1, m = -1;
+				char tail = 0;
+				if (sscanf(val, "%d:%d%c", &h, &m, &tail) != 2 || h < 0 || h > 23 || m < 0 || m > 59)
+					g_string_append_printf(errs, "%s:%u: %s must be a time of day such as 16:30, not '%s'\n",
+					                       path, line, key, val);
+				else {
+					cfg->cutoff_hour = h;
+					cfg->cutoff_minute = m;
+				}
+				break;
+			}
+			case KEY_DATES: {
+				g_auto(GStrv) items = g_key_file_get_string_list(kf, group, key, NULL, NULL);
+				GPtrArray *list = g_ptr_array_new();
+				for (guint i = 0; items != NULL && items[i] != NULL; i++) {
+					g_autofree char *t = g_strstrip(g_strdup(items[i]));
+					GDate d;
+					if (*t == '\0')
+						continue;
+					if (!rd_date_parse_iso(t, &d))
+						g_string_append_printf(errs, "%s:%u: %s: '%s' is not a date (use YYYY-MM-DD)\n",
+						                       path, line, key, t);
+					g_ptr_array_add(list, g_steal_pointer(&t));
+				}
+				g_ptr_array_add(list, NULL);
+				g_strfreev(cfg->closures);
+				cfg->closures = (char **)g_ptr_array_free(list, FALSE);
+				break;
+			}
 			}
 
-			if (strcmp(key, "database") == 0) {
+			if (strcmp(key, "bank_holidays") == 0) {
+				g_free(cfg->bank_holidays);
+				cfg->bank_holidays = g_strdup(val);
+			} else if (strcmp(key, "database") == 0) {
 				g_free(cfg->database);
 				cfg->database = g_strdup(val);
 			} else if (strcmp(key, "reference_prefix") == 0) {
@@ -296,5 +342,7 @@ rd_config_free(RdConfig *cfg)
 	g_free(cfg->database);
 	g_free(cfg->reference_prefix);
 	g_strfreev(cfg->stage2_phrases);
+	g_free(cfg->bank_holidays);
+	g_strfreev(cfg->closures);
 	g_free(cfg);
 }

@@ -51,6 +51,11 @@ typedef struct {
 	char **stage2_phrases;   /* [procedure] stage2_phrases, lower case */
 	guint batch_messages;    /* [ingest] batch_messages, default 256 */
 	guint parse_threads;     /* [ingest] parse_threads, 0 = number of cores */
+	RdNation nation;         /* [calendar] nation, default england-and-wales */
+	char *bank_holidays;     /* [calendar] bank_holidays (path), or NULL */
+	char **closures;         /* [calendar] closures, YYYY-MM-DD, or NULL */
+	int cutoff_hour;         /* [calendar] cutoff HH:MM; -1 = none */
+	int cutoff_minute;
 } RdConfig;
 
 /* Load @path (NULL: the built-in defaults, no file). Every problem is
@@ -169,11 +174,53 @@ int rd_cmd_show(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_triage(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv);
 
+/* Find the configuration as the subcommands do (--config, $REDRESS_CONFIG,
+ * /etc/redress/redress.conf if it exists, else defaults) and load it,
+ * printing what to fix on failure (NULL). */
+RdConfig *rd_config_load_global(const RdGlobalOptions *g);
+
 /* Shared by the subcommands: load the config and open the store, printing
  * a clear error on failure. Returns an exit code; on RD_EXIT_OK both out
- * parameters are set. */
+ * parameters are set, and *@db_path_r (if not NULL) gets the database
+ * path used (newly allocated). */
 int rd_open_config_and_store(const RdGlobalOptions *g, RdConfig **cfg_r,
-                             RdStore **store_r);
+                             RdStore **store_r, char **db_path_r);
+
+/* ---- working-day calendar: loading and commands (holidays.c, cmd_calendar.c) */
+
+#define RD_HOLIDAYS_ERROR (rd_holidays_error_quark())
+GQuark rd_holidays_error_quark(void);
+typedef enum { RD_HOLIDAYS_ERROR_INVALID, RD_HOLIDAYS_ERROR_IO } RdHolidaysError;
+
+/* A calendar for @nation from configuration values: the official
+ * bank-holidays JSON at @json_path (NULL or "": computed rules only) and
+ * the closure days @closures ("YYYY-MM-DD" strings, NULL-terminated; may
+ * be NULL). Every year with at least one event for @nation in the file is
+ * covered by it. Errors name the file and what to fix. Newly allocated;
+ * free with rd_calendar_free(). */
+RdCalendar *rd_calendar_load(RdNation nation, const char *json_path,
+                             char **closures, GError **error);
+/* Add the events of @cal's nation from the bank-holidays JSON file @path,
+ * or from @data (@len bytes, or -1 if NUL-terminated; @name is used in
+ * errors). Checked in full first: on error @cal is unchanged. */
+gboolean rd_calendar_load_json(RdCalendar *cal, const char *path,
+                               GError **error);
+gboolean rd_calendar_load_json_data(RdCalendar *cal, const char *data,
+                                    gssize len, const char *name,
+                                    GError **error);
+/* Add closure days ("YYYY-MM-DD", surrounding blanks and empty strings
+ * ignored). Stops at the first bad date. */
+gboolean rd_calendar_add_closures(RdCalendar *cal, char **closures,
+                                  GError **error);
+/* Log (info) which years come from the file @json_path (may be NULL) and
+ * that the others are computed. */
+void rd_calendar_log_sources(const RdCalendar *cal, const char *json_path);
+/* Log (info) where @year's bank holidays come from. */
+void rd_calendar_log_year(const RdCalendar *cal, int year);
+
+/* `redress holidays YEAR` and `redress workdays add DATE N`. */
+int rd_cmd_holidays(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_workdays(const RdGlobalOptions *g, int argc, char **argv);
 
 G_END_DECLS
 

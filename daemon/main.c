@@ -22,6 +22,8 @@ static const struct {
 	{ "cases",  rd_cmd_cases,  "list cases (--open for those still owed a response)" },
 	{ "show",   rd_cmd_show,   "show one case: stages, messages and events in time order" },
 	{ "triage", rd_cmd_triage, "list messages a person must place; 'triage assign MSG REF', 'triage new MSG'" },
+	{ "holidays", rd_cmd_holidays, "list a year's non-working days and where each came from" },
+	{ "workdays", rd_cmd_workdays, "'workdays add DATE N': the Nth working day after DATE" },
 	{ "config", rd_cmd_config, "'config check': validate the configuration file" },
 };
 

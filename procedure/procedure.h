@@ -13,6 +13,7 @@
  *  - per-case reply tokens (HMAC) for addresses like
  *    complaints+cmp-2026-000123-k3j9m2qa@council.gov.uk;
  *  - the threading and classification decision (rd_decide).
+ *  - the working-day calendar: bank holidays and closures (calendar.c).
  *
  * Depends on GLib only.
  */
@@ -189,6 +190,121 @@ gboolean rd_text_asks_stage2(const char *subject, const char *text,
 
 /* The default escalation phrases (NULL-terminated, static). */
 const char *const *rd_default_stage2_phrases(void);
+
+/* ---- working-day calendar (calendar.c) ----------------------------------- */
+
+/* Whose bank holidays apply. The names are the keys of the gov.uk
+ * bank-holidays.json feed. */
+typedef enum {
+	RD_NATION_ENGLAND_WALES = 0,
+	RD_NATION_SCOTLAND,
+	RD_NATION_NORTHERN_IRELAND,
+	RD_NATION_N
+} RdNation;
+
+/* "england-and-wales", "scotland", "northern-ireland". */
+const char *rd_nation_to_string(RdNation n);
+/* Parses the strings above; FALSE if @s is none of them. */
+gboolean rd_nation_from_string(const char *s, RdNation *n_r);
+
+/* Where a non-working day comes from. */
+typedef enum {
+	RD_HOLIDAY_FILE = 0,  /* the official list (gov.uk bank-holidays.json) */
+	RD_HOLIDAY_COMPUTED,  /* the statutory rules and the one-off table */
+	RD_HOLIDAY_CLOSURE,   /* a local closure day from configuration */
+} RdHolidaySource;
+
+/* "file", "computed", "closure". */
+const char *rd_holiday_source_to_string(RdHolidaySource s);
+
+/* One non-working day other than a weekend. A value type; @title is
+ * borrowed (static, or owned by the calendar it came from, and valid until
+ * that calendar is freed). Substitute days carry "(substitute day)" in the
+ * title. */
+typedef struct {
+	GDate date;
+	const char *title;
+	RdHolidaySource source;
+} RdHoliday;
+
+/* Strict "YYYY-MM-DD" into @d_r; FALSE (and @d_r untouched) if @s is not
+ * a valid calendar date in that form. */
+gboolean rd_date_parse_iso(const char *s, GDate *d_r);
+/* "YYYY-MM-DD"; newly allocated. */
+char *rd_date_format_iso(const GDate *d);
+
+/* The bank holidays of @nation in @year by rule alone: fixed dates with
+ * their substitute days, Easter by the Gregorian computus, first and last
+ * Mondays, and a table of one-off changes (1995 and 2020 VE day, the 2002,
+ * 2012 and 2022 jubilees, 1999 millennium, 2011 royal wedding, 2022 state
+ * funeral, 2023 coronation). Years before 1978 (no early May holiday yet)
+ * get today's rules, which do not match history. A new GArray of
+ * RdHoliday (source RD_HOLIDAY_COMPUTED), sorted by date. */
+GArray *rd_holidays_computed(RdNation nation, int year);
+
+/*
+ * RdCalendar — which days are working days for one council.
+ *
+ * Weekends are never working days. A year "covered" by the official file
+ * uses only the file's dates for bank holidays (the file lists substitute
+ * days as events of their own); any other year uses the computed rules.
+ * Local closure days apply in every year. The calendar is filled once at
+ * start-up; after that the query functions only read it, so it may be
+ * shared between threads as long as nobody adds to it.
+ */
+typedef struct _RdCalendar RdCalendar;
+
+RdCalendar *rd_calendar_new(RdNation nation);
+void rd_calendar_free(RdCalendar *cal);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdCalendar, rd_calendar_free)
+
+RdNation rd_calendar_get_nation(const RdCalendar *cal);
+
+/* Add a non-working day. RD_HOLIDAY_FILE: a day of the official list; it
+ * also marks its year as covered. RD_HOLIDAY_COMPUTED: an extra bank
+ * holiday for years the file does not cover (one announced after this
+ * release). RD_HOLIDAY_CLOSURE: a local closure, in any year. A second day
+ * of the same source on the same date is ignored (the first title stays).
+ * @title is copied; NULL means "Bank holiday" or "Closure". */
+void rd_calendar_add_holiday(RdCalendar *cal, const GDate *d,
+                             const char *title, RdHolidaySource src);
+/* Mark @year as covered by the official file even if it lists no day in
+ * it: that year then has no bank holidays but the file's. */
+void rd_calendar_set_year_covered(RdCalendar *cal, int year);
+/* RD_HOLIDAY_FILE if @year is covered by the file, else
+ * RD_HOLIDAY_COMPUTED. */
+RdHolidaySource rd_calendar_year_source(const RdCalendar *cal, int year);
+/* The covered years in increasing order; a new GArray of int. */
+GArray *rd_calendar_covered_years(const RdCalendar *cal);
+
+/* If @d is a bank holiday or closure, fill @h_r (may be NULL) and return
+ * TRUE. A bank holiday wins over a closure on the same date. Weekends are
+ * not reported here. */
+gboolean rd_calendar_lookup(const RdCalendar *cal, const GDate *d,
+                            RdHoliday *h_r);
+/* Not a Saturday or Sunday, not a bank holiday, not a closure. */
+gboolean rd_calendar_is_working_day(const RdCalendar *cal, const GDate *d);
+
+/* The @n-th working day after @from, @from itself not counted; for @n = 0,
+ * @from if it is a working day, else the next working day. FALSE (and
+ * @out untouched) only if the answer would lie beyond the year 9999. */
+gboolean rd_calendar_add_working_days(const RdCalendar *cal,
+                                      const GDate *from, guint n,
+                                      GDate *out);
+
+/* The day a message received at @received counts as received: its date
+ * in Europe/London, or the next working day if that date is not a working
+ * day or the London time is at or after the cut-off. @cutoff_hour < 0
+ * disables the cut-off. FALSE only if @received is out of range. */
+gboolean rd_calendar_receipt_day(const RdCalendar *cal, GDateTime *received,
+                                 int cutoff_hour, int cutoff_minute,
+                                 GDate *out);
+
+/* The non-working days of @year other than weekends: bank holidays (from
+ * the file or the rules, as rd_calendar_year_source() says) and closures,
+ * sorted by date, one per date. A new GArray of RdHoliday whose titles
+ * belong to @cal. */
+GArray *rd_calendar_holidays(const RdCalendar *cal, int year);
 
 G_END_DECLS
 

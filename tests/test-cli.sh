@@ -157,6 +157,8 @@ errs=$(cat "$T/err")
 like "$errs" "bad.conf:2: reference_prefix must be 2 to 8 letters" "config error gives file:line (prefix)"
 like "$errs" "bad.conf:3: unknown key 'bogus'" "config error gives file:line (unknown key)"
 like "$errs" "bad.conf:5: max_mime_depth must be a whole number" "config error gives file:line (number)"
+"$R" --config examples/redress.conf config check >/dev/null 2>&1
+is "$?" "0" "the shipped example configuration passes config check"
 printf '[redress]\nreference_prefix = KLG\n' > "$T/good.conf"
 "$R" --config "$T/good.conf" --db "$T/klg.db" ingest --received-at "$AT" "$F/01-new-complaint.eml" >/dev/null 2>&1
 is "$(sqlite3 "$T/klg.db" "select reference from cases")" "KLG-2026-000001" "reference prefix from config"
