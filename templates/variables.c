@@ -1,0 +1,71 @@
+/*
+ * variables.c — the names the shipped letters may use.
+ *
+ * One table, in rd_template_check() form: "x" is a string, "x[]" a list
+ * and "x[].f" a field of a list item. templates/README.md explains each
+ * name; keep the two in step. Dates are given already formatted in the
+ * letter's language ("3 March 2026", "3 Mawrth 2026"); the renderer does
+ * no formatting of its own.
+ */
+#include "templates-private.h"
+
+static const char *const letter_variables[] = {
+	/* the council (config) */
+	"council.name",            /* "Example County Council" */
+	"council.email",           /* the complaints address */
+	"council.phone",
+	"council.website",
+
+	/* the case */
+	"case.reference",          /* "CMP-2026-000123" */
+	"case.received",           /* date the complaint counts as received */
+	"case.reply_by",           /* date the (current stage) response is due */
+	"case.new_date",           /* the extended date of a holding reply */
+	"case.escalate_by",        /* last date to ask for Stage 2 */
+	"case.department_notice_by", /* Stage 2: date the department must be told
+	                              (staff letters only) */
+	"case.stage",              /* "1" or "2" */
+	"case.subject",            /* subject line of the complaint */
+	"case.excerpt",            /* first lines of the complaint, as written */
+	"case.summary",            /* a person's summary of the complaint */
+	"case.service",            /* service or department concerned */
+	"case.channel",            /* how it came in: email, chief-executive, ... */
+	"case.outcome",            /* upheld, partly upheld, not upheld, ... */
+	"case.reply_address",      /* the case token address (Reply-To) */
+	"case.url",                /* link to the case for staff, may be empty */
+
+	/* people */
+	"complainant.name",
+	"complainant.email",
+	"handler.name",            /* officer or team */
+	"handler.email",
+	"handler.phone",
+	"office.name",             /* office that received the mail: Chief
+	                              Executive, Monitoring Officer */
+
+	/* the Ombudsman of the procedure profile */
+	"ombudsman.name",
+	"ombudsman.website",
+	"ombudsman.phone",
+
+	/* free text */
+	"reason",                  /* reason for delay, or for a Stage 2
+	                              decision */
+
+	/* flags: set with rd_tpl_values_set_flag() */
+	"flag.ombudsman_details",  /* holding reply: give Ombudsman details */
+	"flag.referred_back",      /* stage2-declined: referred back to the
+	                              service rather than declined */
+	"flag.final_stage",        /* closing letter: Stage 2 was the last stage,
+	                              so the next step is the Ombudsman */
+
+	/* lists */
+	"points[]",                /* issues, one string each: {{.}} */
+	NULL
+};
+
+const char *const *
+rd_letter_variable_names(void)
+{
+	return letter_variables;
+}
