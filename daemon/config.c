@@ -16,7 +16,10 @@
 
 G_DEFINE_QUARK(rd-config-error-quark, rd_config_error)
 
-typedef enum { KEY_STRING, KEY_PREFIX, KEY_UINT, KEY_SIZE, KEY_LIST, KEY_NATION, KEY_TIME, KEY_DATES } KeyType;
+typedef enum {
+	KEY_STRING, KEY_PREFIX, KEY_UINT, KEY_SIZE, KEY_LIST, KEY_NATION, KEY_TIME,
+	KEY_DATES, KEY_EMAIL, KEY_LANG, KEY_ANY
+} KeyType;
 
 typedef struct {
 	const char *group;
@@ -40,13 +43,44 @@ static const KeySpec keys[] = {
 	{ "calendar",  "bank_holidays",     KEY_STRING, 0, 0 },
 	{ "calendar",  "closures",          KEY_DATES,  0, 0 },
 	{ "calendar",  "cutoff",            KEY_TIME,   0, 0 },
+	{ "council",   "name",              KEY_STRING, 0, 0 },
+	{ "council",   "domain",            KEY_STRING, 0, 0 },
+	{ "council",   "email",             KEY_EMAIL,  0, 0 },
+	{ "council",   "phone",             KEY_STRING, 0, 0 },
+	{ "council",   "website",           KEY_STRING, 0, 0 },
+	{ "council",   "team_name",         KEY_STRING, 0, 0 },
+	{ "council",   "complaints_manager", KEY_EMAIL, 0, 0 },
+	{ "mailbox:*", "address",           KEY_EMAIL,  0, 0 },
+	{ "mailbox:*", "language",          KEY_LANG,   0, 0 },
+	{ "mailbox:*", "office_name",       KEY_STRING, 0, 0 },
+	{ "mailbox:*", "copy_to",           KEY_EMAIL,  0, 0 },
+	{ "letters",   "templates",         KEY_STRING, 0, 0 },
+	{ "letters",   "language",          KEY_LANG,   0, 0 },
+	{ "letters",   "daily_cap",         KEY_UINT,   1, 1000 },
+	{ "procedure", "default_profile",   KEY_STRING, 0, 0 },
+	{ "elected_members", "addresses",   KEY_LIST,   0, 0 },
+	{ "elected_members", "domains",     KEY_LIST,   0, 0 },
+	/* Any key: service names, and profile settings checked by procedure/. */
+	{ "services",  "*",                 KEY_ANY,    0, 0 },
+	{ "profile:*", "*",                 KEY_ANY,    0, 0 },
 };
+
+/* "mailbox:chief-executive" matches the spec group "mailbox:*". */
+static gboolean
+group_matches(const char *spec, const char *group)
+{
+	gsize n = strlen(spec);
+	if (n >= 2 && spec[n - 1] == '*' && spec[n - 2] == ':')
+		return strncmp(spec, group, n - 1) == 0 && group[n - 1] != '\0';
+	return strcmp(spec, group) == 0;
+}
 
 static const KeySpec *
 key_spec(const char *group, const char *key)
 {
 	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
-		if (strcmp(keys[i].group, group) == 0 && strcmp(keys[i].key, key) == 0)
+		if (group_matches(keys[i].group, group) &&
+		    (strcmp(keys[i].key, key) == 0 || strcmp(keys[i].key, "*") == 0))
 			return &keys[i];
 	return NULL;
 }
@@ -55,7 +89,7 @@ static gboolean
 group_known(const char *group)
 {
 	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
-		if (strcmp(keys[i].group, group) == 0)
+		if (group_matches(keys[i].group, group))
 			return TRUE;
 	return FALSE;
 }
@@ -113,6 +147,93 @@ parse_size(const char *s, guint64 *v_r)
 	return TRUE;
 }
 
+static void
+replace(char **slot, const char *val)
+{
+	g_free(*slot);
+	*slot = g_strdup(val);
+}
+
+static char **
+lower_list(GKeyFile *kf, const char *group, const char *key)
+{
+	g_auto(GStrv) items = g_key_file_get_string_list(kf, group, key, NULL, NULL);
+	GPtrArray *list = g_ptr_array_new();
+	for (guint i = 0; items != NULL && items[i] != NULL; i++) {
+		g_autofree char *t = g_strstrip(g_strdup(items[i]));
+		if (*t != '\0')
+			g_ptr_array_add(list, g_ascii_strdown(t, -1));
+	}
+	g_ptr_array_add(list, NULL);
+	return (char **)g_ptr_array_free(list, FALSE);
+}
+
+/* The keys of [council], [mailbox:ROLE], [letters], [procedure]
+ * default_profile, [elected_members], [services] and [profile:NAME].
+ * Returns TRUE when @key was one of them (already validated). */
+static gboolean
+assign_letters_key(RdConfig *cfg, const char *group, RdMailbox role, const char *key,
+                   const char *val, GKeyFile *kf)
+{
+	if (strcmp(group, "council") == 0) {
+		if (strcmp(key, "name") == 0) replace(&cfg->council_name, val);
+		else if (strcmp(key, "domain") == 0) replace(&cfg->council_domain, val);
+		else if (strcmp(key, "email") == 0) replace(&cfg->council_email, val);
+		else if (strcmp(key, "phone") == 0) replace(&cfg->council_phone, val);
+		else if (strcmp(key, "website") == 0) replace(&cfg->council_website, val);
+		else if (strcmp(key, "team_name") == 0) replace(&cfg->team_name, val);
+		else if (strcmp(key, "complaints_manager") == 0) {
+			g_free(cfg->complaints_manager);
+			cfg->complaints_manager = g_ascii_strdown(val, -1);
+		}
+		return TRUE;
+	}
+	if (g_str_has_prefix(group, "mailbox:")) {
+		RdMailboxConfig *m = &cfg->mailboxes[role];
+		if (strcmp(key, "address") == 0) {
+			g_free(m->address);
+			m->address = g_ascii_strdown(val, -1);
+		} else if (strcmp(key, "language") == 0) replace(&m->language, val);
+		else if (strcmp(key, "office_name") == 0) replace(&m->office_name, val);
+		else if (strcmp(key, "copy_to") == 0) {
+			g_free(m->copy_to);
+			m->copy_to = g_ascii_strdown(val, -1);
+		}
+		return TRUE;
+	}
+	if (strcmp(group, "letters") == 0) {
+		if (strcmp(key, "templates") == 0) replace(&cfg->templates_dir, val);
+		else if (strcmp(key, "language") == 0) replace(&cfg->default_language, val);
+		else if (strcmp(key, "daily_cap") == 0) cfg->daily_cap = (guint)g_ascii_strtoull(val, NULL, 10);
+		return TRUE;
+	}
+	if (strcmp(group, "procedure") == 0 && strcmp(key, "default_profile") == 0) {
+		replace(&cfg->default_profile, val);
+		return TRUE;
+	}
+	if (strcmp(group, "elected_members") == 0) {
+		char ***slot = strcmp(key, "addresses") == 0 ? &cfg->member_addresses : &cfg->member_domains;
+		g_strfreev(*slot);
+		*slot = lower_list(kf, group, key);
+		return TRUE;
+	}
+	if (strcmp(group, "services") == 0) {
+		g_hash_table_replace(cfg->services, g_utf8_strdown(key, -1), g_strdup(val));
+		return TRUE;
+	}
+	if (g_str_has_prefix(group, "profile:")) {
+		const char *name = group + strlen("profile:");
+		GHashTable *kv = g_hash_table_lookup(cfg->profile_groups, name);
+		if (kv == NULL) {
+			kv = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+			g_hash_table_insert(cfg->profile_groups, g_strdup(name), kv);
+		}
+		g_hash_table_replace(kv, g_strdup(key), g_strdup(val));
+		return TRUE;
+	}
+	return FALSE;
+}
+
 static const char *const level_names[] = { "error", "warning", "info", "debug", NULL };
 
 static void
@@ -127,6 +248,32 @@ set_defaults(RdConfig *cfg)
 	cfg->nation = RD_NATION_ENGLAND_WALES;
 	cfg->cutoff_hour = -1;
 	cfg->cutoff_minute = -1;
+
+	/* Enough to write sensible letters offline; a council sets its own.
+	 * council.example is reserved (RFC 2606), so nothing can reach it. */
+	cfg->council_name = g_strdup("Example Council");
+	cfg->council_domain = g_strdup("council.example");
+	cfg->team_name = g_strdup("Complaints Team");
+	static const char *const local[RD_MAILBOX_N] = {
+		[RD_MAILBOX_COMPLAINTS] = "complaints",
+		[RD_MAILBOX_STAGE2] = "stage2",
+		[RD_MAILBOX_CHIEF_EXECUTIVE] = "chief.executive",
+		[RD_MAILBOX_MONITORING_OFFICER] = "monitoring.officer",
+	};
+	for (int i = 0; i < RD_MAILBOX_N; i++)
+		cfg->mailboxes[i].address = g_strdup_printf("%s@council.example", local[i]);
+	cfg->mailboxes[RD_MAILBOX_CHIEF_EXECUTIVE].office_name = g_strdup("the Chief Executive");
+	cfg->mailboxes[RD_MAILBOX_MONITORING_OFFICER].office_name = g_strdup("the Monitoring Officer");
+	cfg->default_language = g_strdup("en");
+	cfg->daily_cap = 5;
+	cfg->default_profile = g_strdup("council");
+	cfg->services = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	/* Statutory procedures apply by service, not the corporate clock
+	 * (domain-rules.md §1). */
+	g_hash_table_insert(cfg->services, g_strdup("children's services"), g_strdup("childrens-statutory"));
+	g_hash_table_insert(cfg->services, g_strdup("adult social care"), g_strdup("adult-social-care"));
+	cfg->profile_groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	                                            (GDestroyNotify)g_hash_table_unref);
 }
 
 RdConfig *
@@ -189,6 +336,14 @@ rd_config_load(const char *path, GError **error)
 			                       line_of(text, group, NULL), group);
 			continue;
 		}
+		RdMailbox role = RD_MAILBOX_COMPLAINTS;
+		if (g_str_has_prefix(group, "mailbox:") &&
+		    !rd_mailbox_from_string(group + strlen("mailbox:"), &role)) {
+			g_string_append_printf(errs, "%s:%u: unknown mailbox [%s]; use mailbox:complaints, mailbox:stage2, "
+			                       "mailbox:chief-executive or mailbox:monitoring-officer\n",
+			                       path, line_of(text, group, NULL), group);
+			continue;
+		}
 		g_auto(GStrv) names = g_key_file_get_keys(kf, group, NULL, NULL);
 		for (guint ki = 0; names != NULL && names[ki] != NULL; ki++) {
 			const char *key = names[ki];
@@ -234,6 +389,20 @@ rd_config_load(const char *path, GError **error)
 				break;
 			}
 			case KEY_LIST:
+			case KEY_ANY:
+				break;
+			case KEY_EMAIL: {
+				const char *at = strchr(val, '@');
+				if (at == NULL || at == val || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
+				    strpbrk(val, " <>,;\"") != NULL)
+					g_string_append_printf(errs, "%s:%u: %s must be one email address such as complaints@council.gov.uk, not '%s'\n",
+					                       path, line, key, val);
+				break;
+			}
+			case KEY_LANG:
+				if (strcmp(val, "en") != 0 && strcmp(val, "cy") != 0)
+					g_string_append_printf(errs, "%s:%u: %s must be en (English) or cy (Welsh), not '%s'\n",
+					                       path, line, key, val);
 				break;
 			case KEY_NATION:
 				if (!rd_nation_from_string(val, &cfg->nation))
@@ -272,6 +441,8 @@ rd_config_load(const char *path, GError **error)
 			}
 			}
 
+			if (assign_letters_key(cfg, group, role, key, val, kf))
+				continue;
 			if (strcmp(key, "bank_holidays") == 0) {
 				g_free(cfg->bank_holidays);
 				cfg->bank_holidays = g_strdup(val);
@@ -344,5 +515,25 @@ rd_config_free(RdConfig *cfg)
 	g_strfreev(cfg->stage2_phrases);
 	g_free(cfg->bank_holidays);
 	g_strfreev(cfg->closures);
+	g_free(cfg->council_name);
+	g_free(cfg->council_domain);
+	g_free(cfg->council_email);
+	g_free(cfg->council_phone);
+	g_free(cfg->council_website);
+	g_free(cfg->team_name);
+	g_free(cfg->complaints_manager);
+	for (int i = 0; i < RD_MAILBOX_N; i++) {
+		g_free(cfg->mailboxes[i].address);
+		g_free(cfg->mailboxes[i].language);
+		g_free(cfg->mailboxes[i].office_name);
+		g_free(cfg->mailboxes[i].copy_to);
+	}
+	g_free(cfg->templates_dir);
+	g_free(cfg->default_language);
+	g_free(cfg->default_profile);
+	g_clear_pointer(&cfg->services, g_hash_table_unref);
+	g_strfreev(cfg->member_addresses);
+	g_strfreev(cfg->member_domains);
+	g_clear_pointer(&cfg->profile_groups, g_hash_table_unref);
 	g_free(cfg);
 }

@@ -14,6 +14,7 @@
 #include "parsers.h"
 #include "procedure.h"
 #include "store.h"
+#include "templates.h"
 
 G_BEGIN_DECLS
 
@@ -42,6 +43,18 @@ void rd_log(RdLogLevel level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 GQuark rd_config_error_quark(void);
 typedef enum { RD_CONFIG_ERROR_INVALID, RD_CONFIG_ERROR_IO } RdConfigError;
 
+/* One mailbox role's settings ([mailbox:ROLE]). */
+typedef struct {
+	char *address;           /* its address, e.g. complaints@council.example;
+	                            letters' From and the base of reply tokens */
+	char *language;          /* letters for mail arriving here: "en"/"cy",
+	                            or NULL for [letters] language */
+	char *office_name;       /* chief-executive / monitoring-officer: the
+	                            office named in the referral letter */
+	char *copy_to;           /* chief-executive / monitoring-officer: where
+	                            a copy of each referral goes, or NULL */
+} RdMailboxConfig;
+
 /* Immutable after load; passed explicitly, never global. */
 typedef struct {
 	char *path;              /* file it came from, or NULL for defaults */
@@ -56,6 +69,23 @@ typedef struct {
 	char **closures;         /* [calendar] closures, YYYY-MM-DD, or NULL */
 	int cutoff_hour;         /* [calendar] cutoff HH:MM; -1 = none */
 	int cutoff_minute;
+
+	/* [council]: who the letters come from */
+	char *council_name, *council_domain, *council_email, *council_phone,
+	     *council_website, *team_name, *complaints_manager;
+	RdMailboxConfig mailboxes[RD_MAILBOX_N];
+	/* [letters] */
+	char *templates_dir;     /* default: the installed or source templates */
+	char *default_language;  /* "en" */
+	guint daily_cap;         /* letters to one address per day, default 5 */
+	/* [procedure] default_profile; [services] service = profile */
+	char *default_profile;
+	GHashTable *services;    /* lower-case service name → profile name */
+	/* [elected_members] */
+	char **member_addresses; /* lower case */
+	char **member_domains;   /* lower case */
+	/* [profile:NAME] groups, unparsed: name → GHashTable key → value */
+	GHashTable *profile_groups;
 } RdConfig;
 
 /* Load @path (NULL: the built-in defaults, no file). Every problem is
@@ -109,6 +139,61 @@ gboolean rd_ingest_message(RdIngest *ing, const char *data, gsize len,
                            const RdMessage *msg, RdMailbox mailbox,
                            gint64 received_at, const char *source,
                            RdIngestResult *result_r, GError **error);
+
+/* ---- letters: from a case to the outbox (letters.c) ------------------------ */
+
+typedef struct _RdLetters RdLetters;
+
+/* Load and check the letter templates ([letters] templates, else the
+ * source tree's templates/letters next to the binary, else the installed
+ * copy). Every unknown variable is an error here, before any letter. */
+RdLetters *rd_letters_new(const RdConfig *cfg, const guint8 *key, GError **error);
+void rd_letters_free(RdLetters *l);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdLetters, rd_letters_free)
+/* The folder the templates came from. */
+const char *rd_letters_dir(const RdLetters *l);
+
+/* One letter to compose. Strings are borrowed. */
+typedef struct {
+	const char *name;          /* letter, e.g. "stage1-acknowledgement" */
+	const char *idem_key;      /* e.g. "CMP-2026-000001/s1/ack" */
+	const RdCase *c;
+	const RdStage *stage;      /* the stage it is about, or NULL */
+	RdMailbox mailbox;         /* whose address it comes from */
+	const char *to_addr;
+	const char *to_name;       /* may be NULL */
+	gboolean to_complainant;   /* FALSE: a staff notice (auto-generated,
+	                              council language, no In-Reply-To) */
+	const char *in_reply_to;   /* the complainant's Message-ID, or NULL */
+	const char *excerpt;       /* what they wrote (first lines are used) */
+	const char *reason;        /* holding reply / decline reason */
+	const char *new_date;      /* YYYY-MM-DD: an extended reply date */
+	const char *escalate_by;   /* YYYY-MM-DD: last day to ask for Stage 2 */
+	const char *office_name;   /* Chief Executive / Monitoring Officer */
+	const char *ombudsman;     /* "lgsco", "housing-ombudsman", "spso", "psow" */
+	gboolean ombudsman_details;
+	gboolean referred_back;
+	gboolean final_stage;
+} RdLetterRequest;
+
+/* The language the letter is written in ("en"/"cy"). */
+const char *rd_letters_language(const RdLetters *l, const RdLetterRequest *r);
+/* The template values for @r in @lang (newly allocated). */
+RdTplValues *rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang);
+/* Render and build the MIME letter; the subject and Message-ID come back
+ * too (newly allocated). */
+GBytes *rd_letters_compose(RdLetters *l, const RdLetterRequest *r, char **subject_r,
+                           char **message_id_r, GError **error);
+/* Compose and queue in the outbox inside the caller's transaction, under
+ * the per-address daily cap (a capped letter is recorded as suppressed
+ * with an event). *@queued_r is TRUE only when a letter will be sent; a
+ * letter already queued under the same idempotency key is not queued
+ * again. */
+gboolean rd_letters_queue(RdLetters *l, RdStore *store, const RdLetterRequest *r, gint64 now,
+                          gboolean *queued_r, GError **error);
+/* "Friday 4 December 2026" / "Dydd Gwener 4 Rhagfyr 2026" from
+ * "2026-12-04"; NULL if unparseable. */
+char *rd_letters_format_date(const char *iso, const char *lang);
 
 /* ---- message sources: files, folders, Maildirs, mbox --------------------- */
 
@@ -173,6 +258,8 @@ int rd_cmd_cases(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_show(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_triage(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_outbox(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv);
 
 /* Find the configuration as the subcommands do (--config, $REDRESS_CONFIG,
  * /etc/redress/redress.conf if it exists, else defaults) and load it,

@@ -24,6 +24,8 @@ static const struct {
 	{ "triage", rd_cmd_triage, "list messages a person must place; 'triage assign MSG REF', 'triage new MSG'" },
 	{ "holidays", rd_cmd_holidays, "list a year's non-working days and where each came from" },
 	{ "workdays", rd_cmd_workdays, "'workdays add DATE N': the Nth working day after DATE" },
+	{ "outbox", rd_cmd_outbox, "list letters; 'outbox flush --to DIR' writes due letters to a folder" },
+	{ "letters", rd_cmd_letters, "'letters preview NAME REF': show a letter as it would be sent" },
 	{ "config", rd_cmd_config, "'config check': validate the configuration file" },
 };
 

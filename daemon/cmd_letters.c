@@ -1,0 +1,326 @@
+/*
+ * cmd_letters.c — `redress outbox [list]`, `redress outbox flush --to DIR`
+ * and `redress letters preview NAME REF`.
+ *
+ * The folder sink is the offline twin of SMTP: each due letter becomes
+ * DIR/<idempotency key>.eml, written to a temporary name and renamed, and
+ * only then marked sent. A crash between the two rewrites the same file
+ * under the same name on the next flush, so a letter can appear at most
+ * once in the folder.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <gmime/gmime.h>
+#include <json-glib/json-glib.h>
+#include "daemon.h"
+
+static gint64
+now_or(const char *when, gboolean *ok_r)
+{
+	*ok_r = TRUE;
+	if (when == NULL)
+		return g_get_real_time() / G_USEC_PER_SEC;
+	gint64 t = 0;
+	*ok_r = rd_time_parse(when, &t);
+	return t;
+}
+
+/* A file name from an idempotency key: "CMP-2026-000001/s1/ack" →
+ * "CMP-2026-000001_s1_ack.eml". Keys are ours, but never trust a name
+ * as a path. */
+static char *
+file_name_for(const char *key)
+{
+	GString *s = g_string_new(NULL);
+	for (const char *p = key; *p; p++)
+		g_string_append_c(s, g_ascii_isalnum(*p) || *p == '-' || *p == '.' ? *p : '_');
+	g_string_append(s, ".eml");
+	return g_string_free(s, FALSE);
+}
+
+static gboolean
+write_file(const char *dir, const char *name, GBytes *raw, char **path_r, GError **error)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	gsize len = 0;
+	const char *data = g_bytes_get_data(raw, &len);
+	/* g_file_set_contents writes a temporary file, fsyncs it and renames
+	 * it into place. */
+	if (!g_file_set_contents(path, data ? data : "", (gssize)len, error))
+		return FALSE;
+	*path_r = g_steal_pointer(&path);
+	return TRUE;
+}
+
+/* Acknowledgements set the stage's ack_sent date when they go out: under
+ * the 2024 Codes the response clock counts from it. */
+static int
+ack_stage_of(const char *kind)
+{
+	if (strcmp(kind, "stage1-acknowledgement") == 0 || strcmp(kind, "chief-executive-referral") == 0)
+		return 1;
+	if (strcmp(kind, "stage2-acknowledgement") == 0)
+		return 2;
+	return 0;
+}
+
+static int
+outbox_flush(const RdGlobalOptions *g, int argc, char **argv)
+{
+	g_autofree char *dir = NULL;
+	g_autofree char *when = NULL;
+	GOptionEntry entries[] = {
+		{ "to", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Write due letters into this folder (required)", "DIR" },
+		{ "now", 0, 0, G_OPTION_ARG_STRING, &when, "Treat this as the current time (ISO 8601)", "TIME" },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) oc = g_option_context_new("— write due letters to a folder and mark them sent");
+	g_option_context_add_main_entries(oc, entries, NULL);
+	g_autoptr(GError) err = NULL;
+	if (!g_option_context_parse(oc, &argc, &argv, &err) || argc != 1 || dir == NULL) {
+		fprintf(stderr, "redress outbox flush: %s\n",
+		        err ? err->message : "give the folder with --to DIR");
+		return RD_EXIT_USAGE;
+	}
+	gboolean ok;
+	gint64 now = now_or(when, &ok);
+	if (!ok) {
+		fprintf(stderr, "redress outbox flush: --now '%s' is not a time (ISO 8601)\n", when);
+		return RD_EXIT_USAGE;
+	}
+	if (g_mkdir_with_parents(dir, 0700) != 0) {
+		fprintf(stderr, "redress outbox flush: cannot create %s: %s\n", dir, g_strerror(errno));
+		return RD_EXIT_USAGE;
+	}
+	g_autoptr(RdConfig) cfg = NULL;
+	g_autoptr(RdStore) store = NULL;
+	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
+	if (rc != RD_EXIT_OK)
+		return rc;
+
+	guint sent = 0, failed = 0;
+	for (;;) {
+		g_autoptr(GPtrArray) due = rd_store_outbox_due(store, now, 100, &err);
+		if (due == NULL) {
+			fprintf(stderr, "redress: error: listing due letters: %s\n", err->message);
+			return RD_EXIT_INTERNAL;
+		}
+		if (due->len == 0)
+			break;
+		for (guint i = 0; i < due->len; i++) {
+			const RdOutboxRow *o = due->pdata[i];
+			g_autofree char *name = file_name_for(o->idem_key);
+			g_autofree char *path = NULL;
+			if (!write_file(dir, name, o->raw, &path, &err)) {
+				fprintf(stderr, "redress: error: %s: %s\n", name, err->message);
+				return RD_EXIT_INTERNAL;
+			}
+			g_autofree char *detail = g_strdup_printf("written to %s", path);
+			g_autofree char *day = g_strndup(rd_time_format_local(now), 10);
+			if (!rd_store_begin(store, &err) ||
+			    !rd_store_outbox_mark_sent(store, o->id, now, detail, &err)) {
+				rd_store_rollback(store);
+				fprintf(stderr, "redress: error: %s: %s\n", o->idem_key, err->message);
+				failed++;
+				g_clear_error(&err);
+				continue;
+			}
+			int stage = ack_stage_of(o->kind);
+			gboolean okk = TRUE;
+			if (stage != 0 && o->case_id != 0) {
+				g_autoptr(GPtrArray) stages = rd_store_stages_for_case(store, o->case_id, &err);
+				okk = stages != NULL;
+				for (guint k = 0; okk && k < stages->len; k++) {
+					const RdStage *s = stages->pdata[k];
+					if (s->stage == stage && s->ack_sent == NULL)
+						okk = rd_store_stage_set_field(store, o->case_id, stage, "ack_sent", day, &err);
+				}
+			}
+			if (okk && o->case_id != 0) {
+				g_autofree char *what = g_strdup_printf("Letter %s sent to %s.", o->kind, o->to_addr);
+				okk = rd_store_event_add(store, o->case_id, now, "redress", "letter-sent", what, 0, &err) != 0;
+			}
+			if (!okk || !rd_store_commit(store, &err)) {
+				rd_store_rollback(store);
+				fprintf(stderr, "redress: error: %s: %s\n", o->idem_key, err ? err->message : "?");
+				return RD_EXIT_INTERNAL;
+			}
+			sent++;
+			if (!g->quiet && !g->json)
+				printf("sent %s to %s → %s\n", o->kind, o->to_addr, path);
+		}
+	}
+	if (!g->quiet)
+		fprintf(g->json ? stderr : stdout, "%u letter%s written to %s\n", sent, sent == 1 ? "" : "s", dir);
+	return failed ? RD_EXIT_INTERNAL : RD_EXIT_OK;
+}
+
+static int
+outbox_list(const RdGlobalOptions *g)
+{
+	g_autoptr(RdConfig) cfg = NULL;
+	g_autoptr(RdStore) store = NULL;
+	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
+	if (rc != RD_EXIT_OK)
+		return rc;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GPtrArray) cases = rd_store_cases_list(store, RD_CASES_ALL, &err);
+	if (cases == NULL) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
+	}
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	json_builder_begin_array(b);
+	guint n = 0;
+	for (guint i = cases->len; i > 0; i--) {
+		const RdCase *c = cases->pdata[i - 1];
+		g_autoptr(GPtrArray) letters = rd_store_outbox_for_case(store, c->id, &err);
+		for (guint k = 0; letters && k < letters->len; k++) {
+			const RdOutboxRow *o = letters->pdata[k];
+			n++;
+			if (g->json) {
+				json_builder_begin_object(b);
+				json_builder_set_member_name(b, "case");
+				json_builder_add_string_value(b, c->reference);
+				json_builder_set_member_name(b, "kind");
+				json_builder_add_string_value(b, o->kind);
+				json_builder_set_member_name(b, "to");
+				json_builder_add_string_value(b, o->to_addr);
+				json_builder_set_member_name(b, "status");
+				json_builder_add_string_value(b, o->status);
+				json_builder_set_member_name(b, "language");
+				json_builder_add_string_value(b, o->language ? o->language : "en");
+				json_builder_end_object(b);
+			} else {
+				g_autofree char *when = rd_time_format_local(o->created_at);
+				printf("%-16s %-26s %-10s %s  %s\n", c->reference, o->kind, o->status, when, o->to_addr);
+			}
+		}
+	}
+	json_builder_end_array(b);
+	if (g->json) {
+		g_autoptr(JsonNode) root = json_builder_get_root(b);
+		g_autofree char *s = json_to_string(root, TRUE);
+		printf("%s\n", s);
+	} else if (!g->quiet) {
+		printf("%u letter%s\n", n, n == 1 ? "" : "s");
+	}
+	return RD_EXIT_OK;
+}
+
+int
+rd_cmd_outbox(const RdGlobalOptions *g, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "flush") == 0)
+		return outbox_flush(g, argc - 1, argv + 1);
+	if (argc == 1 || (argc == 2 && strcmp(argv[1], "list") == 0))
+		return outbox_list(g);
+	fprintf(stderr, "redress outbox: use 'redress outbox [list]' or 'redress outbox flush --to DIR [--now TIME]'\n");
+	return RD_EXIT_USAGE;
+}
+
+int
+rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv)
+{
+	g_autofree char *lang = NULL;
+	gboolean text_only = FALSE;
+	GOptionEntry entries[] = {
+		{ "lang", 0, 0, G_OPTION_ARG_STRING, &lang, "Language: en or cy (default: the case's)", "LANG" },
+		{ "text", 0, 0, G_OPTION_ARG_NONE, &text_only, "Print only the subject and text part", NULL },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) oc = g_option_context_new("preview NAME REF — show a letter as it would be sent");
+	g_option_context_add_main_entries(oc, entries, NULL);
+	g_autoptr(GError) err = NULL;
+	if (!g_option_context_parse(oc, &argc, &argv, &err) || argc != 4 || strcmp(argv[1], "preview") != 0) {
+		fprintf(stderr, "redress letters: %s\n",
+		        err ? err->message : "use 'redress letters preview NAME REF' (e.g. stage1-acknowledgement CMP-2026-000001)");
+		return RD_EXIT_USAGE;
+	}
+	g_autoptr(RdConfig) cfg = NULL;
+	g_autoptr(RdStore) store = NULL;
+	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
+	if (rc != RD_EXIT_OK)
+		return rc;
+	g_autoptr(RdIngest) ing = rd_ingest_new(store, cfg, &err);
+	if (ing == NULL) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
+	}
+	g_autoptr(RdLetters) letters = rd_letters_new(cfg, rd_ingest_token_key(ing), &err);
+	if (letters == NULL) {
+		fprintf(stderr, "redress: error: letter templates: %s\n", err->message);
+		return RD_EXIT_USAGE;
+	}
+	g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func(g_free);
+	rd_refs_find(cfg->reference_prefix, argv[3], refs);
+	g_autoptr(RdCase) c = rd_store_case_get_by_ref(store, refs->len ? refs->pdata[0] : argv[3], &err);
+	if (c == NULL) {
+		fprintf(stderr, "redress letters: no case %s (list them with: redress cases)\n", argv[3]);
+		return err ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
+	}
+	if (lang != NULL) {
+		if (strcmp(lang, "en") != 0 && strcmp(lang, "cy") != 0) {
+			fprintf(stderr, "redress letters: --lang must be en or cy\n");
+			return RD_EXIT_USAGE;
+		}
+		g_free(c->language);
+		c->language = g_strdup(lang);
+	}
+	g_autoptr(GPtrArray) stages = rd_store_stages_for_case(store, c->id, &err);
+	g_autoptr(GPtrArray) msgs = stages ? rd_store_messages_for_case(store, c->id, &err) : NULL;
+	if (msgs == NULL) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
+	}
+	const RdMessageRow *first = msgs->len ? msgs->pdata[0] : NULL;
+	RdLetterRequest r = { 0 };
+	r.name = argv[2];
+	r.idem_key = "preview";
+	r.c = c;
+	r.stage = stages->len ? stages->pdata[stages->len - 1] : NULL;
+	r.mailbox = RD_MAILBOX_COMPLAINTS;
+	r.to_complainant = !g_str_has_prefix(argv[2], "staff-");
+	r.to_addr = r.to_complainant ? c->complainant_email
+	                             : (c->handler ? c->handler : cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address);
+	r.to_name = r.to_complainant ? c->complainant_name : NULL;
+	r.in_reply_to = first ? first->message_id : NULL;
+	r.excerpt = first ? first->new_text : NULL;
+	r.office_name = cfg->mailboxes[RD_MAILBOX_CHIEF_EXECUTIVE].office_name;
+	r.ombudsman = "lgsco";
+	r.reason = "(the reason given by the case handler)";
+	r.new_date = r.stage ? (r.stage->extended_to ? r.stage->extended_to : r.stage->response_due) : NULL;
+	g_autofree char *subject = NULL;
+	g_autoptr(GBytes) raw = rd_letters_compose(letters, &r, &subject, NULL, &err);
+	if (raw == NULL) {
+		fprintf(stderr, "redress letters: %s\n", err->message);
+		return RD_EXIT_USAGE;
+	}
+	if (text_only) {
+		/* The text part as the complainant's mail client shows it. */
+		gsize len = 0;
+		const char *d = g_bytes_get_data(raw, &len);
+		GMimeStream *st = g_mime_stream_mem_new_with_buffer(d, len);
+		GMimeParser *p = g_mime_parser_new_with_stream(st);
+		GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+		g_object_unref(p);
+		g_object_unref(st);
+		GMimeObject *body = m ? g_mime_message_get_body(m) : NULL;
+		printf("Subject: %s\n\n", subject);
+		if (body && GMIME_IS_MULTIPART(body)) {
+			GMimeObject *part = g_mime_multipart_get_part(GMIME_MULTIPART(body), 0);
+			if (GMIME_IS_TEXT_PART(part)) {
+				g_autofree char *t = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
+				fputs(t, stdout);
+			}
+		}
+		g_clear_object(&m);
+		return RD_EXIT_OK;
+	}
+	gsize len = 0;
+	const char *data = g_bytes_get_data(raw, &len);
+	fwrite(data, 1, len, stdout);
+	return RD_EXIT_OK;
+}
