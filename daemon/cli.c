@@ -603,6 +603,14 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 		fprintf(stderr, "%s\n", err->message);
 		return RD_EXIT_USAGE;
 	}
+	/* Profiles, services and every letter template, as the daemon will
+	 * load them (the token key does not matter for checking). */
+	static const guint8 no_key[RD_TOKEN_KEY_LEN];
+	g_autoptr(RdRules) rules = rd_rules_new(cfg, no_key, &err);
+	if (rules == NULL) {
+		fprintf(stderr, "%s\n", err->message);
+		return RD_EXIT_USAGE;
+	}
 	if (g->quiet)
 		return RD_EXIT_OK;
 	printf("%s: ok\n", path ? path : "(no configuration file: built-in defaults)");
@@ -624,5 +632,9 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 		printf("  cutoff             %02d:%02d\n", cfg->cutoff_hour, cfg->cutoff_minute);
 	else
 		printf("  cutoff             (none)\n");
+	printf("  default_profile    %s\n", cfg->default_profile);
+	printf("  templates          %s\n", rd_letters_dir(rd_rules_letters(rules)));
+	printf("  council            %s <%s>\n", cfg->council_name, cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address);
+	printf("  daily_cap          %u letters per address\n", cfg->daily_cap);
 	return RD_EXIT_OK;
 }

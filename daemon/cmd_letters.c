@@ -118,7 +118,8 @@ outbox_flush(const RdGlobalOptions *g, int argc, char **argv)
 				return RD_EXIT_INTERNAL;
 			}
 			g_autofree char *detail = g_strdup_printf("written to %s", path);
-			g_autofree char *day = g_strndup(rd_time_format_local(now), 10);
+			g_autofree char *local = rd_time_format_local(now);
+			g_autofree char *day = g_strndup(local, 10);
 			if (!rd_store_begin(store, &err) ||
 			    !rd_store_outbox_mark_sent(store, o->id, now, detail, &err)) {
 				rd_store_rollback(store);

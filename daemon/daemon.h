@@ -18,6 +18,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _RdRules RdRules;   /* rules.c: calendar, profiles, letters */
+
 /* ---- exit codes --------------------------------------------------------- */
 
 enum {
@@ -122,13 +124,17 @@ void rd_ingest_result_clear(RdIngestResult *r);
 typedef struct _RdIngest RdIngest;
 
 /* An ingest context over an open store. Loads (or creates, on first use)
- * the per-case token key. */
+ * the per-case token key, then the procedure's rules (calendar, profiles,
+ * letters): a new complaint gets its deadlines and its acknowledgement in
+ * the same transaction as the case. */
 RdIngest *rd_ingest_new(RdStore *store, const RdConfig *cfg, GError **error);
 void rd_ingest_free(RdIngest *ing);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdIngest, rd_ingest_free)
 
 /* The per-case token key (RD_TOKEN_KEY_LEN bytes). */
 const guint8 *rd_ingest_token_key(RdIngest *ing);
+/* The rules the context loaded. */
+RdRules *rd_ingest_rules(RdIngest *ing);
 
 /* Record one message that has already been parsed into @msg from @data.
  * Must run inside a store transaction that the caller commits: the raw
@@ -188,12 +194,35 @@ GBytes *rd_letters_compose(RdLetters *l, const RdLetterRequest *r, char **subjec
  * the per-address daily cap (a capped letter is recorded as suppressed
  * with an event). *@queued_r is TRUE only when a letter will be sent; a
  * letter already queued under the same idempotency key is not queued
- * again. */
+ * again. A letter that cannot be composed (bad recipient address) is an
+ * event on the case, not an error: FALSE means the store failed. */
 gboolean rd_letters_queue(RdLetters *l, RdStore *store, const RdLetterRequest *r, gint64 now,
                           gboolean *queued_r, GError **error);
 /* "Friday 4 December 2026" / "Dydd Gwener 4 Rhagfyr 2026" from
  * "2026-12-04"; NULL if unparseable. */
 char *rd_letters_format_date(const char *iso, const char *lang);
+
+/* ---- the procedure as configured (rules.c) ----------------------------------- */
+
+/* Load and check the calendar, the profiles (built-in and [profile:NAME])
+ * and the letter templates for @cfg. @key is the reply-token key. */
+RdRules *rd_rules_new(const RdConfig *cfg, const guint8 *key, GError **error);
+void rd_rules_free(RdRules *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdRules, rd_rules_free)
+
+const RdCalendar *rd_rules_calendar(const RdRules *r);
+RdLetters *rd_rules_letters(const RdRules *r);
+/* The profile called @name, or the default profile if @name is NULL or
+ * unknown. Owned by @r. */
+const RdProfile *rd_rules_profile(const RdRules *r, const char *name);
+/* The profile name for a service ([services]), or the default. */
+const char *rd_rules_profile_for_service(const RdRules *r, const char *service);
+/* TRUE if @email is on [elected_members] addresses or domains. */
+gboolean rd_rules_is_elected_member(const RdRules *r, const char *email);
+/* Stage dates between the store's strings and procedure/'s GDates. */
+void rd_rules_dates_from_stage(const RdStage *s, RdStageDates *d);
+gboolean rd_rules_save_dates(RdStore *store, gint64 case_id, const RdStageDates *d,
+                             GError **error);
 
 /* ---- message sources: files, folders, Maildirs, mbox --------------------- */
 

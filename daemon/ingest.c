@@ -23,6 +23,7 @@ struct _RdIngest {
 	RdStore *store;            /* borrowed */
 	const RdConfig *cfg;       /* borrowed */
 	guint8 key[RD_TOKEN_KEY_LEN];
+	RdRules *rules;            /* calendar, profiles, letters */
 };
 
 #define TOKEN_KEY_SETTING "token_key"
@@ -77,6 +78,11 @@ rd_ingest_new(RdStore *store, const RdConfig *cfg, GError **error)
 		g_free(ing);
 		return NULL;
 	}
+	ing->rules = rd_rules_new(cfg, ing->key, error);
+	if (ing->rules == NULL) {
+		g_free(ing);
+		return NULL;
+	}
 	return ing;
 }
 
@@ -86,6 +92,7 @@ rd_ingest_free(RdIngest *ing)
 	if (ing == NULL)
 		return;
 	memset(ing->key, 0, sizeof ing->key);
+	rd_rules_free(ing->rules);
 	g_free(ing);
 }
 
@@ -93,6 +100,116 @@ const guint8 *
 rd_ingest_token_key(RdIngest *ing)
 {
 	return ing->key;
+}
+
+RdRules *
+rd_ingest_rules(RdIngest *ing)
+{
+	return ing->rules;
+}
+
+/* Start the clock of @stage on a case that has just opened it, and queue
+ * the letters that go with it: the acknowledgement (or, for mail to the
+ * Chief Executive or Monitoring Officer, the referral letter saying it is
+ * handled under the normal procedure), a copy to that office, and the
+ * complaints manager's new-case notice. Same transaction as the case. */
+static gboolean
+start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox, gint64 received_at,
+            const RdMessage *msg, GError **error)
+{
+	RdStore *st = ing->store;
+	const RdConfig *cfg = ing->cfg;
+	RdRules *rules = ing->rules;
+	g_autoptr(RdCase) c = rd_store_case_get(st, case_id, error);
+	if (c == NULL)
+		return FALSE;
+
+	const RdProfile *p = rd_rules_profile(rules, c->profile ? c->profile
+	                                                        : rd_rules_profile_for_service(rules, c->service));
+	if (c->profile == NULL) {
+		if (!rd_store_case_set_field(st, case_id, "profile", p->name, received_at, error))
+			return FALSE;
+		g_free(c->profile);
+		c->profile = g_strdup(p->name);
+	}
+	if (stage == 2 && !p->has_stage2) {
+		g_autofree char *what = g_strdup_printf(
+			"Stage 2 was asked for, but the %s procedure has a single stage: the complainant should be "
+			"told about the Ombudsman.", p->name);
+		return rd_store_event_add(st, case_id, received_at, "redress", "stage2-not-available", what, 0, error) != 0;
+	}
+
+	g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc(received_at);
+	RdStageDates d;
+	if (!rd_stage_receive(p, rd_rules_calendar(rules), (guint)stage, when, cfg->cutoff_hour,
+	                      cfg->cutoff_minute, &d, error) ||
+	    !rd_rules_save_dates(st, case_id, &d, error))
+		return FALSE;
+	g_autofree char *recv = rd_date_format_iso(&d.received);
+	g_autofree char *ack = g_date_valid(&d.ack_due) ? rd_date_format_iso(&d.ack_due) : g_strdup("none");
+	g_autofree char *resp = rd_date_format_iso(&d.response_due);
+	g_autofree char *clock = g_strdup_printf(
+		"Stage %d counts as received on %s under the %s procedure: acknowledgement due %s, response due %s%s.",
+		stage, recv, p->name, ack, resp, d.provisional ? " (counted from the acknowledgement)" : "");
+	if (rd_store_event_add(st, case_id, received_at, "redress", "clock-started", clock, 0, error) == 0)
+		return FALSE;
+
+	if (stage == 1 && rd_rules_is_elected_member(rules, c->complainant_email)) {
+		if (!rd_store_case_set_field(st, case_id, "flags", "elected-member", received_at, error) ||
+		    rd_store_event_add(st, case_id, received_at, "redress", "flagged",
+		                       "From an elected member (on the configured list).", 0, error) == 0)
+			return FALSE;
+	}
+
+	g_autoptr(GPtrArray) stages = rd_store_stages_for_case(st, case_id, error);
+	if (stages == NULL)
+		return FALSE;
+	const RdStage *s = NULL;
+	for (guint i = 0; i < stages->len; i++)
+		if (((RdStage *)stages->pdata[i])->stage == stage)
+			s = stages->pdata[i];
+
+	gboolean referral = stage == 1 && (mailbox == RD_MAILBOX_CHIEF_EXECUTIVE ||
+	                                   mailbox == RD_MAILBOX_MONITORING_OFFICER);
+	RdLetterRequest r = { 0 };
+	g_autofree char *key = g_strdup_printf("%s/s%d/ack", c->reference, stage);
+	r.name = stage == 2 ? "stage2-acknowledgement"
+	         : referral ? "chief-executive-referral" : "stage1-acknowledgement";
+	r.idem_key = key;
+	r.c = c;
+	r.stage = s;
+	/* Letters come from the team that handles the case, whichever office
+	 * the complaint was sent to. */
+	r.mailbox = stage == 2 ? RD_MAILBOX_STAGE2 : RD_MAILBOX_COMPLAINTS;
+	r.to_addr = c->complainant_email;
+	r.to_name = c->complainant_name;
+	r.to_complainant = TRUE;
+	r.in_reply_to = msg->message_id;
+	r.excerpt = msg->new_text;
+	r.office_name = cfg->mailboxes[mailbox].office_name;
+	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
+	if (!rd_letters_queue(rd_rules_letters(rules), st, &r, received_at, NULL, error))
+		return FALSE;
+
+	RdLetterRequest n = r;
+	n.name = "staff-new-case";
+	n.to_complainant = FALSE;
+	n.to_name = NULL;
+	if (referral && cfg->mailboxes[mailbox].copy_to != NULL) {
+		g_autofree char *k = g_strdup_printf("%s/s1/office-copy", c->reference);
+		n.idem_key = k;
+		n.to_addr = cfg->mailboxes[mailbox].copy_to;
+		if (!rd_letters_queue(rd_rules_letters(rules), st, &n, received_at, NULL, error))
+			return FALSE;
+	}
+	if (cfg->complaints_manager != NULL) {
+		g_autofree char *k = g_strdup_printf("%s/s%d/staff-new", c->reference, stage);
+		n.idem_key = k;
+		n.to_addr = cfg->complaints_manager;
+		if (!rd_letters_queue(rd_rules_letters(rules), st, &n, received_at, NULL, error))
+			return FALSE;
+	}
+	return TRUE;
 }
 
 void
@@ -217,7 +334,11 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 		n.channel = rd_channel_for_mailbox(mailbox);
 		n.complainant_email = sender;
 		n.complainant_name = msg->from ? msg->from->name : NULL;
-		n.language = msg->content_language && g_str_has_prefix(msg->content_language, "cy") ? "cy" : "en";
+		/* Welsh Language Standards: a Welsh message gets Welsh letters;
+		 * otherwise the mailbox's language, else the council's. */
+		n.language = msg->content_language && g_str_has_prefix(msg->content_language, "cy") ? "cy"
+		             : ing->cfg->mailboxes[mailbox].language ? ing->cfg->mailboxes[mailbox].language
+		             : ing->cfg->default_language;
 		n.summary = msg->subject;
 		n.opened_at = received_at;
 		created = rd_store_case_create(st, &n, error);
@@ -303,6 +424,10 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 		if (!rd_store_triage_add(st, msg_id, d->reason, d->suggestion, received_at, error))
 			return FALSE;
 	}
+	if (d->kind == RD_KIND_NEW_COMPLAINT && !start_stage(ing, case_id, 1, mailbox, received_at, msg, error))
+		return FALSE;
+	if (d->kind == RD_KIND_STAGE2_REQUEST && !start_stage(ing, case_id, 2, mailbox, received_at, msg, error))
+		return FALSE;
 
 	r->status = RD_INGEST_STORED;
 	r->msg_id = msg_id;

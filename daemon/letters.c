@@ -172,8 +172,14 @@ rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
 	rd_tpl_values_set(v, "council.website", cfg->council_website);
 
 	rd_tpl_values_set(v, "case.reference", c->reference);
-	rd_tpl_values_set(v, "case.subject", c->summary);
-	rd_tpl_values_set(v, "case.summary", c->summary);
+	/* A subject is one line wherever it is shown, even if the sender's
+	 * encoded words smuggled line breaks into it. */
+	g_autofree char *summary = g_strdup(c->summary);
+	for (char *p = summary; p && *p; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+	rd_tpl_values_set(v, "case.subject", summary);
+	rd_tpl_values_set(v, "case.summary", summary);
 	rd_tpl_values_set(v, "case.service", c->service);
 	rd_tpl_values_set(v, "case.channel", c->channel);
 	g_autofree char *reply = rd_token_address(l->key, RD_TOKEN_KEY_LEN,
@@ -279,9 +285,17 @@ rd_letters_queue(RdLetters *l, RdStore *store, const RdLetterRequest *r, gint64 
 		*queued_r = FALSE;
 	g_autofree char *subject = NULL;
 	g_autofree char *msgid = NULL;
-	g_autoptr(GBytes) raw = rd_letters_compose(l, r, &subject, &msgid, error);
-	if (raw == NULL)
-		return FALSE;
+	g_autoptr(GError) cerr = NULL;
+	g_autoptr(GBytes) raw = rd_letters_compose(l, r, &subject, &msgid, &cerr);
+	if (raw == NULL) {
+		/* A letter that cannot be written (a sender address with no
+		 * domain, say) must not cost the complaint: the case is kept and
+		 * the handler is told to write by hand. */
+		g_autofree char *what = g_strdup_printf(
+			"Letter %s to %s could not be written: %s. Contact the complainant another way.",
+			r->name, r->to_addr ? r->to_addr : "(no address)", cerr->message);
+		return rd_store_event_add(store, r->c->id, now, "redress", "letter-not-written", what, 0, error) != 0;
+	}
 
 	/* The cap stops a loop or a flood from turning redress into a mail
 	 * cannon; the letter is still recorded, and the handler told. */

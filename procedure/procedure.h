@@ -14,6 +14,10 @@
  *    complaints+cmp-2026-000123-k3j9m2qa@council.gov.uk;
  *  - the threading and classification decision (rd_decide).
  *  - the working-day calendar: bank holidays and closures (calendar.c).
+ *  - procedure profiles: the timescales of each procedure (profile.c);
+ *  - stage clocks: the due dates of a stage, extensions (clock.c);
+ *  - the deadline sweep: reminders, holding replies, overdue alerts
+ *    (sweep.c).
  *
  * Depends on GLib only.
  */
@@ -305,6 +309,284 @@ gboolean rd_calendar_receipt_day(const RdCalendar *cal, GDateTime *received,
  * sorted by date, one per date. A new GArray of RdHoliday whose titles
  * belong to @cal. */
 GArray *rd_calendar_holidays(const RdCalendar *cal, int year);
+
+/* ---- procedure profiles (profile.c) --------------------------------------- */
+
+/*
+ * A procedure profile states the timescales of one complaints procedure:
+ * per stage, when the acknowledgement and the response are due, how far
+ * a response may be extended, and whether the reply clock starts at
+ * receipt or at acknowledgement. Every count is in working days of the
+ * council's RdCalendar unless it says months.
+ *
+ * Built-in profiles are static and never freed. A custom profile (a
+ * built-in overridden from configuration, or a new one) is owned by its
+ * caller and freed with rd_profile_free().
+ */
+
+#define RD_PROFILE_ERROR (rd_profile_error_quark())
+GQuark rd_profile_error_quark(void);
+
+typedef enum {
+	RD_PROFILE_ERROR_INVALID = 0, /* a profile key or value is wrong */
+	RD_PROFILE_ERROR_NO_STAGE,    /* the profile has no such stage */
+	RD_PROFILE_ERROR_CAP,         /* an extension beyond the profile's cap */
+	RD_PROFILE_ERROR_NO_EXTENSION,/* the stage allows no (default) extension */
+	RD_PROFILE_ERROR_RANGE,       /* a date would lie beyond the year 9999 */
+} RdProfileError;
+
+/* What the response clock of a stage counts from. */
+typedef enum {
+	RD_CLOCK_RECEIPT = 0,  /* the day the complaint (or escalation) is received */
+	RD_CLOCK_ACK,          /* the date of acknowledgement (LGSCO/HOS 2024) */
+} RdClockBase;
+
+/* "receipt", "acknowledgement". */
+const char *rd_clock_base_to_string(RdClockBase b);
+gboolean rd_clock_base_from_string(const char *s, RdClockBase *b_r);
+
+/* The Ombudsman named in letters. */
+typedef enum {
+	RD_OMBUDSMAN_LGSCO = 0,  /* Local Government and Social Care Ombudsman */
+	RD_OMBUDSMAN_HOUSING,    /* Housing Ombudsman Service */
+	RD_OMBUDSMAN_SPSO,       /* Scottish Public Services Ombudsman */
+	RD_OMBUDSMAN_PSOW,       /* Public Services Ombudsman for Wales */
+	RD_OMBUDSMAN_N
+} RdOmbudsman;
+
+/* "lgsco", "housing-ombudsman", "spso", "psow". */
+const char *rd_ombudsman_to_string(RdOmbudsman o);
+gboolean rd_ombudsman_from_string(const char *s, RdOmbudsman *o_r);
+
+/* The timescales of one stage. */
+typedef struct {
+	guint ack_days;          /* acknowledge within this many WD after
+	                            receipt; 0 = no separate deadline */
+	guint response_days;     /* respond within this many WD after the
+	                            base; 0 when counted in months */
+	guint response_months;   /* respond within this many months beginning
+	                            on the day of receipt (adult social care);
+	                            0 when counted in working days */
+	RdClockBase base;        /* what response_days count from */
+	guint extension_days;    /* an extension may reach this many WD after
+	                            the response due date; it is also what the
+	                            automatic holding reply grants. 0 = none */
+	gboolean extension_by_agreement; /* a later date agreed with the
+	                            complainant has no cap (and the automatic
+	                            holding reply grants extension_days) */
+	guint dept_notice_days;  /* notify the department within this many WD
+	                            after receipt; 0 = no such step */
+} RdStageRules;
+
+typedef struct {
+	const char *name;        /* "council", "lgsco-2024", … */
+	const char *description; /* one line, for people */
+	RdStageRules stage[2];   /* [0] Stage 1, [1] Stage 2 */
+	gboolean has_stage2;     /* FALSE: single stage (adult social care) */
+	guint reminder_days;     /* remind the handler this many WD before a
+	                            response falls due; 0 = no reminder */
+	gboolean holding_ombudsman_details; /* holding replies (extensions)
+	                            must give the Ombudsman's details */
+	RdOmbudsman ombudsman;   /* named in letters */
+} RdProfile;
+
+/* The built-in profile called @name ("council", "lgsco-2024",
+ * "housing-ombudsman-2024", "spso", "childrens-statutory",
+ * "adult-social-care"), or NULL. Static: never free it. */
+const RdProfile *rd_profile_builtin(const char *name);
+/* The names above, NULL-terminated, static. */
+const char *const *rd_profile_builtin_names(void);
+
+/* A new profile called @name (its description too) with all values zero
+ * (no stage rules, Ombudsman lgsco): fill
+ * it with rd_profile_set() and check it with rd_profile_check(). NULL if
+ * @name is not lower-case letters, digits and '-' (1 to 64 of them).
+ * Owned by the caller. */
+RdProfile *rd_profile_new(const char *name);
+/* An owned copy of @p (built-in or custom), renamed to @name when @name
+ * is not NULL. */
+RdProfile *rd_profile_copy(const RdProfile *p, const char *name);
+/* Free a profile from rd_profile_new(), rd_profile_copy() or
+ * rd_profile_new_from_keys(). NULL is ignored; a built-in is refused with
+ * a critical warning. */
+void rd_profile_free(RdProfile *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdProfile, rd_profile_free)
+
+/*
+ * Set one key of the configuration syntax on an owned profile:
+ *
+ *   description                 free text
+ *   base                        a built-in name: take all its timescales
+ *                               (the name and description stay)
+ *   ack_days, response_days, response_months, extension_days,
+ *   extension_by_agreement, dept_notice_days, clock
+ *                               Stage 1 rules; "stage2_" + the same for
+ *                               Stage 2 (stage2_ack_days, …)
+ *   stage2                      true or false
+ *   reminder_days               whole number
+ *   holding_ombudsman_details   true or false
+ *   ombudsman                   lgsco, housing-ombudsman, spso, psow
+ *
+ * Whole numbers are decimal digits only; booleans "true" or "false";
+ * clock "receipt" or "acknowledgement". On a bad key or value, @p is
+ * unchanged and the error (RD_PROFILE_ERROR_INVALID) names the key, e.g.
+ * "ack_days must be a whole number from 0 to 60".
+ */
+gboolean rd_profile_set(RdProfile *p, const char *key, const char *value,
+                        GError **error);
+/* The keys rd_profile_set() accepts, NULL-terminated, static. */
+const char *const *rd_profile_keys(void);
+/* Check that the values of @p fit together: each stage in use has either
+ * response_days or response_months (not both), months count from receipt,
+ * and a clock from acknowledgement has an ack_days. The error names the
+ * key to fix. */
+gboolean rd_profile_check(const RdProfile *p, GError **error);
+
+/* Build a profile from a configuration group [profile:NAME]: @keys and
+ * @values are parallel NULL-terminated arrays. It starts from the
+ * built-in named by the "base" key (wherever it appears), or else from
+ * the built-in called @name, or else from nothing; then applies the other
+ * keys in order and checks the result. The first error is returned and
+ * names the key. Owned by the caller. */
+RdProfile *rd_profile_new_from_keys(const char *name, const char *const *keys,
+                                    const char *const *values, GError **error);
+
+/* ---- stage clocks (clock.c) ------------------------------------------------- */
+
+/*
+ * The dates of one stage. Unknown or absent dates are cleared GDates
+ * (g_date_valid() is FALSE): start from rd_stage_dates_init(). The store
+ * keeps them as "YYYY-MM-DD" (rd_date_format_iso / rd_date_parse_iso).
+ *
+ * Inputs set by the caller: stage, received, and whichever of ack_sent,
+ * extended_to and responded have happened. rd_stage_compute() fills the
+ * rest.
+ */
+typedef struct {
+	guint stage;            /* 1 or 2 */
+	GDate received;         /* the day the stage counts as received */
+	GDate ack_due;          /* invalid: the stage has no ack deadline */
+	GDate ack_sent;         /* invalid: not acknowledged yet */
+	GDate response_due;     /* before any extension */
+	gboolean provisional;   /* response_due counted from ack_due because
+	                           the acknowledgement has not been sent */
+	GDate dept_notice_due;  /* invalid: no department notice */
+	GDate extension_cap;    /* latest date an extension may reach;
+	                           invalid: no cap (agreed with the
+	                           complainant) */
+	GDate extended_to;      /* invalid: not extended */
+	GDate responded;        /* invalid: no response yet */
+} RdStageDates;
+
+/* Clear every date of @d and set its stage. */
+void rd_stage_dates_init(RdStageDates *d, guint stage);
+
+/* The London calendar date of @t. FALSE if @t is out of range. */
+gboolean rd_date_london(GDateTime *t, GDate *out);
+
+/* Fill ack_due, response_due, provisional, dept_notice_due and
+ * extension_cap of @d from its stage, received and ack_sent:
+ *
+ *  - ack_due is ack_days WD after received;
+ *  - response_due is response_days WD after received, or, for a clock
+ *    from acknowledgement, after ack_sent (a date on a non-working day, or
+ *    before received, counts from the working day it stands for); before
+ *    the acknowledgement is sent, after ack_due, with provisional set;
+ *  - response_months: the last working day of the months beginning on
+ *    the day of receipt (received 2 March, 6 months: 1 September, or the
+ *    working day before it);
+ *  - dept_notice_due is dept_notice_days WD after received;
+ *  - extension_cap is extension_days WD after response_due, invalid if
+ *    extension_by_agreement.
+ *
+ * Call it again when the acknowledgement is sent. Errors:
+ * RD_PROFILE_ERROR_NO_STAGE, RD_PROFILE_ERROR_RANGE; @d is then
+ * unchanged. */
+gboolean rd_stage_compute(const RdProfile *p, const RdCalendar *cal,
+                          RdStageDates *d, GError **error);
+
+/* Start the clock of @stage for mail received at @received: the receipt
+ * day comes from rd_calendar_receipt_day() (@cutoff_hour < 0: no
+ * cut-off), then rd_stage_compute(). @out is initialised first. */
+gboolean rd_stage_receive(const RdProfile *p, const RdCalendar *cal,
+                          guint stage, GDateTime *received, int cutoff_hour,
+                          int cutoff_minute, RdStageDates *out,
+                          GError **error);
+
+/* Apply an extension to the stage @d (its response_due is the date before
+ * any extension). @requested NULL asks for the profile's full extension
+ * (extension_days WD after response_due). A requested date must be after
+ * response_due and, unless the profile allows extension by agreement, on
+ * or before the cap; otherwise RD_PROFILE_ERROR_CAP with the cap date in
+ * the message. RD_PROFILE_ERROR_NO_EXTENSION when the stage allows none
+ * (or has no default and none was requested). Fills @new_r on success. */
+gboolean rd_stage_extend(const RdProfile *p, const RdCalendar *cal,
+                         const RdStageDates *d, const GDate *requested,
+                         GDate *new_r, GError **error);
+
+/* After the calendar changed (a holiday or closure added or removed),
+ * recompute the open deadlines of @old into @new_r: the receipt day moves
+ * to the next working day if it no longer is one; ack_due while the
+ * acknowledgement is unsent; response_due, dept_notice_due and
+ * extension_cap while there is no response. extended_to is a date already
+ * promised to the complainant and is kept. *@moved_r (may be NULL) is
+ * TRUE if any date of @new_r differs from @old. */
+gboolean rd_stage_recompute(const RdProfile *p, const RdCalendar *cal,
+                            const RdStageDates *old, RdStageDates *new_r,
+                            gboolean *moved_r, GError **error);
+
+/* ---- deadline sweep (sweep.c) ---------------------------------------------- */
+
+typedef enum {
+	RD_ACTION_ACK_OVERDUE = 0, /* alert handler and complaints manager: the
+	                              acknowledgement is late */
+	RD_ACTION_REMINDER,        /* remind the handler: response due soon */
+	RD_ACTION_HOLDING_REPLY,   /* send the automatic holding reply to the
+	                              complainant and record the extension */
+	RD_ACTION_OVERDUE,         /* alert handler and complaints manager: the
+	                              response is late */
+} RdActionKind;
+
+/* "ack-overdue", "reminder", "holding-reply", "overdue". */
+const char *rd_action_kind_to_string(RdActionKind k);
+
+typedef struct {
+	RdActionKind kind;
+	char *key;        /* idempotency key, owned: "s1/ack-overdue",
+	                     "s1/reminder/2026-12-01" (the date due),
+	                     "s1/holding", "s1/overdue/2026-12-15" (the date
+	                     missed). Record it once the action is done. */
+	GDate due;        /* the deadline concerned (for a holding reply, the
+	                     response due date it extends) */
+	GDate new_due;    /* holding reply: the extended date; else invalid */
+} RdAction;
+
+void rd_action_free(RdAction *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdAction, rd_action_free)
+
+/*
+ * The actions due on @today (a London date) for the open stage @d, in
+ * the order ack-overdue, reminder, holding reply, overdue, leaving out
+ * any whose key is in @fired (NULL-terminated, may be NULL):
+ *
+ *  - ack-overdue: ack_due has passed and ack_sent is unset;
+ *  - reminder: today is on or after reminder_days WD before the date due
+ *    (extended_to if set, else response_due) and before that date;
+ *  - holding-reply: today is on or after response_due, there is no
+ *    extension, the profile grants one (extension_days > 0) and its new
+ *    date (extension_days WD after response_due) has not passed;
+ *  - overdue: the final date has passed: extended_to if set, else the
+ *    automatic extension's date if the profile grants one, else
+ *    response_due.
+ *
+ * Nothing is due once responded is set. Staff pre-empt the automatic
+ * holding reply by recording their own extension (extended_to). A new
+ * GPtrArray of RdAction*, owned by the caller (it frees its elements);
+ * empty when nothing is due.
+ */
+GPtrArray *rd_stage_sweep(const RdProfile *p, const RdCalendar *cal,
+                          const RdStageDates *d, const GDate *today,
+                          const char *const *fired);
 
 G_END_DECLS
 

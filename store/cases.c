@@ -482,6 +482,7 @@ static const struct {
 	const char *column;
 	RdStmtId stmt;
 } stage_fields[] = {
+	{ "received",         RD_STMT_STAGE_SET_RECEIVED },
 	{ "ack_due",          RD_STMT_STAGE_SET_ACK_DUE },
 	{ "ack_sent",         RD_STMT_STAGE_SET_ACK_SENT },
 	{ "response_due",     RD_STMT_STAGE_SET_RESPONSE_DUE },

@@ -127,6 +127,7 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		" VALUES (?1, ?2, ?3, ?4)",
 	[RD_STMT_STAGES_FOR_CASE] =
 		"SELECT " STAGE_COLS "FROM stages WHERE case_id = ?1 ORDER BY stage",
+	[RD_STMT_STAGE_SET_RECEIVED]         = STAGE_SET("received"),
 	[RD_STMT_STAGE_SET_ACK_DUE]          = STAGE_SET("ack_due"),
 	[RD_STMT_STAGE_SET_ACK_SENT]         = STAGE_SET("ack_sent"),
 	[RD_STMT_STAGE_SET_RESPONSE_DUE]     = STAGE_SET("response_due"),

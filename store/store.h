@@ -189,7 +189,7 @@ gint64 rd_store_stage_open(RdStore *store, gint64 case_id, int stage,
                            gint64 opened_at, const char *received,
                            GError **error);
 
-/* Set one text column of the @stage row of a case: "ack_due", "ack_sent",
+/* Set one text column of the @stage row of a case: "received", "ack_due", "ack_sent",
  * "response_due", "dept_notice_due", "extended_to", "extension_reason",
  * "responded", "outcome", "closed", "handler" (dates as YYYY-MM-DD; NULL
  * clears). Any other column is a bug. FALSE + RD_STORE_ERROR_NOT_FOUND if

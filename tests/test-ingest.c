@@ -26,6 +26,7 @@ fx_setup(Fixture *f, gconstpointer data)
 	g_assert_no_error(err);
 	f->cfg = rd_config_load(NULL, &err);
 	g_assert_no_error(err);
+	f->cfg->templates_dir = g_strdup(RD_SRCDIR "/templates/letters");
 	f->ing = rd_ingest_new(f->store, f->cfg, &err);
 	g_assert_no_error(err);
 }
