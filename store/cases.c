@@ -419,6 +419,7 @@ rd_stage_free(RdStage *s)
 	g_free(s->outcome);
 	g_free(s->closed);
 	g_free(s->handler);
+	g_free(s->next_check);
 	g_free(s);
 }
 
@@ -458,6 +459,7 @@ rd_store_stages_for_case(RdStore *store, gint64 case_id, GError **error)
 		s->outcome = rd_col_text(st, 12);
 		s->closed = rd_col_text(st, 13);
 		s->handler = rd_col_text(st, 14);
+		s->next_check = rd_col_text(st, 15);
 		g_ptr_array_add(stages, s);
 	}
 	if (rc != SQLITE_DONE) {
@@ -483,6 +485,7 @@ static const struct {
 	RdStmtId stmt;
 } stage_fields[] = {
 	{ "received",         RD_STMT_STAGE_SET_RECEIVED },
+	{ "next_check",       RD_STMT_STAGE_SET_NEXT_CHECK },
 	{ "ack_due",          RD_STMT_STAGE_SET_ACK_DUE },
 	{ "ack_sent",         RD_STMT_STAGE_SET_ACK_SENT },
 	{ "response_due",     RD_STMT_STAGE_SET_RESPONSE_DUE },
@@ -519,4 +522,91 @@ rd_store_stage_set_field(RdStore *store, gint64 case_id, int stage,
 	rd_bind_text(&b, value);
 	return rd_bind_end(store, &b, doing, error) &&
 	       run_update(store, st, doing, "stage on case", case_id, error);
+}
+
+/* ---- deadlines, groups ------------------------------------------------------ */
+
+GArray *
+rd_store_stages_due(RdStore *store, const char *day, guint limit, GError **error)
+{
+	int rc;
+	g_return_val_if_fail(store != NULL && day != NULL, NULL);
+	g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(RdStageRef));
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_STAGES_DUE);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_text(&b, day);
+	rd_bind_int64(&b, limit);
+	if (!rd_bind_end(store, &b, "listing stages due for a check", error))
+		return NULL;
+	for (;;) {
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW)
+			break;
+		RdStageRef r = { sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1) };
+		g_array_append_val(out, r);
+	}
+	if (rc != SQLITE_DONE) {
+		rd_store_fail(store, rc, "listing stages due for a check", error);
+		return NULL;
+	}
+	return g_steal_pointer(&out);
+}
+
+GArray *
+rd_store_stages_open(RdStore *store, GError **error)
+{
+	int rc;
+	g_return_val_if_fail(store != NULL, NULL);
+	g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(RdStageRef));
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_STAGES_OPEN);
+	for (;;) {
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW)
+			break;
+		RdStageRef r = { sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1) };
+		g_array_append_val(out, r);
+	}
+	if (rc != SQLITE_DONE) {
+		rd_store_fail(store, rc, "listing open stages", error);
+		return NULL;
+	}
+	return g_steal_pointer(&out);
+}
+
+GPtrArray *
+rd_store_cases_due_by(RdStore *store, const char *day, GError **error)
+{
+	g_return_val_if_fail(store != NULL && day != NULL, NULL);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_CASES_DUE_BY);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_text(&b, day);
+	if (!rd_bind_end(store, &b, "listing cases due", error))
+		return NULL;
+	return case_list(store, st, "listing cases due", error);
+}
+
+gboolean
+rd_store_case_set_group(RdStore *store, gint64 case_id, gint64 group_id, gint64 at,
+                        GError **error)
+{
+	g_return_val_if_fail(store != NULL, FALSE);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_CASE_SET_GROUP);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, case_id);
+	rd_bind_id(&b, group_id);
+	rd_bind_int64(&b, at);
+	return rd_bind_end(store, &b, "linking cases", error) &&
+	       run_update(store, st, "linking cases", "case", case_id, error);
+}
+
+GPtrArray *
+rd_store_cases_in_group(RdStore *store, gint64 group_id, GError **error)
+{
+	g_return_val_if_fail(store != NULL, NULL);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_CASES_IN_GROUP);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, group_id);
+	if (!rd_bind_end(store, &b, "listing a group", error))
+		return NULL;
+	return case_list(store, st, "listing a group", error);
 }

@@ -83,8 +83,17 @@ static const char schema_v1[] =
 	"  outcome          TEXT,"
 	"  closed           TEXT,"
 	"  handler          TEXT,"
+	"  next_check       TEXT,"
 	"  UNIQUE (case_id, stage)"
 	");"
+	/* The deadline sweep reads only the stages whose next check has
+	 * come: with a million open cases and nothing due, that is an index
+	 * probe, not a scan. */
+	"CREATE INDEX stages_next_check ON stages(next_check)"
+	"  WHERE next_check IS NOT NULL;"
+	/* "What is due by Friday?" for open stages. */
+	"CREATE INDEX stages_open_due ON stages(coalesce(extended_to, response_due))"
+	"  WHERE responded IS NULL AND closed IS NULL;"
 
 	/* Rowid table on purpose: WITHOUT ROWID suits small rows, and these
 	 * rows carry whole messages (up to the parser's size limit). */

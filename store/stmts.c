@@ -23,7 +23,7 @@
 #define STAGE_COLS \
 	"id, case_id, stage, opened_at, received, ack_due, ack_sent," \
 	" response_due, dept_notice_due, extended_to, extension_reason," \
-	" responded, outcome, closed, handler "
+	" responded, outcome, closed, handler, next_check "
 
 #define MESSAGE_COLS \
 	"id, case_id, direction, raw_sha256, content_hash, size, message_id," \
@@ -120,6 +120,8 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_CASE_SET_LANGUAGE]       = CASE_SET("language"),
 	[RD_STMT_CASE_SET_PROFILE]        = CASE_SET("profile"),
 	[RD_STMT_CASE_SET_FLAGS]          = CASE_SET("flags"),
+	[RD_STMT_CASE_SET_GROUP]          =
+		"UPDATE cases SET group_id = ?2, updated_at = ?3 WHERE id = ?1",
 	[RD_STMT_CASE_SET_REPRESENTATIVE] = CASE_SET("representative_email"),
 
 	[RD_STMT_STAGE_INSERT] =
@@ -128,6 +130,23 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_STAGES_FOR_CASE] =
 		"SELECT " STAGE_COLS "FROM stages WHERE case_id = ?1 ORDER BY stage",
 	[RD_STMT_STAGE_SET_RECEIVED]         = STAGE_SET("received"),
+	[RD_STMT_STAGE_SET_NEXT_CHECK]       = STAGE_SET("next_check"),
+	[RD_STMT_STAGES_DUE] =
+		"SELECT case_id, stage FROM stages"
+		" WHERE next_check IS NOT NULL AND next_check <= ?1"
+		" ORDER BY next_check, case_id LIMIT ?2",
+	[RD_STMT_STAGES_OPEN] =
+		"SELECT s.case_id, s.stage FROM stages s JOIN cases c ON c.id = s.case_id"
+		" WHERE s.responded IS NULL AND s.closed IS NULL"
+		" AND c.state IN ('stage1', 'stage2') ORDER BY s.case_id, s.stage",
+	[RD_STMT_CASES_DUE_BY] =
+		"SELECT " CASE_COLS "WHERE c.id IN (SELECT case_id FROM stages"
+		" WHERE responded IS NULL AND closed IS NULL"
+		" AND coalesce(extended_to, response_due) <= ?1)"
+		" AND c.state IN ('stage1', 'stage2')"
+		" ORDER BY c.opened_at, c.id",
+	[RD_STMT_CASES_IN_GROUP] =
+		"SELECT " CASE_COLS "WHERE c.group_id = ?1 ORDER BY c.opened_at, c.id",
 	[RD_STMT_STAGE_SET_ACK_DUE]          = STAGE_SET("ack_due"),
 	[RD_STMT_STAGE_SET_ACK_SENT]         = STAGE_SET("ack_sent"),
 	[RD_STMT_STAGE_SET_RESPONSE_DUE]     = STAGE_SET("response_due"),

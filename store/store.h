@@ -176,6 +176,7 @@ typedef struct {
 	char *ack_due, *ack_sent, *response_due, *dept_notice_due,
 	     *extended_to, *extension_reason, *responded, *outcome, *closed;
 	char *handler;
+	char *next_check;       /* YYYY-MM-DD: when the sweep next looks; NULL never */
 } RdStage;
 
 void rd_stage_free(RdStage *s);
@@ -189,7 +190,7 @@ gint64 rd_store_stage_open(RdStore *store, gint64 case_id, int stage,
                            gint64 opened_at, const char *received,
                            GError **error);
 
-/* Set one text column of the @stage row of a case: "received", "ack_due", "ack_sent",
+/* Set one text column of the @stage row of a case: "received", "next_check", "ack_due", "ack_sent",
  * "response_due", "dept_notice_due", "extended_to", "extension_reason",
  * "responded", "outcome", "closed", "handler" (dates as YYYY-MM-DD; NULL
  * clears). Any other column is a bug. FALSE + RD_STORE_ERROR_NOT_FOUND if
@@ -197,6 +198,30 @@ gint64 rd_store_stage_open(RdStore *store, gint64 case_id, int stage,
 gboolean rd_store_stage_set_field(RdStore *store, gint64 case_id, int stage,
                                   const char *column, const char *value,
                                   GError **error);
+
+/* A stage of a case, by id and number. */
+typedef struct {
+	gint64 case_id;
+	int stage;
+} RdStageRef;
+
+/* Stages whose next_check is on or before @day (YYYY-MM-DD), soonest
+ * first, at most @limit: what the deadline sweep must look at. An index
+ * probe, however many cases are open. GArray of RdStageRef. */
+GArray *rd_store_stages_due(RdStore *store, const char *day, guint limit, GError **error);
+/* Every stage still owed a response (not responded, not closed) on an
+ * open case. GArray of RdStageRef. */
+GArray *rd_store_stages_open(RdStore *store, GError **error);
+/* Open cases with a stage whose response (or extended) date is on or
+ * before @day, oldest first. RdCase* elements. */
+GPtrArray *rd_store_cases_due_by(RdStore *store, const char *day, GError **error);
+
+/* Put a case in the group @group_id (a case id, by convention the first
+ * case of the group; 0 takes it out). */
+gboolean rd_store_case_set_group(RdStore *store, gint64 case_id, gint64 group_id, gint64 at,
+                                 GError **error);
+/* The cases of a group, oldest first. RdCase* elements. */
+GPtrArray *rd_store_cases_in_group(RdStore *store, gint64 group_id, GError **error);
 
 /* ---- messages -------------------------------------------------------- */
 
