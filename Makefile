@@ -4,7 +4,8 @@
 #   make deps     apt-get install every build and test dependency (idempotent)
 #   make test     build under ASan+UBSan and run every test (TAP, via prove)
 #   make asan     only build the sanitised binary and tests in build-asan/
-#   make bench    generate the benchmark corpus and print the figures
+#   make bench    ingest benchmark (20,000 messages) and deadline sweep over
+#                 1,000,000 open cases; figures in bench/out/results.txt
 #   make demo     ingest the sample complaints in examples/ and show the cases
 #
 # Each source folder becomes a static library; the daemon and the tests link
@@ -15,7 +16,7 @@
 DEB_PKGS = build-essential pkg-config perl sqlite3 tzdata \
            libglib2.0-dev libgmime-3.0-dev libsqlite3-dev libxml2-dev \
            libjson-glib-dev nettle-dev
-BENCH_PKGS = notmuch maildir-utils time
+BENCH_PKGS = notmuch maildir-utils time sqlite3
 
 PKGS     = gmime-3.0 glib-2.0 json-glib-1.0 sqlite3 libxml-2.0 nettle
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -117,7 +118,7 @@ check: test
 bench:
 	@$(MAKE) --no-print-directory deps-bench
 	@$(MAKE) --no-print-directory build $(BENCH_BINS)
-	@sh bench/run.sh
+	@sh bench/run.sh && sh bench/sweep.sh | tee -a bench/out/results.txt
 
 demo:
 	@$(MAKE) --no-print-directory deps

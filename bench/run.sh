@@ -7,7 +7,10 @@
 # RSS):
 #
 #   gmime-baseline   raw GMime 3 parse, one thread (bench/gmime-baseline.c)
-#   redress          redress ingest into a fresh SQLite store
+#   redress          redress ingest --no-letters into a fresh SQLite store:
+#                    storing, threading and classifying, as the peers do
+#   letters          redress ingest as it runs live: the same, plus every
+#                    new case's deadlines and acknowledgement letter
 #   notmuch          notmuch new into a fresh database
 #   mu               mu index into a fresh store
 #
@@ -33,7 +36,7 @@ B=${B:-build}
 case $B in /*) ;; *) B="$ROOT/$B" ;; esac
 COUNT=${BENCH_COUNT:-20000}
 SEED=${BENCH_SEED:-1}
-TOOLS=${BENCH_TOOLS:-gmime redress notmuch mu}
+TOOLS=${BENCH_TOOLS:-gmime redress letters notmuch mu}
 OUT="$ROOT/bench/out"
 CORPUS="$OUT/corpus"
 RESULTS="$OUT/results.txt"
@@ -146,10 +149,20 @@ if wants redress; then
 	if [ -x "$B/redress" ]; then
 		rm -f "$OUT/redress.db" "$OUT/redress.db-wal" "$OUT/redress.db-shm"
 		run redress "$B/redress" ingest --db "$OUT/redress.db" \
-			--mailbox complaints "$CORPUS"
+			--mailbox complaints --no-letters "$CORPUS"
 	else
 		echo "bench: $B/redress not built (run make)" >&2
 		failed="$failed redress"
+	fi
+fi
+
+if wants letters; then
+	if [ -x "$B/redress" ]; then
+		rm -f "$OUT/letters.db" "$OUT/letters.db-wal" "$OUT/letters.db-shm"
+		run letters "$B/redress" ingest --db "$OUT/letters.db" \
+			--mailbox complaints "$CORPUS"
+	else
+		failed="$failed letters"
 	fi
 fi
 
@@ -233,10 +246,11 @@ say "redress ingest benchmark: $COUNT messages, $(printf '%.0f' "$(calc "$bytes 
     "largest $(printf '%.2f' "$(calc "$largest / 1e6")") MB, seed $SEED, $(nproc) cores"
 say ""
 say "$(printf '%-16s %9s %10s %9s %13s' tool seconds msgs/s 'x GMime' 'peak RSS MB')"
-for t in gmime redress notmuch mu; do
+for t in gmime redress letters notmuch mu; do
 	case $t in
 	gmime) label="GMime (raw)" ;;
 	redress) label="redress ingest" ;;
+	letters) label="+ letters" ;;
 	notmuch) label="notmuch new" ;;
 	mu) label="mu index" ;;
 	esac
@@ -310,7 +324,7 @@ fi
 {
 	echo ""
 	echo "count=$COUNT seed=$SEED bytes=$bytes largest=$largest"
-	for t in gmime redress notmuch mu; do
+	for t in gmime redress letters notmuch mu; do
 		eval "echo \"$t: seconds=\${${t}_secs:-} rate=\${${t}_rate:-} rss_kb=\${${t}_rss:-}\""
 	done
 	if [ -n "${best_said:-}" ]; then

@@ -202,3 +202,24 @@ rd_rules_save_dates(RdStore *store, gint64 case_id, const RdStageDates *d, GErro
 	       put(store, case_id, st, "response_due", &d->response_due, error) &&
 	       put(store, case_id, st, "dept_notice_due", &d->dept_notice_due, error);
 }
+
+/* ---- when to look again ----------------------------------------------------------- */
+
+char *
+rd_rules_next_check(const RdProfile *p, const RdCalendar *cal, const RdStageDates *d,
+                    const GDate *after, const char *const *fired)
+{
+	/* Probe the sweep's own rules day by day rather than restating them:
+	 * the first day on which rd_stage_sweep() would act is the day to
+	 * look again. Deadlines lie within months; a year is plenty. */
+	if (g_date_valid(&d->responded))
+		return NULL;
+	GDate day = *after;
+	for (int i = 0; i < 400; i++) {
+		g_date_add_days(&day, 1);
+		g_autoptr(GPtrArray) acts = rd_stage_sweep(p, cal, d, &day, fired);
+		if (acts != NULL && acts->len > 0)
+			return rd_date_format_iso(&day);
+	}
+	return NULL;
+}

@@ -5,6 +5,7 @@
  * days); stored instants are UTC seconds. GDateTime does the zone work.
  */
 #include <stdio.h>
+#include <string.h>
 #include "daemon.h"
 
 static GTimeZone *
@@ -26,6 +27,13 @@ rd_time_parse(const char *s, gint64 *t_r)
 	if (s == NULL || *s == '\0')
 		return FALSE;
 	g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(s, london());
+	if (dt == NULL && strlen(s) >= 16 && s[10] == 'T' && s[13] == ':' &&
+	    (s[16] == '\0' || s[16] == 'Z' || s[16] == '+' || s[16] == '-')) {
+		/* "2026-11-20T16:30Z": ISO 8601 allows leaving out the seconds;
+		 * GLib does not. */
+		g_autofree char *full = g_strdup_printf("%.16s:00%s", s, s + 16);
+		dt = g_date_time_new_from_iso8601(full, london());
+	}
 	if (dt == NULL) {
 		/* "2026-11-20 16:30" and "2026-11-20": forms people type. */
 		int y, mo, d, h = 9, mi = 0;

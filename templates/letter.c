@@ -293,6 +293,14 @@ rd_letter_build(const RdLetter *letter, GError **error)
 	g_mime_object_set_header(obj, "MIME-Version", "1.0", NULL);
 
 	alt = g_mime_multipart_new_with_subtype("alternative");
+	/* Left to itself GMime opens /dev/urandom for every boundary; the
+	 * Message-ID already carries randomness and is unique per letter, so
+	 * the boundary is made from it (a hash, so no address shows). */
+	{
+		g_autofree char *h = g_compute_checksum_for_string(G_CHECKSUM_SHA1, letter->message_id, -1);
+		g_autofree char *boundary = g_strdup_printf("=-redress-%s", h);
+		g_mime_multipart_set_boundary(alt, boundary);
+	}
 	plain = text_part("plain", letter->text_body);
 	html = text_part("html", letter->html_body);
 	g_mime_multipart_add(alt, plain);

@@ -1,0 +1,89 @@
+#!/bin/sh
+# test-sweep.sh — `redress sweep` on the right days, once each: late
+# acknowledgement, reminder, automatic holding reply (recorded as an
+# extension), overdue alert; a staff extension pre-empts the holding
+# reply; a second sweep does nothing; `cases --overdue/--due-within`.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+: "${RD_BUILD:=build-asan}"
+R="$PWD/$RD_BUILD/redress"
+[ -x "$R" ] || { echo "Bail out! $R not built"; exit 1; }
+F=tests/fixtures/mail
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export REDRESS_DB="$T/case.db"
+printf '[council]\ncomplaints_manager = manager@council.example\n' > "$T/r.conf"
+export REDRESS_CONFIG="$T/r.conf"
+sql() { sqlite3 "$REDRESS_DB" "$1"; }
+sweep() { "$R" sweep --json --now "$1T09:00:00Z" 2>/dev/null; }
+actions() { sweep "$1" | sed -n 's/.*"action" : "\([^"]*\)".*/\1/p' | tr '\n' ' ' | sed 's/ $//'; }
+
+# Received Friday 20 November 2026: acknowledgement due Tue 24th, response
+# due Fri 4 December (council profile: 2 and 10 working days).
+"$R" ingest -q --received-at 2026-11-20T10:00:00Z "$F/01-new-complaint.eml"
+is "$(sql "select next_check from stages")" "2026-11-25" "first check: the day after the acknowledgement is due"
+
+is "$(actions 2026-11-24)" "" "nothing due on the acknowledgement's due day"
+is "$(actions 2026-11-25)" "ack-overdue" "late acknowledgement alerted the next day"
+is "$(actions 2026-11-25)" "" "the same sweep again does nothing"
+is "$(actions 2026-12-01)" "" "nothing before the reminder"
+is "$(actions 2026-12-02)" "reminder" "reminder two working days before the due date"
+is "$(actions 2026-12-03)" "" "the reminder fires once"
+is "$(actions 2026-12-04)" "holding-reply" "automatic holding reply on the due date with no response"
+is "$(sql "select extended_to||' | '||extension_reason from stages")" \
+   "2026-12-18 | automatic holding reply: no response by the due date" "the holding reply is recorded as an extension"
+is "$(sql "select count(*) from outbox where kind='holding-reply' and to_addr='jane.citizen@public.test'")" "1" \
+   "holding reply queued to the complainant"
+"$R" outbox flush -q --to "$T/out" --now 2026-12-04T09:05:00Z
+H="$T/out/CMP-2026-000001_s1_holding.eml"
+check "holding reply written" test -f "$H"
+hb=$(tr -d '\r' < "$H" | sed 's/=$//' | tr -d '\n')
+like "$hb" "Friday 18 December 2026" "holding reply gives the new date"
+like "$hb" "Ombudsman" "holding reply names the Ombudsman (council profile requires it)"
+is "$(actions 2026-12-16)" "reminder" "a reminder two working days before the extended date"
+is "$(actions 2026-12-21)" "overdue" "overdue once the extended date has passed"
+is "$(sql "select count(*) from outbox where kind='staff-overdue'")" "3" "late-ack, holding and overdue notices went to the manager"
+is "$(actions 2026-12-22)" "" "overdue fires once"
+is "$(sql "select next_check is null from stages")" "1" "nothing left to check"
+is "$(sql "select count(*) from events where type like 'deadline-%'")" "5" "every action is on the case journey"
+
+# A staff extension before the due date: no automatic holding reply.
+sed 's/c1-bins@public.test/x2@public.test/; s/Jane.Citizen@Public.Test/pat@public.test/' "$F/01-new-complaint.eml" > "$T/2.eml"
+"$R" ingest -q --received-at 2026-11-20T10:00:00Z "$T/2.eml"
+C2="(select c.id from cases c join people p on p.id=c.complainant_id where p.email='pat@public.test')"
+sql "update stages set extended_to='2026-12-11', extension_reason='waiting for contractor', ack_sent='2026-11-20' where case_id=$C2"
+sweep 2026-12-04 > "$T/s.json"
+is "$(grep -c '"holding-reply"' "$T/s.json")" "0" "a staff extension pre-empts the automatic holding reply"
+is "$(sql "select count(*) from outbox where kind='holding-reply' and case_id=$C2")" "0" "no holding reply queued"
+
+# A response recorded: the sweep leaves the case alone.
+sed 's/c1-bins@public.test/x3@public.test/; s/Jane.Citizen@Public.Test/kim@public.test/' "$F/01-new-complaint.eml" > "$T/3.eml"
+"$R" ingest -q --received-at 2026-11-20T10:00:00Z "$T/3.eml"
+C3="(select c.id from cases c join people p on p.id=c.complainant_id where p.email='kim@public.test')"
+sql "update stages set responded='2026-11-27', outcome='upheld', ack_sent='2026-11-20' where case_id=$C3"
+sweep 2026-12-04 > "$T/s3.json"
+is "$(grep -c "$(sql "select reference from cases where id=$C3")" "$T/s3.json")" "0" "answered cases get no alerts"
+
+# What needs action.
+out=$("$R" cases --overdue --now 2026-12-22T09:00:00Z)
+like "$out" "CMP-2026-000001" "cases --overdue lists the overdue case"
+out=$("$R" cases --overdue --now 2026-12-10T09:00:00Z)
+like "$out" "no cases" "nothing overdue before the extended date"
+out=$("$R" cases --due-within 3 --now 2026-12-08T09:00:00Z --json)
+like "$out" "$(sql "select reference from cases where id=$C2")" "cases --due-within 3 finds the case due on the 11th"
+
+# A closure added to the calendar moves open deadlines (once), with an
+# event on the case; answered cases keep theirs.
+export REDRESS_DB="$T/cal.db"
+"$R" ingest -q --received-at 2026-11-20T10:00:00Z "$F/01-new-complaint.eml"
+"$R" sweep -q --now 2026-11-21T09:00:00Z
+printf '[council]\ncomplaints_manager = manager@council.example\n[calendar]\nclosures = 2026-11-30\n' > "$T/closure.conf"
+REDRESS_CONFIG="$T/closure.conf" "$R" sweep -q --now 2026-11-21T09:00:00Z
+is "$(sqlite3 "$REDRESS_DB" "select ack_due||' '||response_due from stages")" "2026-11-24 2026-12-07" \
+   "a new closure day moves the response date by one working day"
+is "$(sqlite3 "$REDRESS_DB" "select count(*) from events where type='deadlines-moved'")" "1" "the case says its deadlines moved"
+REDRESS_CONFIG="$T/closure.conf" "$R" sweep -q --now 2026-11-22T09:00:00Z
+is "$(sqlite3 "$REDRESS_DB" "select count(*) from events where type='deadlines-moved'")" "1" "an unchanged calendar moves nothing"
+
+done_testing
