@@ -119,9 +119,14 @@ case_to_json(JsonBuilder *b, const RdCase *c)
 int
 rd_cmd_cases(const RdGlobalOptions *g, int argc, char **argv)
 {
-	gboolean open_only = FALSE;
+	gboolean open_only = FALSE, overdue = FALSE;
+	gint due_within = -1;
+	g_autofree char *when = NULL;
 	GOptionEntry entries[] = {
 		{ "open", 0, 0, G_OPTION_ARG_NONE, &open_only, "Only cases still owed a response (Stage 1 or Stage 2 open)", NULL },
+		{ "overdue", 0, 0, G_OPTION_ARG_NONE, &overdue, "Only open cases whose response date (or extended date) has passed", NULL },
+		{ "due-within", 0, 0, G_OPTION_ARG_INT, &due_within, "Only open cases whose response is due within N working days", "N" },
+		{ "now", 0, 0, G_OPTION_ARG_STRING, &when, "Treat this as the current time (ISO 8601)", "TIME" },
 		{ NULL }
 	};
 	g_autoptr(GOptionContext) oc = g_option_context_new("— list cases, newest first");
@@ -137,7 +142,35 @@ rd_cmd_cases(const RdGlobalOptions *g, int argc, char **argv)
 	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
 	if (rc != RD_EXIT_OK)
 		return rc;
-	g_autoptr(GPtrArray) cases = rd_store_cases_list(store, open_only ? RD_CASES_OPEN : RD_CASES_ALL, &err);
+	g_autoptr(GPtrArray) cases = NULL;
+	if (overdue || due_within >= 0) {
+		/* Deadlines are London working days: "overdue" means the date
+		 * has passed (yesterday or before); "within N" means by the Nth
+		 * working day from today. */
+		gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+		if (when != NULL && !rd_time_parse(when, &now)) {
+			fprintf(stderr, "redress cases: --now '%s' is not a time (ISO 8601)\n", when);
+			return RD_EXIT_USAGE;
+		}
+		g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(now);
+		GDate day;
+		rd_date_london(dt, &day);
+		if (overdue) {
+			g_date_subtract_days(&day, 1);
+		} else {
+			g_autoptr(RdCalendar) cal = rd_calendar_load(cfg->nation, cfg->bank_holidays, cfg->closures, &err);
+			if (cal == NULL) {
+				fprintf(stderr, "%s\n", err->message);
+				return RD_EXIT_USAGE;
+			}
+			GDate from = day;
+			rd_calendar_add_working_days(cal, &from, (guint)due_within, &day);
+		}
+		g_autofree char *iso = rd_date_format_iso(&day);
+		cases = rd_store_cases_due_by(store, iso, &err);
+	} else {
+		cases = rd_store_cases_list(store, open_only ? RD_CASES_OPEN : RD_CASES_ALL, &err);
+	}
 	if (cases == NULL) {
 		fprintf(stderr, "redress: error: cannot list cases: %s\n", err->message);
 		return RD_EXIT_INTERNAL;
@@ -189,7 +222,8 @@ or_dash(const char *s)
 }
 
 static void
-show_json(RdStore *store, const RdCase *c, GPtrArray *stages, GPtrArray *msgs, GPtrArray *events)
+show_json(RdStore *store, const RdCase *c, GPtrArray *stages, GPtrArray *msgs, GPtrArray *events,
+          GPtrArray *group, GPtrArray *letters)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
@@ -273,12 +307,35 @@ show_json(RdStore *store, const RdCase *c, GPtrArray *stages, GPtrArray *msgs, G
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
+	/* The other cases of its group, by reference. */
+	json_builder_set_member_name(b, "group");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < group->len; i++) {
+		const RdCase *o = group->pdata[i];
+		if (o->id != c->id)
+			json_builder_add_string_value(b, o->reference);
+	}
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "letters");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < letters->len; i++) {
+		const RdOutboxRow *o = letters->pdata[i];
+		json_builder_begin_object(b);
+		jstr(b, "kind", o->kind);
+		jstr(b, "status", o->status);
+		jstr(b, "language", o->language);
+		jstr(b, "to", o->to_addr);
+		jtime(b, "created", o->created_at);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
 	json_builder_end_object(b);
 	print_json(b);
 }
 
 static void
-show_text(RdStore *store, const RdCase *c, GPtrArray *stages, GPtrArray *msgs, GPtrArray *events)
+show_text(RdStore *store, const RdCase *c, GPtrArray *stages, GPtrArray *msgs, GPtrArray *events,
+          GPtrArray *group, GPtrArray *letters)
 {
 	g_autofree char *opened = rd_time_format_local(c->opened_at);
 	printf("%s  %s  (channel %s, language %s)\n", c->reference, c->state, c->channel, or_dash(c->language));
@@ -291,7 +348,20 @@ show_text(RdStore *store, const RdCase *c, GPtrArray *stages, GPtrArray *msgs, G
 	printf("Service:      %s   Handler: %s", or_dash(c->service), or_dash(c->handler));
 	if (c->flags && *c->flags)
 		printf("   Flags: %s", c->flags);
-	printf("\n\nStages\n");
+	printf("\n");
+	if (group->len > 1) {
+		printf("Group:        ");
+		gboolean first = TRUE;
+		for (guint i = 0; i < group->len; i++) {
+			const RdCase *o = group->pdata[i];
+			if (o->id == c->id)
+				continue;
+			printf("%s%s", first ? "" : ", ", o->reference);
+			first = FALSE;
+		}
+		printf("\n");
+	}
+	printf("\nStages\n");
 	for (guint i = 0; i < stages->len; i++) {
 		const RdStage *s = stages->pdata[i];
 		printf("  Stage %d: received %s, acknowledgement due %s (sent %s), response due %s",
@@ -339,6 +409,12 @@ show_text(RdStore *store, const RdCase *c, GPtrArray *stages, GPtrArray *msgs, G
 			       or_dash(a->content_type), a->size);
 		}
 	}
+	printf("\nLetters\n");
+	for (guint i = 0; i < letters->len; i++) {
+		const RdOutboxRow *o = letters->pdata[i];
+		g_autofree char *when = rd_time_format_local(o->created_at);
+		printf("  %s  %-24s %-10s %s to %s\n", when, o->kind, o->status, or_dash(o->language), or_dash(o->to_addr));
+	}
 	printf("\nEvents\n");
 	for (guint i = 0; i < events->len; i++) {
 		const RdEvent *e = events->pdata[i];
@@ -377,14 +453,19 @@ rd_cmd_show(const RdGlobalOptions *g, int argc, char **argv)
 	g_autoptr(GPtrArray) stages = rd_store_stages_for_case(store, c->id, &err);
 	g_autoptr(GPtrArray) msgs = stages ? rd_store_messages_for_case(store, c->id, &err) : NULL;
 	g_autoptr(GPtrArray) events = msgs ? rd_store_events_for_case(store, c->id, &err) : NULL;
-	if (events == NULL) {
+	g_autoptr(GPtrArray) letters = events ? rd_store_outbox_for_case(store, c->id, &err) : NULL;
+	g_autoptr(GPtrArray) group = NULL;
+	if (letters != NULL)
+		group = c->group_id ? rd_store_cases_in_group(store, c->group_id, &err)
+		                    : g_ptr_array_new();
+	if (group == NULL) {
 		fprintf(stderr, "redress: error: reading case %s: %s\n", c->reference, err->message);
 		return RD_EXIT_INTERNAL;
 	}
 	if (g->json)
-		show_json(store, c, stages, msgs, events);
+		show_json(store, c, stages, msgs, events, group, letters);
 	else
-		show_text(store, c, stages, msgs, events);
+		show_text(store, c, stages, msgs, events, group, letters);
 	return RD_EXIT_OK;
 }
 

@@ -578,12 +578,15 @@ rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
 	g_autofree char *mailbox = NULL;
 	g_autofree char *received = NULL;
 	gboolean verbose = FALSE;
+	gboolean no_letters = FALSE;
 	GOptionEntry entries[] = {
 		{ "mailbox", 'm', 0, G_OPTION_ARG_STRING, &mailbox,
 		  "Mailbox the mail was delivered to: complaints (default), stage2, chief-executive, monitoring-officer", "ROLE" },
 		{ "received-at", 0, 0, G_OPTION_ARG_STRING, &received,
 		  "When the council received it: ISO 8601, or 'header' for each message's Date (default: now)", "TIME" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print a line for every message", NULL },
+		{ "no-letters", 0, 0, G_OPTION_ARG_NONE, &no_letters,
+		  "Import: record cases and deadlines but queue no letters (for old mail)", NULL },
 		{ NULL }
 	};
 	g_autoptr(GOptionContext) oc = g_option_context_new("PATH... — store messages and file them on cases");
@@ -652,8 +655,9 @@ rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
 	c.ing = rd_ingest_new(store, cfg, &err);
 	if (c.ing == NULL) {
 		fprintf(stderr, "redress: error: %s\n", err->message);
-		rc = RD_EXIT_INTERNAL;
+		rc = err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
 	} else {
+		rd_ingest_set_letters(c.ing, !no_letters);
 		g_mutex_init(&c.lock);
 		g_cond_init(&c.cond);
 		checkpointer_start(&c);

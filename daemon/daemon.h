@@ -135,6 +135,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdIngest, rd_ingest_free)
 const guint8 *rd_ingest_token_key(RdIngest *ing);
 /* The rules the context loaded. */
 RdRules *rd_ingest_rules(RdIngest *ing);
+/* FALSE: import mode — cases, deadlines and events are recorded as usual,
+ * but no letter or notice is queued (each case gets an event saying so).
+ * For loading an archive of old mail. Default TRUE. */
+void rd_ingest_set_letters(RdIngest *ing, gboolean on);
+/* Start the clock of @stage (its row must exist) at @received_at and queue
+ * its acknowledgement and notices, inside the caller's transaction.
+ * @in_reply_to and @excerpt (the complainant's message) may be NULL. */
+gboolean rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox,
+                               gint64 received_at, const char *in_reply_to,
+                               const char *excerpt, GError **error);
 
 /* Record one message that has already been parsed into @msg from @data.
  * Must run inside a store transaction that the caller commits: the raw
@@ -223,6 +233,11 @@ gboolean rd_rules_is_elected_member(const RdRules *r, const char *email);
 void rd_rules_dates_from_stage(const RdStage *s, RdStageDates *d);
 gboolean rd_rules_save_dates(RdStore *store, gint64 case_id, const RdStageDates *d,
                              GError **error);
+/* The first day after @after on which the deadline sweep would act on
+ * the stage @d (YYYY-MM-DD, newly allocated), or NULL if never (answered,
+ * or nothing left to fire). @fired: the action keys already done. */
+char *rd_rules_next_check(const RdProfile *p, const RdCalendar *cal, const RdStageDates *d,
+                          const GDate *after, const char *const *fired);
 
 /* ---- message sources: files, folders, Maildirs, mbox --------------------- */
 
@@ -289,6 +304,8 @@ int rd_cmd_triage(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_outbox(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv);
 
 /* Find the configuration as the subcommands do (--config, $REDRESS_CONFIG,
  * /etc/redress/redress.conf if it exists, else defaults) and load it,

@@ -24,6 +24,7 @@ struct _RdIngest {
 	const RdConfig *cfg;       /* borrowed */
 	guint8 key[RD_TOKEN_KEY_LEN];
 	RdRules *rules;            /* calendar, profiles, letters */
+	gboolean no_letters;       /* importing: record, but write to nobody */
 };
 
 #define TOKEN_KEY_SETTING "token_key"
@@ -108,14 +109,22 @@ rd_ingest_rules(RdIngest *ing)
 	return ing->rules;
 }
 
+void
+rd_ingest_set_letters(RdIngest *ing, gboolean on)
+{
+	ing->no_letters = !on;
+}
+
 /* Start the clock of @stage on a case that has just opened it, and queue
  * the letters that go with it: the acknowledgement (or, for mail to the
  * Chief Executive or Monitoring Officer, the referral letter saying it is
  * handled under the normal procedure), a copy to that office, and the
- * complaints manager's new-case notice. Same transaction as the case. */
-static gboolean
-start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox, gint64 received_at,
-            const RdMessage *msg, GError **error)
+ * complaints manager's new-case notice. Same transaction as the case.
+ * Shared with `redress case REF escalate` (cmd_case.c). */
+gboolean
+rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox,
+                      gint64 received_at, const char *in_reply_to, const char *excerpt,
+                      GError **error)
 {
 	RdStore *st = ing->store;
 	const RdConfig *cfg = ing->cfg;
@@ -145,6 +154,10 @@ start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox, gint64 
 	                      cfg->cutoff_minute, &d, error) ||
 	    !rd_rules_save_dates(st, case_id, &d, error))
 		return FALSE;
+	/* When the deadline sweep first needs to look at this stage. */
+	g_autofree char *next = rd_rules_next_check(p, rd_rules_calendar(rules), &d, &d.received, NULL);
+	if (!rd_store_stage_set_field(st, case_id, stage, "next_check", next, error))
+		return FALSE;
 	g_autofree char *recv = rd_date_format_iso(&d.received);
 	g_autofree char *ack = g_date_valid(&d.ack_due) ? rd_date_format_iso(&d.ack_due) : g_strdup("none");
 	g_autofree char *resp = rd_date_format_iso(&d.response_due);
@@ -159,6 +172,14 @@ start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox, gint64 
 		    rd_store_event_add(st, case_id, received_at, "redress", "flagged",
 		                       "From an elected member (on the configured list).", 0, error) == 0)
 			return FALSE;
+	}
+
+	if (ing->no_letters) {
+		/* An imported archive must not write to people about complaints
+		 * long answered; the case says why no letter went. */
+		return rd_store_event_add(st, case_id, received_at, "redress", "letters-not-sent",
+		                          "Imported with --no-letters: no acknowledgement or notice was queued.",
+		                          0, error) != 0;
 	}
 
 	g_autoptr(GPtrArray) stages = rd_store_stages_for_case(st, case_id, error);
@@ -184,8 +205,8 @@ start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox, gint64 
 	r.to_addr = c->complainant_email;
 	r.to_name = c->complainant_name;
 	r.to_complainant = TRUE;
-	r.in_reply_to = msg->message_id;
-	r.excerpt = msg->new_text;
+	r.in_reply_to = in_reply_to;
+	r.excerpt = excerpt;
 	r.office_name = cfg->mailboxes[mailbox].office_name;
 	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
 	if (!rd_letters_queue(rd_rules_letters(rules), st, &r, received_at, NULL, error))
@@ -210,6 +231,14 @@ start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox, gint64 
 			return FALSE;
 	}
 	return TRUE;
+}
+
+static gboolean
+start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox, gint64 received_at,
+            const RdMessage *msg, GError **error)
+{
+	return rd_ingest_start_stage(ing, case_id, stage, mailbox, received_at, msg->message_id,
+	                             msg->new_text, error);
 }
 
 void

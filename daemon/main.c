@@ -24,8 +24,10 @@ static const struct {
 	{ "triage", rd_cmd_triage, "list messages a person must place; 'triage assign MSG REF', 'triage new MSG'" },
 	{ "holidays", rd_cmd_holidays, "list a year's non-working days and where each came from" },
 	{ "workdays", rd_cmd_workdays, "'workdays add DATE N': the Nth working day after DATE" },
+	{ "sweep",  rd_cmd_sweep,  "reminders, automatic holding replies and overdue alerts that are due" },
 	{ "outbox", rd_cmd_outbox, "list letters; 'outbox flush --to DIR' writes due letters to a folder" },
 	{ "letters", rd_cmd_letters, "'letters preview NAME REF': show a letter as it would be sent" },
+	{ "case", rd_cmd_case, "'case REF ACTION': assign, extend, respond, close, escalate, link, service" },
 	{ "config", rd_cmd_config, "'config check': validate the configuration file" },
 };
 
