@@ -692,6 +692,7 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 		fprintf(stderr, "%s\n", err->message);
 		return RD_EXIT_USAGE;
 	}
+	rd_calendar_log_sources(cal, cfg->bank_holidays);
 	if (g->quiet)
 		return RD_EXIT_OK;
 	printf("%s: ok\n", path ? path : "(no configuration file: built-in defaults)");

@@ -250,11 +250,7 @@ rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv)
 		fprintf(stderr, "redress: error: %s\n", err->message);
 		return RD_EXIT_INTERNAL;
 	}
-	g_autoptr(RdLetters) letters = rd_letters_new(cfg, rd_ingest_token_key(ing), &err);
-	if (letters == NULL) {
-		fprintf(stderr, "redress: error: letter templates: %s\n", err->message);
-		return RD_EXIT_USAGE;
-	}
+	RdLetters *letters = rd_rules_letters(rd_ingest_rules(ing));
 	g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func(g_free);
 	rd_refs_find(cfg->reference_prefix, argv[3], refs);
 	g_autoptr(RdCase) c = rd_store_case_get_by_ref(store, refs->len ? refs->pdata[0] : argv[3], &err);
@@ -290,7 +286,11 @@ rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv)
 	r.in_reply_to = first ? first->message_id : NULL;
 	r.excerpt = first ? first->new_text : NULL;
 	r.office_name = cfg->mailboxes[RD_MAILBOX_CHIEF_EXECUTIVE].office_name;
-	r.ombudsman = "lgsco";
+	/* As the case's procedure would write it. */
+	const RdProfile *p = rd_rules_profile(rd_ingest_rules(ing), c->profile);
+	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
+	r.ombudsman_details = p->holding_ombudsman_details;
+	r.final_stage = r.stage != NULL && r.stage->stage == 2;
 	r.reason = "(the reason given by the case handler)";
 	r.new_date = r.stage ? (r.stage->extended_to ? r.stage->extended_to : r.stage->response_due) : NULL;
 	g_autofree char *subject = NULL;
@@ -304,9 +304,9 @@ rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv)
 		gsize len = 0;
 		const char *d = g_bytes_get_data(raw, &len);
 		GMimeStream *st = g_mime_stream_mem_new_with_buffer(d, len);
-		GMimeParser *p = g_mime_parser_new_with_stream(st);
-		GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
-		g_object_unref(p);
+		GMimeParser *parser = g_mime_parser_new_with_stream(st);
+		GMimeMessage *m = g_mime_parser_construct_message(parser, NULL);
+		g_object_unref(parser);
 		g_object_unref(st);
 		GMimeObject *body = m ? g_mime_message_get_body(m) : NULL;
 		printf("Subject: %s\n\n", subject);

@@ -326,6 +326,8 @@ rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv)
 	s.store = store;
 	s.cfg = cfg;
 	s.rules = rd_ingest_rules(ing);
+	/* Which bank holidays the deadlines use, once per run. */
+	rd_calendar_log_sources(rd_rules_calendar(s.rules), cfg->bank_holidays);
 	s.quiet = g->quiet;
 	g_autoptr(GDateTime) now_dt = g_date_time_new_from_unix_utc(s.now);
 	rd_date_london(now_dt, &s.today);

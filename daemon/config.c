@@ -234,6 +234,77 @@ assign_letters_key(RdConfig *cfg, const char *group, RdMailbox role, const char 
 	return FALSE;
 }
 
+RdProfile *
+rd_config_profile_new(const RdConfig *cfg, const char *name, GError **error)
+{
+	GHashTable *kv = cfg->profile_groups ? g_hash_table_lookup(cfg->profile_groups, name) : NULL;
+	g_return_val_if_fail(kv != NULL, NULL);
+	g_autoptr(GPtrArray) pkeys = g_ptr_array_new();
+	g_autoptr(GPtrArray) values = g_ptr_array_new();
+	/* "base" first, so that the other keys change what it gives. */
+	if (g_hash_table_contains(kv, "base")) {
+		g_ptr_array_add(pkeys, "base");
+		g_ptr_array_add(values, g_hash_table_lookup(kv, "base"));
+	}
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, kv);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		if (strcmp(k, "base") == 0)
+			continue;
+		g_ptr_array_add(pkeys, k);
+		g_ptr_array_add(values, v);
+	}
+	g_ptr_array_add(pkeys, NULL);
+	g_ptr_array_add(values, NULL);
+	return rd_profile_new_from_keys(name, (const char *const *)pkeys->pdata,
+	                                (const char *const *)values->pdata, error);
+}
+
+/* Profiles, the default profile and [services] fit together; each error
+ * points at the line to fix. */
+static void
+check_profiles(RdConfig *cfg, const char *path, const char *text, GString *errs)
+{
+	g_autoptr(GHashTable) known = g_hash_table_new(g_str_hash, g_str_equal);
+	for (const char *const *n = rd_profile_builtin_names(); *n != NULL; n++)
+		g_hash_table_add(known, (gpointer)*n);
+	GHashTableIter it;
+	gpointer name, kv;
+	g_hash_table_iter_init(&it, cfg->profile_groups);
+	while (g_hash_table_iter_next(&it, &name, &kv)) {
+		g_autoptr(GError) err = NULL;
+		g_autoptr(RdProfile) p = rd_config_profile_new(cfg, name, &err);
+		g_autofree char *group = g_strdup_printf("profile:%s", (const char *)name);
+		if (p == NULL)
+			g_string_append_printf(errs, "%s:%u: [%s]: %s\n", path, line_of(text, group, NULL), group,
+			                       err->message);
+		g_hash_table_add(known, name);
+	}
+	if (!g_hash_table_contains(known, cfg->default_profile))
+		g_string_append_printf(errs, "%s:%u: default_profile '%s' is not a profile; use a built-in one "
+		                       "(council, lgsco-2024, housing-ombudsman-2024, spso, childrens-statutory, "
+		                       "adult-social-care) or define [profile:%s]\n",
+		                       path, line_of(text, "procedure", "default_profile"), cfg->default_profile,
+		                       cfg->default_profile);
+	gpointer service, profile;
+	g_hash_table_iter_init(&it, cfg->services);
+	while (g_hash_table_iter_next(&it, &service, &profile)) {
+		if (g_hash_table_contains(known, profile))
+			continue;
+		/* The key as written, for the line number (we keep it lower case). */
+		guint line = 0;
+		g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+		for (guint i = 0; lines[i] != NULL && line == 0; i++) {
+			g_autofree char *l = g_utf8_strdown(lines[i], -1);
+			if (g_str_has_prefix(g_strstrip(l), service))
+				line = i + 1;
+		}
+		g_string_append_printf(errs, "%s:%u: [services] '%s' names profile '%s', which does not exist\n",
+		                       path, line, (const char *)service, (const char *)profile);
+	}
+}
+
 static const char *const level_names[] = { "error", "warning", "info", "debug", NULL };
 
 static void
@@ -493,6 +564,7 @@ rd_config_load(const char *path, GError **error)
 		}
 	}
 
+	check_profiles(cfg, path, text, errs);
 	if (errs->len > 0) {
 		g_string_truncate(errs, errs->len - 1);
 		g_set_error_literal(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, errs->str);

@@ -93,6 +93,9 @@ typedef struct {
 /* Load @path (NULL: the built-in defaults, no file). Every problem is
  * reported as "FILE:LINE: message" lines in the error, all at once. */
 RdConfig *rd_config_load(const char *path, GError **error);
+/* The profile a [profile:NAME] group of @cfg describes (its "base" first,
+ * then its other keys). Owned by the caller. */
+RdProfile *rd_config_profile_new(const RdConfig *cfg, const char *name, GError **error);
 void rd_config_free(RdConfig *cfg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdConfig, rd_config_free)
 

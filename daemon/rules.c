@@ -39,26 +39,7 @@ rd_rules_new(const RdConfig *cfg, const guint8 *key, GError **error)
 		gpointer name, kv;
 		g_hash_table_iter_init(&it, cfg->profile_groups);
 		while (g_hash_table_iter_next(&it, &name, &kv)) {
-			g_autoptr(GPtrArray) keys = g_ptr_array_new();
-			g_autoptr(GPtrArray) values = g_ptr_array_new();
-			GHashTableIter k;
-			gpointer kk, vv;
-			g_hash_table_iter_init(&k, kv);
-			/* "base" first, so the others override it. */
-			if (g_hash_table_contains(kv, "base")) {
-				g_ptr_array_add(keys, "base");
-				g_ptr_array_add(values, g_hash_table_lookup(kv, "base"));
-			}
-			while (g_hash_table_iter_next(&k, &kk, &vv)) {
-				if (strcmp(kk, "base") == 0)
-					continue;
-				g_ptr_array_add(keys, kk);
-				g_ptr_array_add(values, vv);
-			}
-			g_ptr_array_add(keys, NULL);
-			g_ptr_array_add(values, NULL);
-			RdProfile *p = rd_profile_new_from_keys(name, (const char *const *)keys->pdata,
-			                                        (const char *const *)values->pdata, &err);
+			RdProfile *p = rd_config_profile_new(cfg, name, &err);
 			if (p == NULL) {
 				g_prefix_error(&err, "%s: [profile:%s]: ", cfg->path ? cfg->path : "configuration",
 				               (const char *)name);

@@ -159,6 +159,33 @@ like "$(cat "$T/err")" "nonesuch" "the error names the profile"
 printf '[profile:housing]\nbase = lgsco-2024\nack_days = many\n' > "$T/bad2.conf"
 "$R" --config "$T/bad2.conf" config check >/dev/null 2>"$T/err"
 is "$?" "1" "a bad profile value fails config check"
-like "$(cat "$T/err")" "ack_days" "the error names the key"
+like "$(cat "$T/err")" "bad2.conf:1: [profile:housing]: ack_days" "the error gives file:line and names the key"
+printf '[services]\nHousing = nowhere\n' > "$T/bad3.conf"
+"$R" --config "$T/bad3.conf" config check >/dev/null 2>"$T/err"
+like "$(cat "$T/err")" "bad3.conf:2: [services] 'housing' names profile 'nowhere'" "a service naming no profile is caught with its line"
+
+# Every letter, in English and Welsh, renders completely for a real case.
+for name in stage1-acknowledgement holding-reply chief-executive-referral stage2-acknowledgement \
+            stage2-declined closing-letter staff-new-case staff-reminder staff-overdue; do
+    for lang in en cy; do
+        txt=$("$R" letters preview "$name" CMP-2026-000001 --lang "$lang" --text 2>&1)
+        ok=yes
+        case "$txt" in *"{{"*|*"}}"*) ok="template markup left in" ;; esac
+        case "$txt" in *CMP-2026-000001*) ;; *) ok="no reference" ;; esac
+        is "$ok" "yes" "letter $name ($lang) renders with the reference and no markup"
+    done
+done
+like "$("$R" letters preview holding-reply CMP-2026-000001 --lang cy --text)" "Ombwdsmon" "the Welsh holding reply names the Ombudsman in Welsh"
+
+# A crash after writing a letter but before marking it sent: the next flush
+# writes the same file again under the same name, so the folder holds it
+# once.
+rm -rf "$T/crash"
+"$R" --db "$T/crash.db" ingest -q "$F/07-ce-complaint.eml"
+"$R" --db "$T/crash.db" outbox flush -q --to "$T/crash"
+sqlite3 "$T/crash.db" "update outbox set status='queued', sent_at=null"
+"$R" --db "$T/crash.db" outbox flush -q --to "$T/crash"
+is "$(ls "$T/crash" | wc -l)" "$(sqlite3 "$T/crash.db" "select count(*) from outbox")" \
+   "after a crash between writing and marking sent, each letter is in the folder once"
 
 done_testing
