@@ -288,6 +288,55 @@ recompute_open(Sweep *s, guint *moved_r, GError **error)
 	return TRUE;
 }
 
+/* The daily digest for the Chief Executive's and Monitoring Officer's
+ * offices (copy = digest): the cases that came in through that mailbox
+ * since the last digest, in one letter, once a day. */
+static gboolean
+send_digests(Sweep *s, GError **error)
+{
+	static const RdMailbox offices[] = { RD_MAILBOX_CHIEF_EXECUTIVE, RD_MAILBOX_MONITORING_OFFICER };
+	g_autofree char *today = rd_date_format_iso(&s->today);
+	for (gsize i = 0; i < G_N_ELEMENTS(offices); i++) {
+		const RdMailboxConfig *m = &s->cfg->mailboxes[offices[i]];
+		if (m->copy_to == NULL || g_strcmp0(m->copy, "digest") != 0)
+			continue;
+		const char *channel = rd_channel_for_mailbox(offices[i]);
+		g_autofree char *setting = g_strdup_printf("digest_last_%s", channel);
+		g_autofree char *last = rd_store_setting_get(s->store, setting, error);
+		if (last == NULL && error != NULL && *error != NULL)
+			return FALSE;
+		gint64 since = last ? g_ascii_strtoll(last, NULL, 10) : 0;
+		g_autoptr(GPtrArray) cases = rd_store_cases_by_channel(s->store, channel, since, s->now, error);
+		if (cases == NULL)
+			return FALSE;
+		g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
+		for (guint k = 0; k < cases->len; k++) {
+			const RdCase *c = cases->pdata[k];
+			g_ptr_array_add(items, g_strdup_printf("%s: %s (from %s)", c->reference,
+			                                       c->summary ? c->summary : "(no subject)",
+			                                       c->complainant_name ? c->complainant_name
+			                                                           : c->complainant_email));
+		}
+		if (items->len == 0)
+			continue;
+		g_autofree char *key = g_strdup_printf("digest/%s/%s", channel, today);
+		g_autofree char *stamp = g_strdup_printf("%" G_GINT64_FORMAT, s->now);
+		if (!rd_store_begin(s->store, error))
+			return FALSE;
+		if (!rd_letters_queue_digest(rd_rules_letters(s->rules), s->store, offices[i], m->copy_to, today,
+		                             items, key, s->now, error) ||
+		    !rd_store_setting_set(s->store, setting, stamp, error) ||
+		    !rd_store_commit(s->store, error)) {
+			rd_store_rollback(s->store);
+			return FALSE;
+		}
+		if (!s->quiet && s->json == NULL)
+			printf("digest to %s: %u complaint%s sent to %s\n", m->copy_to, items->len,
+			       items->len == 1 ? "" : "s", m->office_name);
+	}
+	return TRUE;
+}
+
 int
 rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv)
 {
@@ -378,6 +427,10 @@ rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv)
 				return RD_EXIT_INTERNAL;
 			}
 		}
+	}
+	if (!send_digests(&s, &err)) {
+		fprintf(stderr, "redress: error: daily digest: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
 	}
 	rd_log_debug("sweep: %u stages looked at in %.1f ms", s.stages,
 	             (double)(g_get_monotonic_time() - t0) / 1000.0);

@@ -54,6 +54,7 @@ static const KeySpec keys[] = {
 	{ "mailbox:*", "language",          KEY_LANG,   0, 0 },
 	{ "mailbox:*", "office_name",       KEY_STRING, 0, 0 },
 	{ "mailbox:*", "copy_to",           KEY_EMAIL,  0, 0 },
+	{ "mailbox:*", "copy",              KEY_STRING, 0, 0 },
 	{ "letters",   "templates",         KEY_STRING, 0, 0 },
 	{ "letters",   "language",          KEY_LANG,   0, 0 },
 	{ "letters",   "daily_cap",         KEY_UINT,   1, 1000 },
@@ -198,7 +199,8 @@ assign_letters_key(RdConfig *cfg, const char *group, RdMailbox role, const char 
 		else if (strcmp(key, "copy_to") == 0) {
 			g_free(m->copy_to);
 			m->copy_to = g_ascii_strdown(val, -1);
-		}
+		} else if (strcmp(key, "copy") == 0)
+			replace(&m->copy, val);
 		return TRUE;
 	}
 	if (strcmp(group, "letters") == 0) {
@@ -431,6 +433,10 @@ rd_config_load(const char *path, GError **error)
 			case KEY_STRING:
 				if (*val == '\0')
 					g_string_append_printf(errs, "%s:%u: %s is empty\n", path, line, key);
+				else if (strcmp(key, "copy") == 0 && strcmp(val, "each") != 0 &&
+				         strcmp(val, "digest") != 0 && strcmp(val, "none") != 0)
+					g_string_append_printf(errs, "%s:%u: copy must be each, digest or none, not '%s'\n",
+					                       path, line, val);
 				break;
 			case KEY_PREFIX: {
 				gboolean ok = strlen(val) >= 2 && strlen(val) <= 8;
@@ -599,6 +605,7 @@ rd_config_free(RdConfig *cfg)
 		g_free(cfg->mailboxes[i].language);
 		g_free(cfg->mailboxes[i].office_name);
 		g_free(cfg->mailboxes[i].copy_to);
+		g_free(cfg->mailboxes[i].copy);
 	}
 	g_free(cfg->templates_dir);
 	g_free(cfg->default_language);

@@ -55,6 +55,8 @@ typedef struct {
 	                            office named in the referral letter */
 	char *copy_to;           /* chief-executive / monitoring-officer: where
 	                            a copy of each referral goes, or NULL */
+	char *copy;              /* "each" (default), "digest" (one letter a
+	                            day from the sweep) or "none" */
 } RdMailboxConfig;
 
 /* Immutable after load; passed explicitly, never global. */
@@ -211,6 +213,12 @@ GBytes *rd_letters_compose(RdLetters *l, const RdLetterRequest *r, char **subjec
  * event on the case, not an error: FALSE means the store failed. */
 gboolean rd_letters_queue(RdLetters *l, RdStore *store, const RdLetterRequest *r, gint64 now,
                           gboolean *queued_r, GError **error);
+/* Queue the daily digest for an office (Chief Executive, Monitoring
+ * Officer): one letter to @to listing @items (one line each), under
+ * @idem_key, not tied to any case. Same rules as rd_letters_queue(). */
+gboolean rd_letters_queue_digest(RdLetters *l, RdStore *store, RdMailbox mailbox, const char *to,
+                                 const char *day, GPtrArray *items, const char *idem_key,
+                                 gint64 now, GError **error);
 /* "Friday 4 December 2026" / "Dydd Gwener 4 Rhagfyr 2026" from
  * "2026-12-04"; NULL if unparseable. */
 char *rd_letters_format_date(const char *iso, const char *lang);

@@ -216,7 +216,9 @@ rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbo
 	n.name = "staff-new-case";
 	n.to_complainant = FALSE;
 	n.to_name = NULL;
-	if (referral && cfg->mailboxes[mailbox].copy_to != NULL) {
+	/* "digest": the sweep sends the office one summary a day instead. */
+	if (referral && cfg->mailboxes[mailbox].copy_to != NULL &&
+	    (cfg->mailboxes[mailbox].copy == NULL || strcmp(cfg->mailboxes[mailbox].copy, "each") == 0)) {
 		g_autofree char *k = g_strdup_printf("%s/s1/office-copy", c->reference);
 		n.idem_key = k;
 		n.to_addr = cfg->mailboxes[mailbox].copy_to;

@@ -344,3 +344,59 @@ rd_letters_queue(RdLetters *l, RdStore *store, const RdLetterRequest *r, gint64 
 		*queued_r = queued && detail == NULL;
 	return TRUE;
 }
+
+gboolean
+rd_letters_queue_digest(RdLetters *l, RdStore *store, RdMailbox mailbox, const char *to,
+                        const char *day, GPtrArray *items, const char *idem_key, gint64 now,
+                        GError **error)
+{
+	const RdConfig *cfg = l->cfg;
+	const char *lang = cfg->default_language;
+	if (!rd_template_set_has(l->set, "staff-digest", lang))
+		lang = "en";
+	g_autoptr(RdTplValues) v = rd_tpl_values_new();
+	rd_tpl_values_set(v, "council.name", cfg->council_name);
+	rd_tpl_values_set(v, "office.name", cfg->mailboxes[mailbox].office_name);
+	g_autofree char *when = rd_letters_format_date(day, lang);
+	rd_tpl_values_set(v, "case.received", when);
+	for (guint i = 0; i < items->len; i++)
+		rd_tpl_values_add_string(v, "points", items->pdata[i]);
+	g_autoptr(GError) cerr = NULL;
+	g_autoptr(RdRenderedLetter) rendered = rd_template_set_render(l->set, "staff-digest", lang, v, &cerr);
+	if (rendered == NULL) {
+		rd_log_error("the daily digest for %s could not be written: %s", to, cerr->message);
+		return TRUE;
+	}
+	g_autofree char *msgid = rd_letter_message_id("digest", rd_mailbox_to_string(mailbox), cfg->council_domain);
+	g_autofree char *from_name = g_strdup_printf("%s, %s", cfg->team_name, cfg->council_name);
+	RdLetter letter = { 0 };
+	letter.from_name = from_name;
+	letter.from_address = cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address;
+	letter.to_address = to;
+	letter.subject = rendered->subject;
+	letter.text_body = rendered->text;
+	letter.html_body = rendered->html;
+	letter.message_id = msgid;
+	letter.language = lang;
+	letter.auto_generated = TRUE;
+	g_autoptr(GBytes) raw = rd_letter_build(&letter, &cerr);
+	if (raw == NULL) {
+		rd_log_error("the daily digest for %s could not be built: %s", to, cerr->message);
+		return TRUE;
+	}
+	gsize len = 0;
+	const void *data = g_bytes_get_data(raw, &len);
+	RdOutboxNew o = { 0 };
+	o.idem_key = idem_key;
+	o.kind = "staff-digest";
+	o.language = lang;
+	o.from_addr = cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address;
+	o.to_addr = to;
+	o.subject = rendered->subject;
+	o.message_id = msgid;
+	o.raw = data;
+	o.raw_len = len;
+	o.next_try = now;
+	o.created_at = now;
+	return rd_store_outbox_enqueue(store, &o, NULL, error) != 0;
+}

@@ -610,3 +610,18 @@ rd_store_cases_in_group(RdStore *store, gint64 group_id, GError **error)
 		return NULL;
 	return case_list(store, st, "listing a group", error);
 }
+
+GPtrArray *
+rd_store_cases_by_channel(RdStore *store, const char *channel, gint64 after, gint64 until,
+                          GError **error)
+{
+	g_return_val_if_fail(store != NULL && channel != NULL, NULL);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_CASES_BY_CHANNEL);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_text(&b, channel);
+	rd_bind_int64(&b, after);
+	rd_bind_int64(&b, until);
+	if (!rd_bind_end(store, &b, "listing cases by channel", error))
+		return NULL;
+	return case_list(store, st, "listing cases by channel", error);
+}

@@ -89,6 +89,8 @@ static const char schema_v1[] =
 	/* The deadline sweep reads only the stages whose next check has
 	 * come: with a million open cases and nothing due, that is an index
 	 * probe, not a scan. */
+	/* The daily digest: cases that came in through one office's mailbox. */
+	"CREATE INDEX cases_channel_opened ON cases(channel, opened_at);"
 	"CREATE INDEX stages_next_check ON stages(next_check)"
 	"  WHERE next_check IS NOT NULL;"
 	/* "What is due by Friday?" for open stages. */

@@ -145,6 +145,9 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		" AND coalesce(extended_to, response_due) <= ?1)"
 		" AND c.state IN ('stage1', 'stage2')"
 		" ORDER BY c.opened_at, c.id",
+	[RD_STMT_CASES_BY_CHANNEL] =
+		"SELECT " CASE_COLS "WHERE c.channel = ?1 AND c.opened_at > ?2 AND c.opened_at <= ?3"
+		" ORDER BY c.opened_at, c.id",
 	[RD_STMT_CASES_IN_GROUP] =
 		"SELECT " CASE_COLS "WHERE c.group_id = ?1 ORDER BY c.opened_at, c.id",
 	[RD_STMT_STAGE_SET_ACK_DUE]          = STAGE_SET("ack_due"),

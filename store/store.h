@@ -220,6 +220,10 @@ GPtrArray *rd_store_cases_due_by(RdStore *store, const char *day, GError **error
  * case of the group; 0 takes it out). */
 gboolean rd_store_case_set_group(RdStore *store, gint64 case_id, gint64 group_id, gint64 at,
                                  GError **error);
+/* Cases opened through @channel with after < opened_at <= until, oldest
+ * first (the Chief Executive's daily digest). RdCase* elements. */
+GPtrArray *rd_store_cases_by_channel(RdStore *store, const char *channel, gint64 after, gint64 until,
+                                     GError **error);
 /* The cases of a group, oldest first. RdCase* elements. */
 GPtrArray *rd_store_cases_in_group(RdStore *store, gint64 group_id, GError **error);
 

@@ -86,4 +86,24 @@ is "$(sqlite3 "$REDRESS_DB" "select count(*) from events where type='deadlines-m
 REDRESS_CONFIG="$T/closure.conf" "$R" sweep -q --now 2026-11-22T09:00:00Z
 is "$(sqlite3 "$REDRESS_DB" "select count(*) from events where type='deadlines-moved'")" "1" "an unchanged calendar moves nothing"
 
+# The Chief Executive's office asked for a daily digest instead of a copy
+# of each referral: one letter a day, listing that day's cases.
+export REDRESS_DB="$T/digest.db"
+printf '[mailbox:chief-executive]\ncopy_to = ceo.office@council.example\ncopy = digest\n' > "$T/digest.conf"
+export REDRESS_CONFIG="$T/digest.conf"
+"$R" ingest -q --mailbox chief-executive --received-at 2026-11-23T08:00:00Z "$F/07-ce-complaint.eml"
+is "$(sqlite3 "$REDRESS_DB" "select count(*) from outbox where to_addr='ceo.office@council.example'")" "0" \
+   "with copy = digest no copy goes with each referral"
+"$R" sweep -q --now 2026-11-23T17:00:00Z 2>/dev/null
+"$R" sweep -q --now 2026-11-23T17:30:00Z 2>/dev/null
+is "$(sqlite3 "$REDRESS_DB" "select count(*) from outbox where kind='staff-digest' and to_addr='ceo.office@council.example'")" "1" \
+   "one digest a day, however often the sweep runs"
+"$R" outbox flush -q --to "$T/digest" --now 2026-11-23T17:45:00Z
+like "$(cat "$T"/digest/digest_*.eml)" "CMP-2026-000001: Pothole on Mill Lane" "the digest lists the referred case"
+"$R" sweep -q --now 2026-11-24T17:00:00Z 2>/dev/null
+is "$(sqlite3 "$REDRESS_DB" "select count(*) from outbox where kind='staff-digest'")" "1" "no digest on a day with no referrals"
+printf '[mailbox:chief-executive]\ncopy = weekly\n' > "$T/badcopy.conf"
+REDRESS_CONFIG="$T/badcopy.conf" "$R" config check >/dev/null 2>"$T/err"
+like "$(cat "$T/err")" "badcopy.conf:2: copy must be each, digest or none" "a bad copy setting is caught with its line"
+
 done_testing
