@@ -106,6 +106,16 @@ printf 'From: Mallory <mallory@public.test>\nTo: complaints@council.test\nSubjec
 INJ=$(grep -l "mallory@public.test" "$T"/out/*.eml | head -n 1)
 is "$(tr -d '\r' < "$INJ" | sed '/^$/q' | grep -ci '^Bcc:')" "0" "no Bcc header injected through the subject"
 
+# And through the sender's display name, which becomes the letter's To.
+printf 'From: =?UTF-8?B?%s?= <eve@public.test>\nTo: complaints@council.test\nSubject: Name test\nMessage-ID: <inj2@public.test>\n\nText.\n' \
+    "$(printf 'Eve\r\nBcc: victim@elsewhere.test\r\nX-Evil: 1' | base64 -w0)" > "$T/inj2.eml"
+"$R" ingest -q "$T/inj2.eml"
+"$R" outbox flush -q --to "$T/out"
+INJ2=$(grep -l "eve@public.test" "$T"/out/*_s1_ack.eml | head -n 1)
+hdrs=$(tr -d '\r' < "$INJ2" | sed '/^$/q')
+is "$(printf '%s\n' "$hdrs" | grep -ci '^Bcc:\|^X-Evil:')" "0" "no header injected through the display name"
+like "$(printf '%s\n' "$hdrs" | grep -i '^To:')" "eve@public.test" "the letter still goes to the sender"
+
 # Saturday receipt counts from Monday; with a 16:30 cut-off, Friday 17:00
 # counts from Monday too.
 sed 's/c1-bins@public.test/sat@public.test/; s/Jane.Citizen@Public.Test/sam@public.test/' "$F/01-new-complaint.eml" > "$T/sat.eml"
