@@ -241,6 +241,15 @@ do_assign(Ctx *x, const char *email_arg, GError **error)
 		s = current_stage(x, &ignore);
 		g_clear_error(&ignore);
 	}
+	/* Stage 2 is a fresh look: its handler must not be the person who
+	 * handled Stage 1 (domain-rules.md §4). */
+	if (s != NULL && s->stage == 2) {
+		const RdStage *s1 = stage_row(x, 1);
+		const char *h1 = s1 && s1->handler ? s1->handler : NULL;
+		if (h1 != NULL && g_ascii_strcasecmp(h1, email) == 0)
+			return refuse(error, "%s handled Stage 1 of %s; Stage 2 needs someone else", email,
+			              x->c->reference);
+	}
 	if (!rd_store_case_set_field(x->store, x->c->id, "handler", email, x->at, error))
 		return FALSE;
 	if (s != NULL && !set_stage(x, s->stage, "handler", email, error))
@@ -493,10 +502,9 @@ stage2_open(Ctx *x, const RdProfile *p, GError **error)
 	if (!p->has_stage2)
 		return refuse(error, "the %s procedure of %s has a single stage: tell the complainant about the "
 		              "Ombudsman instead", p->name, x->c->reference);
-	if (stage_row(x, 2) != NULL)
-		return refuse(error, "%s already had a Stage 2 (see redress show %s); it cannot be opened twice",
-		              x->c->reference, x->c->reference);
-	if (rd_store_stage_open(x->store, x->c->id, 2, x->at, x->today, error) == 0 ||
+	/* A Stage 2 that ran before (and was referred back) opens again. */
+	gboolean reopened = FALSE;
+	if (!rd_ingest_open_stage(x->ing, x->c->id, 2, x->at, &reopened, error) ||
 	    !rd_store_case_set_state(x->store, x->c->id, rd_case_state_to_string(RD_CASE_STAGE2), x->at, error) ||
 	    !event(x, "stage2-opened", "Stage 2 opened by a case handler.", error))
 		return FALSE;
@@ -506,7 +514,8 @@ stage2_open(Ctx *x, const RdProfile *p, GError **error)
 		g_propagate_error(error, lerr);
 		return FALSE;
 	}
-	if (!rd_ingest_start_stage(x->ing, x->c->id, 2, RD_MAILBOX_STAGE2, x->at, in_reply_to, NULL, error) ||
+	if (!rd_ingest_start_stage(x->ing, x->c->id, 2, RD_MAILBOX_STAGE2, x->at, in_reply_to, NULL, reopened,
+	                           error) ||
 	    !reload_stages(x, error))
 		return FALSE;
 	const RdStage *s2 = stage_row(x, 2);
@@ -555,7 +564,16 @@ stage2_refuse(Ctx *x, const RdProfile *p, gboolean back, GError **error)
 		what = g_strdup_printf("Stage 2 request referred back to Stage 1: %s. Stage 1 reopened "
 		                       "(it was closed on %s); response now due %s.",
 		                       reason, s1 && s1->closed ? s1->closed : "-", due);
-		if (!set_stage(x, 1, "responded", NULL, error) ||
+		/* The clock restarts: store its new base (received, and the
+		 * letter saying so as the acknowledgement) so that the sweep,
+		 * which recomputes from these, arrives at the same dates. */
+		g_autofree char *recv = rd_date_format_iso(&d.received);
+		g_autofree char *acked = g_date_valid(&d.ack_sent) ? rd_date_format_iso(&d.ack_sent) : NULL;
+		g_autofree char *ack_due = g_date_valid(&d.ack_due) ? rd_date_format_iso(&d.ack_due) : NULL;
+		if (!set_stage(x, 1, "received", recv, error) ||
+		    !set_stage(x, 1, "ack_due", ack_due, error) ||
+		    !set_stage(x, 1, "ack_sent", acked, error) ||
+		    !set_stage(x, 1, "responded", NULL, error) ||
 		    !set_stage(x, 1, "outcome", NULL, error) ||
 		    !set_stage(x, 1, "closed", NULL, error) ||
 		    !set_stage(x, 1, "extended_to", NULL, error) ||

@@ -180,6 +180,12 @@ load_next_file(Ctx *c)
 			size_t n;
 			while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
 				g_byte_array_append(buf, chunk, (guint)n);
+			if (ferror(stdin)) {
+				/* Half a message must not be stored as if it were whole. */
+				g_byte_array_unref(buf);
+				report_read_error(c, "standard input", g_strerror(errno));
+				continue;
+			}
 			g_autoptr(GBytes) bytes = g_byte_array_free_to_bytes(buf);
 			gsize len = 0;
 			const char *data = g_bytes_get_data(bytes, &len);
@@ -377,6 +383,10 @@ store_one(Ctx *c, Job *j, GError **error)
 	gint64 t0 = g_get_monotonic_time();
 	gboolean ok = rd_ingest_message(c->ing, j->data, j->len, j->msg, c->mailbox, j->received_at,
 	                                j->source, &j->result, error);
+	/* A failure must never be counted as stored, even from a path that
+	 * set no error. */
+	if (!ok && error != NULL && *error == NULL)
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_FAILED, "the message could not be stored");
 	c->t_store += (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
 	return ok;
 }
@@ -655,7 +665,11 @@ rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
 	c.ing = rd_ingest_new(store, cfg, &err);
 	if (c.ing == NULL) {
 		fprintf(stderr, "redress: error: %s\n", err->message);
-		rc = err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
+		/* Configuration (templates, profiles) is the user's to fix;
+		 * anything else (database, damaged key) is ours. */
+		rc = err->domain == RD_CONFIG_ERROR || err->domain == RD_TEMPLATE_ERROR ||
+		     err->domain == RD_PROFILE_ERROR || err->domain == G_FILE_ERROR
+		     ? RD_EXIT_USAGE : RD_EXIT_INTERNAL;
 	} else {
 		rd_ingest_set_letters(c.ing, !no_letters);
 		g_mutex_init(&c.lock);

@@ -25,7 +25,7 @@ typedef struct {
 	RdRules *rules;
 	GDate today;
 	gint64 now;
-	guint stages, reminders, holding, overdue, ack_overdue;
+	guint stages, reminders, holding, overdue, ack_overdue, failures;
 	JsonBuilder *json;     /* NULL unless --json */
 	gboolean quiet;
 } Sweep;
@@ -247,6 +247,9 @@ recompute_open(Sweep *s, guint *moved_r, GError **error)
 		g_autoptr(GPtrArray) stages = c ? rd_store_stages_for_case(s->store, c->id, error) : NULL;
 		if (stages == NULL) {
 			rd_store_rollback(s->store);
+			if (error != NULL && *error == NULL)
+				g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_NOT_FOUND,
+				            "case %" G_GINT64_FORMAT " vanished while recomputing", ref->case_id);
 			return FALSE;
 		}
 		for (guint k = 0; k < stages->len; k++) {
@@ -302,9 +305,18 @@ send_digests(Sweep *s, GError **error)
 			continue;
 		const char *channel = rd_channel_for_mailbox(offices[i]);
 		g_autofree char *setting = g_strdup_printf("digest_last_%s", channel);
-		g_autofree char *last = rd_store_setting_get(s->store, setting, error);
-		if (last == NULL && error != NULL && *error != NULL)
+		g_autofree char *day_setting = g_strdup_printf("digest_day_%s", channel);
+		GError *lerr = NULL;
+		g_autofree char *last = rd_store_setting_get(s->store, setting, &lerr);
+		g_autofree char *last_day = lerr ? NULL : rd_store_setting_get(s->store, day_setting, &lerr);
+		if (lerr != NULL) {
+			g_propagate_error(error, lerr);
 			return FALSE;
+		}
+		/* One digest a day: a later run the same day leaves what came in
+		 * since for tomorrow's, rather than marking it reported. */
+		if (g_strcmp0(last_day, today) == 0)
+			continue;
 		gint64 since = last ? g_ascii_strtoll(last, NULL, 10) : 0;
 		g_autoptr(GPtrArray) cases = rd_store_cases_by_channel(s->store, channel, since, s->now, error);
 		if (cases == NULL)
@@ -326,6 +338,7 @@ send_digests(Sweep *s, GError **error)
 		if (!rd_letters_queue_digest(rd_rules_letters(s->rules), s->store, offices[i], m->copy_to, today,
 		                             items, key, s->now, error) ||
 		    !rd_store_setting_set(s->store, setting, stamp, error) ||
+		    !rd_store_setting_set(s->store, day_setting, today, error) ||
 		    !rd_store_commit(s->store, error)) {
 			rd_store_rollback(s->store);
 			return FALSE;
@@ -419,13 +432,28 @@ rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv)
 			break;
 		for (guint i = 0; i < due->len; i++) {
 			const RdStageRef *ref = &g_array_index(due, RdStageRef, i);
-			if (!rd_store_begin(store, &err) || !sweep_stage(&s, ref->case_id, ref->stage, &err) ||
-			    !rd_store_commit(store, &err)) {
-				rd_store_rollback(store);
-				fprintf(stderr, "redress: error: sweeping case %" G_GINT64_FORMAT " stage %d: %s\n",
-				        ref->case_id, ref->stage, err ? err->message : "?");
-				return RD_EXIT_INTERNAL;
-			}
+			if (!rd_store_begin(store, &err))
+				goto fatal;
+			if (sweep_stage(&s, ref->case_id, ref->stage, &err) && rd_store_commit(store, &err))
+				continue;
+			/* One case that cannot be swept must not hold up every
+			 * later deadline: it is put off to tomorrow, said on its
+			 * journey and in the log, and the run ends with status 2. */
+			rd_store_rollback(store);
+			g_autofree char *why = g_strdup(err ? err->message : "unknown error");
+			g_clear_error(&err);
+			rd_log_error("sweep: case %" G_GINT64_FORMAT " stage %d failed: %s", ref->case_id, ref->stage, why);
+			s.failures++;
+			GDate tomorrow = s.today;
+			g_date_add_days(&tomorrow, 1);
+			g_autofree char *next = rd_date_format_iso(&tomorrow);
+			g_autofree char *what = g_strdup_printf("The deadline sweep failed on this case (%s); "
+			                                        "it will try again on %s.", why, next);
+			if (!rd_store_begin(store, &err) ||
+			    !rd_store_stage_set_field(store, ref->case_id, ref->stage, "next_check", next, &err) ||
+			    rd_store_event_add(store, ref->case_id, s.now, "redress", "sweep-failed", what, 0, &err) == 0 ||
+			    !rd_store_commit(store, &err))
+				goto fatal;
 		}
 	}
 	if (!send_digests(&s, &err)) {
@@ -434,6 +462,9 @@ rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv)
 	}
 	rd_log_debug("sweep: %u stages looked at in %.1f ms", s.stages,
 	             (double)(g_get_monotonic_time() - t0) / 1000.0);
+	if (s.failures > 0)
+		fprintf(stderr, "redress: error: %u stage%s could not be swept (see the log); they are "
+		        "tried again tomorrow\n", s.failures, s.failures == 1 ? "" : "s");
 	if (jb) {
 		json_builder_end_array(jb);
 		g_autoptr(JsonNode) root = json_builder_get_root(jb);
@@ -445,5 +476,10 @@ rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv)
 		       s.reminders, s.reminders == 1 ? "" : "s", s.holding, s.holding == 1 ? "y" : "ies",
 		       s.overdue, s.ack_overdue, s.ack_overdue == 1 ? "" : "s");
 	}
-	return RD_EXIT_OK;
+	return s.failures ? RD_EXIT_INTERNAL : RD_EXIT_OK;
+
+fatal:
+	rd_store_rollback(store);
+	fprintf(stderr, "redress: error: the database is not usable: %s\n", err ? err->message : "?");
+	return RD_EXIT_INTERNAL;
 }

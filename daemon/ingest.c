@@ -115,6 +115,49 @@ rd_ingest_set_letters(RdIngest *ing, gboolean on)
 	ing->no_letters = !on;
 }
 
+static char *
+local_date(gint64 t)
+{
+	g_autofree char *s = rd_time_format_local(t);
+	return g_strndup(s, 10);
+}
+
+/* Give @case_id a fresh row for @stage received at @at: a new row, or —
+ * when the stage ran before (Stage 2 referred back to Stage 1, then asked
+ * for again) — the old row emptied for a new clock. *@reopened_r says
+ * which. The old dates stay on the case journey. */
+gboolean
+rd_ingest_open_stage(RdIngest *ing, gint64 case_id, int stage, gint64 at, gboolean *reopened_r,
+                     GError **error)
+{
+	RdStore *st = ing->store;
+	g_autofree char *day = local_date(at);
+	g_autoptr(GPtrArray) stages = rd_store_stages_for_case(st, case_id, error);
+	if (stages == NULL)
+		return FALSE;
+	const RdStage *old = NULL;
+	for (guint i = 0; i < stages->len; i++)
+		if (((RdStage *)stages->pdata[i])->stage == stage)
+			old = stages->pdata[i];
+	*reopened_r = old != NULL;
+	if (old == NULL)
+		return rd_store_stage_open(st, case_id, stage, at, day, error) != 0;
+	static const char *const cleared[] = {
+		"ack_due", "ack_sent", "response_due", "dept_notice_due", "extended_to",
+		"extension_reason", "responded", "outcome", "closed", "next_check",
+	};
+	g_autofree char *what = g_strdup_printf(
+		"Stage %d opened again (before: received %s, response due %s, %s %s).", stage,
+		old->received ? old->received : "-", old->response_due ? old->response_due : "-",
+		old->outcome ? old->outcome : "closed", old->closed ? old->closed : "-");
+	if (!rd_store_stage_set_field(st, case_id, stage, "received", day, error))
+		return FALSE;
+	for (gsize i = 0; i < G_N_ELEMENTS(cleared); i++)
+		if (!rd_store_stage_set_field(st, case_id, stage, cleared[i], NULL, error))
+			return FALSE;
+	return rd_store_event_add(st, case_id, at, "redress", "stage-reopened", what, 0, error) != 0;
+}
+
 /* Start the clock of @stage on a case that has just opened it, and queue
  * the letters that go with it: the acknowledgement (or, for mail to the
  * Chief Executive or Monitoring Officer, the referral letter saying it is
@@ -124,7 +167,7 @@ rd_ingest_set_letters(RdIngest *ing, gboolean on)
 gboolean
 rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox,
                       gint64 received_at, const char *in_reply_to, const char *excerpt,
-                      GError **error)
+                      gboolean reopened, GError **error)
 {
 	RdStore *st = ing->store;
 	const RdConfig *cfg = ing->cfg;
@@ -151,8 +194,19 @@ rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbo
 	g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc(received_at);
 	RdStageDates d;
 	if (!rd_stage_receive(p, rd_rules_calendar(rules), (guint)stage, when, cfg->cutoff_hour,
-	                      cfg->cutoff_minute, &d, error) ||
-	    !rd_rules_save_dates(st, case_id, &d, error))
+	                      cfg->cutoff_minute, &d, error))
+		return FALSE;
+	/* Under a clock that counts from the acknowledgement (the 2024
+	 * Codes), the acknowledgement is queued now and goes out today: the
+	 * reply-by date it promises counts from today, not from the last day
+	 * an acknowledgement would have been allowed. */
+	if (!ing->no_letters && p->stage[stage - 1].base == RD_CLOCK_ACK && g_date_valid(&d.ack_due)) {
+		rd_date_london(when, &d.ack_sent);
+		if (!rd_stage_compute(p, rd_rules_calendar(rules), &d, error))
+			return FALSE;
+		g_date_clear(&d.ack_sent, 1);
+	}
+	if (!rd_rules_save_dates(st, case_id, &d, error))
 		return FALSE;
 	/* When the deadline sweep first needs to look at this stage. */
 	g_autofree char *next = rd_rules_next_check(p, rd_rules_calendar(rules), &d, &d.received, NULL);
@@ -193,7 +247,10 @@ rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbo
 	gboolean referral = stage == 1 && (mailbox == RD_MAILBOX_CHIEF_EXECUTIVE ||
 	                                   mailbox == RD_MAILBOX_MONITORING_OFFICER);
 	RdLetterRequest r = { 0 };
-	g_autofree char *key = g_strdup_printf("%s/s%d/ack", c->reference, stage);
+	/* A stage opened again gets letters of its own. */
+	g_autofree char *day = rd_date_format_iso(&d.received);
+	g_autofree char *key = reopened ? g_strdup_printf("%s/s%d/ack-%s", c->reference, stage, day)
+	                                : g_strdup_printf("%s/s%d/ack", c->reference, stage);
 	r.name = stage == 2 ? "stage2-acknowledgement"
 	         : referral ? "chief-executive-referral" : "stage1-acknowledgement";
 	r.idem_key = key;
@@ -226,7 +283,8 @@ rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbo
 			return FALSE;
 	}
 	if (cfg->complaints_manager != NULL) {
-		g_autofree char *k = g_strdup_printf("%s/s%d/staff-new", c->reference, stage);
+		g_autofree char *k = reopened ? g_strdup_printf("%s/s%d/staff-new-%s", c->reference, stage, day)
+		                              : g_strdup_printf("%s/s%d/staff-new", c->reference, stage);
 		n.idem_key = k;
 		n.to_addr = cfg->complaints_manager;
 		if (!rd_letters_queue(rd_rules_letters(rules), st, &n, received_at, NULL, error))
@@ -237,10 +295,10 @@ rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbo
 
 static gboolean
 start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox, gint64 received_at,
-            const RdMessage *msg, GError **error)
+            const RdMessage *msg, gboolean reopened, GError **error)
 {
 	return rd_ingest_start_stage(ing, case_id, stage, mailbox, received_at, msg->message_id,
-	                             msg->new_text, error);
+	                             msg->new_text, reopened, error);
 }
 
 void
@@ -312,12 +370,6 @@ join_ids(GPtrArray *ids)
 	return g_string_free(s, FALSE);
 }
 
-static char *
-local_date(gint64 t)
-{
-	g_autofree char *s = rd_time_format_local(t);
-	return g_strndup(s, 10);
-}
 
 /* Fill @r from an already stored message (the duplicate path). */
 static gboolean
@@ -379,6 +431,25 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 		case_ref = created->reference;
 	}
 
+	/* A procedure with a single stage (adult social care) has no Stage 2
+	 * to open: the request is correspondence, and the case says why. */
+	RdKind kind = d->kind;
+	g_autofree char *reason = g_strdup(d->reason);
+	const RdProfile *single = NULL;
+	if (kind == RD_KIND_STAGE2_REQUEST) {
+		g_autoptr(RdCase) c = rd_store_case_get(st, case_id, error);
+		if (c == NULL)
+			return FALSE;
+		const RdProfile *p = rd_rules_profile(ing->rules, c->profile);
+		if (!p->has_stage2) {
+			single = p;
+			kind = RD_KIND_CORRESPONDENCE;
+			g_free(reason);
+			reason = g_strdup_printf("%s The %s procedure has a single stage, so no Stage 2 was opened: "
+			                         "the complainant can go to the Ombudsman.", d->reason, p->name);
+		}
+	}
+
 	g_autofree char *to = join_addresses(msg->to);
 	g_autofree char *cc = join_addresses(msg->cc);
 	g_autofree char *refs = join_ids(msg->references);
@@ -398,9 +469,9 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 	m.cc_addrs = cc;
 	m.date = msg->date;
 	m.received_at = received_at;
-	m.kind = rd_kind_to_string(d->kind);
+	m.kind = rd_kind_to_string(kind);
 	m.via = rd_via_to_string(d->via);
-	m.reason = d->reason;
+	m.reason = reason;
 	m.auto_reason = msg->auto_reason;
 	m.bounced_message_id = msg->bounced_message_id;
 	m.problem = msg->problem != RD_PROBLEM_NONE ? rd_parse_problem_to_string(msg->problem) : NULL;
@@ -422,13 +493,18 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 	}
 
 	const char *actor = sender ? sender : "unknown sender";
+	gboolean reopened = FALSE;
 	if (case_id != 0) {
-		const char *type = rd_kind_to_string(d->kind);
-		if (rd_store_event_add(st, case_id, received_at, actor, type, d->reason, msg_id, error) == 0)
+		const char *type = rd_kind_to_string(kind);
+		if (rd_store_event_add(st, case_id, received_at, actor, type, reason, msg_id, error) == 0)
 			return FALSE;
-		if (d->kind == RD_KIND_STAGE2_REQUEST) {
-			g_autofree char *day = local_date(received_at);
-			if (rd_store_stage_open(st, case_id, 2, received_at, day, error) == 0)
+		if (single != NULL &&
+		    rd_store_event_add(st, case_id, received_at, "redress", "stage2-not-available",
+		                       "Stage 2 was asked for, but this procedure has a single stage: the "
+		                       "complainant should be told about the Ombudsman.", msg_id, error) == 0)
+			return FALSE;
+		if (kind == RD_KIND_STAGE2_REQUEST) {
+			if (!rd_ingest_open_stage(ing, case_id, 2, received_at, &reopened, error))
 				return FALSE;
 			if (!rd_store_case_set_state(st, case_id, rd_case_state_to_string(RD_CASE_STAGE2),
 			                             received_at, error))
@@ -455,18 +531,20 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 		if (!rd_store_triage_add(st, msg_id, d->reason, d->suggestion, received_at, error))
 			return FALSE;
 	}
-	if (d->kind == RD_KIND_NEW_COMPLAINT && !start_stage(ing, case_id, 1, mailbox, received_at, msg, error))
+	if (kind == RD_KIND_NEW_COMPLAINT &&
+	    !start_stage(ing, case_id, 1, mailbox, received_at, msg, FALSE, error))
 		return FALSE;
-	if (d->kind == RD_KIND_STAGE2_REQUEST && !start_stage(ing, case_id, 2, mailbox, received_at, msg, error))
+	if (kind == RD_KIND_STAGE2_REQUEST &&
+	    !start_stage(ing, case_id, 2, mailbox, received_at, msg, reopened, error))
 		return FALSE;
 
 	r->status = RD_INGEST_STORED;
 	r->msg_id = msg_id;
 	r->message_id = g_strdup(msg->message_id);
 	r->case_ref = g_strdup(case_ref);
-	r->kind = g_strdup(rd_kind_to_string(d->kind));
+	r->kind = g_strdup(rd_kind_to_string(kind));
 	r->via = g_strdup(rd_via_to_string(d->via));
-	r->reason = g_strdup(d->reason);
+	r->reason = g_strdup(reason);
 	r->triage = d->to_triage;
 	r->new_case = created != NULL;
 	r->problem = msg->problem != RD_PROBLEM_NONE ? g_strdup(rd_parse_problem_to_string(msg->problem)) : NULL;
@@ -591,12 +669,24 @@ rd_ingest_message(RdIngest *ing, const char *data, gsize len, const RdMessage *m
 		g_autoptr(GPtrArray) closed = rd_store_cases_closed_stage1_for(st, sender, &lerr);
 		if (lerr)
 			goto out;
-		/* Move the rows into the lookups so the views stay valid. */
+		/* Hand every row to the lookups first (they free them), then
+		 * make the views, so an error part way leaks nothing. */
 		g_ptr_array_set_free_func(closed, NULL);
+		guint first = l.cases->len;
+		for (guint i = 0; i < closed->len; i++)
+			g_ptr_array_add(l.cases, closed->pdata[i]);
 		for (guint i = 0; i < closed->len; i++) {
-			g_ptr_array_add(closed_views, (gpointer)view_of(ing, &l, closed->pdata[i], sender, &lerr));
+			RdCase *cc = l.cases->pdata[first + i];
+			RdCaseView *v = g_new0(RdCaseView, 1);
+			v->id = cc->id;
+			v->reference = cc->reference;
+			if (!rd_case_state_from_string(cc->state, &v->state))
+				v->state = RD_CASE_STAGE1;
+			g_ptr_array_add(l.views, v);
+			v->sender_is_party = rd_store_case_has_party(st, cc->id, sender, &lerr);
 			if (lerr)
 				goto out;
+			g_ptr_array_add(closed_views, v);
 		}
 	}
 	in.sender_closed_cases = (const RdCaseView *const *)closed_views->pdata;

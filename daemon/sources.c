@@ -92,9 +92,13 @@ list_dir(const char *dir, GPtrArray *out, guint depth)
 {
 	if (depth > 16)  /* a symlink loop or an absurd tree */
 		return;
-	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-	if (d == NULL)
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GDir) d = g_dir_open(dir, 0, &err);
+	if (d == NULL) {
+		/* Say so: a folder skipped in silence is mail nobody looked at. */
+		rd_log_error("%s: cannot read this folder (%s); its messages were not ingested", dir, err->message);
 		return;
+	}
 	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 	const char *name;
 	while ((name = g_dir_read_name(d)) != NULL) {

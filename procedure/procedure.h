@@ -554,7 +554,8 @@ typedef struct {
 	RdActionKind kind;
 	char *key;        /* idempotency key, owned: "s1/ack-overdue",
 	                     "s1/reminder/2026-12-01" (the date due),
-	                     "s1/holding", "s1/overdue/2026-12-15" (the date
+	                     "s1/holding/2026-12-01" (the due date it extends, so a
+	                     restarted clock gets its own), "s1/overdue/2026-12-15" (the date
 	                     missed). Record it once the action is done. */
 	GDate due;        /* the deadline concerned (for a holding reply, the
 	                     response due date it extends) */

@@ -128,7 +128,7 @@ rd_stage_sweep(const RdProfile *p, const RdCalendar *cal,
 	if (automatic && g_date_compare(today, &d->response_due) >= 0 &&
 	    g_date_compare(today, &auto_to) <= 0)
 		add(out, fired, RD_ACTION_HOLDING_REPLY,
-		    g_strdup_printf("s%u/holding", d->stage), &d->response_due, &auto_to);
+		    dated_key(d->stage, "holding", &d->response_due), &d->response_due, &auto_to);
 
 	const GDate *final = extended ? &d->extended_to
 	                     : automatic ? &auto_to : &d->response_due;

@@ -131,9 +131,47 @@ like "$db" "www.lgo.org.uk" "and the Ombudsman"
 rb=$(body "$T/out/${C3}_s2_referred-back-2026-12-07.eml")
 like "$rb" "refer your complaint back" "referred-back letter"
 like "$rb" "second point" "gives the reason"
+# The sweep works from the restarted clock: nothing is overdue.
+"$R" sweep -q --now 2026-12-08T09:00:00Z 2>/dev/null
+is "$(sql "select s.response_due from stages s join cases c on c.id=s.case_id where c.reference='$C3' and s.stage=1")" \
+   "2026-12-21" "the sweep keeps the referred-back response date"
+is "$(sql "select count(*) from events e join cases c on c.id=e.case_id where c.reference='$C3' and e.type like 'deadline-%overdue'")" \
+   "0" "no overdue alert from the old clock"
 "$R" case $C3 respond --outcome upheld --at 2026-12-15T10:00:00Z >/dev/null
 is "$(sql "select count(*) from outbox o join cases c on c.id=o.case_id where c.reference='$C3' and o.kind='closing-letter'")" "2" \
    "a second Stage 1 response after referral gets its own closing letter"
+# A Stage 2 opened by mail, referred back, answered again, then asked for
+# again: the old Stage 2 row opens afresh with its own acknowledgement, and
+# the message is stored (it used to be rolled back on the unique row).
+MAIN_DB=$REDRESS_DB
+export REDRESS_DB="$T/reopen.db"
+complaint c6@public.test "Fay Six" fay@public.test "Fence" 2026-11-24T10:00:00Z
+C6=CMP-2026-000001
+"$R" case $C6 respond --outcome not-upheld --at 2026-12-01T10:00:00Z >/dev/null
+s2mail() {
+    printf 'From: Fay Six <fay@public.test>\nTo: stage2@council.test\nSubject: %s\nMessage-ID: <%s>\n\nI want this looked at again.\n' "$1" "$2" > "$T/$2.eml"
+    "$R" ingest --json --mailbox stage2 --received-at "$3" "$T/$2.eml" 2>/dev/null
+}
+s2mail "Review please" c6-s2a@public.test 2026-12-02T10:00:00Z >/dev/null
+"$R" case $C6 escalate --refer-back "We had not answered the second point" --at 2026-12-03T10:00:00Z >/dev/null
+"$R" case $C6 respond --outcome upheld --at 2026-12-10T10:00:00Z >/dev/null
+out=$(s2mail "Still not resolved" c6-s2b@public.test 2026-12-16T10:00:00Z)
+like "$out" '"kind":"stage2-request"' "a second Stage 2 request is recognised"
+like "$out" '"status":"stored"' "and stored"
+is "$(sql "select c.state||' '||s.received||' '||coalesce(s.closed,'-') from cases c join stages s on s.case_id=c.id where c.reference='$C6' and s.stage=2")" \
+   "stage2 2026-12-16 -" "Stage 2 reopened with a new clock"
+is "$(sql "select count(*) from outbox o join cases c on c.id=o.case_id where c.reference='$C6' and o.idem_key='$C6/s2/ack-2026-12-16'")" \
+   "1" "the reopened Stage 2 has its own acknowledgement"
+is "$(sql "select count(*) from events e join cases c on c.id=e.case_id where c.reference='$C6' and e.type='stage-reopened'")" \
+   "1" "the case journey says Stage 2 was opened again"
+# Stage 2 needs a different handler from Stage 1.
+sql "update stages set handler='first.officer@council.example' where stage=1"
+"$R" case $C6 assign first.officer@council.example --stage 2 >/dev/null 2>"$T/err"
+is "$?" "1" "the Stage 1 handler cannot handle Stage 2"
+like "$(cat "$T/err")" "Stage 2 needs someone else" "and the refusal says why"
+"$R" case $C6 assign second.officer@council.example --stage 2 >/dev/null
+is "$?" "0" "another officer can"
+export REDRESS_DB=$MAIN_DB
 
 # ---- close
 complaint c4@public.test "Dee Four" dee@public.test "Streetlight" 2026-11-25T10:00:00Z
@@ -182,16 +220,31 @@ is "$?" "1" "unknown action"
 "$R" case $C1 assign a@b.example --outcome upheld >/dev/null 2>&1
 is "$?" "1" "an option that does not apply is refused"
 
+# ---- a single-stage procedure has no Stage 2
+export REDRESS_DB="$T/asc.db"
+printf '[procedure]\ndefault_profile = adult-social-care\n' > "$T/asc.conf"
+"$R" --config "$T/asc.conf" ingest -q --received-at 2026-11-20T10:00:00Z "$F/01-new-complaint.eml"
+"$R" --config "$T/asc.conf" case $C1 respond --outcome not-upheld --at 2026-12-01T10:00:00Z >/dev/null
+# respond closes a single-stage case outright; a case whose Stage 1 was
+# closed under another procedure, then moved to this one, is the edge.
+sql "update cases set state='stage1-closed'"
+printf 'From: Jane Citizen <jane.citizen@public.test>\nTo: stage2@council.test\nSubject: Review please\nMessage-ID: <asc-s2@public.test>\n\nPlease review.\n' > "$T/asc-s2.eml"
+out=$("$R" --config "$T/asc.conf" ingest --json --mailbox stage2 --received-at 2026-12-02T10:00:00Z "$T/asc-s2.eml" 2>/dev/null)
+like "$out" '"kind":"correspondence"' "a Stage 2 request under a single-stage procedure is correspondence"
+is "$(sql "select state from cases")" "stage1-closed" "the case does not move to a Stage 2 that does not exist"
+is "$(sql "select count(*) from stages where stage=2")" "0" "no Stage 2 row"
+is "$(sql "select count(*) from events where type='stage2-not-available'")" "1" "the case says why"
+
 # ---- service: a statutory procedure takes over the Stage 1 clock
 printf '[procedure]\ndefault_profile = lgsco-2024\n' > "$T/lgsco.conf"
 export REDRESS_DB="$T/svc.db"
 "$R" --config "$T/lgsco.conf" ingest -q --received-at 2026-11-20T10:00:00Z "$F/01-new-complaint.eml"
 is "$(sql "select profile||' '||ack_due||' '||response_due from cases c join stages s on s.case_id=c.id")" \
-   "lgsco-2024 2026-11-27 2026-12-11" "LGSCO: reply counted from the acknowledgement"
+   "lgsco-2024 2026-11-27 2026-12-04" "LGSCO: reply counted from the acknowledgement, sent the day it arrived"
 "$R" --config "$T/lgsco.conf" case $C1 service "Children's services" --at 2026-11-23T10:00:00Z >/dev/null
 is "$(sql "select c.service||' '||c.profile||' '||s.ack_due||' '||s.response_due from cases c join stages s on s.case_id=c.id")" \
    "Children's services childrens-statutory 2026-11-25 2026-12-04" "service switches the profile and moves the dates"
-like "$(sql "select detail from events where type='profile-changed'")" "response due 2026-12-04 (was 2026-12-11)" \
+like "$(sql "select detail from events where type='profile-changed'")" "acknowledgement due 2026-11-25 (was 2026-11-27)" \
    "event gives the old and new dates"
 "$R" --config "$T/lgsco.conf" case $C1 service "Parks" --at 2026-11-24T10:00:00Z >/dev/null
 is "$(sql "select service||' '||profile from cases")" "Parks lgsco-2024" "a service of the default procedure switches back"

@@ -158,8 +158,8 @@ is "$(sql "select flags from cases c join people p on p.id=c.complainant_id wher
 # the reply from the acknowledgement.
 printf '[procedure]\ndefault_profile = lgsco-2024\n' > "$T/lgsco.conf"
 "$R" --config "$T/lgsco.conf" --db "$T/lgsco.db" ingest -q --received-at 2026-11-20T10:00:00Z "$F/01-new-complaint.eml"
-is "$(sqlite3 "$T/lgsco.db" "select ack_due||' '||response_due from stages")" "2026-11-27 2026-12-11" \
-   "LGSCO: ack in 5 WD, reply 10 WD after it (provisional until sent)"
+is "$(sqlite3 "$T/lgsco.db" "select ack_due||' '||response_due from stages")" "2026-11-27 2026-12-04" \
+   "LGSCO: ack in 5 WD; reply 10 WD after the acknowledgement, which goes out the day the complaint arrives"
 
 # A bad profile or template directory is caught by config check.
 printf '[procedure]\ndefault_profile = nonesuch\n' > "$T/bad.conf"

@@ -578,7 +578,7 @@ static const SweepRun sweep_runs[] = {
 	  "2026-03-02", "2026-04-10", {
 		{ "2026-03-05", "s1/ack-overdue" },
 		{ "2026-03-12", "s1/reminder/2026-03-16" },
-		{ "2026-03-16", "s1/holding" },
+		{ "2026-03-16", "s1/holding/2026-03-16" },
 		{ "2026-03-26", "s1/reminder/2026-03-30" },
 		{ "2026-03-31", "s1/overdue/2026-03-30" },
 	} },
@@ -586,7 +586,7 @@ static const SweepRun sweep_runs[] = {
 	{ "council-answered", "council", 1, "2026-03-02", "2026-03-03", NULL, "2026-03-20",
 	  "2026-03-02", "2026-04-10", {
 		{ "2026-03-12", "s1/reminder/2026-03-16" },
-		{ "2026-03-16", "s1/holding" },
+		{ "2026-03-16", "s1/holding/2026-03-16" },
 	} },
 	/* Staff send their own holding reply on the 13th, to 20 March: no
 	 * automatic one; the reminder and overdue follow the 20th. */
@@ -610,7 +610,7 @@ static const SweepRun sweep_runs[] = {
 	{ "lgsco-easter", "lgsco-2024", 1, "2026-03-31", "2026-04-01", NULL, NULL,
 	  "2026-03-31", "2026-05-10", {
 		{ "2026-04-15", "s1/reminder/2026-04-17" },
-		{ "2026-04-17", "s1/holding" },
+		{ "2026-04-17", "s1/holding/2026-04-17" },
 		{ "2026-04-29", "s1/reminder/2026-05-01" },
 		{ "2026-05-02", "s1/overdue/2026-05-01" },
 	} },
@@ -716,20 +716,20 @@ static const SweepRow sweep_rows[] = {
 	{ "before", "council", "2026-03-03", NULL, NULL, NULL, "2026-03-11", "", NULL },
 	{ "reminder-weekend", "council", "2026-03-03", NULL, NULL, NULL, "2026-03-14",
 	  "s1/reminder/2026-03-16", NULL },
-	{ "due-day", "council", "2026-03-03", NULL, NULL, NULL, "2026-03-16", "s1/holding",
+	{ "due-day", "council", "2026-03-03", NULL, NULL, NULL, "2026-03-16", "s1/holding/2026-03-16",
 	  "2026-03-30" },
 	/* The daemon was down: the reminder is past; the holding reply still
 	 * goes while its date lies ahead. */
-	{ "late-holding", "council", "2026-03-03", NULL, NULL, NULL, "2026-03-25", "s1/holding",
+	{ "late-holding", "council", "2026-03-03", NULL, NULL, NULL, "2026-03-25", "s1/holding/2026-03-16",
 	  "2026-03-30" },
-	{ "last-holding", "council", "2026-03-03", NULL, NULL, NULL, "2026-03-30", "s1/holding",
+	{ "last-holding", "council", "2026-03-03", NULL, NULL, NULL, "2026-03-30", "s1/holding/2026-03-16",
 	  "2026-03-30" },
 	/* Down past the whole extension: straight to overdue. */
 	{ "past-all", "council", NULL, NULL, NULL, NULL, "2026-04-01",
 	  "s1/ack-overdue s1/overdue/2026-03-30", NULL },
 	{ "ack-due-day", "council", NULL, NULL, NULL, NULL, "2026-03-04", "", NULL },
 	{ "ack-late", "council", NULL, NULL, NULL, NULL, "2026-03-05", "s1/ack-overdue", NULL },
-	{ "fired-filtered", "council", NULL, NULL, NULL, "s1/ack-overdue s1/holding", "2026-03-17",
+	{ "fired-filtered", "council", NULL, NULL, NULL, "s1/ack-overdue s1/holding/2026-03-16", "2026-03-17",
 	  "", NULL },
 	{ "staff-preempts", "council", "2026-03-03", "2026-03-27", NULL, NULL, "2026-03-16", "",
 	  NULL },

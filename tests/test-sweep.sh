@@ -36,7 +36,7 @@ is "$(sql "select extended_to||' | '||extension_reason from stages")" \
 is "$(sql "select count(*) from outbox where kind='holding-reply' and to_addr='jane.citizen@public.test'")" "1" \
    "holding reply queued to the complainant"
 "$R" outbox flush -q --to "$T/out" --now 2026-12-04T09:05:00Z
-H="$T/out/CMP-2026-000001_s1_holding.eml"
+H="$T/out/CMP-2026-000001_s1_holding_2026-12-04.eml"
 check "holding reply written" test -f "$H"
 hb=$(tr -d '\r' < "$H" | sed 's/=$//' | tr -d '\n')
 like "$hb" "Friday 18 December 2026" "holding reply gives the new date"
@@ -100,8 +100,31 @@ is "$(sqlite3 "$REDRESS_DB" "select count(*) from outbox where kind='staff-diges
    "one digest a day, however often the sweep runs"
 "$R" outbox flush -q --to "$T/digest" --now 2026-11-23T17:45:00Z
 like "$(cat "$T"/digest/digest_*.eml)" "CMP-2026-000001: Pothole on Mill Lane" "the digest lists the referred case"
+# A referral after the day's digest waits for tomorrow's, however often
+# the sweep runs in between.
+sed 's/c7-pothole@public.test/c7-late@public.test/; s/robert.roe@public.test/rita@public.test/' "$F/07-ce-complaint.eml" > "$T/late-ce.eml"
+"$R" ingest -q --mailbox chief-executive --received-at 2026-11-23T17:40:00Z "$T/late-ce.eml"
+"$R" sweep -q --now 2026-11-23T18:00:00Z 2>/dev/null
+is "$(sqlite3 "$REDRESS_DB" "select count(*) from outbox where kind='staff-digest'")" "1" "no second digest the same day"
 "$R" sweep -q --now 2026-11-24T17:00:00Z 2>/dev/null
-is "$(sqlite3 "$REDRESS_DB" "select count(*) from outbox where kind='staff-digest'")" "1" "no digest on a day with no referrals"
+is "$(sqlite3 "$REDRESS_DB" "select count(*) from outbox where kind='staff-digest'")" "2" "the next day's digest"
+"$R" outbox flush -q --to "$T/digest2" --now 2026-11-24T17:45:00Z
+like "$(cat "$T"/digest2/digest_*.eml)" "CMP-2026-000002" "it carries the referral that came after yesterday's"
+"$R" sweep -q --now 2026-11-25T17:00:00Z 2>/dev/null
+is "$(sqlite3 "$REDRESS_DB" "select count(*) from outbox where kind='staff-digest'")" "2" "no digest on a day with no referrals"
+
+# One case that cannot be swept does not stop the others: it is put off
+# to tomorrow with an event, and the run says so (exit 2).
+export REDRESS_DB="$T/broken.db"
+unset REDRESS_CONFIG
+"$R" ingest -q --received-at 2026-11-20T10:00:00Z "$F/01-new-complaint.eml" "$F/07-ce-complaint.eml"
+sqlite3 "$REDRESS_DB" "update stages set received='not-a-date' where case_id=1"
+"$R" sweep -q --now 2026-11-25T09:00:00Z 2>/dev/null
+is "$?" "2" "a failing case makes the sweep exit 2"
+is "$(sqlite3 "$REDRESS_DB" "select count(*) from events where case_id=2 and type='deadline-ack-overdue'")" "1" \
+   "the other case was still swept"
+is "$(sqlite3 "$REDRESS_DB" "select next_check from stages where case_id=1")" "2026-11-26" "the failing case is tried again tomorrow"
+is "$(sqlite3 "$REDRESS_DB" "select count(*) from events where case_id=1 and type='sweep-failed'")" "1" "and its journey says why"
 printf '[mailbox:chief-executive]\ncopy = weekly\n' > "$T/badcopy.conf"
 REDRESS_CONFIG="$T/badcopy.conf" "$R" config check >/dev/null 2>"$T/err"
 like "$(cat "$T/err")" "badcopy.conf:2: copy must be each, digest or none" "a bad copy setting is caught with its line"
