@@ -15,12 +15,19 @@
 # Debian 12 packages needed to build, test and benchmark.
 DEB_PKGS = build-essential pkg-config perl sqlite3 tzdata \
            libglib2.0-dev libgmime-3.0-dev libsqlite3-dev libxml2-dev \
-           libjson-glib-dev nettle-dev
+           libjson-glib-dev nettle-dev \
+           libetpan-dev libcurl4-gnutls-dev libgnutls28-dev libsystemd-dev \
+           dovecot-imapd dovecot-lmtpd postfix openssl ca-certificates curl
 BENCH_PKGS = notmuch maildir-utils time sqlite3
 
-PKGS     = gmime-3.0 glib-2.0 json-glib-1.0 sqlite3 libxml-2.0 nettle
+PKGS     = gmime-3.0 glib-2.0 json-glib-1.0 sqlite3 libxml-2.0 nettle \
+           libcurl gnutls
+# libetpan is linked directly: its libetpan.pc (not shipped by every
+# release) carries Debian's build flags (-specs=…no-pie…), which would make
+# the binary non-PIE. Its headers are in the default include path.
+NOPC_LIBS = -letpan
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(NOPC_LIBS)
 
 CC      ?= cc
 OPT     ?= -O2

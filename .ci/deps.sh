@@ -1,12 +1,16 @@
 #!/bin/sh
 # Install the Debian packages named in $DEB_PKGS that are not installed yet.
-# Idempotent and quick when nothing is missing (one dpkg-query per package).
+# Idempotent and quick when nothing is missing (one dpkg-query for all).
 set -eu
+# shellcheck disable=SC2086
+installed=" $(dpkg-query -W -f='${Package}=${Status}\n' $DEB_PKGS 2>/dev/null |
+              sed -n 's/=install ok installed$//p' | tr '\n' ' ') "
 missing=""
 for p in $DEB_PKGS; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-        missing="$missing $p"
-    fi
+    case "$installed" in
+    *" $p "*) ;;
+    *) missing="$missing $p" ;;
+    esac
 done
 [ -z "$missing" ] && exit 0
 echo "redress: installing Debian packages:$missing"
@@ -17,14 +21,15 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 # Package scripts must not start system daemons (dovecot, postfix) on this
 # machine: the tests start their own on loopback.
-created_policy=0
 if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
     chmod 755 /usr/sbin/policy-rc.d
-    created_policy=1
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
-apt-get update -qq
+# Postfix with "No configuration": its postinst writes no
+# /etc/postfix/main.cf, so nothing could start a system Postfix later.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+apt-get -o DPkg::Lock::Timeout=300 update -qq
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing
-[ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends $missing
 exit 0

@@ -693,6 +693,15 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 		return RD_EXIT_USAGE;
 	}
 	rd_calendar_log_sources(cal, cfg->bank_holidays);
+	if (cfg->smtp.url != NULL) {
+		/* The password file's owner and mode, the CA file: checked now
+		 * rather than when the first letter is due. No connection. */
+		g_autoptr(RdSink) sink = rd_sink_smtp_new(&cfg->smtp, &err);
+		if (sink == NULL) {
+			fprintf(stderr, "%s: %s\n", path ? path : "(defaults)", err->message);
+			return RD_EXIT_USAGE;
+		}
+	}
 	if (g->quiet)
 		return RD_EXIT_OK;
 	printf("%s: ok\n", path ? path : "(no configuration file: built-in defaults)");
@@ -718,5 +727,13 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 	printf("  templates          %s\n", rd_letters_dir(rd_rules_letters(rules)));
 	printf("  council            %s <%s>\n", cfg->council_name, cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address);
 	printf("  daily_cap          %u letters per address\n", cfg->daily_cap);
+	if (cfg->smtp.url != NULL)
+		printf("  smtp               %s%s, %s, %s; retry for %" G_GINT64_FORMAT " h\n", cfg->smtp.url,
+		       g_str_has_prefix(cfg->smtp.url, "smtps:") ? "" :
+		       cfg->smtp.allow_plaintext ? " (plain text allowed)" : " (STARTTLS required)",
+		       cfg->smtp.ca_file ? cfg->smtp.ca_file : "system CAs",
+		       cfg->smtp.user ? "AUTH" : "no AUTH", cfg->smtp.retry_for / 3600);
+	else
+		printf("  smtp               (not set: 'outbox send' has no server; 'outbox flush --to DIR' writes letters to a folder)\n");
 	return RD_EXIT_OK;
 }

@@ -1,12 +1,10 @@
 /*
- * cmd_letters.c — `redress outbox [list]`, `redress outbox flush --to DIR`
- * and `redress letters preview NAME REF`.
+ * cmd_letters.c — `redress outbox [list]`, `redress outbox send`,
+ * `redress outbox flush --to DIR` and `redress letters preview NAME REF`.
  *
- * The folder sink is the offline twin of SMTP: each due letter becomes
- * DIR/<idempotency key>.eml, written to a temporary name and renamed, and
- * only then marked sent. A crash between the two rewrites the same file
- * under the same name on the next flush, so a letter can appear at most
- * once in the folder.
+ * `send` delivers the due letters through the SMTP sink ([smtp]), `flush`
+ * through the folder sink (sink.c); both go through rd_outbox_send()
+ * (sender.c), which records each outcome.
  */
 #include <stdio.h>
 #include <string.h>
@@ -27,43 +25,38 @@ now_or(const char *when, gboolean *ok_r)
 	return t;
 }
 
-/* A file name from an idempotency key: "CMP-2026-000001/s1/ack" →
- * "CMP-2026-000001_s1_ack.eml". Keys are ours, but never trust a name
- * as a path. */
-static char *
-file_name_for(const char *key)
+typedef struct {
+	const RdGlobalOptions *g;
+	gboolean folder;
+} SendPrint;
+
+/* One line per letter on stdout (not with --json or --quiet). */
+static void
+print_outcome(const RdOutboxRow *o, RdSinkStatus st, const char *detail, gpointer user_data)
 {
-	GString *s = g_string_new(NULL);
-	for (const char *p = key; *p; p++)
-		g_string_append_c(s, g_ascii_isalnum(*p) || *p == '-' || *p == '.' ? *p : '_');
-	g_string_append(s, ".eml");
-	return g_string_free(s, FALSE);
+	const SendPrint *p = user_data;
+	if (p->g->quiet || p->g->json)
+		return;
+	if (st == RD_SINK_SENT && p->folder && g_str_has_prefix(detail, "written to "))
+		printf("sent %s to %s → %s\n", o->kind, o->to_addr, detail + strlen("written to "));
+	else if (st == RD_SINK_SENT)
+		printf("sent %s to %s: %s\n", o->kind, o->to_addr, detail);
+	else
+		printf("%s %s to %s: %s\n", st == RD_SINK_RETRY ? "deferred" : "FAILED", o->kind, o->to_addr, detail);
 }
 
-static gboolean
-write_file(const char *dir, const char *name, GBytes *raw, char **path_r, GError **error)
-{
-	g_autofree char *path = g_build_filename(dir, name, NULL);
-	gsize len = 0;
-	const char *data = g_bytes_get_data(raw, &len);
-	/* g_file_set_contents writes a temporary file, fsyncs it and renames
-	 * it into place. */
-	if (!g_file_set_contents(path, data ? data : "", (gssize)len, error))
-		return FALSE;
-	*path_r = g_steal_pointer(&path);
-	return TRUE;
-}
-
-/* Acknowledgements set the stage's ack_sent date when they go out: under
- * the 2024 Codes the response clock counts from it. */
+/* Both `outbox flush --to DIR` and `outbox send`: drain through @sink. */
 static int
-ack_stage_of(const char *kind)
+outbox_drain(const RdGlobalOptions *g, RdConfig *cfg, RdStore *store, RdSink *sink, gint64 now,
+             RdSendCounts *counts_r)
 {
-	if (strcmp(kind, "stage1-acknowledgement") == 0 || strcmp(kind, "chief-executive-referral") == 0)
-		return 1;
-	if (strcmp(kind, "stage2-acknowledgement") == 0)
-		return 2;
-	return 0;
+	g_autoptr(GError) err = NULL;
+	SendPrint p = { g, strcmp(rd_sink_name(sink), "folder") == 0 };
+	if (!rd_outbox_send(store, sink, now, cfg->smtp.retry_for, print_outcome, &p, counts_r, &err)) {
+		fprintf(stderr, "redress: error: sending letters: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
+	}
+	return RD_EXIT_OK;
 }
 
 static int
@@ -90,8 +83,9 @@ outbox_flush(const RdGlobalOptions *g, int argc, char **argv)
 		fprintf(stderr, "redress outbox flush: --now '%s' is not a time (ISO 8601)\n", when);
 		return RD_EXIT_USAGE;
 	}
-	if (g_mkdir_with_parents(dir, 0700) != 0) {
-		fprintf(stderr, "redress outbox flush: cannot create %s: %s\n", dir, g_strerror(errno));
+	g_autoptr(RdSink) sink = rd_sink_folder_new(dir, &err);
+	if (sink == NULL) {
+		fprintf(stderr, "redress outbox flush: %s\n", err->message);
 		return RD_EXIT_USAGE;
 	}
 	g_autoptr(RdConfig) cfg = NULL;
@@ -99,63 +93,58 @@ outbox_flush(const RdGlobalOptions *g, int argc, char **argv)
 	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
 	if (rc != RD_EXIT_OK)
 		return rc;
-
-	guint sent = 0, failed = 0;
-	for (;;) {
-		g_autoptr(GPtrArray) due = rd_store_outbox_due(store, now, 100, &err);
-		if (due == NULL) {
-			fprintf(stderr, "redress: error: listing due letters: %s\n", err->message);
-			return RD_EXIT_INTERNAL;
-		}
-		if (due->len == 0)
-			break;
-		for (guint i = 0; i < due->len; i++) {
-			const RdOutboxRow *o = due->pdata[i];
-			g_autofree char *name = file_name_for(o->idem_key);
-			g_autofree char *path = NULL;
-			if (!write_file(dir, name, o->raw, &path, &err)) {
-				fprintf(stderr, "redress: error: %s: %s\n", name, err->message);
-				return RD_EXIT_INTERNAL;
-			}
-			g_autofree char *detail = g_strdup_printf("written to %s", path);
-			g_autofree char *local = rd_time_format_local(now);
-			g_autofree char *day = g_strndup(local, 10);
-			if (!rd_store_begin(store, &err) ||
-			    !rd_store_outbox_mark_sent(store, o->id, now, detail, &err)) {
-				rd_store_rollback(store);
-				fprintf(stderr, "redress: error: %s: %s\n", o->idem_key, err->message);
-				failed++;
-				g_clear_error(&err);
-				continue;
-			}
-			int stage = ack_stage_of(o->kind);
-			gboolean okk = TRUE;
-			if (stage != 0 && o->case_id != 0) {
-				g_autoptr(GPtrArray) stages = rd_store_stages_for_case(store, o->case_id, &err);
-				okk = stages != NULL;
-				for (guint k = 0; okk && k < stages->len; k++) {
-					const RdStage *s = stages->pdata[k];
-					if (s->stage == stage && s->ack_sent == NULL)
-						okk = rd_store_stage_set_field(store, o->case_id, stage, "ack_sent", day, &err);
-				}
-			}
-			if (okk && o->case_id != 0) {
-				g_autofree char *what = g_strdup_printf("Letter %s sent to %s.", o->kind, o->to_addr);
-				okk = rd_store_event_add(store, o->case_id, now, "redress", "letter-sent", what, 0, &err) != 0;
-			}
-			if (!okk || !rd_store_commit(store, &err)) {
-				rd_store_rollback(store);
-				fprintf(stderr, "redress: error: %s: %s\n", o->idem_key, err ? err->message : "?");
-				return RD_EXIT_INTERNAL;
-			}
-			sent++;
-			if (!g->quiet && !g->json)
-				printf("sent %s to %s → %s\n", o->kind, o->to_addr, path);
-		}
-	}
+	RdSendCounts n = { 0 };
+	rc = outbox_drain(g, cfg, store, sink, now, &n);
+	if (rc != RD_EXIT_OK)
+		return rc;
 	if (!g->quiet)
-		fprintf(g->json ? stderr : stdout, "%u letter%s written to %s\n", sent, sent == 1 ? "" : "s", dir);
-	return failed ? RD_EXIT_INTERNAL : RD_EXIT_OK;
+		fprintf(g->json ? stderr : stdout, "%u letter%s written to %s\n", n.sent, n.sent == 1 ? "" : "s", dir);
+	return n.retry || n.failed ? RD_EXIT_INTERNAL : RD_EXIT_OK;
+}
+
+static int
+outbox_send(const RdGlobalOptions *g, int argc, char **argv)
+{
+	g_autofree char *when = NULL;
+	GOptionEntry entries[] = {
+		{ "now", 0, 0, G_OPTION_ARG_STRING, &when, "Treat this as the current time (ISO 8601)", "TIME" },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) oc = g_option_context_new("— deliver due letters through the configured sink ([smtp])");
+	g_option_context_add_main_entries(oc, entries, NULL);
+	g_autoptr(GError) err = NULL;
+	if (!g_option_context_parse(oc, &argc, &argv, &err) || argc != 1) {
+		fprintf(stderr, "redress outbox send: %s\n", err ? err->message : "no arguments expected besides --now");
+		return RD_EXIT_USAGE;
+	}
+	gboolean ok;
+	gint64 now = now_or(when, &ok);
+	if (!ok) {
+		fprintf(stderr, "redress outbox send: --now '%s' is not a time (ISO 8601)\n", when);
+		return RD_EXIT_USAGE;
+	}
+	g_autoptr(RdConfig) cfg = NULL;
+	g_autoptr(RdStore) store = NULL;
+	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
+	if (rc != RD_EXIT_OK)
+		return rc;
+	if (cfg->smtp.url == NULL) {
+		fprintf(stderr, "redress outbox send: no sink is configured: set url in [smtp] (see README, "
+		        "\"Configuration\"), or write the letters to a folder with 'redress outbox flush --to DIR'\n");
+		return RD_EXIT_USAGE;
+	}
+	g_autoptr(RdSink) sink = rd_sink_smtp_new(&cfg->smtp, &err);
+	if (sink == NULL) {
+		fprintf(stderr, "redress outbox send: %s\n", err->message);
+		return RD_EXIT_USAGE;
+	}
+	RdSendCounts n = { 0 };
+	rc = outbox_drain(g, cfg, store, sink, now, &n);
+	if (rc != RD_EXIT_OK)
+		return rc;
+	if (!g->quiet)
+		fprintf(g->json ? stderr : stdout, "%u sent, %u deferred, %u failed\n", n.sent, n.retry, n.failed);
+	return RD_EXIT_OK;
 }
 
 static int
@@ -216,9 +205,11 @@ rd_cmd_outbox(const RdGlobalOptions *g, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "flush") == 0)
 		return outbox_flush(g, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "send") == 0)
+		return outbox_send(g, argc - 1, argv + 1);
 	if (argc == 1 || (argc == 2 && strcmp(argv[1], "list") == 0))
 		return outbox_list(g);
-	fprintf(stderr, "redress outbox: use 'redress outbox [list]' or 'redress outbox flush --to DIR [--now TIME]'\n");
+	fprintf(stderr, "redress outbox: use 'redress outbox [list]', 'redress outbox send [--now TIME]' or 'redress outbox flush --to DIR [--now TIME]'\n");
 	return RD_EXIT_USAGE;
 }
 

@@ -18,14 +18,14 @@ G_DEFINE_QUARK(rd-config-error-quark, rd_config_error)
 
 typedef enum {
 	KEY_STRING, KEY_PREFIX, KEY_UINT, KEY_SIZE, KEY_LIST, KEY_NATION, KEY_TIME,
-	KEY_DATES, KEY_EMAIL, KEY_LANG, KEY_ANY
+	KEY_DATES, KEY_EMAIL, KEY_LANG, KEY_BOOL, KEY_ANY, KEY_DURATION, KEY_URL
 } KeyType;
 
 typedef struct {
 	const char *group;
 	const char *key;
 	KeyType type;
-	guint64 min, max;     /* for KEY_UINT and KEY_SIZE */
+	guint64 min, max;     /* for KEY_UINT, KEY_SIZE and KEY_DURATION (seconds) */
 } KeySpec;
 
 static const KeySpec keys[] = {
@@ -55,12 +55,27 @@ static const KeySpec keys[] = {
 	{ "mailbox:*", "office_name",       KEY_STRING, 0, 0 },
 	{ "mailbox:*", "copy_to",           KEY_EMAIL,  0, 0 },
 	{ "mailbox:*", "copy",              KEY_STRING, 0, 0 },
+	{ "mailbox:*", "imap_url",          KEY_STRING, 0, 0 },
+	{ "mailbox:*", "imap_user",         KEY_STRING, 0, 0 },
+	{ "mailbox:*", "imap_password_file", KEY_STRING, 0, 0 },
+	{ "mailbox:*", "imap_ca_file",      KEY_STRING, 0, 0 },
+	{ "mailbox:*", "imap_allow_plaintext", KEY_BOOL, 0, 0 },
+	{ "mailbox:*", "processed_folder",  KEY_STRING, 0, 0 },
+	{ "mailbox:*", "keep_in_place",     KEY_BOOL,   0, 0 },
 	{ "letters",   "templates",         KEY_STRING, 0, 0 },
 	{ "letters",   "language",          KEY_LANG,   0, 0 },
 	{ "letters",   "daily_cap",         KEY_UINT,   1, 1000 },
 	{ "procedure", "default_profile",   KEY_STRING, 0, 0 },
 	{ "elected_members", "addresses",   KEY_LIST,   0, 0 },
 	{ "elected_members", "domains",     KEY_LIST,   0, 0 },
+	{ "smtp",      "url",               KEY_URL,    0, 0 },
+	{ "smtp",      "ca_file",           KEY_STRING, 0, 0 },
+	{ "smtp",      "user",              KEY_STRING, 0, 0 },
+	{ "smtp",      "password_file",     KEY_STRING, 0, 0 },
+	{ "smtp",      "envelope_from",     KEY_EMAIL,  0, 0 },
+	{ "smtp",      "allow_plaintext",   KEY_BOOL,   0, 0 },
+	{ "smtp",      "retry_for",         KEY_DURATION, 60, 90 * 86400 },
+	{ "smtp",      "timeout",           KEY_UINT,   1, 3600 },
 	/* Any key: service names, and profile settings checked by procedure/. */
 	{ "services",  "*",                 KEY_ANY,    0, 0 },
 	{ "profile:*", "*",                 KEY_ANY,    0, 0 },
@@ -148,11 +163,45 @@ parse_size(const char *s, guint64 *v_r)
 	return TRUE;
 }
 
+/* "5d", "12h", "30m", "90s", "300" (seconds) → seconds. */
+static gboolean
+parse_duration(const char *s, guint64 *v_r)
+{
+	char *end = NULL;
+	errno = 0;
+	guint64 v = g_ascii_strtoull(s, &end, 10);
+	if (errno != 0 || end == s)
+		return FALSE;
+	while (*end == ' ')
+		end++;
+	guint64 mult = 1;
+	switch (g_ascii_tolower(*end)) {
+	case '\0': break;
+	case 's': mult = 1; end++; break;
+	case 'm': mult = 60; end++; break;
+	case 'h': mult = 3600; end++; break;
+	case 'd': mult = 86400; end++; break;
+	default: return FALSE;
+	}
+	if (*end != '\0' || v > G_MAXUINT64 / mult)
+		return FALSE;
+	*v_r = v * mult;
+	return TRUE;
+}
+
 static void
 replace(char **slot, const char *val)
 {
 	g_free(*slot);
 	*slot = g_strdup(val);
+}
+
+/* A KEY_BOOL value, already checked. */
+static gboolean
+is_true(const char *val)
+{
+	return g_ascii_strcasecmp(val, "true") == 0 || g_ascii_strcasecmp(val, "yes") == 0 ||
+	       strcmp(val, "1") == 0;
 }
 
 static char **
@@ -167,6 +216,27 @@ lower_list(GKeyFile *kf, const char *group, const char *key)
 	}
 	g_ptr_array_add(list, NULL);
 	return (char **)g_ptr_array_free(list, FALSE);
+}
+
+/* The keys of [smtp]; TRUE when @key was one of them (already validated;
+ * @num holds the number or the period in seconds). */
+static gboolean
+assign_smtp_key(RdConfig *cfg, const char *group, const char *key, const char *val, guint64 num)
+{
+	if (strcmp(group, "smtp") != 0)
+		return FALSE;
+	RdSmtpConfig *m = &cfg->smtp;
+	if (strcmp(key, "url") == 0) replace(&m->url, val);
+	else if (strcmp(key, "ca_file") == 0) replace(&m->ca_file, val);
+	else if (strcmp(key, "user") == 0) replace(&m->user, val);
+	else if (strcmp(key, "password_file") == 0) replace(&m->password_file, val);
+	else if (strcmp(key, "envelope_from") == 0) {
+		g_free(m->envelope_from);
+		m->envelope_from = g_ascii_strdown(val, -1);
+	} else if (strcmp(key, "allow_plaintext") == 0) m->allow_plaintext = is_true(val);
+	else if (strcmp(key, "retry_for") == 0) m->retry_for = (gint64)num;
+	else if (strcmp(key, "timeout") == 0) m->timeout = (guint)num;
+	return TRUE;
 }
 
 /* The keys of [council], [mailbox:ROLE], [letters], [procedure]
@@ -201,6 +271,13 @@ assign_letters_key(RdConfig *cfg, const char *group, RdMailbox role, const char 
 			m->copy_to = g_ascii_strdown(val, -1);
 		} else if (strcmp(key, "copy") == 0)
 			replace(&m->copy, val);
+		else if (strcmp(key, "imap_url") == 0) replace(&m->imap_url, val);
+		else if (strcmp(key, "imap_user") == 0) replace(&m->imap_user, val);
+		else if (strcmp(key, "imap_password_file") == 0) replace(&m->imap_password_file, val);
+		else if (strcmp(key, "imap_ca_file") == 0) replace(&m->imap_ca_file, val);
+		else if (strcmp(key, "imap_allow_plaintext") == 0) m->imap_allow_plaintext = is_true(val);
+		else if (strcmp(key, "processed_folder") == 0) replace(&m->processed_folder, val);
+		else if (strcmp(key, "keep_in_place") == 0) m->keep_in_place = is_true(val);
 		return TRUE;
 	}
 	if (strcmp(group, "letters") == 0) {
@@ -333,8 +410,10 @@ set_defaults(RdConfig *cfg)
 		[RD_MAILBOX_CHIEF_EXECUTIVE] = "chief.executive",
 		[RD_MAILBOX_MONITORING_OFFICER] = "monitoring.officer",
 	};
-	for (int i = 0; i < RD_MAILBOX_N; i++)
+	for (int i = 0; i < RD_MAILBOX_N; i++) {
 		cfg->mailboxes[i].address = g_strdup_printf("%s@council.example", local[i]);
+		cfg->mailboxes[i].processed_folder = g_strdup("Processed");
+	}
 	cfg->mailboxes[RD_MAILBOX_CHIEF_EXECUTIVE].office_name = g_strdup("the Chief Executive");
 	cfg->mailboxes[RD_MAILBOX_MONITORING_OFFICER].office_name = g_strdup("the Monitoring Officer");
 	cfg->default_language = g_strdup("en");
@@ -345,6 +424,8 @@ set_defaults(RdConfig *cfg)
 	 * (domain-rules.md §1). */
 	g_hash_table_insert(cfg->services, g_strdup("children's services"), g_strdup("childrens-statutory"));
 	g_hash_table_insert(cfg->services, g_strdup("adult social care"), g_strdup("adult-social-care"));
+	cfg->smtp.retry_for = 5 * 86400;
+	cfg->smtp.timeout = 60;
 	cfg->profile_groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	                                            (GDestroyNotify)g_hash_table_unref);
 }
@@ -468,6 +549,22 @@ rd_config_load(const char *path, GError **error)
 			case KEY_LIST:
 			case KEY_ANY:
 				break;
+			case KEY_DURATION:
+				if (!parse_duration(val, &num) || num < spec->min || num > spec->max)
+					g_string_append_printf(errs, "%s:%u: %s must be a period such as 5d, 12h or 30m "
+					                       "(at least %" G_GUINT64_FORMAT " s, at most %" G_GUINT64_FORMAT " days), not '%s'\n",
+					                       path, line, key, spec->min, spec->max / 86400, val);
+				break;
+			case KEY_URL: {
+				const char *rest = g_str_has_prefix(val, "smtp://") ? val + strlen("smtp://")
+				                 : g_str_has_prefix(val, "smtps://") ? val + strlen("smtps://") : NULL;
+				if (rest == NULL || *rest == '\0' || *rest == '/' || *rest == ':' ||
+				    strpbrk(val, " \t@") != NULL)
+					g_string_append_printf(errs, "%s:%u: %s must be smtp://HOST:PORT (STARTTLS) or "
+					                       "smtps://HOST:PORT (TLS), with no user name in it, not '%s'\n",
+					                       path, line, key, val);
+				break;
+			}
 			case KEY_EMAIL: {
 				const char *at = strchr(val, '@');
 				if (at == NULL || at == val || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
@@ -476,6 +573,12 @@ rd_config_load(const char *path, GError **error)
 					                       path, line, key, val);
 				break;
 			}
+			case KEY_BOOL:
+				if (!is_true(val) && g_ascii_strcasecmp(val, "false") != 0 &&
+				    g_ascii_strcasecmp(val, "no") != 0 && strcmp(val, "0") != 0)
+					g_string_append_printf(errs, "%s:%u: %s must be true or false, not '%s'\n",
+					                       path, line, key, val);
+				break;
 			case KEY_LANG:
 				if (strcmp(val, "en") != 0 && strcmp(val, "cy") != 0)
 					g_string_append_printf(errs, "%s:%u: %s must be en (English) or cy (Welsh), not '%s'\n",
@@ -518,7 +621,8 @@ rd_config_load(const char *path, GError **error)
 			}
 			}
 
-			if (assign_letters_key(cfg, group, role, key, val, kf))
+			if (assign_letters_key(cfg, group, role, key, val, kf) ||
+			    assign_smtp_key(cfg, group, key, val, num))
 				continue;
 			if (strcmp(key, "bank_holidays") == 0) {
 				g_free(cfg->bank_holidays);
@@ -606,6 +710,11 @@ rd_config_free(RdConfig *cfg)
 		g_free(cfg->mailboxes[i].office_name);
 		g_free(cfg->mailboxes[i].copy_to);
 		g_free(cfg->mailboxes[i].copy);
+		g_free(cfg->mailboxes[i].imap_url);
+		g_free(cfg->mailboxes[i].imap_user);
+		g_free(cfg->mailboxes[i].imap_password_file);
+		g_free(cfg->mailboxes[i].imap_ca_file);
+		g_free(cfg->mailboxes[i].processed_folder);
 	}
 	g_free(cfg->templates_dir);
 	g_free(cfg->default_language);
@@ -614,5 +723,10 @@ rd_config_free(RdConfig *cfg)
 	g_strfreev(cfg->member_addresses);
 	g_strfreev(cfg->member_domains);
 	g_clear_pointer(&cfg->profile_groups, g_hash_table_unref);
+	g_free(cfg->smtp.url);
+	g_free(cfg->smtp.ca_file);
+	g_free(cfg->smtp.user);
+	g_free(cfg->smtp.password_file);
+	g_free(cfg->smtp.envelope_from);
 	g_free(cfg);
 }

@@ -57,7 +57,30 @@ typedef struct {
 	                            a copy of each referral goes, or NULL */
 	char *copy;              /* "each" (default), "digest" (one letter a
 	                            day from the sweep) or "none" */
+	/* IMAP (redress fetch); imap_url NULL = not fetched over IMAP */
+	char *imap_url;          /* imaps://host[:port]/FOLDER or imap://… */
+	char *imap_user;
+	char *imap_password_file;/* owned by us, not readable by others */
+	char *imap_ca_file;      /* PEM; NULL = the system trust store */
+	gboolean imap_allow_plaintext; /* imap:// without STARTTLS (loopback tests) */
+	char *processed_folder;  /* where ingested mail is moved, "Processed" */
+	gboolean keep_in_place;  /* flag $RedressIngested instead of moving */
 } RdMailboxConfig;
+
+/* [smtp]: where letters are delivered (the SMTP sink, smtp.c). */
+typedef struct {
+	char *url;               /* smtp://host:port (STARTTLS required) or
+	                            smtps://host:port; NULL = no SMTP sink */
+	char *ca_file;           /* trust only this CA file; NULL = the system's */
+	char *user;              /* AUTH user, or NULL for no AUTH */
+	char *password_file;     /* AUTH password (first line); must not be
+	                            readable by group or others */
+	char *envelope_from;     /* MAIL FROM (the bounce address); NULL = the
+	                            letter's From mailbox */
+	gboolean allow_plaintext;/* smtp:// without STARTTLS: loopback tests only */
+	gint64 retry_for;        /* seconds to keep retrying, default 5 days */
+	guint timeout;           /* seconds per letter, default 60 */
+} RdSmtpConfig;
 
 /* Immutable after load; passed explicitly, never global. */
 typedef struct {
@@ -90,6 +113,8 @@ typedef struct {
 	char **member_domains;   /* lower case */
 	/* [profile:NAME] groups, unparsed: name → GHashTable key → value */
 	GHashTable *profile_groups;
+	/* [smtp] */
+	RdSmtpConfig smtp;
 } RdConfig;
 
 /* Load @path (NULL: the built-in defaults, no file). Every problem is
@@ -149,7 +174,12 @@ void rd_ingest_set_letters(RdIngest *ing, gboolean on);
  * @in_reply_to and @excerpt (the complainant's message) may be NULL. */
 gboolean rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox,
                                gint64 received_at, const char *in_reply_to,
-                               const char *excerpt, GError **error);
+                               const char *excerpt, gboolean reopened, GError **error);
+/* A fresh row for @stage received at @at: new, or the old row of a stage
+ * that ran before, emptied for a new clock (*@reopened_r TRUE; pass it on
+ * to rd_ingest_start_stage so the stage gets letters of its own). */
+gboolean rd_ingest_open_stage(RdIngest *ing, gint64 case_id, int stage, gint64 at,
+                              gboolean *reopened_r, GError **error);
 
 /* Record one message that has already been parsed into @msg from @data.
  * Must run inside a store transaction that the caller commits: the raw
@@ -282,6 +312,67 @@ gboolean rd_source_mbox_split(const char *mbox_path, const char *data,
 /* TRUE if the file content looks like an mbox (starts with "From "). */
 gboolean rd_source_is_mbox(const char *data, gsize len);
 
+/* ---- IMAP source (imap.c) ------------------------------------------------ */
+
+/* One IMAP session on one mailbox's folder, over libetpan: connect (imaps,
+ * or imap with STARTTLS; plain text only when the config allows it), the
+ * server certificate verified by us with GnuTLS (chain and host name)
+ * before the password is sent, LOGIN, SELECT. Messages are read with
+ * BODY.PEEK[], so fetching never sets \Seen; what happens to a message on
+ * the server (moved to the processed folder, or flagged $RedressIngested)
+ * is done only by rd_imap_finish(), which the caller runs after its commit.
+ * A session may be kept open and waited on with rd_imap_wait(). */
+
+#define RD_IMAP_ERROR (rd_imap_error_quark())
+GQuark rd_imap_error_quark(void);
+typedef enum {
+	RD_IMAP_ERROR_CONFIG,    /* FINAL: bad URL, password file unsafe or unreadable */
+	RD_IMAP_ERROR_CONNECT,   /* TEMP: server unreachable, connection lost */
+	RD_IMAP_ERROR_TLS,       /* FINAL: certificate not trusted or wrong host */
+	RD_IMAP_ERROR_AUTH,      /* WAIT: login refused */
+	RD_IMAP_ERROR_PROTOCOL,  /* TEMP: a command failed */
+} RdImapError;
+
+#define RD_IMAP_KEYWORD "$RedressIngested"
+
+typedef struct _RdImap RdImap;
+
+/* One fetched message. */
+typedef struct {
+	guint32 uid;
+	gint64 internal_date;    /* INTERNALDATE, Unix seconds; 0 if absent */
+	GBytes *data;            /* the raw message */
+} RdImapMessage;
+void rd_imap_message_free(RdImapMessage *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdImapMessage, rd_imap_message_free)
+
+/* Connect, verify, log in and select @m's folder (@role names the mailbox
+ * in messages). The password file is read here and refused if another
+ * user owns it or others can read it. Newly allocated; NULL on error. */
+RdImap *rd_imap_open(const RdMailboxConfig *m, const char *role, GError **error);
+/* LOGOUT (best effort) and free. Accepts NULL. */
+void rd_imap_close(RdImap *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdImap, rd_imap_close)
+
+/* UIDVALIDITY of the selected folder. */
+guint32 rd_imap_uidvalidity(const RdImap *s);
+/* The UIDs >= @first in the folder, ascending (guint32 elements). With
+ * @not_flagged, only those without RD_IMAP_KEYWORD. */
+GArray *rd_imap_search(RdImap *s, guint32 first, guint32 last, gboolean not_flagged,
+                       GError **error);
+/* UID FETCH (BODY.PEEK[] INTERNALDATE) of @uids (@n of them); the
+ * messages found, in UID order (RdImapMessage*, owned by the array). A
+ * UID that no longer exists is simply absent. */
+GPtrArray *rd_imap_fetch(RdImap *s, const guint32 *uids, guint n, GError **error);
+/* After the caller's commit: move @uids to the processed folder (UID MOVE
+ * if the server has MOVE, else UID COPY + \Deleted + UID EXPUNGE with
+ * UIDPLUS, else COPY + \Deleted + EXPUNGE), or with keep_in_place set
+ * RD_IMAP_KEYWORD on them. */
+gboolean rd_imap_finish(RdImap *s, const guint32 *uids, guint n, GError **error);
+/* Wait up to @timeout_s seconds for new mail: IDLE when the server has
+ * it, else a sleep and NOOP. *@new_mail_r says whether the folder grew. */
+gboolean rd_imap_wait(RdImap *s, guint timeout_s, gboolean *new_mail_r, GError **error);
+
 /* ---- time helpers ------------------------------------------------------ */
 
 /* Parse ISO 8601 ("2026-11-20T16:30:00Z", "2026-11-20T16:30:00+00:00",
@@ -298,6 +389,76 @@ int rd_time_year_local(gint64 t);
 /* Where configuration and database are looked for by default. */
 #define RD_DEFAULT_CONFIG "/etc/redress/redress.conf"
 #define RD_DEFAULT_DB "redress.db"
+
+/* ---- letters out: sinks and the outbox sender (sink.c, smtp.c, sender.c) -- */
+
+/* A sink delivers one letter (an outbox row) somewhere: a folder (offline,
+ * the demo and the tests) or an SMTP server. Sinks never touch the store;
+ * rd_outbox_send() asks a sink for each due letter and records the
+ * outcome. What a delivery attempt came to, as a retry class: */
+typedef enum {
+	RD_SINK_SENT,            /* delivered (SMTP 2xx, file written) */
+	RD_SINK_RETRY,           /* TEMP: 4xx, network or TLS failure; try later */
+	RD_SINK_FAILED,          /* FINAL: 5xx; this letter will never go */
+} RdSinkStatus;
+
+typedef struct _RdSink RdSink;
+
+typedef struct {
+	const char *name;        /* "folder", "smtp"; also the key of the
+	                            delivery record in the log line */
+	RdLogLevel log_level;    /* of the one line per letter sent */
+	/* Deliver @row (its raw bytes, to_addr, from_addr). *@detail_r gets
+	 * the delivery record on RD_SINK_SENT (the server's reply line, the
+	 * file written) or what went wrong otherwise; newly allocated, never
+	 * NULL. Must not log the body. */
+	RdSinkStatus (*send)(RdSink *sink, const RdOutboxRow *row, char **detail_r);
+	/* Release everything, then the sink itself. */
+	void (*free)(RdSink *sink);
+} RdSinkOps;
+
+/* Every sink begins with this. */
+struct _RdSink {
+	const RdSinkOps *ops;
+};
+
+/* A sink writing each letter to DIR/<idempotency key>.eml (a temporary
+ * file renamed into place), creating DIR with mode 0700 if needed. */
+RdSink *rd_sink_folder_new(const char *dir, GError **error);
+/* A sink delivering over SMTP with libcurl as @cfg says: STARTTLS
+ * required on smtp:// unless allow_plaintext, certificates always
+ * verified, AUTH with the password from password_file, which is refused
+ * unless it is a regular file that group and others cannot read.
+ * NULL with RD_CONFIG_ERROR when the settings cannot work. */
+RdSink *rd_sink_smtp_new(const RdSmtpConfig *cfg, GError **error);
+RdSinkStatus rd_sink_send(RdSink *sink, const RdOutboxRow *row, char **detail_r);
+const char *rd_sink_name(const RdSink *sink);
+void rd_sink_free(RdSink *sink);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdSink, rd_sink_free)
+
+/* The wait before the next attempt after @attempts failed ones: 1 min,
+ * 2, 4, … capped at 1 hour. */
+gint64 rd_outbox_backoff(gint64 attempts);
+
+/* Called after each letter with its outcome (@detail as recorded). */
+typedef void (*RdSendFunc)(const RdOutboxRow *row, RdSinkStatus status, const char *detail,
+                           gpointer user_data);
+
+typedef struct {
+	guint sent, retry, failed;
+} RdSendCounts;
+
+/* Deliver every letter due at @now through @sink, each with its own
+ * transaction: sent → marked sent with the delivery record and time, the
+ * stage's ack_sent set for an acknowledgement, a "letter-sent" event and
+ * one log line; temporary failure → next try after rd_outbox_backoff(),
+ * unless @retry_for seconds have passed since it was queued, which makes
+ * it a permanent failure; permanent failure → marked failed with a
+ * "letter-failed" event on the case. Letters retried in this run are not
+ * tried again in it. FALSE only when the store fails. */
+gboolean rd_outbox_send(RdStore *store, RdSink *sink, gint64 now, gint64 retry_for,
+                        RdSendFunc func, gpointer user_data, RdSendCounts *counts_r,
+                        GError **error);
 
 /* ---- subcommands (argv without the program name) ---------------------------- */
 
@@ -317,6 +478,8 @@ int rd_cmd_outbox(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv);
+/* `redress fetch`: every IMAP mailbox (or those named) once (fetch.c). */
+int rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv);
 
 /* Find the configuration as the subcommands do (--config, $REDRESS_CONFIG,
  * /etc/redress/redress.conf if it exists, else defaults) and load it,

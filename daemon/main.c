@@ -19,13 +19,14 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "ingest", rd_cmd_ingest, "store messages from files, folders, Maildirs or mboxes and file them on cases" },
+	{ "fetch",  rd_cmd_fetch,  "fetch new mail from the IMAP mailboxes once and file it on cases" },
 	{ "cases",  rd_cmd_cases,  "list cases (--open for those still owed a response)" },
 	{ "show",   rd_cmd_show,   "show one case: stages, messages and events in time order" },
 	{ "triage", rd_cmd_triage, "list messages a person must place; 'triage assign MSG REF', 'triage new MSG'" },
 	{ "holidays", rd_cmd_holidays, "list a year's non-working days and where each came from" },
 	{ "workdays", rd_cmd_workdays, "'workdays add DATE N': the Nth working day after DATE" },
 	{ "sweep",  rd_cmd_sweep,  "reminders, automatic holding replies and overdue alerts that are due" },
-	{ "outbox", rd_cmd_outbox, "list letters; 'outbox flush --to DIR' writes due letters to a folder" },
+	{ "outbox", rd_cmd_outbox, "list letters; 'outbox send' delivers due letters by SMTP, 'outbox flush --to DIR' to a folder" },
 	{ "letters", rd_cmd_letters, "'letters preview NAME REF': show a letter as it would be sent" },
 	{ "case", rd_cmd_case, "'case REF ACTION': assign, extend, respond, close, escalate, link, service" },
 	{ "config", rd_cmd_config, "'config check': validate the configuration file" },

@@ -1,0 +1,187 @@
+#!/bin/sh
+# test-smtp.sh — `redress outbox send` against a real Postfix and Dovecot on
+# 127.0.0.1 (tests/mailservers.sh): the acknowledgement arrives in the
+# complainant's mailbox with its headers, over STARTTLS with the test CA
+# and AUTH, and over implicit TLS; a wrong CA is refused and retried; the
+# server down → backoff, then delivered exactly once; a 5xx is a permanent
+# failure with an event; a 4xx is retried until retry_for, then failed; a
+# password file others can read is refused; no [smtp] means no sink.
+# Skips when not root or when the servers cannot be installed or started.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+: "${RD_BUILD:=build-asan}"
+R="$PWD/$RD_BUILD/redress"
+[ -x "$R" ] || { echo "Bail out! $R not built"; exit 1; }
+[ "$(id -u)" = 0 ] || skip_all "needs root to run Postfix and Dovecot"
+command -v bash >/dev/null || skip_all "needs bash for tests/mailservers.sh"
+bash tests/mailservers.sh install >/dev/null 2>&1 || skip_all "cannot install Dovecot and Postfix"
+
+T=$(mktemp -d /tmp/rd-smtp-test.XXXXXX)
+M="$T/servers"
+chmod 711 "$T"   # the servers' users must reach $M
+trap 'bash tests/mailservers.sh stop "$M" >/dev/null 2>&1; rm -rf "$T"' EXIT
+env_lines=$(bash tests/mailservers.sh start "$M" 2>"$T/start.err") || {
+    sed 's/^/# /' "$T/start.err"
+    skip_all "the mail servers would not start"
+}
+eval "$env_lines"
+
+export REDRESS_DB="$T/case.db"
+unset REDRESS_CONFIG
+sql() { sqlite3 "$REDRESS_DB" "$1"; }
+# A header of a stored message (header block only, first occurrence).
+hdr() { tr -d '\r' < "$2" | sed '/^$/q' | sed -n "s/^$1: //Ip" | head -n 1; }
+# Messages in a user's Maildir.
+count() { ls "$MAIL_ROOT/$1/Maildir/new" "$MAIL_ROOT/$1/Maildir/cur" 2>/dev/null | grep -c '^[0-9]'; }
+# Wait (up to 5 s) until a user's Maildir holds N messages; delivery
+# happens about 0.2 s after the server's 250.
+wait_count() {
+    i=0
+    while [ "$i" -lt 100 ]; do
+        [ "$(count "$1")" -ge "$2" ] && return 0
+        sleep 0.05
+        i=$((i + 1))
+    done
+    return 1
+}
+# ISO time N seconds from now.
+at() { date -u -d "@$(( $(date +%s) + $1 ))" +%Y-%m-%dT%H:%M:%SZ; }
+# A complaint from $1 with Message-ID $2, from the fixture.
+complaint() {
+    sed -e "s/complainant@public.test/$1/" -e "s/smtp-lamp-1@/$2@/" tests/fixtures/smtp/complaint.eml > "$T/$2.eml"
+    "$R" ingest -q "$T/$2.eml"
+}
+CITIZEN=complainant@public.test
+
+printf '%s\n' "$MAIL_PASSWORD" > "$T/smtp.pw"
+chmod 600 "$T/smtp.pw"
+# write_conf FILE URL CA: the council's settings and an [smtp] group.
+write_conf() {
+    cat > "$1" <<EOF
+[council]
+domain = $MAIL_DOMAIN
+[mailbox:complaints]
+address = complaints@$MAIL_DOMAIN
+[smtp]
+url = $2
+ca_file = $3
+user = complaints
+password_file = $T/smtp.pw
+envelope_from = bounces@$MAIL_DOMAIN
+timeout = 10
+EOF
+}
+write_conf "$T/good.conf" "smtp://127.0.0.1:$SMTP_PORT" "$CA_FILE"
+write_conf "$T/tls.conf" "smtps://localhost:$SMTPS_PORT" "$CA_FILE"
+openssl req -x509 -nodes -days 2 -subj "/CN=localhost" -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$T/wrong.key" -out "$T/wrong.pem" 2>/dev/null
+write_conf "$T/wrong-ca.conf" "smtp://127.0.0.1:$SMTP_PORT" "$T/wrong.pem"
+
+# ---- no sink, unsafe password file -------------------------------------
+complaint "$CITIZEN" c1
+out=$("$R" outbox send 2>&1); rc=$?
+is "$rc" "1" "outbox send without [smtp] url exits 1"
+like "$out" "no sink is configured" "and says that no sink is configured"
+chmod 644 "$T/smtp.pw"
+out=$("$R" --config "$T/good.conf" outbox send 2>&1); rc=$?
+chk=$("$R" --config "$T/good.conf" config check 2>&1); crc=$?
+chmod 600 "$T/smtp.pw"
+is "$rc" "1" "a password file others can read is refused (exit 1)"
+like "$out" "can be read by other users" "with a clear reason"
+is "$crc" "1" "config check refuses it too"
+like "$chk" "chmod 600" "and says how to fix it"
+is "$(sql "select status||' '||attempts from outbox")" "queued 0" "nothing was tried"
+
+# ---- delivered over STARTTLS with the test CA and AUTH --------------------
+REF1=$(sql "select reference from cases where id = 1")
+start=$(date +%s)
+"$R" --config "$T/good.conf" outbox send > "$T/send.out" 2> "$T/send.log"; rc=$?
+is "$rc" "0" "outbox send exits 0"
+like "$(cat "$T/send.out")" "1 sent, 0 deferred, 0 failed" "one letter sent"
+check "it arrives in the complainant's mailbox" wait_count "$CITIZEN" 1
+L=$(ls "$MAIL_ROOT/$CITIZEN/Maildir/new/"* "$MAIL_ROOT/$CITIZEN/Maildir/cur/"* 2>/dev/null | head -n 1)
+like "$(hdr Subject "$L")" "$REF1" "Subject carries the case reference"
+is "$(hdr Auto-Submitted "$L")" "auto-replied" "Auto-Submitted: auto-replied"
+is "$(hdr In-Reply-To "$L")" "<c1@public.test>" "In-Reply-To the complaint"
+like "$(hdr Reply-To "$L")" "complaints+$(echo "$REF1" | tr 'A-Z' 'a-z')-" "Reply-To is the case's token address"
+is "$(hdr Return-Path "$L")" "<bounces@$MAIL_DOMAIN>" "envelope sender is envelope_from"
+like "$(tr -d '\r' < "$L" | sed '/^$/q')" "ESMTPSA" "sent with TLS and AUTH (Received: … with ESMTPSA)"
+row=$(sql "select status||'|'||detail||'|'||(sent_at >= $start) from outbox where id = 1")
+like "$row" "sent|250 2.0.0 Ok: queued as " "the row records the server's reply"
+like "$row" "|1" "and the time it was sent"
+is "$(sql "select count(*) from events where type = 'letter-sent'")" "1" "letter-sent event on the case"
+like "$(sql "select ack_sent from stages where case_id = 1")" "-" "acknowledgement date recorded on the stage"
+log=$(cat "$T/send.log")
+like "$log" "letter sent case=$REF1 kind=stage1-acknowledgement to=$CITIZEN smtp=\"250 2.0.0 Ok: queued as" \
+    "one key=value log line per letter"
+case "$log" in *streetlight*|*Streetlight*) r=1 ;; *) r=0 ;; esac
+is "$r" "0" "the log holds no part of the letter"
+"$R" --config "$T/good.conf" outbox send -q
+sleep 0.3
+is "$(count "$CITIZEN")" "1" "a second run sends nothing again"
+
+# ---- implicit TLS (smtps://, host name checked against localhost) ----------
+complaint "$CITIZEN" c2
+"$R" --config "$T/tls.conf" outbox send -q 2>/dev/null
+check "delivered over smtps:// too" wait_count "$CITIZEN" 2
+is "$(sql "select status from outbox where id = 2")" "sent" "and marked sent"
+
+# ---- wrong CA: refused, kept, retried; fixed → delivered -------------------
+complaint "$CITIZEN" c3
+out=$("$R" --config "$T/wrong-ca.conf" outbox send 2>&1)
+like "$out" "0 sent, 1 deferred, 0 failed" "a server the CA does not vouch for is refused"
+is "$(sql "select status||' '||attempts from outbox where id = 3")" "queued 1" "the letter stays queued, one attempt counted"
+like "$(sql "select last_error from outbox where id = 3")" "certificate" "the TLS error is recorded"
+is "$(sql "select next_try - strftime('%s','now') between 50 and 60 from outbox where id = 3")" "1" \
+   "next try in a minute"
+sleep 0.3
+is "$(count "$CITIZEN")" "2" "nothing was delivered"
+
+# ---- server down, backoff, then up: delivered exactly once -----------------
+bash tests/mailservers.sh stop-smtp "$M" 2>/dev/null
+complaint "$CITIZEN" c4
+t1=$(at 70)
+out=$("$R" --config "$T/good.conf" outbox send --now "$t1" 2>&1)
+like "$out" "0 sent, 2 deferred, 0 failed" "server down: both letters deferred"
+like "$(sql "select last_error from outbox where id = 4")" "onnect" "the connection failure is recorded"
+t1s=$(date -u -d "$t1" +%s)
+is "$(sql "select next_try - $t1s from outbox where id = 3")" "120" "second failure: two minutes"
+is "$(sql "select next_try - $t1s from outbox where id = 4")" "60" "first failure: one minute"
+out=$("$R" --config "$T/good.conf" outbox send --now "$t1" 2>&1)
+like "$out" "0 sent, 0 deferred, 0 failed" "nothing is tried before its time"
+bash tests/mailservers.sh start-smtp "$M" 2>/dev/null
+out=$("$R" --config "$T/good.conf" outbox send --now "$(at 200)" 2>&1)
+like "$out" "2 sent, 0 deferred, 0 failed" "server up again: both sent"
+check "both arrive" wait_count "$CITIZEN" 4
+"$R" --config "$T/good.conf" outbox send -q --now "$(at 4000)"
+sleep 0.4
+is "$(count "$CITIZEN")" "4" "each delivered exactly once"
+is "$(sql "select count(*) from outbox where status = 'sent'")" "4" "all four marked sent"
+
+# ---- 5xx: a permanent failure, with an event that says what it means --------
+complaint "$REJECT_ADDR" c5
+out=$("$R" --config "$T/good.conf" outbox send 2>&1)
+like "$out" "0 sent, 0 deferred, 1 failed" "a recipient refused with 550 fails at once"
+is "$(sql "select status from outbox where id = 5")" "failed" "marked failed"
+like "$(sql "select last_error from outbox where id = 5")" "550 5.1.1" "the server's refusal is recorded"
+ev=$(sql "select detail from events where type = 'letter-failed'")
+like "$ev" "NOT been acknowledged" "letter-failed event: the complaint has not been acknowledged"
+like "$out" "letter failed case=" "and a log line"
+
+# ---- 4xx: retried until retry_for, then failed -------------------------------
+complaint "$TEMPFAIL_ADDR" c6
+out=$("$R" --config "$T/good.conf" outbox send 2>&1)
+like "$out" "0 sent, 1 deferred, 0 failed" "a 450 is deferred"
+like "$(sql "select last_error from outbox where id = 6")" "450 4.2.1" "with the server's reply recorded"
+out=$("$R" --config "$T/good.conf" outbox send --now "$(at $((5 * 86400 + 60)))" 2>&1)
+like "$out" "0 sent, 0 deferred, 1 failed" "after 5 days (retry_for) it is given up"
+like "$(sql "select last_error from outbox where id = 6")" "still undelivered after 2 attempts" "saying why"
+is "$(sql "select count(*) from events where type = 'letter-failed'")" "2" "with a letter-failed event"
+
+# ---- the folder sink still works -------------------------------------------
+complaint "$CITIZEN" c7
+"$R" outbox flush -q --to "$T/out"
+is "$(ls "$T/out" | wc -l)" "1" "outbox flush --to DIR writes through the folder sink"
+
+done_testing
