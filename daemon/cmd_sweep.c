@@ -126,6 +126,21 @@ sweep_stage(Sweep *s, gint64 case_id, int stage_no, GError **error)
 	rd_rules_dates_from_stage(st, &d);
 	if (!rd_stage_compute(p, cal, &d, error))
 		return FALSE;
+	/* Under a clock that counts from the acknowledgement, the date is
+	 * only final once the acknowledgement has gone out: keep what is
+	 * stored (and shown, and used for caps) in step with it. */
+	g_autofree char *due_now = g_date_valid(&d.response_due) ? rd_date_format_iso(&d.response_due) : NULL;
+	if (g_strcmp0(due_now, st->response_due) != 0) {
+		g_autofree char *what = g_strdup_printf(
+			"Stage %d response due %s (was %s), counted from the acknowledgement sent on %s.",
+			stage_no, due_now ? due_now : "-", st->response_due ? st->response_due : "-",
+			st->ack_sent ? st->ack_sent : "-");
+		if (!rd_rules_save_dates(store, case_id, &d, error) ||
+		    rd_store_event_add(store, case_id, s->now, "redress", "deadlines-moved", what, 0, error) == 0)
+			return FALSE;
+		g_free(st->response_due);
+		st->response_due = g_strdup(due_now);
+	}
 	g_autoptr(GPtrArray) fired = fired_keys(store, case_id, error);
 	if (fired == NULL)
 		return FALSE;

@@ -113,6 +113,19 @@ like "$(cat "$T"/digest2/digest_*.eml)" "CMP-2026-000002" "it carries the referr
 "$R" sweep -q --now 2026-11-25T17:00:00Z 2>/dev/null
 is "$(sqlite3 "$REDRESS_DB" "select count(*) from outbox where kind='staff-digest'")" "2" "no digest on a day with no referrals"
 
+# Under a clock that counts from the acknowledgement, a late send moves
+# the response date, and the sweep records it.
+export REDRESS_DB="$T/lgsco.db"
+printf '[procedure]\ndefault_profile = lgsco-2024\n' > "$T/lgsco.conf"
+export REDRESS_CONFIG="$T/lgsco.conf"
+"$R" ingest -q --received-at 2026-11-20T10:00:00Z "$F/01-new-complaint.eml"
+is "$(sqlite3 "$REDRESS_DB" "select response_due from stages")" "2026-12-04" "promised: 10 working days from the day it arrived"
+"$R" outbox flush -q --to "$T/lgsco-out" --now 2026-11-24T09:00:00Z
+"$R" sweep -q --now 2026-12-02T09:00:00Z 2>/dev/null
+is "$(sqlite3 "$REDRESS_DB" "select ack_sent||' '||response_due from stages")" "2026-11-24 2026-12-08" \
+   "the acknowledgement went out on the 24th: the response is due 10 working days after it"
+like "$(sqlite3 "$REDRESS_DB" "select detail from events where type='deadlines-moved'")" "(was 2026-12-04)" "and the case says so"
+
 # One case that cannot be swept does not stop the others: it is put off
 # to tomorrow with an event, and the run says so (exit 2).
 export REDRESS_DB="$T/broken.db"
