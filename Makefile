@@ -132,5 +132,23 @@ demo:
 	@$(MAKE) --no-print-directory build
 	@sh examples/demo.sh
 
+# Install: PREFIX (default /usr, which the systemd unit names) and DESTDIR
+# for packaging. Templates go where the binary looks for them
+# (PREFIX/share/redress/templates).
+PREFIX ?= /usr
+SYSTEMD_UNITDIR ?= /lib/systemd/system
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/redress/templates \
+	           $(DESTDIR)$(PREFIX)/share/doc/redress/examples $(DESTDIR)$(SYSTEMD_UNITDIR) \
+	           $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
+	install -m 0755 build/redress $(DESTDIR)$(PREFIX)/bin/redress
+	cp -R templates/letters/. $(DESTDIR)$(PREFIX)/share/redress/templates/
+	sed 's#/usr/bin/redress#$(PREFIX)/bin/redress#g' systemd/redress.service > $(DESTDIR)$(SYSTEMD_UNITDIR)/redress.service
+	install -m 0644 systemd/redress.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/redress.conf
+	install -m 0644 systemd/redress.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/redress.conf
+	install -m 0644 examples/redress.conf examples/bank-holidays.json $(DESTDIR)$(PREFIX)/share/doc/redress/examples/
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/redress/README.md
+	install -m 0644 templates/README.md $(DESTDIR)$(PREFIX)/share/doc/redress/TEMPLATES.md
+
 clean:
 	rm -rf build build-asan
