@@ -4,8 +4,9 @@
 #   make deps     apt-get install every build and test dependency (idempotent)
 #   make test     build under ASan+UBSan and run every test (TAP, via prove)
 #   make asan     only build the sanitised binary and tests in build-asan/
-#   make bench    ingest benchmark (20,000 messages) and deadline sweep over
-#                 1,000,000 open cases; figures in bench/out/results.txt
+#   make bench    ingest benchmark (20,000 messages), deadline sweep over
+#                 1,000,000 open cases, IMAP fetch and SMTP send against the
+#                 local test servers; figures in bench/out/results.txt
 #   make demo     ingest the sample complaints in examples/ and show the cases
 #
 # Each source folder becomes a static library; the daemon and the tests link
@@ -21,7 +22,7 @@ DEB_PKGS = build-essential pkg-config perl sqlite3 tzdata \
 BENCH_PKGS = notmuch maildir-utils time sqlite3
 
 PKGS     = gmime-3.0 glib-2.0 json-glib-1.0 sqlite3 libxml-2.0 nettle \
-           libcurl gnutls
+           libcurl gnutls libsystemd
 # libetpan is linked directly: its libetpan.pc (not shipped by every
 # release) carries Debian's build flags (-specs=…no-pie…), which would make
 # the binary non-PIE. Its headers are in the default include path.
@@ -125,7 +126,7 @@ check: test
 bench:
 	@$(MAKE) --no-print-directory deps-bench
 	@$(MAKE) --no-print-directory build $(BENCH_BINS)
-	@sh bench/run.sh && sh bench/sweep.sh | tee -a bench/out/results.txt
+	@sh bench/run.sh && sh bench/sweep.sh | tee -a bench/out/results.txt && sh bench/mail.sh
 
 demo:
 	@$(MAKE) --no-print-directory deps
