@@ -16,7 +16,8 @@
  *      cursor; only after the commit are they moved (or flagged).
  *
  * So a crash anywhere leads to a re-fetch at worst, never to a loss or a
- * duplicate. One mailbox failing (wrong password, server down) is reported
+ * duplicate. rd_fetch_pass() is one such pass over an open session; the
+ * command runs it once per mailbox, the daemon's watchers after each wait. One mailbox failing (wrong password, server down) is reported
  * and the others still run; the exit status reflects the failures.
  */
 #include <stdio.h>
@@ -31,10 +32,8 @@ typedef struct {
 	const RdConfig *cfg;
 	RdStore *store;
 	RdIngest *ing;
-	gboolean quiet;
 	gboolean crash_after_commit;  /* REDRESS_TEST_CRASH=after-commit */
-	/* per mailbox */
-	guint fetched, stored, duplicates, new_routes;
+	RdFetchCounts *n;
 } Ctx;
 
 /* Exit status for an IMAP error: configuration → 1, the rest → 2. */
@@ -80,13 +79,13 @@ store_batch(Ctx *c, const char *role, RdMailbox mailbox, guint32 uidvalidity, GP
 			                     r->status == RD_INGEST_DUPLICATE ? "duplicate" : "new-route";
 			rd_log_info("ingested mailbox=%s uid=%u case=%s kind=%s status=%s", role, m->uid,
 			            r->case_ref ? r->case_ref : "-", r->kind ? r->kind : "-", status);
-			c->fetched++;
+			c->n->fetched++;
 			if (r->status == RD_INGEST_STORED)
-				c->stored++;
+				c->n->stored++;
 			else if (r->status == RD_INGEST_DUPLICATE)
-				c->duplicates++;
+				c->n->duplicates++;
 			else
-				c->new_routes++;
+				c->n->new_routes++;
 		}
 	}
 	for (guint i = 0; i < done; i++)
@@ -94,15 +93,32 @@ store_batch(Ctx *c, const char *role, RdMailbox mailbox, guint32 uidvalidity, GP
 	return ok;
 }
 
-/* One pass over the open session @s of @mailbox; FALSE with @error on
- * failure. *@store_broken_r is set when the database (not the server)
- * failed. */
+static gboolean fetch_pass(Ctx *c, RdImap *s, RdMailbox mailbox, const gint *stop,
+                           gboolean *store_broken_r, GError **error);
+
+gboolean
+rd_fetch_pass(RdStore *store, RdIngest *ing, const RdConfig *cfg, RdImap *s, RdMailbox mailbox,
+              const gint *stop, RdFetchCounts *counts_r, gboolean *store_broken_r, GError **error)
+{
+	g_return_val_if_fail(store != NULL && ing != NULL && s != NULL && counts_r != NULL, FALSE);
+	Ctx c = { 0 };
+	c.cfg = cfg;
+	c.store = store;
+	c.ing = ing;
+	const char *crash = g_getenv("REDRESS_TEST_CRASH");
+	c.crash_after_commit = crash != NULL && strcmp(crash, "after-commit") == 0;
+	c.n = counts_r;
+	memset(counts_r, 0, sizeof *counts_r);
+	*store_broken_r = FALSE;
+	return fetch_pass(&c, s, mailbox, stop, store_broken_r, error);
+}
+
 static gboolean
-fetch_pass(Ctx *c, RdImap *s, RdMailbox mailbox, gboolean *store_broken_r, GError **error)
+fetch_pass(Ctx *c, RdImap *s, RdMailbox mailbox, const gint *stop, gboolean *store_broken_r,
+           GError **error)
 {
 	const char *role = rd_mailbox_to_string(mailbox);
 	const RdMailboxConfig *mc = &c->cfg->mailboxes[mailbox];
-	c->fetched = c->stored = c->duplicates = c->new_routes = 0;
 
 	guint32 uidvalidity = rd_imap_uidvalidity(s);
 	guint32 known_validity = 0, last = 0;
@@ -140,7 +156,12 @@ fetch_pass(Ctx *c, RdImap *s, RdMailbox mailbox, gboolean *store_broken_r, GErro
 	g_autoptr(GArray) uids = rd_imap_search(s, last + 1, 0, FALSE, error);
 	if (uids == NULL)
 		return FALSE;
+	c->n->found = uids->len;
 	for (guint off = 0; off < uids->len; off += FETCH_BATCH) {
+		/* Stopping: the batch in hand is committed and moved; the rest
+		 * waits on the server for the next run. */
+		if (stop != NULL && g_atomic_int_get(stop))
+			break;
 		guint n = MIN(FETCH_BATCH, uids->len - off);
 		const guint32 *chunk = &g_array_index(uids, guint32, off);
 		g_autoptr(GPtrArray) msgs = rd_imap_fetch(s, chunk, n, error);
@@ -169,9 +190,9 @@ fetch_pass(Ctx *c, RdImap *s, RdMailbox mailbox, gboolean *store_broken_r, GErro
 }
 
 static void
-print_mailbox(Ctx *c, const char *role)
+print_mailbox(const RdFetchCounts *c, gboolean quiet, const char *role)
 {
-	if (c->quiet)
+	if (quiet)
 		return;
 	printf("%s: %u new message%s", role, c->fetched, c->fetched == 1 ? "" : "s");
 	if (c->fetched > 0) {
@@ -253,18 +274,11 @@ rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv)
 		return RD_EXIT_USAGE;
 	}
 
-	Ctx c = { 0 };
-	c.cfg = cfg;
-	c.store = store;
-	c.quiet = g->quiet;
-	const char *crash = g_getenv("REDRESS_TEST_CRASH");
-	c.crash_after_commit = crash != NULL && strcmp(crash, "after-commit") == 0;
 	g_autoptr(RdIngest) ing = rd_ingest_new(store, cfg, &err);
 	if (ing == NULL) {
 		fprintf(stderr, "redress: error: %s\n", err->message);
 		return err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
 	}
-	c.ing = ing;
 
 	for (int i = 0; i < RD_MAILBOX_N; i++) {
 		if ((roles != NULL && !wanted[i]) || cfg->mailboxes[i].imap_url == NULL)
@@ -274,18 +288,19 @@ rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv)
 		g_autoptr(GError) merr = NULL;
 		g_autoptr(RdImap) s = rd_imap_open(&cfg->mailboxes[i], role, &merr);
 		gboolean ok = s != NULL;
+		RdFetchCounts counts = { 0 };
 		if (ok) {
-			ok = fetch_pass(&c, s, (RdMailbox)i, &store_broken, &merr);
+			ok = rd_fetch_pass(store, ing, cfg, s, (RdMailbox)i, NULL, &counts, &store_broken, &merr);
 			/* What was committed is reported even when a later step failed. */
-			print_mailbox(&c, role);
+			print_mailbox(&counts, g->quiet, role);
 		}
 		if (ok && wait_s > 0) {
 			gboolean new_mail = FALSE;
 			ok = rd_imap_wait(s, (guint)wait_s, &new_mail, &merr);
 			rd_log_debug("imap mailbox=%s waited new_mail=%d", role, new_mail);
 			if (ok && new_mail) {
-				ok = fetch_pass(&c, s, (RdMailbox)i, &store_broken, &merr);
-				print_mailbox(&c, role);
+				ok = rd_fetch_pass(store, ing, cfg, s, (RdMailbox)i, NULL, &counts, &store_broken, &merr);
+				print_mailbox(&counts, g->quiet, role);
 			}
 		}
 		if (ok)

@@ -12,7 +12,8 @@
  * case are what rd_stage_sweep() is told has fired, so running the sweep
  * twice — or after a crash halfway — does everything exactly once. Each
  * stage is one transaction: its actions, letters, extension and new
- * next_check commit together.
+ * next_check commit together. rd_sweep_run() is the whole run; the
+ * command and the daemon's sweep thread both call it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -365,6 +366,103 @@ send_digests(Sweep *s, GError **error)
 	return TRUE;
 }
 
+gboolean
+rd_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint64 now, gboolean recompute,
+             JsonBuilder *json, gboolean quiet, RdSweepCounts *counts_r, GError **error)
+{
+	g_return_val_if_fail(store != NULL && cfg != NULL && rules != NULL, FALSE);
+	Sweep s = { 0 };
+	s.store = store;
+	s.cfg = cfg;
+	s.rules = rules;
+	s.now = now;
+	s.json = json;
+	s.quiet = quiet;
+	g_autoptr(GDateTime) now_dt = g_date_time_new_from_unix_utc(s.now);
+	rd_date_london(now_dt, &s.today);
+	g_autofree char *today = rd_date_format_iso(&s.today);
+	/* Everything the jumps to "out" pass over is declared here. */
+	g_autofree char *stamp = NULL;
+	guint moved = 0;
+	gint64 t0 = g_get_monotonic_time();
+	gboolean ok = FALSE;
+
+	/* A holiday or closure added or removed since the last sweep moves
+	 * the open deadlines before anything is judged due. */
+	g_autofree char *fp = calendar_fingerprint(rd_rules_calendar(s.rules), &s.today);
+	GError *serr = NULL;
+	g_autofree char *old_fp = rd_store_setting_get(store, FINGERPRINT_SETTING, &serr);
+	if (serr != NULL) {
+		g_propagate_error(error, serr);
+		goto out;
+	}
+	if (recompute || (old_fp != NULL && strcmp(old_fp, fp) != 0)) {
+		if (!recompute_open(&s, &moved, error)) {
+			g_prefix_error(error, "recomputing deadlines: ");
+			goto out;
+		}
+		rd_log_info("calendar changed or --recompute: %u open stage%s had deadlines moved",
+		            moved, moved == 1 ? "" : "s");
+	}
+	if (g_strcmp0(old_fp, fp) != 0 && !rd_store_setting_set(store, FINGERPRINT_SETTING, fp, error))
+		goto out;
+
+	for (;;) {
+		g_autoptr(GArray) due = rd_store_stages_due(store, today, 500, error);
+		if (due == NULL)
+			goto out;
+		if (due->len == 0)
+			break;
+		for (guint i = 0; i < due->len; i++) {
+			const RdStageRef *ref = &g_array_index(due, RdStageRef, i);
+			GError *err = NULL;
+			if (!rd_store_begin(store, error))
+				goto fatal;
+			if (sweep_stage(&s, ref->case_id, ref->stage, &err) && rd_store_commit(store, &err))
+				continue;
+			/* One case that cannot be swept must not hold up every
+			 * later deadline: it is put off to tomorrow, said on its
+			 * journey and in the log, and the run ends with status 2. */
+			rd_store_rollback(store);
+			g_autofree char *why = g_strdup(err ? err->message : "unknown error");
+			g_clear_error(&err);
+			rd_log_error("sweep: case %" G_GINT64_FORMAT " stage %d failed: %s", ref->case_id, ref->stage, why);
+			s.failures++;
+			GDate tomorrow = s.today;
+			g_date_add_days(&tomorrow, 1);
+			g_autofree char *next = rd_date_format_iso(&tomorrow);
+			g_autofree char *what = g_strdup_printf("The deadline sweep failed on this case (%s); "
+			                                        "it will try again on %s.", why, next);
+			if (!rd_store_begin(store, error) ||
+			    !rd_store_stage_set_field(store, ref->case_id, ref->stage, "next_check", next, error) ||
+			    rd_store_event_add(store, ref->case_id, s.now, "redress", "sweep-failed", what, 0, error) == 0 ||
+			    !rd_store_commit(store, error))
+				goto fatal;
+		}
+	}
+	if (!send_digests(&s, error)) {
+		g_prefix_error(error, "daily digest: ");
+		goto out;
+	}
+	stamp = g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time() / G_USEC_PER_SEC);
+	if (!rd_store_setting_set(store, RD_SWEEP_LAST_RUN_SETTING, stamp, error))
+		goto out;
+	rd_log_debug("sweep: %u stages looked at in %.1f ms", s.stages,
+	             (double)(g_get_monotonic_time() - t0) / 1000.0);
+	ok = TRUE;
+	goto out;
+
+fatal:
+	rd_store_rollback(store);
+	g_prefix_error(error, "the database is not usable: ");
+out:
+	if (counts_r != NULL) {
+		RdSweepCounts c = { s.stages, s.reminders, s.holding, s.overdue, s.ack_overdue, s.failures, moved };
+		*counts_r = c;
+	}
+	return ok;
+}
+
 int
 rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv)
 {
@@ -384,9 +482,8 @@ rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv)
 		fprintf(stderr, "redress sweep: %s\n", err ? err->message : "unexpected argument");
 		return RD_EXIT_USAGE;
 	}
-	Sweep s = { 0 };
-	s.now = g_get_real_time() / G_USEC_PER_SEC;
-	if (when != NULL && !rd_time_parse(when, &s.now)) {
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	if (when != NULL && !rd_time_parse(when, &now)) {
 		fprintf(stderr, "redress sweep: --now '%s' is not a time (ISO 8601)\n", when);
 		return RD_EXIT_USAGE;
 	}
@@ -400,83 +497,22 @@ rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv)
 		fprintf(stderr, "redress: error: %s\n", err->message);
 		return err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
 	}
-	s.store = store;
-	s.cfg = cfg;
-	s.rules = rd_ingest_rules(ing);
+	RdRules *rules = rd_ingest_rules(ing);
 	/* Which bank holidays the deadlines use, once per run. */
-	rd_calendar_log_sources(rd_rules_calendar(s.rules), cfg->bank_holidays);
-	s.quiet = g->quiet;
-	g_autoptr(GDateTime) now_dt = g_date_time_new_from_unix_utc(s.now);
-	rd_date_london(now_dt, &s.today);
-	g_autofree char *today = rd_date_format_iso(&s.today);
+	rd_calendar_log_sources(rd_rules_calendar(rules), cfg->bank_holidays);
+	GDate today_d;
+	g_autoptr(GDateTime) now_dt = g_date_time_new_from_unix_utc(now);
+	rd_date_london(now_dt, &today_d);
+	g_autofree char *today = rd_date_format_iso(&today_d);
 	g_autoptr(JsonBuilder) jb = g->json ? json_builder_new() : NULL;
-	s.json = jb;
 	if (jb)
 		json_builder_begin_array(jb);
 
-	/* A holiday or closure added or removed since the last sweep moves
-	 * the open deadlines before anything is judged due. */
-	g_autofree char *fp = calendar_fingerprint(rd_rules_calendar(s.rules), &s.today);
-	g_autofree char *old_fp = rd_store_setting_get(store, FINGERPRINT_SETTING, &err);
-	if (err != NULL) {
+	RdSweepCounts s = { 0 };
+	if (!rd_sweep_run(store, cfg, rules, now, force_recompute, jb, g->quiet, &s, &err)) {
 		fprintf(stderr, "redress: error: %s\n", err->message);
 		return RD_EXIT_INTERNAL;
 	}
-	guint moved = 0;
-	if (force_recompute || (old_fp != NULL && strcmp(old_fp, fp) != 0)) {
-		if (!recompute_open(&s, &moved, &err)) {
-			fprintf(stderr, "redress: error: recomputing deadlines: %s\n", err->message);
-			return RD_EXIT_INTERNAL;
-		}
-		rd_log_info("calendar changed or --recompute: %u open stage%s had deadlines moved",
-		            moved, moved == 1 ? "" : "s");
-	}
-	if (g_strcmp0(old_fp, fp) != 0 && !rd_store_setting_set(store, FINGERPRINT_SETTING, fp, &err)) {
-		fprintf(stderr, "redress: error: %s\n", err->message);
-		return RD_EXIT_INTERNAL;
-	}
-
-	gint64 t0 = g_get_monotonic_time();
-	for (;;) {
-		g_autoptr(GArray) due = rd_store_stages_due(store, today, 500, &err);
-		if (due == NULL) {
-			fprintf(stderr, "redress: error: %s\n", err->message);
-			return RD_EXIT_INTERNAL;
-		}
-		if (due->len == 0)
-			break;
-		for (guint i = 0; i < due->len; i++) {
-			const RdStageRef *ref = &g_array_index(due, RdStageRef, i);
-			if (!rd_store_begin(store, &err))
-				goto fatal;
-			if (sweep_stage(&s, ref->case_id, ref->stage, &err) && rd_store_commit(store, &err))
-				continue;
-			/* One case that cannot be swept must not hold up every
-			 * later deadline: it is put off to tomorrow, said on its
-			 * journey and in the log, and the run ends with status 2. */
-			rd_store_rollback(store);
-			g_autofree char *why = g_strdup(err ? err->message : "unknown error");
-			g_clear_error(&err);
-			rd_log_error("sweep: case %" G_GINT64_FORMAT " stage %d failed: %s", ref->case_id, ref->stage, why);
-			s.failures++;
-			GDate tomorrow = s.today;
-			g_date_add_days(&tomorrow, 1);
-			g_autofree char *next = rd_date_format_iso(&tomorrow);
-			g_autofree char *what = g_strdup_printf("The deadline sweep failed on this case (%s); "
-			                                        "it will try again on %s.", why, next);
-			if (!rd_store_begin(store, &err) ||
-			    !rd_store_stage_set_field(store, ref->case_id, ref->stage, "next_check", next, &err) ||
-			    rd_store_event_add(store, ref->case_id, s.now, "redress", "sweep-failed", what, 0, &err) == 0 ||
-			    !rd_store_commit(store, &err))
-				goto fatal;
-		}
-	}
-	if (!send_digests(&s, &err)) {
-		fprintf(stderr, "redress: error: daily digest: %s\n", err->message);
-		return RD_EXIT_INTERNAL;
-	}
-	rd_log_debug("sweep: %u stages looked at in %.1f ms", s.stages,
-	             (double)(g_get_monotonic_time() - t0) / 1000.0);
 	if (s.failures > 0)
 		fprintf(stderr, "redress: error: %u stage%s could not be swept (see the log); they are "
 		        "tried again tomorrow\n", s.failures, s.failures == 1 ? "" : "s");
@@ -492,9 +528,4 @@ rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv)
 		       s.overdue, s.ack_overdue, s.ack_overdue == 1 ? "" : "s");
 	}
 	return s.failures ? RD_EXIT_INTERNAL : RD_EXIT_OK;
-
-fatal:
-	rd_store_rollback(store);
-	fprintf(stderr, "redress: error: the database is not usable: %s\n", err ? err->message : "?");
-	return RD_EXIT_INTERNAL;
 }

@@ -5,14 +5,21 @@
 #include <stdio.h>
 #include "daemon.h"
 
-RdConfig *
-rd_config_load_global(const RdGlobalOptions *g)
+const char *
+rd_config_path_global(const RdGlobalOptions *g)
 {
 	const char *cpath = g->config_path;
 	if (cpath == NULL)
 		cpath = g_getenv("REDRESS_CONFIG");
 	if (cpath == NULL && g_file_test(RD_DEFAULT_CONFIG, G_FILE_TEST_EXISTS))
 		cpath = RD_DEFAULT_CONFIG;
+	return cpath;
+}
+
+RdConfig *
+rd_config_load_global(const RdGlobalOptions *g)
+{
+	const char *cpath = rd_config_path_global(g);
 	g_autoptr(GError) err = NULL;
 	RdConfig *cfg = rd_config_load(cpath, &err);
 	if (cfg == NULL)

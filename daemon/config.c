@@ -76,6 +76,10 @@ static const KeySpec keys[] = {
 	{ "smtp",      "allow_plaintext",   KEY_BOOL,   0, 0 },
 	{ "smtp",      "retry_for",         KEY_DURATION, 60, 90 * 86400 },
 	{ "smtp",      "timeout",           KEY_UINT,   1, 3600 },
+	{ "daemon",    "poll_interval",     KEY_DURATION, 1, 25 * 60 },
+	{ "daemon",    "idle",              KEY_BOOL,   0, 0 },
+	{ "daemon",    "send_interval",     KEY_DURATION, 1, 86400 },
+	{ "daemon",    "sweep_interval",    KEY_DURATION, 1, 7 * 86400 },
 	/* Any key: service names, and profile settings checked by procedure/. */
 	{ "services",  "*",                 KEY_ANY,    0, 0 },
 	{ "profile:*", "*",                 KEY_ANY,    0, 0 },
@@ -236,6 +240,21 @@ assign_smtp_key(RdConfig *cfg, const char *group, const char *key, const char *v
 	} else if (strcmp(key, "allow_plaintext") == 0) m->allow_plaintext = is_true(val);
 	else if (strcmp(key, "retry_for") == 0) m->retry_for = (gint64)num;
 	else if (strcmp(key, "timeout") == 0) m->timeout = (guint)num;
+	return TRUE;
+}
+
+/* The keys of [daemon]; TRUE when @key was one of them (already
+ * validated; @num holds the period in seconds). */
+static gboolean
+assign_daemon_key(RdConfig *cfg, const char *group, const char *key, const char *val, guint64 num)
+{
+	if (strcmp(group, "daemon") != 0)
+		return FALSE;
+	RdDaemonConfig *d = &cfg->daemon;
+	if (strcmp(key, "poll_interval") == 0) d->poll_interval = (guint)num;
+	else if (strcmp(key, "idle") == 0) d->idle = is_true(val);
+	else if (strcmp(key, "send_interval") == 0) d->send_interval = (guint)num;
+	else if (strcmp(key, "sweep_interval") == 0) d->sweep_interval = (guint)num;
 	return TRUE;
 }
 
@@ -426,6 +445,10 @@ set_defaults(RdConfig *cfg)
 	g_hash_table_insert(cfg->services, g_strdup("adult social care"), g_strdup("adult-social-care"));
 	cfg->smtp.retry_for = 5 * 86400;
 	cfg->smtp.timeout = 60;
+	cfg->daemon.poll_interval = 60;
+	cfg->daemon.idle = TRUE;
+	cfg->daemon.send_interval = 30;
+	cfg->daemon.sweep_interval = 3600;
 	cfg->profile_groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	                                            (GDestroyNotify)g_hash_table_unref);
 }
@@ -622,7 +645,8 @@ rd_config_load(const char *path, GError **error)
 			}
 
 			if (assign_letters_key(cfg, group, role, key, val, kf) ||
-			    assign_smtp_key(cfg, group, key, val, num))
+			    assign_smtp_key(cfg, group, key, val, num) ||
+			    assign_daemon_key(cfg, group, key, val, num))
 				continue;
 			if (strcmp(key, "bank_holidays") == 0) {
 				g_free(cfg->bank_holidays);

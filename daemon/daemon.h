@@ -82,6 +82,15 @@ typedef struct {
 	guint timeout;           /* seconds per letter, default 60 */
 } RdSmtpConfig;
 
+/* [daemon]: the timers of `redress daemon`. */
+typedef struct {
+	guint poll_interval;     /* seconds between polls where there is no
+	                            IDLE (or idle = false), default 60 */
+	gboolean idle;           /* use IDLE where the server has it, default TRUE */
+	guint send_interval;     /* seconds between outbox runs, default 30 */
+	guint sweep_interval;    /* seconds between deadline sweeps, default 3600 */
+} RdDaemonConfig;
+
 /* Immutable after load; passed explicitly, never global. */
 typedef struct {
 	char *path;              /* file it came from, or NULL for defaults */
@@ -115,6 +124,8 @@ typedef struct {
 	GHashTable *profile_groups;
 	/* [smtp] */
 	RdSmtpConfig smtp;
+	/* [daemon] */
+	RdDaemonConfig daemon;
 } RdConfig;
 
 /* Load @path (NULL: the built-in defaults, no file). Every problem is
@@ -372,6 +383,54 @@ gboolean rd_imap_finish(RdImap *s, const guint32 *uids, guint n, GError **error)
 /* Wait up to @timeout_s seconds for new mail: IDLE when the server has
  * it, else a sleep and NOOP. *@new_mail_r says whether the folder grew. */
 gboolean rd_imap_wait(RdImap *s, guint timeout_s, gboolean *new_mail_r, GError **error);
+/* How rd_imap_wait() waits: @use_idle FALSE polls (a sleep, then NOOP)
+ * even where the server has IDLE; while @wake_fd (-1 = none) is
+ * readable, a wait ends at once with TRUE and no new mail, so a daemon
+ * that is stopping is not held up. The fd is borrowed. */
+void rd_imap_set_wait(RdImap *s, gboolean use_idle, int wake_fd);
+/* TRUE if the server advertised IDLE. */
+gboolean rd_imap_has_idle(const RdImap *s);
+
+/* ---- fetching: IMAP into the case file (cmd_fetch.c) ------------------------ */
+
+typedef struct {
+	guint found;             /* new UIDs above the cursor at the start */
+	guint fetched, stored, duplicates, new_routes;
+} RdFetchCounts;
+
+/* One fetch pass over the open session @s of @mailbox, as `redress fetch`
+ * does it: resync on a new UIDVALIDITY, finish the moves a crash left
+ * undone, then each batch of new messages stored with the cursor in one
+ * transaction and moved (or flagged) after its commit. One log line per
+ * message. When *@stop (may be NULL) becomes non-zero, the pass ends
+ * after the batch in hand. FALSE with @error on failure; *@store_broken_r
+ * is then TRUE when the database (not the server) failed. @counts_r
+ * holds what was committed, even on failure. */
+gboolean rd_fetch_pass(RdStore *store, RdIngest *ing, const RdConfig *cfg, RdImap *s,
+                       RdMailbox mailbox, const gint *stop, RdFetchCounts *counts_r,
+                       gboolean *store_broken_r, GError **error);
+
+/* ---- the deadline sweep (cmd_sweep.c) -------------------------------------- */
+
+struct _JsonBuilder;   /* json-glib's JsonBuilder */
+
+typedef struct {
+	guint stages, reminders, holding, overdue, ack_overdue, failures;
+	guint recomputed;        /* open stages whose deadlines moved */
+} RdSweepCounts;
+
+/* One deadline sweep at @now, as `redress sweep` does it: deadlines
+ * recomputed first if the calendar changed (or @recompute), then each due
+ * stage in its own transaction (a stage that fails is put off to tomorrow
+ * with an event and counted in failures), then the daily digests; the
+ * time of the run is kept in the "sweep_last_run" setting. @rules comes
+ * from an RdIngest on @store. @json (a JsonBuilder inside an array, or
+ * NULL) gets one object per action; without it, and unless @quiet, one
+ * line per action is printed. FALSE only when the store is unusable. */
+gboolean rd_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint64 now,
+                      gboolean recompute, struct _JsonBuilder *json, gboolean quiet,
+                      RdSweepCounts *counts_r, GError **error);
+#define RD_SWEEP_LAST_RUN_SETTING "sweep_last_run"
 
 /* ---- time helpers ------------------------------------------------------ */
 
@@ -480,11 +539,17 @@ int rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv);
 /* `redress fetch`: every IMAP mailbox (or those named) once (fetch.c). */
 int rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv);
+/* `redress daemon`: watchers, sender and sweep on timers (cmd_daemon.c). */
+int rd_cmd_daemon(const RdGlobalOptions *g, int argc, char **argv);
+/* `redress status`: what the daemon last recorded (cmd_status.c). */
+int rd_cmd_status(const RdGlobalOptions *g, int argc, char **argv);
 
 /* Find the configuration as the subcommands do (--config, $REDRESS_CONFIG,
  * /etc/redress/redress.conf if it exists, else defaults) and load it,
  * printing what to fix on failure (NULL). */
 RdConfig *rd_config_load_global(const RdGlobalOptions *g);
+/* The file rd_config_load_global() reads, or NULL for the defaults. */
+const char *rd_config_path_global(const RdGlobalOptions *g);
 
 /* Shared by the subcommands: load the config and open the store, printing
  * a clear error on failure. Returns an exit code; on RD_EXIT_OK both out

@@ -48,6 +48,8 @@ struct _RdImap {
 	char *processed;
 	gboolean keep_in_place;
 	gboolean has_move, has_uidplus, has_idle;
+	gboolean use_idle;       /* rd_imap_set_wait(); default TRUE */
+	int wake_fd;             /* ends a wait early when readable; -1 = none */
 	guint32 uidvalidity;
 };
 
@@ -326,6 +328,8 @@ rd_imap_open(const RdMailboxConfig *m, const char *role, GError **error)
 {
 	g_return_val_if_fail(m != NULL && role != NULL, NULL);
 	g_autoptr(RdImap) s = g_new0(RdImap, 1);
+	s->use_idle = TRUE;
+	s->wake_fd = -1;
 	s->role = g_strdup(role);
 	s->processed = g_strdup(m->processed_folder ? m->processed_folder : "Processed");
 	s->keep_in_place = m->keep_in_place;
@@ -586,6 +590,48 @@ rd_imap_finish(RdImap *s, const guint32 *uids, guint n, GError **error)
 	return TRUE;
 }
 
+void
+rd_imap_set_wait(RdImap *s, gboolean use_idle, int wake_fd)
+{
+	g_return_if_fail(s != NULL);
+	s->use_idle = use_idle;
+	s->wake_fd = wake_fd;
+}
+
+gboolean
+rd_imap_has_idle(const RdImap *s)
+{
+	return s->has_idle;
+}
+
+/* Wait up to @timeout_s for @fd (or -1) to be readable, or the wake fd.
+ * 1: @fd is readable; 0: timeout (or a signal); -1: woken. */
+static int
+wait_fds(RdImap *s, int fd, guint timeout_s)
+{
+	struct pollfd pfd[2];
+	nfds_t n = 0;
+	int fd_at = -1, wake_at = -1;
+	if (fd >= 0) {
+		pfd[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
+		fd_at = (int)n++;
+	}
+	if (s->wake_fd >= 0) {
+		pfd[n] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
+		wake_at = (int)n++;
+	}
+	if (n == 0) {
+		g_usleep((gulong)timeout_s * G_USEC_PER_SEC);
+		return 0;
+	}
+	/* EINTR (a signal) ends the wait early: the caller looks. */
+	if (poll(pfd, n, (int)timeout_s * 1000) <= 0)
+		return 0;
+	if (wake_at >= 0 && (pfd[wake_at].revents & POLLIN))
+		return -1;
+	return fd_at >= 0 && pfd[fd_at].revents != 0 ? 1 : 0;
+}
+
 gboolean
 rd_imap_wait(RdImap *s, guint timeout_s, gboolean *new_mail_r, GError **error)
 {
@@ -594,8 +640,9 @@ rd_imap_wait(RdImap *s, guint timeout_s, gboolean *new_mail_r, GError **error)
 	guint32 before = s->imap->imap_selection_info ? s->imap->imap_selection_info->sel_exists : 0;
 	if (timeout_s > IDLE_MAX_S)
 		timeout_s = IDLE_MAX_S;
-	if (!s->has_idle) {
-		g_usleep((gulong)timeout_s * G_USEC_PER_SEC);
+	if (!s->has_idle || !s->use_idle) {
+		if (wait_fds(s, -1, timeout_s) < 0)
+			return TRUE;
 		int r = mailimap_noop(s->imap);
 		if (!etpan_ok(r)) {
 			set_etpan_error(s, error, RD_IMAP_ERROR_PROTOCOL, r, "NOOP");
@@ -609,11 +656,8 @@ rd_imap_wait(RdImap *s, guint timeout_s, gboolean *new_mail_r, GError **error)
 		}
 		/* A response may already sit in libetpan's buffer. */
 		gboolean ready = s->imap->imap_stream->read_buffer_len > 0;
-		if (!ready) {
-			struct pollfd pfd = { .fd = mailimap_idle_get_fd(s->imap), .events = POLLIN };
-			/* EINTR (a signal) ends the wait early: the caller looks. */
-			ready = poll(&pfd, 1, (int)timeout_s * 1000) > 0;
-		}
+		if (!ready)
+			ready = wait_fds(s, mailimap_idle_get_fd(s->imap), timeout_s) > 0;
 		r = mailimap_idle_done(s->imap);
 		if (!etpan_ok(r)) {
 			set_etpan_error(s, error, RD_IMAP_ERROR_PROTOCOL, r, "IDLE DONE");

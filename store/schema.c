@@ -11,6 +11,11 @@
  * A file newer than this binary is refused rather than used: an older
  * redress could misread columns or drop rules it does not know about.
  *
+ * Version 2 adds what the daemon reports about itself for `redress
+ * status`: one mailbox_status row per watched mailbox and one daemon_status
+ * row (pid and heartbeat). Both are written outside the ingest
+ * transactions and hold nothing a case depends on.
+ *
  * Invariants of the schema (v1):
  *  - every enumerated text column the store itself relies on carries a
  *    CHECK (message direction, case state, outbox status, language);
@@ -216,6 +221,27 @@ static const char schema_v1[] =
 	"  updated_at  INTEGER NOT NULL"
 	");";
 
+/* Version 1 → 2: the daemon's state, for `redress status`. */
+static const char schema_v2[] =
+	"CREATE TABLE mailbox_status ("
+	"  mailbox       TEXT PRIMARY KEY,"
+	"  connected     INTEGER NOT NULL DEFAULT 0 CHECK (connected IN (0, 1)),"
+	"  last_fetch    INTEGER,"
+	"  last_error    TEXT,"
+	"  last_error_at INTEGER,"
+	"  waiting       INTEGER,"
+	"  updated_at    INTEGER NOT NULL"
+	");"
+
+	"CREATE TABLE daemon_status ("
+	"  id           INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  pid          INTEGER NOT NULL,"
+	"  started_at   INTEGER NOT NULL,"
+	"  heartbeat_at INTEGER NOT NULL,"
+	"  interval     INTEGER NOT NULL,"
+	"  stopped_at   INTEGER"
+	");";
+
 static gboolean exec_sql(sqlite3 *db, const char *sql, const char *doing,
                          GError **error);
 
@@ -229,9 +255,16 @@ migrate_0_to_1(sqlite3 *db, GError **error)
 	return exec_sql(db, schema_v1, "creating schema version 1", error);
 }
 
+static gboolean
+migrate_1_to_2(sqlite3 *db, GError **error)
+{
+	return exec_sql(db, schema_v2, "creating schema version 2", error);
+}
+
 /* migrations[N] takes the file from version N to N+1. */
 static const RdMigrateFunc migrations[] = {
 	migrate_0_to_1,
+	migrate_1_to_2,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == RD_STORE_SCHEMA_VERSION);

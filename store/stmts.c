@@ -262,6 +262,35 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_OUTBOX_COUNT_TO] =
 		"SELECT count(*) FROM outbox WHERE to_addr = ?1 AND created_at >= ?2"
 		" AND status IN ('queued', 'sent')",
+	[RD_STMT_OUTBOX_COUNTS] =
+		"SELECT status, count(*) FROM outbox GROUP BY status",
+
+	/* The daemon's state: whole rows, written by the thread that owns
+	 * them (a watcher its mailbox's row, the main thread the heartbeat). */
+	[RD_STMT_MAILBOX_STATUS_SET] =
+		"INSERT INTO mailbox_status (mailbox, connected, last_fetch,"
+		" last_error, last_error_at, waiting, updated_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+		" ON CONFLICT (mailbox) DO UPDATE SET"
+		" connected = excluded.connected, last_fetch = excluded.last_fetch,"
+		" last_error = excluded.last_error,"
+		" last_error_at = excluded.last_error_at,"
+		" waiting = excluded.waiting, updated_at = excluded.updated_at",
+	[RD_STMT_MAILBOX_STATUS_LIST] =
+		"SELECT mailbox, connected, last_fetch, last_error, last_error_at,"
+		" waiting, updated_at FROM mailbox_status ORDER BY mailbox",
+	[RD_STMT_MAILBOX_STATUS_CLEAR] =
+		"DELETE FROM mailbox_status",
+	[RD_STMT_DAEMON_STATUS_SET] =
+		"INSERT INTO daemon_status (id, pid, started_at, heartbeat_at,"
+		" interval, stopped_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT (id) DO UPDATE SET pid = excluded.pid,"
+		" started_at = excluded.started_at,"
+		" heartbeat_at = excluded.heartbeat_at,"
+		" interval = excluded.interval, stopped_at = excluded.stopped_at",
+	[RD_STMT_DAEMON_STATUS_GET] =
+		"SELECT pid, started_at, heartbeat_at, interval, stopped_at"
+		" FROM daemon_status WHERE id = 1",
 
 	[RD_STMT_COUNTS] =
 		"SELECT (SELECT count(*) FROM cases),"

@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -112,12 +113,30 @@ is_memory_path(const char *path)
 }
 
 /* Make sure the file exists with mode 0600 before SQLite sees it. An
- * existing file keeps its mode: the administrator may have chosen it. */
+ * existing file keeps its mode: the administrator may have chosen it.
+ *
+ * An existing file is never opened here: closing any descriptor of a file
+ * drops every POSIX lock this process holds on it, including those of the
+ * other threads' open connections, and SQLite would then let another
+ * process delete the WAL under them ("disk I/O error"). O_EXCL only ever
+ * creates a new file, which nobody can have locked. */
 static gboolean
 create_private_file(const char *path, GError **error)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	struct stat sb;
 
+	if (lstat(path, &sb) == 0 && !S_ISLNK(sb.st_mode))
+		return TRUE;
+	if (lstat(path, &sb) == 0) {
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_OPEN,
+		            "cannot create or open database %s: %s", path,
+		            g_strerror(ELOOP));
+		return FALSE;
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0 && errno == EEXIST)
+		return TRUE;
 	if (fd < 0) {
 		int saved = errno;
 		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_OPEN,

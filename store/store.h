@@ -40,7 +40,7 @@ typedef enum {
 	RD_STORE_ERROR_FAILED,    /* anything else SQLite reported */
 } RdStoreError;
 
-#define RD_STORE_SCHEMA_VERSION 1
+#define RD_STORE_SCHEMA_VERSION 2
 
 typedef struct _RdStore RdStore;
 
@@ -429,6 +429,48 @@ gboolean rd_store_outbox_mark_failed(RdStore *store, gint64 id, gint64 at,
 /* Letters queued or sent to @to_addr since @since (the daily cap). */
 gint64 rd_store_outbox_count_to(RdStore *store, const char *to_addr,
                                 gint64 since, GError **error);
+
+/* Letters by status, for `redress status`. */
+typedef struct {
+	gint64 queued, sent, failed, suppressed;
+} RdOutboxCounts;
+gboolean rd_store_outbox_counts(RdStore *store, RdOutboxCounts *c_r,
+                                GError **error);
+
+/* ---- the daemon's state (status.c), for `redress status` ------------- */
+
+/* One watched mailbox, as its watcher last saw it. A time of 0 and a
+ * @waiting of -1 mean "not known". */
+typedef struct {
+	char *mailbox;           /* role, e.g. "complaints" */
+	gboolean connected;      /* logged in and selected now */
+	gint64 last_fetch;       /* end of the last complete fetch pass */
+	char *last_error;        /* the last failure (kept after recovery), or NULL */
+	gint64 last_error_at;
+	gint64 waiting;          /* messages on the server not yet ingested */
+	gint64 updated_at;
+} RdMailboxStatus;
+void rd_mailbox_status_free(RdMailboxStatus *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdMailboxStatus, rd_mailbox_status_free)
+
+/* Write @s->mailbox's row as a whole. */
+gboolean rd_store_mailbox_status_set(RdStore *store, const RdMailboxStatus *s,
+                                     GError **error);
+/* Every row, by mailbox name. RdMailboxStatus* elements. */
+GPtrArray *rd_store_mailbox_status_list(RdStore *store, GError **error);
+/* Forget every row (a daemon starting, or reloading its mailboxes). */
+gboolean rd_store_mailbox_status_clear(RdStore *store, GError **error);
+
+/* The daemon's heartbeat: which process, since when, when it last said it
+ * was alive and how often it says so; stopped_at is set on a clean exit. */
+typedef struct {
+	gint64 pid, started_at, heartbeat_at, interval, stopped_at;
+} RdDaemonStatus;
+gboolean rd_store_daemon_status_set(RdStore *store, const RdDaemonStatus *s,
+                                    GError **error);
+/* FALSE with no error (and zeros) if no daemon ever ran on this file. */
+gboolean rd_store_daemon_status_get(RdStore *store, RdDaemonStatus *s_r,
+                                    GError **error);
 
 /* ---- counts (for summaries and tests) -------------------------------- */
 

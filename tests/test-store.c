@@ -174,12 +174,13 @@ test_open_creates_schema(Fixture *f, gconstpointer data)
 	g_assert_cmpint(sb.st_mode & 0777, ==, 0600);
 
 	g_autofree char *version = side_query(f->path, "PRAGMA user_version");
-	g_assert_cmpstr(version, ==, "1");
+	g_assert_cmpstr(version, ==, "2");
 
 	static const char *const tables[] = {
 		"settings", "people", "cases", "stages", "reference_counters",
 		"raw_messages", "messages", "message_routes", "attachments",
 		"events", "triage", "outbox", "mailbox_cursors",
+		"mailbox_status", "daemon_status",
 	};
 	for (gsize i = 0; i < G_N_ELEMENTS(tables); i++) {
 		g_autofree char *sql = g_strdup_printf(
@@ -208,7 +209,7 @@ test_open_reopen(Fixture *f, gconstpointer data)
 	g_clear_pointer(&f->store, rd_store_close);
 	f->store = rd_store_open(f->path, &error);
 	g_assert_no_error(error);
-	g_assert_cmpint(rd_store_schema_version_at_open(f->store), ==, 1);
+	g_assert_cmpint(rd_store_schema_version_at_open(f->store), ==, RD_STORE_SCHEMA_VERSION);
 
 	g_autoptr(RdCase) again = rd_store_case_get_by_ref(f->store, c->reference,
 	                                                   &error);
@@ -233,6 +234,67 @@ test_open_newer_schema_refused(Fixture *f, gconstpointer data)
 	/* The file was not touched. */
 	g_autofree char *version = side_query(f->path, "PRAGMA user_version");
 	g_assert_cmpstr(version, ==, "99");
+}
+
+/* A version 1 file (as redress before the daemon wrote one) is brought
+ * to version 2 at open, keeping its data, and the new tables work. */
+static void
+test_open_migrate_v1(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(RdCase) c = make_case(f->store, "a@example.org");
+
+	g_clear_pointer(&f->store, rd_store_close);
+	side_exec(f->path, "DROP TABLE mailbox_status; DROP TABLE daemon_status;"
+	                   " PRAGMA user_version = 1");
+	f->store = rd_store_open(f->path, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(rd_store_schema_version_at_open(f->store), ==, 1);
+	g_autofree char *version = side_query(f->path, "PRAGMA user_version");
+	g_assert_cmpstr(version, ==, "2");
+
+	g_autoptr(RdCase) again = rd_store_case_get_by_ref(f->store, c->reference, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(again);
+
+	RdMailboxStatus ms = { 0 };
+	ms.mailbox = (char *)"complaints";
+	ms.connected = TRUE;
+	ms.last_fetch = T0;
+	ms.waiting = -1;
+	ms.updated_at = T0;
+	g_assert_true(rd_store_mailbox_status_set(f->store, &ms, &error));
+	ms.connected = FALSE;
+	ms.last_error = (char *)"LOGIN failed";
+	ms.last_error_at = T0 + 5;
+	ms.waiting = 3;
+	g_assert_true(rd_store_mailbox_status_set(f->store, &ms, &error));
+	g_assert_no_error(error);
+	g_autoptr(GPtrArray) list = rd_store_mailbox_status_list(f->store, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(list->len, ==, 1);
+	const RdMailboxStatus *got = list->pdata[0];
+	g_assert_cmpstr(got->mailbox, ==, "complaints");
+	g_assert_false(got->connected);
+	g_assert_cmpint(got->last_fetch, ==, T0);
+	g_assert_cmpstr(got->last_error, ==, "LOGIN failed");
+	g_assert_cmpint(got->last_error_at, ==, T0 + 5);
+	g_assert_cmpint(got->waiting, ==, 3);
+
+	RdDaemonStatus ds = { 0 };
+	g_assert_false(rd_store_daemon_status_get(f->store, &ds, &error));
+	g_assert_no_error(error);
+	RdDaemonStatus set = { .pid = 42, .started_at = T0, .heartbeat_at = T0 + 10, .interval = 10 };
+	g_assert_true(rd_store_daemon_status_set(f->store, &set, &error));
+	g_assert_true(rd_store_daemon_status_get(f->store, &ds, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(ds.pid, ==, 42);
+	g_assert_cmpint(ds.heartbeat_at, ==, T0 + 10);
+	g_assert_cmpint(ds.stopped_at, ==, 0);
+
+	g_assert_true(rd_store_mailbox_status_clear(f->store, &error));
+	g_autoptr(GPtrArray) none = rd_store_mailbox_status_list(f->store, &error);
+	g_assert_cmpuint(none->len, ==, 0);
 }
 
 static void
@@ -1445,6 +1507,14 @@ test_outbox(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(due2->len, ==, 0);
 	/* Suppressed letters do not count towards the cap. */
 	g_assert_cmpint(rd_store_outbox_count_to(f->store, "a@example.org", T0 - 3600, &error), ==, 1);
+
+	RdOutboxCounts n;
+	g_assert_true(rd_store_outbox_counts(f->store, &n, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(n.queued, ==, 0);
+	g_assert_cmpint(n.sent, ==, 1);
+	g_assert_cmpint(n.failed, ==, 0);
+	g_assert_cmpint(n.suppressed, ==, 1);
 }
 
 int
@@ -1456,6 +1526,7 @@ main(int argc, char **argv)
 	add_file("open/wal", test_open_wal);
 	add_file("open/reopen", test_open_reopen);
 	add_file("open/newer-schema-refused", test_open_newer_schema_refused);
+	add_file("open/migrate-v1", test_open_migrate_v1);
 	g_test_add_func("/store/open/bad-path", test_open_bad_path);
 	g_test_add_func("/store/open/memory", test_open_memory);
 	g_test_add_func("/store/free-null", test_close_null);
