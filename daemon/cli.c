@@ -735,5 +735,13 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 		       cfg->smtp.user ? "AUTH" : "no AUTH", cfg->smtp.retry_for / 3600);
 	else
 		printf("  smtp               (not set: 'outbox send' has no server; 'outbox flush --to DIR' writes letters to a folder)\n");
+	for (int i = 0; i < RD_MAILBOX_N; i++) {
+		const RdMailboxConfig *m = &cfg->mailboxes[i];
+		printf("  mailbox %-18s %s%s%s\n", rd_mailbox_to_string((RdMailbox)i), m->address,
+		       m->imap_url ? ", IMAP " : ", not fetched (no imap_url)", m->imap_url ? m->imap_url : "");
+	}
+	printf("  daemon             %s, poll every %u s, send every %u s, sweep every %u s\n",
+	       cfg->daemon.idle ? "IDLE where the server has it" : "polling only",
+	       cfg->daemon.poll_interval, cfg->daemon.send_interval, cfg->daemon.sweep_interval);
 	return RD_EXIT_OK;
 }

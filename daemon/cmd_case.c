@@ -393,8 +393,17 @@ do_respond(Ctx *x, GError **error)
 	const char *date = x->date ? x->date : x->today;
 	if (!parse_date("--date", date, &day, error))
 		return FALSE;
-	if (s->received != NULL && strcmp(date, s->received) < 0)
-		return refuse(error, "--date %s is before Stage %d was received (%s)", date, s->stage, s->received);
+	/* Compare with the day the mail arrived, not the working day it
+	 * counts from: a complaint sent on Saturday can be answered on
+	 * Sunday, though its clock starts on Monday. */
+	g_autofree char *arrived = NULL;
+	if (s->opened_at != 0) {
+		g_autofree char *local = rd_time_format_local(s->opened_at);
+		arrived = g_strndup(local, 10);
+	}
+	const char *floor = arrived ? arrived : s->received;
+	if (floor != NULL && strcmp(date, floor) < 0)
+		return refuse(error, "--date %s is before Stage %d arrived (%s)", date, s->stage, floor);
 	if (strcmp(date, x->today) > 0)
 		return refuse(error, "--date %s is in the future; record the response once it has been sent", date);
 

@@ -304,7 +304,7 @@ sender_main(gpointer data)
 	do {
 		RdSendCounts n = { 0 };
 		gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-		if (!rd_outbox_send(store, sink, now, cfg->smtp.retry_for, NULL, NULL, &n, &err)) {
+		if (!rd_outbox_send(store, sink, now, cfg->smtp.retry_for, &gen->stop, NULL, NULL, &n, &err)) {
 			rd_log_error("daemon sender: %s", err->message);
 			g_clear_error(&err);
 		}

@@ -52,7 +52,7 @@ outbox_drain(const RdGlobalOptions *g, RdConfig *cfg, RdStore *store, RdSink *si
 {
 	g_autoptr(GError) err = NULL;
 	SendPrint p = { g, strcmp(rd_sink_name(sink), "folder") == 0 };
-	if (!rd_outbox_send(store, sink, now, cfg->smtp.retry_for, print_outcome, &p, counts_r, &err)) {
+	if (!rd_outbox_send(store, sink, now, cfg->smtp.retry_for, NULL, print_outcome, &p, counts_r, &err)) {
 		fprintf(stderr, "redress: error: sending letters: %s\n", err->message);
 		return RD_EXIT_INTERNAL;
 	}

@@ -514,10 +514,12 @@ typedef struct {
  * unless @retry_for seconds have passed since it was queued, which makes
  * it a permanent failure; permanent failure → marked failed with a
  * "letter-failed" event on the case. Letters retried in this run are not
- * tried again in it. FALSE only when the store fails. */
+ * tried again in it. @stop (may be NULL) is read atomically before each
+ * letter: once it is non-zero no further letter is started (the one in
+ * hand is finished and recorded). FALSE only when the store fails. */
 gboolean rd_outbox_send(RdStore *store, RdSink *sink, gint64 now, gint64 retry_for,
-                        RdSendFunc func, gpointer user_data, RdSendCounts *counts_r,
-                        GError **error);
+                        const gint *stop, RdSendFunc func, gpointer user_data,
+                        RdSendCounts *counts_r, GError **error);
 
 /* ---- subcommands (argv without the program name) ---------------------------- */
 

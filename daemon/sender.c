@@ -108,8 +108,8 @@ log_value(const char *s)
 }
 
 gboolean
-rd_outbox_send(RdStore *store, RdSink *sink, gint64 now, gint64 retry_for, RdSendFunc func,
-               gpointer user_data, RdSendCounts *counts_r, GError **error)
+rd_outbox_send(RdStore *store, RdSink *sink, gint64 now, gint64 retry_for, const gint *stop,
+               RdSendFunc func, gpointer user_data, RdSendCounts *counts_r, GError **error)
 {
 	g_return_val_if_fail(store != NULL && sink != NULL, FALSE);
 	RdSendCounts counts = { 0 };
@@ -124,6 +124,11 @@ rd_outbox_send(RdStore *store, RdSink *sink, gint64 now, gint64 retry_for, RdSen
 		more = FALSE;
 		for (guint i = 0; i < due->len; i++) {
 			const RdOutboxRow *o = due->pdata[i];
+			/* Shutting down: what is left waits for the next start. */
+			if (stop != NULL && g_atomic_int_get(stop) != 0) {
+				more = FALSE;
+				break;
+			}
 			if (g_hash_table_contains(seen, &o->id))
 				continue;
 			g_hash_table_add(seen, g_memdup2(&o->id, sizeof o->id));

@@ -250,7 +250,13 @@ test_sender(void)
 	queue(store, "c", "never@x.test", t0);
 
 	RdSendCounts n = { 0 };
-	g_assert_true(rd_outbox_send(store, sink, t0, 3600, NULL, NULL, &n, &err));
+	/* Shutting down: nothing is started once the stop flag is set. */
+	gint stop = 1;
+	g_assert_true(rd_outbox_send(store, sink, t0, 3600, &stop, NULL, NULL, &n, &err));
+	g_assert_no_error(err);
+	g_assert_cmpuint(n.sent + n.retry + n.failed, ==, 0);
+
+	g_assert_true(rd_outbox_send(store, sink, t0, 3600, NULL, NULL, NULL, &n, &err));
 	g_assert_no_error(err);
 	g_assert_cmpuint(n.sent, ==, 1);
 	g_assert_cmpuint(n.retry, ==, 1);
@@ -267,18 +273,18 @@ test_sender(void)
 	g_assert_null(row_of(store, G_MAXINT64, "never@x.test"));
 
 	/* Not due yet: nothing is tried. */
-	g_assert_true(rd_outbox_send(store, sink, t0 + 59, 3600, NULL, NULL, &n, &err));
+	g_assert_true(rd_outbox_send(store, sink, t0 + 59, 3600, NULL, NULL, NULL, &n, &err));
 	g_assert_cmpuint(s->calls, ==, 3);
 	g_assert_cmpuint(n.retry, ==, 0);
 
 	/* Second failure: two minutes. */
-	g_assert_true(rd_outbox_send(store, sink, t0 + 60, 3600, NULL, NULL, &n, &err));
+	g_assert_true(rd_outbox_send(store, sink, t0 + 60, 3600, NULL, NULL, NULL, &n, &err));
 	g_autoptr(RdOutboxRow) b2 = row_of(store, G_MAXINT64, "later@x.test");
 	g_assert_cmpint(b2->next_try, ==, t0 + 60 + 120);
 	g_assert_cmpint(b2->attempts, ==, 2);
 
 	/* Past retry_for (an hour since it was queued): given up. */
-	g_assert_true(rd_outbox_send(store, sink, t0 + 3600, 3600, NULL, NULL, &n, &err));
+	g_assert_true(rd_outbox_send(store, sink, t0 + 3600, 3600, NULL, NULL, NULL, &n, &err));
 	g_assert_cmpuint(n.failed, ==, 1);
 	g_assert_null(row_of(store, G_MAXINT64, "later@x.test"));
 }
