@@ -12,7 +12,7 @@
 # I/O work; see README.md).
 set -eu
 cd "$(dirname "$0")/.."
-R=build/redress
+R="${REDRESS_BIN:-build/redress}"
 D=$(mktemp -d /tmp/redress-demo.XXXXXX)
 trap 'rm -rf "$D"' EXIT
 export REDRESS_DB="$D/redress.db"
