@@ -526,18 +526,12 @@ rd_store_stage_set_field(RdStore *store, gint64 case_id, int stage,
 
 /* ---- deadlines, groups ------------------------------------------------------ */
 
-GArray *
-rd_store_stages_due(RdStore *store, const char *day, guint limit, GError **error)
+/* Rows of (case_id, stage) from a bound statement. */
+static GArray *
+stage_refs(RdStore *store, sqlite3_stmt *st, const char *doing, GError **error)
 {
 	int rc;
-	g_return_val_if_fail(store != NULL && day != NULL, NULL);
 	g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(RdStageRef));
-	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_STAGES_DUE);
-	RdBind b = rd_bind_begin(st);
-	rd_bind_text(&b, day);
-	rd_bind_int64(&b, limit);
-	if (!rd_bind_end(store, &b, "listing stages due for a check", error))
-		return NULL;
 	for (;;) {
 		rc = sqlite3_step(st);
 		if (rc != SQLITE_ROW)
@@ -546,31 +540,31 @@ rd_store_stages_due(RdStore *store, const char *day, guint limit, GError **error
 		g_array_append_val(out, r);
 	}
 	if (rc != SQLITE_DONE) {
-		rd_store_fail(store, rc, "listing stages due for a check", error);
+		rd_store_fail(store, rc, doing, error);
 		return NULL;
 	}
 	return g_steal_pointer(&out);
 }
 
 GArray *
+rd_store_stages_due(RdStore *store, const char *day, guint limit, GError **error)
+{
+	g_return_val_if_fail(store != NULL && day != NULL, NULL);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_STAGES_DUE);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_text(&b, day);
+	rd_bind_int64(&b, limit);
+	if (!rd_bind_end(store, &b, "listing stages due for a check", error))
+		return NULL;
+	return stage_refs(store, st, "listing stages due for a check", error);
+}
+
+GArray *
 rd_store_stages_open(RdStore *store, GError **error)
 {
-	int rc;
 	g_return_val_if_fail(store != NULL, NULL);
-	g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(RdStageRef));
 	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_STAGES_OPEN);
-	for (;;) {
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_ROW)
-			break;
-		RdStageRef r = { sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1) };
-		g_array_append_val(out, r);
-	}
-	if (rc != SQLITE_DONE) {
-		rd_store_fail(store, rc, "listing open stages", error);
-		return NULL;
-	}
-	return g_steal_pointer(&out);
+	return stage_refs(store, st, "listing open stages", error);
 }
 
 GPtrArray *
