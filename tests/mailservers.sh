@@ -9,6 +9,11 @@
 #   bash tests/mailservers.sh stop DIR     stop both and delete DIR
 #                                          (RD_MAILSERVERS_KEEP=1 keeps DIR and its logs)
 #   bash tests/mailservers.sh status DIR   exit 0 and print DIR/env if both run
+#   bash tests/mailservers.sh stop-smtp DIR / start-smtp DIR
+#                                          only Postfix, for "server down" tests
+#   bash tests/mailservers.sh stop-imap DIR / start-imap DIR
+#                                          only Dovecot (IMAP and LMTP: Postfix
+#                                          defers mail while it is down)
 #
 # A test uses it like this (see tests/test-smtp.sh):
 #
@@ -520,6 +525,28 @@ cmd_start_smtp() {
 		greets "$port" "220" || die "Postfix would not start again; see $dir/log/postfix.log"
 }
 
+# stop-imap DIR / start-imap DIR: only Dovecot, for "server down" tests.
+# Postfix keeps running and queues mail for LMTP until Dovecot is back.
+cmd_stop_imap() {
+	local dir dp
+	dir=$(absolute "${1:?usage: stop-imap DIR}")
+	dp=$(dovecot_pid "$dir")
+	if [ -n "$dp" ] && mine "$dp" "$dir/dovecot"; then
+		kill -TERM "$dp"
+		wait_exit "$dp" || { mine "$dp" "$dir/dovecot" && kill -KILL "$dp"; } || true
+	fi
+	rm -f "$(run_dir "$dir")/dovecot/master.pid"
+}
+
+cmd_start_imap() {
+	local dir port
+	dir=$(absolute "${1:?usage: start-imap DIR}")
+	[ -f "$dir/env" ] || die "$dir has no running instance; use start"
+	port=$(sed -n 's/^IMAP_PORT=//p' "$dir/env")
+	dovecot -c "$dir/dovecot/dovecot.conf" 2>>"$dir/log/dovecot.log" &&
+		greets "$port" "* OK" || die "Dovecot would not start again; see $dir/log/dovecot.log"
+}
+
 cmd_stop() {
 	local dir run
 	dir=$(absolute "${1:?usage: stop DIR}")
@@ -551,5 +578,7 @@ stop)       shift; cmd_stop "$@" ;;
 status)     shift; cmd_status "$@" ;;
 stop-smtp)  shift; cmd_stop_smtp "$@" ;;
 start-smtp) shift; cmd_start_smtp "$@" ;;
-*)          sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+stop-imap)  shift; cmd_stop_imap "$@" ;;
+start-imap) shift; cmd_start_imap "$@" ;;
+*)          sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
