@@ -130,6 +130,22 @@ out=$(status_json | tr -d ' \n')
 like "$out" '"last_sweep":"' "status shows the sweep that ran at start"
 like "$out" '"sent":1' "status counts the letter sent"
 
+# 2b. The citizen answers the acknowledgement as a mail client does (To:
+# its Reply-To, In-Reply-To: its Message-ID), through the real Postfix:
+# the reply lands on the same case, by the case's token address.
+hdrs=$(printf '%s\n' "$ack" | sed '/^$/q' | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n[ \t]\+/ /g')
+reply_to=$(printf '%s\n' "$hdrs" | sed -n 's/^Reply-To: *//Ip' | sed 's/.*<\(.*\)>.*/\1/' | head -n 1)
+ack_id=$(printf '%s\n' "$hdrs" | sed -n 's/^Message-I[dD]: *//p' | head -n 1)
+like "$reply_to" "complaints+" "the acknowledgement's Reply-To is the case's token address"
+printf 'From: Pat Public <%s>\r\nTo: %s\r\nSubject: Re: %s\r\nMessage-ID: <d1-reply@public.test>\r\nIn-Reply-To: %s\r\nReferences: %s\r\n\r\nThe light is still out tonight.\r\n\r\nOn Fri, the council wrote:\r\n> Thank you for contacting us.\r\n' \
+    "$CITIZEN" "$reply_to" "$ref" "$ack_id" "$ack_id" > "$T/reply.eml"
+curl -s --url "smtp://127.0.0.1:$SMTP_PORT" --mail-from "$CITIZEN" --mail-rcpt "$reply_to" --upload-file "$T/reply.eml"
+reply_on_case() { test "$(sql "select count(*) from messages m join cases c on c.id=m.case_id where m.message_id='d1-reply@public.test' and c.reference='$ref'")" = 1; }
+check "the reply through the real SMTP server lands on the same case" until_true 15 reply_on_case
+is "$(sql "select via||' '||kind from messages where message_id='d1-reply@public.test'")" "token correspondence" \
+   "threaded by the token address, as correspondence"
+is "$(sql "select count(*) from cases")" "1" "no new case for the reply"
+
 # 3. SIGHUP with a broken configuration: logged, the old one kept.
 cp "$C" "$T/good.conf"
 printf '[daemon]\npoll_intervall = 5\n' >> "$C"
@@ -173,7 +189,7 @@ DPID=""
 is "$rc" "0" "SIGTERM: exit status 0"
 check "within a few seconds (took ${took}s)" test "$took" -le 5
 is "$(sql "pragma integrity_check")" "ok" "the database is whole"
-is "$(sql "select count(*) from messages where direction = 'in'")" "4" "four messages stored"
+is "$(sql "select count(*) from messages where direction = 'in'")" "5" "five messages stored (four complaints and the reply)"
 is "$(sql "select count(*) from messages where direction = 'in' and case_id is null")" "0" \
    "every message is on a case"
 is "$(sql "select count(*) from (select message_id from messages group by message_id having count(*) > 1)")" "0" \
