@@ -286,6 +286,25 @@ wait_token(Generation *gen, GAsyncQueue *q, guint seconds)
 	return t != TOKEN_STOP && !stopping(gen);
 }
 
+typedef struct {
+	RdLetters *letters;   /* NULL: no alerts (the rules did not load) */
+	RdStore *store;
+	gint64 now;
+} SenderAlert;
+
+/* A letter that failed for good gets the handler's alert, queued at once
+ * and sent in the same run. */
+static void
+on_sent(const RdOutboxRow *o, RdSinkStatus st, const char *detail, gpointer user_data)
+{
+	SenderAlert *a = user_data;
+	if (st != RD_SINK_FAILED || a->letters == NULL)
+		return;
+	g_autoptr(GError) err = NULL;
+	if (!rd_letters_alert_failure(a->letters, a->store, o, detail, a->now, &err))
+		rd_log_error("daemon sender: alerting the handler: %s", err->message);
+}
+
 static gpointer
 sender_main(gpointer data)
 {
@@ -301,10 +320,19 @@ sender_main(gpointer data)
 			;
 		return NULL;
 	}
+	/* The rules, for the handler's alert when a letter fails for good. */
+	g_autoptr(RdIngest) ing = rd_ingest_new(store, cfg, &err);
+	if (ing == NULL) {
+		rd_log_warn("daemon sender: %s; failed letters will be recorded on their cases but no alert "
+		            "mail will go to the handler", err->message);
+		g_clear_error(&err);
+	}
+	SenderAlert alert = { ing ? rd_rules_letters(rd_ingest_rules(ing)) : NULL, store, 0 };
 	do {
 		RdSendCounts n = { 0 };
 		gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-		if (!rd_outbox_send(store, sink, now, cfg->smtp.retry_for, &gen->stop, NULL, NULL, &n, &err)) {
+		alert.now = now;
+		if (!rd_outbox_send(store, sink, now, cfg->smtp.retry_for, &gen->stop, on_sent, &alert, &n, &err)) {
 			rd_log_error("daemon sender: %s", err->message);
 			g_clear_error(&err);
 		}

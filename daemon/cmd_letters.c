@@ -28,6 +28,9 @@ now_or(const char *when, gboolean *ok_r)
 typedef struct {
 	const RdGlobalOptions *g;
 	gboolean folder;
+	RdLetters *letters;   /* for the handler's alert when a letter fails */
+	RdStore *store;
+	gint64 now;
 } SendPrint;
 
 /* One line per letter on stdout (not with --json or --quiet). */
@@ -35,6 +38,11 @@ static void
 print_outcome(const RdOutboxRow *o, RdSinkStatus st, const char *detail, gpointer user_data)
 {
 	const SendPrint *p = user_data;
+	if (st == RD_SINK_FAILED && p->letters != NULL) {
+		g_autoptr(GError) err = NULL;
+		if (!rd_letters_alert_failure(p->letters, p->store, o, detail, p->now, &err))
+			rd_log_error("letter failed case alert: %s", err->message);
+	}
 	if (p->g->quiet || p->g->json)
 		return;
 	if (st == RD_SINK_SENT && p->folder && g_str_has_prefix(detail, "written to "))
@@ -51,7 +59,13 @@ outbox_drain(const RdGlobalOptions *g, RdConfig *cfg, RdStore *store, RdSink *si
              RdSendCounts *counts_r)
 {
 	g_autoptr(GError) err = NULL;
-	SendPrint p = { g, strcmp(rd_sink_name(sink), "folder") == 0 };
+	g_autoptr(RdIngest) ing = rd_ingest_new(store, cfg, &err);
+	if (ing == NULL) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		return RD_EXIT_USAGE;
+	}
+	SendPrint p = { g, strcmp(rd_sink_name(sink), "folder") == 0, rd_rules_letters(rd_ingest_rules(ing)),
+	                store, now };
 	if (!rd_outbox_send(store, sink, now, cfg->smtp.retry_for, NULL, print_outcome, &p, counts_r, &err)) {
 		fprintf(stderr, "redress: error: sending letters: %s\n", err->message);
 		return RD_EXIT_INTERNAL;

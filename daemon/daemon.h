@@ -254,6 +254,12 @@ GBytes *rd_letters_compose(RdLetters *l, const RdLetterRequest *r, char **subjec
  * event on the case, not an error: FALSE means the store failed. */
 gboolean rd_letters_queue(RdLetters *l, RdStore *store, const RdLetterRequest *r, gint64 now,
                           gboolean *queued_r, GError **error);
+/* A letter to the complainant failed for good: queue the handler's
+ * alert (staff-letter-failed) to the case handler, else the complaints
+ * manager, in its own transaction. Nothing for staff notices themselves,
+ * or when nobody can be told (logged). */
+gboolean rd_letters_alert_failure(RdLetters *l, RdStore *store, const RdOutboxRow *o, const char *why,
+                                  gint64 now, GError **error);
 /* Queue the daily digest for an office (Chief Executive, Monitoring
  * Officer): one letter to @to listing @items (one line each), under
  * @idem_key, not tied to any case. Same rules as rd_letters_queue(). */

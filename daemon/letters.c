@@ -400,3 +400,40 @@ rd_letters_queue_digest(RdLetters *l, RdStore *store, RdMailbox mailbox, const c
 	o.created_at = now;
 	return rd_store_outbox_enqueue(store, &o, NULL, error) != 0;
 }
+
+gboolean
+rd_letters_alert_failure(RdLetters *l, RdStore *store, const RdOutboxRow *o, const char *why,
+                         gint64 now, GError **error)
+{
+	/* Only letters to the complainant: an alert about an undelivered
+	 * staff notice would go to the same people by the same road. */
+	if (o->case_id == 0 || g_str_has_prefix(o->kind, "staff-"))
+		return TRUE;
+	g_autoptr(RdCase) c = rd_store_case_get(store, o->case_id, error);
+	if (c == NULL)
+		return error == NULL || *error == NULL;
+	const char *to = c->handler ? c->handler : l->cfg->complaints_manager;
+	if (to == NULL) {
+		rd_log_warn("letter failed case=%s kind=%s: no handler or complaints_manager to alert "
+		            "(the case records it)", c->reference, o->kind);
+		return TRUE;
+	}
+	g_autofree char *key = g_strdup_printf("%s/alert/letter-%" G_GINT64_FORMAT, c->reference, o->id);
+	g_autofree char *reason = g_strdup_printf("The %s to %s was refused: %s", o->kind, o->to_addr,
+	                                          why ? why : "no reason given");
+	RdLetterRequest r = { 0 };
+	r.name = "staff-letter-failed";
+	r.idem_key = key;
+	r.c = c;
+	r.mailbox = RD_MAILBOX_COMPLAINTS;
+	r.to_addr = to;
+	r.to_complainant = FALSE;
+	r.reason = reason;
+	if (!rd_store_begin(store, error))
+		return FALSE;
+	if (!rd_letters_queue(l, store, &r, now, NULL, error) || !rd_store_commit(store, error)) {
+		rd_store_rollback(store);
+		return FALSE;
+	}
+	return TRUE;
+}

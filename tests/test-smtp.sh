@@ -161,8 +161,16 @@ is "$(sql "select count(*) from outbox where status = 'sent'")" "4" "all four ma
 
 # ---- 5xx: a permanent failure, with an event that says what it means --------
 complaint "$REJECT_ADDR" c5
+# The case has a handler: the failure must reach them by mail too.
+c5ref=$(sql "select c.reference from cases c join people p on p.id=c.complainant_id where p.email='$REJECT_ADDR'")
+"$R" --config "$T/good.conf" case "$c5ref" assign "staff@$MAIL_DOMAIN" >/dev/null
 out=$("$R" --config "$T/good.conf" outbox send 2>&1)
-like "$out" "0 sent, 0 deferred, 1 failed" "a recipient refused with 550 fails at once"
+like "$out" "1 sent, 0 deferred, 1 failed" "a recipient refused with 550 fails at once (and the handler's alert goes)"
+is "$(sql "select to_addr||' '||status from outbox where kind='staff-letter-failed'")" "staff@$MAIL_DOMAIN sent" \
+   "the handler is alerted by mail"
+check "the alert reaches the handler's mailbox" wait_count "staff@$MAIL_DOMAIN" 1
+like "$(cat "$MAIL_ROOT/staff@$MAIL_DOMAIN/Maildir/new/"* 2>/dev/null | tr -d '\r')" "Letter not delivered on complaint $c5ref" \
+   "saying which complaint"
 is "$(sql "select status from outbox where id = 5")" "failed" "marked failed"
 like "$(sql "select last_error from outbox where id = 5")" "550 5.1.1" "the server's refusal is recorded"
 ev=$(sql "select detail from events where type = 'letter-failed'")
@@ -173,10 +181,10 @@ like "$out" "letter failed case=" "and a log line"
 complaint "$TEMPFAIL_ADDR" c6
 out=$("$R" --config "$T/good.conf" outbox send 2>&1)
 like "$out" "0 sent, 1 deferred, 0 failed" "a 450 is deferred"
-like "$(sql "select last_error from outbox where id = 6")" "450 4.2.1" "with the server's reply recorded"
+like "$(sql "select last_error from outbox where to_addr = '$TEMPFAIL_ADDR'")" "450 4.2.1" "with the server's reply recorded"
 out=$("$R" --config "$T/good.conf" outbox send --now "$(at $((5 * 86400 + 60)))" 2>&1)
 like "$out" "0 sent, 0 deferred, 1 failed" "after 5 days (retry_for) it is given up"
-like "$(sql "select last_error from outbox where id = 6")" "still undelivered after 2 attempts" "saying why"
+like "$(sql "select last_error from outbox where to_addr = '$TEMPFAIL_ADDR'")" "still undelivered after 2 attempts" "saying why"
 is "$(sql "select count(*) from events where type = 'letter-failed'")" "2" "with a letter-failed event"
 
 # ---- the folder sink still works -------------------------------------------

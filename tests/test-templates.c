@@ -241,7 +241,7 @@ letters_dir(void)
 
 static const char *const shipped_letters[] = {
 	"chief-executive-referral", "closing-letter", "holding-reply",
-	"staff-digest", "staff-new-case", "staff-overdue", "staff-reminder",
+	"staff-digest", "staff-letter-failed", "staff-new-case", "staff-overdue", "staff-reminder",
 	"stage1-acknowledgement", "stage2-acknowledgement", "stage2-declined", NULL
 };
 
