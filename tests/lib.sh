@@ -43,6 +43,19 @@ like() {
     esac
 }
 
+# until_true SECONDS CMD...: run CMD every 0.1 s until it succeeds;
+# false after SECONDS. For things that happen asynchronously (delivery,
+# a daemon reconnecting).
+until_true() {
+    _n=$(( $1 * 10 )); shift
+    while [ "$_n" -gt 0 ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+        _n=$((_n - 1))
+    done
+    return 1
+}
+
 skip_all() {
     echo "1..0 # SKIP $1"
     exit 0

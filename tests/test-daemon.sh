@@ -82,16 +82,6 @@ msg() {
          --mail-rcpt "$2" --upload-file "$T/$1.eml"
 }
 count() { ls "$1/new" "$1/cur" 2>/dev/null | grep -c '^[0-9]'; }
-# until_true SECONDS CMD...: poll every 0.1 s.
-until_true() {
-    n=$(( $1 * 10 )); shift
-    while [ "$n" -gt 0 ]; do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-        n=$((n - 1))
-    done
-    return 1
-}
 status_json() { "$R" --config "$C" status --json 2>/dev/null; }
 # connected ROLE: status says the mailbox is connected.
 connected() {

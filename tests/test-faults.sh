@@ -92,16 +92,6 @@ deliver() {
     mv "$MB/tmp/$f" "$MB/new/$f"
 }
 files() { ls "$1/new" "$1/cur" 2>/dev/null | grep -c '^[0-9]'; }
-# until_true SECONDS CMD...: poll every 0.1 s.
-until_true() {
-    n=$(( $1 * 10 )); shift
-    while [ "$n" -gt 0 ]; do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-        n=$((n - 1))
-    done
-    return 1
-}
 connected() {
     "$R" --config "$C" status --json 2>/dev/null | tr -d ' \n' |
         grep -q '"mailbox":"complaints","connected":true'
