@@ -140,9 +140,16 @@ line_of(const char *text, const char *group, const char *key)
 	return 0;
 }
 
-/* "50M", "64K", "1048576" → bytes. */
+/* A whole number with an optional one-letter unit (case-insensitive)
+ * from @units; @tail (may be NULL) is an optional trailing letter also
+ * allowed after the unit ("MB", "MiB"). */
+typedef struct {
+	char unit;
+	guint64 mult;
+} Unit;
+
 static gboolean
-parse_size(const char *s, guint64 *v_r)
+parse_with_unit(const char *s, const Unit *units, const char *tail, guint64 *v_r)
 {
 	char *end = NULL;
 	errno = 0;
@@ -152,45 +159,41 @@ parse_size(const char *s, guint64 *v_r)
 	while (*end == ' ')
 		end++;
 	guint64 mult = 1;
-	switch (g_ascii_toupper(*end)) {
-	case '\0': break;
-	case 'K': mult = 1024; end++; break;
-	case 'M': mult = 1024 * 1024; end++; break;
-	case 'G': mult = 1024 * 1024 * 1024; end++; break;
-	default: return FALSE;
-	}
-	if (g_ascii_toupper(*end) == 'B' || g_ascii_toupper(*end) == 'I')
+	if (*end != '\0') {
+		const Unit *u = units;
+		while (u->unit != 0 && u->unit != g_ascii_tolower(*end))
+			u++;
+		if (u->unit == 0)
+			return FALSE;
+		mult = u->mult;
 		end++;
+		if (tail != NULL && *end != '\0' && strchr(tail, g_ascii_tolower(*end)) != NULL)
+			end++;
+	}
 	if (*end != '\0' || v > G_MAXUINT64 / mult)
 		return FALSE;
 	*v_r = v * mult;
 	return TRUE;
 }
 
+/* "50M", "64K", "1048576" → bytes. */
+static gboolean
+parse_size(const char *s, guint64 *v_r)
+{
+	static const Unit units[] = {
+		{ 'k', 1024 }, { 'm', 1024 * 1024 }, { 'g', 1024 * 1024 * 1024 }, { 0, 0 },
+	};
+	return parse_with_unit(s, units, "bi", v_r);
+}
+
 /* "5d", "12h", "30m", "90s", "300" (seconds) → seconds. */
 static gboolean
 parse_duration(const char *s, guint64 *v_r)
 {
-	char *end = NULL;
-	errno = 0;
-	guint64 v = g_ascii_strtoull(s, &end, 10);
-	if (errno != 0 || end == s)
-		return FALSE;
-	while (*end == ' ')
-		end++;
-	guint64 mult = 1;
-	switch (g_ascii_tolower(*end)) {
-	case '\0': break;
-	case 's': mult = 1; end++; break;
-	case 'm': mult = 60; end++; break;
-	case 'h': mult = 3600; end++; break;
-	case 'd': mult = 86400; end++; break;
-	default: return FALSE;
-	}
-	if (*end != '\0' || v > G_MAXUINT64 / mult)
-		return FALSE;
-	*v_r = v * mult;
-	return TRUE;
+	static const Unit units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 0, 0 },
+	};
+	return parse_with_unit(s, units, NULL, v_r);
 }
 
 static void
