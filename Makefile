@@ -18,7 +18,8 @@ DEB_PKGS = build-essential pkg-config perl sqlite3 tzdata \
            libglib2.0-dev libgmime-3.0-dev libsqlite3-dev libxml2-dev \
            libjson-glib-dev nettle-dev \
            libetpan-dev libcurl4-gnutls-dev libgnutls28-dev libsystemd-dev \
-           dovecot-imapd dovecot-lmtpd postfix openssl ca-certificates curl
+           dovecot-imapd dovecot-lmtpd postfix openssl ca-certificates curl \
+           python3
 BENCH_PKGS = notmuch maildir-utils time sqlite3
 
 PKGS     = gmime-3.0 glib-2.0 json-glib-1.0 sqlite3 libxml-2.0 nettle \

@@ -702,6 +702,22 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 			return RD_EXIT_USAGE;
 		}
 	}
+	/* XOAUTH2 keys that do not fit together, and unsafe secret files, are
+	 * found now too (no connection: the token endpoint is not asked). */
+	for (int i = 0; i < RD_MAILBOX_N; i++) {
+		const RdMailboxConfig *m = &cfg->mailboxes[i];
+		if (!m->imap_xoauth2)
+			continue;
+		g_autofree char *who = g_strdup_printf("[mailbox:%s]", rd_mailbox_to_string((RdMailbox)i));
+		g_autofree char *secret = NULL;
+		const char *file = m->oauth.client_secret_file ? m->oauth.client_secret_file : m->oauth.refresh_token_file;
+		if (!rd_oauth_config_check(&m->oauth, who, &err) ||
+		    (file != NULL && (secret = rd_secret_read(file, "secret file", &err)) == NULL)) {
+			fprintf(stderr, "%s: %s\n", path ? path : "(defaults)", err->message);
+			return RD_EXIT_USAGE;
+		}
+		rd_secret_free(g_steal_pointer(&secret));
+	}
 	if (g->quiet)
 		return RD_EXIT_OK;
 	printf("%s: ok\n", path ? path : "(no configuration file: built-in defaults)");
@@ -732,13 +748,16 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 		       g_str_has_prefix(cfg->smtp.url, "smtps:") ? "" :
 		       cfg->smtp.allow_plaintext ? " (plain text allowed)" : " (STARTTLS required)",
 		       cfg->smtp.ca_file ? cfg->smtp.ca_file : "system CAs",
-		       cfg->smtp.user ? "AUTH" : "no AUTH", cfg->smtp.retry_for / 3600);
+		       !cfg->smtp.user ? "no AUTH" : cfg->smtp.xoauth2 ? "AUTH XOAUTH2" : "AUTH",
+		       cfg->smtp.retry_for / 3600);
 	else
 		printf("  smtp               (not set: 'outbox send' has no server; 'outbox flush --to DIR' writes letters to a folder)\n");
 	for (int i = 0; i < RD_MAILBOX_N; i++) {
 		const RdMailboxConfig *m = &cfg->mailboxes[i];
-		printf("  mailbox %-18s %s%s%s\n", rd_mailbox_to_string((RdMailbox)i), m->address,
-		       m->imap_url ? ", IMAP " : ", not fetched (no imap_url)", m->imap_url ? m->imap_url : "");
+		g_autofree char *how = !m->imap_url ? g_strdup(", not fetched (no imap_url)")
+		                     : m->imap_xoauth2 ? g_strdup_printf(", IMAP %s (XOAUTH2, %s)", m->imap_url, m->oauth.grant)
+		                     : g_strdup_printf(", IMAP %s (password)", m->imap_url);
+		printf("  mailbox %-18s %s%s\n", rd_mailbox_to_string((RdMailbox)i), m->address, how);
 	}
 	printf("  daemon             %s, poll every %u s, send every %u s, sweep every %u s\n",
 	       cfg->daemon.idle ? "IDLE where the server has it" : "polling only",

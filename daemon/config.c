@@ -58,6 +58,14 @@ static const KeySpec keys[] = {
 	{ "mailbox:*", "imap_url",          KEY_STRING, 0, 0 },
 	{ "mailbox:*", "imap_user",         KEY_STRING, 0, 0 },
 	{ "mailbox:*", "imap_password_file", KEY_STRING, 0, 0 },
+	{ "mailbox:*", "imap_auth",         KEY_STRING, 0, 0 },
+	{ "mailbox:*", "oauth_grant",       KEY_STRING, 0, 0 },
+	{ "mailbox:*", "oauth_token_url",   KEY_STRING,    0, 0 },
+	{ "mailbox:*", "oauth_client_id",   KEY_STRING, 0, 0 },
+	{ "mailbox:*", "oauth_client_secret_file", KEY_STRING, 0, 0 },
+	{ "mailbox:*", "oauth_refresh_token_file", KEY_STRING, 0, 0 },
+	{ "mailbox:*", "oauth_scope",       KEY_STRING, 0, 0 },
+	{ "mailbox:*", "oauth_ca_file",     KEY_STRING, 0, 0 },
 	{ "mailbox:*", "imap_ca_file",      KEY_STRING, 0, 0 },
 	{ "mailbox:*", "imap_allow_plaintext", KEY_BOOL, 0, 0 },
 	{ "mailbox:*", "processed_folder",  KEY_STRING, 0, 0 },
@@ -72,6 +80,15 @@ static const KeySpec keys[] = {
 	{ "smtp",      "ca_file",           KEY_STRING, 0, 0 },
 	{ "smtp",      "user",              KEY_STRING, 0, 0 },
 	{ "smtp",      "password_file",     KEY_STRING, 0, 0 },
+	{ "smtp",      "auth",              KEY_STRING, 0, 0 },
+	{ "smtp"     , "oauth_grant",       KEY_STRING, 0, 0 },
+	{ "smtp"     , "oauth_token_url",   KEY_STRING,    0, 0 },
+	{ "smtp"     , "oauth_client_id",   KEY_STRING, 0, 0 },
+	{ "smtp"     , "oauth_client_secret_file", KEY_STRING, 0, 0 },
+	{ "smtp"     , "oauth_refresh_token_file", KEY_STRING, 0, 0 },
+	{ "smtp"     , "oauth_scope",       KEY_STRING, 0, 0 },
+	{ "smtp"     , "oauth_ca_file",     KEY_STRING, 0, 0 },
+
 	{ "smtp",      "envelope_from",     KEY_EMAIL,  0, 0 },
 	{ "smtp",      "allow_plaintext",   KEY_BOOL,   0, 0 },
 	{ "smtp",      "retry_for",         KEY_DURATION, 60, 90 * 86400 },
@@ -84,6 +101,34 @@ static const KeySpec keys[] = {
 	{ "services",  "*",                 KEY_ANY,    0, 0 },
 	{ "profile:*", "*",                 KEY_ANY,    0, 0 },
 };
+
+/* String keys that take one of a few words. */
+static const struct {
+	const char *key, *choices;   /* choices: "a, b or c" */
+} enumerated[] = {
+	{ "copy",        "each, digest or none" },
+	{ "imap_auth",   "password or xoauth2" },
+	{ "auth",        "password or xoauth2" },
+	{ "oauth_grant", "client_credentials or refresh_token" },
+};
+
+/* TRUE unless @key is enumerated and @val is not one of its words;
+ * *choices_r then says which are. */
+static gboolean
+one_of(const char *key, const char *val, const char **choices_r)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(enumerated); i++) {
+		if (strcmp(enumerated[i].key, key) != 0)
+			continue;
+		*choices_r = enumerated[i].choices;
+		g_auto(GStrv) words = g_regex_split_simple("(?:, | or )", enumerated[i].choices, 0, 0);
+		for (guint w = 0; words[w] != NULL; w++)
+			if (strcmp(words[w], val) == 0)
+				return TRUE;
+		return FALSE;
+	}
+	return TRUE;
+}
 
 /* "mailbox:chief-executive" matches the spec group "mailbox:*". */
 static gboolean
@@ -225,6 +270,36 @@ lower_list(GKeyFile *kf, const char *group, const char *key)
 	return (char **)g_ptr_array_free(list, FALSE);
 }
 
+/* The oauth_* keys, in [mailbox:ROLE] and [smtp]. */
+static gboolean
+assign_oauth_key(RdOAuthConfig *o, const char *key, const char *val)
+{
+	if (!g_str_has_prefix(key, "oauth_"))
+		return FALSE;
+	const char *k = key + strlen("oauth_");
+	if (strcmp(k, "grant") == 0) replace(&o->grant, val);
+	else if (strcmp(k, "token_url") == 0) replace(&o->token_url, val);
+	else if (strcmp(k, "client_id") == 0) replace(&o->client_id, val);
+	else if (strcmp(k, "client_secret_file") == 0) replace(&o->client_secret_file, val);
+	else if (strcmp(k, "refresh_token_file") == 0) replace(&o->refresh_token_file, val);
+	else if (strcmp(k, "scope") == 0) replace(&o->scope, val);
+	else if (strcmp(k, "ca_file") == 0) replace(&o->ca_file, val);
+	else return FALSE;
+	return TRUE;
+}
+
+static void
+oauth_config_clear(RdOAuthConfig *o)
+{
+	g_free(o->grant);
+	g_free(o->token_url);
+	g_free(o->client_id);
+	g_free(o->client_secret_file);
+	g_free(o->refresh_token_file);
+	g_free(o->scope);
+	g_free(o->ca_file);
+}
+
 /* The keys of [smtp]; TRUE when @key was one of them (already validated;
  * @num holds the number or the period in seconds). */
 static gboolean
@@ -237,6 +312,8 @@ assign_smtp_key(RdConfig *cfg, const char *group, const char *key, const char *v
 	else if (strcmp(key, "ca_file") == 0) replace(&m->ca_file, val);
 	else if (strcmp(key, "user") == 0) replace(&m->user, val);
 	else if (strcmp(key, "password_file") == 0) replace(&m->password_file, val);
+	else if (strcmp(key, "auth") == 0) m->xoauth2 = strcmp(val, "xoauth2") == 0;
+	else if (assign_oauth_key(&m->oauth, key, val)) ;
 	else if (strcmp(key, "envelope_from") == 0) {
 		g_free(m->envelope_from);
 		m->envelope_from = g_ascii_strdown(val, -1);
@@ -297,6 +374,8 @@ assign_letters_key(RdConfig *cfg, const char *group, RdMailbox role, const char 
 		else if (strcmp(key, "imap_user") == 0) replace(&m->imap_user, val);
 		else if (strcmp(key, "imap_password_file") == 0) replace(&m->imap_password_file, val);
 		else if (strcmp(key, "imap_ca_file") == 0) replace(&m->imap_ca_file, val);
+		else if (strcmp(key, "imap_auth") == 0) m->imap_xoauth2 = strcmp(val, "xoauth2") == 0;
+		else if (assign_oauth_key(&m->oauth, key, val)) ;
 		else if (strcmp(key, "imap_allow_plaintext") == 0) m->imap_allow_plaintext = is_true(val);
 		else if (strcmp(key, "processed_folder") == 0) replace(&m->processed_folder, val);
 		else if (strcmp(key, "keep_in_place") == 0) m->keep_in_place = is_true(val);
@@ -536,14 +615,17 @@ rd_config_load(const char *path, GError **error)
 			g_autofree char *raw = g_key_file_get_value(kf, group, key, NULL);
 			g_autofree char *val = g_strstrip(g_strdup(raw ? raw : ""));
 			guint64 num = 0;
+			const char *choices = NULL;
 			switch (spec->type) {
 			case KEY_STRING:
 				if (*val == '\0')
 					g_string_append_printf(errs, "%s:%u: %s is empty\n", path, line, key);
-				else if (strcmp(key, "copy") == 0 && strcmp(val, "each") != 0 &&
-				         strcmp(val, "digest") != 0 && strcmp(val, "none") != 0)
-					g_string_append_printf(errs, "%s:%u: copy must be each, digest or none, not '%s'\n",
-					                       path, line, val);
+				else if (!one_of(key, val, &choices))
+					g_string_append_printf(errs, "%s:%u: %s must be %s, not '%s'\n", path, line, key,
+					                       choices, val);
+				else if (strcmp(key, "oauth_token_url") == 0 && !g_str_has_prefix(val, "https://"))
+					g_string_append_printf(errs, "%s:%u: oauth_token_url must be an https:// address, "
+					                       "not '%s'\n", path, line, val);
 				break;
 			case KEY_PREFIX: {
 				gboolean ok = strlen(val) >= 2 && strlen(val) <= 8;
@@ -740,6 +822,7 @@ rd_config_free(RdConfig *cfg)
 		g_free(cfg->mailboxes[i].imap_url);
 		g_free(cfg->mailboxes[i].imap_user);
 		g_free(cfg->mailboxes[i].imap_password_file);
+		oauth_config_clear(&cfg->mailboxes[i].oauth);
 		g_free(cfg->mailboxes[i].imap_ca_file);
 		g_free(cfg->mailboxes[i].processed_folder);
 	}
@@ -754,6 +837,7 @@ rd_config_free(RdConfig *cfg)
 	g_free(cfg->smtp.ca_file);
 	g_free(cfg->smtp.user);
 	g_free(cfg->smtp.password_file);
+	oauth_config_clear(&cfg->smtp.oauth);
 	g_free(cfg->smtp.envelope_from);
 	g_free(cfg);
 }

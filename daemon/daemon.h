@@ -45,6 +45,19 @@ void rd_log(RdLogLevel level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 GQuark rd_config_error_quark(void);
 typedef enum { RD_CONFIG_ERROR_INVALID, RD_CONFIG_ERROR_IO } RdConfigError;
 
+/* XOAUTH2: where and how bearer tokens are obtained (oauth.c); the
+ * oauth_* keys of [mailbox:ROLE] and [smtp]. */
+typedef struct {
+	char *grant;             /* "client_credentials" or "refresh_token" */
+	char *token_url;         /* https://…/oauth2/v2.0/token */
+	char *client_id;
+	char *client_secret_file;/* client_credentials (and confidential
+	                            clients with refresh_token) */
+	char *refresh_token_file;/* refresh_token: rewritten when it rotates */
+	char *scope;             /* e.g. https://outlook.office365.com/.default */
+	char *ca_file;           /* trust for the token endpoint; NULL = system */
+} RdOAuthConfig;
+
 /* One mailbox role's settings ([mailbox:ROLE]). */
 typedef struct {
 	char *address;           /* its address, e.g. complaints@council.example;
@@ -61,6 +74,9 @@ typedef struct {
 	char *imap_url;          /* imaps://host[:port]/FOLDER or imap://… */
 	char *imap_user;
 	char *imap_password_file;/* owned by us, not readable by others */
+	gboolean imap_xoauth2;   /* imap_auth = xoauth2: AUTHENTICATE XOAUTH2
+	                            with a token as @oauth says */
+	RdOAuthConfig oauth;
 	char *imap_ca_file;      /* PEM; NULL = the system trust store */
 	gboolean imap_allow_plaintext; /* imap:// without STARTTLS (loopback tests) */
 	char *processed_folder;  /* where ingested mail is moved, "Processed" */
@@ -75,6 +91,8 @@ typedef struct {
 	char *user;              /* AUTH user, or NULL for no AUTH */
 	char *password_file;     /* AUTH password (first line); must not be
 	                            readable by group or others */
+	gboolean xoauth2;        /* auth = xoauth2: AUTH XOAUTH2 with @oauth */
+	RdOAuthConfig oauth;
 	char *envelope_from;     /* MAIL FROM (the bounce address); NULL = the
 	                            letter's From mailbox */
 	gboolean allow_plaintext;/* smtp:// without STARTTLS: loopback tests only */
@@ -328,6 +346,35 @@ gboolean rd_source_mbox_split(const char *mbox_path, const char *data,
 
 /* TRUE if the file content looks like an mbox (starts with "From "). */
 gboolean rd_source_is_mbox(const char *data, gsize len);
+
+/* ---- secrets in files (secret.c) and OAuth tokens (oauth.c) --------------- */
+
+/* The one line of secret file @path. Refused (RD_CONFIG_ERROR) unless it
+ * is a regular file, not a symlink, owned by us or root, that nobody else
+ * can read or write; @what names the setting in the message. Free with
+ * rd_secret_free(), which wipes it. */
+char *rd_secret_read(const char *path, const char *what, GError **error);
+void rd_secret_free(char *secret);
+/* Replace @path with @value atomically (new file, fsync, rename, fsync of
+ * the folder), mode 0600. */
+gboolean rd_secret_write(const char *path, const char *value, const char *what, GError **error);
+
+#define RD_OAUTH_ERROR (rd_oauth_error_quark())
+GQuark rd_oauth_error_quark(void);
+typedef enum {
+	RD_OAUTH_ERROR_CONFIG,    /* keys missing or wrong, secret file unsafe */
+	RD_OAUTH_ERROR_REFUSED,   /* the provider said no: a person must act */
+	RD_OAUTH_ERROR_TEMPORARY, /* unreachable, TLS, 5xx: try again later */
+} RdOAuthError;
+
+/* The keys of @c make sense together (no network). @who prefixes errors,
+ * e.g. "mailbox complaints". */
+gboolean rd_oauth_config_check(const RdOAuthConfig *c, const char *who, GError **error);
+/* A bearer token for @c: the cached one, or a new one from the token
+ * endpoint when it is near expiry. Thread-safe. Free with rd_secret_free(). */
+char *rd_oauth_access_token(const RdOAuthConfig *c, const char *who, GError **error);
+/* The server refused the token: the next call asks for a new one. */
+void rd_oauth_forget(const RdOAuthConfig *c);
 
 /* ---- IMAP source (imap.c) ------------------------------------------------ */
 

@@ -38,7 +38,6 @@ G_DEFINE_QUARK(rd-imap-error-quark, rd_imap_error)
 #define IMAP_TIMEOUT_S    60             /* network timeout of every command */
 #define IDLE_MAX_S        (25 * 60)      /* re-issue IDLE before the 29-minute limit */
 #define MAX_CHAIN         16
-#define MAX_PASSWORD      4096
 
 struct _RdImap {
 	mailimap *imap;
@@ -126,62 +125,33 @@ rd_imap_uidvalidity(const RdImap *s)
 	return s->uidvalidity;
 }
 
-/* The password from @path, which must be a regular file that we own and
- * that nobody else can read or write. Trailing newlines are dropped. */
+/* The secret to log in with: the password from imap_password_file, or
+ * with imap_auth = xoauth2 a bearer token (oauth.c). Errors keep their
+ * meaning: a bad file or key is CONFIG (exit 1, nothing to retry), a
+ * provider's refusal AUTH, an unreachable endpoint CONNECT (retried). */
 static char *
-read_password(const char *path, const char *role, GError **error)
+login_secret(const RdMailboxConfig *m, const char *role, GError **error)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		g_set_error(error, RD_IMAP_ERROR, RD_IMAP_ERROR_CONFIG,
-		            "mailbox %s: cannot read imap_password_file %s: %s", role, path, g_strerror(errno));
-		return NULL;
+	g_autofree char *who = g_strdup_printf("mailbox %s", role);
+	GError *e = NULL;
+	char *secret;
+	if (m->imap_xoauth2) {
+		secret = rd_oauth_access_token(&m->oauth, who, &e);
+		if (secret == NULL) {
+			int code = e->domain == RD_OAUTH_ERROR && e->code == RD_OAUTH_ERROR_REFUSED ? RD_IMAP_ERROR_AUTH
+			         : e->domain == RD_OAUTH_ERROR && e->code == RD_OAUTH_ERROR_TEMPORARY ? RD_IMAP_ERROR_CONNECT
+			         : RD_IMAP_ERROR_CONFIG;
+			g_set_error_literal(error, RD_IMAP_ERROR, code, e->message);
+			g_error_free(e);
+		}
+		return secret;
 	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		g_set_error(error, RD_IMAP_ERROR, RD_IMAP_ERROR_CONFIG,
-		            "mailbox %s: imap_password_file %s is not a regular file", role, path);
-		return NULL;
+	secret = rd_secret_read(m->imap_password_file, "imap_password_file", &e);
+	if (secret == NULL) {
+		g_set_error(error, RD_IMAP_ERROR, RD_IMAP_ERROR_CONFIG, "%s: %s", who, e->message);
+		g_error_free(e);
 	}
-	if (st.st_uid != geteuid() || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		close(fd);
-		g_set_error(error, RD_IMAP_ERROR, RD_IMAP_ERROR_CONFIG,
-		            "mailbox %s: refusing imap_password_file %s: it must belong to the user redress runs as "
-		            "(uid %u, not %u) and be readable by nobody else (mode %04o; run chmod 600 %s)",
-		            role, path, (unsigned)geteuid(), (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), path);
-		return NULL;
-	}
-	char *buf = g_malloc0(MAX_PASSWORD + 1);
-	gsize len = 0;
-	while (len < MAX_PASSWORD) {
-		ssize_t n = read(fd, buf + len, MAX_PASSWORD - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (gsize)n;
-	}
-	close(fd);
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		buf[--len] = '\0';
-	if (len == 0 || strchr(buf, '\n') != NULL || strlen(buf) != len) {
-		explicit_bzero(buf, MAX_PASSWORD + 1);
-		g_free(buf);
-		g_set_error(error, RD_IMAP_ERROR, RD_IMAP_ERROR_CONFIG,
-		            "mailbox %s: imap_password_file %s must hold the password on one line", role, path);
-		return NULL;
-	}
-	return buf;
-}
-
-static void
-wipe_password(char *pw)
-{
-	if (pw == NULL)
-		return;
-	explicit_bzero(pw, MAX_PASSWORD + 1);
-	g_free(pw);
+	return secret;
 }
 
 /* SNI, so that a server with several names presents the right one. */
@@ -334,18 +304,20 @@ rd_imap_open(const RdMailboxConfig *m, const char *role, GError **error)
 	s->processed = g_strdup(m->processed_folder ? m->processed_folder : "Processed");
 	s->keep_in_place = m->keep_in_place;
 
-	if (m->imap_url == NULL || m->imap_user == NULL || m->imap_password_file == NULL) {
+	if (m->imap_url == NULL || m->imap_user == NULL ||
+	    (m->imap_password_file == NULL && !m->imap_xoauth2)) {
 		g_set_error(error, RD_IMAP_ERROR, RD_IMAP_ERROR_CONFIG,
-		            "mailbox %s: set imap_url, imap_user and imap_password_file in [mailbox:%s]", role, role);
+		            "mailbox %s: set imap_url, imap_user and imap_password_file (or imap_auth = xoauth2 "
+		            "and the oauth_ keys) in [mailbox:%s]", role, role);
 		return NULL;
 	}
 	guint16 port = 0;
 	gboolean imaps = FALSE;
 	if (!parse_url(s, m->imap_url, &port, &imaps, error))
 		return NULL;
-	/* The password first: a configuration mistake is reported before
-	 * anything touches the network. */
-	char *password = read_password(m->imap_password_file, role, error);
+	/* The password or token first: a configuration mistake is reported
+	 * before anything touches the mail server. */
+	char *password = login_secret(m, role, error);
 	if (password == NULL)
 		return NULL;
 
@@ -358,7 +330,7 @@ rd_imap_open(const RdMailboxConfig *m, const char *role, GError **error)
 		r = mailimap_socket_connect(s->imap, s->host, port);
 	if (!etpan_ok(r)) {
 		set_etpan_error(s, error, RD_IMAP_ERROR_CONNECT, r, imaps ? "TLS connect" : "connect");
-		wipe_password(password);
+		rd_secret_free(password);
 		return NULL;
 	}
 	gboolean tls = imaps;
@@ -366,23 +338,30 @@ rd_imap_open(const RdMailboxConfig *m, const char *role, GError **error)
 		r = mailimap_socket_starttls_with_callback(s->imap, tls_setup, s->host);
 		if (!etpan_ok(r)) {
 			set_etpan_error(s, error, RD_IMAP_ERROR_TLS, r, "STARTTLS");
-			wipe_password(password);
+			rd_secret_free(password);
 			return NULL;
 		}
 		tls = TRUE;
 	}
 	if (tls && !verify_peer(s, m->imap_ca_file, error)) {
-		wipe_password(password);
+		rd_secret_free(password);
 		return NULL;
 	}
 	if (!tls)
 		rd_log_warn("imap mailbox=%s host=%s plaintext=yes (imap_allow_plaintext: for loopback tests only)",
 		            role, s->host);
 
-	r = mailimap_login(s->imap, m->imap_user, password);
-	wipe_password(password);
+	if (m->imap_xoauth2)
+		r = mailimap_oauth2_authenticate(s->imap, m->imap_user, password);
+	else
+		r = mailimap_login(s->imap, m->imap_user, password);
+	rd_secret_free(password);
 	if (!etpan_ok(r)) {
-		set_etpan_error(s, error, RD_IMAP_ERROR_AUTH, r, "LOGIN");
+		/* A refused token may have been revoked early: ask for a new one
+		 * next time rather than present it again. */
+		if (m->imap_xoauth2)
+			rd_oauth_forget(&m->oauth);
+		set_etpan_error(s, error, RD_IMAP_ERROR_AUTH, r, m->imap_xoauth2 ? "AUTHENTICATE XOAUTH2" : "LOGIN");
 		return NULL;
 	}
 	struct mailimap_capability_data *caps = NULL;

@@ -15,6 +15,10 @@
  *  - AUTH, when a user is set, with the password read once at start from
  *    password_file, which must be a regular file owned by us (or root) that
  *    others cannot read; anything else is refused before any connection.
+ *    With auth = xoauth2, AUTH XOAUTH2 with a bearer token from oauth.c
+ *    (Microsoft 365's SMTP AUTH with SMTP.SendAsApp); a token the server
+ *    refuses is forgotten, and a token endpoint that fails leaves the
+ *    letter queued (temporary), with an alert in the log.
  *  - MAIL FROM is envelope_from (the bounce address, so DSNs come back to
  *    a mailbox redress reads), else the letter's own From mailbox.
  *
@@ -40,6 +44,8 @@ typedef struct {
 	char *envelope_from;
 	char *user;
 	char *password;          /* wiped before it is freed */
+	gboolean xoauth2;        /* AUTH XOAUTH2 with a token from oauth */
+	RdOAuthConfig oauth;     /* a copy: the sink may outlive a reload */
 	char *ca_file;
 	gboolean plaintext_ok;
 	long timeout;
@@ -142,6 +148,20 @@ smtp_send(RdSink *sink, const RdOutboxRow *row, char **detail_r)
 	g_string_truncate(s->partial, 0);
 	s->errbuf[0] = '\0';
 
+	/* A token per letter is cheap: oauth.c hands out its cached one. */
+	char *token = NULL;
+	if (s->xoauth2) {
+		g_autoptr(GError) err = NULL;
+		token = rd_oauth_access_token(&s->oauth, "[smtp]", &err);
+		if (token == NULL) {
+			g_string_free(up.data, TRUE);
+			curl_slist_free_all(rcpt);
+			rd_log_error("smtp alert=oauth error=\"%s\"", err->message);
+			*detail_r = g_strdup(err->message);
+			return RD_SINK_RETRY;   /* the council's to fix; the letter waits */
+		}
+		curl_easy_setopt(s->curl, CURLOPT_XOAUTH2_BEARER, token);
+	}
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(s->curl, CURLOPT_READDATA, &up);
@@ -152,6 +172,12 @@ smtp_send(RdSink *sink, const RdOutboxRow *row, char **detail_r)
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
 	curl_slist_free_all(rcpt);
 	g_string_free(up.data, TRUE);
+	if (token != NULL) {
+		curl_easy_setopt(s->curl, CURLOPT_XOAUTH2_BEARER, NULL);
+		rd_secret_free(token);
+		if (rc == CURLE_LOGIN_DENIED)
+			rd_oauth_forget(&s->oauth);   /* revoked early: a new one next time */
+	}
 
 	if (rc == CURLE_OK) {
 		const char *reply = s->last_reply->str;
@@ -176,10 +202,14 @@ smtp_free(RdSink *sink)
 	if (s->curl != NULL)
 		curl_easy_cleanup(s->curl);
 	curl_global_cleanup();
-	if (s->password != NULL) {
-		explicit_bzero(s->password, strlen(s->password));
-		g_free(s->password);
-	}
+	rd_secret_free(s->password);
+	g_free(s->oauth.grant);
+	g_free(s->oauth.token_url);
+	g_free(s->oauth.client_id);
+	g_free(s->oauth.client_secret_file);
+	g_free(s->oauth.refresh_token_file);
+	g_free(s->oauth.scope);
+	g_free(s->oauth.ca_file);
 	g_free(s->url);
 	g_free(s->envelope_from);
 	g_free(s->user);
@@ -197,61 +227,6 @@ static const RdSinkOps smtp_ops = {
 	.free = smtp_free,
 };
 
-/* The first line of @path, refusing a file that others could read or
- * that belongs to someone else (msmtp's rule for secrets). */
-static char *
-read_secret(const char *path, GError **error)
-{
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_IO,
-		            "[smtp] password_file %s cannot be read: %s", path, g_strerror(e));
-		return NULL;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
-		            "[smtp] password_file %s is not a regular file", path);
-		return NULL;
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		close(fd);
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
-		            "[smtp] password_file %s can be read by other users (mode %04o); refusing to use it. "
-		            "Fix it with: chmod 600 %s",
-		            path, (unsigned)(st.st_mode & 07777), path);
-		return NULL;
-	}
-	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		close(fd);
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
-		            "[smtp] password_file %s belongs to another user (uid %u); refusing to use it",
-		            path, (unsigned)st.st_uid);
-		return NULL;
-	}
-	GString *s = g_string_new(NULL);
-	char buf[256];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof buf)) > 0 && s->len < 4096)
-		g_string_append_len(s, buf, n);
-	explicit_bzero(buf, sizeof buf);
-	close(fd);
-	gsize line = strcspn(s->str, "\r\n");
-	if (n < 0 || line == 0) {
-		explicit_bzero(s->str, s->len);
-		g_string_free(s, TRUE);
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
-		            "[smtp] password_file %s %s", path, n < 0 ? "cannot be read" : "is empty");
-		return NULL;
-	}
-	char *pw = g_strndup(s->str, line);
-	explicit_bzero(s->str, s->len);
-	g_string_free(s, TRUE);
-	return pw;
-}
-
 RdSink *
 rd_sink_smtp_new(const RdSmtpConfig *cfg, GError **error)
 {
@@ -261,12 +236,24 @@ rd_sink_smtp_new(const RdSmtpConfig *cfg, GError **error)
 		            "no SMTP server is configured: set url in [smtp]");
 		return NULL;
 	}
-	if (cfg->password_file != NULL && cfg->user == NULL) {
+	if (cfg->xoauth2) {
+		if (cfg->user == NULL) {
+			g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
+			            "[smtp] auth = xoauth2 needs user (the mailbox letters are sent as)");
+			return NULL;
+		}
+		GError *e = NULL;
+		if (!rd_oauth_config_check(&cfg->oauth, "[smtp]", &e)) {
+			g_set_error_literal(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, e->message);
+			g_error_free(e);
+			return NULL;
+		}
+	} else if (cfg->password_file != NULL && cfg->user == NULL) {
 		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
 		            "[smtp] password_file is set but user is not: set both, or neither");
 		return NULL;
 	}
-	if (cfg->user != NULL && cfg->password_file == NULL) {
+	if (!cfg->xoauth2 && cfg->user != NULL && cfg->password_file == NULL) {
 		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
 		            "[smtp] user is set but password_file is not: put the password in a file "
 		            "only redress can read (chmod 600) and name it in password_file");
@@ -278,10 +265,13 @@ rd_sink_smtp_new(const RdSmtpConfig *cfg, GError **error)
 		return NULL;
 	}
 	g_autofree char *password = NULL;
-	if (cfg->password_file != NULL) {
-		password = read_secret(cfg->password_file, error);
-		if (password == NULL)
+	if (cfg->password_file != NULL && !cfg->xoauth2) {
+		GError *e = NULL;
+		password = rd_secret_read(cfg->password_file, "[smtp] password_file", &e);
+		if (password == NULL) {
+			g_propagate_error(error, e);
 			return NULL;
+		}
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_IO, "libcurl could not start");
@@ -293,6 +283,12 @@ rd_sink_smtp_new(const RdSmtpConfig *cfg, GError **error)
 	s->envelope_from = g_strdup(cfg->envelope_from);
 	s->user = g_strdup(cfg->user);
 	s->password = g_steal_pointer(&password);
+	s->xoauth2 = cfg->xoauth2;
+	s->oauth = (RdOAuthConfig){
+		g_strdup(cfg->oauth.grant), g_strdup(cfg->oauth.token_url), g_strdup(cfg->oauth.client_id),
+		g_strdup(cfg->oauth.client_secret_file), g_strdup(cfg->oauth.refresh_token_file),
+		g_strdup(cfg->oauth.scope), g_strdup(cfg->oauth.ca_file),
+	};
 	s->ca_file = g_strdup(cfg->ca_file);
 	s->plaintext_ok = cfg->allow_plaintext;
 	s->timeout = cfg->timeout ? (long)cfg->timeout : 60;
@@ -316,7 +312,10 @@ rd_sink_smtp_new(const RdSmtpConfig *cfg, GError **error)
 		curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
 	if (s->user != NULL) {
 		curl_easy_setopt(c, CURLOPT_USERNAME, s->user);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, s->password);
+		if (s->password != NULL)
+			curl_easy_setopt(c, CURLOPT_PASSWORD, s->password);
+		if (s->xoauth2)
+			curl_easy_setopt(c, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
 	}
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);

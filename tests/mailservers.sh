@@ -240,6 +240,23 @@ dovecot_conf() {
 		echo "$a:{PLAIN}$MAIL_PASSWORD:$uid:$gid::$dir/mail/$a::" >> "$dir/dovecot/users"
 	done
 	chmod 644 "$dir/dovecot/users"
+	# XOAUTH2 when the caller runs an authorisation server (tests/oauth-
+	# server.py): Dovecot asks its introspection endpoint about each token.
+	local oauth_mechs="" oauth_passdb=""
+	if [ -n "${MAIL_OAUTH_INTROSPECT_URL:-}" ]; then
+		cat > "$dir/dovecot/oauth2.conf" <<EOF
+introspection_mode = post
+introspection_url = $MAIL_OAUTH_INTROSPECT_URL
+active_attribute = active
+active_value = true
+EOF
+		oauth_mechs=" xoauth2 oauthbearer"
+		oauth_passdb="passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $dir/dovecot/oauth2.conf
+}"
+	fi
 	cat > "$dir/dovecot/dovecot.conf" <<EOF
 # Written by redress tests/mailservers.sh; nothing in /etc/dovecot is read.
 instance_name = rdtest-$imap
@@ -257,7 +274,7 @@ ssl_key = <$dir/tls/key.pem
 ssl_min_protocol = TLSv1.2
 
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login$oauth_mechs
 auth_failure_delay = 0
 auth_default_realm = $MAIL_DOMAIN
 auth_username_format = %Lu
@@ -271,7 +288,9 @@ mailbox_idle_check_interval = 1 secs
 passdb {
   driver = passwd-file
   args = scheme=PLAIN $dir/dovecot/users
+  mechanisms = plain login
 }
+$oauth_passdb
 userdb {
   driver = passwd-file
   args = $dir/dovecot/users

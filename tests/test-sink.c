@@ -143,7 +143,7 @@ test_password_file(void)
 	g_assert_true(g_file_set_contents(pw, "secret\n", -1, NULL));
 	g_assert_cmpint(g_chmod(pw, 0644), ==, 0);
 	g_assert_null(rd_sink_smtp_new(&c, &err));
-	g_assert_nonnull(strstr(err->message, "can be read by other users (mode 0644)"));
+	g_assert_nonnull(strstr(err->message, "other users can read or change it (mode 0644)"));
 	g_assert_nonnull(strstr(err->message, "chmod 600"));
 	g_assert_null(strstr(err->message, "secret"));
 	g_clear_error(&err);
@@ -157,7 +157,14 @@ test_password_file(void)
 	g_assert_nonnull(strstr(err->message, "is empty"));
 	g_clear_error(&err);
 
+	/* One line: a second one is a mistake (two passwords?), not ignored. */
 	g_assert_true(g_file_set_contents(pw, "secret\r\nignored\n", -1, NULL));
+	g_assert_cmpint(g_chmod(pw, 0600), ==, 0);
+	g_assert_null(rd_sink_smtp_new(&c, &err));
+	g_assert_nonnull(strstr(err->message, "must hold the secret on one line"));
+	g_clear_error(&err);
+
+	g_assert_true(g_file_set_contents(pw, "secret\r\n", -1, NULL));
 	g_assert_cmpint(g_chmod(pw, 0600), ==, 0);
 	RdSink *sink = rd_sink_smtp_new(&c, &err);
 	g_assert_no_error(err);

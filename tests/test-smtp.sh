@@ -88,7 +88,7 @@ out=$("$R" --config "$T/good.conf" outbox send 2>&1); rc=$?
 chk=$("$R" --config "$T/good.conf" config check 2>&1); crc=$?
 chmod 600 "$T/smtp.pw"
 is "$rc" "1" "a password file others can read is refused (exit 1)"
-like "$out" "can be read by other users" "with a clear reason"
+like "$out" "other users can read or change it" "with a clear reason"
 is "$crc" "1" "config check refuses it too"
 like "$chk" "chmod 600" "and says how to fix it"
 is "$(sql "select status||' '||attempts from outbox")" "queued 0" "nothing was tried"
