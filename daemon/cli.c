@@ -718,6 +718,13 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 		}
 		rd_secret_free(g_steal_pointer(&secret));
 	}
+	RdMailbox sent_role;
+	if (cfg->smtp.sent_mailbox != NULL &&
+	    (!rd_mailbox_from_string(cfg->smtp.sent_mailbox, &sent_role) || cfg->mailboxes[sent_role].imap_url == NULL)) {
+		fprintf(stderr, "%s: [smtp] sent_mailbox = %s, but [mailbox:%s] has no imap_url to append the copies "
+		        "over\n", path ? path : "(defaults)", cfg->smtp.sent_mailbox, cfg->smtp.sent_mailbox);
+		return RD_EXIT_USAGE;
+	}
 	if (g->quiet)
 		return RD_EXIT_OK;
 	printf("%s: ok\n", path ? path : "(no configuration file: built-in defaults)");
@@ -743,14 +750,17 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 	printf("  templates          %s\n", rd_letters_dir(rd_rules_letters(rules)));
 	printf("  council            %s <%s>\n", cfg->council_name, cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address);
 	printf("  daily_cap          %u letters per address\n", cfg->daily_cap);
-	if (cfg->smtp.url != NULL)
+	if (cfg->smtp.url != NULL) {
 		printf("  smtp               %s%s, %s, %s; retry for %" G_GINT64_FORMAT " h\n", cfg->smtp.url,
 		       g_str_has_prefix(cfg->smtp.url, "smtps:") ? "" :
 		       cfg->smtp.allow_plaintext ? " (plain text allowed)" : " (STARTTLS required)",
 		       cfg->smtp.ca_file ? cfg->smtp.ca_file : "system CAs",
 		       !cfg->smtp.user ? "no AUTH" : cfg->smtp.xoauth2 ? "AUTH XOAUTH2" : "AUTH",
 		       cfg->smtp.retry_for / 3600);
-	else
+		if (cfg->smtp.sent_mailbox != NULL)
+			printf("  sent copies        to %s in mailbox %s\n",
+			       cfg->smtp.sent_folder ? cfg->smtp.sent_folder : "Sent", cfg->smtp.sent_mailbox);
+	} else
 		printf("  smtp               (not set: 'outbox send' has no server; 'outbox flush --to DIR' writes letters to a folder)\n");
 	for (int i = 0; i < RD_MAILBOX_N; i++) {
 		const RdMailboxConfig *m = &cfg->mailboxes[i];

@@ -336,6 +336,11 @@ sender_main(gpointer data)
 			rd_log_error("daemon sender: %s", err->message);
 			g_clear_error(&err);
 		}
+		guint copies = 0;
+		if (!rd_sent_copies_run(store, cfg, now, &gen->stop, &copies, &err)) {
+			rd_log_warn("daemon sender: %s; the copies wait for the next run", err->message);
+			g_clear_error(&err);
+		}
 		if (n.sent + n.retry + n.failed > 0) {
 			g_mutex_lock(&gen->lock);
 			gen->sent.sent += n.sent;

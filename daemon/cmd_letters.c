@@ -158,6 +158,18 @@ outbox_send(const RdGlobalOptions *g, int argc, char **argv)
 		return rc;
 	if (!g->quiet)
 		fprintf(g->json ? stderr : stdout, "%u sent, %u deferred, %u failed\n", n.sent, n.retry, n.failed);
+	/* Copies for the Sent folder ([smtp] sent_mailbox): the letters are
+	 * out whatever happens here; a failed copy waits for the next run. */
+	guint copies = 0;
+	g_clear_error(&err);
+	if (!rd_sent_copies_run(store, cfg, now, NULL, &copies, &err)) {
+		fprintf(stderr, "redress: error: %s; the letters were sent, their copies wait for the next run\n",
+		        err->message);
+		return RD_EXIT_INTERNAL;
+	}
+	if (copies > 0 && !g->quiet)
+		fprintf(g->json ? stderr : stdout, "%u %s copied to the Sent folder\n", copies,
+		        copies == 1 ? "letter" : "letters");
 	return RD_EXIT_OK;
 }
 

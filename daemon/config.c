@@ -81,6 +81,8 @@ static const KeySpec keys[] = {
 	{ "smtp",      "user",              KEY_STRING, 0, 0 },
 	{ "smtp",      "password_file",     KEY_STRING, 0, 0 },
 	{ "smtp",      "auth",              KEY_STRING, 0, 0 },
+	{ "smtp",      "sent_mailbox",      KEY_STRING, 0, 0 },
+	{ "smtp",      "sent_folder",       KEY_STRING, 0, 0 },
 	{ "smtp"     , "oauth_grant",       KEY_STRING, 0, 0 },
 	{ "smtp"     , "oauth_token_url",   KEY_STRING,    0, 0 },
 	{ "smtp"     , "oauth_client_id",   KEY_STRING, 0, 0 },
@@ -110,6 +112,7 @@ static const struct {
 	{ "imap_auth",   "password or xoauth2" },
 	{ "auth",        "password or xoauth2" },
 	{ "oauth_grant", "client_credentials or refresh_token" },
+	{ "sent_mailbox", "complaints, stage2, chief-executive or monitoring-officer" },
 };
 
 /* TRUE unless @key is enumerated and @val is not one of its words;
@@ -313,6 +316,8 @@ assign_smtp_key(RdConfig *cfg, const char *group, const char *key, const char *v
 	else if (strcmp(key, "user") == 0) replace(&m->user, val);
 	else if (strcmp(key, "password_file") == 0) replace(&m->password_file, val);
 	else if (strcmp(key, "auth") == 0) m->xoauth2 = strcmp(val, "xoauth2") == 0;
+	else if (strcmp(key, "sent_mailbox") == 0) replace(&m->sent_mailbox, val);
+	else if (strcmp(key, "sent_folder") == 0) replace(&m->sent_folder, val);
 	else if (assign_oauth_key(&m->oauth, key, val)) ;
 	else if (strcmp(key, "envelope_from") == 0) {
 		g_free(m->envelope_from);
@@ -837,6 +842,8 @@ rd_config_free(RdConfig *cfg)
 	g_free(cfg->smtp.ca_file);
 	g_free(cfg->smtp.user);
 	g_free(cfg->smtp.password_file);
+	g_free(cfg->smtp.sent_mailbox);
+	g_free(cfg->smtp.sent_folder);
 	oauth_config_clear(&cfg->smtp.oauth);
 	g_free(cfg->smtp.envelope_from);
 	g_free(cfg);

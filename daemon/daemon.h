@@ -96,6 +96,9 @@ typedef struct {
 	char *envelope_from;     /* MAIL FROM (the bounce address); NULL = the
 	                            letter's From mailbox */
 	gboolean allow_plaintext;/* smtp:// without STARTTLS: loopback tests only */
+	char *sent_mailbox;      /* a role whose IMAP account keeps copies of
+	                            sent letters; NULL = no copies */
+	char *sent_folder;       /* in that account, default "Sent" */
 	gint64 retry_for;        /* seconds to keep retrying, default 5 days */
 	guint timeout;           /* seconds per letter, default 60 */
 } RdSmtpConfig;
@@ -443,6 +446,9 @@ gboolean rd_imap_wait(RdImap *s, guint timeout_s, gboolean *new_mail_r, GError *
 void rd_imap_set_wait(RdImap *s, gboolean use_idle, int wake_fd);
 /* TRUE if the server advertised IDLE. */
 gboolean rd_imap_has_idle(const RdImap *s);
+/* APPEND @raw to @folder (created if missing) with \Seen and INTERNALDATE
+ * @date (Unix seconds; 0 = the server's now): a copy of a sent letter. */
+gboolean rd_imap_append(RdImap *s, const char *folder, GBytes *raw, gint64 date, GError **error);
 
 /* ---- fetching: IMAP into the case file (cmd_fetch.c) ------------------------ */
 
@@ -532,6 +538,8 @@ typedef struct {
 /* Every sink begins with this. */
 struct _RdSink {
 	const RdSinkOps *ops;
+	gboolean keep_copy;      /* mark each sent letter's Sent-folder copy
+	                            pending ([smtp] sent_mailbox) */
 };
 
 /* A sink writing each letter to DIR/<idempotency key>.eml (a temporary
@@ -573,6 +581,16 @@ typedef struct {
 gboolean rd_outbox_send(RdStore *store, RdSink *sink, gint64 now, gint64 retry_for,
                         const gint *stop, RdSendFunc func, gpointer user_data,
                         RdSendCounts *counts_r, GError **error);
+
+/* Append a copy of each sent letter whose copy is pending to the Sent
+ * folder of [smtp] sent_mailbox (sentcopy.c): one IMAP session for the
+ * run, each copy recorded done as it goes; on failure the rest wait for
+ * the next run, and a copy still not made @retry_for seconds after its
+ * letter went is recorded failed. Nothing to do without sent_mailbox.
+ * *@n_r counts the copies made. FALSE (with @error) when the IMAP side or
+ * the store failed; what was done is kept. */
+gboolean rd_sent_copies_run(RdStore *store, const RdConfig *cfg, gint64 now, const gint *stop,
+                            guint *n_r, GError **error);
 
 /* ---- subcommands (argv without the program name) ---------------------------- */
 

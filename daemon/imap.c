@@ -50,6 +50,7 @@ struct _RdImap {
 	gboolean use_idle;       /* rd_imap_set_wait(); default TRUE */
 	int wake_fd;             /* ends a wait early when readable; -1 = none */
 	guint32 uidvalidity;
+	char *append_folder;     /* rd_imap_append(): known to exist */
 };
 
 static gboolean
@@ -116,6 +117,7 @@ rd_imap_close(RdImap *s)
 	g_free(s->host);
 	g_free(s->folder);
 	g_free(s->processed);
+	g_free(s->append_folder);
 	g_free(s);
 }
 
@@ -647,5 +649,40 @@ rd_imap_wait(RdImap *s, guint timeout_s, gboolean *new_mail_r, GError **error)
 	guint32 after = s->imap->imap_selection_info ? s->imap->imap_selection_info->sel_exists : 0;
 	if (after != before)
 		*new_mail_r = TRUE;
+	return TRUE;
+}
+
+gboolean
+rd_imap_append(RdImap *s, const char *folder, GBytes *raw, gint64 date, GError **error)
+{
+	g_return_val_if_fail(s != NULL && folder != NULL && raw != NULL, FALSE);
+	/* Created once per session: a council may not have made the folder. */
+	if (g_strcmp0(s->append_folder, folder) != 0) {
+		if (!ensure_folder(s, folder, error))
+			return FALSE;
+		g_free(s->append_folder);
+		s->append_folder = g_strdup(folder);
+	}
+	struct mailimap_flag_list *flags = mailimap_flag_list_new_empty();
+	mailimap_flag_list_add(flags, mailimap_flag_new_seen());
+	struct mailimap_date_time *dt = NULL;
+	if (date > 0) {
+		g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(date);
+		if (t != NULL)
+			dt = mailimap_date_time_new(g_date_time_get_day_of_month(t), g_date_time_get_month(t),
+			                            g_date_time_get_year(t), g_date_time_get_hour(t),
+			                            g_date_time_get_minute(t), g_date_time_get_second(t), 0);
+	}
+	gsize len = 0;
+	const char *data = g_bytes_get_data(raw, &len);
+	int r = mailimap_append(s->imap, folder, flags, dt, data, len);
+	mailimap_flag_list_free(flags);
+	if (dt != NULL)
+		mailimap_date_time_free(dt);
+	if (!etpan_ok(r)) {
+		g_autofree char *what = g_strdup_printf("APPEND to %s", folder);
+		set_etpan_error(s, error, RD_IMAP_ERROR_PROTOCOL, r, what);
+		return FALSE;
+	}
 	return TRUE;
 }

@@ -46,9 +46,13 @@ ack_stage_of(const char *kind)
 }
 
 static gboolean
-record_sent(RdStore *store, const RdOutboxRow *o, gint64 now, const char *detail, GError **error)
+record_sent(RdStore *store, RdSink *sink, const RdOutboxRow *o, gint64 now, const char *detail,
+            GError **error)
 {
 	if (!rd_store_outbox_mark_sent(store, o->id, now, detail, error))
+		return FALSE;
+	/* The Sent-folder copy is owed from the same commit (sentcopy.c). */
+	if (sink->keep_copy && !rd_store_outbox_copy_wanted(store, o->id, error))
 		return FALSE;
 	if (o->case_id == 0)
 		return TRUE;
@@ -154,7 +158,7 @@ rd_outbox_send(RdStore *store, RdSink *sink, gint64 now, gint64 retry_for, const
 			if (ok) {
 				switch (st) {
 				case RD_SINK_SENT:
-					ok = record_sent(store, o, now, detail, error);
+					ok = record_sent(store, sink, o, now, detail, error);
 					break;
 				case RD_SINK_RETRY:
 					ok = rd_store_outbox_mark_retry(store, o->id, next, detail, error);

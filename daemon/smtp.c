@@ -284,6 +284,7 @@ rd_sink_smtp_new(const RdSmtpConfig *cfg, GError **error)
 	s->user = g_strdup(cfg->user);
 	s->password = g_steal_pointer(&password);
 	s->xoauth2 = cfg->xoauth2;
+	s->base.keep_copy = cfg->sent_mailbox != NULL;
 	s->oauth = (RdOAuthConfig){
 		g_strdup(cfg->oauth.grant), g_strdup(cfg->oauth.token_url), g_strdup(cfg->oauth.client_id),
 		g_strdup(cfg->oauth.client_secret_file), g_strdup(cfg->oauth.refresh_token_file),

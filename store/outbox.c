@@ -206,3 +206,40 @@ rd_store_outbox_count_to(RdStore *store, const char *to_addr, gint64 since, GErr
 		return -1;
 	return found ? sqlite3_column_int64(st, 0) : 0;
 }
+
+gboolean
+rd_store_outbox_copy_wanted(RdStore *store, gint64 id, GError **error)
+{
+	g_return_val_if_fail(store != NULL, FALSE);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_OUTBOX_COPY_WANTED);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, id);
+	const char *doing = "asking for a copy of a sent letter";
+	return rd_bind_end(store, &b, doing, error) && rd_stmt_run(store, st, doing, error);
+}
+
+GPtrArray *
+rd_store_outbox_copies_due(RdStore *store, guint limit, GError **error)
+{
+	g_return_val_if_fail(store != NULL, NULL);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_OUTBOX_COPY_DUE);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, limit);
+	if (!rd_bind_end(store, &b, "listing copies for the Sent folder", error))
+		return NULL;
+	return list_rows(store, st, "listing copies for the Sent folder", error);
+}
+
+gboolean
+rd_store_outbox_copy_set(RdStore *store, gint64 id, const char *state, const char *reason,
+                         GError **error)
+{
+	g_return_val_if_fail(store != NULL && state != NULL, FALSE);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_OUTBOX_COPY_SET);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, id);
+	rd_bind_text(&b, state);
+	rd_bind_text(&b, reason);
+	const char *doing = "recording a copy in the Sent folder";
+	return rd_bind_end(store, &b, doing, error) && rd_stmt_run(store, st, doing, error);
+}

@@ -242,6 +242,16 @@ static const char schema_v2[] =
 	"  stopped_at   INTEGER"
 	");";
 
+/* Version 3: a copy of each sent letter for the council's Sent folder
+ * ([smtp] sent_mailbox): 'pending' once sent, 'done' when the IMAP APPEND
+ * succeeded, 'failed' when it never did within retry_for; NULL when no
+ * copy was wanted. */
+static const char schema_v3[] =
+	"ALTER TABLE outbox ADD COLUMN sent_copy TEXT"
+	"  CHECK (sent_copy IN ('pending', 'done', 'failed'));"
+	"ALTER TABLE outbox ADD COLUMN copy_error TEXT;"
+	"CREATE INDEX outbox_copy_due ON outbox(id) WHERE sent_copy = 'pending';";
+
 static gboolean exec_sql(sqlite3 *db, const char *sql, const char *doing,
                          GError **error);
 
@@ -261,10 +271,17 @@ migrate_1_to_2(sqlite3 *db, GError **error)
 	return exec_sql(db, schema_v2, "creating schema version 2", error);
 }
 
+static gboolean
+migrate_2_to_3(sqlite3 *db, GError **error)
+{
+	return exec_sql(db, schema_v3, "creating schema version 3", error);
+}
+
 /* migrations[N] takes the file from version N to N+1. */
 static const RdMigrateFunc migrations[] = {
 	migrate_0_to_1,
 	migrate_1_to_2,
+	migrate_2_to_3,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == RD_STORE_SCHEMA_VERSION);

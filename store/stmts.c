@@ -264,6 +264,14 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		" AND status IN ('queued', 'sent')",
 	[RD_STMT_OUTBOX_COUNTS] =
 		"SELECT status, count(*) FROM outbox GROUP BY status",
+	/* Copies for the Sent folder, after the letter went. */
+	[RD_STMT_OUTBOX_COPY_WANTED] =
+		"UPDATE outbox SET sent_copy = 'pending' WHERE id = ?1 AND status = 'sent'",
+	[RD_STMT_OUTBOX_COPY_DUE] =
+		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, raw FROM outbox"
+		" WHERE sent_copy = 'pending' ORDER BY id LIMIT ?1",
+	[RD_STMT_OUTBOX_COPY_SET] =
+		"UPDATE outbox SET sent_copy = ?2, copy_error = ?3 WHERE id = ?1 AND sent_copy = 'pending'",
 
 	/* The daemon's state: whole rows, written by the thread that owns
 	 * them (a watcher its mailbox's row, the main thread the heartbeat). */

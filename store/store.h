@@ -40,7 +40,7 @@ typedef enum {
 	RD_STORE_ERROR_FAILED,    /* anything else SQLite reported */
 } RdStoreError;
 
-#define RD_STORE_SCHEMA_VERSION 2
+#define RD_STORE_SCHEMA_VERSION 3
 
 typedef struct _RdStore RdStore;
 
@@ -426,6 +426,15 @@ gboolean rd_store_outbox_mark_retry(RdStore *store, gint64 id, gint64 next_try,
 /* A permanent failure: the letter will not be sent. */
 gboolean rd_store_outbox_mark_failed(RdStore *store, gint64 id, gint64 at,
                                      const char *reason, GError **error);
+/* A sent letter whose copy should go to the Sent folder: 'pending'. */
+gboolean rd_store_outbox_copy_wanted(RdStore *store, gint64 id, GError **error);
+/* Sent letters whose copy is pending, oldest first, with raw bytes. */
+GPtrArray *rd_store_outbox_copies_due(RdStore *store, guint limit, GError **error);
+/* Record what became of a copy: @state "done", "failed", or "pending"
+ * with @reason kept for the next try. */
+gboolean rd_store_outbox_copy_set(RdStore *store, gint64 id, const char *state,
+                                  const char *reason, GError **error);
+
 /* Letters queued or sent to @to_addr since @since (the daily cap). */
 gint64 rd_store_outbox_count_to(RdStore *store, const char *to_addr,
                                 gint64 since, GError **error);

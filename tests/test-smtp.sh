@@ -187,6 +187,53 @@ like "$out" "0 sent, 0 deferred, 1 failed" "after 5 days (retry_for) it is given
 like "$(sql "select last_error from outbox where to_addr = '$TEMPFAIL_ADDR'")" "still undelivered after 2 attempts" "saying why"
 is "$(sql "select count(*) from events where type = 'letter-failed'")" "2" "with a letter-failed event"
 
+# ---- a copy of each sent letter in the Sent folder over IMAP -----------------
+sed -e "s|^address = complaints@$MAIL_DOMAIN|&\nimap_url = imaps://127.0.0.1:$IMAPS_PORT/INBOX\nimap_user = complaints\nimap_password_file = $T/smtp.pw\nimap_ca_file = $CA_FILE|" \
+    "$T/good.conf" > "$T/copy.conf"
+printf 'sent_mailbox = complaints\nsent_folder = Sent Letters\n' >> "$T/copy.conf"
+like "$("$R" --config "$T/copy.conf" config check 2>/dev/null)" "sent copies        to Sent Letters in mailbox complaints" \
+    "config check shows where copies go"
+printf '[mailbox:complaints]\n[smtp]\nurl = smtp://127.0.0.1:%s\nsent_mailbox = complaints\n' "$SMTP_PORT" > "$T/nocopy.conf"
+out=$("$R" --config "$T/nocopy.conf" config check 2>&1); rc=$?
+is "$rc" 1 "sent_mailbox naming a mailbox without imap_url is a configuration error"
+like "$out" "has no imap_url" "saying why"
+SENT="$MAIL_ROOT/complaints@$MAIL_DOMAIN/Maildir/.Sent Letters"
+sent_n() { ls "$SENT/cur" "$SENT/new" 2>/dev/null | grep -c '^[0-9]'; }
+complaint pat8@public.test c8
+ref8=$(sql "select reference from cases order by id desc limit 1")
+out=$("$R" --config "$T/copy.conf" outbox send 2>&1); rc=$?
+is "$rc" 0 "outbox send with sent_mailbox succeeds"
+like "$out" "1 letter copied to the Sent folder" "and says the copy was made"
+is "$(sent_n)" 1 "the copy is in the complaints account's 'Sent Letters' folder (created)"
+like "$(ls "$SENT/cur" "$SENT/new" 2>/dev/null)" ":2,S" "marked \\Seen, so it does not show as unread"
+like "$(cat "$SENT"/cur/* "$SENT"/new/* 2>/dev/null | tr -d '\r' | grep -i '^Subject:')" "$ref8" "it is the letter, with the case reference"
+is "$(sql "select sent_copy from outbox where to_addr = 'pat8@public.test'")" "done" "the copy is recorded done"
+"$R" --config "$T/copy.conf" outbox send >/dev/null 2>&1
+is "$(sent_n)" 1 "a second run copies nothing again"
+bash tests/mailservers.sh stop-imap "$M" >/dev/null 2>&1
+complaint pat9@public.test c9
+out=$("$R" --config "$T/copy.conf" outbox send 2>&1); rc=$?
+like "$out" "1 sent, 0 deferred, 0 failed" "with the IMAP server down the letter is still sent"
+like "$out" "the letters were sent, their copies wait for the next run" "and the missing copy is reported"
+is "$(sql "select status || ' ' || sent_copy from outbox where to_addr = 'pat9@public.test'")" "sent pending" \
+   "the copy waits"
+check "with the reason kept" test -n "$(sql "select copy_error from outbox where to_addr = 'pat9@public.test'")"
+bash tests/mailservers.sh start-imap "$M" >/dev/null 2>&1
+out=$("$R" --config "$T/copy.conf" outbox send 2>&1); rc=$?
+is "$rc" 0 "once IMAP is back the next run succeeds"
+like "$out" "0 sent" "without sending the letter again"
+is "$(sent_n)" 2 "and makes the waiting copy"
+is "$(sql "select count(*) from outbox where sent_copy = 'pending'")" 0 "no copy left waiting"
+bash tests/mailservers.sh stop-imap "$M" >/dev/null 2>&1
+complaint pat10@public.test c10
+"$R" --config "$T/copy.conf" outbox send >/dev/null 2>&1
+"$R" --config "$T/copy.conf" outbox send --now "$(at $((5 * 86400 + 120)))" >/dev/null 2>&1
+is "$(sql "select sent_copy from outbox where to_addr = 'pat10@public.test'")" "failed" \
+   "a copy still impossible after retry_for is recorded failed"
+bash tests/mailservers.sh start-imap "$M" >/dev/null 2>&1
+"$R" --config "$T/copy.conf" outbox send >/dev/null 2>&1
+is "$(sent_n)" 2 "and is not tried again"
+
 # ---- the folder sink still works -------------------------------------------
 complaint "$CITIZEN" c7
 "$R" outbox flush -q --to "$T/out"

@@ -174,7 +174,7 @@ test_open_creates_schema(Fixture *f, gconstpointer data)
 	g_assert_cmpint(sb.st_mode & 0777, ==, 0600);
 
 	g_autofree char *version = side_query(f->path, "PRAGMA user_version");
-	g_assert_cmpstr(version, ==, "2");
+	g_assert_cmpstr(version, ==, "3");
 
 	static const char *const tables[] = {
 		"settings", "people", "cases", "stages", "reference_counters",
@@ -245,13 +245,15 @@ test_open_migrate_v1(Fixture *f, gconstpointer data)
 	g_autoptr(RdCase) c = make_case(f->store, "a@example.org");
 
 	g_clear_pointer(&f->store, rd_store_close);
-	side_exec(f->path, "DROP TABLE mailbox_status; DROP TABLE daemon_status;"
+	side_exec(f->path, "DROP INDEX outbox_copy_due; ALTER TABLE outbox DROP COLUMN sent_copy;"
+	                   " ALTER TABLE outbox DROP COLUMN copy_error;"
+	                   " DROP TABLE mailbox_status; DROP TABLE daemon_status;"
 	                   " PRAGMA user_version = 1");
 	f->store = rd_store_open(f->path, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(rd_store_schema_version_at_open(f->store), ==, 1);
 	g_autofree char *version = side_query(f->path, "PRAGMA user_version");
-	g_assert_cmpstr(version, ==, "2");
+	g_assert_cmpstr(version, ==, "3");
 
 	g_autoptr(RdCase) again = rd_store_case_get_by_ref(f->store, c->reference, &error);
 	g_assert_no_error(error);
@@ -1515,6 +1517,67 @@ test_outbox(Fixture *f, gconstpointer data)
 	g_assert_cmpint(n.sent, ==, 1);
 	g_assert_cmpint(n.failed, ==, 0);
 	g_assert_cmpint(n.suppressed, ==, 1);
+
+	/* A copy for the Sent folder: only of a sent letter, pending until
+	 * recorded done, then never due again. */
+	g_autoptr(GPtrArray) nocopy = rd_store_outbox_copies_due(f->store, 10, &error);
+	g_assert_cmpuint(nocopy->len, ==, 0);
+	gint64 suppressed_id = rd_store_outbox_enqueue(f->store, &o, &queued, &error);
+	g_assert_true(rd_store_outbox_copy_wanted(f->store, suppressed_id, &error));
+	g_assert_true(rd_store_outbox_copy_wanted(f->store, id, &error));
+	g_autoptr(GPtrArray) copies = rd_store_outbox_copies_due(f->store, 10, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(copies->len, ==, 1);
+	row = copies->pdata[0];
+	g_assert_cmpint(row->id, ==, id);
+	g_assert_cmpuint(g_bytes_get_size(row->raw), ==, 16);
+	g_assert_true(rd_store_outbox_copy_set(f->store, id, "pending", "NO [TRYCREATE]", &error));
+	g_autoptr(GPtrArray) still = rd_store_outbox_copies_due(f->store, 10, &error);
+	g_assert_cmpuint(still->len, ==, 1);
+	g_assert_true(rd_store_outbox_copy_set(f->store, id, "done", NULL, &error));
+	g_autoptr(GPtrArray) gone = rd_store_outbox_copies_due(f->store, 10, &error);
+	g_assert_cmpuint(gone->len, ==, 0);
+	/* "done" is final: a late "pending" does not bring it back. */
+	g_assert_true(rd_store_outbox_copy_set(f->store, id, "pending", "late", &error));
+	g_autoptr(GPtrArray) final = rd_store_outbox_copies_due(f->store, 10, &error);
+	g_assert_cmpuint(final->len, ==, 0);
+}
+
+/* A version-2 file (before Sent-folder copies) with a sent letter is
+ * brought to version 3 at open, the letter kept, and copies work. */
+static void
+test_open_migrate_v2(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(RdCase) c = make_case(f->store, "a@example.org");
+	RdOutboxNew o = { 0 };
+	o.case_id = c->id;
+	o.idem_key = "CMP-2026-000001/s1/ack";
+	o.kind = "stage1-acknowledgement";
+	o.to_addr = "a@example.org";
+	o.raw = "Subject: x\r\n\r\nx\r\n";
+	o.raw_len = 17;
+	o.next_try = T0;
+	o.created_at = T0;
+	gboolean queued = FALSE;
+	gint64 id = rd_store_outbox_enqueue(f->store, &o, &queued, &error);
+	g_assert_no_error(error);
+	g_assert_true(rd_store_outbox_mark_sent(f->store, id, T0 + 1, "250 ok", &error));
+
+	g_clear_pointer(&f->store, rd_store_close);
+	side_exec(f->path, "DROP INDEX outbox_copy_due; ALTER TABLE outbox DROP COLUMN sent_copy;"
+	                   " ALTER TABLE outbox DROP COLUMN copy_error; PRAGMA user_version = 2");
+	f->store = rd_store_open(f->path, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(rd_store_schema_version_at_open(f->store), ==, 2);
+	g_autofree char *version = side_query(f->path, "PRAGMA user_version");
+	g_assert_cmpstr(version, ==, "3");
+	g_autofree char *status = side_query(f->path, "SELECT status || ' ' || ifnull(sent_copy, 'none') FROM outbox");
+	g_assert_cmpstr(status, ==, "sent none");
+	g_assert_true(rd_store_outbox_copy_wanted(f->store, id, &error));
+	g_autoptr(GPtrArray) copies = rd_store_outbox_copies_due(f->store, 10, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(copies->len, ==, 1);
 }
 
 int
@@ -1527,6 +1590,7 @@ main(int argc, char **argv)
 	add_file("open/reopen", test_open_reopen);
 	add_file("open/newer-schema-refused", test_open_newer_schema_refused);
 	add_file("open/migrate-v1", test_open_migrate_v1);
+	add_file("open/migrate-v2", test_open_migrate_v2);
 	g_test_add_func("/store/open/bad-path", test_open_bad_path);
 	g_test_add_func("/store/open/memory", test_open_memory);
 	g_test_add_func("/store/free-null", test_close_null);
