@@ -6,7 +6,9 @@
 # duplicate; a UIDVALIDITY change resyncs with no duplicate; a wrong
 # password on one mailbox does not stop another; TLS (IMAPS and STARTTLS)
 # verified with the test CA and refused with a wrong one; an unsafe
-# password file is refused; keep_in_place flags instead of moving.
+# password file is refused; keep_in_place flags instead of moving; a
+# server without MOVE (and without UIDPLUS) gets COPY + \Deleted +
+# (UID) EXPUNGE.
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
@@ -211,5 +213,40 @@ is "$rc" 0 "fetch --wait exits cleanly"
 like "$(cat "$T/wait.out")" "complaints: 1 new message (1 stored)" "the message that arrived while idling is stored"
 check "within seconds, not at the timeout (took ${took}s)" test "$took" -lt 10
 is "$(inbox "$MB")" "0" "and moved to Processed"
+
+# 12. A server without MOVE (and then without UIDPLUS either): the move
+#     falls back to COPY + \Deleted + (UID) EXPUNGE, with the same result.
+#     Dovecot is restarted advertising fewer capabilities; it still
+#     understands MOVE, so only redress's own choice is exercised.
+PROCESSED="$MAIL_ROOT/complaints@example.test/Maildir/.Processed"
+processed_n() { ls "$PROCESSED/cur" "$PROCESSED/new" 2>/dev/null | grep -c '^[0-9]'; }
+caps_base="IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY SPECIAL-USE"
+n=9
+cp "$C" "$T/debug.conf"
+printf '[redress]\nlog_level = debug\n' >> "$T/debug.conf"
+for variant in "without MOVE" "without MOVE or UIDPLUS"; do
+    caps=$caps_base
+    [ "$variant" = "without MOVE or UIDPLUS" ] && caps=$(echo "$caps_base" | sed 's/ UIDPLUS//')
+    bash tests/mailservers.sh stop-imap "$D" >/dev/null 2>&1
+    sed -i '/^protocol imap {/,/^}/d' "$D/dovecot/dovecot.conf"
+    printf 'protocol imap {\n  imap_capability = %s\n}\n' "$caps" >> "$D/dovecot/dovecot.conf"
+    bash tests/mailservers.sh start-imap "$D" >/dev/null 2>&1
+    caps_seen=$(curl -s --url "imaps://127.0.0.1:$IMAPS_PORT/" --cacert "$CA_FILE" --user "complaints:$MAIL_PASSWORD" -X CAPABILITY | tr -d '\r')
+    check "the server now advertises no MOVE ($variant)" sh -c "! echo '$caps_seen' | grep -qw MOVE"
+    before=$(processed_n)
+    msg "m$n" "Moved $variant"
+    send "m$n" complaints@example.test
+    wait_inbox "$MB" 1
+    out=$("$R" --config "$T/debug.conf" fetch --mailbox complaints 2>"$T/err"); rc=$?
+    is "$rc" 0 "fetch $variant succeeds"
+    uidplus=1; [ "$variant" = "without MOVE or UIDPLUS" ] && uidplus=0
+    like "$(cat "$T/err")" "move=0 uidplus=$uidplus" "redress saw the capabilities ($variant)"
+    like "$out" "complaints: 1 new message (1 stored)" "the message is stored ($variant)"
+    is "$(inbox "$MB")" 0 "it left the INBOX ($variant)"
+    is "$(processed_n)" $((before + 1)) "it is in Processed ($variant)"
+    n=$((n + 1))
+done
+is "$(sql "select count(*) from (select message_id from messages group by message_id having count(*) > 1)")" 0 \
+   "no message stored twice"
 
 done_testing
