@@ -11,7 +11,9 @@
 #     ingests it;
 #  3. Postfix stopped, a complaint arriving → its acknowledgement stays
 #     queued with the error and a retry time; Postfix started again →
-#     `redress outbox send` after the retry time delivers it exactly once.
+#     `redress outbox send` after the retry time delivers it exactly once;
+#  4. Dovecot stopped in the middle of fetching 600 messages (30 MB) and started
+#     again → every message stored once, on a case, and moved.
 # Skips when not root or when the servers cannot be started.
 set -u
 cd "$(dirname "$0")/.."
@@ -227,5 +229,47 @@ is "$(grep -l "^Delivered-To: <*$CIT>*" "$CA_MB"/new/* "$CA_MB"/cur/* 2>/dev/nul
    "exactly once"
 is "$(sql "pragma integrity_check")" "ok" "the database is whole at the end"
 echo "# block 3 took $(( $(date +%s) - t0 )) s"
+
+# ---------------------------------------------------------------------------
+# 4. Dovecot stopped in the middle of a fetch, then started again.
+t0=$(date +%s)
+start_daemon
+check "the daemon is connected again" until_true 15 connected
+base=$(sql "select count(*) from messages where direction = 'in'")
+M=600
+first=$((N + 3))
+last=$((first + M - 1))
+# Large enough bodies that fetching them takes a few seconds under ASan.
+pad=$(head -c 50000 /dev/zero | tr '\0' 'x' | fold -w 76)
+i=$first
+while [ "$i" -le "$last" ]; do
+    f="$i.$$.faults"
+    printf 'From: Citizen %s <citizen%s@%s>\r\nTo: complaints@%s\r\nSubject: Batch complaint %s\r\nDate: Fri, 20 Nov 2026 10:00:00 +0000\r\nMessage-ID: <fault-%s@public.test>\r\n\r\nPlease look into this.\r\n%s\r\n' \
+        "$i" "$i" "$PUBLIC_DOMAIN" "$MAIL_DOMAIN" "$i" "$i" "$pad" > "$MB/tmp/$f"
+    i=$((i + 1))
+done
+chown -R "$MAILUSER" "$MB/tmp"
+mv "$MB"/tmp/*.faults "$MB/new/"
+stored() { test "$(sql "select count(*) from messages where direction = 'in'")" -gt "$1"; }
+check "the daemon starts fetching the $M messages" until_true 30 stored "$base"
+bash tests/mailservers.sh stop-imap "$D" 2>>"$T/log.servers"
+got=$(( $(sql "select count(*) from messages where direction = 'in'") - base ))
+echo "# Dovecot stopped after $got of $M messages were stored"
+check "it was stopped in the middle of the fetch ($got of $M stored)" test "$got" -lt "$M"
+check "the daemon notices" until_true 15 not_connected
+check "and keeps running" kill -0 "$DPID"
+bash tests/mailservers.sh start-imap "$D" 2>>"$T/log.servers"
+all() { test "$(sql "select count(*) from messages where direction = 'in'")" -ge $((base + M)); }
+check "after Dovecot is back every message is stored" until_true 60 all
+left() { test "$(files "$MB")" -eq 0; }
+check "and the INBOX is emptied into Processed" until_true 30 left
+is "$(files "$MB/.Processed")" "$(sql "select count(*) from messages where direction = 'in'")" \
+   "Processed holds exactly the messages stored"
+is "$(sql "select count(*) from (select message_id from messages group by message_id having count(*) > 1)")" "0" \
+   "no message stored twice"
+is "$(sql "select count(*) from messages where direction = 'in' and case_id is null")" "0" "every message is on a case"
+stop_daemon TERM
+is "$(sql "pragma integrity_check")" "ok" "the database is whole"
+echo "# block 4 took $(( $(date +%s) - t0 )) s"
 
 done_testing
