@@ -202,6 +202,27 @@ gboolean rd_ingest_message(RdIngest *ing, const char *data, gsize len,
                            gint64 received_at, const char *source,
                            RdIngestResult *result_r, GError **error);
 
+/* ---- background checkpoints for bulk writers (checkpointer.c) ------------ */
+
+typedef struct _RdCheckpointer RdCheckpointer;
+
+/* Turn off @writer's automatic checkpoints and copy its log into the
+ * database from a second connection to @db_path on a thread of its own.
+ * NULL (no error: the writer keeps SQLite's own checkpoints) when the
+ * database is not a plain file. @writer is borrowed until _stop. */
+RdCheckpointer *rd_checkpointer_start(RdStore *writer, const char *db_path);
+/* The writer committed a transaction of about @bytes. NULL is a no-op. */
+void rd_checkpointer_committed(RdCheckpointer *ck, gsize bytes);
+/* Call before each BEGIN: now and then waits (briefly) for the copy to
+ * catch up, so that this transaction starts the log again from its first
+ * frame instead of making it longer. NULL is a no-op. */
+void rd_checkpointer_before_begin(RdCheckpointer *ck);
+/* Seconds the writer spent waiting in rd_checkpointer_before_begin. */
+double rd_checkpointer_waited(const RdCheckpointer *ck);
+/* Stop the thread, turn automatic checkpoints back on and empty the log.
+ * Call outside a transaction. NULL is a no-op. */
+void rd_checkpointer_stop(RdCheckpointer *ck);
+
 /* ---- letters: from a case to the outbox (letters.c) ------------------------ */
 
 typedef struct _RdLetters RdLetters;

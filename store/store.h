@@ -64,8 +64,14 @@ void rd_store_rollback(RdStore *store);                    /* never fails */
  * the copying runs beside the writes rather than between them. */
 gboolean rd_store_set_autocheckpoint(RdStore *store, int pages, GError **error);
 /* Copy what the log holds into the database without blocking writers
- * (@truncate FALSE), or wait for them and empty the log (@truncate TRUE). */
-gboolean rd_store_checkpoint(RdStore *store, gboolean truncate, GError **error);
+ * (@truncate FALSE), or wait for them and empty the log (@truncate TRUE).
+ * @caught_up_r (may be NULL) is set TRUE when, afterwards, every frame in
+ * the log is also in the database: the next writer to begin a transaction
+ * then writes the log from its start again instead of making it longer. A
+ * checkpoint that met another one in the way returns TRUE with FALSE
+ * there. */
+gboolean rd_store_checkpoint(RdStore *store, gboolean truncate,
+                             gboolean *caught_up_r, GError **error);
 
 /* ---- settings (key/value, e.g. the token key) ------------------------ */
 
