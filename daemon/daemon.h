@@ -312,6 +312,10 @@ gboolean rd_rules_is_elected_member(const RdRules *r, const char *email);
 void rd_rules_dates_from_stage(const RdStage *s, RdStageDates *d);
 gboolean rd_rules_save_dates(RdStore *store, gint64 case_id, const RdStageDates *d,
                              GError **error);
+/* The same for a stage that has just opened, with its @next_check (may be
+ * NULL), in one statement. */
+gboolean rd_rules_save_clock(RdStore *store, gint64 case_id, const RdStageDates *d,
+                             const char *next_check, GError **error);
 /* The first day after @after on which the deadline sweep would act on
  * the stage @d (YYYY-MM-DD, newly allocated), or NULL if never (answered,
  * or nothing left to fire). @fired: the action keys already done. */
