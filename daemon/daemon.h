@@ -222,6 +222,7 @@ double rd_checkpointer_waited(const RdCheckpointer *ck);
 /* Stop the thread, turn automatic checkpoints back on and empty the log.
  * Call outside a transaction. NULL is a no-op. */
 void rd_checkpointer_stop(RdCheckpointer *ck);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdCheckpointer, rd_checkpointer_stop)
 
 /* ---- letters: from a case to the outbox (letters.c) ------------------------ */
 
@@ -431,14 +432,18 @@ typedef struct {
 
 /* One fetch pass over the open session @s of @mailbox, as `redress fetch`
  * does it: resync on a new UIDVALIDITY, finish the moves a crash left
- * undone, then each batch of new messages stored with the cursor in one
- * transaction and moved (or flagged) after its commit. One log line per
- * message. When *@stop (may be NULL) becomes non-zero, the pass ends
- * after the batch in hand. FALSE with @error on failure; *@store_broken_r
+ * undone, then the new messages stored with the cursor in transactions of
+ * up to 256 and moved (or flagged) after their commit; a thread of the
+ * pass's own fetches and parses the next batches (at most two ahead)
+ * while this one stores. One log line per message. @ckpt (may be NULL)
+ * is told of every commit (rd_checkpointer_committed). When *@stop (may
+ * be NULL) becomes non-zero, the pass ends once the batches already
+ * fetched are committed and moved. FALSE with @error on failure; *@store_broken_r
  * is then TRUE when the database (not the server) failed. @counts_r
  * holds what was committed, even on failure. */
 gboolean rd_fetch_pass(RdStore *store, RdIngest *ing, const RdConfig *cfg, RdImap *s,
-                       RdMailbox mailbox, const gint *stop, RdFetchCounts *counts_r,
+                       RdMailbox mailbox, RdCheckpointer *ckpt, const gint *stop,
+                       RdFetchCounts *counts_r,
                        gboolean *store_broken_r, GError **error);
 
 /* ---- the deadline sweep (cmd_sweep.c) -------------------------------------- */
