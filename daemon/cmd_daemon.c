@@ -201,7 +201,7 @@ watch_session(Watcher *w, RdStore *store, RdIngest *ing)
 	while (!stopping(gen)) {
 		RdFetchCounts n = { 0 };
 		gboolean store_broken = FALSE;
-		gboolean ok = rd_fetch_pass(store, ing, cfg, s, w->mailbox, &gen->stop, &n, &store_broken, &err);
+		gboolean ok = rd_fetch_pass(store, ing, cfg, s, w->mailbox, NULL, &gen->stop, &n, &store_broken, &err);
 		if (n.stored > 0)
 			g_async_queue_push(gen->send_q, TOKEN_WAKE);
 		if (!ok) {

@@ -85,10 +85,7 @@ typedef struct {
 
 	/* background checkpoints (a second connection on its own thread) */
 	char *db_path;
-	GThread *ckpt_thread;
-	GMutex ckpt_lock;
-	GCond ckpt_cond;
-	gboolean ckpt_stop;
+	RdCheckpointer *ckpt;
 
 	/* where the main thread's time goes (log_level = debug) */
 	double t_wait, t_store, t_commit;
@@ -401,6 +398,10 @@ flush_batch(Ctx *c, GPtrArray *batch, gboolean failed, GError **error)
 		gboolean committed = rd_store_commit(c->store, error);
 		c->t_commit += (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
 		if (committed) {
+			gsize bytes = 0;
+			for (guint i = 0; i < batch->len; i++)
+				bytes += ((Job *)batch->pdata[i])->len;
+			rd_checkpointer_committed(c->ckpt, bytes);
 			for (guint i = 0; i < batch->len; i++)
 				report(c, batch->pdata[i]);
 			g_ptr_array_set_size(batch, 0);
@@ -413,11 +414,13 @@ flush_batch(Ctx *c, GPtrArray *batch, gboolean failed, GError **error)
 		Job *j = batch->pdata[i];
 		rd_ingest_result_clear(&j->result);
 		g_clear_error(&j->error);
+		rd_checkpointer_before_begin(c->ckpt);
 		if (!rd_store_begin(c->store, error))
 			return FALSE;
 		if (store_one(c, j, &j->error)) {
 			if (!rd_store_commit(c->store, error))
 				return FALSE;
+			rd_checkpointer_committed(c->ckpt, j->len);
 		} else {
 			rd_store_rollback(c->store);
 		}
@@ -425,72 +428,6 @@ flush_batch(Ctx *c, GPtrArray *batch, gboolean failed, GError **error)
 	}
 	g_ptr_array_set_size(batch, 0);
 	return TRUE;
-}
-
-/* Copy the log into the database every 200 ms from a second connection,
- * while the main thread keeps writing: the writer then never stalls to
- * re-read and re-write what it just wrote. */
-static gpointer
-checkpointer(gpointer data)
-{
-	Ctx *c = data;
-	g_autoptr(GError) err = NULL;
-	g_autoptr(RdStore) st = rd_store_open(c->db_path, &err);
-	if (st == NULL) {
-		rd_log_warn("background checkpoints are off: %s", err->message);
-		return NULL;
-	}
-	g_mutex_lock(&c->ckpt_lock);
-	while (!c->ckpt_stop) {
-		gint64 until = g_get_monotonic_time() + 200 * G_TIME_SPAN_MILLISECOND;
-		g_cond_wait_until(&c->ckpt_cond, &c->ckpt_lock, until);
-		if (c->ckpt_stop)
-			break;
-		g_mutex_unlock(&c->ckpt_lock);
-		if (!rd_store_checkpoint(st, FALSE, &err)) {
-			rd_log_warn("checkpoint failed (will retry): %s", err->message);
-			g_clear_error(&err);
-		}
-		g_mutex_lock(&c->ckpt_lock);
-	}
-	g_mutex_unlock(&c->ckpt_lock);
-	return NULL;
-}
-
-static void
-checkpointer_start(Ctx *c)
-{
-	/* :memory: and the like have no second connection to give. */
-	if (c->db_path == NULL || !g_file_test(c->db_path, G_FILE_TEST_IS_REGULAR))
-		return;
-	g_autoptr(GError) err = NULL;
-	if (!rd_store_set_autocheckpoint(c->store, 0, &err)) {
-		rd_log_warn("%s", err->message);
-		return;
-	}
-	g_mutex_init(&c->ckpt_lock);
-	g_cond_init(&c->ckpt_cond);
-	c->ckpt_thread = g_thread_new("checkpoint", checkpointer, c);
-}
-
-static void
-checkpointer_stop(Ctx *c)
-{
-	if (c->ckpt_thread == NULL)
-		return;
-	g_mutex_lock(&c->ckpt_lock);
-	c->ckpt_stop = TRUE;
-	g_cond_signal(&c->ckpt_cond);
-	g_mutex_unlock(&c->ckpt_lock);
-	g_thread_join(c->ckpt_thread);
-	c->ckpt_thread = NULL;
-	g_mutex_clear(&c->ckpt_lock);
-	g_cond_clear(&c->ckpt_cond);
-	/* Leave a short log behind, as an ordinary run would. */
-	g_autoptr(GError) err = NULL;
-	if (!rd_store_set_autocheckpoint(c->store, 1000, &err) ||
-	    !rd_store_checkpoint(c->store, TRUE, &err))
-		rd_log_warn("final checkpoint: %s", err->message);
 }
 
 static int
@@ -513,6 +450,7 @@ run(Ctx *c)
 
 	while ((j = next_parsed(c)) != NULL) {
 		if (batch->len == 0) {
+			rd_checkpointer_before_begin(c->ckpt);
 			if (!rd_store_begin(c->store, &err)) {
 				fprintf(stderr, "redress: error: the database is not usable: %s\n", err->message);
 				job_free(j);
@@ -549,8 +487,9 @@ run(Ctx *c)
 
 	/* Drain: let the workers finish what they hold, then drop it unstored
 	 * (only on a fatal error; nothing was reported for it). */
-	rd_log_debug("ingest timing: waited %.2f s for the parsers, stored %.2f s, committed %.2f s",
-	             c->t_wait, c->t_store, c->t_commit);
+	rd_log_debug("ingest timing: waited %.2f s for the parsers, stored %.2f s, committed %.2f s, "
+	             "waited %.2f s for checkpoints", c->t_wait, c->t_store, c->t_commit,
+	             rd_checkpointer_waited(c->ckpt));
 	g_thread_pool_free(c->pool, FALSE, TRUE);
 	while ((j = g_queue_pop_head(&c->inflight)) != NULL)
 		job_free(j);
@@ -674,9 +613,9 @@ rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
 		rd_ingest_set_letters(c.ing, !no_letters);
 		g_mutex_init(&c.lock);
 		g_cond_init(&c.cond);
-		checkpointer_start(&c);
+		c.ckpt = rd_checkpointer_start(store, c.db_path);
 		rc = run(&c);
-		checkpointer_stop(&c);
+		rd_checkpointer_stop(c.ckpt);
 		g_mutex_clear(&c.lock);
 		g_cond_clear(&c.cond);
 		print_summary(&c);

@@ -223,6 +223,28 @@ gboolean rd_ingest_message(RdIngest *ing, const char *data, gsize len,
                            gint64 received_at, const char *source,
                            RdIngestResult *result_r, GError **error);
 
+/* ---- background checkpoints for bulk writers (checkpointer.c) ------------ */
+
+typedef struct _RdCheckpointer RdCheckpointer;
+
+/* Turn off @writer's automatic checkpoints and copy its log into the
+ * database from a second connection to @db_path on a thread of its own.
+ * NULL (no error: the writer keeps SQLite's own checkpoints) when the
+ * database is not a plain file. @writer is borrowed until _stop. */
+RdCheckpointer *rd_checkpointer_start(RdStore *writer, const char *db_path);
+/* The writer committed a transaction of about @bytes. NULL is a no-op. */
+void rd_checkpointer_committed(RdCheckpointer *ck, gsize bytes);
+/* Call before each BEGIN: now and then waits (briefly) for the copy to
+ * catch up, so that this transaction starts the log again from its first
+ * frame instead of making it longer. NULL is a no-op. */
+void rd_checkpointer_before_begin(RdCheckpointer *ck);
+/* Seconds the writer spent waiting in rd_checkpointer_before_begin. */
+double rd_checkpointer_waited(const RdCheckpointer *ck);
+/* Stop the thread, turn automatic checkpoints back on and empty the log.
+ * Call outside a transaction. NULL is a no-op. */
+void rd_checkpointer_stop(RdCheckpointer *ck);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdCheckpointer, rd_checkpointer_stop)
+
 /* ---- letters: from a case to the outbox (letters.c) ------------------------ */
 
 typedef struct _RdLetters RdLetters;
@@ -312,6 +334,10 @@ gboolean rd_rules_is_elected_member(const RdRules *r, const char *email);
 void rd_rules_dates_from_stage(const RdStage *s, RdStageDates *d);
 gboolean rd_rules_save_dates(RdStore *store, gint64 case_id, const RdStageDates *d,
                              GError **error);
+/* The same for a stage that has just opened, with its @next_check (may be
+ * NULL), in one statement. */
+gboolean rd_rules_save_clock(RdStore *store, gint64 case_id, const RdStageDates *d,
+                             const char *next_check, GError **error);
 /* The first day after @after on which the deadline sweep would act on
  * the stage @d (YYYY-MM-DD, newly allocated), or NULL if never (answered,
  * or nothing left to fire). @fired: the action keys already done. */
@@ -459,14 +485,18 @@ typedef struct {
 
 /* One fetch pass over the open session @s of @mailbox, as `redress fetch`
  * does it: resync on a new UIDVALIDITY, finish the moves a crash left
- * undone, then each batch of new messages stored with the cursor in one
- * transaction and moved (or flagged) after its commit. One log line per
- * message. When *@stop (may be NULL) becomes non-zero, the pass ends
- * after the batch in hand. FALSE with @error on failure; *@store_broken_r
+ * undone, then the new messages stored with the cursor in transactions of
+ * up to 256 and moved (or flagged) after their commit; a thread of the
+ * pass's own fetches and parses the next batches (at most two ahead)
+ * while this one stores. One log line per message. @ckpt (may be NULL)
+ * is told of every commit (rd_checkpointer_committed). When *@stop (may
+ * be NULL) becomes non-zero, the pass ends once the batches already
+ * fetched are committed and moved. FALSE with @error on failure; *@store_broken_r
  * is then TRUE when the database (not the server) failed. @counts_r
  * holds what was committed, even on failure. */
 gboolean rd_fetch_pass(RdStore *store, RdIngest *ing, const RdConfig *cfg, RdImap *s,
-                       RdMailbox mailbox, const gint *stop, RdFetchCounts *counts_r,
+                       RdMailbox mailbox, RdCheckpointer *ckpt, const gint *stop,
+                       RdFetchCounts *counts_r,
                        gboolean *store_broken_r, GError **error);
 
 /* ---- the deadline sweep (cmd_sweep.c) -------------------------------------- */

@@ -164,17 +164,14 @@ rd_ingest_open_stage(RdIngest *ing, gint64 case_id, int stage, gint64 at, gboole
  * handled under the normal procedure), a copy to that office, and the
  * complaints manager's new-case notice. Same transaction as the case.
  * Shared with `redress case REF escalate` (cmd_case.c). */
-gboolean
-rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox,
-                      gint64 received_at, const char *in_reply_to, const char *excerpt,
-                      gboolean reopened, GError **error)
+static gboolean
+start_stage_of(RdIngest *ing, RdCase *c, int stage, RdMailbox mailbox, gint64 received_at,
+               const char *in_reply_to, const char *excerpt, gboolean reopened, GError **error)
 {
 	RdStore *st = ing->store;
 	const RdConfig *cfg = ing->cfg;
 	RdRules *rules = ing->rules;
-	g_autoptr(RdCase) c = rd_store_case_get(st, case_id, error);
-	if (c == NULL)
-		return FALSE;
+	gint64 case_id = c->id;
 
 	const RdProfile *p = rd_rules_profile(rules, c->profile ? c->profile
 	                                                        : rd_rules_profile_for_service(rules, c->service));
@@ -206,11 +203,10 @@ rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbo
 			return FALSE;
 		g_date_clear(&d.ack_sent, 1);
 	}
-	if (!rd_rules_save_dates(st, case_id, &d, error))
-		return FALSE;
-	/* When the deadline sweep first needs to look at this stage. */
+	/* The dates, and when the deadline sweep first needs to look at this
+	 * stage, in one statement. */
 	g_autofree char *next = rd_rules_next_check(p, rd_rules_calendar(rules), &d, &d.received, NULL);
-	if (!rd_store_stage_set_field(st, case_id, stage, "next_check", next, error))
+	if (!rd_rules_save_clock(st, case_id, &d, next, error))
 		return FALSE;
 	g_autofree char *recv = rd_date_format_iso(&d.received);
 	g_autofree char *ack = g_date_valid(&d.ack_due) ? rd_date_format_iso(&d.ack_due) : g_strdup("none");
@@ -293,10 +289,27 @@ rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbo
 	return TRUE;
 }
 
-static gboolean
-start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox, gint64 received_at,
-            const RdMessage *msg, gboolean reopened, GError **error)
+gboolean
+rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox,
+                      gint64 received_at, const char *in_reply_to, const char *excerpt,
+                      gboolean reopened, GError **error)
 {
+	g_autoptr(RdCase) c = rd_store_case_get(ing->store, case_id, error);
+	if (c == NULL)
+		return FALSE;
+	return start_stage_of(ing, c, stage, mailbox, received_at, in_reply_to, excerpt, reopened,
+	                      error);
+}
+
+/* @c: the case as just created, when there is one (saves reading it
+ * back); otherwise it is read. */
+static gboolean
+start_stage(RdIngest *ing, RdCase *c, gint64 case_id, int stage, RdMailbox mailbox,
+            gint64 received_at, const RdMessage *msg, gboolean reopened, GError **error)
+{
+	if (c != NULL)
+		return start_stage_of(ing, c, stage, mailbox, received_at, msg->message_id, msg->new_text,
+		                      reopened, error);
 	return rd_ingest_start_stage(ing, case_id, stage, mailbox, received_at, msg->message_id,
 	                             msg->new_text, reopened, error);
 }
@@ -423,6 +436,10 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 		             : ing->cfg->mailboxes[mailbox].language ? ing->cfg->mailboxes[mailbox].language
 		             : ing->cfg->default_language;
 		n.summary = msg->subject;
+		/* A new case has no service yet, so it gets the default
+		 * profile; recorded now rather than by an UPDATE when its clock
+		 * starts (start_stage_of). */
+		n.profile = rd_rules_profile(ing->rules, rd_rules_profile_for_service(ing->rules, NULL))->name;
 		n.opened_at = received_at;
 		created = rd_store_case_create(st, &n, error);
 		if (created == NULL)
@@ -532,10 +549,10 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 			return FALSE;
 	}
 	if (kind == RD_KIND_NEW_COMPLAINT &&
-	    !start_stage(ing, case_id, 1, mailbox, received_at, msg, FALSE, error))
+	    !start_stage(ing, created, case_id, 1, mailbox, received_at, msg, FALSE, error))
 		return FALSE;
 	if (kind == RD_KIND_STAGE2_REQUEST &&
-	    !start_stage(ing, case_id, 2, mailbox, received_at, msg, reopened, error))
+	    !start_stage(ing, NULL, case_id, 2, mailbox, received_at, msg, reopened, error))
 		return FALSE;
 
 	r->status = RD_INGEST_STORED;

@@ -184,6 +184,23 @@ rd_rules_save_dates(RdStore *store, gint64 case_id, const RdStageDates *d, GErro
 	       put(store, case_id, st, "dept_notice_due", &d->dept_notice_due, error);
 }
 
+gboolean
+rd_rules_save_clock(RdStore *store, gint64 case_id, const RdStageDates *d, const char *next_check,
+                    GError **error)
+{
+	g_autofree char *received = g_date_valid(&d->received) ? rd_date_format_iso(&d->received) : NULL;
+	g_autofree char *ack = g_date_valid(&d->ack_due) ? rd_date_format_iso(&d->ack_due) : NULL;
+	g_autofree char *resp = g_date_valid(&d->response_due) ? rd_date_format_iso(&d->response_due) : NULL;
+	g_autofree char *dept = g_date_valid(&d->dept_notice_due) ? rd_date_format_iso(&d->dept_notice_due)
+	                                                          : NULL;
+	/* A stage row always has its received date; keep it if @d has none. */
+	if (received == NULL)
+		return rd_rules_save_dates(store, case_id, d, error) &&
+		       rd_store_stage_set_field(store, case_id, (int)d->stage, "next_check", next_check, error);
+	return rd_store_stage_set_clock(store, case_id, (int)d->stage, received, ack, resp, dept, next_check,
+	                                error);
+}
+
 /* ---- when to look again ----------------------------------------------------------- */
 
 char *

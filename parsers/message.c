@@ -357,6 +357,44 @@ prepare(const char *data, gsize len, gboolean headers_only, gsize max_field,
 	return out;
 }
 
+/* TRUE when prepare() would hand back exactly @data: no CR anywhere, no
+ * header field over @max_field, and the header block ends in a LF. Then
+ * GMime can read the caller's bytes in place, which saves copying every
+ * message once more (most mail stored as files has LF line ends). */
+static gboolean
+parse_in_place_ok(const char *data, gsize len, gsize max_field)
+{
+	if (memchr(data, '\r', len) != NULL)
+		return FALSE;
+	const char *p = data;
+	const char *end = data + len;
+	gsize field_len = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		const char *e = nl != NULL ? nl : end;
+		if (e == p)
+			return TRUE;   /* the blank line: the body is copied as it is */
+		if (*p != ' ' && *p != '\t')
+			field_len = 0;
+		field_len += (gsize) (e - p);
+		if (field_len > max_field || nl == NULL)
+			return FALSE;  /* prepare() would cut it, or add a LF */
+		p = nl + 1;
+	}
+	return TRUE;
+}
+
+/* Give the caller's bytes back from an in-place byte array (see
+ * rd_message_parse) and drop the array. */
+static void
+release_in_place(gboolean in_place, GByteArray *buf)
+{
+	if (!in_place)
+		return;
+	(void) g_byte_array_steal(buf, NULL);
+	g_byte_array_unref(buf);
+}
+
 /* ---- header helpers ------------------------------------------------- */
 
 /* Valid UTF-8 copy with surrounding white space removed; NULL for NULL
@@ -720,14 +758,24 @@ rd_message_parse(const char *data, gsize len, gint64 received_at,
 
 	g_autofree char *cut_field = NULL;
 	gsize max_field = opts->max_header_len > 0 ? opts->max_header_len : 1;
-	GByteArray *buf = prepare(data + off, len - off, too_large, max_field, &cut_field);
+	/* In place: a byte array wrapping the caller's bytes, which the
+	 * stream must not free (owner FALSE) and which is emptied again
+	 * before it is unreferenced; GMime only ever reads it. The parts
+	 * GMime makes refer to the stream, and all of them are gone when
+	 * @mime is, before this function returns. */
+	gboolean in_place = !too_large && len - off <= G_MAXUINT &&
+	                    parse_in_place_ok(data + off, len - off, max_field);
+	GByteArray *buf = in_place ? g_byte_array_new_take((guint8 *) (data + off), len - off)
+	                           : prepare(data + off, len - off, too_large, max_field, &cut_field);
 	if (cut_field != NULL)
 		set_problem(msg, RD_PROBLEM_HEADER_TOO_LONG,
 		            g_strdup_printf("header field %s cut at %" G_GSIZE_FORMAT " bytes",
 		                            cut_field, max_field));
 
-	/* the stream owns buf from here on */
+	/* the stream owns a prepared buf from here on */
 	GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(buf);
+	if (in_place)
+		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	GMimeMessage *mime = g_mime_parser_construct_message(parser, parser_options);
@@ -735,6 +783,7 @@ rd_message_parse(const char *data, gsize len, gint64 received_at,
 
 	if (mime == NULL) {
 		g_object_unref(stream);
+		release_in_place(in_place, buf);
 		if (!too_large) {
 			set_problem(msg, RD_PROBLEM_NO_HEADERS,
 			            g_strdup("GMime found no message in the bytes"));
@@ -753,5 +802,6 @@ rd_message_parse(const char *data, gsize len, gint64 received_at,
 
 	g_object_unref(mime);
 	g_object_unref(stream);
+	release_in_place(in_place, buf);
 	return msg;
 }

@@ -129,9 +129,12 @@ rd_refs_find(const char *prefix, const char *text, GPtrArray *refs)
 		return;
 	gsize plen = strlen(prefix);
 	g_autofree char *canon_prefix = g_ascii_strup(prefix, -1);
+	/* Most positions fail on the first letter: test it inline before
+	 * paying for a call (this runs over every message's whole text). */
+	char up = g_ascii_toupper(prefix[0]), low = g_ascii_tolower(prefix[0]);
 
 	for (const char *p = text; *p != '\0'; p++) {
-		if (g_ascii_strncasecmp(p, prefix, plen) != 0)
+		if ((*p != up && *p != low) || g_ascii_strncasecmp(p, prefix, plen) != 0)
 			continue;
 		if (p > text && g_ascii_isalnum(p[-1]))
 			continue;

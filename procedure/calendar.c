@@ -470,6 +470,29 @@ rd_calendar_covered_years(const RdCalendar *cal)
 	return out;
 }
 
+/* compute_year() for a lookup, remembering the last year per thread:
+ * adding ten working days asks about the same year a dozen times, for
+ * every case opened. The result depends only on (nation, year), so a
+ * per-thread copy needs no lock and is never stale. */
+static const YearDays *
+computed_year(RdNation nation, int y)
+{
+	static _Thread_local struct {
+		gboolean valid;
+		RdNation nation;
+		int year;
+		YearDays yd;
+	} last;
+
+	if (!last.valid || last.nation != nation || last.year != y) {
+		compute_year(nation, y, &last.yd);
+		last.nation = nation;
+		last.year = y;
+		last.valid = TRUE;
+	}
+	return &last.yd;
+}
+
 static gboolean
 entry_lookup(const RdCalendar *cal, RdHolidaySource src, const GDate *d,
              RdHoliday *h_r)
@@ -493,12 +516,11 @@ rd_calendar_lookup(const RdCalendar *cal, const GDate *d, RdHoliday *h_r)
 		if (entry_lookup(cal, RD_HOLIDAY_FILE, d, h_r))
 			return TRUE;
 	} else if (y <= 9999) {
-		YearDays yd;
-		compute_year(cal->nation, y, &yd);
-		for (guint i = 0; i < yd.n; i++) {
-			if (g_date_compare(&yd.days[i].date, d) == 0) {
+		const YearDays *yd = computed_year(cal->nation, y);
+		for (guint i = 0; i < yd->n; i++) {
+			if (g_date_compare(&yd->days[i].date, d) == 0) {
 				if (h_r != NULL)
-					*h_r = (RdHoliday){ *d, yd.days[i].title, RD_HOLIDAY_COMPUTED };
+					*h_r = (RdHoliday){ *d, yd->days[i].title, RD_HOLIDAY_COMPUTED };
 				return TRUE;
 			}
 		}

@@ -248,6 +248,7 @@ rd_store_case_create(RdStore *store, const RdCaseNew *n, GError **error)
 	rd_bind_text(&b, n->language != NULL ? n->language : "en");
 	rd_bind_text(&b, n->summary);
 	rd_bind_int64(&b, n->opened_at);
+	rd_bind_text(&b, n->profile);
 	if (!rd_bind_end(store, &b, "inserting case", error) ||
 	    !rd_stmt_run(store, st, "inserting case", error))
 		return NULL;
@@ -522,6 +523,27 @@ rd_store_stage_set_field(RdStore *store, gint64 case_id, int stage,
 	rd_bind_text(&b, value);
 	return rd_bind_end(store, &b, doing, error) &&
 	       run_update(store, st, doing, "stage on case", case_id, error);
+}
+
+gboolean
+rd_store_stage_set_clock(RdStore *store, gint64 case_id, int stage,
+                         const char *received, const char *ack_due,
+                         const char *response_due, const char *dept_notice_due,
+                         const char *next_check, GError **error)
+{
+	g_return_val_if_fail(store != NULL && received != NULL, FALSE);
+
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_STAGE_SET_CLOCK);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, case_id);
+	rd_bind_int64(&b, stage);
+	rd_bind_text(&b, received);
+	rd_bind_text(&b, ack_due);
+	rd_bind_text(&b, response_due);
+	rd_bind_text(&b, dept_notice_due);
+	rd_bind_text(&b, next_check);
+	return rd_bind_end(store, &b, "starting the stage clock", error) &&
+	       run_update(store, st, "starting the stage clock", "stage on case", case_id, error);
 }
 
 /* ---- deadlines, groups ------------------------------------------------------ */

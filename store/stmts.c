@@ -77,8 +77,8 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		" RETURNING next - 1",
 	[RD_STMT_CASE_INSERT] =
 		"INSERT INTO cases (reference, year, seq, channel, complainant_id,"
-		" state, language, summary, opened_at, updated_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, 'stage1', ?6, ?7, ?8, ?8)",
+		" state, language, summary, opened_at, updated_at, profile)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, 'stage1', ?6, ?7, ?8, ?8, ?9)",
 	[RD_STMT_CASE_GET] =
 		"SELECT " CASE_COLS "WHERE c.id = ?1",
 	[RD_STMT_CASE_GET_BY_REF] =
@@ -160,6 +160,10 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_STAGE_SET_OUTCOME]          = STAGE_SET("outcome"),
 	[RD_STMT_STAGE_SET_CLOSED]           = STAGE_SET("closed"),
 	[RD_STMT_STAGE_SET_HANDLER]          = STAGE_SET("handler"),
+	[RD_STMT_STAGE_SET_CLOCK] =
+		"UPDATE stages SET received = ?3, ack_due = ?4, response_due = ?5,"
+		" dept_notice_due = ?6, next_check = ?7"
+		" WHERE case_id = ?1 AND stage = ?2",
 
 	[RD_STMT_MESSAGE_INSERT] =
 		"INSERT INTO messages (case_id, direction, raw_sha256, content_hash,"

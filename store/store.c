@@ -440,16 +440,23 @@ rd_store_set_autocheckpoint(RdStore *store, int pages, GError **error)
 }
 
 gboolean
-rd_store_checkpoint(RdStore *store, gboolean truncate, GError **error)
+rd_store_checkpoint(RdStore *store, gboolean truncate, gboolean *caught_up_r,
+                    GError **error)
 {
+	int in_log = -1, copied = -1;
+
 	g_return_val_if_fail(store != NULL, FALSE);
+	if (caught_up_r != NULL)
+		*caught_up_r = FALSE;
 	int rc = sqlite3_wal_checkpoint_v2(store->db, NULL,
 	                                   truncate ? SQLITE_CHECKPOINT_TRUNCATE
 	                                            : SQLITE_CHECKPOINT_PASSIVE,
-	                                   NULL, NULL);
+	                                   &in_log, &copied);
 	/* BUSY only means another connection was in the way this time; the
 	 * next checkpoint catches up. */
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		return rd_store_fail(store, rc, "checkpointing the log", error);
+	if (caught_up_r != NULL)
+		*caught_up_r = rc == SQLITE_OK && in_log >= 0 && copied == in_log;
 	return TRUE;
 }

@@ -64,8 +64,14 @@ void rd_store_rollback(RdStore *store);                    /* never fails */
  * the copying runs beside the writes rather than between them. */
 gboolean rd_store_set_autocheckpoint(RdStore *store, int pages, GError **error);
 /* Copy what the log holds into the database without blocking writers
- * (@truncate FALSE), or wait for them and empty the log (@truncate TRUE). */
-gboolean rd_store_checkpoint(RdStore *store, gboolean truncate, GError **error);
+ * (@truncate FALSE), or wait for them and empty the log (@truncate TRUE).
+ * @caught_up_r (may be NULL) is set TRUE when, afterwards, every frame in
+ * the log is also in the database: the next writer to begin a transaction
+ * then writes the log from its start again instead of making it longer. A
+ * checkpoint that met another one in the way returns TRUE with FALSE
+ * there. */
+gboolean rd_store_checkpoint(RdStore *store, gboolean truncate,
+                             gboolean *caught_up_r, GError **error);
 
 /* ---- settings (key/value, e.g. the token key) ------------------------ */
 
@@ -121,6 +127,7 @@ typedef struct {
 	const char *complainant_name; /* may be NULL */
 	const char *language;     /* "en" or "cy"; NULL = "en" */
 	const char *summary;      /* may be NULL */
+	const char *profile;      /* procedure profile; NULL = decided later */
 	gint64 opened_at;
 } RdCaseNew;
 
@@ -198,6 +205,17 @@ gint64 rd_store_stage_open(RdStore *store, gint64 case_id, int stage,
 gboolean rd_store_stage_set_field(RdStore *store, gint64 case_id, int stage,
                                   const char *column, const char *value,
                                   GError **error);
+
+/* A stage's clock in one statement, for a stage that has just opened:
+ * received, ack_due, response_due, dept_notice_due and next_check (dates
+ * as YYYY-MM-DD; NULL clears). Five rd_store_stage_set_field() calls
+ * would do the same; ingest sets a clock for every new case. FALSE +
+ * RD_STORE_ERROR_NOT_FOUND if the case has no such stage. */
+gboolean rd_store_stage_set_clock(RdStore *store, gint64 case_id, int stage,
+                                  const char *received, const char *ack_due,
+                                  const char *response_due,
+                                  const char *dept_notice_due,
+                                  const char *next_check, GError **error);
 
 /* A stage of a case, by id and number. */
 typedef struct {
