@@ -709,21 +709,12 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 		if (!m->imap_xoauth2)
 			continue;
 		g_autofree char *who = g_strdup_printf("[mailbox:%s]", rd_mailbox_to_string((RdMailbox)i));
-		g_autofree char *secret = NULL;
-		const char *file = m->oauth.client_secret_file ? m->oauth.client_secret_file : m->oauth.refresh_token_file;
-		if (!rd_oauth_config_check(&m->oauth, who, &err) ||
-		    (file != NULL && (secret = rd_secret_read(file, "secret file", &err)) == NULL)) {
-			fprintf(stderr, "%s: %s\n", path ? path : "(defaults)", err->message);
+		if (!rd_oauth_config_check(&m->oauth, who, &err) || !rd_oauth_files_check(&m->oauth, &err)) {
+			fprintf(stderr, "%s: %s%s%s\n", path ? path : "(defaults)",
+			        g_str_has_prefix(err->message, who) ? "" : who,
+			        g_str_has_prefix(err->message, who) ? "" : " ", err->message);
 			return RD_EXIT_USAGE;
 		}
-		rd_secret_free(g_steal_pointer(&secret));
-	}
-	RdMailbox sent_role;
-	if (cfg->smtp.sent_mailbox != NULL &&
-	    (!rd_mailbox_from_string(cfg->smtp.sent_mailbox, &sent_role) || cfg->mailboxes[sent_role].imap_url == NULL)) {
-		fprintf(stderr, "%s: [smtp] sent_mailbox = %s, but [mailbox:%s] has no imap_url to append the copies "
-		        "over\n", path ? path : "(defaults)", cfg->smtp.sent_mailbox, cfg->smtp.sent_mailbox);
-		return RD_EXIT_USAGE;
 	}
 	if (g->quiet)
 		return RD_EXIT_OK;

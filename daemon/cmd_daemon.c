@@ -328,6 +328,7 @@ sender_main(gpointer data)
 		g_clear_error(&err);
 	}
 	SenderAlert alert = { ing ? rd_rules_letters(rd_ingest_rules(ing)) : NULL, store, 0 };
+	gint64 copy_retry_at = 0, copy_backoff = 60;
 	do {
 		RdSendCounts n = { 0 };
 		gint64 now = g_get_real_time() / G_USEC_PER_SEC;
@@ -336,10 +337,20 @@ sender_main(gpointer data)
 			rd_log_error("daemon sender: %s", err->message);
 			g_clear_error(&err);
 		}
+		/* The Sent-folder copies; after a failure they wait 1 min,
+		 * 2, 4, … at most an hour, so a dead IMAP server does not cost
+		 * every sending run a connection timeout. */
 		guint copies = 0;
-		if (!rd_sent_copies_run(store, cfg, now, &gen->stop, &copies, &err)) {
-			rd_log_warn("daemon sender: %s; the copies wait for the next run", err->message);
-			g_clear_error(&err);
+		if (now >= copy_retry_at) {
+			if (rd_sent_copies_run(store, cfg, now, &gen->stop, &copies, &err)) {
+				copy_backoff = 60;
+			} else {
+				copy_retry_at = now + copy_backoff;
+				rd_log_warn("daemon sender: %s; the copies wait %" G_GINT64_FORMAT " s", err->message,
+				            copy_backoff);
+				copy_backoff = MIN(copy_backoff * 2, 3600);
+				g_clear_error(&err);
+			}
 		}
 		if (n.sent + n.retry + n.failed > 0) {
 			g_mutex_lock(&gen->lock);

@@ -60,7 +60,7 @@ static const KeySpec keys[] = {
 	{ "mailbox:*", "imap_password_file", KEY_STRING, 0, 0 },
 	{ "mailbox:*", "imap_auth",         KEY_STRING, 0, 0 },
 	{ "mailbox:*", "oauth_grant",       KEY_STRING, 0, 0 },
-	{ "mailbox:*", "oauth_token_url",   KEY_STRING,    0, 0 },
+	{ "mailbox:*", "oauth_token_url",   KEY_STRING, 0, 0 },
 	{ "mailbox:*", "oauth_client_id",   KEY_STRING, 0, 0 },
 	{ "mailbox:*", "oauth_client_secret_file", KEY_STRING, 0, 0 },
 	{ "mailbox:*", "oauth_refresh_token_file", KEY_STRING, 0, 0 },
@@ -83,14 +83,13 @@ static const KeySpec keys[] = {
 	{ "smtp",      "auth",              KEY_STRING, 0, 0 },
 	{ "smtp",      "sent_mailbox",      KEY_STRING, 0, 0 },
 	{ "smtp",      "sent_folder",       KEY_STRING, 0, 0 },
-	{ "smtp"     , "oauth_grant",       KEY_STRING, 0, 0 },
-	{ "smtp"     , "oauth_token_url",   KEY_STRING,    0, 0 },
-	{ "smtp"     , "oauth_client_id",   KEY_STRING, 0, 0 },
-	{ "smtp"     , "oauth_client_secret_file", KEY_STRING, 0, 0 },
-	{ "smtp"     , "oauth_refresh_token_file", KEY_STRING, 0, 0 },
-	{ "smtp"     , "oauth_scope",       KEY_STRING, 0, 0 },
-	{ "smtp"     , "oauth_ca_file",     KEY_STRING, 0, 0 },
-
+	{ "smtp",      "oauth_grant",       KEY_STRING, 0, 0 },
+	{ "smtp",      "oauth_token_url",   KEY_STRING, 0, 0 },
+	{ "smtp",      "oauth_client_id",   KEY_STRING, 0, 0 },
+	{ "smtp",      "oauth_client_secret_file", KEY_STRING, 0, 0 },
+	{ "smtp",      "oauth_refresh_token_file", KEY_STRING, 0, 0 },
+	{ "smtp",      "oauth_scope",       KEY_STRING, 0, 0 },
+	{ "smtp",      "oauth_ca_file",     KEY_STRING, 0, 0 },
 	{ "smtp",      "envelope_from",     KEY_EMAIL,  0, 0 },
 	{ "smtp",      "allow_plaintext",   KEY_BOOL,   0, 0 },
 	{ "smtp",      "retry_for",         KEY_DURATION, 60, 90 * 86400 },
@@ -271,6 +270,44 @@ lower_list(GKeyFile *kf, const char *group, const char *key)
 	}
 	g_ptr_array_add(list, NULL);
 	return (char **)g_ptr_array_free(list, FALSE);
+}
+
+/* Keys that only mean something together: a key that would be silently
+ * ignored is an error, so the administrator knows which setting counts.
+ * (Whether the oauth_ keys are complete is rd_oauth_config_check()'s,
+ * when the mailbox is used or checked.) */
+static void
+check_auth(const RdConfig *cfg, const char *path, const char *text, GString *errs)
+{
+	for (int i = 0; i < RD_MAILBOX_N; i++) {
+		const RdMailboxConfig *m = &cfg->mailboxes[i];
+		g_autofree char *group = g_strdup_printf("mailbox:%s", rd_mailbox_to_string((RdMailbox)i));
+		const RdOAuthConfig *o = &m->oauth;
+		gboolean any_oauth = o->grant || o->token_url || o->client_id || o->client_secret_file ||
+		                     o->refresh_token_file || o->scope || o->ca_file;
+		if (m->imap_xoauth2 && m->imap_password_file != NULL)
+			g_string_append_printf(errs, "%s:%u: imap_password_file is not used with imap_auth = xoauth2; "
+			                       "remove one of them\n", path, line_of(text, group, "imap_password_file"));
+		else if (!m->imap_xoauth2 && any_oauth)
+			g_string_append_printf(errs, "%s:%u: oauth_ keys in [%s] are used only with imap_auth = xoauth2\n",
+			                       path, line_of(text, group, NULL), group);
+	}
+	const RdSmtpConfig *sm = &cfg->smtp;
+	const RdOAuthConfig *o = &sm->oauth;
+	gboolean any_oauth = o->grant || o->token_url || o->client_id || o->client_secret_file ||
+	                     o->refresh_token_file || o->scope || o->ca_file;
+	if (sm->xoauth2 && sm->password_file != NULL)
+		g_string_append_printf(errs, "%s:%u: password_file is not used with auth = xoauth2; remove one of them\n",
+		                       path, line_of(text, "smtp", "password_file"));
+	else if (!sm->xoauth2 && any_oauth)
+		g_string_append_printf(errs, "%s:%u: oauth_ keys in [smtp] are used only with auth = xoauth2\n", path,
+		                       line_of(text, "smtp", NULL));
+	RdMailbox role;
+	if (sm->sent_mailbox != NULL && rd_mailbox_from_string(sm->sent_mailbox, &role) &&
+	    cfg->mailboxes[role].imap_url == NULL)
+		g_string_append_printf(errs, "%s:%u: sent_mailbox = %s, but [mailbox:%s] has no imap_url to append "
+		                       "the copies over\n", path, line_of(text, "smtp", "sent_mailbox"), sm->sent_mailbox,
+		                       sm->sent_mailbox);
 }
 
 /* The oauth_* keys, in [mailbox:ROLE] and [smtp]. */
@@ -789,6 +826,7 @@ rd_config_load(const char *path, GError **error)
 	}
 
 	check_profiles(cfg, path, text, errs);
+	check_auth(cfg, path, text, errs);
 	if (errs->len > 0) {
 		g_string_truncate(errs, errs->len - 1);
 		g_set_error_literal(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, errs->str);

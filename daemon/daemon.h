@@ -89,7 +89,7 @@ typedef struct {
 	                            smtps://host:port; NULL = no SMTP sink */
 	char *ca_file;           /* trust only this CA file; NULL = the system's */
 	char *user;              /* AUTH user, or NULL for no AUTH */
-	char *password_file;     /* AUTH password (first line); must not be
+	char *password_file;     /* AUTH password (one line); must not be
 	                            readable by group or others */
 	gboolean xoauth2;        /* auth = xoauth2: AUTH XOAUTH2 with @oauth */
 	RdOAuthConfig oauth;
@@ -399,11 +399,15 @@ typedef enum {
 /* The keys of @c make sense together (no network). @who prefixes errors,
  * e.g. "mailbox complaints". */
 gboolean rd_oauth_config_check(const RdOAuthConfig *c, const char *who, GError **error);
+/* The secret files of @c can be read (owner, mode) and the refresh
+ * token's folder written; RD_CONFIG_ERROR otherwise. No network. */
+gboolean rd_oauth_files_check(const RdOAuthConfig *c, GError **error);
 /* A bearer token for @c: the cached one, or a new one from the token
  * endpoint when it is near expiry. Thread-safe. Free with rd_secret_free(). */
 char *rd_oauth_access_token(const RdOAuthConfig *c, const char *who, GError **error);
-/* The server refused the token: the next call asks for a new one. */
-void rd_oauth_forget(const RdOAuthConfig *c);
+/* The server refused @token: the next call asks for a new one (unless
+ * another thread already got one). */
+void rd_oauth_forget(const RdOAuthConfig *c, const char *token);
 
 /* ---- IMAP source (imap.c) ------------------------------------------------ */
 
@@ -443,6 +447,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdImapMessage, rd_imap_message_free)
  * in messages). The password file is read here and refused if another
  * user owns it or others can read it. Newly allocated; NULL on error. */
 RdImap *rd_imap_open(const RdMailboxConfig *m, const char *role, GError **error);
+/* The same session without SELECT or the Processed folder: for APPEND. */
+RdImap *rd_imap_open_account(const RdMailboxConfig *m, const char *role, GError **error);
 /* LOGOUT (best effort) and free. Accepts NULL. */
 void rd_imap_close(RdImap *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdImap, rd_imap_close)
@@ -473,7 +479,9 @@ void rd_imap_set_wait(RdImap *s, gboolean use_idle, int wake_fd);
 /* TRUE if the server advertised IDLE. */
 gboolean rd_imap_has_idle(const RdImap *s);
 /* APPEND @raw to @folder (created if missing) with \Seen and INTERNALDATE
- * @date (Unix seconds; 0 = the server's now): a copy of a sent letter. */
+ * @date (Unix seconds; 0 = the server's now): a copy of a sent letter.
+ * RD_IMAP_ERROR_CONNECT when the connection broke, PROTOCOL when the
+ * server refused this message (the session is still usable). */
 gboolean rd_imap_append(RdImap *s, const char *folder, GBytes *raw, gint64 date, GError **error);
 
 /* ---- fetching: IMAP into the case file (cmd_fetch.c) ------------------------ */

@@ -271,14 +271,15 @@ parse_url(RdImap *s, const char *url, guint16 *port_r, gboolean *imaps_r, GError
 	return TRUE;
 }
 
-/* The processed folder exists, or is created. */
+/* Folder @name (Processed, Sent) exists, or is created. */
 static gboolean
 ensure_folder(RdImap *s, const char *name, GError **error)
 {
 	clist *list = NULL;
 	int r = mailimap_list(s->imap, "", name, &list);
 	if (!etpan_ok(r)) {
-		set_etpan_error(s, error, RD_IMAP_ERROR_PROTOCOL, r, "LIST of the processed folder");
+		g_autofree char *what = g_strdup_printf("LIST of folder %s", name);
+		set_etpan_error(s, error, RD_IMAP_ERROR_PROTOCOL, r, what);
 		return FALSE;
 	}
 	gboolean found = list != NULL && clist_count(list) > 0;
@@ -288,15 +289,18 @@ ensure_folder(RdImap *s, const char *name, GError **error)
 		return TRUE;
 	r = mailimap_create(s->imap, name);
 	if (!etpan_ok(r)) {
-		set_etpan_error(s, error, RD_IMAP_ERROR_PROTOCOL, r, "CREATE of the processed folder");
+		g_autofree char *what = g_strdup_printf("CREATE of folder %s", name);
+		set_etpan_error(s, error, RD_IMAP_ERROR_PROTOCOL, r, what);
 		return FALSE;
 	}
 	rd_log_info("imap mailbox=%s created folder=%s", s->role, name);
 	return TRUE;
 }
 
-RdImap *
-rd_imap_open(const RdMailboxConfig *m, const char *role, GError **error)
+/* Connect, verify, log in; with @select also the Processed folder and
+ * SELECT of the watched folder. */
+static RdImap *
+open_session(const RdMailboxConfig *m, const char *role, gboolean select, GError **error)
 {
 	g_return_val_if_fail(m != NULL && role != NULL, NULL);
 	g_autoptr(RdImap) s = g_new0(RdImap, 1);
@@ -357,12 +361,13 @@ rd_imap_open(const RdMailboxConfig *m, const char *role, GError **error)
 		r = mailimap_oauth2_authenticate(s->imap, m->imap_user, password);
 	else
 		r = mailimap_login(s->imap, m->imap_user, password);
+	/* A token the server refused (not a dropped connection) may have been
+	 * revoked early: ask for a new one next time rather than present it
+	 * again. */
+	if (!etpan_ok(r) && m->imap_xoauth2 && r != MAILIMAP_ERROR_STREAM)
+		rd_oauth_forget(&m->oauth, password);
 	rd_secret_free(password);
 	if (!etpan_ok(r)) {
-		/* A refused token may have been revoked early: ask for a new one
-		 * next time rather than present it again. */
-		if (m->imap_xoauth2)
-			rd_oauth_forget(&m->oauth);
 		set_etpan_error(s, error, RD_IMAP_ERROR_AUTH, r, m->imap_xoauth2 ? "AUTHENTICATE XOAUTH2" : "LOGIN");
 		return NULL;
 	}
@@ -378,6 +383,8 @@ rd_imap_open(const RdMailboxConfig *m, const char *role, GError **error)
 	s->has_uidplus = mailimap_has_uidplus(s->imap);
 	s->has_idle = mailimap_has_idle(s->imap);
 
+	if (!select)
+		return g_steal_pointer(&s);
 	if (!s->keep_in_place && !ensure_folder(s, s->processed, error))
 		return NULL;
 	r = mailimap_select(s->imap, s->folder);
@@ -389,6 +396,18 @@ rd_imap_open(const RdMailboxConfig *m, const char *role, GError **error)
 	rd_log_debug("imap mailbox=%s host=%s folder=%s uidvalidity=%u move=%d uidplus=%d idle=%d", role,
 	             s->host, s->folder, s->uidvalidity, s->has_move, s->has_uidplus, s->has_idle);
 	return g_steal_pointer(&s);
+}
+
+RdImap *
+rd_imap_open(const RdMailboxConfig *m, const char *role, GError **error)
+{
+	return open_session(m, role, TRUE, error);
+}
+
+RdImap *
+rd_imap_open_account(const RdMailboxConfig *m, const char *role, GError **error)
+{
+	return open_session(m, role, FALSE, error);
 }
 
 static int
@@ -681,7 +700,8 @@ rd_imap_append(RdImap *s, const char *folder, GBytes *raw, gint64 date, GError *
 		mailimap_date_time_free(dt);
 	if (!etpan_ok(r)) {
 		g_autofree char *what = g_strdup_printf("APPEND to %s", folder);
-		set_etpan_error(s, error, RD_IMAP_ERROR_PROTOCOL, r, what);
+		set_etpan_error(s, error, r == MAILIMAP_ERROR_STREAM ? RD_IMAP_ERROR_CONNECT : RD_IMAP_ERROR_PROTOCOL,
+		                r, what);
 		return FALSE;
 	}
 	return TRUE;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <curl/curl.h>
 #include "daemon.h"
 
 
@@ -87,6 +88,12 @@ main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
 	rd_parsers_init();
+	/* Once, before any thread: the token requests (oauth.c) may come from
+	 * several at a time. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "redress: libcurl could not start\n");
+		return RD_EXIT_INTERNAL;
+	}
 
 	RdGlobalOptions g = { 0 };
 	/* Pull the global options out, wherever they are (up to "--"). */

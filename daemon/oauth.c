@@ -20,11 +20,17 @@
  * Tokens are cached in the process, keyed by everything that identifies
  * the grant (so mailboxes of one application share one token, as an
  * application token is not tied to a mailbox), and refreshed before they
- * expire: a fifth of their lifetime early, at most five minutes. A server
- * that refuses a token makes the caller rd_oauth_forget() it, so the next
- * attempt asks for a fresh one. The refresh-token grant also takes an
- * flock on FILE.lock, so a `redress fetch` beside the daemon cannot spend
- * the same rotating token twice.
+ * expire: a fifth of their lifetime early, at most five minutes. Each key
+ * has its own lock, held while its endpoint is asked, so a slow provider
+ * holds up only the mailboxes that use it. If that early refresh fails for
+ * a passing reason, the token in hand is used while it still has a minute
+ * to run; a failure is remembered for FAIL_HOLD_S, so the sender does not
+ * ask again for every letter. A server that refuses a token makes the
+ * caller rd_oauth_forget() that token, so the next attempt asks for a
+ * fresh one. The refresh-token grant also takes an flock on FILE.lock, so
+ * a `redress fetch` beside the daemon cannot spend the same rotating token
+ * twice; a rotated token that cannot be saved is kept in memory and used
+ * (and saving retried) until it can.
  *
  * Errors say which mailbox, which endpoint and what the provider said
  * (error and error_description — never a token or a secret), and whether
@@ -36,6 +42,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <curl/curl.h>
 #include <json-glib/json-glib.h>
@@ -44,25 +51,25 @@
 G_DEFINE_QUARK(rd-oauth-error-quark, rd_oauth_error)
 
 #define TOKEN_TIMEOUT_S   30
+#define LOCK_TIMEOUT_S    30
 #define MAX_RESPONSE      (256 * 1024)
 #define EARLY_MAX_S       300
+#define FAIL_HOLD_S       60
+#define GRACE_S           60   /* a cached token this close to expiry is not used */
 
+/* One grant's state. Entries live as long as the process. */
 typedef struct {
-	char *access_token;
+	GMutex lock;             /* held while the endpoint is asked */
+	char *access_token;      /* NULL until fetched, or after forget */
 	gint64 expires_at;       /* real time, seconds */
 	gint64 refresh_at;       /* when to ask again */
-} CachedToken;
+	gint64 failed_until;     /* ask again no sooner than this */
+	GError *failure;         /* the last failure, repeated until then */
+	char *unsaved_refresh;   /* a rotated refresh token the file lacks */
+} Grant;
 
-static GMutex cache_lock;
-static GHashTable *cache;    /* key → CachedToken*, under cache_lock */
-
-static void
-cached_free(gpointer p)
-{
-	CachedToken *t = p;
-	rd_secret_free(t->access_token);
-	g_free(t);
-}
+static GMutex table_lock;
+static GHashTable *grants;   /* key → Grant*, under table_lock */
 
 static char *
 cache_key(const RdOAuthConfig *c)
@@ -70,6 +77,24 @@ cache_key(const RdOAuthConfig *c)
 	return g_strjoin("\x1f", c->grant ? c->grant : "", c->token_url ? c->token_url : "",
 	                 c->client_id ? c->client_id : "", c->scope ? c->scope : "",
 	                 c->refresh_token_file ? c->refresh_token_file : "", NULL);
+}
+
+/* The entry for @c, created on first use. */
+static Grant *
+grant_for(const RdOAuthConfig *c)
+{
+	g_autofree char *key = cache_key(c);
+	g_mutex_lock(&table_lock);
+	if (grants == NULL)
+		grants = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	Grant *gr = g_hash_table_lookup(grants, key);
+	if (gr == NULL) {
+		gr = g_new0(Grant, 1);
+		g_mutex_init(&gr->lock);
+		g_hash_table_insert(grants, g_steal_pointer(&key), gr);
+	}
+	g_mutex_unlock(&table_lock);
+	return gr;
 }
 
 gboolean
@@ -111,6 +136,31 @@ rd_oauth_config_check(const RdOAuthConfig *c, const char *who, GError **error)
 		g_set_error(error, RD_OAUTH_ERROR, RD_OAUTH_ERROR_CONFIG,
 		            "%s: oauth_ca_file %s does not exist or is not a file", who, c->ca_file);
 		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+rd_oauth_files_check(const RdOAuthConfig *c, GError **error)
+{
+	const char *files[] = { c->client_secret_file, c->refresh_token_file };
+	const char *what[] = { "oauth_client_secret_file", "oauth_refresh_token_file" };
+	for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+		if (files[i] == NULL)
+			continue;
+		char *secret = rd_secret_read(files[i], what[i], error);
+		if (secret == NULL)
+			return FALSE;
+		rd_secret_free(secret);
+	}
+	if (c->refresh_token_file != NULL) {
+		g_autofree char *dir = g_path_get_dirname(c->refresh_token_file);
+		if (access(dir, W_OK) != 0) {
+			g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
+			            "oauth_refresh_token_file %s: redress cannot write in %s, so a rotated token could "
+			            "not be saved (put it in the service's StateDirectory)", c->refresh_token_file, dir);
+			return FALSE;
+		}
 	}
 	return TRUE;
 }
@@ -181,11 +231,7 @@ static gboolean
 request_token(const RdOAuthConfig *c, const char *who, const char *secret, const char *refresh,
               char **token_r, gint64 *lifetime_r, char **new_refresh_r, GError **error)
 {
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		g_set_error(error, RD_OAUTH_ERROR, RD_OAUTH_ERROR_TEMPORARY, "%s: libcurl could not start", who);
-		return FALSE;
-	}
-	CURL *curl = curl_easy_init();
+	CURL *curl = curl_easy_init();   /* curl_global_init() is main()'s */
 	if (curl == NULL) {
 		g_set_error(error, RD_OAUTH_ERROR, RD_OAUTH_ERROR_TEMPORARY, "%s: libcurl could not start", who);
 		return FALSE;
@@ -242,12 +288,12 @@ request_token(const RdOAuthConfig *c, const char *who, const char *secret, const
 	if (status != 200) {
 		const char *err = member_string(o, "error");
 		g_autofree char *desc = printable(member_string(o, "error_description"), 300);
-		/* RFC 6749 5.2: these need a person (new sign-in, new secret,
-		 * consent); anything else may pass. */
-		gboolean refused = err != NULL &&
-			(strcmp(err, "invalid_grant") == 0 || strcmp(err, "invalid_client") == 0 ||
-			 strcmp(err, "unauthorized_client") == 0 || strcmp(err, "invalid_scope") == 0 ||
-			 strcmp(err, "unsupported_grant_type") == 0 || strcmp(err, "invalid_request") == 0);
+		/* A 4xx answer is the provider saying no (RFC 6749 5.2, and
+		 * Entra's interaction_required, consent_required…): a person must
+		 * act. Only overload (429, 5xx, temporarily_unavailable,
+		 * slow_down) passes by itself. */
+		gboolean refused = status >= 400 && status < 500 && status != 429 &&
+			g_strcmp0(err, "temporarily_unavailable") != 0 && g_strcmp0(err, "slow_down") != 0;
 		g_autofree char *err_p = printable(err ? err : "no error code", 80);
 		g_set_error(error, RD_OAUTH_ERROR, refused ? RD_OAUTH_ERROR_REFUSED : RD_OAUTH_ERROR_TEMPORARY,
 		            "%s: the token endpoint %s refused the %s grant (HTTP %ld, %s%s%s)%s", who, c->token_url,
@@ -287,9 +333,74 @@ config_error(GError **error, GError *cause, const char *who)
 	g_error_free(cause);
 }
 
-/* Ask the endpoint, under the refresh token's lock when there is one. */
+/* flock(@fd) within LOCK_TIMEOUT_S: another redress may be refreshing. */
 static gboolean
-fetch_token(const RdOAuthConfig *c, const char *who, char **token_r, gint64 *lifetime_r, GError **error)
+lock_within(int fd)
+{
+	gint64 until = g_get_monotonic_time() + LOCK_TIMEOUT_S * G_USEC_PER_SEC;
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return TRUE;
+		if ((errno != EWOULDBLOCK && errno != EINTR) || g_get_monotonic_time() >= until)
+			return FALSE;
+		g_usleep(100 * 1000);
+	}
+}
+
+/* FILE.lock beside the refresh token, owned like the token itself (so a
+ * run as root does not lock the service's user out of it). */
+static int
+open_lock(const char *token_file, const char *who, GError **error)
+{
+	g_autofree char *path = g_strconcat(token_file, ".lock", NULL);
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int e = errno;
+		g_set_error(error, RD_OAUTH_ERROR, RD_OAUTH_ERROR_CONFIG,
+		            "%s: cannot open %s: %s (redress must be able to write beside oauth_refresh_token_file)",
+		            who, path, g_strerror(e));
+		return -1;
+	}
+	struct stat tok, lk;
+	if (stat(token_file, &tok) == 0 && fstat(fd, &lk) == 0 &&
+	    (lk.st_uid != tok.st_uid || lk.st_gid != tok.st_gid) && fchown(fd, tok.st_uid, tok.st_gid) != 0)
+		rd_log_warn("oauth %s: cannot give %s to uid %u", who, path, (unsigned)tok.st_uid);
+	if (!lock_within(fd)) {
+		int e = errno;
+		close(fd);
+		g_set_error(error, RD_OAUTH_ERROR, RD_OAUTH_ERROR_TEMPORARY,
+		            "%s: cannot lock %s: %s", who, path,
+		            e == EWOULDBLOCK ? "another redress has held it for 30 s" : g_strerror(e));
+		return -1;
+	}
+	return fd;
+}
+
+/* Save @token (a rotated refresh token); on failure keep it in @gr, so
+ * this process goes on using it and tries saving again next time. */
+static void
+save_refresh(Grant *gr, const RdOAuthConfig *c, const char *who, const char *token)
+{
+	GError *e = NULL;
+	if (rd_secret_write(c->refresh_token_file, token, "oauth_refresh_token_file", &e)) {
+		rd_log_info("oauth %s refresh_token=rotated file=%s", who, c->refresh_token_file);
+		rd_secret_free(g_steal_pointer(&gr->unsaved_refresh));
+		return;
+	}
+	rd_log_error("oauth %s alert=refresh-token-not-saved error=\"%s\": kept in memory for now, but a "
+	             "restart will present the old one; fix the file or its folder", who, e->message);
+	g_error_free(e);
+	if (gr->unsaved_refresh != token) {
+		rd_secret_free(gr->unsaved_refresh);
+		gr->unsaved_refresh = g_strdup(token);
+	}
+}
+
+/* Ask the endpoint, under the refresh token's lock when there is one.
+ * Called with @gr->lock held. */
+static gboolean
+fetch_token(Grant *gr, const RdOAuthConfig *c, const char *who, char **token_r, gint64 *lifetime_r,
+            GError **error)
 {
 	GError *e = NULL;
 	char *secret = NULL, *refresh = NULL, *new_refresh = NULL;
@@ -301,36 +412,23 @@ fetch_token(const RdOAuthConfig *c, const char *who, char **token_r, gint64 *lif
 		return FALSE;
 	}
 	if (c->refresh_token_file != NULL) {
-		g_autofree char *lock_path = g_strconcat(c->refresh_token_file, ".lock", NULL);
-		lock_fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (lock_fd < 0) {
-			int err = errno;
-			g_set_error(error, RD_OAUTH_ERROR, RD_OAUTH_ERROR_CONFIG,
-			            "%s: cannot open %s: %s (redress must be able to write beside oauth_refresh_token_file)",
-			            who, lock_path, g_strerror(err));
+		if ((lock_fd = open_lock(c->refresh_token_file, who, error)) < 0)
 			goto out;
-		}
-		while (flock(lock_fd, LOCK_EX) != 0 && errno == EINTR)
-			;
-		/* Read under the lock: another process may just have rotated it. */
-		if ((refresh = rd_secret_read(c->refresh_token_file, "oauth_refresh_token_file", &e)) == NULL) {
+		/* Read under the lock: another process may just have rotated it.
+		 * A token we could not save is newer than the file. */
+		if (gr->unsaved_refresh != NULL)
+			refresh = g_strdup(gr->unsaved_refresh);
+		else if ((refresh = rd_secret_read(c->refresh_token_file, "oauth_refresh_token_file", &e)) == NULL) {
 			config_error(error, e, who);
 			goto out;
 		}
 	}
 	if (!request_token(c, who, secret, refresh, token_r, lifetime_r, &new_refresh, error))
 		goto out;
-	if (new_refresh != NULL && c->refresh_token_file != NULL) {
-		if (!rd_secret_write(c->refresh_token_file, new_refresh, "oauth_refresh_token_file", &e)) {
-			/* The access token works now, but the provider may already
-			 * have retired the old refresh token: say so loudly. */
-			rd_log_error("oauth %s alert=refresh-token-not-saved error=\"%s\": the next refresh may fail; "
-			             "fix the file's folder permissions", who, e->message);
-			g_clear_error(&e);
-		} else {
-			rd_log_info("oauth %s refresh_token=rotated file=%s", who, c->refresh_token_file);
-		}
-	}
+	if (new_refresh != NULL && c->refresh_token_file != NULL)
+		save_refresh(gr, c, who, new_refresh);
+	else if (gr->unsaved_refresh != NULL)
+		save_refresh(gr, c, who, gr->unsaved_refresh);
 	ok = TRUE;
 out:
 	if (lock_fd >= 0)
@@ -347,41 +445,63 @@ rd_oauth_access_token(const RdOAuthConfig *c, const char *who, GError **error)
 	g_return_val_if_fail(c != NULL && who != NULL, NULL);
 	if (!rd_oauth_config_check(c, who, error))
 		return NULL;
-	g_autofree char *key = cache_key(c);
+	Grant *gr = grant_for(c);
+	char *out = NULL;
+	g_mutex_lock(&gr->lock);
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	/* One refresh at a time in the process: two mailboxes of one
-	 * application wait for the same token instead of asking twice. */
-	g_mutex_lock(&cache_lock);
-	if (cache == NULL)
-		cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_free);
-	CachedToken *t = g_hash_table_lookup(cache, key);
-	if (t != NULL && now < t->refresh_at) {
-		char *tok = g_strdup(t->access_token);
-		g_mutex_unlock(&cache_lock);
-		return tok;
+	gboolean usable = gr->access_token != NULL && now < gr->expires_at - GRACE_S;
+	if (gr->access_token != NULL && now < gr->refresh_at) {
+		out = g_strdup(gr->access_token);
+		goto done;
+	}
+	if (now < gr->failed_until) {
+		/* Failed a moment ago: the same answer, without asking again. */
+		if (usable) {
+			out = g_strdup(gr->access_token);
+		} else {
+			g_set_error(error, gr->failure->domain, gr->failure->code, "%s (%" G_GINT64_FORMAT " s ago)",
+			            gr->failure->message, now - (gr->failed_until - FAIL_HOLD_S));
+		}
+		goto done;
 	}
 	char *token = NULL;
 	gint64 lifetime = 0;
-	if (!fetch_token(c, who, &token, &lifetime, error)) {
-		g_mutex_unlock(&cache_lock);
-		return NULL;
+	GError *e = NULL;
+	if (!fetch_token(gr, c, who, &token, &lifetime, &e)) {
+		gr->failed_until = now + FAIL_HOLD_S;
+		g_clear_error(&gr->failure);
+		gr->failure = g_error_copy(e);
+		if (usable && e->code == RD_OAUTH_ERROR_TEMPORARY) {
+			rd_log_warn("oauth %s: %s; using the current token until it expires", who, e->message);
+			g_error_free(e);
+			out = g_strdup(gr->access_token);
+		} else {
+			g_propagate_error(error, e);
+		}
+		goto done;
 	}
-	t = g_new0(CachedToken, 1);
-	t->access_token = g_strdup(token);
-	t->expires_at = now + lifetime;
-	t->refresh_at = t->expires_at - MIN(lifetime / 5, EARLY_MAX_S);
-	g_hash_table_replace(cache, g_steal_pointer(&key), t);
-	g_mutex_unlock(&cache_lock);
+	rd_secret_free(gr->access_token);
+	gr->access_token = token;
+	gr->expires_at = now + lifetime;
+	gr->refresh_at = gr->expires_at - MIN(lifetime / 5, EARLY_MAX_S);
+	gr->failed_until = 0;
+	g_clear_error(&gr->failure);
+	out = g_strdup(token);
 	rd_log_info("oauth %s token=new grant=%s expires_in=%" G_GINT64_FORMAT "s", who, c->grant, lifetime);
-	return token;
+done:
+	g_mutex_unlock(&gr->lock);
+	return out;
 }
 
 void
-rd_oauth_forget(const RdOAuthConfig *c)
+rd_oauth_forget(const RdOAuthConfig *c, const char *token)
 {
-	g_autofree char *key = cache_key(c);
-	g_mutex_lock(&cache_lock);
-	if (cache != NULL)
-		g_hash_table_remove(cache, key);
-	g_mutex_unlock(&cache_lock);
+	g_return_if_fail(c != NULL && token != NULL);
+	Grant *gr = grant_for(c);
+	g_mutex_lock(&gr->lock);
+	/* Only the token that was refused: another thread may already hold
+	 * a newer one. */
+	if (gr->access_token != NULL && strcmp(gr->access_token, token) == 0)
+		rd_secret_free(g_steal_pointer(&gr->access_token));
+	g_mutex_unlock(&gr->lock);
 }

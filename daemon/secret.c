@@ -53,6 +53,12 @@ rd_secret_read(const char *path, const char *what, GError **error)
 		            what, path, (unsigned)st.st_uid, (unsigned)geteuid());
 		return NULL;
 	}
+	if (st.st_size > MAX_SECRET) {
+		close(fd);
+		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, "%s %s is too long (%lld bytes) to be a secret",
+		            what, path, (long long)st.st_size);
+		return NULL;
+	}
 	char *buf = g_malloc0(MAX_SECRET + 1);
 	gsize len = 0;
 	ssize_t n = 0;
@@ -111,8 +117,10 @@ rd_secret_write(const char *path, const char *value, const char *what, GError **
 {
 	g_autofree char *dir = g_path_get_dirname(path);
 	g_autofree char *base = g_path_get_basename(path);
-	g_autofree char *tmp = g_strdup_printf("%s/.%s.new-%d", dir, base, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* A fresh name (O_EXCL, mode 0600) beside the file, so the rename is
+	 * atomic and two writers never share a temporary file. */
+	g_autofree char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
+	int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		int e = errno;
 		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_IO,
@@ -120,9 +128,20 @@ rd_secret_write(const char *path, const char *value, const char *what, GError **
 		            g_strerror(e), dir);
 		return FALSE;
 	}
+	/* Owned like the file it replaces: a run as root must not take the
+	 * token away from the service's own user. */
+	struct stat old;
+	gboolean ok = TRUE;
+	int e = 0;
+	if (stat(path, &old) == 0 && old.st_uid != geteuid() && fchown(fd, old.st_uid, old.st_gid) != 0) {
+		ok = FALSE;
+		e = errno;
+	}
 	g_autofree char *line = g_strconcat(value, "\n", NULL);
-	gboolean ok = write_all(fd, line, strlen(line)) && fsync(fd) == 0;
-	int e = errno;
+	if (ok && !(write_all(fd, line, strlen(line)) && fsync(fd) == 0)) {
+		ok = FALSE;
+		e = errno;
+	}
 	explicit_bzero(line, strlen(line));
 	if (close(fd) != 0 && ok) {
 		ok = FALSE;
@@ -140,9 +159,14 @@ rd_secret_write(const char *path, const char *value, const char *what, GError **
 	}
 	/* The rename is only durable once the folder is. */
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
+	if (dfd < 0 || fsync(dfd) != 0) {
+		e = errno;
+		if (dfd >= 0)
+			close(dfd);
+		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_IO,
+		            "%s %s was replaced but its folder could not be synced: %s", what, path, g_strerror(e));
+		return FALSE;
 	}
+	close(dfd);
 	return TRUE;
 }

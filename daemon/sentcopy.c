@@ -12,7 +12,10 @@
  * crash between the APPEND and recording it done makes a second copy
  * (at least once, like the letters themselves); a copy that still cannot
  * be made retry_for after its letter went is recorded failed, with the
- * reason, and no longer tried.
+ * reason, and no longer tried. A server that cannot be reached is tried
+ * once per run, not once per letter; a message the server refuses waits
+ * without holding back the others. The daemon backs off between runs
+ * that failed (cmd_daemon.c).
  */
 #include <string.h>
 #include "daemon.h"
@@ -23,6 +26,19 @@ static gboolean
 stopping(const gint *stop)
 {
 	return stop != NULL && g_atomic_int_get(stop) != 0;
+}
+
+/* The copy of @o could not be made (@why): it waits, or after retry_for
+ * it is recorded failed. */
+static gboolean
+not_made(RdStore *store, const RdConfig *cfg, const RdOutboxRow *o, gint64 now, const char *folder,
+         const char *why, GError **error)
+{
+	gboolean give_up = o->sent_at > 0 && now - o->sent_at > cfg->smtp.retry_for;
+	if (give_up)
+		rd_log_error("sent copy letter=%" G_GINT64_FORMAT " failed=yes error=\"%s\": no copy in %s "
+		             "(the letter itself was sent)", o->id, why, folder);
+	return rd_store_outbox_copy_set(store, o->id, give_up ? "failed" : "pending", why, error);
 }
 
 gboolean
@@ -41,20 +57,35 @@ rd_sent_copies_run(RdStore *store, const RdConfig *cfg, gint64 now, const gint *
 	}
 	const char *folder = cfg->smtp.sent_folder ? cfg->smtp.sent_folder : "Sent";
 	g_autoptr(RdImap) s = NULL;
+	GError *down = NULL;     /* the server cannot be used: what it said */
+	gint64 after = 0;        /* rows up to this id were handled in this run */
 	for (;;) {
-		g_autoptr(GPtrArray) due = rd_store_outbox_copies_due(store, BATCH, error);
-		if (due == NULL)
+		g_autoptr(GPtrArray) due = rd_store_outbox_copies_due(store, after, BATCH, error);
+		if (due == NULL) {
+			g_clear_error(&down);
 			return FALSE;
+		}
 		if (due->len == 0)
-			return TRUE;
+			break;
 		for (guint i = 0; i < due->len; i++) {
 			const RdOutboxRow *o = due->pdata[i];
+			after = o->id;
 			if (stopping(stop))
-				return TRUE;
+				break;
 			GError *e = NULL;
-			if (s == NULL)
-				s = rd_imap_open(&cfg->mailboxes[role], cfg->smtp.sent_mailbox, &e);
-			if (s != NULL && rd_imap_append(s, folder, o->raw, o->sent_at, &e)) {
+			/* Once the server is down, the rest only age (no new
+			 * connection per letter: that would hold the sender up). */
+			if (down == NULL && s == NULL && (s = rd_imap_open_account(&cfg->mailboxes[role],
+			                                                        cfg->smtp.sent_mailbox, &e)) == NULL)
+				down = e;
+			if (down != NULL) {
+				if (!not_made(store, cfg, o, now, folder, down->message, error)) {
+					g_error_free(down);
+					return FALSE;
+				}
+				continue;
+			}
+			if (rd_imap_append(s, folder, o->raw, o->sent_at, &e)) {
 				if (!rd_store_outbox_copy_set(store, o->id, "done", NULL, error))
 					return FALSE;
 				(*n_r)++;
@@ -62,23 +93,27 @@ rd_sent_copies_run(RdStore *store, const RdConfig *cfg, gint64 now, const gint *
 				            cfg->smtp.sent_mailbox, folder);
 				continue;
 			}
-			/* Given up only once the letter is old; until then it waits
-			 * with the reason, and the run ends (the server is the
-			 * likely trouble, not this one letter). */
-			gboolean give_up = o->sent_at > 0 && now - o->sent_at > cfg->smtp.retry_for;
-			if (!rd_store_outbox_copy_set(store, o->id, give_up ? "failed" : "pending", e->message, error)) {
+			/* Refused for this message alone: it waits, the others go on.
+			 * A broken connection makes the server down for this run. */
+			gboolean ok = not_made(store, cfg, o, now, folder, e->message, error);
+			if (e->code == RD_IMAP_ERROR_CONNECT) {
+				down = e;
+				g_clear_pointer(&s, rd_imap_close);
+			} else {
+				rd_log_warn("sent copy letter=%" G_GINT64_FORMAT ": %s", o->id, e->message);
 				g_error_free(e);
+			}
+			if (!ok) {
+				g_clear_error(&down);
 				return FALSE;
 			}
-			if (give_up) {
-				rd_log_error("sent copy letter=%" G_GINT64_FORMAT " failed=yes error=\"%s\": no copy in %s "
-				             "(the letter itself was sent)", o->id, e->message, folder);
-				g_error_free(e);
-				g_clear_pointer(&s, rd_imap_close);
-				continue;
-			}
-			g_propagate_prefixed_error(error, e, "copy of a sent letter to %s: ", folder);
-			return FALSE;
 		}
+		if (stopping(stop))
+			break;
 	}
+	if (down != NULL) {
+		g_propagate_prefixed_error(error, down, "copy of a sent letter to %s: ", folder);
+		return FALSE;
+	}
+	return TRUE;
 }

@@ -174,9 +174,11 @@ smtp_send(RdSink *sink, const RdOutboxRow *row, char **detail_r)
 	g_string_free(up.data, TRUE);
 	if (token != NULL) {
 		curl_easy_setopt(s->curl, CURLOPT_XOAUTH2_BEARER, NULL);
+		/* 535: the server refused this token (revoked early): a new one
+		 * next time. Not for other login trouble, such as no XOAUTH2. */
+		if (rc == CURLE_LOGIN_DENIED && code == 535)
+			rd_oauth_forget(&s->oauth, token);
 		rd_secret_free(token);
-		if (rc == CURLE_LOGIN_DENIED)
-			rd_oauth_forget(&s->oauth);   /* revoked early: a new one next time */
 	}
 
 	if (rc == CURLE_OK) {
@@ -243,8 +245,9 @@ rd_sink_smtp_new(const RdSmtpConfig *cfg, GError **error)
 			return NULL;
 		}
 		GError *e = NULL;
-		if (!rd_oauth_config_check(&cfg->oauth, "[smtp]", &e)) {
-			g_set_error_literal(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, e->message);
+		if (!rd_oauth_config_check(&cfg->oauth, "[smtp]", &e) || !rd_oauth_files_check(&cfg->oauth, &e)) {
+			g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, "%s%s",
+			            g_str_has_prefix(e->message, "[smtp]") ? "" : "[smtp] ", e->message);
 			g_error_free(e);
 			return NULL;
 		}

@@ -219,11 +219,12 @@ rd_store_outbox_copy_wanted(RdStore *store, gint64 id, GError **error)
 }
 
 GPtrArray *
-rd_store_outbox_copies_due(RdStore *store, guint limit, GError **error)
+rd_store_outbox_copies_due(RdStore *store, gint64 after_id, guint limit, GError **error)
 {
 	g_return_val_if_fail(store != NULL, NULL);
 	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_OUTBOX_COPY_DUE);
 	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, after_id);
 	rd_bind_int64(&b, limit);
 	if (!rd_bind_end(store, &b, "listing copies for the Sent folder", error))
 		return NULL;

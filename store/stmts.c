@@ -273,7 +273,7 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		"UPDATE outbox SET sent_copy = 'pending' WHERE id = ?1 AND status = 'sent'",
 	[RD_STMT_OUTBOX_COPY_DUE] =
 		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, raw FROM outbox"
-		" WHERE sent_copy = 'pending' ORDER BY id LIMIT ?1",
+		" WHERE sent_copy = 'pending' AND id > ?1 ORDER BY id LIMIT ?2",
 	[RD_STMT_OUTBOX_COPY_SET] =
 		"UPDATE outbox SET sent_copy = ?2, copy_error = ?3 WHERE id = ?1 AND sent_copy = 'pending'",
 

@@ -446,8 +446,9 @@ gboolean rd_store_outbox_mark_failed(RdStore *store, gint64 id, gint64 at,
                                      const char *reason, GError **error);
 /* A sent letter whose copy should go to the Sent folder: 'pending'. */
 gboolean rd_store_outbox_copy_wanted(RdStore *store, gint64 id, GError **error);
-/* Sent letters whose copy is pending, oldest first, with raw bytes. */
-GPtrArray *rd_store_outbox_copies_due(RdStore *store, guint limit, GError **error);
+/* Sent letters whose copy is pending, with an id above @after_id (0 for
+ * all), oldest first, with raw bytes. */
+GPtrArray *rd_store_outbox_copies_due(RdStore *store, gint64 after_id, guint limit, GError **error);
 /* Record what became of a copy: @state "done", "failed", or "pending"
  * with @reason kept for the next try. */
 gboolean rd_store_outbox_copy_set(RdStore *store, gint64 id, const char *state,

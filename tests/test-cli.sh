@@ -162,7 +162,7 @@ is "$?" "0" "the shipped example configuration passes config check"
 # Every key the configuration reader knows is in the README's table and
 # in the example file, so neither falls behind the code.
 undocumented=""
-for k in $(sed -n 's/^\t{ "[^"]*", *"\([a-z_]*\)", *KEY_.*/\1/p' daemon/config.c | sort -u); do
+for k in $(sed -n 's/^\t{ "[^"]*" *, *"\([a-z_]*\)", *KEY_.*/\1/p' daemon/config.c | sort -u); do
     grep -q "\`$k\`" README.md && grep -q "^#\{0,1\}$k *=" examples/redress.conf ||
         undocumented="$undocumented $k"
 done

@@ -229,7 +229,12 @@ for variant in "without MOVE" "without MOVE or UIDPLUS"; do
     [ "$variant" = "without MOVE or UIDPLUS" ] && caps=$(echo "$caps_base" | sed 's/ UIDPLUS//')
     bash tests/mailservers.sh stop-imap "$D" >/dev/null 2>&1
     sed -i '/^protocol imap {/,/^}/d' "$D/dovecot/dovecot.conf"
-    printf 'protocol imap {\n  imap_capability = %s\n}\n' "$caps" >> "$D/dovecot/dovecot.conf"
+    # rawlog: Dovecot writes each session's commands to $D/rawlog, so the
+    # test sees which commands redress really sent.
+    mkdir -p "$D/rawlog"
+    chown "$(stat -c '%u:%g' "$MAIL_ROOT")" "$D/rawlog"
+    rm -f "$D/rawlog/"*
+    printf 'protocol imap {\n  imap_capability = %s\n  rawlog_dir = %s\n}\n' "$caps" "$D/rawlog" >> "$D/dovecot/dovecot.conf"
     bash tests/mailservers.sh start-imap "$D" >/dev/null 2>&1
     caps_seen=$(curl -s --url "imaps://127.0.0.1:$IMAPS_PORT/" --cacert "$CA_FILE" --user "complaints:$MAIL_PASSWORD" -X CAPABILITY | tr -d '\r')
     check "the server now advertises no MOVE ($variant)" sh -c "! echo '$caps_seen' | grep -qw MOVE"
@@ -244,6 +249,17 @@ for variant in "without MOVE" "without MOVE or UIDPLUS"; do
     like "$out" "complaints: 1 new message (1 stored)" "the message is stored ($variant)"
     is "$(inbox "$MB")" 0 "it left the INBOX ($variant)"
     is "$(processed_n)" $((before + 1)) "it is in Processed ($variant)"
+    # Every command line of every session, tag and any timestamp dropped.
+    cat "$D/rawlog/"*.in 2>/dev/null | tr -d '\r' | tr 'a-z' 'A-Z' |
+        sed -n 's/^\([0-9.]* \)\{0,1\}[^ ]* \(UID [A-Z]*\|[A-Z]*\).*/\2/p' > "$T/commands"
+    check "redress sent UID COPY ($variant)" grep -qx 'UID COPY' "$T/commands"
+    check "and no MOVE ($variant)" sh -c "! grep -q 'MOVE' '$T/commands'"
+    if [ "$uidplus" = 1 ]; then
+        check "then UID EXPUNGE ($variant)" grep -qx 'UID EXPUNGE' "$T/commands"
+    else
+        check "then EXPUNGE, as UIDPLUS is missing ($variant)" grep -qx 'EXPUNGE' "$T/commands"
+        check "not UID EXPUNGE ($variant)" sh -c "! grep -qx 'UID EXPUNGE' '$T/commands'"
+    fi
     n=$((n + 1))
 done
 is "$(sql "select count(*) from (select message_id from messages group by message_id having count(*) > 1)")" 0 \

@@ -173,7 +173,32 @@ is "$(cat "$T/refresh")" "refresh-3" "and saves the next one"
 is "$(stat_of refresh_token)" 2 "two refreshes, one per run"
 is "$(sql "select count(*) from cases")" 3 "three complaints, three cases"
 
+# 3b. Two runs at once share the rotating token through the lock: each
+#     refreshes in turn with the token the other saved, none is refused.
+refused0=$(stat_of refused)
+rt0=$(stat_of refresh_token)
+"$R" --config "$C" fetch --mailbox complaints >/dev/null 2>"$T/p1.err" &
+p1=$!
+"$R" --config "$C" fetch --mailbox complaints >/dev/null 2>"$T/p2.err"; rc2=$?
+wait "$p1"; rc1=$?
+is "$rc1 $rc2" "0 0" "two fetches at once both log in with the refresh-token grant"
+is "$(stat_of refused)" "$refused0" "no refresh token was refused (the second waited for the first)"
+is "$(stat_of refresh_token)" "$((rt0 + 2))" "each refreshed once, in turn"
+is "$(cat "$T/refresh")" "$(stat_of refresh)" "the file holds the token the server expects next"
+
+# 3c. Settings that would be silently ignored are errors.
+oauth_box "$T/both.conf" client_credentials "imap_password_file = $T/pw"
+out=$("$R" --config "$T/both.conf" config check 2>&1); rc=$?
+is "$rc" 1 "imap_password_file with imap_auth = xoauth2 is a configuration error"
+like "$out" "imap_password_file is not used with imap_auth = xoauth2" "saying which one is not used"
+printf '[mailbox:complaints]\nimap_url = imaps://127.0.0.1:%s/INBOX\nimap_user = complaints\nimap_password_file = %s\noauth_client_id = x\n' \
+    "$IMAPS_PORT" "$T/pw" > "$T/stray.conf"
+out=$("$R" --config "$T/stray.conf" fetch 2>&1); rc=$?
+is "$rc" 1 "oauth_ keys without imap_auth = xoauth2 are refused by fetch too"
+like "$out" "used only with imap_auth = xoauth2" "naming the missing imap_auth"
+
 # 4. A revoked refresh token: that mailbox fails, the other is fetched.
+saved=$(cat "$T/refresh")
 control revoke
 send "complaints@$MAIL_DOMAIN" "Waiting behind a revoked token"
 send "stage2@$MAIL_DOMAIN" "Stage 2 meanwhile"
@@ -184,7 +209,7 @@ like "$(cat "$T/err")" "The refresh token is no longer valid: sign in again and 
     "the error says a person must sign in again"
 like "$out" "stage2: 1 new message (1 stored)" "the other mailbox was still fetched"
 is "$(inbox "$MB")" 1 "the complaint waits safely on the server"
-is "$(cat "$T/refresh")" "refresh-3" "the refresh token file is left as it was"
+is "$(cat "$T/refresh")" "$saved" "the refresh token file is left as it was"
 control restore
 
 # 5. SMTP AUTH XOAUTH2 (Postfix asks Dovecot, Dovecot the authorisation server).

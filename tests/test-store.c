@@ -1520,26 +1520,28 @@ test_outbox(Fixture *f, gconstpointer data)
 
 	/* A copy for the Sent folder: only of a sent letter, pending until
 	 * recorded done, then never due again. */
-	g_autoptr(GPtrArray) nocopy = rd_store_outbox_copies_due(f->store, 10, &error);
+	g_autoptr(GPtrArray) nocopy = rd_store_outbox_copies_due(f->store, 0, 10, &error);
 	g_assert_cmpuint(nocopy->len, ==, 0);
 	gint64 suppressed_id = rd_store_outbox_enqueue(f->store, &o, &queued, &error);
 	g_assert_true(rd_store_outbox_copy_wanted(f->store, suppressed_id, &error));
 	g_assert_true(rd_store_outbox_copy_wanted(f->store, id, &error));
-	g_autoptr(GPtrArray) copies = rd_store_outbox_copies_due(f->store, 10, &error);
+	g_autoptr(GPtrArray) copies = rd_store_outbox_copies_due(f->store, 0, 10, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(copies->len, ==, 1);
 	row = copies->pdata[0];
 	g_assert_cmpint(row->id, ==, id);
 	g_assert_cmpuint(g_bytes_get_size(row->raw), ==, 16);
 	g_assert_true(rd_store_outbox_copy_set(f->store, id, "pending", "NO [TRYCREATE]", &error));
-	g_autoptr(GPtrArray) still = rd_store_outbox_copies_due(f->store, 10, &error);
+	g_autoptr(GPtrArray) still = rd_store_outbox_copies_due(f->store, 0, 10, &error);
 	g_assert_cmpuint(still->len, ==, 1);
+	g_autoptr(GPtrArray) after = rd_store_outbox_copies_due(f->store, id, 10, &error);
+	g_assert_cmpuint(after->len, ==, 0);
 	g_assert_true(rd_store_outbox_copy_set(f->store, id, "done", NULL, &error));
-	g_autoptr(GPtrArray) gone = rd_store_outbox_copies_due(f->store, 10, &error);
+	g_autoptr(GPtrArray) gone = rd_store_outbox_copies_due(f->store, 0, 10, &error);
 	g_assert_cmpuint(gone->len, ==, 0);
 	/* "done" is final: a late "pending" does not bring it back. */
 	g_assert_true(rd_store_outbox_copy_set(f->store, id, "pending", "late", &error));
-	g_autoptr(GPtrArray) final = rd_store_outbox_copies_due(f->store, 10, &error);
+	g_autoptr(GPtrArray) final = rd_store_outbox_copies_due(f->store, 0, 10, &error);
 	g_assert_cmpuint(final->len, ==, 0);
 }
 
@@ -1575,7 +1577,7 @@ test_open_migrate_v2(Fixture *f, gconstpointer data)
 	g_autofree char *status = side_query(f->path, "SELECT status || ' ' || ifnull(sent_copy, 'none') FROM outbox");
 	g_assert_cmpstr(status, ==, "sent none");
 	g_assert_true(rd_store_outbox_copy_wanted(f->store, id, &error));
-	g_autoptr(GPtrArray) copies = rd_store_outbox_copies_due(f->store, 10, &error);
+	g_autoptr(GPtrArray) copies = rd_store_outbox_copies_due(f->store, 0, 10, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(copies->len, ==, 1);
 }
