@@ -14,8 +14,9 @@
  * content hash.
  *
  * These calls run for every incoming message, so each is one prepared
- * statement served by an index (messages_message_id, messages_content_hash,
- * messages_raw, the message_routes unique key).
+ * statement served by an index (messages_message_id,
+ * messages_content_hash_no_id, messages_raw_key, the message_routes unique
+ * key); test-store.c checks the query plans.
  *
  * A case id of 0 means "no case" and is stored as NULL.
  */

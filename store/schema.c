@@ -252,6 +252,28 @@ static const char schema_v3[] =
 	"ALTER TABLE outbox ADD COLUMN copy_error TEXT;"
 	"CREATE INDEX outbox_copy_due ON outbox(id) WHERE sent_copy = 'pending';";
 
+/* Version 4: smaller indexes for ingest. Hash keys are random, so a
+ * batch of inserts touches nearly every leaf page of an index on one, and
+ * each commit writes all of those pages again (to the log, then to the
+ * file). Only DDL: no table is rebuilt, so upgrading a large file costs
+ * building one index over the messages table, not a copy of the stored
+ * mail.
+ *  - The content hash is looked up only for messages without a Message-ID
+ *    (a message with one is found through messages_message_id and its
+ *    content hash compared on the row), so only those rows are indexed.
+ *  - The raw hash is indexed by a 48-bit integer key made from it
+ *    (RD_SQL_HASH_KEY), the query comparing the full hash as well.
+ * raw_messages keeps its sha256 primary key: it is the parent key of the
+ * foreign key messages.raw_sha256 and what makes the bytes stored once,
+ * and replacing it would mean copying every stored message into a new
+ * table, for about 3% fewer bytes written by the ingest benchmark. */
+static const char schema_v4[] =
+	"DROP INDEX messages_content_hash;"
+	"CREATE INDEX messages_content_hash_no_id ON messages(content_hash)"
+	"  WHERE message_id IS NULL;"
+	"DROP INDEX messages_raw;"
+	"CREATE INDEX messages_raw_key ON messages(" RD_SQL_HASH_KEY("raw_sha256") ");";
+
 static gboolean exec_sql(sqlite3 *db, const char *sql, const char *doing,
                          GError **error);
 
@@ -277,11 +299,18 @@ migrate_2_to_3(sqlite3 *db, GError **error)
 	return exec_sql(db, schema_v3, "creating schema version 3", error);
 }
 
+static gboolean
+migrate_3_to_4(sqlite3 *db, GError **error)
+{
+	return exec_sql(db, schema_v4, "creating schema version 4", error);
+}
+
 /* migrations[N] takes the file from version N to N+1. */
 static const RdMigrateFunc migrations[] = {
 	migrate_0_to_1,
 	migrate_1_to_2,
 	migrate_2_to_3,
+	migrate_3_to_4,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == RD_STORE_SCHEMA_VERSION);

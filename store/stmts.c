@@ -180,8 +180,15 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		"SELECT id FROM messages"
 		" WHERE content_hash = ?1 AND message_id IS NULL"
 		" ORDER BY id LIMIT 1",
+	/* The key finds the candidates through messages_raw_key, the full
+	 * hash decides. The unary + is needed: given "raw_sha256 = ?1",
+	 * SQLite puts ?1 in place of raw_sha256 in the other terms (constant
+	 * propagation), and the key term then no longer matches the index
+	 * expression, so the query scanned the table. */
 	[RD_STMT_MESSAGE_FIND_RAW] =
-		"SELECT id FROM messages WHERE raw_sha256 = ?1 ORDER BY id LIMIT 1",
+		"SELECT id FROM messages"
+		" WHERE " RD_SQL_HASH_KEY("raw_sha256") " = " RD_SQL_HASH_KEY("?1")
+		" AND +raw_sha256 = ?1 ORDER BY id LIMIT 1",
 	[RD_STMT_MESSAGE_SET_CASE] =
 		"UPDATE messages SET case_id = ?2, kind = ?3, via = ?4, reason = ?5"
 		" WHERE id = ?1",

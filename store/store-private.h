@@ -139,6 +139,35 @@ struct _RdStore {
 	GTimeZone *london;                    /* Europe/London, for dates */
 };
 
+/* The index key of a hash written in lower-case hex (a SHA-256): its
+ * first 12 digits read as an integer, 48 bits. Indexes on the full 64
+ * digits are 72-byte random keys: every batch of inserts lands on nearly
+ * every leaf page, and each commit writes all of them again. This key is
+ * a sixth of the size, so there are a sixth of the leaves to rewrite.
+ *
+ * The key only narrows the search: every query on it also compares the
+ * full hash, so two hashes sharing a prefix are told apart, and a string
+ * that is not hex (tests use "h1") merely gets a poor key. The expression
+ * is written into the schema of every file at version 4 (schema.c), and a
+ * query reaches the index only by repeating it exactly, so it must never
+ * change; test-store.c checks the query plans. Built from substr() and
+ * instr(), which are deterministic, because SQLite 3.40 has no function
+ * that reads hex as a number. */
+#define RD_SQL_HEXDIGIT(x, i) "instr('123456789abcdef', substr(" x ", " i ", 1))"
+#define RD_SQL_HASH_KEY(x) \
+	"(" RD_SQL_HEXDIGIT(x, "1") " * 0x100000000000" \
+	" + " RD_SQL_HEXDIGIT(x, "2") " * 0x10000000000" \
+	" + " RD_SQL_HEXDIGIT(x, "3") " * 0x1000000000" \
+	" + " RD_SQL_HEXDIGIT(x, "4") " * 0x100000000" \
+	" + " RD_SQL_HEXDIGIT(x, "5") " * 0x10000000" \
+	" + " RD_SQL_HEXDIGIT(x, "6") " * 0x1000000" \
+	" + " RD_SQL_HEXDIGIT(x, "7") " * 0x100000" \
+	" + " RD_SQL_HEXDIGIT(x, "8") " * 0x10000" \
+	" + " RD_SQL_HEXDIGIT(x, "9") " * 0x1000" \
+	" + " RD_SQL_HEXDIGIT(x, "10") " * 0x100" \
+	" + " RD_SQL_HEXDIGIT(x, "11") " * 0x10" \
+	" + " RD_SQL_HEXDIGIT(x, "12") ")"
+
 /* stmts.c: the SQL of every statement, indexed by RdStmtId. */
 extern const char *const rd_stmt_sql[RD_STMT_COUNT];
 

@@ -40,7 +40,7 @@ typedef enum {
 	RD_STORE_ERROR_FAILED,    /* anything else SQLite reported */
 } RdStoreError;
 
-#define RD_STORE_SCHEMA_VERSION 3
+#define RD_STORE_SCHEMA_VERSION 4
 
 typedef struct _RdStore RdStore;
 

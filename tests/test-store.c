@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "store.h"
+/* For the query-plan test: the statements' SQL and the connection. */
+#include "store-private.h"
 
 /* 2026-03-02 10:00:00 UTC, a Monday in GMT. */
 #define T0 G_GINT64_CONSTANT(1772445600)
@@ -93,6 +95,13 @@ side_query(const char *path, const char *sql)
 	sqlite3_close(db);
 	return out;
 }
+
+/* Turns a current file back into a version 3 one, indexes and all, so
+ * that the migration tests start from what an older redress left. */
+#define UNDO_V4 \
+	"DROP INDEX messages_content_hash_no_id; DROP INDEX messages_raw_key;" \
+	" CREATE INDEX messages_content_hash ON messages(content_hash);" \
+	" CREATE INDEX messages_raw ON messages(raw_sha256);"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -174,7 +183,7 @@ test_open_creates_schema(Fixture *f, gconstpointer data)
 	g_assert_cmpint(sb.st_mode & 0777, ==, 0600);
 
 	g_autofree char *version = side_query(f->path, "PRAGMA user_version");
-	g_assert_cmpstr(version, ==, "3");
+	g_assert_cmpstr(version, ==, G_STRINGIFY(RD_STORE_SCHEMA_VERSION));
 
 	static const char *const tables[] = {
 		"settings", "people", "cases", "stages", "reference_counters",
@@ -245,7 +254,8 @@ test_open_migrate_v1(Fixture *f, gconstpointer data)
 	g_autoptr(RdCase) c = make_case(f->store, "a@example.org");
 
 	g_clear_pointer(&f->store, rd_store_close);
-	side_exec(f->path, "DROP INDEX outbox_copy_due; ALTER TABLE outbox DROP COLUMN sent_copy;"
+	side_exec(f->path, UNDO_V4
+	                   " DROP INDEX outbox_copy_due; ALTER TABLE outbox DROP COLUMN sent_copy;"
 	                   " ALTER TABLE outbox DROP COLUMN copy_error;"
 	                   " DROP TABLE mailbox_status; DROP TABLE daemon_status;"
 	                   " PRAGMA user_version = 1");
@@ -253,7 +263,7 @@ test_open_migrate_v1(Fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	g_assert_cmpint(rd_store_schema_version_at_open(f->store), ==, 1);
 	g_autofree char *version = side_query(f->path, "PRAGMA user_version");
-	g_assert_cmpstr(version, ==, "3");
+	g_assert_cmpstr(version, ==, G_STRINGIFY(RD_STORE_SCHEMA_VERSION));
 
 	g_autoptr(RdCase) again = rd_store_case_get_by_ref(f->store, c->reference, &error);
 	g_assert_no_error(error);
@@ -1567,19 +1577,160 @@ test_open_migrate_v2(Fixture *f, gconstpointer data)
 	g_assert_true(rd_store_outbox_mark_sent(f->store, id, T0 + 1, "250 ok", &error));
 
 	g_clear_pointer(&f->store, rd_store_close);
-	side_exec(f->path, "DROP INDEX outbox_copy_due; ALTER TABLE outbox DROP COLUMN sent_copy;"
+	side_exec(f->path, UNDO_V4
+	                   " DROP INDEX outbox_copy_due; ALTER TABLE outbox DROP COLUMN sent_copy;"
 	                   " ALTER TABLE outbox DROP COLUMN copy_error; PRAGMA user_version = 2");
 	f->store = rd_store_open(f->path, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(rd_store_schema_version_at_open(f->store), ==, 2);
 	g_autofree char *version = side_query(f->path, "PRAGMA user_version");
-	g_assert_cmpstr(version, ==, "3");
+	g_assert_cmpstr(version, ==, G_STRINGIFY(RD_STORE_SCHEMA_VERSION));
 	g_autofree char *status = side_query(f->path, "SELECT status || ' ' || ifnull(sent_copy, 'none') FROM outbox");
 	g_assert_cmpstr(status, ==, "sent none");
 	g_assert_true(rd_store_outbox_copy_wanted(f->store, id, &error));
 	g_autoptr(GPtrArray) copies = rd_store_outbox_copies_due(f->store, 0, 10, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(copies->len, ==, 1);
+}
+
+/* A version-3 file with messages (one without a Message-ID) is brought to
+ * version 4 at open: the old hash indexes give way to the smaller ones,
+ * the rows are untouched, and dedupe finds what was stored before. */
+static void
+test_open_migrate_v3(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(RdCase) c = make_case(f->store, "a@example.org");
+	gint64 with_id = add_message(f->store, c->id, "in", "old@example.org", "H1",
+	                             "a@example.org", "complainant", T0);
+	gint64 no_id = add_message(f->store, c->id, "in", NULL, "H2",
+	                           "a@example.org", "complainant", T0 + 1);
+	g_autoptr(RdMessageRow) before = rd_store_message_get(f->store, with_id, &error);
+	g_assert_no_error(error);
+
+	g_clear_pointer(&f->store, rd_store_close);
+	side_exec(f->path, UNDO_V4 " PRAGMA user_version = 3");
+	f->store = rd_store_open(f->path, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(rd_store_schema_version_at_open(f->store), ==, 3);
+	g_autofree char *version = side_query(f->path, "PRAGMA user_version");
+	g_assert_cmpstr(version, ==, "4");
+	g_autofree char *indexes = side_query(f->path,
+		"SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema"
+		" WHERE type = 'index' AND tbl_name = 'messages' AND name LIKE 'messages_%'"
+		" ORDER BY name)");
+	g_assert_cmpstr(indexes, ==, "messages_case messages_content_hash_no_id"
+	                " messages_message_id messages_raw_key messages_staff");
+
+	/* The rows and the bytes are as they were. */
+	g_autoptr(RdMessageRow) after = rd_store_message_get(f->store, with_id, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(after->raw_sha256, ==, before->raw_sha256);
+	g_assert_cmpstr(after->content_hash, ==, "H1");
+	g_assert_cmpint(after->case_id, ==, c->id);
+	g_autoptr(GBytes) raw = rd_store_raw_get(f->store, before->raw_sha256, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(raw);
+	g_assert_cmpmem(g_bytes_get_data(raw, NULL), g_bytes_get_size(raw),
+	                "raw of old@example.org/H1", strlen("raw of old@example.org/H1"));
+
+	/* Dedupe through the new indexes: same bytes, same Message-ID and
+	 * content, same content without a Message-ID. */
+	g_assert_cmpint(rd_store_message_find_raw(f->store, before->raw_sha256, &error), ==, with_id);
+	g_assert_cmpint(rd_store_message_find(f->store, "old@example.org", "H1", &error), ==, with_id);
+	g_assert_cmpint(rd_store_message_find(f->store, NULL, "H2", &error), ==, no_id);
+	g_assert_cmpint(rd_store_message_find(f->store, NULL, "H1", &error), ==, 0);
+	g_assert_no_error(error);
+	g_assert_true(rd_store_raw_put(f->store, before->raw_sha256, "x", 1, &error));
+	g_autofree char *n_raw = side_query(f->path, "SELECT count(*) FROM raw_messages");
+	g_assert_cmpstr(n_raw, ==, "2");
+
+	/* And messages stored after the upgrade are found the same way. */
+	gint64 later = add_message(f->store, c->id, "in", "new@example.org", "H3",
+	                           "a@example.org", "complainant", T0 + 2);
+	g_assert_cmpint(rd_store_message_find(f->store, "new@example.org", "H3", &error), ==, later);
+	g_autofree char *check = side_query(f->path, "PRAGMA integrity_check");
+	g_assert_cmpstr(check, ==, "ok");
+}
+
+/* Raw hashes that share the 12 digits of the index key are still told
+ * apart: the key only narrows the search. */
+static void
+test_message_find_raw_shared_key(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	static const char *const shas[] = {
+		"0123456789ab0000000000000000000000000000000000000000000000000001",
+		"0123456789ab0000000000000000000000000000000000000000000000000002",
+		"0123456789ab",
+	};
+	gint64 ids[G_N_ELEMENTS(shas)];
+
+	for (gsize i = 0; i < G_N_ELEMENTS(shas); i++) {
+		g_assert_true(rd_store_raw_put(f->store, shas[i], shas[i], 3, &error));
+		g_assert_no_error(error);
+		RdMessageNew m = {
+			.direction = "in", .raw_sha256 = shas[i], .content_hash = shas[i],
+			.received_at = T0,
+		};
+		ids[i] = rd_store_message_insert(f->store, &m, &error);
+		g_assert_no_error(error);
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(shas); i++)
+		g_assert_cmpint(rd_store_message_find_raw(f->store, shas[i], &error), ==, ids[i]);
+	g_assert_cmpint(rd_store_message_find_raw(f->store,
+		"0123456789ab0000000000000000000000000000000000000000000000000003", &error), ==, 0);
+	g_assert_cmpint(rd_store_message_find_raw(f->store, "0123456789a", &error), ==, 0);
+	g_assert_no_error(error);
+}
+
+/* Every statement ingest runs per message, and the threading lookups,
+ * must search an index, never scan a table: on an empty test file a scan
+ * costs nothing, on a council's file it costs a read of every message. An
+ * index expression that a query no longer repeats exactly, or a rewrite
+ * of SQLite's that hides it (see RD_STMT_MESSAGE_FIND_RAW), shows here. */
+static void
+test_query_plans(Fixture *f, gconstpointer data)
+{
+	static const RdStmtId per_message[] = {
+		RD_STMT_RAW_PUT,
+		RD_STMT_RAW_GET,
+		RD_STMT_PERSON_ENSURE,
+		RD_STMT_CASE_GET,
+		RD_STMT_CASE_GET_BY_REF,
+		RD_STMT_CASE_GET_BY_MESSAGE_ID,
+		RD_STMT_CASE_HAS_PARTY,
+		RD_STMT_CASES_CLOSED_STAGE1_FOR,
+		RD_STMT_MESSAGE_FIND,
+		RD_STMT_MESSAGE_FIND_NO_ID,
+		RD_STMT_MESSAGE_FIND_RAW,
+		RD_STMT_MESSAGE_GET,
+		RD_STMT_MESSAGE_GET_BY_MESSAGE_ID,
+		RD_STMT_ROUTE_ADD,
+		RD_STMT_STAGES_FOR_CASE,
+		RD_STMT_STAGE_SET_CLOCK,
+		RD_STMT_OUTBOX_GET_BY_KEY,
+		RD_STMT_OUTBOX_COUNT_TO,
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(per_message); i++) {
+		g_autofree char *sql = g_strconcat("EXPLAIN QUERY PLAN ",
+		                                   rd_stmt_sql[per_message[i]], NULL);
+		sqlite3_stmt *st = NULL;
+		g_assert_cmpint(sqlite3_prepare_v2(f->store->db, sql, -1, &st, NULL), ==, SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *detail = (const char *)sqlite3_column_text(st, 3);
+			g_test_message("statement %d: %s", (int)per_message[i], detail);
+			/* "SCAN CONSTANT ROW" and the like are not tables. */
+			if (g_str_has_prefix(detail, "SCAN ") &&
+			    !g_str_has_prefix(detail, "SCAN CONSTANT") &&
+			    !g_str_has_prefix(detail, "SCAN (")) {
+				g_error("statement %d scans: %s\n%s", (int)per_message[i],
+				        detail, rd_stmt_sql[per_message[i]]);
+			}
+		}
+		sqlite3_finalize(st);
+	}
 }
 
 int
@@ -1593,6 +1744,7 @@ main(int argc, char **argv)
 	add_file("open/newer-schema-refused", test_open_newer_schema_refused);
 	add_file("open/migrate-v1", test_open_migrate_v1);
 	add_file("open/migrate-v2", test_open_migrate_v2);
+	add_file("open/migrate-v3", test_open_migrate_v3);
 	g_test_add_func("/store/open/bad-path", test_open_bad_path);
 	g_test_add_func("/store/open/memory", test_open_memory);
 	g_test_add_func("/store/free-null", test_close_null);
@@ -1619,6 +1771,8 @@ main(int argc, char **argv)
 
 	add_both("message/roundtrip", test_message_roundtrip);
 	add_both("message/find", test_message_find);
+	add_both("message/find-raw-shared-key", test_message_find_raw_shared_key);
+	add_both("query-plans", test_query_plans);
 	add_both("message/needs-raw", test_message_needs_raw);
 	add_both("message/for-case", test_messages_for_case);
 	add_both("attachments", test_attachments);
