@@ -14,7 +14,9 @@
 #      keep_in_place = true (flags the mail instead of moving it): storing,
 #      threading, classifying, deadlines and one acknowledgement per new
 #      case, each batch durable before the next. Goal: >= 0.7 x plain.
-#   4. redress outbox send: the acknowledgements that fetch queued, through
+#   4. for comparison, redress ingest of the same messages from files:
+#      storing without IMAP, the ceiling for the fetch.
+#   5. redress outbox send: the acknowledgements that fetch queued, through
 #      Postfix with STARTTLS (test CA) and AUTH, one SMTP session per
 #      letter; letters/s is letters handed over (250) per second. How long
 #      Postfix then takes to deliver them all into Dovecot is shown too.
@@ -159,6 +161,20 @@ else
 fi
 [ -n "$fetch_secs" ] || failed="$failed fetch"
 
+# ---- the same messages from files ----------------------------------------------------
+# For comparison only: what storing costs without IMAP. The fetch cannot
+# beat this, so "fetch / file ingest" is the share IMAP adds.
+files_secs=""
+mkdir -p "$T/files"
+find "$src" -type f | sort | head -n "$COUNT" | xargs cp -t "$T/files"
+rm -f "$T/files.db" "$T/files.db-wal" "$T/files.db-shm"
+echo "mail bench: redress ingest of the same $COUNT messages from files"
+if "$TIME" -f '%e %M' -o "$T/files.time" "$B/redress" --config "$CONF" --db "$T/files.db" ingest \
+	--mailbox complaints "$T/files" > "$OUT/mail-files.out" 2> "$OUT/mail-files.log"; then
+	line=$(tail -n 1 "$T/files.time")
+	files_secs=${line% *}
+fi
+
 # ---- redress outbox send ------------------------------------------------------------
 send_secs="" sent="" queued=""
 others() {   # messages delivered to anyone but the complaints user
@@ -202,6 +218,9 @@ base_rate="" fetch_rate="" ratio="" send_rate=""
 [ -n "$fetch_secs" ] && fetch_rate=$(calc "$COUNT / ($fetch_secs > 0 ? $fetch_secs : 0.01)")
 [ -n "$base_rate" ] && [ -n "$fetch_rate" ] && ratio=$(printf '%.2f' "$(calc "$fetch_rate / $base_rate")")
 [ -n "$send_secs" ] && send_rate=$(calc "$sent / $send_secs")
+files_rate="" files_ratio=""
+[ -n "$files_secs" ] && files_rate=$(calc "$COUNT / ($files_secs > 0 ? $files_secs : 0.01)")
+[ -n "$files_rate" ] && [ -n "$base_rate" ] && files_ratio=$(printf '%.2f' "$(calc "$files_rate / $base_rate")")
 
 row() {   # row LABEL SECS N RATE RATIO
 	if [ -n "$2" ]; then
@@ -216,10 +235,14 @@ say ""
 say "$(printf '%-28s %8s %8s %10s %9s' '' seconds count 'per sec' 'x plain')"
 row "plain IMAP fetch (libetpan)" "$base_secs" "$COUNT" "$base_rate" 1.00
 row "redress fetch (plain IMAP)" "$fetch_secs" "$COUNT" "$fetch_rate" "${ratio:--}"
+row "redress ingest (same, files)" "$files_secs" "$COUNT" "$files_rate" "${files_ratio:--}"
 row "redress outbox send" "$send_secs" "${sent:-0}" "$send_rate" ""
 say "(messages/s and letters/s over wall-clock time; plain fetch is the best of three after"
 say " a warm-up; redress fetch stores, files and queues each new case's acknowledgement,"
 say " peak RSS $(printf '%.1f' "$(calc "${fetch_rss:-0} / 1024")") MB; outbox send: STARTTLS + AUTH, one session per letter)"
+if [ -n "$files_rate" ] && [ -n "$fetch_rate" ]; then
+	say " redress fetch runs at $(printf '%.2f' "$(calc "$fetch_rate / $files_rate")") x redress ingest of the same messages from files"
+fi
 if [ -n "$send_secs" ]; then
 	say " Postfix had delivered $delivered of $sent letters into Dovecot $(printf '%.1f' "$deliver_secs") s after send began"
 fi
@@ -236,7 +259,7 @@ fi
 {
 	echo ""
 	echo "mail: count=$COUNT bytes=$bytes baseline_seconds=$base_secs fetch_seconds=$fetch_secs" \
-	     "fetch_rss_kb=$fetch_rss ratio=$ratio sent=$sent send_seconds=$send_secs"
+	     "fetch_rss_kb=$fetch_rss ratio=$ratio files_seconds=$files_secs sent=$sent send_seconds=$send_secs"
 	if [ -n "${base_said:-}" ]; then
 		echo "imap-baseline said (best run): $base_said"
 	fi
