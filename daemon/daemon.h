@@ -445,7 +445,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdImapMessage, rd_imap_message_free)
 
 /* Connect, verify, log in and select @m's folder (@role names the mailbox
  * in messages). The password file is read here and refused if another
- * user owns it or others can read it. Newly allocated; NULL on error. */
+ * user owns it or others can read it; with imap_auth = xoauth2 a bearer
+ * token is obtained (oauth.c) instead. Newly allocated; NULL on error. */
 RdImap *rd_imap_open(const RdMailboxConfig *m, const char *role, GError **error);
 /* The same session without SELECT or the Processed folder: for APPEND. */
 RdImap *rd_imap_open_account(const RdMailboxConfig *m, const char *role, GError **error);
