@@ -750,7 +750,8 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 		       cfg->smtp.retry_for / 3600);
 		if (cfg->smtp.sent_mailbox != NULL)
 			printf("  sent copies        to %s in mailbox %s\n",
-			       cfg->smtp.sent_folder ? cfg->smtp.sent_folder : "Sent", cfg->smtp.sent_mailbox);
+			       cfg->smtp.sent_folder ? cfg->smtp.sent_folder : "the folder marked \\Sent (else Sent)",
+			       cfg->smtp.sent_mailbox);
 	} else
 		printf("  smtp               (not set: 'outbox send' has no server; 'outbox flush --to DIR' writes letters to a folder)\n");
 	for (int i = 0; i < RD_MAILBOX_N; i++) {

@@ -98,7 +98,8 @@ typedef struct {
 	gboolean allow_plaintext;/* smtp:// without STARTTLS: loopback tests only */
 	char *sent_mailbox;      /* a role whose IMAP account keeps copies of
 	                            sent letters; NULL = no copies */
-	char *sent_folder;       /* in that account, default "Sent" */
+	char *sent_folder;       /* in that account; NULL = the folder the
+	                            server marks \Sent, else "Sent" */
 	gint64 retry_for;        /* seconds to keep retrying, default 5 days */
 	guint timeout;           /* seconds per letter, default 60 */
 } RdSmtpConfig;
@@ -428,6 +429,7 @@ typedef enum {
 	RD_IMAP_ERROR_TLS,       /* FINAL: certificate not trusted or wrong host */
 	RD_IMAP_ERROR_AUTH,      /* WAIT: login refused */
 	RD_IMAP_ERROR_PROTOCOL,  /* TEMP: a command failed */
+	RD_IMAP_ERROR_NOT_FOUND, /* rd_imap_special_folder(): none marked */
 } RdImapError;
 
 #define RD_IMAP_KEYWORD "$RedressIngested"
@@ -448,6 +450,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdImapMessage, rd_imap_message_free)
  * user owns it or others can read it; with imap_auth = xoauth2 a bearer
  * token is obtained (oauth.c) instead. Newly allocated; NULL on error. */
 RdImap *rd_imap_open(const RdMailboxConfig *m, const char *role, GError **error);
+/* The folder the server marks with special use \@use (RFC 6154, e.g.
+ * "Sent": Microsoft 365's "Sent Items", Gmail's "[Gmail]/Sent Mail"),
+ * from a plain LIST; NULL with RD_IMAP_ERROR_NOT_FOUND when none is. */
+char *rd_imap_special_folder(RdImap *s, const char *use, GError **error);
 /* The same session without SELECT or the Processed folder: for APPEND. */
 RdImap *rd_imap_open_account(const RdMailboxConfig *m, const char *role, GError **error);
 /* LOGOUT (best effort) and free. Accepts NULL. */

@@ -706,3 +706,35 @@ rd_imap_append(RdImap *s, const char *folder, GBytes *raw, gint64 date, GError *
 	}
 	return TRUE;
 }
+
+char *
+rd_imap_special_folder(RdImap *s, const char *use, GError **error)
+{
+	g_return_val_if_fail(s != NULL && use != NULL, NULL);
+	clist *list = NULL;
+	int r = mailimap_list(s->imap, "", "*", &list);
+	if (!etpan_ok(r)) {
+		set_etpan_error(s, error, r == MAILIMAP_ERROR_STREAM ? RD_IMAP_ERROR_CONNECT : RD_IMAP_ERROR_PROTOCOL,
+		                r, "LIST");
+		return NULL;
+	}
+	char *found = NULL;
+	for (clistiter *it = list ? clist_begin(list) : NULL; it != NULL && found == NULL; it = clist_next(it)) {
+		struct mailimap_mailbox_list *mb = clist_content(it);
+		if (mb->mb_flag == NULL || mb->mb_flag->mbf_oflags == NULL)
+			continue;
+		for (clistiter *f = clist_begin(mb->mb_flag->mbf_oflags); f != NULL; f = clist_next(f)) {
+			struct mailimap_mbx_list_oflag *of = clist_content(f);
+			if (of->of_type == MAILIMAP_MBX_LIST_OFLAG_FLAG_EXT && of->of_flag_ext != NULL &&
+			    g_ascii_strcasecmp(of->of_flag_ext, use) == 0) {
+				found = g_strdup(mb->mb_name);
+				break;
+			}
+		}
+	}
+	if (list != NULL)
+		mailimap_list_result_free(list);
+	if (found == NULL)
+		g_set_error(error, RD_IMAP_ERROR, RD_IMAP_ERROR_NOT_FOUND, "no folder is marked \\%s", use);
+	return found;
+}

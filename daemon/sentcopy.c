@@ -28,6 +28,20 @@ stopping(const gint *stop)
 	return stop != NULL && g_atomic_int_get(stop) != 0;
 }
 
+/* The folder the server marks \Sent, else "Sent" (created by APPEND). */
+static char *
+sent_folder_of(RdImap *s, const char *mailbox)
+{
+	g_autoptr(GError) e = NULL;
+	char *name = rd_imap_special_folder(s, "Sent", &e);
+	if (name == NULL) {
+		rd_log_info("sent copy mailbox=%s: %s; using Sent", mailbox, e->message);
+		return g_strdup("Sent");
+	}
+	rd_log_debug("sent copy mailbox=%s folder=%s (special use \\Sent)", mailbox, name);
+	return name;
+}
+
 /* The copy of @o could not be made (@why): it waits, or after retry_for
  * it is recorded failed. */
 static gboolean
@@ -55,6 +69,9 @@ rd_sent_copies_run(RdStore *store, const RdConfig *cfg, gint64 now, const gint *
 		            "[smtp] sent_mailbox %s is not a [mailbox:ROLE] with an imap_url", cfg->smtp.sent_mailbox);
 		return FALSE;
 	}
+	/* Without sent_folder: the server's own \Sent folder, found when the
+	 * session opens ("Sent" until then, for messages). */
+	g_autofree char *found = NULL;
 	const char *folder = cfg->smtp.sent_folder ? cfg->smtp.sent_folder : "Sent";
 	g_autoptr(RdImap) s = NULL;
 	GError *down = NULL;     /* the server cannot be used: what it said */
@@ -75,9 +92,12 @@ rd_sent_copies_run(RdStore *store, const RdConfig *cfg, gint64 now, const gint *
 			GError *e = NULL;
 			/* Once the server is down, the rest only age (no new
 			 * connection per letter: that would hold the sender up). */
-			if (down == NULL && s == NULL && (s = rd_imap_open_account(&cfg->mailboxes[role],
-			                                                        cfg->smtp.sent_mailbox, &e)) == NULL)
-				down = e;
+			if (down == NULL && s == NULL) {
+				if ((s = rd_imap_open_account(&cfg->mailboxes[role], cfg->smtp.sent_mailbox, &e)) == NULL)
+					down = e;
+				else if (cfg->smtp.sent_folder == NULL && found == NULL)
+					folder = found = sent_folder_of(s, cfg->smtp.sent_mailbox);
+			}
 			if (down != NULL) {
 				if (!not_made(store, cfg, o, now, folder, down->message, error)) {
 					g_error_free(down);

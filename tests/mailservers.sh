@@ -282,6 +282,15 @@ auth_username_format = %Lu
 first_valid_uid = $uid
 first_valid_gid = $gid
 mail_location = maildir:~/Maildir
+# A Sent folder under Microsoft 365's name, marked \\Sent (RFC 6154), as
+# real servers do: redress must find it rather than assume "Sent".
+namespace inbox {
+  inbox = yes
+  mailbox "Sent Items" {
+    auto = create
+    special_use = \\Sent
+  }
+}
 mail_fsync = never
 mailbox_idle_check_interval = 1 secs
 

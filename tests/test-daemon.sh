@@ -113,8 +113,8 @@ ref=$(sql "select reference from cases limit 1")
 like "$ack" "Subject: " "the acknowledgement is a mail"
 like "$(printf '%s' "$ack" | grep -i '^Subject:')" "$ref" "its subject names the case $ref"
 is "$(sql "select status from outbox where kind='stage1-acknowledgement'")" "sent" "the outbox row is marked sent"
-SENT="$MAIL_ROOT/complaints@$MAIL_DOMAIN/Maildir/.Sent"
-check "the sender put a copy in the complaints account's Sent folder" until_true 10 sh -c \
+SENT="$MAIL_ROOT/complaints@$MAIL_DOMAIN/Maildir/.Sent Items"
+check "the sender put a copy in the folder the server marks \\Sent ('Sent Items')" until_true 10 sh -c \
     "ls '$SENT/cur' '$SENT/new' 2>/dev/null | grep -q '^[0-9]'"
 is "$(grep -c 'ingested mailbox=complaints' "$T/log")" "1" "one key=value line for the message ingested"
 is "$(grep -c 'letter sent case=' "$T/log")" "1" "one key=value line for the letter sent"
