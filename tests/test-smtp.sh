@@ -234,6 +234,23 @@ bash tests/mailservers.sh start-imap "$M" >/dev/null 2>&1
 "$R" --config "$T/copy.conf" outbox send >/dev/null 2>&1
 is "$(sent_n)" 2 "and is not tried again"
 
+# Without sent_folder: the folder the server marks \Sent ("Sent Items" in
+# the test Dovecot, as in Microsoft 365), else "Sent".
+grep -v '^sent_folder' "$T/copy.conf" > "$T/copy2.conf"
+ITEMS="$MAIL_ROOT/complaints@$MAIL_DOMAIN/Maildir/.Sent Items"
+PLAIN="$MAIL_ROOT/complaints@$MAIL_DOMAIN/Maildir/.Sent"
+in_dir() { ls "$1/cur" "$1/new" 2>/dev/null | grep -c '^[0-9]'; }
+complaint pat11@public.test c11
+"$R" --config "$T/copy2.conf" outbox send >/dev/null 2>&1
+is "$(in_dir "$ITEMS")" 1 "without sent_folder the copy goes to the folder marked \\Sent (Sent Items)"
+bash tests/mailservers.sh stop-imap "$M" >/dev/null 2>&1
+sed -i '/special_use/d' "$M/dovecot/dovecot.conf"
+bash tests/mailservers.sh start-imap "$M" >/dev/null 2>&1
+complaint pat12@public.test c12
+out=$("$R" --config "$T/copy2.conf" outbox send 2>&1)
+is "$(in_dir "$PLAIN")" 1 "on a server that marks no folder, it goes to Sent (created)"
+like "$out" "no folder is marked" "saying why"
+
 # ---- the folder sink still works -------------------------------------------
 complaint "$CITIZEN" c7
 "$R" outbox flush -q --to "$T/out"
