@@ -282,24 +282,18 @@ check_auth(const RdConfig *cfg, const char *path, const char *text, GString *err
 	for (int i = 0; i < RD_MAILBOX_N; i++) {
 		const RdMailboxConfig *m = &cfg->mailboxes[i];
 		g_autofree char *group = g_strdup_printf("mailbox:%s", rd_mailbox_to_string((RdMailbox)i));
-		const RdOAuthConfig *o = &m->oauth;
-		gboolean any_oauth = o->grant || o->token_url || o->client_id || o->client_secret_file ||
-		                     o->refresh_token_file || o->scope || o->ca_file;
 		if (m->imap_xoauth2 && m->imap_password_file != NULL)
 			g_string_append_printf(errs, "%s:%u: imap_password_file is not used with imap_auth = xoauth2; "
 			                       "remove one of them\n", path, line_of(text, group, "imap_password_file"));
-		else if (!m->imap_xoauth2 && any_oauth)
+		else if (!m->imap_xoauth2 && rd_oauth_config_is_set(&m->oauth))
 			g_string_append_printf(errs, "%s:%u: oauth_ keys in [%s] are used only with imap_auth = xoauth2\n",
 			                       path, line_of(text, group, NULL), group);
 	}
 	const RdSmtpConfig *sm = &cfg->smtp;
-	const RdOAuthConfig *o = &sm->oauth;
-	gboolean any_oauth = o->grant || o->token_url || o->client_id || o->client_secret_file ||
-	                     o->refresh_token_file || o->scope || o->ca_file;
 	if (sm->xoauth2 && sm->password_file != NULL)
 		g_string_append_printf(errs, "%s:%u: password_file is not used with auth = xoauth2; remove one of them\n",
 		                       path, line_of(text, "smtp", "password_file"));
-	else if (!sm->xoauth2 && any_oauth)
+	else if (!sm->xoauth2 && rd_oauth_config_is_set(&sm->oauth))
 		g_string_append_printf(errs, "%s:%u: oauth_ keys in [smtp] are used only with auth = xoauth2\n", path,
 		                       line_of(text, "smtp", NULL));
 	RdMailbox role;
@@ -326,18 +320,6 @@ assign_oauth_key(RdOAuthConfig *o, const char *key, const char *val)
 	else if (strcmp(k, "ca_file") == 0) replace(&o->ca_file, val);
 	else return FALSE;
 	return TRUE;
-}
-
-static void
-oauth_config_clear(RdOAuthConfig *o)
-{
-	g_free(o->grant);
-	g_free(o->token_url);
-	g_free(o->client_id);
-	g_free(o->client_secret_file);
-	g_free(o->refresh_token_file);
-	g_free(o->scope);
-	g_free(o->ca_file);
 }
 
 /* The keys of [smtp]; TRUE when @key was one of them (already validated;
@@ -865,7 +847,7 @@ rd_config_free(RdConfig *cfg)
 		g_free(cfg->mailboxes[i].imap_url);
 		g_free(cfg->mailboxes[i].imap_user);
 		g_free(cfg->mailboxes[i].imap_password_file);
-		oauth_config_clear(&cfg->mailboxes[i].oauth);
+		rd_oauth_config_clear(&cfg->mailboxes[i].oauth);
 		g_free(cfg->mailboxes[i].imap_ca_file);
 		g_free(cfg->mailboxes[i].processed_folder);
 	}
@@ -882,7 +864,7 @@ rd_config_free(RdConfig *cfg)
 	g_free(cfg->smtp.password_file);
 	g_free(cfg->smtp.sent_mailbox);
 	g_free(cfg->smtp.sent_folder);
-	oauth_config_clear(&cfg->smtp.oauth);
+	rd_oauth_config_clear(&cfg->smtp.oauth);
 	g_free(cfg->smtp.envelope_from);
 	g_free(cfg);
 }

@@ -397,6 +397,11 @@ typedef enum {
 	RD_OAUTH_ERROR_TEMPORARY, /* unreachable, TLS, 5xx: try again later */
 } RdOAuthError;
 
+/* A deep copy, its release (fields freed, @c zeroed), and whether any
+ * oauth_ key is set at all. */
+void rd_oauth_config_copy(RdOAuthConfig *dst, const RdOAuthConfig *src);
+void rd_oauth_config_clear(RdOAuthConfig *c);
+gboolean rd_oauth_config_is_set(const RdOAuthConfig *c);
 /* The keys of @c make sense together (no network). @who prefixes errors,
  * e.g. "mailbox complaints". */
 gboolean rd_oauth_config_check(const RdOAuthConfig *c, const char *who, GError **error);

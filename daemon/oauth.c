@@ -97,6 +97,36 @@ grant_for(const RdOAuthConfig *c)
 	return gr;
 }
 
+void
+rd_oauth_config_copy(RdOAuthConfig *dst, const RdOAuthConfig *src)
+{
+	*dst = (RdOAuthConfig){
+		g_strdup(src->grant), g_strdup(src->token_url), g_strdup(src->client_id),
+		g_strdup(src->client_secret_file), g_strdup(src->refresh_token_file),
+		g_strdup(src->scope), g_strdup(src->ca_file),
+	};
+}
+
+void
+rd_oauth_config_clear(RdOAuthConfig *c)
+{
+	g_free(c->grant);
+	g_free(c->token_url);
+	g_free(c->client_id);
+	g_free(c->client_secret_file);
+	g_free(c->refresh_token_file);
+	g_free(c->scope);
+	g_free(c->ca_file);
+	*c = (RdOAuthConfig){ 0 };
+}
+
+gboolean
+rd_oauth_config_is_set(const RdOAuthConfig *c)
+{
+	return c->grant || c->token_url || c->client_id || c->client_secret_file || c->refresh_token_file ||
+	       c->scope || c->ca_file;
+}
+
 gboolean
 rd_oauth_config_check(const RdOAuthConfig *c, const char *who, GError **error)
 {

@@ -205,13 +205,7 @@ smtp_free(RdSink *sink)
 		curl_easy_cleanup(s->curl);
 	curl_global_cleanup();
 	rd_secret_free(s->password);
-	g_free(s->oauth.grant);
-	g_free(s->oauth.token_url);
-	g_free(s->oauth.client_id);
-	g_free(s->oauth.client_secret_file);
-	g_free(s->oauth.refresh_token_file);
-	g_free(s->oauth.scope);
-	g_free(s->oauth.ca_file);
+	rd_oauth_config_clear(&s->oauth);
 	g_free(s->url);
 	g_free(s->envelope_from);
 	g_free(s->user);
@@ -288,11 +282,7 @@ rd_sink_smtp_new(const RdSmtpConfig *cfg, GError **error)
 	s->password = g_steal_pointer(&password);
 	s->xoauth2 = cfg->xoauth2;
 	s->base.keep_copy = cfg->sent_mailbox != NULL;
-	s->oauth = (RdOAuthConfig){
-		g_strdup(cfg->oauth.grant), g_strdup(cfg->oauth.token_url), g_strdup(cfg->oauth.client_id),
-		g_strdup(cfg->oauth.client_secret_file), g_strdup(cfg->oauth.refresh_token_file),
-		g_strdup(cfg->oauth.scope), g_strdup(cfg->oauth.ca_file),
-	};
+	rd_oauth_config_copy(&s->oauth, &cfg->oauth);
 	s->ca_file = g_strdup(cfg->ca_file);
 	s->plaintext_ok = cfg->allow_plaintext;
 	s->timeout = cfg->timeout ? (long)cfg->timeout : 60;
