@@ -525,7 +525,7 @@ rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv)
 	}
 	/* Declared after the store, so stopped (and the log emptied) before
 	 * the store closes. */
-	g_autoptr(RdCheckpointer) ckpt = rd_checkpointer_start(store, db_path);
+	g_autoptr(RdCheckpointer) ckpt = rd_checkpointer_start(store, db_path, FALSE);
 
 	for (int i = 0; i < RD_MAILBOX_N; i++) {
 		if ((roles != NULL && !wanted[i]) || cfg->mailboxes[i].imap_url == NULL)

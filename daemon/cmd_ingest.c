@@ -9,9 +9,12 @@
  *
  * Messages are decided strictly in input order, so a reply later in the
  * same run finds the case its original opened. A batch is one SQLite
- * transaction (synchronous=FULL); nothing about a message is printed until
- * its batch has committed, so no message is reported done before it is
- * durable. If a message fails to store, the batch is rolled back and
+ * transaction; nothing about a message is printed until its batch has
+ * committed and the log holding it is on disk, so no message is reported
+ * done before it is durable. The disk sync runs behind the writer, on the
+ * checkpointer's thread (checkpointer.c), while the next batch is stored;
+ * committed messages wait in a queue, without their bytes, until it has
+ * reached their commit. If a message fails to store, the batch is rolled back and
  * replayed one message per transaction, so one bad message costs only
  * itself. Memory stays bounded: at most a window of parsed messages is in
  * flight and a batch is cut at a byte budget.
@@ -42,6 +45,7 @@ typedef struct {
 	gboolean done;
 	RdIngestResult result;
 	GError *error;         /* storing failed */
+	guint64 commit;        /* the commit that stored it (or came before it) */
 } Job;
 
 static void
@@ -83,9 +87,13 @@ typedef struct {
 	guint next_file;
 	guint max_inflight;
 
-	/* background checkpoints (a second connection on its own thread) */
+	/* background checkpoints and syncs (a second connection on its own
+	 * thread) */
 	char *db_path;
 	RdCheckpointer *ckpt;
+	GQueue unreported;     /* Job*: committed, in input order, not yet on disk */
+	guint64 last_commit;
+	guint unsynced;        /* committed but could not be made durable */
 
 	/* where the main thread's time goes (log_level = debug) */
 	double t_wait, t_store, t_commit;
@@ -388,6 +396,51 @@ store_one(Ctx *c, Job *j, GError **error)
 	return ok;
 }
 
+/* Report, in input order, the committed messages whose commit is on disk;
+ * with @wait, all of them, waiting for the disk. FALSE if the log could
+ * not be synced: the messages left are then not reported as stored. */
+static gboolean
+report_durable(Ctx *c, gboolean wait, GError **error)
+{
+	guint64 durable = rd_checkpointer_durable(c->ckpt);
+	Job *j;
+	while ((j = g_queue_peek_head(&c->unreported)) != NULL) {
+		if (j->commit > durable) {
+			if (!wait)
+				break;
+			if (!rd_checkpointer_wait_durable(c->ckpt, c->last_commit, error)) {
+				c->unsynced = g_queue_get_length(&c->unreported);
+				while ((j = g_queue_pop_head(&c->unreported)) != NULL)
+					job_free(j);
+				return FALSE;
+			}
+			durable = rd_checkpointer_durable(c->ckpt);
+			continue;
+		}
+		g_queue_pop_head(&c->unreported);
+		report(c, j);
+		job_free(j);
+	}
+	return TRUE;
+}
+
+/* @j is settled (stored, or failed and rolled back): it is reported once
+ * the last commit so far is on disk, keeping input order. A stored
+ * message's bytes and parse are no longer needed (a batch is replayed
+ * only before its commit), so they are freed now: the queue costs memory
+ * only for the results. */
+static void
+settled(Ctx *c, Job *j)
+{
+	j->commit = c->last_commit;
+	if (j->error == NULL) {
+		g_clear_pointer(&j->msg, rd_message_free);
+		g_clear_pointer(&j->bytes, g_bytes_unref);
+		j->data = NULL;
+	}
+	g_queue_push_tail(&c->unreported, j);
+}
+
 /* Commit @batch; on a failed message, replay one per transaction. Returns
  * FALSE only if the database itself is unusable (begin/commit fail). */
 static gboolean
@@ -401,11 +454,13 @@ flush_batch(Ctx *c, GPtrArray *batch, gboolean failed, GError **error)
 			gsize bytes = 0;
 			for (guint i = 0; i < batch->len; i++)
 				bytes += ((Job *)batch->pdata[i])->len;
-			rd_checkpointer_committed(c->ckpt, bytes);
-			for (guint i = 0; i < batch->len; i++)
-				report(c, batch->pdata[i]);
+			c->last_commit = rd_checkpointer_committed(c->ckpt, bytes);
+			for (guint i = 0; i < batch->len; i++) {
+				settled(c, batch->pdata[i]);
+				batch->pdata[i] = NULL;
+			}
 			g_ptr_array_set_size(batch, 0);
-			return TRUE;
+			return report_durable(c, FALSE, error);
 		}
 		g_clear_error(error);
 	}
@@ -420,14 +475,15 @@ flush_batch(Ctx *c, GPtrArray *batch, gboolean failed, GError **error)
 		if (store_one(c, j, &j->error)) {
 			if (!rd_store_commit(c->store, error))
 				return FALSE;
-			rd_checkpointer_committed(c->ckpt, j->len);
+			c->last_commit = rd_checkpointer_committed(c->ckpt, j->len);
 		} else {
 			rd_store_rollback(c->store);
 		}
-		report(c, j);
+		settled(c, j);
+		batch->pdata[i] = NULL;
 	}
 	g_ptr_array_set_size(batch, 0);
-	return TRUE;
+	return report_durable(c, FALSE, error);
 }
 
 static int
@@ -484,12 +540,23 @@ run(Ctx *c)
 		rd_store_rollback(c->store);
 		g_ptr_array_set_size(batch, 0);
 	}
+	/* What was committed is reported once it is on disk, even after a
+	 * fatal error later on. */
+	g_clear_error(&err);
+	if (!report_durable(c, TRUE, &err)) {
+		fprintf(stderr, "redress: error: %u message%s %s written to the database but could not be "
+		        "confirmed on disk (%s), so %s not reported as stored and may not survive a power "
+		        "cut: check the disk, then run ingest again (what is already stored is skipped)\n",
+		        c->unsynced, c->unsynced == 1 ? "" : "s", c->unsynced == 1 ? "was" : "were",
+		        err->message, c->unsynced == 1 ? "it is" : "they are");
+		rc = RD_EXIT_INTERNAL;
+	}
 
 	/* Drain: let the workers finish what they hold, then drop it unstored
 	 * (only on a fatal error; nothing was reported for it). */
 	rd_log_debug("ingest timing: waited %.2f s for the parsers, stored %.2f s, committed %.2f s, "
-	             "waited %.2f s for checkpoints", c->t_wait, c->t_store, c->t_commit,
-	             rd_checkpointer_waited(c->ckpt));
+	             "waited %.2f s for checkpoints and %.2f s for the disk", c->t_wait, c->t_store,
+	             c->t_commit, rd_checkpointer_waited(c->ckpt), rd_checkpointer_waited_durable(c->ckpt));
 	g_thread_pool_free(c->pool, FALSE, TRUE);
 	while ((j = g_queue_pop_head(&c->inflight)) != NULL)
 		job_free(j);
@@ -513,9 +580,9 @@ print_summary(Ctx *c)
 		fprintf(out, ", %u already ingested (nothing changed)", c->duplicates);
 	if (c->new_routes)
 		fprintf(out, ", %u already ingested through another mailbox (route recorded)", c->new_routes);
-	if (c->read_errors || c->store_errors)
-		fprintf(out, ", %u error%s", c->read_errors + c->store_errors,
-		        c->read_errors + c->store_errors == 1 ? "" : "s");
+	guint errors = c->read_errors + c->store_errors + c->unsynced;
+	if (errors)
+		fprintf(out, ", %u error%s", errors, errors == 1 ? "" : "s");
 	fprintf(out, "\n");
 	if (c->triage && !c->json)
 		fprintf(out, "see them with: redress triage\n");
@@ -613,7 +680,7 @@ rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
 		rd_ingest_set_letters(c.ing, !no_letters);
 		g_mutex_init(&c.lock);
 		g_cond_init(&c.cond);
-		c.ckpt = rd_checkpointer_start(store, c.db_path);
+		c.ckpt = rd_checkpointer_start(store, c.db_path, TRUE);
 		rc = run(&c);
 		rd_checkpointer_stop(c.ckpt);
 		g_mutex_clear(&c.lock);

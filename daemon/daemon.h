@@ -230,19 +230,34 @@ typedef struct _RdCheckpointer RdCheckpointer;
 
 /* Turn off @writer's automatic checkpoints and copy its log into the
  * database from a second connection to @db_path on a thread of its own.
- * NULL (no error: the writer keeps SQLite's own checkpoints) when the
- * database is not a plain file. @writer is borrowed until _stop. */
-RdCheckpointer *rd_checkpointer_start(RdStore *writer, const char *db_path);
-/* The writer committed a transaction of about @bytes. NULL is a no-op. */
-void rd_checkpointer_committed(RdCheckpointer *ck, gsize bytes);
+ * With @sync_behind, the writer's COMMITs also stop waiting for the disk:
+ * the thread syncs the log after each commit while the writer goes on,
+ * and the writer reports a commit only once rd_checkpointer_durable()
+ * has reached it. NULL (no error: the writer keeps SQLite's own
+ * checkpoints and synced commits) when the database is not a plain file.
+ * @writer is borrowed until _stop. */
+RdCheckpointer *rd_checkpointer_start(RdStore *writer, const char *db_path, gboolean sync_behind);
+/* The writer committed a transaction of about @bytes. Returns the
+ * commit's number (1, 2, ...), for rd_checkpointer_durable; NULL gives 0. */
+guint64 rd_checkpointer_committed(RdCheckpointer *ck, gsize bytes);
+/* The highest commit number known to be on disk. Without sync_behind
+ * (and for NULL) every commit is, as COMMIT itself synced it. */
+guint64 rd_checkpointer_durable(RdCheckpointer *ck);
+/* Wait until commit @commit is on disk. If the thread cannot sync, the
+ * writer syncs its own log here instead; FALSE with @error only if that
+ * fails too: the commit may then not survive a power cut. */
+gboolean rd_checkpointer_wait_durable(RdCheckpointer *ck, guint64 commit, GError **error);
 /* Call before each BEGIN: now and then waits (briefly) for the copy to
  * catch up, so that this transaction starts the log again from its first
  * frame instead of making it longer. NULL is a no-op. */
 void rd_checkpointer_before_begin(RdCheckpointer *ck);
-/* Seconds the writer spent waiting in rd_checkpointer_before_begin. */
+/* Seconds the writer spent waiting in rd_checkpointer_before_begin and in
+ * rd_checkpointer_wait_durable. */
 double rd_checkpointer_waited(const RdCheckpointer *ck);
-/* Stop the thread, turn automatic checkpoints back on and empty the log.
- * Call outside a transaction. NULL is a no-op. */
+double rd_checkpointer_waited_durable(const RdCheckpointer *ck);
+/* Make every commit durable, stop the thread, give the writer back
+ * synced commits and SQLite's own checkpoints, and empty the log. Call
+ * outside a transaction. NULL is a no-op. */
 void rd_checkpointer_stop(RdCheckpointer *ck);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdCheckpointer, rd_checkpointer_stop)
 

@@ -73,6 +73,19 @@ gboolean rd_store_set_autocheckpoint(RdStore *store, int pages, GError **error);
 gboolean rd_store_checkpoint(RdStore *store, gboolean truncate,
                              gboolean *caught_up_r, GError **error);
 
+/* Durability of commits. By default (@synced TRUE) a COMMIT returns only
+ * once the log is on disk (synchronous=FULL). A bulk writer may set
+ * @synced FALSE for its own connection: COMMIT then only writes the log,
+ * and the commit is durable once some connection to the same database
+ * has called rd_store_sync_log() after it. The writer must report nothing
+ * as stored before then. Other connections are not affected. */
+gboolean rd_store_set_synced_commits(RdStore *store, gboolean synced, GError **error);
+/* Flush the write-ahead log to disk (fsync), through this connection's
+ * own handle on it, so that every transaction any connection committed
+ * before the call is durable when it returns. Safe to call from the
+ * connection's thread while another connection writes. */
+gboolean rd_store_sync_log(RdStore *store, GError **error);
+
 /* ---- settings (key/value, e.g. the token key) ------------------------ */
 
 /* NULL if unset. Newly allocated. */

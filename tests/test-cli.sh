@@ -219,4 +219,22 @@ is "$(sqlite3 "$CDB" "select count(distinct reference) from cases")" "400" "no r
 is "$(sqlite3 "$CDB" "select count(*) from messages where case_id is null")" "0" "no half-written message without its case"
 is "$(sqlite3 "$CDB" "pragma integrity_check")" "ok" "database intact"
 
+# Durability: ingest commits without waiting for the disk and syncs the log
+# on the checkpointer's thread; a message is reported only once that sync
+# has covered its commit. When the thread cannot sync, the writer does.
+out=$(REDRESS_TEST_SYNC=fail-behind "$R" --db "$T/sync1.db" --config /dev/null ingest --json "$T/many" 2>"$T/sync1.err")
+is "$?" "0" "thread cannot sync: ingest still succeeds"
+is "$(echo "$out" | grep -c '"status":"stored"')" "400" "thread cannot sync: the writer syncs and every message is reported"
+like "$(cat "$T/sync1.err")" "syncing the log behind the writer failed" "thread cannot sync: said on stderr"
+# When nothing can sync, nothing is reported as stored and the run fails.
+out=$(REDRESS_TEST_SYNC=fail "$R" --db "$T/sync2.db" --config /dev/null ingest --json "$T/many" 2>"$T/sync2.err")
+is "$?" "2" "disk cannot sync: exit status 2"
+is "$(echo "$out" | grep -c '"status":"stored"')" "0" "disk cannot sync: no message reported as stored"
+like "$(cat "$T/sync2.err")" "400 messages were written to the database but could not be confirmed on disk" "disk cannot sync: the error says how many and what to do"
+like "$(cat "$T/sync2.err")" "400 errors" "disk cannot sync: the summary counts them as errors"
+# They were written, though, so running again changes nothing.
+out=$("$R" --db "$T/sync2.db" --config /dev/null ingest --json "$T/many" 2>/dev/null)
+is "$(echo "$out" | grep -c '"status":"duplicate"')" "400" "disk cannot sync: a second run finds all 400 already stored"
+is "$(sqlite3 "$T/sync2.db" "select count(*) from messages")" "400" "disk cannot sync: each message once"
+
 done_testing

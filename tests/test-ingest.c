@@ -1,7 +1,8 @@
 /*
  * test-ingest.c — the ingest pipeline (daemon/ingest.c) on a real SQLite
- * file: per-case token addresses, the token key's persistence, and the
- * atomicity of one message (a rolled-back message leaves nothing behind).
+ * file: per-case token addresses, the token key's persistence, the
+ * atomicity of one message (a rolled-back message leaves nothing behind),
+ * and the background checkpointer's syncing behind a bulk writer.
  */
 #include <string.h>
 #include <glib/gstdio.h>
@@ -188,6 +189,96 @@ test_duplicate_and_route(Fixture *f, gconstpointer data)
 	g_assert_cmpint(c.cases, ==, 1);
 }
 
+/* Commit one message through @ck; return the commit's number. */
+static guint64
+commit_one(Fixture *f, RdCheckpointer *ck, const char *text)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdMessage) m = rd_message_parse(text, strlen(text), T0, &f->cfg->limits);
+	RdIngestResult r;
+	g_assert_true(rd_store_begin(f->store, &err));
+	g_assert_true(rd_ingest_message(f->ing, text, strlen(text), m, RD_MAILBOX_COMPLAINTS, T0,
+	                                "test", &r, &err));
+	g_assert_no_error(err);
+	rd_ingest_result_clear(&r);
+	g_assert_true(rd_store_commit(f->store, &err));
+	return rd_checkpointer_committed(ck, strlen(text));
+}
+
+static const char *second =
+	"From: Bob Example <bob@public.test>\n"
+	"To: complaints@council.test\n"
+	"Subject: Bins not collected\n"
+	"Message-ID: <t2@public.test>\n"
+	"\n"
+	"Our bins were missed again this week.\n";
+
+static void
+test_sync_behind(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	RdCheckpointer *ck = rd_checkpointer_start(f->store, f->path, TRUE);
+	g_assert_nonnull(ck);
+	guint64 n1 = commit_one(f, ck, complaint);
+	g_assert_cmpuint(n1, ==, 1);
+	g_assert_true(rd_checkpointer_wait_durable(ck, n1, &err));
+	g_assert_no_error(err);
+	g_assert_cmpuint(rd_checkpointer_durable(ck), >=, 1);
+	guint64 n2 = commit_one(f, ck, second);
+	g_assert_cmpuint(n2, ==, 2);
+	g_assert_true(rd_checkpointer_wait_durable(ck, n2, &err));
+	g_assert_cmpuint(rd_checkpointer_durable(ck), ==, 2);
+	rd_checkpointer_stop(ck);
+
+	/* Both stored, and the log emptied at the stop. */
+	RdStoreCounts c;
+	g_assert_true(rd_store_counts(f->store, &c, &err));
+	g_assert_cmpint(c.messages, ==, 2);
+	g_autofree char *wal = g_strconcat(f->path, "-wal", NULL);
+	GStatBuf sb;
+	g_assert_cmpint(g_stat(wal, &sb), ==, 0);
+	g_assert_cmpint(sb.st_size, ==, 0);
+}
+
+static void
+test_sync_synced_commits(Fixture *f, gconstpointer data)
+{
+	/* Without sync_behind COMMIT itself syncs: every commit is durable
+	 * at once. Without a checkpointer, likewise. */
+	RdCheckpointer *ck = rd_checkpointer_start(f->store, f->path, FALSE);
+	guint64 n = commit_one(f, ck, complaint);
+	g_assert_cmpuint(rd_checkpointer_durable(ck), ==, n);
+	rd_checkpointer_stop(ck);
+	g_assert_cmpuint(rd_checkpointer_committed(NULL, 10), ==, 0);
+	g_assert_cmpuint(rd_checkpointer_durable(NULL), ==, G_MAXUINT64);
+	g_assert_true(rd_checkpointer_wait_durable(NULL, 7, NULL));
+}
+
+static void
+test_sync_behind_fails(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	/* The thread cannot sync: the writer syncs its own log instead. */
+	g_setenv("REDRESS_TEST_SYNC", "fail-behind", TRUE);
+	RdCheckpointer *ck = rd_checkpointer_start(f->store, f->path, TRUE);
+	guint64 n = commit_one(f, ck, complaint);
+	g_assert_true(rd_checkpointer_wait_durable(ck, n, &err));
+	g_assert_no_error(err);
+	g_assert_cmpuint(rd_checkpointer_durable(ck), ==, n);
+	rd_checkpointer_stop(ck);
+
+	/* Nothing can sync: the commit is never called durable. */
+	g_setenv("REDRESS_TEST_SYNC", "fail", TRUE);
+	ck = rd_checkpointer_start(f->store, f->path, TRUE);
+	n = commit_one(f, ck, second);
+	g_assert_false(rd_checkpointer_wait_durable(ck, n, &err));
+	g_assert_error(err, RD_STORE_ERROR, RD_STORE_ERROR_FAILED);
+	g_assert_nonnull(strstr(err->message, "syncing the write-ahead log"));
+	g_assert_cmpuint(rd_checkpointer_durable(ck), <, n);
+	rd_checkpointer_stop(ck);
+	g_unsetenv("REDRESS_TEST_SYNC");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -197,5 +288,8 @@ main(int argc, char **argv)
 	g_test_add("/ingest/key-persists", Fixture, NULL, fx_setup, test_key_persists, fx_teardown);
 	g_test_add("/ingest/rollback-leaves-nothing", Fixture, NULL, fx_setup, test_rollback_leaves_nothing, fx_teardown);
 	g_test_add("/ingest/duplicate-and-route", Fixture, NULL, fx_setup, test_duplicate_and_route, fx_teardown);
+	g_test_add("/ingest/sync-behind", Fixture, NULL, fx_setup, test_sync_behind, fx_teardown);
+	g_test_add("/ingest/sync-synced-commits", Fixture, NULL, fx_setup, test_sync_synced_commits, fx_teardown);
+	g_test_add("/ingest/sync-behind-fails", Fixture, NULL, fx_setup, test_sync_behind_fails, fx_teardown);
 	return g_test_run();
 }
