@@ -410,7 +410,7 @@ result_from_row(RdIngest *ing, gint64 msg_id, RdIngestResult *r, GError **error)
  * transaction. */
 static gboolean
 write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
-              RdMailbox mailbox, gint64 received_at, const char *source,
+              const char *content_hash, RdMailbox mailbox, gint64 received_at, const char *source,
               const RdDecision *d, RdIngestResult *r, GError **error)
 {
 	RdStore *st = ing->store;
@@ -474,7 +474,7 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 	m.case_id = case_id;
 	m.direction = "in";
 	m.raw_sha256 = msg->raw_sha256;
-	m.content_hash = msg->content_hash;
+	m.content_hash = content_hash != NULL ? content_hash : msg->content_hash;
 	m.size = len;
 	m.message_id = msg->message_id;
 	m.in_reply_to = msg->in_reply_to;
@@ -568,6 +568,49 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 	return TRUE;
 }
 
+/* A message already stored with @msg's Message-ID and the same content
+ * (the same mail delivered to another of our mailboxes, or fetched again
+ * with different trace fields): its row id, or 0. A Message-ID alone is
+ * never enough (senders reuse them). Content hashes are worked out only
+ * here, when there is something to compare with: the stored message's
+ * from its raw bytes (and recorded, so only once), this one's into
+ * *@content_hash_r, for the new row when it is not the same. */
+static gint64
+find_same_content(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
+                  char **content_hash_r, GError **error)
+{
+	RdStore *st = ing->store;
+	g_autoptr(GPtrArray) same_id = rd_store_message_hashes_by_message_id(st, msg->message_id, error);
+	if (same_id == NULL)
+		return 0;
+	for (guint i = 0; i < same_id->len; i++) {
+		RdMessageHashes *h = same_id->pdata[i];
+		if (*content_hash_r == NULL)
+			*content_hash_r = msg->content_hash != NULL ? g_strdup(msg->content_hash)
+			                                             : rd_message_content_hash(data, len);
+		if (h->content_hash == NULL) {
+			GError *rerr = NULL;
+			g_autoptr(GBytes) raw = rd_store_raw_get(st, h->raw_sha256, &rerr);
+			if (rerr != NULL) {
+				g_propagate_error(error, rerr);
+				return 0;
+			}
+			/* Its bytes are gone (purged): there is nothing to
+			 * compare, and a Message-ID alone is not enough. */
+			if (raw == NULL)
+				continue;
+			gsize rlen = 0;
+			const char *rdata = g_bytes_get_data(raw, &rlen);
+			h->content_hash = rd_message_content_hash(rdata, rlen);
+			if (!rd_store_message_set_content_hash(st, h->id, h->content_hash, error))
+				return 0;
+		}
+		if (strcmp(h->content_hash, *content_hash_r) == 0)
+			return h->id;
+	}
+	return 0;
+}
+
 gboolean
 rd_ingest_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
                   RdMailbox mailbox, gint64 received_at, const char *source,
@@ -579,9 +622,14 @@ rd_ingest_message(RdIngest *ing, const char *data, gsize len, const RdMessage *m
 
 	/* 1. Dedupe. */
 	GError *derr = NULL;
+	g_autofree char *content_hash = NULL;
 	gint64 existing = rd_store_message_find_raw(st, msg->raw_sha256, &derr);
-	if (existing == 0 && derr == NULL)
-		existing = rd_store_message_find(st, msg->message_id, msg->content_hash, &derr);
+	if (existing == 0 && derr == NULL) {
+		if (msg->message_id == NULL)
+			existing = rd_store_message_find(st, NULL, msg->content_hash, &derr);
+		else
+			existing = find_same_content(ing, data, len, msg, &content_hash, &derr);
+	}
 	if (derr != NULL) {
 		g_propagate_error(error, derr);
 		return FALSE;
@@ -712,7 +760,7 @@ rd_ingest_message(RdIngest *ing, const char *data, gsize len, const RdMessage *m
 	rd_decide(&in, &d);
 
 	/* 3. Write it all. */
-	ok = write_message(ing, data, len, msg, mailbox, received_at, source, &d, r, &lerr);
+	ok = write_message(ing, data, len, msg, content_hash, mailbox, received_at, source, &d, r, &lerr);
 
 out:
 	if (!ok) {

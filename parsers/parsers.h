@@ -82,12 +82,11 @@ typedef struct {
 typedef struct {
 	/* Identity */
 	char *raw_sha256;       /* hex SHA-256 of the exact bytes given */
-	char *content_hash;     /* hex SHA-256 of the message with the trace
-	                           fields a delivery prepends (Received,
-	                           Return-Path, Delivered-To, X-Original-To, …)
-	                           removed and line ends normalised: the same
-	                           mail delivered to two mailboxes has the same
-	                           content_hash */
+	char *content_hash;     /* rd_message_content_hash() of the bytes, set
+	                           only when the message has no Message-ID
+	                           (NULL otherwise: it costs a pass over every
+	                           byte and is needed only when a message with
+	                           the same Message-ID is already stored) */
 	gsize size;             /* bytes given */
 
 	/* Headers */
@@ -137,6 +136,12 @@ typedef struct {
 	char *problem_detail;   /* human-readable: what and where; NULL if none */
 } RdMessage;
 
+/* Hex SHA-256 of a message with the trace fields a delivery prepends
+ * (Received, Return-Path, Delivered-To, X-Original-To, …) removed and line
+ * ends normalised: the same mail delivered to two mailboxes has the same
+ * content hash. A message of nothing but white space hashes as its bytes.
+ * Newly allocated. */
+char *rd_message_content_hash(const char *data, gsize len);
 /* Parse @len bytes at @data. @received_at (seconds since the epoch) is used
  * when the Date header is missing or invalid. @opts may be NULL for the
  * defaults. Never returns NULL; free with rd_message_free(). */

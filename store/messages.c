@@ -108,6 +108,56 @@ rd_store_message_find_raw(RdStore *store, const char *raw_sha256,
 	return select_id(store, st, "looking up message by raw hash", error);
 }
 
+void
+rd_message_hashes_free(RdMessageHashes *h)
+{
+	if (h == NULL)
+		return;
+	g_free(h->raw_sha256);
+	g_free(h->content_hash);
+	g_free(h);
+}
+
+GPtrArray *
+rd_store_message_hashes_by_message_id(RdStore *store, const char *message_id, GError **error)
+{
+	g_return_val_if_fail(store != NULL && message_id != NULL, NULL);
+
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)rd_message_hashes_free);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_MESSAGE_HASHES_BY_MESSAGE_ID);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_text(&b, message_id);
+	if (!rd_bind_end(store, &b, "looking for messages with the same Message-ID", error))
+		return NULL;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		RdMessageHashes *h = g_new0(RdMessageHashes, 1);
+		h->id = sqlite3_column_int64(st, 0);
+		h->raw_sha256 = rd_col_text(st, 1);
+		h->content_hash = rd_col_text(st, 2);
+		g_ptr_array_add(out, h);
+	}
+	if (rc != SQLITE_DONE) {
+		rd_store_fail(store, rc, "looking for messages with the same Message-ID", error);
+		return NULL;
+	}
+	return g_steal_pointer(&out);
+}
+
+gboolean
+rd_store_message_set_content_hash(RdStore *store, gint64 msg_id, const char *content_hash,
+                                  GError **error)
+{
+	g_return_val_if_fail(store != NULL && content_hash != NULL, FALSE);
+
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_MESSAGE_SET_CONTENT_HASH);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, msg_id);
+	rd_bind_text(&b, content_hash);
+	return rd_bind_end(store, &b, "recording a message's content hash", error) &&
+	       rd_stmt_run(store, st, "recording a message's content hash", error);
+}
+
 gboolean
 rd_store_message_set_case(RdStore *store, gint64 msg_id, gint64 case_id,
                           const char *kind, const char *via,

@@ -189,6 +189,11 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		"SELECT id FROM messages"
 		" WHERE " RD_SQL_HASH_KEY("raw_sha256") " = " RD_SQL_HASH_KEY("?1")
 		" AND +raw_sha256 = ?1 ORDER BY id LIMIT 1",
+	[RD_STMT_MESSAGE_HASHES_BY_MESSAGE_ID] =
+		"SELECT id, raw_sha256, content_hash FROM messages WHERE message_id = ?1"
+		" ORDER BY id",
+	[RD_STMT_MESSAGE_SET_CONTENT_HASH] =
+		"UPDATE messages SET content_hash = ?2 WHERE id = ?1",
 	[RD_STMT_MESSAGE_SET_CASE] =
 		"UPDATE messages SET case_id = ?2, kind = ?3, via = ?4, reason = ?5"
 		" WHERE id = ?1",

@@ -300,6 +300,23 @@ gint64 rd_store_message_find(RdStore *store, const char *message_id,
 gint64 rd_store_message_find_raw(RdStore *store, const char *raw_sha256,
                                  GError **error);
 
+/* Messages stored under @message_id, oldest first, with what dedupe
+ * compares (RdMessageHashes*); empty when there are none. A message with
+ * a Message-ID is stored without its content hash (working it out is a
+ * pass over every byte), so content_hash is NULL until a later message
+ * with the same Message-ID made someone work it out and record it with
+ * rd_store_message_set_content_hash(). */
+typedef struct {
+	gint64 id;
+	char *raw_sha256;
+	char *content_hash;      /* NULL: not worked out yet */
+} RdMessageHashes;
+void rd_message_hashes_free(RdMessageHashes *h);
+GPtrArray *rd_store_message_hashes_by_message_id(RdStore *store, const char *message_id,
+                                                 GError **error);
+gboolean rd_store_message_set_content_hash(RdStore *store, gint64 msg_id,
+                                           const char *content_hash, GError **error);
+
 /* Move a message onto a case (triage assign) and set kind/via/reason. */
 gboolean rd_store_message_set_case(RdStore *store, gint64 msg_id,
                                    gint64 case_id, const char *kind,

@@ -187,6 +187,36 @@ test_duplicate_and_route(Fixture *f, gconstpointer data)
 	g_assert_true(rd_store_counts(f->store, &c, &err));
 	g_assert_cmpint(c.messages, ==, 1);
 	g_assert_cmpint(c.cases, ==, 1);
+
+	/* The first copy was stored without its content hash; comparing the
+	 * second worked it out from the stored bytes and recorded it. */
+	g_autoptr(RdMessageRow) row = rd_store_message_get(f->store, 1, &err);
+	g_assert_nonnull(row);
+	g_autofree char *want = rd_message_content_hash(complaint, strlen(complaint));
+	g_assert_cmpstr(row->content_hash, ==, want);
+
+	/* The same Message-ID with other words is another message, stored
+	 * with its own content hash. */
+	const char *reused = "From: Ann Example <ann@public.test>\n"
+	                     "To: complaints@council.test\n"
+	                     "Subject: Street light out on Elm Road\n"
+	                     "Message-ID: <t1@public.test>\n"
+	                     "\n"
+	                     "A second, different message under the same Message-ID.\n";
+	g_autoptr(RdMessage) m = rd_message_parse(reused, strlen(reused), T0, NULL);
+	RdIngestResult r;
+	g_assert_true(rd_store_begin(f->store, &err));
+	g_assert_true(rd_ingest_message(f->ing, reused, strlen(reused), m, RD_MAILBOX_COMPLAINTS,
+	                                T0, "test", &r, &err));
+	g_assert_true(rd_store_commit(f->store, &err));
+	g_assert_cmpint(r.status, ==, RD_INGEST_STORED);
+	rd_ingest_result_clear(&r);
+	g_assert_true(rd_store_counts(f->store, &c, &err));
+	g_assert_cmpint(c.messages, ==, 2);
+	g_autoptr(RdMessageRow) row2 = rd_store_message_get(f->store, 2, &err);
+	g_autofree char *want2 = rd_message_content_hash(reused, strlen(reused));
+	g_assert_cmpstr(row2->content_hash, ==, want2);
+	g_assert_cmpstr(want2, !=, want);
 }
 
 /* Commit one message through @ck; return the commit's number. */
