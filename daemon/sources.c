@@ -7,7 +7,11 @@
  * visited in sorted order so that a run is reproducible, and replies that
  * come after their originals in name order thread as they would live.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
 #include "daemon.h"
 
 static gboolean is_separator(const char *p, const char *end);
@@ -81,10 +85,42 @@ rd_source_mbox_split(const char *mbox_path, const char *data, gsize len,
 	return TRUE;
 }
 
-static gint
-cmp_str(gconstpointer a, gconstpointer b)
+/* What a folder entry is: DT_REG or DT_DIR from readdir when the file
+ * system says (no stat: a 20,000-message Maildir took 40,000 of them),
+ * else from stat, which follows symbolic links. */
+static gboolean
+entry_kind(const char *full, unsigned char type, gboolean *is_dir_r, gboolean *is_reg_r)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	*is_dir_r = *is_reg_r = FALSE;
+	if (type == DT_DIR || type == DT_REG) {
+		*is_dir_r = type == DT_DIR;
+		*is_reg_r = type == DT_REG;
+		return TRUE;
+	}
+	GStatBuf sb;
+	if (g_stat(full, &sb) != 0)
+		return FALSE;
+	*is_dir_r = S_ISDIR(sb.st_mode);
+	*is_reg_r = S_ISREG(sb.st_mode);
+	return TRUE;
+}
+
+typedef struct {
+	char *name;
+	unsigned char type;  /* d_type as read: DT_UNKNOWN when not known */
+} Entry;
+
+static gint
+cmp_entry(gconstpointer a, gconstpointer b)
+{
+	return strcmp((*(Entry *const *)a)->name, (*(Entry *const *)b)->name);
+}
+
+static void
+entry_free(Entry *e)
+{
+	g_free(e->name);
+	g_free(e);
 }
 
 static void
@@ -92,36 +128,43 @@ list_dir(const char *dir, GPtrArray *out, guint depth)
 {
 	if (depth > 16)  /* a symlink loop or an absurd tree */
 		return;
-	g_autoptr(GError) err = NULL;
-	g_autoptr(GDir) d = g_dir_open(dir, 0, &err);
+	DIR *d = opendir(dir);
 	if (d == NULL) {
 		/* Say so: a folder skipped in silence is mail nobody looked at. */
-		rd_log_error("%s: cannot read this folder (%s); its messages were not ingested", dir, err->message);
+		rd_log_error("%s: cannot read this folder (%s); its messages were not ingested", dir,
+		             g_strerror(errno));
 		return;
 	}
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-	const char *name;
-	while ((name = g_dir_read_name(d)) != NULL) {
-		if (name[0] == '.')
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func((GDestroyNotify)entry_free);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
 			continue;
-		g_ptr_array_add(names, g_strdup(name));
+		Entry *en = g_new0(Entry, 1);
+		en->name = g_strdup(e->d_name);
+		en->type = e->d_type;
+		g_ptr_array_add(names, en);
 	}
-	g_ptr_array_sort(names, cmp_str);
+	closedir(d);
+	g_ptr_array_sort(names, cmp_entry);
 	/* In a Maildir, tmp/ holds half-delivered mail: never read it. */
-	gboolean maildir = g_file_test(dir, G_FILE_TEST_IS_DIR);
+	gboolean maildir;
 	{
 		g_autofree char *cur = g_build_filename(dir, "cur", NULL);
 		g_autofree char *new_ = g_build_filename(dir, "new", NULL);
 		maildir = g_file_test(cur, G_FILE_TEST_IS_DIR) && g_file_test(new_, G_FILE_TEST_IS_DIR);
 	}
 	for (guint i = 0; i < names->len; i++) {
-		const char *n = names->pdata[i];
-		if (maildir && strcmp(n, "tmp") == 0)
+		const Entry *en = names->pdata[i];
+		if (maildir && strcmp(en->name, "tmp") == 0)
 			continue;
-		g_autofree char *full = g_build_filename(dir, n, NULL);
-		if (g_file_test(full, G_FILE_TEST_IS_DIR))
+		g_autofree char *full = g_build_filename(dir, en->name, NULL);
+		gboolean is_dir, is_reg;
+		if (!entry_kind(full, en->type, &is_dir, &is_reg))
+			continue;  /* gone meanwhile, or a dangling link: nothing to read */
+		if (is_dir)
 			list_dir(full, out, depth + 1);
-		else if (g_file_test(full, G_FILE_TEST_IS_REGULAR))
+		else if (is_reg)
 			g_ptr_array_add(out, g_steal_pointer(&full));
 	}
 }

@@ -189,6 +189,26 @@ cp "$F/07-ce-complaint.eml" "$T/md/cur/2.eml"
 cp "$F/12-not-satisfied.eml" "$T/md/tmp/3.eml"
 out=$("$R" --db "$T/md.db" ingest --json "$T/md" 2>/dev/null)
 is "$(echo "$out" | grep -c '"status"')" "2" "Maildir: cur and new read, tmp skipped"
+# A folder as the file system gives it: entries typed by readdir, links
+# followed to a message or a folder, dangling links and dot files skipped,
+# a folder that cannot be read named on stderr.
+mkdir -p "$T/tree/sub" "$T/elsewhere"
+cp "$F/01-new-complaint.eml" "$T/tree/a.eml"
+cp "$F/07-ce-complaint.eml" "$T/elsewhere/b.eml"
+cp "$F/12-not-satisfied.eml" "$T/tree/sub/c.eml"
+ln -s "$T/elsewhere/b.eml" "$T/tree/link-to-file.eml"
+ln -s "$T/elsewhere" "$T/tree/link-to-folder"
+ln -s "$T/nowhere.eml" "$T/tree/dangling.eml"
+cp "$F/01-new-complaint.eml" "$T/tree/.hidden.eml"
+out=$("$R" --db "$T/tree.db" ingest --json "$T/tree" 2>/dev/null)
+is "$(echo "$out" | grep -o '"source":"[^"]*"' | sed 's|.*/tree/||; s|"$||' | sort | tr '\n' ' ')" \
+   "a.eml link-to-file.eml link-to-folder/b.eml sub/c.eml " "folder walk: files, links to a file and to a folder, sub-folders"
+if [ "$(id -u)" != 0 ]; then
+    mkdir -p "$T/tree2/locked" && cp "$F/01-new-complaint.eml" "$T/tree2/locked/x.eml" && chmod 000 "$T/tree2/locked"
+    "$R" --db "$T/tree2.db" ingest "$T/tree2" >/dev/null 2>"$T/tree2.err"
+    like "$(cat "$T/tree2.err")" "cannot read this folder" "an unreadable folder is named, not skipped in silence"
+    chmod 700 "$T/tree2/locked"
+fi
 out=$(cat "$F/07-ce-complaint.eml" | "$R" --db "$T/stdin.db" ingest --json - 2>/dev/null)
 is "$(echo "$out" | field kind)" "new-complaint" "one message from standard input"
 
