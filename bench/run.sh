@@ -8,7 +8,8 @@
 #
 #   gmime-baseline   raw GMime 3 parse, one thread (bench/gmime-baseline.c)
 #   redress          redress ingest --no-letters into a fresh SQLite store:
-#                    storing, threading and classifying, as the peers do
+#                    storing, threading and classifying, as the peers do;
+#                    best of three runs, as GMime
 #   letters          redress ingest as it runs live: the same, plus every
 #                    new case's deadlines and acknowledgement letter
 #   notmuch          notmuch new into a fresh database
@@ -147,9 +148,28 @@ fi
 
 if wants redress; then
 	if [ -x "$B/redress" ]; then
-		rm -f "$OUT/redress.db" "$OUT/redress.db-wal" "$OUT/redress.db-shm"
-		run redress "$B/redress" ingest --db "$OUT/redress.db" \
-			--mailbox complaints --no-letters "$CORPUS"
+		# Measured as GMime is: best of three runs, each into a fresh
+		# case file, so that a momentarily busy machine (this one is
+		# shared; single runs vary by +-10%) decides neither figure.
+		# Peak RSS is the highest of the three. All three times are
+		# kept for the record (redress_runs).
+		best="" worst_rss="" redress_runs=""
+		for _ in 1 2 3; do
+			rm -f "$OUT/redress.db" "$OUT/redress.db-wal" "$OUT/redress.db-shm"
+			run redress "$B/redress" ingest --db "$OUT/redress.db" \
+				--mailbox complaints --no-letters "$CORPUS"
+			[ -n "${redress_secs:-}" ] || break
+			redress_runs="$redress_runs $redress_secs"
+			if [ -z "$best" ] || [ "$(calc "($redress_secs < $best) ? 1 : 0")" = 1 ]; then
+				best=$redress_secs
+			fi
+			if [ -z "$worst_rss" ] || [ "$redress_rss" -gt "$worst_rss" ]; then
+				worst_rss=$redress_rss
+			fi
+		done
+		if [ -n "${redress_secs:-}" ]; then
+			redress_secs=$best redress_rss=$worst_rss
+		fi
 	else
 		echo "bench: $B/redress not built (run make)" >&2
 		failed="$failed redress"
@@ -277,7 +297,8 @@ for t in gmime redress letters notmuch mu; do
 done
 
 say "(msgs/s = messages / wall-clock seconds; peak RSS from /usr/bin/time; GMime is the"
-say " best of three single-threaded runs; every tool reads from a warm page cache)"
+say " best of three single-threaded runs, redress ingest the best of three runs (seconds:${redress_runs:-}),"
+say " its peak RSS the highest of them; every tool reads from a warm page cache)"
 
 # verdict OK: PASS, FAIL or n/a when a figure is missing.
 verdict() {
