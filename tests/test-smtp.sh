@@ -251,6 +251,35 @@ out=$("$R" --config "$T/copy2.conf" outbox send 2>&1)
 is "$(in_dir "$PLAIN")" 1 "on a server that marks no folder, it goes to Sent (created)"
 like "$out" "no folder is marked" "saying why"
 
+# A copy the server refuses for itself alone (over the quota plugin's
+# largest message) waits with the reason, while the others are made.
+bash tests/mailservers.sh stop-imap "$M" >/dev/null 2>&1
+printf 'mail_plugins = $mail_plugins quota\nplugin {\n  quota = maildir:User quota\n  quota_max_mail_size = 50k\n}\n' \
+    >> "$M/dovecot/dovecot.conf"
+bash tests/mailservers.sh start-imap "$M" >/dev/null 2>&1
+complaint pat13@public.test c13
+complaint pat14@public.test c14
+complaint pat15@public.test c15
+# The middle letter made too big to copy: 60 KB more body (SMTP takes it).
+sql "select writefile('$T/l14.eml', raw) from outbox where to_addr = 'pat14@public.test'" >/dev/null
+head -c 60000 /dev/zero | tr '\0' 'x' | fold -w 76 | sed 's/$/\r/' >> "$T/l14.eml"
+sql "update outbox set raw = readfile('$T/l14.eml') where to_addr = 'pat14@public.test'"
+before=$(in_dir "$PLAIN")
+out=$("$R" --config "$T/copy2.conf" outbox send 2>&1)
+like "$out" "3 sent, 0 deferred, 0 failed" "refused copy: all three letters are sent"
+is "$(in_dir "$PLAIN")" "$((before + 2))" "the two copies the server takes are made"
+is "$(sql "select to_addr || ' ' || sent_copy from outbox where to_addr in ('pat13@public.test', 'pat14@public.test', 'pat15@public.test') order by to_addr" | tr '\n' ' ')" \
+   "pat13@public.test done pat14@public.test pending pat15@public.test done " "the refused one waits, the others are done"
+like "$(sql "select copy_error from outbox where to_addr = 'pat14@public.test'")" "larger than the maximum size" \
+   "with the server's reason kept"
+bash tests/mailservers.sh stop-imap "$M" >/dev/null 2>&1
+sed -i '/^mail_plugins = \$mail_plugins quota$/,/^}$/d' "$M/dovecot/dovecot.conf"
+bash tests/mailservers.sh start-imap "$M" >/dev/null 2>&1
+"$R" --config "$T/copy2.conf" outbox send >/dev/null 2>&1
+is "$(sql "select sent_copy from outbox where to_addr = 'pat14@public.test'")" "done" \
+   "once the server takes it, the waiting copy is made"
+is "$(in_dir "$PLAIN")" "$((before + 3))" "and only it"
+
 # ---- the folder sink still works -------------------------------------------
 complaint "$CITIZEN" c7
 "$R" outbox flush -q --to "$T/out"
