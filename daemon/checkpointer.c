@@ -32,7 +32,10 @@
  * connection's handle on the same file, while the writer stores the next
  * batch. The writer reports a batch only once rd_checkpointer_durable()
  * has reached its commit, so nothing is reported done before it is on
- * disk — the promise is the same, only who waits changes. Checkpoints
+ * disk — the promise is the same, only who waits changes. A thread that
+ * never opened its connection leaves the syncing to the writer, after
+ * each commit; a sync or copy that fails ends the run (set_failure says
+ * why it cannot simply be tried again). Checkpoints
  * only move pages from the log into the database, and SQLite syncs the
  * log before and the database after each one, so the database never
  * holds a page the log did not have on disk.
@@ -54,11 +57,11 @@ struct _RdCheckpointer {
 	char *db_path;
 	GThread *thread;
 	GMutex lock;
-	GCond cond;               /* commits, copies and stop, under @lock */
+	GCond cond;               /* commits, syncs, copies and stop, under @lock */
 	gboolean stop;
-	gboolean dead;            /* the thread has given up */
+	gboolean dead;            /* the thread never opened its connection */
 	gboolean sync_behind;     /* the writer commits without syncing */
-	gboolean sync_failed;     /* the thread could not sync: the writer does */
+	GError *failure;          /* sync_behind: the log could not be synced */
 	guint64 commits;          /* writer: transactions committed */
 	guint64 synced;           /* commits on disk (sync_behind only) */
 	guint64 copied;           /* checkpointer: commits wholly in the database */
@@ -67,32 +70,66 @@ struct _RdCheckpointer {
 	double waited_durable;    /* writer: seconds spent in wait_durable */
 };
 
-/* Sync the log through @st. Test hook: REDRESS_TEST_SYNC=fail-behind makes
- * the thread's syncs (@behind) fail, so the writer must sync for itself;
- * REDRESS_TEST_SYNC=fail makes every sync here fail, as a dying disk
- * would. */
+/* Test hooks, REDRESS_TEST_SYNC=
+ *   no-thread         the thread cannot open its connection (the writer
+ *                     must sync for itself);
+ *   fail              every sync of the log fails, as a dying disk's would;
+ *   fail-checkpoint   the thread's checkpoints fail (they sync the log too). */
 static gboolean
-sync_log(RdStore *st, gboolean behind, GError **error)
+test_hook(const char *what)
 {
 	const char *t = g_getenv("REDRESS_TEST_SYNC");
-	if (t != NULL && (strcmp(t, "fail") == 0 || (behind && strcmp(t, "fail-behind") == 0))) {
+	return t != NULL && strcmp(t, what) == 0;
+}
+
+static gboolean
+sync_log(RdStore *st, GError **error)
+{
+	if (test_hook("fail")) {
 		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_FAILED,
-		            "syncing the write-ahead log to disk: input/output error (REDRESS_TEST_SYNC)");
+		            "syncing the write-ahead log to disk: disk I/O error (REDRESS_TEST_SYNC)");
 		return FALSE;
 	}
 	return rd_store_sync_log(st, error);
+}
+
+/* Under @ck->lock. Why failures are final: Linux reports a failed
+ * write-back once per open file, so after a failed sync (or a failed
+ * checkpoint, which syncs the log through the same handle) a second sync
+ * can succeed although pages of the log were lost. Nothing committed since
+ * the last good sync can be called durable any more, so the writer is
+ * told and stops. */
+static void
+set_failure(RdCheckpointer *ck, GError *err, const char *doing)
+{
+	if (ck->failure == NULL) {
+		g_prefix_error(&err, "%s: ", doing);
+		rd_log_error("%s", err->message);
+		ck->failure = err;
+	} else {
+		g_error_free(err);
+	}
+	g_cond_broadcast(&ck->cond);
+}
+
+static gboolean
+needs_sync(const RdCheckpointer *ck)
+{
+	return ck->sync_behind && ck->failure == NULL && ck->synced < ck->commits;
 }
 
 static gpointer
 run(gpointer data)
 {
 	RdCheckpointer *ck = data;
-	g_autoptr(GError) err = NULL;
-	g_autoptr(RdStore) st = rd_store_open(ck->db_path, &err);
+	GError *err = NULL;
+	g_autoptr(RdStore) st = test_hook("no-thread") ? NULL : rd_store_open(ck->db_path, &err);
 
 	g_mutex_lock(&ck->lock);
 	if (st == NULL) {
-		rd_log_warn("background checkpoints are off: %s", err->message);
+		rd_log_warn("background checkpoints are off: %s",
+		            err != NULL ? err->message : "REDRESS_TEST_SYNC=no-thread");
+		g_clear_error(&err);
 		ck->dead = TRUE;
 		g_cond_broadcast(&ck->cond);
 		g_mutex_unlock(&ck->lock);
@@ -100,45 +137,56 @@ run(gpointer data)
 	}
 	guint64 tried = 0;        /* ck->commits at the last checkpoint */
 	while (!ck->stop) {
-		gboolean to_sync = ck->sync_behind && !ck->sync_failed && ck->synced < ck->commits;
 		/* Nothing new since the last try: sleep until the writer
-		 * commits, or a moment has passed (a reader that held the
-		 * last checkpoint back may have gone). */
-		if (tried == ck->commits && !to_sync) {
+		 * commits, or a moment has passed, then try the copy again (a
+		 * reader that held the last one back may have gone). */
+		if (tried == ck->commits && !needs_sync(ck)) {
 			gint64 until = g_get_monotonic_time() + IDLE_RECHECK;
 			g_cond_wait_until(&ck->cond, &ck->lock, until);
-			continue;
+			if (ck->stop)
+				break;
 		}
 		guint64 upto = ck->commits;
 		/* First the sync the writer waits on, then the copy. */
-		if (to_sync) {
+		if (needs_sync(ck)) {
 			g_mutex_unlock(&ck->lock);
-			gboolean synced = sync_log(st, TRUE, &err);
+			gboolean synced = sync_log(st, &err);
 			g_mutex_lock(&ck->lock);
-			if (synced) {
-				if (upto > ck->synced)
-					ck->synced = upto;
-			} else {
-				/* The writer syncs for itself from now on. */
-				rd_log_warn("syncing the log behind the writer failed: %s", err->message);
-				g_clear_error(&err);
-				ck->sync_failed = TRUE;
-			}
+			if (synced && upto > ck->synced)
+				ck->synced = upto;
+			else if (!synced)
+				set_failure(ck, g_steal_pointer(&err), "syncing the log behind the writer");
 			g_cond_broadcast(&ck->cond);
 		}
 		tried = upto;
 		g_mutex_unlock(&ck->lock);
 		gboolean caught_up = FALSE;
-		if (!rd_store_checkpoint(st, FALSE, &caught_up, &err)) {
-			rd_log_warn("checkpoint failed (will retry): %s", err->message);
-			g_clear_error(&err);
-			g_usleep(IDLE_RECHECK);
+		gboolean copied_ok;
+		if (test_hook("fail-checkpoint")) {
+			g_set_error(&err, RD_STORE_ERROR, RD_STORE_ERROR_FAILED,
+			            "checkpointing the log: disk I/O error (REDRESS_TEST_SYNC)");
+			copied_ok = FALSE;
+		} else {
+			copied_ok = rd_store_checkpoint(st, FALSE, &caught_up, &err);
 		}
 		g_mutex_lock(&ck->lock);
+		if (!copied_ok && ck->sync_behind) {
+			set_failure(ck, g_steal_pointer(&err), "copying the log into the database");
+		} else if (!copied_ok) {
+			/* The writer's own COMMIT syncs its own handle on the log,
+			 * so it hears of a failed write-back itself. */
+			rd_log_warn("checkpoint failed (will retry): %s", err->message);
+			g_clear_error(&err);
+			g_mutex_unlock(&ck->lock);
+			g_usleep(IDLE_RECHECK);
+			g_mutex_lock(&ck->lock);
+		}
 		if (caught_up && upto > ck->copied) {
 			ck->copied = upto;
 			g_cond_broadcast(&ck->cond);
 		}
+		if (ck->failure != NULL)
+			break;  /* the run is over for this writer */
 	}
 	g_mutex_unlock(&ck->lock);
 	return NULL;
@@ -172,6 +220,23 @@ rd_checkpointer_start(RdStore *writer, const char *db_path, gboolean sync_behind
 	return ck;
 }
 
+/* Under @ck->lock, on the writer's thread: with no thread to sync behind
+ * it, the writer syncs its own handle on the log, which has seen no
+ * failure the thread could have taken. */
+static void
+writer_sync(RdCheckpointer *ck)
+{
+	guint64 upto = ck->commits;
+	GError *err = NULL;
+	g_mutex_unlock(&ck->lock);
+	gboolean ok = sync_log(ck->writer, &err);
+	g_mutex_lock(&ck->lock);
+	if (!ok)
+		set_failure(ck, err, "syncing the log");
+	else if (upto > ck->synced)
+		ck->synced = upto;
+}
+
 guint64
 rd_checkpointer_committed(RdCheckpointer *ck, gsize bytes)
 {
@@ -180,20 +245,27 @@ rd_checkpointer_committed(RdCheckpointer *ck, gsize bytes)
 	g_mutex_lock(&ck->lock);
 	guint64 n = ++ck->commits;
 	ck->since_restart += bytes;
+	if (needs_sync(ck) && ck->dead)
+		writer_sync(ck);
 	g_cond_broadcast(&ck->cond);
 	g_mutex_unlock(&ck->lock);
 	return n;
 }
 
-guint64
-rd_checkpointer_durable(RdCheckpointer *ck)
+gboolean
+rd_checkpointer_durable(RdCheckpointer *ck, guint64 *durable_r, GError **error)
 {
-	if (ck == NULL)
-		return G_MAXUINT64;
+	if (ck == NULL) {
+		*durable_r = G_MAXUINT64;
+		return TRUE;
+	}
 	g_mutex_lock(&ck->lock);
-	guint64 n = ck->sync_behind ? ck->synced : ck->commits;
+	*durable_r = ck->sync_behind ? ck->synced : ck->commits;
+	gboolean ok = ck->failure == NULL;
+	if (!ok)
+		g_propagate_error(error, g_error_copy(ck->failure));
 	g_mutex_unlock(&ck->lock);
-	return n;
+	return ok;
 }
 
 gboolean
@@ -203,23 +275,15 @@ rd_checkpointer_wait_durable(RdCheckpointer *ck, guint64 commit, GError **error)
 		return TRUE;
 	gint64 t0 = g_get_monotonic_time();
 	g_mutex_lock(&ck->lock);
-	while (ck->sync_behind && ck->synced < commit && !ck->dead && !ck->sync_failed)
+	while (ck->sync_behind && ck->synced < commit && !ck->dead && ck->failure == NULL)
 		g_cond_wait(&ck->cond, &ck->lock);
-	gboolean done = !ck->sync_behind || ck->synced >= commit;
-	guint64 upto = ck->commits;
+	/* The thread died before it could sync what came first. */
+	if (needs_sync(ck) && ck->synced < commit && ck->dead)
+		writer_sync(ck);
+	gboolean ok = ck->failure == NULL;
+	if (!ok)
+		g_propagate_error(error, g_error_copy(ck->failure));
 	g_mutex_unlock(&ck->lock);
-	gboolean ok = TRUE;
-	/* The thread cannot sync (it never opened its connection, or a sync
-	 * failed): the writer's own handle on the log does the same. */
-	if (!done) {
-		ok = sync_log(ck->writer, FALSE, error);
-		if (ok) {
-			g_mutex_lock(&ck->lock);
-			if (upto > ck->synced)
-				ck->synced = upto;
-			g_mutex_unlock(&ck->lock);
-		}
-	}
 	ck->waited_durable += (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
 	return ok;
 }
@@ -261,11 +325,10 @@ rd_checkpointer_stop(RdCheckpointer *ck)
 		return;
 	g_autoptr(GError) err = NULL;
 	/* A writer that reported everything has waited for this already;
-	 * one that stops on an error may not have. */
-	if (!rd_checkpointer_wait_durable(ck, ck->commits, &err)) {
-		rd_log_warn("making the last commits durable: %s", err->message);
+	 * one that stops on an error may not have (a failure has been logged
+	 * where it happened). */
+	if (!rd_checkpointer_wait_durable(ck, ck->commits, &err))
 		g_clear_error(&err);
-	}
 	g_mutex_lock(&ck->lock);
 	ck->stop = TRUE;
 	g_cond_broadcast(&ck->cond);
@@ -278,6 +341,7 @@ rd_checkpointer_stop(RdCheckpointer *ck)
 	    !rd_store_set_autocheckpoint(ck->writer, 1000, &err) ||
 	    !rd_store_checkpoint(ck->writer, TRUE, NULL, &err))
 		rd_log_warn("final checkpoint: %s", err->message);
+	g_clear_error(&ck->failure);
 	g_free(ck->db_path);
 	g_free(ck);
 }

@@ -93,7 +93,8 @@ typedef struct {
 	RdCheckpointer *ckpt;
 	GQueue unreported;     /* Job*: committed, in input order, not yet on disk */
 	guint64 last_commit;
-	guint unsynced;        /* committed but could not be made durable */
+	GError *sync_error;    /* the log could not be synced: the run stops */
+	guint unconfirmed;     /* settled but not confirmed on disk */
 
 	/* where the main thread's time goes (log_level = debug) */
 	double t_wait, t_store, t_commit;
@@ -396,27 +397,44 @@ store_one(Ctx *c, Job *j, GError **error)
 	return ok;
 }
 
-/* Report, in input order, the committed messages whose commit is on disk;
- * with @wait, all of them, waiting for the disk. FALSE if the log could
- * not be synced: the messages left are then not reported as stored. */
-static gboolean
-report_durable(Ctx *c, gboolean wait, GError **error)
+/* The log could not be synced (@why): nothing still waiting can be called
+ * stored. Messages that failed on their own are reported as the errors
+ * they are; the rest are counted as unconfirmed and told once, at the end. */
+static void
+give_up_unreported(Ctx *c, GError *why)
 {
-	guint64 durable = rd_checkpointer_durable(c->ckpt);
 	Job *j;
-	while ((j = g_queue_peek_head(&c->unreported)) != NULL) {
-		if (j->commit > durable) {
-			if (!wait)
-				break;
-			if (!rd_checkpointer_wait_durable(c->ckpt, c->last_commit, error)) {
-				c->unsynced = g_queue_get_length(&c->unreported);
-				while ((j = g_queue_pop_head(&c->unreported)) != NULL)
-					job_free(j);
-				return FALSE;
-			}
-			durable = rd_checkpointer_durable(c->ckpt);
-			continue;
-		}
+	while ((j = g_queue_pop_head(&c->unreported)) != NULL) {
+		if (j->error != NULL)
+			report(c, j);
+		else
+			c->unconfirmed++;
+		job_free(j);
+	}
+	if (c->sync_error == NULL)
+		c->sync_error = why;
+	else
+		g_error_free(why);
+}
+
+/* Report, in input order, the settled messages whose commit is on disk;
+ * with @wait, all of them, waiting for the disk. FALSE once the log could
+ * not be synced (c->sync_error): see give_up_unreported. */
+static gboolean
+report_durable(Ctx *c, gboolean wait)
+{
+	guint64 durable = 0;
+	GError *err = NULL;
+	if (c->sync_error != NULL)
+		return FALSE;
+	if (!rd_checkpointer_durable(c->ckpt, &durable, &err) ||
+	    (wait && !rd_checkpointer_wait_durable(c->ckpt, c->last_commit, &err)) ||
+	    (wait && !rd_checkpointer_durable(c->ckpt, &durable, &err))) {
+		give_up_unreported(c, err);
+		return FALSE;
+	}
+	Job *j;
+	while ((j = g_queue_peek_head(&c->unreported)) != NULL && j->commit <= durable) {
 		g_queue_pop_head(&c->unreported);
 		report(c, j);
 		job_free(j);
@@ -442,7 +460,8 @@ settled(Ctx *c, Job *j)
 }
 
 /* Commit @batch; on a failed message, replay one per transaction. Returns
- * FALSE only if the database itself is unusable (begin/commit fail). */
+ * FALSE if the database itself is unusable (begin/commit fail: @error)
+ * or the log could not be synced (c->sync_error, @error not set). */
 static gboolean
 flush_batch(Ctx *c, GPtrArray *batch, gboolean failed, GError **error)
 {
@@ -460,7 +479,7 @@ flush_batch(Ctx *c, GPtrArray *batch, gboolean failed, GError **error)
 				batch->pdata[i] = NULL;
 			}
 			g_ptr_array_set_size(batch, 0);
-			return report_durable(c, FALSE, error);
+			return report_durable(c, FALSE);
 		}
 		g_clear_error(error);
 	}
@@ -483,7 +502,7 @@ flush_batch(Ctx *c, GPtrArray *batch, gboolean failed, GError **error)
 		batch->pdata[i] = NULL;
 	}
 	g_ptr_array_set_size(batch, 0);
-	return report_durable(c, FALSE, error);
+	return report_durable(c, FALSE);
 }
 
 static int
@@ -526,14 +545,16 @@ run(Ctx *c)
 		if (batch->len >= c->cfg->batch_messages || batch_bytes >= BATCH_BYTES ||
 		    g_timer_elapsed(timer, NULL) >= BATCH_SECONDS || failed) {
 			if (!flush_batch(c, batch, failed, &err)) {
-				fprintf(stderr, "redress: error: the database is not usable: %s\n", err->message);
+				if (err != NULL)
+					fprintf(stderr, "redress: error: the database is not usable: %s\n", err->message);
 				rc = RD_EXIT_INTERNAL;
 				break;
 			}
 		}
 	}
 	if (rc == RD_EXIT_OK && batch->len > 0 && !flush_batch(c, batch, failed, &err)) {
-		fprintf(stderr, "redress: error: the database is not usable: %s\n", err->message);
+		if (err != NULL)
+			fprintf(stderr, "redress: error: the database is not usable: %s\n", err->message);
 		rc = RD_EXIT_INTERNAL;
 	}
 	if (rc != RD_EXIT_OK) {
@@ -542,13 +563,12 @@ run(Ctx *c)
 	}
 	/* What was committed is reported once it is on disk, even after a
 	 * fatal error later on. */
-	g_clear_error(&err);
-	if (!report_durable(c, TRUE, &err)) {
-		fprintf(stderr, "redress: error: %u message%s %s written to the database but could not be "
-		        "confirmed on disk (%s), so %s not reported as stored and may not survive a power "
-		        "cut: check the disk, then run ingest again (what is already stored is skipped)\n",
-		        c->unsynced, c->unsynced == 1 ? "" : "s", c->unsynced == 1 ? "was" : "were",
-		        err->message, c->unsynced == 1 ? "it is" : "they are");
+	if (!report_durable(c, TRUE)) {
+		fprintf(stderr, "redress: error: %s; %u message%s could not be confirmed on disk, so %s "
+		        "not reported as stored and may not survive a power cut: check the disk (and the "
+		        "system log), then run ingest again (what is already stored is skipped)\n",
+		        c->sync_error->message, c->unconfirmed, c->unconfirmed == 1 ? "" : "s",
+		        c->unconfirmed == 1 ? "it is" : "they are");
 		rc = RD_EXIT_INTERNAL;
 	}
 
@@ -580,7 +600,7 @@ print_summary(Ctx *c)
 		fprintf(out, ", %u already ingested (nothing changed)", c->duplicates);
 	if (c->new_routes)
 		fprintf(out, ", %u already ingested through another mailbox (route recorded)", c->new_routes);
-	guint errors = c->read_errors + c->store_errors + c->unsynced;
+	guint errors = c->read_errors + c->store_errors + c->unconfirmed;
 	if (errors)
 		fprintf(out, ", %u error%s", errors, errors == 1 ? "" : "s");
 	fprintf(out, "\n");
@@ -692,6 +712,7 @@ rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
 			rc = RD_EXIT_USAGE;
 	}
 	fflush(stdout);
+	g_clear_error(&c.sync_error);
 	rd_ingest_free(c.ing);
 	g_ptr_array_unref(c.files);
 	g_free(c.db_path);

@@ -240,18 +240,21 @@ RdCheckpointer *rd_checkpointer_start(RdStore *writer, const char *db_path, gboo
 /* The writer committed a transaction of about @bytes. Returns the
  * commit's number (1, 2, ...), for rd_checkpointer_durable; NULL gives 0. */
 guint64 rd_checkpointer_committed(RdCheckpointer *ck, gsize bytes);
-/* The highest commit number known to be on disk. Without sync_behind
- * (and for NULL) every commit is, as COMMIT itself synced it. */
-guint64 rd_checkpointer_durable(RdCheckpointer *ck);
-/* Wait until commit @commit is on disk. If the thread cannot sync, the
- * writer syncs its own log here instead; FALSE with @error only if that
- * fails too: the commit may then not survive a power cut. */
+/* The highest commit number known to be on disk, in *@durable_r. Without
+ * sync_behind (and for NULL) every commit is, as COMMIT itself synced it.
+ * FALSE with @error once the log could not be synced (or copied): nothing
+ * committed after the last good sync can be called durable any more, and
+ * the writer should stop. */
+gboolean rd_checkpointer_durable(RdCheckpointer *ck, guint64 *durable_r, GError **error);
+/* Wait until commit @commit is on disk. If the thread never started, the
+ * writer syncs its own log here (and, from then on, after each commit).
+ * FALSE with @error as for rd_checkpointer_durable. */
 gboolean rd_checkpointer_wait_durable(RdCheckpointer *ck, guint64 commit, GError **error);
 /* Call before each BEGIN: now and then waits (briefly) for the copy to
  * catch up, so that this transaction starts the log again from its first
  * frame instead of making it longer. NULL is a no-op. */
 void rd_checkpointer_before_begin(RdCheckpointer *ck);
-/* Seconds the writer spent waiting in rd_checkpointer_before_begin and in
+/* Seconds the writer spent waiting in rd_checkpointer_before_begin, and in
  * rd_checkpointer_wait_durable. */
 double rd_checkpointer_waited(const RdCheckpointer *ck);
 double rd_checkpointer_waited_durable(const RdCheckpointer *ck);

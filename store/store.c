@@ -483,9 +483,27 @@ rd_store_sync_log(RdStore *store, GError **error)
 		return FALSE;
 	}
 	int rc = log->pMethods->xSync(log, SQLITE_SYNC_NORMAL);
-	if (rc != SQLITE_OK)
-		return rd_store_fail(store, rc, "syncing the write-ahead log to disk", error);
+	if (rc != SQLITE_OK) {
+		/* Called on the file, not through the connection: the
+		 * connection's last error says nothing about it. */
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_FAILED,
+		            "syncing the write-ahead log to disk: %s", sqlite3_errstr(rc));
+		return FALSE;
+	}
 	return TRUE;
+}
+
+gboolean
+rd_store_synced_commits(RdStore *store)
+{
+	g_return_val_if_fail(store != NULL, TRUE);
+	sqlite3_stmt *st = NULL;
+	gboolean full = TRUE;
+	if (sqlite3_prepare_v2(store->db, "PRAGMA synchronous", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		full = sqlite3_column_int(st, 0) >= 2;
+	sqlite3_finalize(st);
+	return full;
 }
 
 gboolean

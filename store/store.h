@@ -40,7 +40,7 @@ typedef enum {
 	RD_STORE_ERROR_FAILED,    /* anything else SQLite reported */
 } RdStoreError;
 
-#define RD_STORE_SCHEMA_VERSION 4
+#define RD_STORE_SCHEMA_VERSION 5
 
 typedef struct _RdStore RdStore;
 
@@ -80,6 +80,8 @@ gboolean rd_store_checkpoint(RdStore *store, gboolean truncate,
  * has called rd_store_sync_log() after it. The writer must report nothing
  * as stored before then. Other connections are not affected. */
 gboolean rd_store_set_synced_commits(RdStore *store, gboolean synced, GError **error);
+/* TRUE when this connection's COMMITs sync (synchronous FULL or EXTRA). */
+gboolean rd_store_synced_commits(RdStore *store);
 /* Flush the write-ahead log to disk (fsync), through this connection's
  * own handle on it, so that every transaction any connection committed
  * before the call is durable when it returns. Safe to call from the

@@ -1593,6 +1593,40 @@ test_open_migrate_v2(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(copies->len, ==, 1);
 }
 
+/* A version-4 file is brought to version 5 at open; its rows keep their
+ * content hashes, which the Message-ID lookup of version 5 returns. */
+static void
+test_open_migrate_v4(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(RdCase) c = make_case(f->store, "a@example.org");
+	gint64 with_id = add_message(f->store, c->id, "in", "old@example.org", "H1",
+	                             "a@example.org", "complainant", T0);
+	g_clear_pointer(&f->store, rd_store_close);
+	side_exec(f->path, "PRAGMA user_version = 4");
+	f->store = rd_store_open(f->path, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(rd_store_schema_version_at_open(f->store), ==, 4);
+	g_autofree char *version = side_query(f->path, "PRAGMA user_version");
+	g_assert_cmpstr(version, ==, "5");
+	g_autoptr(GPtrArray) same = rd_store_message_hashes_by_message_id(f->store, "old@example.org", &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(same->len, ==, 1);
+	RdMessageHashes *h = same->pdata[0];
+	g_assert_cmpint(h->id, ==, with_id);
+	g_assert_cmpstr(h->content_hash, ==, "H1");
+	g_assert_nonnull(h->raw_sha256);
+	/* A row stored now without its content hash gets it recorded later. */
+	gint64 later = add_message(f->store, c->id, "in", "old@example.org", NULL,
+	                           "a@example.org", "complainant", T0 + 1);
+	g_assert_true(rd_store_message_set_content_hash(f->store, later, "H9", &error));
+	g_clear_pointer(&same, g_ptr_array_unref);
+	same = rd_store_message_hashes_by_message_id(f->store, "old@example.org", &error);
+	g_assert_cmpuint(same->len, ==, 2);
+	g_assert_cmpstr(((RdMessageHashes *)same->pdata[1])->content_hash, ==, "H9");
+	g_assert_cmpint(rd_store_message_find(f->store, "old@example.org", "H9", &error), ==, later);
+}
+
 /* A version-3 file with messages (one without a Message-ID) is brought to
  * version 4 at open: the old hash indexes give way to the smaller ones,
  * the rows are untouched, and dedupe finds what was stored before. */
@@ -1614,7 +1648,7 @@ test_open_migrate_v3(Fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	g_assert_cmpint(rd_store_schema_version_at_open(f->store), ==, 3);
 	g_autofree char *version = side_query(f->path, "PRAGMA user_version");
-	g_assert_cmpstr(version, ==, "4");
+	g_assert_cmpstr(version, ==, G_STRINGIFY(RD_STORE_SCHEMA_VERSION));
 	g_autofree char *indexes = side_query(f->path,
 		"SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema"
 		" WHERE type = 'index' AND tbl_name = 'messages' AND name LIKE 'messages_%'"
@@ -1747,6 +1781,7 @@ main(int argc, char **argv)
 	add_file("open/migrate-v1", test_open_migrate_v1);
 	add_file("open/migrate-v2", test_open_migrate_v2);
 	add_file("open/migrate-v3", test_open_migrate_v3);
+	add_file("open/migrate-v4", test_open_migrate_v4);
 	g_test_add_func("/store/open/bad-path", test_open_bad_path);
 	g_test_add_func("/store/open/memory", test_open_memory);
 	g_test_add_func("/store/free-null", test_close_null);
