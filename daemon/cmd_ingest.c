@@ -669,7 +669,8 @@ rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
 			continue;
 		}
 		g_autoptr(GError) lerr = NULL;
-		g_autoptr(GPtrArray) list = rd_source_list(argv[i], &lerr);
+		guint unreadable = 0;
+		g_autoptr(GPtrArray) list = rd_source_list(argv[i], &unreadable, &lerr);
 		if (list == NULL) {
 			fprintf(stderr, "redress ingest: %s\n", lerr->message);
 			g_ptr_array_unref(c.files);
@@ -677,6 +678,9 @@ rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
 		}
 		for (guint k = 0; k < list->len; k++)
 			g_ptr_array_add(c.files, g_strdup(list->pdata[k]));
+		/* Named on stderr already; counted so the run says it and
+		 * exits 1. */
+		c.read_errors += unreadable;
 	}
 
 	RdConfig *cfg = NULL;

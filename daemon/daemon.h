@@ -383,8 +383,10 @@ gboolean rd_source_walk(const char *path, RdSourceFunc func,
                         GError **error);
 
 /* List the message files under @path as rd_source_walk would visit them;
- * mbox files are listed as themselves (split later). char* elements. */
-GPtrArray *rd_source_list(const char *path, GError **error);
+ * mbox files are listed as themselves (split later). char* elements.
+ * Folders that cannot be read are logged as errors and counted in
+ * *@unreadable_r (may be NULL). */
+GPtrArray *rd_source_list(const char *path, guint *unreadable_r, GError **error);
 
 /* Split an mbox buffer into messages, calling @func for each with source
  * "@mbox_path#N" (1-based). "From " lines escaped as ">From " stay as

@@ -124,15 +124,17 @@ entry_free(Entry *e)
 }
 
 static void
-list_dir(const char *dir, GPtrArray *out, guint depth)
+list_dir(const char *dir, GPtrArray *out, guint *unreadable, guint depth)
 {
 	if (depth > 16)  /* a symlink loop or an absurd tree */
 		return;
 	DIR *d = opendir(dir);
 	if (d == NULL) {
-		/* Say so: a folder skipped in silence is mail nobody looked at. */
+		/* Say so, and count it: a folder skipped in silence is mail
+		 * nobody looked at. */
 		rd_log_error("%s: cannot read this folder (%s); its messages were not ingested", dir,
 		             g_strerror(errno));
+		(*unreadable)++;
 		return;
 	}
 	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func((GDestroyNotify)entry_free);
@@ -163,18 +165,23 @@ list_dir(const char *dir, GPtrArray *out, guint depth)
 		if (!entry_kind(full, en->type, &is_dir, &is_reg))
 			continue;  /* gone meanwhile, or a dangling link: nothing to read */
 		if (is_dir)
-			list_dir(full, out, depth + 1);
+			list_dir(full, out, unreadable, depth + 1);
 		else if (is_reg)
 			g_ptr_array_add(out, g_steal_pointer(&full));
 	}
 }
 
 GPtrArray *
-rd_source_list(const char *path, GError **error)
+rd_source_list(const char *path, guint *unreadable_r, GError **error)
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	guint unreadable = 0;
+	if (unreadable_r != NULL)
+		*unreadable_r = 0;
 	if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-		list_dir(path, out, 0);
+		list_dir(path, out, &unreadable, 0);
+		if (unreadable_r != NULL)
+			*unreadable_r = unreadable;
 	} else if (g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
 		g_ptr_array_add(out, g_strdup(path));
 	} else {
@@ -191,9 +198,12 @@ gboolean
 rd_source_walk(const char *path, RdSourceFunc func, RdSourceErrorFunc on_error,
                gpointer user_data, GError **error)
 {
-	g_autoptr(GPtrArray) files = rd_source_list(path, error);
+	guint unreadable = 0;
+	g_autoptr(GPtrArray) files = rd_source_list(path, &unreadable, error);
 	if (files == NULL)
 		return FALSE;
+	if (unreadable > 0 && on_error != NULL)
+		on_error(path, "a folder in it cannot be read (named in the log)", user_data);
 	for (guint i = 0; i < files->len; i++) {
 		const char *f = files->pdata[i];
 		g_autoptr(GError) err = NULL;
