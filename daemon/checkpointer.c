@@ -35,10 +35,10 @@
  * disk — the promise is the same, only who waits changes. A thread that
  * never opened its connection leaves the syncing to the writer, after
  * each commit; a sync or copy that fails ends the run (set_failure says
- * why it cannot simply be tried again). Checkpoints
- * only move pages from the log into the database, and SQLite syncs the
- * log before and the database after each one, so the database never
- * holds a page the log did not have on disk.
+ * why it cannot simply be tried again). Checkpoints only move pages from
+ * the log into the database, and SQLite syncs the log before and the
+ * database after each one, so the database never holds a page the log
+ * did not have on disk.
  *
  * Invariant: the writer never waits for a checkpointer that has stopped
  * or failed (dead), and never longer than WAIT_LIMIT: a reader (the CLI)

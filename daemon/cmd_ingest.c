@@ -14,9 +14,9 @@
  * done before it is durable. The disk sync runs behind the writer, on the
  * checkpointer's thread (checkpointer.c), while the next batch is stored;
  * committed messages wait in a queue, without their bytes, until it has
- * reached their commit. If a message fails to store, the batch is rolled back and
- * replayed one message per transaction, so one bad message costs only
- * itself. Memory stays bounded: at most a window of parsed messages is in
+ * reached their commit. If a message fails to store, the batch is rolled
+ * back and replayed one message per transaction, so one bad message costs
+ * only itself. Memory stays bounded: at most a window of parsed messages is in
  * flight and a batch is cut at a byte budget.
  */
 #include <stdio.h>
