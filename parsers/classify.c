@@ -594,8 +594,10 @@ bounce_details(GMimeMessage *mime, RdMessage *msg, Scan *s, const char *body)
 	if (msg->bounced_recipient == NULL) {
 		const char *xf = header(GMIME_OBJECT(mime), "X-Failed-Recipients");
 		if (xf != NULL) {
+			/* An empty header splits into no items at all. */
 			g_auto(GStrv) parts = g_strsplit(xf, ",", 2);
-			msg->bounced_recipient = clean_address(parts[0]);
+			if (parts[0] != NULL)
+				msg->bounced_recipient = clean_address(parts[0]);
 		}
 	}
 	if (msg->bounced_recipient == NULL && body != NULL) {

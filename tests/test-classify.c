@@ -264,6 +264,29 @@ test_delayed_dsn(void)
 	g_assert_null(m->bounced_message_id);
 }
 
+/* A bounce-like mail whose X-Failed-Recipients header is empty once
+ * crashed the parser (tests/fuzz/regressions/). It is still a bounce,
+ * with nobody named as the failed recipient. */
+static void
+test_empty_failed_recipients(void)
+{
+	g_autofree char *path = g_build_filename(RD_SRCDIR, "tests", "fuzz", "regressions",
+	                                         "message-empty-x-failed-recipients-min.eml", NULL);
+	g_autofree char *data = NULL;
+	gsize len = 0;
+	g_autoptr(GError) err = NULL;
+	g_file_get_contents(path, &data, &len, &err);
+	g_assert_no_error(err);
+	g_autoptr(RdMessage) m = rd_message_parse(data, len, 0, NULL);
+	g_assert_nonnull(m);
+	g_assert_cmpint(m->auto_kind, ==, RD_AUTO_BOUNCE);
+	g_assert_null(m->bounced_recipient);
+	/* The same with a blank value that is not quite empty. */
+	g_autoptr(RdMessage) m2 = parse_str("From: a@b.example\nX-Failed-Recipients:  ,\n"
+	                                    "Subject: Mail delivery failed\n\nx\n");
+	g_assert_null(m2->bounced_recipient);
+}
+
 /* ---- quotes --------------------------------------------------------- */
 
 typedef struct {
@@ -392,6 +415,7 @@ main(int argc, char **argv)
 	g_test_add_func("/classify/end-to-end", test_end_to_end);
 	g_test_add_func("/classify/bounces", test_bounces);
 	g_test_add_func("/classify/delayed-dsn", test_delayed_dsn);
+	g_test_add_func("/classify/empty-x-failed-recipients", test_empty_failed_recipients);
 	g_test_add_func("/quotes/table", test_quotes);
 	g_test_add_func("/refs/table", test_refs);
 	return g_test_run();

@@ -230,6 +230,19 @@ rm -rf "$U"
 out=$(cat "$F/07-ce-complaint.eml" | "$R" --db "$T/stdin.db" ingest --json - 2>/dev/null)
 is "$(echo "$out" | field kind)" "new-complaint" "one message from standard input"
 
+# One bad mail never stops intake: a five-line bounce-like mail with an
+# empty X-Failed-Recipients header once crashed the parser, and with it
+# every ingest of the folder holding it.
+mkdir -p "$T/poison"
+cp tests/fuzz/regressions/message-empty-x-failed-recipients-min.eml "$T/poison/02.eml"
+cp "$F/01-new-complaint.eml" "$T/poison/01.eml"
+cp "$F/07-ce-complaint.eml" "$T/poison/03.eml"
+out=$("$R" --db "$T/poison.db" --config /dev/null ingest --json "$T/poison" 2>/dev/null)
+is "$?" "0" "a folder holding the empty X-Failed-Recipients mail is ingested"
+is "$(echo "$out" | grep -c '"status":"stored"')" "3" "all three messages of that folder are stored"
+is "$(sqlite3 "$T/poison.db" "select kind from messages where subject='Mail delivery failed'")" "bounce" \
+   "the empty X-Failed-Recipients mail is stored as a bounce"
+
 # Crash safety: kill -9 in the middle of a large ingest, run again, and
 # every message is on exactly one case.
 mkdir -p "$T/many"
