@@ -9,9 +9,11 @@
 #                 local test servers; figures in bench/out/results.txt
 #   make demo     ingest the sample complaints in examples/ and show the cases
 #
-# Each source folder becomes a static library; the daemon and the tests link
-# them. New .c files are picked up by wildcard, so adding a module needs no
-# edit here.
+# Each library folder becomes a static library; the daemon's rooms
+# (daemon/*/) are compiled into the program, and the tests link the rooms
+# and the libraries. New .c files, and new rooms, are picked up by
+# wildcard, so adding a module needs no edit here. Each object records the
+# headers it includes (-MMD), so a header change rebuilds only what uses it.
 
 # Debian 12 packages needed to build, test and benchmark.
 DEB_PKGS = build-essential pkg-config perl sqlite3 tzdata \
@@ -36,7 +38,7 @@ OPT     ?= -O2
 WARN     = -Wall -Wextra -Wno-unused-parameter -Wformat=2 -Wshadow -Wstrict-prototypes
 CFLAGS_BASE = -std=gnu11 -g $(WARN) -D_GNU_SOURCE \
               -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 \
-              -Iparsers -Iprocedure -Istore -Itemplates -Idaemon
+              -Iparsers -Iprocedure -Istore -Itemplates -Idaemon -MMD -MP
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 B ?= build
@@ -57,13 +59,12 @@ LIBS_A   = $(B)/libstore.a $(B)/libtemplates.a $(B)/libparsers.a $(B)/libprocedu
 lib_srcs = $(wildcard $(1)/*.c)
 lib_objs = $(patsubst %.c,$(B)/%.o,$(call lib_srcs,$(1)))
 
-DAEMON_SRCS = $(wildcard daemon/*.c)
+DAEMON_SRCS = $(wildcard daemon/*/*.c)
 DAEMON_OBJS = $(patsubst %.c,$(B)/%.o,$(DAEMON_SRCS))
 TEST_SRCS   = $(wildcard tests/test-*.c)
 TEST_BINS   = $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRCS))
 BENCH_SRCS  = $(wildcard bench/*.c)
 BENCH_BINS  = $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
-HEADERS     = $(wildcard */*.h)
 
 .SECONDEXPANSION:
 # Objects are intermediate files of the archives; keep them so a rebuild
@@ -77,7 +78,7 @@ all:
 	@$(MAKE) --no-print-directory build
 build: $(B)/redress
 
-$(B)/%.o: %.c $(HEADERS)
+$(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_ALL) -c -o $@ $<
@@ -92,15 +93,15 @@ $(B)/redress: $(DAEMON_OBJS) $(LIBS_A)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS_ALL) -o $@ $(DAEMON_OBJS) $(LIBS_A) $(PKG_LIBS)
 
-# Tests link everything except daemon/main.c, so they can call the daemon's
-# modules (ingest, config) directly.
-DAEMON_LIB_OBJS = $(filter-out $(B)/daemon/main.o,$(DAEMON_OBJS))
-$(B)/tests/%: tests/%.c $(DAEMON_LIB_OBJS) $(LIBS_A) $(HEADERS)
+# Tests link everything except daemon/cli/main.c, so they can call the
+# rooms (casework, ingest, config) directly.
+DAEMON_LIB_OBJS = $(filter-out $(B)/daemon/cli/main.o,$(DAEMON_OBJS))
+$(B)/tests/%: tests/%.c $(DAEMON_LIB_OBJS) $(LIBS_A)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	@$(CC) $(CFLAGS_ALL) -DRD_SRCDIR='"$(CURDIR)"' -o $@ $< $(DAEMON_LIB_OBJS) $(LIBS_A) $(LDFLAGS_ALL) $(PKG_LIBS)
 
-$(B)/bench/%: bench/%.c $(HEADERS)
+$(B)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) $(PKG_LIBS)
@@ -154,3 +155,6 @@ install: all
 
 clean:
 	rm -rf build build-asan
+
+# The header dependencies each compile wrote (absent before the first build).
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

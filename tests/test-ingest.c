@@ -1,12 +1,12 @@
 /*
- * test-ingest.c — the ingest pipeline (daemon/ingest.c) on a real SQLite
+ * test-ingest.c — the ingest pipeline (daemon/inbound/ingest.c) on a real SQLite
  * file: per-case token addresses, the token key's persistence, the
  * atomicity of one message (a rolled-back message leaves nothing behind),
  * and the background checkpointer's syncing behind a bulk writer.
  */
 #include <string.h>
 #include <glib/gstdio.h>
-#include "daemon.h"
+#include "inbound/inbound.h"
 
 typedef struct {
 	char *dir;

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
-#include "daemon.h"
+#include "outbound/outbound.h"
 
 static char *
 temp_dir(void)

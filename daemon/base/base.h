@@ -1,0 +1,241 @@
+/*
+ * base.h — the ground floor of the program: exit codes, logging, the
+ * configuration, secrets in files, time helpers and the working-day
+ * calendar's loading from files.
+ *
+ * Every other room of daemon/ stands on this one; it calls none of them.
+ * It does file I/O (the configuration, secret files, the bank-holidays
+ * file) but no network and no database.
+ */
+#ifndef RD_BASE_H
+#define RD_BASE_H
+
+#include <glib.h>
+#include "parsers.h"
+#include "procedure.h"
+
+G_BEGIN_DECLS
+
+/* ---- exit codes --------------------------------------------------------- */
+
+enum {
+	RD_EXIT_OK = 0,
+	RD_EXIT_USAGE = 1,     /* bad usage or bad input; the message says what to do */
+	RD_EXIT_INTERNAL = 2,  /* the database or the system failed */
+};
+
+/* ---- logging (stderr, for journald) -------------------------------------- */
+
+typedef enum { RD_LOG_ERROR, RD_LOG_WARN, RD_LOG_INFO, RD_LOG_DEBUG } RdLogLevel;
+
+void rd_log_set_level(RdLogLevel level);
+void rd_log(RdLogLevel level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+#define rd_log_error(...) rd_log(RD_LOG_ERROR, __VA_ARGS__)
+#define rd_log_warn(...)  rd_log(RD_LOG_WARN, __VA_ARGS__)
+#define rd_log_info(...)  rd_log(RD_LOG_INFO, __VA_ARGS__)
+#define rd_log_debug(...) rd_log(RD_LOG_DEBUG, __VA_ARGS__)
+
+/* ---- configuration -------------------------------------------------------- */
+
+#define RD_CONFIG_ERROR (rd_config_error_quark())
+GQuark rd_config_error_quark(void);
+typedef enum { RD_CONFIG_ERROR_INVALID, RD_CONFIG_ERROR_IO } RdConfigError;
+
+/* XOAUTH2: where and how bearer tokens are obtained (oauth.c); the
+ * oauth_* keys of [mailbox:ROLE] and [smtp]. */
+typedef struct {
+	char *grant;             /* "client_credentials" or "refresh_token" */
+	char *token_url;         /* https://…/oauth2/v2.0/token */
+	char *client_id;
+	char *client_secret_file;/* client_credentials (and confidential
+	                            clients with refresh_token) */
+	char *refresh_token_file;/* refresh_token: rewritten when it rotates */
+	char *scope;             /* e.g. https://outlook.office365.com/.default */
+	char *ca_file;           /* trust for the token endpoint; NULL = system */
+} RdOAuthConfig;
+
+/* One mailbox role's settings ([mailbox:ROLE]). */
+typedef struct {
+	char *address;           /* its address, e.g. complaints@council.example;
+	                            letters' From and the base of reply tokens */
+	char *language;          /* letters for mail arriving here: "en"/"cy",
+	                            or NULL for [letters] language */
+	char *office_name;       /* chief-executive / monitoring-officer: the
+	                            office named in the referral letter */
+	char *copy_to;           /* chief-executive / monitoring-officer: where
+	                            a copy of each referral goes, or NULL */
+	char *copy;              /* "each" (default), "digest" (one letter a
+	                            day from the sweep) or "none" */
+	/* IMAP (redress fetch); imap_url NULL = not fetched over IMAP */
+	char *imap_url;          /* imaps://host[:port]/FOLDER or imap://… */
+	char *imap_user;
+	char *imap_password_file;/* owned by us, not readable by others */
+	gboolean imap_xoauth2;   /* imap_auth = xoauth2: AUTHENTICATE XOAUTH2
+	                            with a token as @oauth says */
+	RdOAuthConfig oauth;
+	char *imap_ca_file;      /* PEM; NULL = the system trust store */
+	gboolean imap_allow_plaintext; /* imap:// without STARTTLS (loopback tests) */
+	char *processed_folder;  /* where ingested mail is moved, "Processed" */
+	gboolean keep_in_place;  /* flag $RedressIngested instead of moving */
+} RdMailboxConfig;
+
+/* [smtp]: where letters are delivered (the SMTP sink, smtp.c). */
+typedef struct {
+	char *url;               /* smtp://host:port (STARTTLS required) or
+	                            smtps://host:port; NULL = no SMTP sink */
+	char *ca_file;           /* trust only this CA file; NULL = the system's */
+	char *user;              /* AUTH user, or NULL for no AUTH */
+	char *password_file;     /* AUTH password (one line); must not be
+	                            readable by group or others */
+	gboolean xoauth2;        /* auth = xoauth2: AUTH XOAUTH2 with @oauth */
+	RdOAuthConfig oauth;
+	char *envelope_from;     /* MAIL FROM (the bounce address); NULL = the
+	                            letter's From mailbox */
+	gboolean allow_plaintext;/* smtp:// without STARTTLS: loopback tests only */
+	char *sent_mailbox;      /* a role whose IMAP account keeps copies of
+	                            sent letters; NULL = no copies */
+	char *sent_folder;       /* in that account; NULL = the folder the
+	                            server marks \Sent, else "Sent" */
+	gint64 retry_for;        /* seconds to keep retrying, default 5 days */
+	guint timeout;           /* seconds per letter, default 60 */
+} RdSmtpConfig;
+
+/* [daemon]: the timers of `redress daemon`. */
+typedef struct {
+	guint poll_interval;     /* seconds between polls where there is no
+	                            IDLE (or idle = false), default 60 */
+	gboolean idle;           /* use IDLE where the server has it, default TRUE */
+	guint send_interval;     /* seconds between outbox runs, default 30 */
+	guint sweep_interval;    /* seconds between deadline sweeps, default 3600 */
+} RdDaemonConfig;
+
+/* Immutable after load; passed explicitly, never global. */
+typedef struct {
+	char *path;              /* file it came from, or NULL for defaults */
+	char *database;          /* [redress] database */
+	char *reference_prefix;  /* [redress] reference_prefix, default "CMP" */
+	RdParseOptions limits;   /* [limits] (ref_prefix points at reference_prefix) */
+	char **stage2_phrases;   /* [procedure] stage2_phrases, lower case */
+	guint batch_messages;    /* [ingest] batch_messages, default 256 */
+	guint parse_threads;     /* [ingest] parse_threads, 0 = number of cores */
+	RdNation nation;         /* [calendar] nation, default england-and-wales */
+	char *bank_holidays;     /* [calendar] bank_holidays (path), or NULL */
+	char **closures;         /* [calendar] closures, YYYY-MM-DD, or NULL */
+	int cutoff_hour;         /* [calendar] cutoff HH:MM; -1 = none */
+	int cutoff_minute;
+
+	/* [council]: who the letters come from */
+	char *council_name, *council_domain, *council_email, *council_phone,
+	     *council_website, *team_name, *complaints_manager;
+	RdMailboxConfig mailboxes[RD_MAILBOX_N];
+	/* [letters] */
+	char *templates_dir;     /* default: the installed or source templates */
+	char *default_language;  /* "en" */
+	guint daily_cap;         /* letters to one address per day, default 5 */
+	/* [procedure] default_profile; [services] service = profile */
+	char *default_profile;
+	GHashTable *services;    /* lower-case service name → profile name */
+	/* [elected_members] */
+	char **member_addresses; /* lower case */
+	char **member_domains;   /* lower case */
+	/* [profile:NAME] groups, unparsed: name → GHashTable key → value */
+	GHashTable *profile_groups;
+	/* [smtp] */
+	RdSmtpConfig smtp;
+	/* [daemon] */
+	RdDaemonConfig daemon;
+} RdConfig;
+
+/* Load @path (NULL: the built-in defaults, no file). Every problem is
+ * reported as "FILE:LINE: message" lines in the error, all at once. */
+RdConfig *rd_config_load(const char *path, GError **error);
+/* The profile a [profile:NAME] group of @cfg describes (its "base" first,
+ * then its other keys). Owned by the caller. */
+RdProfile *rd_config_profile_new(const RdConfig *cfg, const char *name, GError **error);
+void rd_config_free(RdConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdConfig, rd_config_free)
+
+/* ---- secrets in files (secret.c) and OAuth settings (oauthcfg.c) --------- */
+
+/* The one line of secret file @path. Refused (RD_CONFIG_ERROR) unless it
+ * is a regular file, not a symlink, owned by us or root, that nobody else
+ * can read or write; @what names the setting in the message. Free with
+ * rd_secret_free(), which wipes it. */
+char *rd_secret_read(const char *path, const char *what, GError **error);
+void rd_secret_free(char *secret);
+/* Replace @path with @value atomically (new file, fsync, rename, fsync of
+ * the folder), mode 0600. */
+gboolean rd_secret_write(const char *path, const char *value, const char *what, GError **error);
+
+#define RD_OAUTH_ERROR (rd_oauth_error_quark())
+GQuark rd_oauth_error_quark(void);
+typedef enum {
+	RD_OAUTH_ERROR_CONFIG,    /* keys missing or wrong, secret file unsafe */
+	RD_OAUTH_ERROR_REFUSED,   /* the provider said no: a person must act */
+	RD_OAUTH_ERROR_TEMPORARY, /* unreachable, TLS, 5xx: try again later */
+} RdOAuthError;
+
+/* A deep copy, its release (fields freed, @c zeroed), and whether any
+ * oauth_ key is set at all. */
+void rd_oauth_config_copy(RdOAuthConfig *dst, const RdOAuthConfig *src);
+void rd_oauth_config_clear(RdOAuthConfig *c);
+gboolean rd_oauth_config_is_set(const RdOAuthConfig *c);
+/* The keys of @c make sense together (no network). @who prefixes errors,
+ * e.g. "mailbox complaints". */
+gboolean rd_oauth_config_check(const RdOAuthConfig *c, const char *who, GError **error);
+/* The secret files of @c can be read (owner, mode) and the refresh
+ * token's folder written; RD_CONFIG_ERROR otherwise. No network. */
+gboolean rd_oauth_files_check(const RdOAuthConfig *c, GError **error);
+
+/* ---- time helpers ------------------------------------------------------ */
+
+/* Parse ISO 8601 ("2026-11-20T16:30:00Z", "2026-11-20T16:30:00+00:00",
+ * "2026-11-20 16:30" in Europe/London, or a date "2026-11-20" at 09:00
+ * Europe/London). FALSE if unparseable. */
+gboolean rd_time_parse(const char *s, gint64 *t_r);
+/* "2026-11-20 16:30" in Europe/London; newly allocated. */
+char *rd_time_format_local(gint64 t);
+/* "2026-11-20T16:30:00Z"; newly allocated. */
+char *rd_time_format_iso(gint64 t);
+/* Year of @t in Europe/London. */
+int rd_time_year_local(gint64 t);
+
+/* Where configuration and database are looked for by default. */
+#define RD_DEFAULT_CONFIG "/etc/redress/redress.conf"
+#define RD_DEFAULT_DB "redress.db"
+
+/* ---- working-day calendar: loading from files (holidays.c)  */
+
+#define RD_HOLIDAYS_ERROR (rd_holidays_error_quark())
+GQuark rd_holidays_error_quark(void);
+typedef enum { RD_HOLIDAYS_ERROR_INVALID, RD_HOLIDAYS_ERROR_IO } RdHolidaysError;
+
+/* A calendar for @nation from configuration values: the official
+ * bank-holidays JSON at @json_path (NULL or "": computed rules only) and
+ * the closure days @closures ("YYYY-MM-DD" strings, NULL-terminated; may
+ * be NULL). Every year with at least one event for @nation in the file is
+ * covered by it. Errors name the file and what to fix. Newly allocated;
+ * free with rd_calendar_free(). */
+RdCalendar *rd_calendar_load(RdNation nation, const char *json_path,
+                             char **closures, GError **error);
+/* Add the events of @cal's nation from the bank-holidays JSON file @path,
+ * or from @data (@len bytes, or -1 if NUL-terminated; @name is used in
+ * errors). Checked in full first: on error @cal is unchanged. */
+gboolean rd_calendar_load_json(RdCalendar *cal, const char *path,
+                               GError **error);
+gboolean rd_calendar_load_json_data(RdCalendar *cal, const char *data,
+                                    gssize len, const char *name,
+                                    GError **error);
+/* Add closure days ("YYYY-MM-DD", surrounding blanks and empty strings
+ * ignored). Stops at the first bad date. */
+gboolean rd_calendar_add_closures(RdCalendar *cal, char **closures,
+                                  GError **error);
+/* Log (info) which years come from the file @json_path (may be NULL) and
+ * that the others are computed. */
+void rd_calendar_log_sources(const RdCalendar *cal, const char *json_path);
+/* Log (info) where @year's bank holidays come from. */
+void rd_calendar_log_year(const RdCalendar *cal, int year);
+
+G_END_DECLS
+
+#endif /* RD_BASE_H */

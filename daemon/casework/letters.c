@@ -1,0 +1,439 @@
+/*
+ * letters.c — from a case to a queued letter.
+ *
+ * templates/ knows how to render and build a letter; this file knows where
+ * the values come from (the case, its stage, the configuration) and where
+ * the letter goes (the outbox, under the daily cap, with an event on the
+ * case). Everything here runs inside the caller's transaction, so a letter
+ * is queued together with the change that caused it, or not at all.
+ */
+#include <string.h>
+#include <unistd.h>
+#include "casework/casework.h"
+#include "templates.h"
+
+struct _RdLetters {
+	const RdConfig *cfg;          /* borrowed */
+	const guint8 *key;            /* borrowed token key */
+	RdTemplateSet *set;
+	char *dir;
+};
+
+/* Where the letter templates are: the configured folder, else next to the
+ * binary in a source tree (build/redress → templates/letters), else the
+ * installed copies. */
+static char *
+find_templates_dir(const RdConfig *cfg)
+{
+	if (cfg->templates_dir != NULL)
+		return g_strdup(cfg->templates_dir);
+	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+	if (exe != NULL) {
+		g_autofree char *bindir = g_path_get_dirname(exe);
+		g_autofree char *src = g_build_filename(bindir, "..", "templates", "letters", NULL);
+		if (g_file_test(src, G_FILE_TEST_IS_DIR))
+			return g_steal_pointer(&src);
+		g_autofree char *share = g_build_filename(bindir, "..", "share", "redress", "templates", NULL);
+		if (g_file_test(share, G_FILE_TEST_IS_DIR))
+			return g_steal_pointer(&share);
+	}
+	return g_strdup("/usr/share/redress/templates");
+}
+
+RdLetters *
+rd_letters_new(const RdConfig *cfg, const guint8 *key, GError **error)
+{
+	rd_templates_init();
+	g_autofree char *dir = find_templates_dir(cfg);
+	RdTemplateSet *set = rd_template_load_dir(dir, error);
+	if (set == NULL)
+		return NULL;
+	/* An unknown variable is a configuration error now, not a failed
+	 * letter later. */
+	if (!rd_template_set_check(set, rd_letter_variable_names(), error)) {
+		rd_template_set_free(set);
+		return NULL;
+	}
+	RdLetters *l = g_new0(RdLetters, 1);
+	l->cfg = cfg;
+	l->key = key;
+	l->set = set;
+	l->dir = g_steal_pointer(&dir);
+	return l;
+}
+
+void
+rd_letters_free(RdLetters *l)
+{
+	if (l == NULL)
+		return;
+	rd_template_set_free(l->set);
+	g_free(l->dir);
+	g_free(l);
+}
+
+const char *
+rd_letters_dir(const RdLetters *l)
+{
+	return l->dir;
+}
+
+/* ---- dates as people write them ------------------------------------------ */
+
+static const char *const days_en[] = { NULL, "Monday", "Tuesday", "Wednesday", "Thursday",
+                                       "Friday", "Saturday", "Sunday" };
+static const char *const months_en[] = { NULL, "January", "February", "March", "April", "May",
+                                         "June", "July", "August", "September", "October",
+                                         "November", "December" };
+static const char *const days_cy[] = { NULL, "Dydd Llun", "Dydd Mawrth", "Dydd Mercher",
+                                       "Dydd Iau", "Dydd Gwener", "Dydd Sadwrn", "Dydd Sul" };
+static const char *const months_cy[] = { NULL, "Ionawr", "Chwefror", "Mawrth", "Ebrill", "Mai",
+                                         "Mehefin", "Gorffennaf", "Awst", "Medi", "Hydref",
+                                         "Tachwedd", "Rhagfyr" };
+
+char *
+rd_letters_format_date(const char *iso, const char *lang)
+{
+	GDate d;
+	if (iso == NULL || !rd_date_parse_iso(iso, &d))
+		return NULL;
+	gboolean cy = g_strcmp0(lang, "cy") == 0;
+	return g_strdup_printf("%s %u %s %u",
+	                       (cy ? days_cy : days_en)[g_date_get_weekday(&d)],
+	                       g_date_get_day(&d),
+	                       (cy ? months_cy : months_en)[g_date_get_month(&d)],
+	                       g_date_get_year(&d));
+}
+
+/* ---- Ombudsmen ----------------------------------------------------------------- */
+
+static const struct {
+	const char *id, *name, *website, *phone;
+} ombudsmen[] = {
+	{ "lgsco", "the Local Government and Social Care Ombudsman", "www.lgo.org.uk", "0300 061 0614" },
+	{ "housing-ombudsman", "the Housing Ombudsman Service", "www.housing-ombudsman.org.uk", "0300 111 3000" },
+	{ "spso", "the Scottish Public Services Ombudsman", "www.spso.org.uk", "0800 377 7330" },
+	{ "psow", "the Public Services Ombudsman for Wales", "www.ombudsman.wales", "0300 790 0203" },
+};
+
+/* ---- values --------------------------------------------------------------------- */
+
+/* The first few lines of what the complainant wrote, for "what we
+ * understood": enough to recognise, short enough for a letter. */
+static char *
+excerpt_of(const char *text)
+{
+	if (text == NULL)
+		return NULL;
+	GString *out = g_string_new(NULL);
+	const char *p = text;
+	guint lines = 0;
+	while (*p && lines < 6 && out->len < 600) {
+		const char *nl = strchr(p, '\n');
+		gsize n = nl ? (gsize)(nl - p) : strlen(p);
+		g_autofree char *line = g_strstrip(g_strndup(p, n));
+		if (*line) {
+			if (out->len)
+				g_string_append_c(out, '\n');
+			g_string_append(out, line);
+			lines++;
+		}
+		p = nl ? nl + 1 : p + n;
+	}
+	if (out->len >= 600 || *p) {
+		/* Cut on a character boundary, then say it was cut. */
+		g_autofree char *cut = g_utf8_substring(out->str, 0, MIN(g_utf8_strlen(out->str, -1), 600));
+		g_string_assign(out, cut);
+		g_string_append(out, " …");
+	}
+	return g_string_free(out, FALSE);
+}
+
+static void
+set_date(RdTplValues *v, const char *name, const char *iso, const char *lang)
+{
+	g_autofree char *s = rd_letters_format_date(iso, lang);
+	if (s)
+		rd_tpl_values_set(v, name, s);
+}
+
+RdTplValues *
+rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
+{
+	const RdConfig *cfg = l->cfg;
+	const RdCase *c = r->c;
+	const RdStage *s = r->stage;
+	RdTplValues *v = rd_tpl_values_new();
+
+	rd_tpl_values_set(v, "council.name", cfg->council_name);
+	rd_tpl_values_set(v, "council.email",
+	                  cfg->council_email ? cfg->council_email : cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address);
+	rd_tpl_values_set(v, "council.phone", cfg->council_phone);
+	rd_tpl_values_set(v, "council.website", cfg->council_website);
+
+	rd_tpl_values_set(v, "case.reference", c->reference);
+	/* A subject is one line wherever it is shown, even if the sender's
+	 * encoded words smuggled line breaks into it. */
+	g_autofree char *summary = g_strdup(c->summary);
+	for (char *p = summary; p && *p; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+	rd_tpl_values_set(v, "case.subject", summary);
+	rd_tpl_values_set(v, "case.summary", summary);
+	rd_tpl_values_set(v, "case.service", c->service);
+	rd_tpl_values_set(v, "case.channel", c->channel);
+	g_autofree char *reply = rd_token_address(l->key, RD_TOKEN_KEY_LEN,
+	                                          cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address,
+	                                          c->reference);
+	rd_tpl_values_set(v, "case.reply_address", reply);
+	g_autofree char *excerpt = excerpt_of(r->excerpt);
+	rd_tpl_values_set(v, "case.excerpt", excerpt);
+	if (s != NULL) {
+		g_autofree char *stage = g_strdup_printf("%d", s->stage);
+		rd_tpl_values_set(v, "case.stage", stage);
+		set_date(v, "case.received", s->received, lang);
+		set_date(v, "case.reply_by", s->extended_to ? s->extended_to : s->response_due, lang);
+		set_date(v, "case.department_notice_by", s->dept_notice_due, lang);
+		rd_tpl_values_set(v, "case.outcome", s->outcome);
+	}
+	set_date(v, "case.new_date", r->new_date, lang);
+	set_date(v, "case.escalate_by", r->escalate_by, lang);
+
+	rd_tpl_values_set(v, "complainant.name", c->complainant_name);
+	rd_tpl_values_set(v, "complainant.email", c->complainant_email);
+	/* Until a named handler is assigned, the team is the contact. */
+	rd_tpl_values_set(v, "handler.name", c->handler ? c->handler : cfg->team_name);
+	rd_tpl_values_set(v, "handler.email",
+	                  c->handler ? c->handler : cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address);
+	rd_tpl_values_set(v, "handler.phone", cfg->council_phone);
+	rd_tpl_values_set(v, "office.name", r->office_name);
+	rd_tpl_values_set(v, "reason", r->reason);
+
+	for (gsize i = 0; i < G_N_ELEMENTS(ombudsmen); i++) {
+		if (g_strcmp0(ombudsmen[i].id, r->ombudsman) == 0) {
+			rd_tpl_values_set(v, "ombudsman.name", ombudsmen[i].name);
+			rd_tpl_values_set(v, "ombudsman.website", ombudsmen[i].website);
+			rd_tpl_values_set(v, "ombudsman.phone", ombudsmen[i].phone);
+		}
+	}
+	rd_tpl_values_set_flag(v, "flag.ombudsman_details", r->ombudsman_details);
+	rd_tpl_values_set_flag(v, "flag.referred_back", r->referred_back);
+	rd_tpl_values_set_flag(v, "flag.final_stage", r->final_stage);
+	return v;
+}
+
+/* ---- compose and queue ----------------------------------------------------------- */
+
+const char *
+rd_letters_language(const RdLetters *l, const RdLetterRequest *r)
+{
+	/* Staff notices are in the council's working language; letters to the
+	 * complainant in the language recorded on the case. */
+	if (!r->to_complainant)
+		return l->cfg->default_language;
+	if (r->c->language != NULL)
+		return r->c->language;
+	return l->cfg->default_language;
+}
+
+GBytes *
+rd_letters_compose(RdLetters *l, const RdLetterRequest *r, char **subject_r,
+                   char **message_id_r, GError **error)
+{
+	const RdConfig *cfg = l->cfg;
+	const char *lang = rd_letters_language(l, r);
+	if (!rd_template_set_has(l->set, r->name, lang))
+		lang = "en";  /* a letter not translated yet still goes out */
+	g_autoptr(RdTplValues) v = rd_letters_values(l, r, lang);
+	g_autoptr(RdRenderedLetter) rendered = rd_template_set_render(l->set, r->name, lang, v, error);
+	if (rendered == NULL)
+		return NULL;
+	g_autofree char *msgid = rd_letter_message_id(r->c->reference, r->name, cfg->council_domain);
+	g_autofree char *reply = rd_token_address(l->key, RD_TOKEN_KEY_LEN,
+	                                          cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address,
+	                                          r->c->reference);
+	g_autofree char *from_name = g_strdup_printf("%s, %s", cfg->team_name, cfg->council_name);
+	RdLetter letter = { 0 };
+	letter.from_name = from_name;
+	letter.from_address = cfg->mailboxes[r->mailbox].address;
+	letter.to_name = r->to_name;
+	letter.to_address = r->to_addr;
+	letter.reply_to = reply;
+	letter.subject = rendered->subject;
+	letter.reference = r->c->reference;
+	letter.text_body = rendered->text;
+	letter.html_body = rendered->html;
+	letter.message_id = msgid;
+	letter.in_reply_to = r->to_complainant ? r->in_reply_to : NULL;
+	letter.language = lang;
+	letter.auto_generated = !r->to_complainant;
+	GBytes *raw = rd_letter_build(&letter, error);
+	if (raw == NULL)
+		return NULL;
+	if (subject_r)
+		*subject_r = g_strdup(rendered->subject);
+	if (message_id_r)
+		*message_id_r = g_steal_pointer(&msgid);
+	return raw;
+}
+
+gboolean
+rd_letters_queue(RdLetters *l, RdStore *store, const RdLetterRequest *r, gint64 now,
+                 gboolean *queued_r, GError **error)
+{
+	if (queued_r)
+		*queued_r = FALSE;
+	g_autofree char *subject = NULL;
+	g_autofree char *msgid = NULL;
+	g_autoptr(GError) cerr = NULL;
+	g_autoptr(GBytes) raw = rd_letters_compose(l, r, &subject, &msgid, &cerr);
+	if (raw == NULL) {
+		/* A letter that cannot be written (a sender address with no
+		 * domain, say) must not cost the complaint: the case is kept and
+		 * the handler is told to write by hand. */
+		g_autofree char *what = g_strdup_printf(
+			"Letter %s to %s could not be written: %s. Contact the complainant another way.",
+			r->name, r->to_addr ? r->to_addr : "(no address)", cerr->message);
+		return rd_store_event_add(store, r->c->id, now, "redress", "letter-not-written", what, 0, error) != 0;
+	}
+
+	/* The cap stops a loop or a flood from turning redress into a mail
+	 * cannon; the letter is still recorded, and the handler told. */
+	const char *status = "queued";
+	g_autofree char *detail = NULL;
+	if (r->to_complainant) {
+		gint64 recent = rd_store_outbox_count_to(store, r->to_addr, now - 24 * 3600, error);
+		if (recent < 0)
+			return FALSE;
+		if ((guint64)recent >= l->cfg->daily_cap) {
+			status = "suppressed";
+			detail = g_strdup_printf("not sent: %" G_GINT64_FORMAT " letters already went to %s in the last 24 hours "
+			                         "(the daily cap is %u)", recent, r->to_addr, l->cfg->daily_cap);
+		}
+	}
+	gsize len = 0;
+	const void *data = g_bytes_get_data(raw, &len);
+	RdOutboxNew o = { 0 };
+	o.case_id = r->c->id;
+	o.idem_key = r->idem_key;
+	o.kind = r->name;
+	o.language = rd_letters_language(l, r);
+	o.from_addr = l->cfg->mailboxes[r->mailbox].address;
+	o.to_addr = r->to_addr;
+	o.subject = subject;
+	o.message_id = msgid;
+	o.raw = data;
+	o.raw_len = len;
+	o.status = status;
+	o.detail = detail;
+	o.next_try = now;
+	o.created_at = now;
+	gboolean queued = FALSE;
+	gint64 id = rd_store_outbox_enqueue(store, &o, &queued, error);
+	if (id == 0)
+		return FALSE;
+	if (queued) {
+		g_autofree char *what = detail
+			? g_strdup_printf("Letter %s to %s was not sent: %s", r->name, r->to_addr, detail)
+			: g_strdup_printf("Letter %s queued for %s (%s).", r->name, r->to_addr, subject);
+		if (rd_store_event_add(store, r->c->id, now, "redress",
+		                       detail ? "letter-suppressed" : "letter-queued", what, 0, error) == 0)
+			return FALSE;
+	}
+	if (queued_r)
+		*queued_r = queued && detail == NULL;
+	return TRUE;
+}
+
+gboolean
+rd_letters_queue_digest(RdLetters *l, RdStore *store, RdMailbox mailbox, const char *to,
+                        const char *day, GPtrArray *items, const char *idem_key, gint64 now,
+                        GError **error)
+{
+	const RdConfig *cfg = l->cfg;
+	const char *lang = cfg->default_language;
+	if (!rd_template_set_has(l->set, "staff-digest", lang))
+		lang = "en";
+	g_autoptr(RdTplValues) v = rd_tpl_values_new();
+	rd_tpl_values_set(v, "council.name", cfg->council_name);
+	rd_tpl_values_set(v, "office.name", cfg->mailboxes[mailbox].office_name);
+	g_autofree char *when = rd_letters_format_date(day, lang);
+	rd_tpl_values_set(v, "case.received", when);
+	for (guint i = 0; i < items->len; i++)
+		rd_tpl_values_add_string(v, "points", items->pdata[i]);
+	g_autoptr(GError) cerr = NULL;
+	g_autoptr(RdRenderedLetter) rendered = rd_template_set_render(l->set, "staff-digest", lang, v, &cerr);
+	if (rendered == NULL) {
+		rd_log_error("the daily digest for %s could not be written: %s", to, cerr->message);
+		return TRUE;
+	}
+	g_autofree char *msgid = rd_letter_message_id("digest", rd_mailbox_to_string(mailbox), cfg->council_domain);
+	g_autofree char *from_name = g_strdup_printf("%s, %s", cfg->team_name, cfg->council_name);
+	RdLetter letter = { 0 };
+	letter.from_name = from_name;
+	letter.from_address = cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address;
+	letter.to_address = to;
+	letter.subject = rendered->subject;
+	letter.text_body = rendered->text;
+	letter.html_body = rendered->html;
+	letter.message_id = msgid;
+	letter.language = lang;
+	letter.auto_generated = TRUE;
+	g_autoptr(GBytes) raw = rd_letter_build(&letter, &cerr);
+	if (raw == NULL) {
+		rd_log_error("the daily digest for %s could not be built: %s", to, cerr->message);
+		return TRUE;
+	}
+	gsize len = 0;
+	const void *data = g_bytes_get_data(raw, &len);
+	RdOutboxNew o = { 0 };
+	o.idem_key = idem_key;
+	o.kind = "staff-digest";
+	o.language = lang;
+	o.from_addr = cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address;
+	o.to_addr = to;
+	o.subject = rendered->subject;
+	o.message_id = msgid;
+	o.raw = data;
+	o.raw_len = len;
+	o.next_try = now;
+	o.created_at = now;
+	return rd_store_outbox_enqueue(store, &o, NULL, error) != 0;
+}
+
+gboolean
+rd_letters_alert_failure(RdLetters *l, RdStore *store, const RdOutboxRow *o, const char *why,
+                         gint64 now, GError **error)
+{
+	/* Only letters to the complainant: an alert about an undelivered
+	 * staff notice would go to the same people by the same road. */
+	if (o->case_id == 0 || g_str_has_prefix(o->kind, "staff-"))
+		return TRUE;
+	g_autoptr(RdCase) c = rd_store_case_get(store, o->case_id, error);
+	if (c == NULL)
+		return error == NULL || *error == NULL;
+	const char *to = c->handler ? c->handler : l->cfg->complaints_manager;
+	if (to == NULL) {
+		rd_log_warn("letter failed case=%s kind=%s: no handler or complaints_manager to alert "
+		            "(the case records it)", c->reference, o->kind);
+		return TRUE;
+	}
+	g_autofree char *key = g_strdup_printf("%s/alert/letter-%" G_GINT64_FORMAT, c->reference, o->id);
+	g_autofree char *reason = g_strdup_printf("The %s to %s was refused: %s", o->kind, o->to_addr,
+	                                          why ? why : "no reason given");
+	RdLetterRequest r = { 0 };
+	r.name = "staff-letter-failed";
+	r.idem_key = key;
+	r.c = c;
+	r.mailbox = RD_MAILBOX_COMPLAINTS;
+	r.to_addr = to;
+	r.to_complainant = FALSE;
+	r.reason = reason;
+	if (!rd_store_begin(store, error))
+		return FALSE;
+	if (!rd_letters_queue(l, store, &r, now, NULL, error) || !rd_store_commit(store, error)) {
+		rd_store_rollback(store);
+		return FALSE;
+	}
+	return TRUE;
+}

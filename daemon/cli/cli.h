@@ -1,0 +1,91 @@
+/*
+ * cli.h — the `redress` command: one thin file per subcommand (options,
+ * then one call into a room, then printing) and what they share: finding
+ * the configuration and the database, the actor name, case lookup and
+ * the structured output module.
+ *
+ * The top floor: it may call every room, and nothing calls it but main().
+ */
+#ifndef RD_CLI_H
+#define RD_CLI_H
+
+#include <glib.h>
+#include "base/base.h"
+#include "net/net.h"
+#include "casework/casework.h"
+#include "inbound/inbound.h"
+#include "outbound/outbound.h"
+#include "service/service.h"
+
+G_BEGIN_DECLS
+
+/* ---- subcommands (argv without the program name) ---------------------------- */
+
+typedef struct {
+	const char *config_path;  /* --config, or NULL */
+	const char *db_path;      /* --db, or NULL */
+	gboolean json;            /* --json */
+	gboolean quiet;           /* --quiet */
+} RdGlobalOptions;
+
+int rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_cases(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_show(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_triage(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_outbox(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv);
+/* `redress fetch`: every IMAP mailbox (or those named) once (fetch.c). */
+int rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv);
+/* `redress daemon`: the service (service/), options in daemon.c. */
+int rd_cmd_daemon(const RdGlobalOptions *g, int argc, char **argv);
+/* `redress status`: what the daemon last recorded (status.c). */
+int rd_cmd_status(const RdGlobalOptions *g, int argc, char **argv);
+
+/* Find the configuration as the subcommands do (--config, $REDRESS_CONFIG,
+ * /etc/redress/redress.conf if it exists, else defaults) and load it,
+ * printing what to fix on failure (NULL). */
+RdConfig *rd_config_load_global(const RdGlobalOptions *g);
+/* The file rd_config_load_global() reads, or NULL for the defaults. */
+const char *rd_config_path_global(const RdGlobalOptions *g);
+
+/* Shared by the subcommands: load the config and open the store, printing
+ * a clear error on failure. Returns an exit code; on RD_EXIT_OK both out
+ * parameters are set, and *@db_path_r (if not NULL) gets the database
+ * path used (newly allocated). */
+int rd_open_config_and_store(const RdGlobalOptions *g, RdConfig **cfg_r,
+                             RdStore **store_r, char **db_path_r);
+
+/* ---- shared by the subcommands (output.c) ---------------------------------- */
+
+struct _JsonBuilder;
+/* A member @name with the string @v, or null when @v is NULL. */
+void rd_json_str(struct _JsonBuilder *b, const char *name, const char *v);
+void rd_json_int(struct _JsonBuilder *b, const char *name, gint64 v);
+/* An instant as ISO 8601 UTC, or null for 0. */
+void rd_json_time(struct _JsonBuilder *b, const char *name, gint64 t);
+/* @c as one JSON object (its facts, not its stages or messages). */
+void rd_json_case(struct _JsonBuilder *b, const RdCase *c);
+/* The builder's document, pretty, on stdout. */
+void rd_json_print(struct _JsonBuilder *b);
+/* "cli:USER" (the user behind sudo, if any): who acted, for the case
+ * journey. Newly allocated. */
+char *rd_cli_actor(void);
+/* @s on one line of at most @max characters (UTF-8 safe, "…" when cut).
+ * Newly allocated; "" for NULL. */
+char *rd_cli_one_line(const char *s, glong max);
+/* @s, or "-" when it is NULL or empty (a column with nothing in it). */
+const char *rd_cli_or_dash(const char *s);
+/* The case @arg names, typed as people type it ("cmp 2026 12"); NULL
+ * with @error unset when there is none. Owned by the caller. */
+RdCase *rd_cli_find_case(RdStore *store, const RdConfig *cfg, const char *arg, GError **error);
+
+/* `redress holidays YEAR` and `redress workdays add DATE N`. */
+int rd_cmd_holidays(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_workdays(const RdGlobalOptions *g, int argc, char **argv);
+
+G_END_DECLS
+
+#endif /* RD_CLI_H */

@@ -1,0 +1,151 @@
+/*
+ * fetch.c — `redress fetch [--mailbox ROLE]… [--wait SECONDS]`: every IMAP
+ * mailbox (or those named) once, through the fetch pass (inbound/). One
+ * mailbox failing (wrong password, server down) is reported and the
+ * others still run; the exit status reflects the failures.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+
+/* Exit status for an IMAP error: configuration → 1, the rest → 2. */
+static int
+exit_code_for(const GError *err)
+{
+	if (err->domain == RD_IMAP_ERROR && err->code == RD_IMAP_ERROR_CONFIG)
+		return RD_EXIT_USAGE;
+	return RD_EXIT_INTERNAL;
+}
+
+static void
+print_mailbox(const RdFetchCounts *c, gboolean quiet, const char *role)
+{
+	if (quiet)
+		return;
+	printf("%s: %u new message%s", role, c->fetched, c->fetched == 1 ? "" : "s");
+	if (c->fetched > 0) {
+		printf(" (%u stored", c->stored);
+		if (c->duplicates)
+			printf(", %u already ingested", c->duplicates);
+		if (c->new_routes)
+			printf(", %u already ingested through another mailbox", c->new_routes);
+		printf(")");
+	}
+	printf("\n");
+}
+
+int
+rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv)
+{
+	g_auto(GStrv) roles = NULL;
+	gint wait_s = 0;
+	GOptionEntry entries[] = {
+		{ "mailbox", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &roles,
+		  "Only this mailbox (repeatable): complaints, stage2, chief-executive, monitoring-officer", "ROLE" },
+		{ "wait", 'w', 0, G_OPTION_ARG_INT, &wait_s,
+		  "Then wait up to SECONDS for new mail (IDLE where the server has it) and fetch it; one mailbox only",
+		  "SECONDS" },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) oc = g_option_context_new("— fetch new mail from the IMAP mailboxes once");
+	g_option_context_set_summary(oc,
+		"Every [mailbox:ROLE] with an imap_url (or only those named) is read; each new message is "
+		"stored and filed on a case, then moved to the processed folder (or flagged).");
+	g_option_context_add_main_entries(oc, entries, NULL);
+	g_autoptr(GError) err = NULL;
+	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
+		fprintf(stderr, "redress fetch: %s (see redress fetch --help)\n", err->message);
+		return RD_EXIT_USAGE;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "redress fetch: unexpected argument '%s' (see redress fetch --help)\n", argv[1]);
+		return RD_EXIT_USAGE;
+	}
+	gboolean wanted[RD_MAILBOX_N] = { FALSE };
+	for (guint i = 0; roles != NULL && roles[i] != NULL; i++) {
+		RdMailbox mb;
+		if (!rd_mailbox_from_string(roles[i], &mb)) {
+			fprintf(stderr, "redress fetch: unknown mailbox '%s'; use complaints, stage2, chief-executive "
+			        "or monitoring-officer\n", roles[i]);
+			return RD_EXIT_USAGE;
+		}
+		wanted[mb] = TRUE;
+	}
+
+	g_autoptr(RdConfig) cfg = NULL;
+	g_autoptr(RdStore) store = NULL;
+	g_autofree char *db_path = NULL;
+	int rc = rd_open_config_and_store(g, &cfg, &store, &db_path);
+	if (rc != RD_EXIT_OK)
+		return rc;
+	guint n = 0;
+	for (int i = 0; i < RD_MAILBOX_N; i++) {
+		if (roles != NULL && !wanted[i])
+			continue;
+		if (cfg->mailboxes[i].imap_url == NULL) {
+			if (roles != NULL) {
+				fprintf(stderr, "redress fetch: mailbox %s has no imap_url in [mailbox:%s]\n",
+				        rd_mailbox_to_string((RdMailbox)i), rd_mailbox_to_string((RdMailbox)i));
+				return RD_EXIT_USAGE;
+			}
+			continue;
+		}
+		n++;
+	}
+	if (wait_s < 0 || (wait_s > 0 && n != 1)) {
+		fprintf(stderr, "redress fetch: --wait needs a positive number of seconds and exactly one mailbox "
+		        "(use --mailbox ROLE)\n");
+		return RD_EXIT_USAGE;
+	}
+	if (n == 0) {
+		fprintf(stderr, "redress fetch: no mailbox to fetch: set imap_url (and imap_user, "
+		        "imap_password_file) in a [mailbox:ROLE] group of the configuration\n");
+		return RD_EXIT_USAGE;
+	}
+
+	g_autoptr(RdIngest) ing = rd_ingest_new(store, cfg, &err);
+	if (ing == NULL) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		return err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
+	}
+	/* Declared after the store, so stopped (and the log emptied) before
+	 * the store closes. */
+	g_autoptr(RdCheckpointer) ckpt = rd_checkpointer_start(store, db_path, FALSE);
+
+	for (int i = 0; i < RD_MAILBOX_N; i++) {
+		if ((roles != NULL && !wanted[i]) || cfg->mailboxes[i].imap_url == NULL)
+			continue;
+		const char *role = rd_mailbox_to_string((RdMailbox)i);
+		gboolean store_broken = FALSE;
+		g_autoptr(GError) merr = NULL;
+		g_autoptr(RdImap) s = rd_imap_open(&cfg->mailboxes[i], role, &merr);
+		gboolean ok = s != NULL;
+		RdFetchCounts counts = { 0 };
+		if (ok) {
+			ok = rd_fetch_pass(store, ing, cfg, s, (RdMailbox)i, ckpt, NULL, &counts, &store_broken,
+			                   &merr);
+			/* What was committed is reported even when a later step failed. */
+			print_mailbox(&counts, g->quiet, role);
+		}
+		if (ok && wait_s > 0) {
+			gboolean new_mail = FALSE;
+			ok = rd_imap_wait(s, (guint)wait_s, &new_mail, &merr);
+			rd_log_debug("imap mailbox=%s waited new_mail=%d", role, new_mail);
+			if (ok && new_mail) {
+				ok = rd_fetch_pass(store, ing, cfg, s, (RdMailbox)i, ckpt, NULL, &counts,
+				                   &store_broken, &merr);
+				print_mailbox(&counts, g->quiet, role);
+			}
+		}
+		if (ok)
+			continue;
+		fprintf(stderr, "redress fetch: error: %s\n", merr->message);
+		if (store_broken) {
+			fprintf(stderr, "redress: error: the database is not usable; stopping\n");
+			return RD_EXIT_INTERNAL;
+		}
+		rc = MAX(rc, exit_code_for(merr));
+	}
+	fflush(stdout);
+	return rc;
+}

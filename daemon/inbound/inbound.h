@@ -1,0 +1,183 @@
+/*
+ * inbound.h — mail coming in: message sources (files, folders, Maildirs,
+ * mbox), the ingest of one parsed message into the case file, background
+ * checkpoints for bulk writers, and the IMAP fetch pass.
+ *
+ * Calls base/, net/ and casework/ (a new complaint opens a case through
+ * it); never outbound/, service/ or cli/.
+ */
+#ifndef RD_INBOUND_H
+#define RD_INBOUND_H
+
+#include <glib.h>
+#include "base/base.h"
+#include "net/net.h"
+#include "casework/casework.h"
+
+G_BEGIN_DECLS
+
+/* ---- the ingest pipeline ------------------------------------------------- */
+
+typedef enum {
+	RD_INGEST_STORED = 0,    /* new message stored (on a case or in triage) */
+	RD_INGEST_DUPLICATE,     /* seen before through this mailbox: no change */
+	RD_INGEST_NEW_ROUTE,     /* seen before through another mailbox: the
+	                            route was recorded, nothing else changed */
+} RdIngestStatus;
+
+/* What happened to one message. */
+typedef struct {
+	RdIngestStatus status;
+	gint64 msg_id;           /* store row */
+	char *message_id;        /* may be NULL */
+	char *case_ref;          /* NULL when on no case */
+	char *kind;              /* rd_kind_to_string() */
+	char *via;
+	char *reason;
+	gboolean triage;
+	gboolean new_case;
+	char *problem;           /* NULL or rd_parse_problem_to_string() */
+} RdIngestResult;
+
+void rd_ingest_result_clear(RdIngestResult *r);
+
+typedef struct _RdIngest RdIngest;
+
+/* An ingest context over an open store. Loads (or creates, on first use)
+ * the per-case token key, then the procedure's rules (calendar, profiles,
+ * letters): a new complaint gets its deadlines and its acknowledgement in
+ * the same transaction as the case. */
+RdIngest *rd_ingest_new(RdStore *store, const RdConfig *cfg, GError **error);
+void rd_ingest_free(RdIngest *ing);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdIngest, rd_ingest_free)
+
+/* The per-case token key (RD_TOKEN_KEY_LEN bytes). */
+const guint8 *rd_ingest_token_key(RdIngest *ing);
+/* The rules the context loaded. */
+RdRules *rd_ingest_rules(RdIngest *ing);
+/* FALSE: import mode — cases, deadlines and events are recorded as usual,
+ * but no letter or notice is queued (each case gets an event saying so).
+ * For loading an archive of old mail. Default TRUE. */
+void rd_ingest_set_letters(RdIngest *ing, gboolean on);
+/* Start the clock of @stage (its row must exist) at @received_at and queue
+ * its acknowledgement and notices, inside the caller's transaction.
+ * @in_reply_to and @excerpt (the complainant's message) may be NULL. */
+gboolean rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox,
+                               gint64 received_at, const char *in_reply_to,
+                               const char *excerpt, gboolean reopened, GError **error);
+/* A fresh row for @stage received at @at: new, or the old row of a stage
+ * that ran before, emptied for a new clock (*@reopened_r TRUE; pass it on
+ * to rd_ingest_start_stage so the stage gets letters of its own). */
+gboolean rd_ingest_open_stage(RdIngest *ing, gint64 case_id, int stage, gint64 at,
+                              gboolean *reopened_r, GError **error);
+
+/* Record one message that has already been parsed into @msg from @data.
+ * Must run inside a store transaction that the caller commits: the raw
+ * bytes, the message row, its route, case changes, events and triage entry
+ * are written together or not at all. @source names where it came from
+ * ("file:/path", "imap:…"); may be NULL. */
+gboolean rd_ingest_message(RdIngest *ing, const char *data, gsize len,
+                           const RdMessage *msg, RdMailbox mailbox,
+                           gint64 received_at, const char *source,
+                           RdIngestResult *result_r, GError **error);
+
+/* ---- background checkpoints for bulk writers (checkpointer.c) ------------ */
+
+typedef struct _RdCheckpointer RdCheckpointer;
+
+/* Turn off @writer's automatic checkpoints and copy its log into the
+ * database from a second connection to @db_path on a thread of its own.
+ * With @sync_behind, the writer's COMMITs also stop waiting for the disk:
+ * the thread syncs the log after each commit while the writer goes on,
+ * and the writer reports a commit only once rd_checkpointer_durable()
+ * has reached it. NULL (no error: the writer keeps SQLite's own
+ * checkpoints and synced commits) when the database is not a plain file.
+ * @writer is borrowed until _stop. */
+RdCheckpointer *rd_checkpointer_start(RdStore *writer, const char *db_path, gboolean sync_behind);
+/* The writer committed a transaction of about @bytes. Returns the
+ * commit's number (1, 2, ...), for rd_checkpointer_durable; NULL gives 0. */
+guint64 rd_checkpointer_committed(RdCheckpointer *ck, gsize bytes);
+/* The highest commit number known to be on disk, in *@durable_r. Without
+ * sync_behind (and for NULL) every commit is, as COMMIT itself synced it.
+ * FALSE with @error once the log could not be synced (or copied): nothing
+ * committed after the last good sync can be called durable any more, and
+ * the writer should stop. */
+gboolean rd_checkpointer_durable(RdCheckpointer *ck, guint64 *durable_r, GError **error);
+/* Wait until commit @commit is on disk. If the thread never started, the
+ * writer syncs its own log here (and, from then on, after each commit).
+ * FALSE with @error as for rd_checkpointer_durable. */
+gboolean rd_checkpointer_wait_durable(RdCheckpointer *ck, guint64 commit, GError **error);
+/* Call before each BEGIN: now and then waits (briefly) for the copy to
+ * catch up, so that this transaction starts the log again from its first
+ * frame instead of making it longer. NULL is a no-op. */
+void rd_checkpointer_before_begin(RdCheckpointer *ck);
+/* Seconds the writer spent waiting in rd_checkpointer_before_begin, and in
+ * rd_checkpointer_wait_durable. */
+double rd_checkpointer_waited(const RdCheckpointer *ck);
+double rd_checkpointer_waited_durable(const RdCheckpointer *ck);
+/* Make every commit durable, stop the thread, give the writer back
+ * synced commits and SQLite's own checkpoints, and empty the log. Call
+ * outside a transaction. NULL is a no-op. */
+void rd_checkpointer_stop(RdCheckpointer *ck);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdCheckpointer, rd_checkpointer_stop)
+
+/* ---- message sources: files, folders, Maildirs, mbox --------------------- */
+
+/* Called for each message found; @data is valid only during the call.
+ * Return FALSE to stop. */
+typedef gboolean (*RdSourceFunc)(const char *source, const char *data,
+                                 gsize len, gpointer user_data);
+
+/* Walk @path: an .eml (any single message file), a folder of message files
+ * (recursively, skipping dot-files), a Maildir (cur/ and new/), or an mbox
+ * (a file whose first line starts with "From "). Files are visited in
+ * name order, so runs are reproducible. Unreadable files are reported via
+ * @on_error (source, message) and skipped; returns FALSE only when @path
+ * itself cannot be read, with @error set. */
+typedef void (*RdSourceErrorFunc)(const char *source, const char *message,
+                                  gpointer user_data);
+gboolean rd_source_walk(const char *path, RdSourceFunc func,
+                        RdSourceErrorFunc on_error, gpointer user_data,
+                        GError **error);
+
+/* List the message files under @path as rd_source_walk would visit them;
+ * mbox files are listed as themselves (split later). char* elements.
+ * Folders that cannot be read are logged as errors and counted in
+ * *@unreadable_r (may be NULL). */
+GPtrArray *rd_source_list(const char *path, guint *unreadable_r, GError **error);
+
+/* Split an mbox buffer into messages, calling @func for each with source
+ * "@mbox_path#N" (1-based). "From " lines escaped as ">From " stay as
+ * they are. */
+gboolean rd_source_mbox_split(const char *mbox_path, const char *data,
+                              gsize len, RdSourceFunc func, gpointer user_data);
+
+/* TRUE if the file content looks like an mbox (starts with "From "). */
+gboolean rd_source_is_mbox(const char *data, gsize len);
+
+/* ---- fetching: IMAP into the case file (fetch.c) ------------------------ */
+
+typedef struct {
+	guint found;             /* new UIDs above the cursor at the start */
+	guint fetched, stored, duplicates, new_routes;
+} RdFetchCounts;
+
+/* One fetch pass over the open session @s of @mailbox, as `redress fetch`
+ * does it: resync on a new UIDVALIDITY, finish the moves a crash left
+ * undone, then the new messages stored with the cursor in transactions of
+ * up to 256 and moved (or flagged) after their commit; a thread of the
+ * pass's own fetches and parses the next batches (at most two ahead)
+ * while this one stores. One log line per message. @ckpt (may be NULL)
+ * is told of every commit (rd_checkpointer_committed). When *@stop (may
+ * be NULL) becomes non-zero, the pass ends once the batches already
+ * fetched are committed and moved. FALSE with @error on failure; *@store_broken_r
+ * is then TRUE when the database (not the server) failed. @counts_r
+ * holds what was committed, even on failure. */
+gboolean rd_fetch_pass(RdStore *store, RdIngest *ing, const RdConfig *cfg, RdImap *s,
+                       RdMailbox mailbox, RdCheckpointer *ckpt, const gint *stop,
+                       RdFetchCounts *counts_r,
+                       gboolean *store_broken_r, GError **error);
+
+G_END_DECLS
+
+#endif /* RD_INBOUND_H */

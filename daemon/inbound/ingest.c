@@ -1,0 +1,774 @@
+/*
+ * ingest.c — one parsed message into the case file.
+ *
+ * The order of work for a message:
+ *   1. Dedupe: the exact bytes, or the same Message-ID *and* content hash
+ *      (never the Message-ID alone), seen before → at most a new route is
+ *      recorded ("the same mail also reached the Chief Executive").
+ *   2. Look up what the store knows (token address, Message-IDs named in
+ *      In-Reply-To/References or a bounce, case references, the sender's
+ *      closed cases) and ask procedure/ to decide. The decision is pure.
+ *   3. Write raw bytes, message, route, attachments, case changes, events
+ *      and any triage entry. The caller holds the transaction, so all of
+ *      this commits together or not at all.
+ *
+ * Nothing here prints; the caller reports results after the commit, so no
+ * message is ever reported done before it is durable.
+ */
+#include <string.h>
+#include <sys/random.h>
+#include "inbound/inbound.h"
+
+struct _RdIngest {
+	RdStore *store;            /* borrowed */
+	const RdConfig *cfg;       /* borrowed */
+	guint8 key[RD_TOKEN_KEY_LEN];
+	RdRules *rules;            /* calendar, profiles, letters */
+	gboolean no_letters;       /* importing: record, but write to nobody */
+};
+
+#define TOKEN_KEY_SETTING "token_key"
+
+static gboolean
+load_or_create_key(RdIngest *ing, GError **error)
+{
+	g_autofree char *hex = rd_store_setting_get(ing->store, TOKEN_KEY_SETTING, error);
+	if (hex == NULL) {
+		if (error != NULL && *error != NULL)
+			return FALSE;
+		/* First start: a fresh random key, kept only in the database
+		 * (mode 0600). Tokens in letters already sent depend on it, so it
+		 * is never regenerated. */
+		guint8 raw[RD_TOKEN_KEY_LEN];
+		gsize got = 0;
+		while (got < sizeof raw) {
+			ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
+			if (n <= 0) {
+				g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+				            "cannot read random bytes for the token key");
+				return FALSE;
+			}
+			got += (gsize)n;
+		}
+		GString *s = g_string_new(NULL);
+		for (gsize i = 0; i < sizeof raw; i++)
+			g_string_append_printf(s, "%02x", raw[i]);
+		hex = g_string_free(s, FALSE);
+		if (!rd_store_setting_set(ing->store, TOKEN_KEY_SETTING, hex, error))
+			return FALSE;
+	}
+	if (strlen(hex) != RD_TOKEN_KEY_LEN * 2) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+		            "the token key stored in the database is damaged (setting %s)",
+		            TOKEN_KEY_SETTING);
+		return FALSE;
+	}
+	for (gsize i = 0; i < RD_TOKEN_KEY_LEN; i++)
+		ing->key[i] = (guint8)((g_ascii_xdigit_value(hex[2 * i]) << 4) |
+		                       g_ascii_xdigit_value(hex[2 * i + 1]));
+	return TRUE;
+}
+
+RdIngest *
+rd_ingest_new(RdStore *store, const RdConfig *cfg, GError **error)
+{
+	RdIngest *ing = g_new0(RdIngest, 1);
+	ing->store = store;
+	ing->cfg = cfg;
+	if (!load_or_create_key(ing, error)) {
+		g_free(ing);
+		return NULL;
+	}
+	ing->rules = rd_rules_new(cfg, ing->key, error);
+	if (ing->rules == NULL) {
+		g_free(ing);
+		return NULL;
+	}
+	return ing;
+}
+
+void
+rd_ingest_free(RdIngest *ing)
+{
+	if (ing == NULL)
+		return;
+	memset(ing->key, 0, sizeof ing->key);
+	rd_rules_free(ing->rules);
+	g_free(ing);
+}
+
+const guint8 *
+rd_ingest_token_key(RdIngest *ing)
+{
+	return ing->key;
+}
+
+RdRules *
+rd_ingest_rules(RdIngest *ing)
+{
+	return ing->rules;
+}
+
+void
+rd_ingest_set_letters(RdIngest *ing, gboolean on)
+{
+	ing->no_letters = !on;
+}
+
+static char *
+local_date(gint64 t)
+{
+	g_autofree char *s = rd_time_format_local(t);
+	return g_strndup(s, 10);
+}
+
+/* Give @case_id a fresh row for @stage received at @at: a new row, or —
+ * when the stage ran before (Stage 2 referred back to Stage 1, then asked
+ * for again) — the old row emptied for a new clock. *@reopened_r says
+ * which. The old dates stay on the case journey. */
+gboolean
+rd_ingest_open_stage(RdIngest *ing, gint64 case_id, int stage, gint64 at, gboolean *reopened_r,
+                     GError **error)
+{
+	RdStore *st = ing->store;
+	g_autofree char *day = local_date(at);
+	g_autoptr(GPtrArray) stages = rd_store_stages_for_case(st, case_id, error);
+	if (stages == NULL)
+		return FALSE;
+	const RdStage *old = NULL;
+	for (guint i = 0; i < stages->len; i++)
+		if (((RdStage *)stages->pdata[i])->stage == stage)
+			old = stages->pdata[i];
+	*reopened_r = old != NULL;
+	if (old == NULL)
+		return rd_store_stage_open(st, case_id, stage, at, day, error) != 0;
+	static const char *const cleared[] = {
+		"ack_due", "ack_sent", "response_due", "dept_notice_due", "extended_to",
+		"extension_reason", "responded", "outcome", "closed", "next_check",
+	};
+	g_autofree char *what = g_strdup_printf(
+		"Stage %d opened again (before: received %s, response due %s, %s %s).", stage,
+		old->received ? old->received : "-", old->response_due ? old->response_due : "-",
+		old->outcome ? old->outcome : "closed", old->closed ? old->closed : "-");
+	if (!rd_store_stage_set_field(st, case_id, stage, "received", day, error))
+		return FALSE;
+	for (gsize i = 0; i < G_N_ELEMENTS(cleared); i++)
+		if (!rd_store_stage_set_field(st, case_id, stage, cleared[i], NULL, error))
+			return FALSE;
+	return rd_store_event_add(st, case_id, at, "redress", "stage-reopened", what, 0, error) != 0;
+}
+
+/* Start the clock of @stage on a case that has just opened it, and queue
+ * the letters that go with it: the acknowledgement (or, for mail to the
+ * Chief Executive or Monitoring Officer, the referral letter saying it is
+ * handled under the normal procedure), a copy to that office, and the
+ * complaints manager's new-case notice. Same transaction as the case.
+ * Shared with `redress case REF escalate` (cli/case.c). */
+static gboolean
+start_stage_of(RdIngest *ing, RdCase *c, int stage, RdMailbox mailbox, gint64 received_at,
+               const char *in_reply_to, const char *excerpt, gboolean reopened, GError **error)
+{
+	RdStore *st = ing->store;
+	const RdConfig *cfg = ing->cfg;
+	RdRules *rules = ing->rules;
+	gint64 case_id = c->id;
+
+	const RdProfile *p = rd_rules_profile(rules, c->profile ? c->profile
+	                                                        : rd_rules_profile_for_service(rules, c->service));
+	if (c->profile == NULL) {
+		if (!rd_store_case_set_field(st, case_id, "profile", p->name, received_at, error))
+			return FALSE;
+		g_free(c->profile);
+		c->profile = g_strdup(p->name);
+	}
+	if (stage == 2 && !p->has_stage2) {
+		g_autofree char *what = g_strdup_printf(
+			"Stage 2 was asked for, but the %s procedure has a single stage: the complainant should be "
+			"told about the Ombudsman.", p->name);
+		return rd_store_event_add(st, case_id, received_at, "redress", "stage2-not-available", what, 0, error) != 0;
+	}
+
+	g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc(received_at);
+	RdStageDates d;
+	if (!rd_stage_receive(p, rd_rules_calendar(rules), (guint)stage, when, cfg->cutoff_hour,
+	                      cfg->cutoff_minute, &d, error))
+		return FALSE;
+	/* Under a clock that counts from the acknowledgement (the 2024
+	 * Codes), the acknowledgement is queued now and goes out today: the
+	 * reply-by date it promises counts from today, not from the last day
+	 * an acknowledgement would have been allowed. */
+	if (!ing->no_letters && p->stage[stage - 1].base == RD_CLOCK_ACK && g_date_valid(&d.ack_due)) {
+		rd_date_london(when, &d.ack_sent);
+		if (!rd_stage_compute(p, rd_rules_calendar(rules), &d, error))
+			return FALSE;
+		g_date_clear(&d.ack_sent, 1);
+	}
+	/* The dates, and when the deadline sweep first needs to look at this
+	 * stage, in one statement. */
+	g_autofree char *next = rd_rules_next_check(p, rd_rules_calendar(rules), &d, &d.received, NULL);
+	if (!rd_rules_save_clock(st, case_id, &d, next, error))
+		return FALSE;
+	g_autofree char *recv = rd_date_format_iso(&d.received);
+	g_autofree char *ack = g_date_valid(&d.ack_due) ? rd_date_format_iso(&d.ack_due) : g_strdup("none");
+	g_autofree char *resp = rd_date_format_iso(&d.response_due);
+	g_autofree char *clock = g_strdup_printf(
+		"Stage %d counts as received on %s under the %s procedure: acknowledgement due %s, response due %s%s.",
+		stage, recv, p->name, ack, resp, d.provisional ? " (counted from the acknowledgement)" : "");
+	if (rd_store_event_add(st, case_id, received_at, "redress", "clock-started", clock, 0, error) == 0)
+		return FALSE;
+
+	if (stage == 1 && rd_rules_is_elected_member(rules, c->complainant_email)) {
+		if (!rd_store_case_set_field(st, case_id, "flags", "elected-member", received_at, error) ||
+		    rd_store_event_add(st, case_id, received_at, "redress", "flagged",
+		                       "From an elected member (on the configured list).", 0, error) == 0)
+			return FALSE;
+	}
+
+	if (ing->no_letters) {
+		/* An imported archive must not write to people about complaints
+		 * long answered; the case says why no letter went. */
+		return rd_store_event_add(st, case_id, received_at, "redress", "letters-not-sent",
+		                          "Imported with --no-letters: no acknowledgement or notice was queued.",
+		                          0, error) != 0;
+	}
+
+	g_autoptr(GPtrArray) stages = rd_store_stages_for_case(st, case_id, error);
+	if (stages == NULL)
+		return FALSE;
+	const RdStage *s = NULL;
+	for (guint i = 0; i < stages->len; i++)
+		if (((RdStage *)stages->pdata[i])->stage == stage)
+			s = stages->pdata[i];
+
+	gboolean referral = stage == 1 && (mailbox == RD_MAILBOX_CHIEF_EXECUTIVE ||
+	                                   mailbox == RD_MAILBOX_MONITORING_OFFICER);
+	RdLetterRequest r = { 0 };
+	/* A stage opened again gets letters of its own. */
+	g_autofree char *day = rd_date_format_iso(&d.received);
+	g_autofree char *key = reopened ? g_strdup_printf("%s/s%d/ack-%s", c->reference, stage, day)
+	                                : g_strdup_printf("%s/s%d/ack", c->reference, stage);
+	r.name = stage == 2 ? "stage2-acknowledgement"
+	         : referral ? "chief-executive-referral" : "stage1-acknowledgement";
+	r.idem_key = key;
+	r.c = c;
+	r.stage = s;
+	/* Letters come from the team that handles the case, whichever office
+	 * the complaint was sent to. */
+	r.mailbox = stage == 2 ? RD_MAILBOX_STAGE2 : RD_MAILBOX_COMPLAINTS;
+	r.to_addr = c->complainant_email;
+	r.to_name = c->complainant_name;
+	r.to_complainant = TRUE;
+	r.in_reply_to = in_reply_to;
+	r.excerpt = excerpt;
+	r.office_name = cfg->mailboxes[mailbox].office_name;
+	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
+	if (!rd_letters_queue(rd_rules_letters(rules), st, &r, received_at, NULL, error))
+		return FALSE;
+
+	RdLetterRequest n = r;
+	n.name = "staff-new-case";
+	n.to_complainant = FALSE;
+	n.to_name = NULL;
+	/* "digest": the sweep sends the office one summary a day instead. */
+	if (referral && cfg->mailboxes[mailbox].copy_to != NULL &&
+	    (cfg->mailboxes[mailbox].copy == NULL || strcmp(cfg->mailboxes[mailbox].copy, "each") == 0)) {
+		g_autofree char *k = g_strdup_printf("%s/s1/office-copy", c->reference);
+		n.idem_key = k;
+		n.to_addr = cfg->mailboxes[mailbox].copy_to;
+		if (!rd_letters_queue(rd_rules_letters(rules), st, &n, received_at, NULL, error))
+			return FALSE;
+	}
+	if (cfg->complaints_manager != NULL) {
+		g_autofree char *k = reopened ? g_strdup_printf("%s/s%d/staff-new-%s", c->reference, stage, day)
+		                              : g_strdup_printf("%s/s%d/staff-new", c->reference, stage);
+		n.idem_key = k;
+		n.to_addr = cfg->complaints_manager;
+		if (!rd_letters_queue(rd_rules_letters(rules), st, &n, received_at, NULL, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox,
+                      gint64 received_at, const char *in_reply_to, const char *excerpt,
+                      gboolean reopened, GError **error)
+{
+	g_autoptr(RdCase) c = rd_store_case_get(ing->store, case_id, error);
+	if (c == NULL)
+		return FALSE;
+	return start_stage_of(ing, c, stage, mailbox, received_at, in_reply_to, excerpt, reopened,
+	                      error);
+}
+
+/* @c: the case as just created, when there is one (saves reading it
+ * back); otherwise it is read. */
+static gboolean
+start_stage(RdIngest *ing, RdCase *c, gint64 case_id, int stage, RdMailbox mailbox,
+            gint64 received_at, const RdMessage *msg, gboolean reopened, GError **error)
+{
+	if (c != NULL)
+		return start_stage_of(ing, c, stage, mailbox, received_at, msg->message_id, msg->new_text,
+		                      reopened, error);
+	return rd_ingest_start_stage(ing, case_id, stage, mailbox, received_at, msg->message_id,
+	                             msg->new_text, reopened, error);
+}
+
+void
+rd_ingest_result_clear(RdIngestResult *r)
+{
+	g_clear_pointer(&r->message_id, g_free);
+	g_clear_pointer(&r->case_ref, g_free);
+	g_clear_pointer(&r->kind, g_free);
+	g_clear_pointer(&r->via, g_free);
+	g_clear_pointer(&r->reason, g_free);
+	g_clear_pointer(&r->problem, g_free);
+}
+
+/* The cases looked up for one decision: RdCase rows own the strings the
+ * RdCaseViews point at. */
+typedef struct {
+	GPtrArray *cases;   /* RdCase*, owned */
+	GPtrArray *views;   /* RdCaseView*, owned (g_free) */
+} Lookups;
+
+static void
+lookups_clear(Lookups *l)
+{
+	g_clear_pointer(&l->cases, g_ptr_array_unref);
+	g_clear_pointer(&l->views, g_ptr_array_unref);
+}
+
+static const RdCaseView *
+view_of(RdIngest *ing, Lookups *l, RdCase *c, const char *sender, GError **error)
+{
+	RdCaseView *v = g_new0(RdCaseView, 1);
+	v->id = c->id;
+	v->reference = c->reference;
+	if (!rd_case_state_from_string(c->state, &v->state))
+		v->state = RD_CASE_STAGE1;
+	v->sender_is_party = sender != NULL &&
+	                     rd_store_case_has_party(ing->store, c->id, sender, error);
+	g_ptr_array_add(l->cases, c);
+	g_ptr_array_add(l->views, v);
+	return v;
+}
+
+static char *
+join_addresses(GPtrArray *addrs)
+{
+	if (addrs == NULL || addrs->len == 0)
+		return NULL;
+	GString *s = g_string_new(NULL);
+	for (guint i = 0; i < addrs->len; i++) {
+		const RdAddress *a = addrs->pdata[i];
+		if (s->len)
+			g_string_append(s, ", ");
+		g_string_append(s, a->email);
+	}
+	return g_string_free(s, FALSE);
+}
+
+static char *
+join_ids(GPtrArray *ids)
+{
+	if (ids == NULL || ids->len == 0)
+		return NULL;
+	GString *s = g_string_new(NULL);
+	for (guint i = 0; i < ids->len; i++) {
+		if (s->len)
+			g_string_append_c(s, ' ');
+		g_string_append(s, (const char *)ids->pdata[i]);
+	}
+	return g_string_free(s, FALSE);
+}
+
+
+/* Fill @r from an already stored message (the duplicate path). */
+static gboolean
+result_from_row(RdIngest *ing, gint64 msg_id, RdIngestResult *r, GError **error)
+{
+	g_autoptr(RdMessageRow) row = rd_store_message_get(ing->store, msg_id, error);
+	if (row == NULL)
+		return FALSE;
+	r->msg_id = msg_id;
+	r->message_id = g_strdup(row->message_id);
+	r->kind = g_strdup(row->kind);
+	r->via = g_strdup(row->via);
+	r->reason = g_strdup(row->reason);
+	r->problem = g_strdup(row->problem);
+	if (row->case_id != 0) {
+		g_autoptr(RdCase) c = rd_store_case_get(ing->store, row->case_id, error);
+		if (c == NULL)
+			return FALSE;
+		r->case_ref = g_strdup(c->reference);
+	}
+	return TRUE;
+}
+
+/* Step 3: everything this message changes, inside the caller's
+ * transaction. */
+static gboolean
+write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
+              const char *content_hash, RdMailbox mailbox, gint64 received_at, const char *source,
+              const RdDecision *d, RdIngestResult *r, GError **error)
+{
+	RdStore *st = ing->store;
+	const char *mbox = rd_mailbox_to_string(mailbox);
+	const char *sender = msg->from ? msg->from->email : NULL;
+
+	if (!rd_store_raw_put(st, msg->raw_sha256, data, len, error))
+		return FALSE;
+
+	gint64 case_id = d->match ? d->match->id : 0;
+	const char *case_ref = d->match ? d->match->reference : NULL;
+	g_autoptr(RdCase) created = NULL;
+	if (d->kind == RD_KIND_NEW_COMPLAINT) {
+		RdCaseNew n = { 0 };
+		n.prefix = ing->cfg->reference_prefix;
+		n.year = rd_time_year_local(received_at);
+		n.channel = rd_channel_for_mailbox(mailbox);
+		n.complainant_email = sender;
+		n.complainant_name = msg->from ? msg->from->name : NULL;
+		/* Welsh Language Standards: a Welsh message gets Welsh letters;
+		 * otherwise the mailbox's language, else the council's. */
+		n.language = msg->content_language && g_str_has_prefix(msg->content_language, "cy") ? "cy"
+		             : ing->cfg->mailboxes[mailbox].language ? ing->cfg->mailboxes[mailbox].language
+		             : ing->cfg->default_language;
+		n.summary = msg->subject;
+		/* A new case has no service yet, so it gets the default
+		 * profile; recorded now rather than by an UPDATE when its clock
+		 * starts (start_stage_of). */
+		n.profile = rd_rules_profile(ing->rules, rd_rules_profile_for_service(ing->rules, NULL))->name;
+		n.opened_at = received_at;
+		created = rd_store_case_create(st, &n, error);
+		if (created == NULL)
+			return FALSE;
+		case_id = created->id;
+		case_ref = created->reference;
+	}
+
+	/* A procedure with a single stage (adult social care) has no Stage 2
+	 * to open: the request is correspondence, and the case says why. */
+	RdKind kind = d->kind;
+	g_autofree char *reason = g_strdup(d->reason);
+	const RdProfile *single = NULL;
+	if (kind == RD_KIND_STAGE2_REQUEST) {
+		g_autoptr(RdCase) c = rd_store_case_get(st, case_id, error);
+		if (c == NULL)
+			return FALSE;
+		const RdProfile *p = rd_rules_profile(ing->rules, c->profile);
+		if (!p->has_stage2) {
+			single = p;
+			kind = RD_KIND_CORRESPONDENCE;
+			g_free(reason);
+			reason = g_strdup_printf("%s The %s procedure has a single stage, so no Stage 2 was opened: "
+			                         "the complainant can go to the Ombudsman.", d->reason, p->name);
+		}
+	}
+
+	g_autofree char *to = join_addresses(msg->to);
+	g_autofree char *cc = join_addresses(msg->cc);
+	g_autofree char *refs = join_ids(msg->references);
+	RdMessageNew m = { 0 };
+	m.case_id = case_id;
+	m.direction = "in";
+	m.raw_sha256 = msg->raw_sha256;
+	m.content_hash = content_hash != NULL ? content_hash : msg->content_hash;
+	m.size = len;
+	m.message_id = msg->message_id;
+	m.in_reply_to = msg->in_reply_to;
+	m.references = refs;
+	m.subject = msg->subject;
+	m.from_email = sender;
+	m.from_name = msg->from ? msg->from->name : NULL;
+	m.to_addrs = to;
+	m.cc_addrs = cc;
+	m.date = msg->date;
+	m.received_at = received_at;
+	m.kind = rd_kind_to_string(kind);
+	m.via = rd_via_to_string(d->via);
+	m.reason = reason;
+	m.auto_reason = msg->auto_reason;
+	m.bounced_message_id = msg->bounced_message_id;
+	m.problem = msg->problem != RD_PROBLEM_NONE ? rd_parse_problem_to_string(msg->problem) : NULL;
+	m.problem_detail = msg->problem_detail;
+	m.body_text = msg->text;
+	m.new_text = msg->new_text;
+	gint64 msg_id = rd_store_message_insert(st, &m, error);
+	if (msg_id == 0)
+		return FALSE;
+
+	gboolean added = FALSE;
+	if (!rd_store_route_add(st, msg_id, mbox, received_at, source, &added, error))
+		return FALSE;
+	for (guint i = 0; msg->attachments && i < msg->attachments->len; i++) {
+		const RdAttachment *a = msg->attachments->pdata[i];
+		if (!rd_store_attachment_add(st, msg_id, a->filename, a->content_type, a->size,
+		                             a->sha256, a->is_tnef, error))
+			return FALSE;
+	}
+
+	const char *actor = sender ? sender : "unknown sender";
+	gboolean reopened = FALSE;
+	if (case_id != 0) {
+		const char *type = rd_kind_to_string(kind);
+		if (rd_store_event_add(st, case_id, received_at, actor, type, reason, msg_id, error) == 0)
+			return FALSE;
+		if (single != NULL &&
+		    rd_store_event_add(st, case_id, received_at, "redress", "stage2-not-available",
+		                       "Stage 2 was asked for, but this procedure has a single stage: the "
+		                       "complainant should be told about the Ombudsman.", msg_id, error) == 0)
+			return FALSE;
+		if (kind == RD_KIND_STAGE2_REQUEST) {
+			if (!rd_ingest_open_stage(ing, case_id, 2, received_at, &reopened, error))
+				return FALSE;
+			if (!rd_store_case_set_state(st, case_id, rd_case_state_to_string(RD_CASE_STAGE2),
+			                             received_at, error))
+				return FALSE;
+			if (rd_store_event_add(st, case_id, received_at, "redress", "stage2-opened",
+			                       "Stage 2 opened at the complainant's request.", msg_id, error) == 0)
+				return FALSE;
+		} else if (d->kind == RD_KIND_BOUNCE) {
+			g_autofree char *detail = g_strdup_printf(
+				"A letter could not be delivered%s%s%s%s%s%s. The handler must check the address: "
+				"a letter that bounced has not reached the complainant.",
+				msg->bounced_message_id ? " (Message-ID " : "",
+				msg->bounced_message_id ? msg->bounced_message_id : "",
+				msg->bounced_message_id ? ")" : "",
+				msg->bounced_recipient ? " to " : "",
+				msg->bounced_recipient ? msg->bounced_recipient : "",
+				msg->bounce_status ? (msg->bounce_status[0] == '5' ? ", permanent failure" : ", temporary failure") : "");
+			if (rd_store_event_add(st, case_id, received_at, "redress", "letter-undelivered",
+			                       detail, msg_id, error) == 0)
+				return FALSE;
+		}
+	}
+	if (d->to_triage) {
+		if (!rd_store_triage_add(st, msg_id, d->reason, d->suggestion, received_at, error))
+			return FALSE;
+	}
+	if (kind == RD_KIND_NEW_COMPLAINT &&
+	    !start_stage(ing, created, case_id, 1, mailbox, received_at, msg, FALSE, error))
+		return FALSE;
+	if (kind == RD_KIND_STAGE2_REQUEST &&
+	    !start_stage(ing, NULL, case_id, 2, mailbox, received_at, msg, reopened, error))
+		return FALSE;
+
+	r->status = RD_INGEST_STORED;
+	r->msg_id = msg_id;
+	r->message_id = g_strdup(msg->message_id);
+	r->case_ref = g_strdup(case_ref);
+	r->kind = g_strdup(rd_kind_to_string(kind));
+	r->via = g_strdup(rd_via_to_string(d->via));
+	r->reason = g_strdup(reason);
+	r->triage = d->to_triage;
+	r->new_case = created != NULL;
+	r->problem = msg->problem != RD_PROBLEM_NONE ? g_strdup(rd_parse_problem_to_string(msg->problem)) : NULL;
+	return TRUE;
+}
+
+/* A message already stored with @msg's Message-ID and the same content
+ * (the same mail delivered to another of our mailboxes, or fetched again
+ * with different trace fields): its row id, or 0. A Message-ID alone is
+ * never enough (senders reuse them). Content hashes are worked out only
+ * here, when there is something to compare with: the stored message's
+ * from its raw bytes (and recorded, so only once), this one's into
+ * *@content_hash_r, for the new row when it is not the same. */
+static gint64
+find_same_content(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
+                  char **content_hash_r, GError **error)
+{
+	RdStore *st = ing->store;
+	g_autoptr(GPtrArray) same_id = rd_store_message_hashes_by_message_id(st, msg->message_id, error);
+	if (same_id == NULL)
+		return 0;
+	for (guint i = 0; i < same_id->len; i++) {
+		RdMessageHashes *h = same_id->pdata[i];
+		if (*content_hash_r == NULL)
+			*content_hash_r = msg->content_hash != NULL ? g_strdup(msg->content_hash)
+			                                             : rd_message_content_hash(data, len);
+		if (h->content_hash == NULL) {
+			GError *rerr = NULL;
+			g_autoptr(GBytes) raw = rd_store_raw_get(st, h->raw_sha256, &rerr);
+			if (rerr != NULL) {
+				g_propagate_error(error, rerr);
+				return 0;
+			}
+			/* A row without its bytes (the schema allows it; no
+			 * path writes one today) has nothing to compare, and a
+			 * Message-ID alone is not enough. */
+			if (raw == NULL)
+				continue;
+			gsize rlen = 0;
+			const char *rdata = g_bytes_get_data(raw, &rlen);
+			h->content_hash = rd_message_content_hash(rdata, rlen);
+			if (!rd_store_message_set_content_hash(st, h->id, h->content_hash, error))
+				return 0;
+		}
+		if (strcmp(h->content_hash, *content_hash_r) == 0)
+			return h->id;
+	}
+	return 0;
+}
+
+gboolean
+rd_ingest_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
+                  RdMailbox mailbox, gint64 received_at, const char *source,
+                  RdIngestResult *r, GError **error)
+{
+	RdStore *st = ing->store;
+	const char *mbox = rd_mailbox_to_string(mailbox);
+	memset(r, 0, sizeof *r);
+
+	/* 1. Dedupe. */
+	GError *derr = NULL;
+	g_autofree char *content_hash = NULL;
+	gint64 existing = rd_store_message_find_raw(st, msg->raw_sha256, &derr);
+	if (existing == 0 && derr == NULL) {
+		if (msg->message_id == NULL)
+			existing = rd_store_message_find(st, NULL, msg->content_hash, &derr);
+		else
+			existing = find_same_content(ing, data, len, msg, &content_hash, &derr);
+	}
+	if (derr != NULL) {
+		g_propagate_error(error, derr);
+		return FALSE;
+	}
+	if (existing != 0) {
+		gboolean added = FALSE;
+		if (!rd_store_route_add(st, existing, mbox, received_at, source, &added, error))
+			return FALSE;
+		if (!result_from_row(ing, existing, r, error))
+			return FALSE;
+		r->status = added ? RD_INGEST_NEW_ROUTE : RD_INGEST_DUPLICATE;
+		if (added && r->case_ref != NULL) {
+			g_autoptr(RdMessageRow) row = rd_store_message_get(st, existing, error);
+			g_autofree char *detail = g_strdup_printf("The same message also arrived through the %s mailbox.", mbox);
+			if (row == NULL ||
+			    rd_store_event_add(st, row->case_id, received_at, "redress", "route-added",
+			                       detail, existing, error) == 0)
+				return FALSE;
+		}
+		return TRUE;
+	}
+
+	/* 2. What the store knows, then the decision. */
+	const char *sender = msg->from ? msg->from->email : NULL;
+	Lookups l = { g_ptr_array_new_with_free_func((GDestroyNotify)rd_case_free),
+	              g_ptr_array_new_with_free_func(g_free) };
+	g_autoptr(GPtrArray) ref_views = g_ptr_array_new();
+	g_autoptr(GPtrArray) unknown_refs = g_ptr_array_new();
+	g_autoptr(GPtrArray) closed_views = g_ptr_array_new();
+	GError *lerr = NULL;
+	gboolean ok = FALSE;
+	RdDecision d = { 0 };
+	RdThreadInput in = { 0 };
+	in.mailbox = mailbox;
+	in.sender = sender;
+	in.bounce = msg->auto_kind == RD_AUTO_BOUNCE;
+	in.automatic = msg->auto_kind != RD_AUTO_NONE && !in.bounce;
+	in.auto_reason = msg->auto_reason;
+	in.fatal_problem = rd_parse_problem_is_fatal(msg->problem)
+	                   ? (msg->problem_detail ? msg->problem_detail
+	                                          : rd_parse_problem_to_string(msg->problem))
+	                   : NULL;
+	in.subject = msg->subject;
+	in.new_text = msg->new_text;
+	in.stage2_phrases = (const char *const *)ing->cfg->stage2_phrases;
+
+	for (guint i = 0; msg->recipients && i < msg->recipients->len && in.token_case == NULL; i++) {
+		g_autofree char *ref = rd_token_verify(ing->key, sizeof ing->key,
+		                                       ing->cfg->reference_prefix,
+		                                       msg->recipients->pdata[i]);
+		if (ref == NULL)
+			continue;
+		RdCase *c = rd_store_case_get_by_ref(st, ref, &lerr);
+		if (lerr)
+			goto out;
+		if (c)
+			in.token_case = view_of(ing, &l, c, sender, &lerr);
+		if (lerr)
+			goto out;
+	}
+
+	/* A bounce names our message in its returned headers; anything else in
+	 * In-Reply-To / References, newest first. */
+	if (in.bounce && msg->bounced_message_id != NULL) {
+		RdCase *c = rd_store_case_get_by_message_id(st, msg->bounced_message_id, &lerr);
+		if (lerr)
+			goto out;
+		if (c)
+			in.header_case = view_of(ing, &l, c, sender, &lerr);
+		if (lerr)
+			goto out;
+	}
+	for (guint i = msg->references ? msg->references->len : 0; i > 0 && in.header_case == NULL; i--) {
+		RdCase *c = rd_store_case_get_by_message_id(st, msg->references->pdata[i - 1], &lerr);
+		if (lerr)
+			goto out;
+		if (c)
+			in.header_case = view_of(ing, &l, c, sender, &lerr);
+		if (lerr)
+			goto out;
+	}
+
+	for (guint i = 0; msg->case_refs && i < msg->case_refs->len; i++) {
+		const char *ref = msg->case_refs->pdata[i];
+		RdCase *c = rd_store_case_get_by_ref(st, ref, &lerr);
+		if (lerr)
+			goto out;
+		if (c) {
+			g_ptr_array_add(ref_views, (gpointer)view_of(ing, &l, c, sender, &lerr));
+			if (lerr)
+				goto out;
+		} else {
+			g_ptr_array_add(unknown_refs, (gpointer)ref);
+		}
+	}
+	in.ref_cases = (const RdCaseView *const *)ref_views->pdata;
+	in.n_ref_cases = ref_views->len;
+	in.unknown_refs = (const char *const *)unknown_refs->pdata;
+	in.n_unknown_refs = unknown_refs->len;
+
+	if (mailbox == RD_MAILBOX_STAGE2 && sender != NULL) {
+		g_autoptr(GPtrArray) closed = rd_store_cases_closed_stage1_for(st, sender, &lerr);
+		if (lerr)
+			goto out;
+		/* Hand every row to the lookups first (they free them), then
+		 * make the views, so an error part way leaks nothing. */
+		g_ptr_array_set_free_func(closed, NULL);
+		guint first = l.cases->len;
+		for (guint i = 0; i < closed->len; i++)
+			g_ptr_array_add(l.cases, closed->pdata[i]);
+		for (guint i = 0; i < closed->len; i++) {
+			RdCase *cc = l.cases->pdata[first + i];
+			RdCaseView *v = g_new0(RdCaseView, 1);
+			v->id = cc->id;
+			v->reference = cc->reference;
+			if (!rd_case_state_from_string(cc->state, &v->state))
+				v->state = RD_CASE_STAGE1;
+			g_ptr_array_add(l.views, v);
+			v->sender_is_party = rd_store_case_has_party(st, cc->id, sender, &lerr);
+			if (lerr)
+				goto out;
+			g_ptr_array_add(closed_views, v);
+		}
+	}
+	in.sender_closed_cases = (const RdCaseView *const *)closed_views->pdata;
+	in.n_sender_closed_cases = closed_views->len;
+
+	rd_decide(&in, &d);
+
+	/* 3. Write it all. */
+	ok = write_message(ing, data, len, msg, content_hash, mailbox, received_at, source, &d, r, &lerr);
+
+out:
+	if (!ok) {
+		g_propagate_error(error, lerr);
+		rd_ingest_result_clear(r);
+	}
+	rd_decision_clear(&d);
+	lookups_clear(&l);
+	return ok;
+}

@@ -1,0 +1,693 @@
+/*
+ * daemon.c — the long-running service behind `redress daemon`.
+ *
+ * The work is the same as the one-shot commands do; this file only runs it
+ * on timers, in threads that each hold their own database connection
+ * (SQLite connections are never shared between threads):
+ *
+ *   watcher (one per [mailbox:ROLE] with an imap_url)
+ *       its own IMAP session: rd_fetch_pass(), then wait for new mail with
+ *       IDLE (re-issued before the 29-minute limit) or, where the server
+ *       has no IDLE or [daemon] idle = false, a poll every poll_interval
+ *       seconds; on any failure the session is dropped and opened again
+ *       after a backoff of 5 s doubling to 5 min, with jitter. One broken
+ *       mailbox never stops another.
+ *   sender
+ *       rd_outbox_send() every send_interval seconds, and at once when a
+ *       watcher or the sweep has queued letters (a GAsyncQueue wakes it).
+ *   sweep
+ *       rd_sweep_run() at start and every sweep_interval seconds.
+ *
+ * The main thread runs a GMainLoop: signals (SIGTERM/SIGINT stop, SIGHUP
+ * reloads), the heartbeat that `redress status` reads, and sd_notify
+ * (READY once every watcher has made its first attempt, STATUS after each
+ * cycle, WATCHDOG at half of WatchdogSec). Without systemd sd_notify does
+ * nothing.
+ *
+ * A "generation" is one configuration's set of threads. Stopping one sets
+ * its stop flag, makes its eventfd readable (which ends any IMAP wait or
+ * backoff at once) and pushes a stop token to the sender and sweep queues;
+ * each thread finishes the batch or letter in hand — whose transaction
+ * commits or rolls back whole — closes its session and returns. SIGHUP
+ * loads and checks the new configuration first, and only if it is good
+ * stops the running generation and starts another with it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <curl/curl.h>
+#include <glib-unix.h>
+#include <systemd/sd-daemon.h>
+#include "service/service.h"
+
+#define BACKOFF_MIN_S   5
+#define BACKOFF_MAX_S   300
+#define IDLE_WAIT_S     (25 * 60)   /* rd_imap_wait re-issues IDLE within this */
+#define HEARTBEAT_S     10          /* `redress status` calls a daemon gone after 3 */
+
+typedef struct _Daemon Daemon;
+typedef struct _Generation Generation;
+
+typedef struct {
+	Generation *gen;
+	RdMailbox mailbox;
+	const char *role;
+	GThread *thread;
+	gboolean tried;          /* made its first connection attempt */
+	RdMailboxStatus st;      /* written by the watcher, read by main under gen->lock */
+} Watcher;
+
+struct _Generation {
+	Daemon *d;
+	RdConfig *cfg;           /* owned; immutable while the threads run */
+	gint stop;               /* atomic: stop taking new work */
+	int wake_fd;             /* eventfd, readable once stopping */
+	Watcher watchers[RD_MAILBOX_N];
+	guint n_watchers;
+	gint first_attempts;     /* atomic: watchers past their first connection attempt */
+	GThread *sender, *sweeper;
+	GAsyncQueue *send_q, *sweep_q;  /* WAKE or STOP tokens */
+	GMutex lock;             /* the watchers' st, for the summary line */
+	gint64 last_sweep;       /* under lock */
+	RdSendCounts sent;       /* under lock: totals since this generation started */
+};
+
+struct _Daemon {
+	const char *config_path; /* reloaded on SIGHUP; NULL = the defaults */
+	const char *db_path;
+	RdStore *store;          /* the main thread's connection */
+	GMainLoop *loop;
+	Generation *gen;
+	gint64 started_at;
+	gboolean ready;          /* READY=1 sent for the running generation */
+};
+
+#define TOKEN_WAKE GINT_TO_POINTER(1)
+#define TOKEN_STOP GINT_TO_POINTER(2)
+
+static gboolean
+stopping(Generation *gen)
+{
+	return g_atomic_int_get(&gen->stop) != 0;
+}
+
+/* Signals belong to the main thread's GMainLoop. */
+static void
+block_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+/* Sleep @seconds unless the generation stops first; FALSE if it did. */
+static gboolean
+pause_for(Generation *gen, guint seconds)
+{
+	gint64 until = g_get_monotonic_time() + (gint64)seconds * G_USEC_PER_SEC;
+	while (!stopping(gen)) {
+		gint64 left = until - g_get_monotonic_time();
+		if (left <= 0)
+			return TRUE;
+		struct pollfd pfd = { .fd = gen->wake_fd, .events = POLLIN };
+		poll(&pfd, 1, (int)MIN(left / 1000 + 1, G_MAXINT));
+	}
+	return FALSE;
+}
+
+static void notify_main(Daemon *d);
+
+/* ---- watchers --------------------------------------------------------------- */
+
+static void
+watcher_save(Watcher *w, RdStore *store)
+{
+	Generation *gen = w->gen;
+	g_mutex_lock(&gen->lock);
+	w->st.updated_at = g_get_real_time() / G_USEC_PER_SEC;
+	RdMailboxStatus copy = w->st;
+	copy.last_error = g_strdup(w->st.last_error);
+	g_mutex_unlock(&gen->lock);
+	g_autoptr(GError) err = NULL;
+	if (store != NULL && !rd_store_mailbox_status_set(store, &copy, &err))
+		rd_log_warn("daemon mailbox=%s: cannot record its status: %s", w->role, err->message);
+	g_free(copy.last_error);
+	notify_main(gen->d);
+}
+
+static void
+watcher_failed(Watcher *w, RdStore *store, const char *what)
+{
+	g_mutex_lock(&w->gen->lock);
+	w->st.connected = FALSE;
+	g_free(w->st.last_error);
+	w->st.last_error = g_strdup(what);
+	w->st.last_error_at = g_get_real_time() / G_USEC_PER_SEC;
+	g_mutex_unlock(&w->gen->lock);
+	watcher_save(w, store);
+}
+
+/* Counted once per watcher, for READY=1. */
+static void
+mark_tried(Watcher *w)
+{
+	if (w->tried)
+		return;
+	w->tried = TRUE;
+	g_atomic_int_inc(&w->gen->first_attempts);
+	notify_main(w->gen->d);
+}
+
+/* The wait before reconnecting: @delay ± 20 %, so that mailboxes failing
+ * together (the server restarted) do not all come back at once. */
+static guint
+jittered(guint delay)
+{
+	return (guint)(delay * g_random_double_range(0.8, 1.2) + 0.5);
+}
+
+/* One session: open, then fetch and wait until it fails or we stop.
+ * TRUE if the session was opened (the backoff starts again). */
+static gboolean
+watch_session(Watcher *w, RdStore *store, RdIngest *ing)
+{
+	Generation *gen = w->gen;
+	const RdConfig *cfg = gen->cfg;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdImap) s = rd_imap_open(&cfg->mailboxes[w->mailbox], w->role, &err);
+	if (s == NULL) {
+		rd_log_error("daemon mailbox=%s connected=no error=\"%s\"", w->role, err->message);
+		watcher_failed(w, store, err->message);
+		mark_tried(w);
+		return FALSE;
+	}
+	rd_imap_set_wait(s, cfg->daemon.idle, gen->wake_fd);
+	gboolean idle = cfg->daemon.idle && rd_imap_has_idle(s);
+	rd_log_info("daemon mailbox=%s connected=yes wait=%s", w->role, idle ? "idle" : "poll");
+	g_mutex_lock(&gen->lock);
+	w->st.connected = TRUE;
+	g_mutex_unlock(&gen->lock);
+	watcher_save(w, store);
+	mark_tried(w);
+
+	while (!stopping(gen)) {
+		RdFetchCounts n = { 0 };
+		gboolean store_broken = FALSE;
+		gboolean ok = rd_fetch_pass(store, ing, cfg, s, w->mailbox, NULL, &gen->stop, &n, &store_broken, &err);
+		if (n.stored > 0)
+			g_async_queue_push(gen->send_q, TOKEN_WAKE);
+		if (!ok) {
+			rd_log_error("daemon mailbox=%s fetch failed%s: %s", w->role,
+			             store_broken ? " (the database)" : "", err->message);
+			g_mutex_lock(&gen->lock);
+			w->st.waiting = (gint64)n.found - (gint64)n.fetched;
+			g_mutex_unlock(&gen->lock);
+			watcher_failed(w, store, err->message);
+			return TRUE;
+		}
+		g_mutex_lock(&gen->lock);
+		w->st.last_fetch = g_get_real_time() / G_USEC_PER_SEC;
+		w->st.waiting = (gint64)n.found - (gint64)n.fetched;
+		g_mutex_unlock(&gen->lock);
+		watcher_save(w, store);
+		if (stopping(gen))
+			break;
+		gboolean new_mail = FALSE;
+		if (!rd_imap_wait(s, idle ? IDLE_WAIT_S : cfg->daemon.poll_interval, &new_mail, &err)) {
+			rd_log_error("daemon mailbox=%s wait failed: %s", w->role, err->message);
+			watcher_failed(w, store, err->message);
+			return TRUE;
+		}
+		rd_log_debug("daemon mailbox=%s woke new_mail=%d", w->role, new_mail);
+	}
+	g_mutex_lock(&gen->lock);
+	w->st.connected = FALSE;
+	g_mutex_unlock(&gen->lock);
+	watcher_save(w, store);
+	return TRUE;
+}
+
+static gpointer
+watcher_main(gpointer data)
+{
+	Watcher *w = data;
+	Generation *gen = w->gen;
+	block_signals();
+	guint backoff = BACKOFF_MIN_S;
+	g_autoptr(RdStore) store = NULL;
+	g_autoptr(RdIngest) ing = NULL;
+	while (!stopping(gen)) {
+		g_autoptr(GError) err = NULL;
+		if (ing == NULL) {
+			g_clear_pointer(&store, rd_store_close);
+			store = rd_store_open(gen->d->db_path, &err);
+			ing = store != NULL ? rd_ingest_new(store, gen->cfg, &err) : NULL;
+			if (ing == NULL) {
+				rd_log_error("daemon mailbox=%s: %s", w->role, err->message);
+				watcher_failed(w, store, err->message);
+				mark_tried(w);
+			}
+		}
+		if (ing != NULL && watch_session(w, store, ing)) {
+			backoff = BACKOFF_MIN_S;
+			continue;
+		}
+		guint wait = jittered(backoff);
+		rd_log_info("daemon mailbox=%s reconnect_in=%us", w->role, wait);
+		if (!pause_for(gen, wait))
+			break;
+		backoff = MIN(backoff * 2, BACKOFF_MAX_S);
+	}
+	return NULL;
+}
+
+/* ---- sender and sweep ---------------------------------------------------- */
+
+/* Wait up to @seconds for a token on @q; FALSE on STOP. Extra wake-ups
+ * that piled up meanwhile are taken too: one run serves them all. */
+static gboolean
+wait_token(Generation *gen, GAsyncQueue *q, guint seconds)
+{
+	gpointer t = g_async_queue_timeout_pop(q, (guint64)seconds * G_USEC_PER_SEC);
+	while (t != TOKEN_STOP) {
+		gpointer more = g_async_queue_try_pop(q);
+		if (more == NULL)
+			break;
+		t = more;
+	}
+	return t != TOKEN_STOP && !stopping(gen);
+}
+
+typedef struct {
+	RdLetters *letters;   /* NULL: no alerts (the rules did not load) */
+	RdStore *store;
+	gint64 now;
+} SenderAlert;
+
+/* A letter that failed for good gets the handler's alert, queued at once
+ * and sent in the same run. */
+static void
+on_sent(const RdOutboxRow *o, RdSinkStatus st, const char *detail, gpointer user_data)
+{
+	SenderAlert *a = user_data;
+	if (st != RD_SINK_FAILED || a->letters == NULL)
+		return;
+	g_autoptr(GError) err = NULL;
+	if (!rd_letters_alert_failure(a->letters, a->store, o, detail, a->now, &err))
+		rd_log_error("daemon sender: alerting the handler: %s", err->message);
+}
+
+static gpointer
+sender_main(gpointer data)
+{
+	Generation *gen = data;
+	const RdConfig *cfg = gen->cfg;
+	block_signals();
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdSink) sink = rd_sink_smtp_new(&cfg->smtp, &err);
+	g_autoptr(RdStore) store = sink != NULL ? rd_store_open(gen->d->db_path, &err) : NULL;
+	if (store == NULL) {
+		rd_log_error("daemon sender: %s; letters wait in the outbox (fix it and reload)", err->message);
+		while (wait_token(gen, gen->send_q, G_MAXUINT / G_USEC_PER_SEC))
+			;
+		return NULL;
+	}
+	/* The rules, for the handler's alert when a letter fails for good. */
+	g_autoptr(RdIngest) ing = rd_ingest_new(store, cfg, &err);
+	if (ing == NULL) {
+		rd_log_warn("daemon sender: %s; failed letters will be recorded on their cases but no alert "
+		            "mail will go to the handler", err->message);
+		g_clear_error(&err);
+	}
+	SenderAlert alert = { ing ? rd_rules_letters(rd_ingest_rules(ing)) : NULL, store, 0 };
+	gint64 copy_retry_at = 0, copy_backoff = 60;
+	do {
+		RdSendCounts n = { 0 };
+		gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+		alert.now = now;
+		if (!rd_outbox_send(store, sink, now, cfg->smtp.retry_for, &gen->stop, on_sent, &alert, &n, &err)) {
+			rd_log_error("daemon sender: %s", err->message);
+			g_clear_error(&err);
+		}
+		/* The Sent-folder copies; after a failure they wait 1 min,
+		 * 2, 4, … at most an hour, so a dead IMAP server does not cost
+		 * every sending run a connection timeout. */
+		guint copies = 0;
+		if (now >= copy_retry_at) {
+			if (rd_sent_copies_run(store, cfg, now, &gen->stop, &copies, &err)) {
+				copy_backoff = 60;
+			} else {
+				copy_retry_at = now + copy_backoff;
+				rd_log_warn("daemon sender: %s; the copies wait %" G_GINT64_FORMAT " s", err->message,
+				            copy_backoff);
+				copy_backoff = MIN(copy_backoff * 2, 3600);
+				g_clear_error(&err);
+			}
+		}
+		if (n.sent + n.retry + n.failed > 0) {
+			g_mutex_lock(&gen->lock);
+			gen->sent.sent += n.sent;
+			gen->sent.retry += n.retry;
+			gen->sent.failed += n.failed;
+			g_mutex_unlock(&gen->lock);
+			notify_main(gen->d);
+		}
+	} while (wait_token(gen, gen->send_q, cfg->daemon.send_interval));
+	return NULL;
+}
+
+static gpointer
+sweeper_main(gpointer data)
+{
+	Generation *gen = data;
+	const RdConfig *cfg = gen->cfg;
+	block_signals();
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdStore) store = rd_store_open(gen->d->db_path, &err);
+	g_autoptr(RdIngest) ing = store != NULL ? rd_ingest_new(store, cfg, &err) : NULL;
+	if (ing == NULL) {
+		rd_log_error("daemon sweep: %s; no deadline sweep until this is fixed", err->message);
+		while (wait_token(gen, gen->sweep_q, G_MAXUINT / G_USEC_PER_SEC))
+			;
+		return NULL;
+	}
+	do {
+		RdSweepCounts n = { 0 };
+		gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+		gboolean ok = rd_sweep_run(store, cfg, rd_ingest_rules(ing), now, FALSE, NULL, TRUE, &n, &err);
+		if (!ok) {
+			rd_log_error("daemon sweep: %s", err->message);
+			g_clear_error(&err);
+		}
+		guint acted = n.reminders + n.holding + n.overdue + n.ack_overdue;
+		rd_log(acted || n.failures ? RD_LOG_INFO : RD_LOG_DEBUG,
+		       "sweep stages=%u reminders=%u holding=%u overdue=%u ack_overdue=%u failed=%u",
+		       n.stages, n.reminders, n.holding, n.overdue, n.ack_overdue, n.failures);
+		if (acted > 0)
+			g_async_queue_push(gen->send_q, TOKEN_WAKE);
+		if (ok) {
+			g_mutex_lock(&gen->lock);
+			gen->last_sweep = now;
+			g_mutex_unlock(&gen->lock);
+			notify_main(gen->d);
+		}
+	} while (wait_token(gen, gen->sweep_q, cfg->daemon.sweep_interval));
+	return NULL;
+}
+
+/* ---- generations ------------------------------------------------------------ */
+
+static Generation *
+generation_start(Daemon *d, RdConfig *cfg, GError **error)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "eventfd: %s", g_strerror(errno));
+		return NULL;
+	}
+	Generation *gen = g_new0(Generation, 1);
+	gen->d = d;
+	gen->cfg = cfg;
+	gen->wake_fd = fd;
+	g_mutex_init(&gen->lock);
+	gen->send_q = g_async_queue_new();
+	gen->sweep_q = g_async_queue_new();
+	for (int i = 0; i < RD_MAILBOX_N; i++) {
+		if (cfg->mailboxes[i].imap_url == NULL)
+			continue;
+		Watcher *w = &gen->watchers[gen->n_watchers++];
+		w->gen = gen;
+		w->mailbox = (RdMailbox)i;
+		w->role = rd_mailbox_to_string((RdMailbox)i);
+		w->st.mailbox = (char *)w->role;
+		w->st.waiting = -1;
+	}
+	if (gen->n_watchers == 0)
+		rd_log_warn("daemon: no [mailbox:ROLE] has an imap_url, so no mail is fetched; "
+		            "the outbox and the deadline sweep still run");
+	for (guint i = 0; i < gen->n_watchers; i++) {
+		Watcher *w = &gen->watchers[i];
+		g_autofree char *name = g_strdup_printf("watch-%s", w->role);
+		w->thread = g_thread_new(name, watcher_main, w);
+	}
+	if (cfg->smtp.url != NULL)
+		gen->sender = g_thread_new("sender", sender_main, gen);
+	else
+		rd_log_warn("daemon: no [smtp] url, so letters wait in the outbox "
+		            "(deliver them with 'redress outbox flush --to DIR')");
+	gen->sweeper = g_thread_new("sweep", sweeper_main, gen);
+	return gen;
+}
+
+/* Stop taking new work, let each thread finish what it holds, join them. */
+static void
+generation_stop(Generation *gen)
+{
+	if (gen == NULL)
+		return;
+	g_atomic_int_set(&gen->stop, 1);
+	guint64 one = 1;
+	if (write(gen->wake_fd, &one, sizeof one) < 0)
+		rd_log_warn("daemon: waking the threads: %s", g_strerror(errno));
+	g_async_queue_push(gen->send_q, TOKEN_STOP);
+	g_async_queue_push(gen->sweep_q, TOKEN_STOP);
+	for (guint i = 0; i < gen->n_watchers; i++)
+		g_clear_pointer(&gen->watchers[i].thread, g_thread_join);
+	g_clear_pointer(&gen->sender, g_thread_join);
+	g_clear_pointer(&gen->sweeper, g_thread_join);
+}
+
+static void
+generation_free(Generation *gen)
+{
+	if (gen == NULL)
+		return;
+	for (guint i = 0; i < gen->n_watchers; i++)
+		g_free(gen->watchers[i].st.last_error);
+	g_async_queue_unref(gen->send_q);
+	g_async_queue_unref(gen->sweep_q);
+	close(gen->wake_fd);
+	g_mutex_clear(&gen->lock);
+	rd_config_free(gen->cfg);
+	g_free(gen);
+}
+
+/* ---- the main thread ------------------------------------------------------- */
+
+/* One line for systemd's STATUS= and the log. */
+static char *
+summary_line(Daemon *d)
+{
+	Generation *gen = d->gen;
+	GString *s = g_string_new(NULL);
+	guint up = 0;
+	g_mutex_lock(&gen->lock);
+	for (guint i = 0; i < gen->n_watchers; i++)
+		up += gen->watchers[i].st.connected ? 1 : 0;
+	RdSendCounts sent = gen->sent;
+	gint64 last_sweep = gen->last_sweep;
+	g_mutex_unlock(&gen->lock);
+	g_string_append_printf(s, "%u/%u mailboxes connected", up, gen->n_watchers);
+	RdOutboxCounts oc;
+	g_autoptr(GError) err = NULL;
+	if (rd_store_outbox_counts(d->store, &oc, &err))
+		g_string_append_printf(s, "; outbox %" G_GINT64_FORMAT " queued, %" G_GINT64_FORMAT " failed",
+		                       oc.queued, oc.failed);
+	g_string_append_printf(s, "; %u sent", sent.sent);
+	if (last_sweep > 0) {
+		g_autofree char *when = rd_time_format_local(last_sweep);
+		g_string_append_printf(s, "; swept %s", when);
+	}
+	return g_string_free(s, FALSE);
+}
+
+static void
+heartbeat(Daemon *d, gint64 stopped_at)
+{
+	RdDaemonStatus st = { 0 };
+	st.pid = getpid();
+	st.started_at = d->started_at;
+	st.heartbeat_at = g_get_real_time() / G_USEC_PER_SEC;
+	st.interval = HEARTBEAT_S;
+	st.stopped_at = stopped_at;
+	g_autoptr(GError) err = NULL;
+	if (!rd_store_daemon_status_set(d->store, &st, &err))
+		rd_log_warn("daemon: cannot record the heartbeat: %s", err->message);
+}
+
+/* In the main thread: READY once every watcher has tried, STATUS always. */
+static gboolean
+on_notify(gpointer data)
+{
+	Daemon *d = data;
+	Generation *gen = d->gen;
+	if (gen == NULL)
+		return G_SOURCE_REMOVE;
+	g_autofree char *line = summary_line(d);
+	if (!d->ready && g_atomic_int_get(&gen->first_attempts) >= (gint)gen->n_watchers) {
+		d->ready = TRUE;
+		rd_log_info("daemon ready: %s", line);
+		sd_notifyf(0, "READY=1\nSTATUS=%s", line);
+	} else {
+		sd_notifyf(0, "STATUS=%s", line);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+static void
+notify_main(Daemon *d)
+{
+	g_main_context_invoke(NULL, on_notify, d);
+}
+
+static gboolean
+on_heartbeat(gpointer data)
+{
+	Daemon *d = data;
+	heartbeat(d, 0);
+	on_notify(d);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_watchdog(gpointer data)
+{
+	sd_notify(0, "WATCHDOG=1");
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_stop(gpointer data)
+{
+	Daemon *d = data;
+	rd_log_info("daemon: stopping (finishing the work in hand)");
+	sd_notify(0, "STOPPING=1");
+	g_main_loop_quit(d->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+/* Load and check the configuration, as at start; NULL (logged) if bad. */
+static RdConfig *
+load_config(Daemon *d)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdConfig) cfg = rd_config_load(d->config_path, &err);
+	if (cfg != NULL) {
+		/* The procedure's rules and the letter templates, too. */
+		g_autoptr(RdIngest) ing = rd_ingest_new(d->store, cfg, &err);
+		if (ing != NULL)
+			return g_steal_pointer(&cfg);
+	}
+	g_auto(GStrv) lines = g_strsplit(err->message, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++)
+		rd_log_error("config: %s", lines[i]);
+	return NULL;
+}
+
+static gboolean
+on_reload(gpointer data)
+{
+	Daemon *d = data;
+	rd_log_info("daemon: SIGHUP, reloading the configuration");
+	RdConfig *cfg = load_config(d);
+	if (cfg == NULL) {
+		rd_log_error("daemon: the new configuration has errors; still running with the old one");
+		return G_SOURCE_CONTINUE;
+	}
+	sd_notify(0, "RELOADING=1");
+	generation_stop(d->gen);
+	g_clear_pointer(&d->gen, generation_free);
+	g_autoptr(GError) err = NULL;
+	if (!rd_store_mailbox_status_clear(d->store, &err))
+		rd_log_warn("daemon: %s", err->message);
+	d->ready = FALSE;
+	d->gen = generation_start(d, cfg, &err);
+	if (d->gen == NULL) {
+		rd_log_error("daemon: %s", err->message);
+		rd_config_free(cfg);
+		g_main_loop_quit(d->loop);
+		return G_SOURCE_CONTINUE;
+	}
+	rd_log_info("daemon: configuration reloaded");
+	notify_main(d);
+	return G_SOURCE_CONTINUE;
+}
+
+int
+rd_service_run(RdConfig *cfg, RdStore *store, const char *db_path, const char *config_path)
+{
+	g_autoptr(GError) err = NULL;
+	int rc = RD_EXIT_OK;
+	Daemon d = { 0 };
+	d.config_path = config_path;
+	d.store = store;
+	d.db_path = db_path;
+	{
+		/* Check the rules and templates, and make the reply-token key,
+		 * before any thread needs them. */
+		g_autoptr(RdIngest) ing = rd_ingest_new(d.store, cfg, &err);
+		if (ing == NULL) {
+			fprintf(stderr, "redress: error: %s\n", err->message);
+			rd_config_free(cfg);
+			rd_store_close(d.store);
+			return err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
+		}
+	}
+	/* libcurl's global state, before any thread may use it. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	d.started_at = g_get_real_time() / G_USEC_PER_SEC;
+	if (!rd_store_mailbox_status_clear(d.store, &err)) {
+		rd_log_warn("daemon: %s", err->message);
+		g_clear_error(&err);
+	}
+	heartbeat(&d, 0);
+	rd_log_info("daemon started pid=%d db=%s config=%s", (int)getpid(), d.db_path,
+	            cfg->path ? cfg->path : (config_path ? config_path : "(defaults)"));
+
+	d.loop = g_main_loop_new(NULL, FALSE);
+	guint sig_term = g_unix_signal_add(SIGTERM, on_stop, &d);
+	guint sig_int = g_unix_signal_add(SIGINT, on_stop, &d);
+	guint sig_hup = g_unix_signal_add(SIGHUP, on_reload, &d);
+	guint beat = g_timeout_add_seconds(HEARTBEAT_S, on_heartbeat, &d);
+	guint dog = 0;
+	guint64 wd_usec = 0;
+	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0)
+		dog = g_timeout_add((guint)MAX(wd_usec / 2000, 1), on_watchdog, &d);
+
+	d.gen = generation_start(&d, cfg, &err);
+	if (d.gen == NULL) {
+		rd_log_error("daemon: %s", err->message);
+		rd_config_free(cfg);
+		rc = RD_EXIT_INTERNAL;
+	} else {
+		notify_main(&d);
+		g_main_loop_run(d.loop);
+		generation_stop(d.gen);
+		g_clear_pointer(&d.gen, generation_free);
+	}
+
+	g_source_remove(sig_term);
+	g_source_remove(sig_int);
+	g_source_remove(sig_hup);
+	g_source_remove(beat);
+	if (dog != 0)
+		g_source_remove(dog);
+	/* Drop notifications a thread queued on its way out. */
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	/* The mailboxes' last state stays for `redress status` to show. */
+	heartbeat(&d, g_get_real_time() / G_USEC_PER_SEC);
+	rd_log_info("daemon stopped");
+	g_main_loop_unref(d.loop);
+	rd_store_close(d.store);
+	curl_global_cleanup();
+	return rc;
+}
