@@ -13,6 +13,7 @@ typedef struct {
 	char *path;
 	RdStore *store;
 	RdConfig *cfg;
+	RdCasework *cw;
 	RdIngest *ing;
 } Fixture;
 
@@ -28,14 +29,16 @@ fx_setup(Fixture *f, gconstpointer data)
 	f->cfg = rd_config_load(NULL, &err);
 	g_assert_no_error(err);
 	f->cfg->templates_dir = g_strdup(RD_SRCDIR "/templates/letters");
-	f->ing = rd_ingest_new(f->store, f->cfg, &err);
+	f->cw = rd_casework_new(f->store, f->cfg, &err);
 	g_assert_no_error(err);
+	f->ing = rd_ingest_new(f->cw);
 }
 
 static void
 fx_teardown(Fixture *f, gconstpointer data)
 {
 	rd_ingest_free(f->ing);
+	rd_casework_free(f->cw);
 	rd_config_free(f->cfg);
 	rd_store_close(f->store);
 	g_autofree char *wal = g_strconcat(f->path, "-wal", NULL);
@@ -87,7 +90,7 @@ test_token_threads(Fixture *f, gconstpointer data)
 
 	/* A reply from another address (a relative, a work account) to the
 	 * case's token address, with no headers or reference to go on. */
-	g_autofree char *addr = rd_token_address(rd_ingest_token_key(f->ing), RD_TOKEN_KEY_LEN,
+	g_autofree char *addr = rd_token_address(rd_casework_token_key(f->cw), RD_TOKEN_KEY_LEN,
 	                                         "complaints@council.test", ref);
 	g_autofree char *reply = g_strdup_printf(
 		"From: Bob Example <bob@other.test>\n"
@@ -119,11 +122,11 @@ test_key_persists(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) err = NULL;
 	guint8 first[RD_TOKEN_KEY_LEN];
-	memcpy(first, rd_ingest_token_key(f->ing), sizeof first);
-	RdIngest *again = rd_ingest_new(f->store, f->cfg, &err);
+	memcpy(first, rd_casework_token_key(f->cw), sizeof first);
+	RdCasework *again = rd_casework_new(f->store, f->cfg, &err);
 	g_assert_no_error(err);
-	g_assert_cmpmem(first, sizeof first, rd_ingest_token_key(again), RD_TOKEN_KEY_LEN);
-	rd_ingest_free(again);
+	g_assert_cmpmem(first, sizeof first, rd_casework_token_key(again), RD_TOKEN_KEY_LEN);
+	rd_casework_free(again);
 
 	/* And it is not all zeros: it came from the kernel's random source. */
 	guint8 zero[RD_TOKEN_KEY_LEN] = { 0 };

@@ -18,6 +18,124 @@ G_BEGIN_DECLS
 
 typedef struct _RdRules RdRules;   /* rules.c: calendar, profiles, letters */
 
+/* ---- the casework context (casework.c, key.c) ---------------------------- */
+
+typedef struct _RdCasework RdCasework;
+
+/* A casework context over an open store (borrowed, as is @cfg): loads (or
+ * creates, on first use) the reply-token key, then the rules. One per
+ * thread, like the store connection it uses. */
+RdCasework *rd_casework_new(RdStore *store, const RdConfig *cfg, GError **error);
+void rd_casework_free(RdCasework *cw);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdCasework, rd_casework_free)
+RdStore *rd_casework_store(const RdCasework *cw);
+const RdConfig *rd_casework_config(const RdCasework *cw);
+/* The rules the context loaded; owned by it. */
+RdRules *rd_casework_rules(const RdCasework *cw);
+/* The reply-token key (RD_TOKEN_KEY_LEN bytes); owned by it. */
+const guint8 *rd_casework_token_key(const RdCasework *cw);
+/* FALSE: import mode — cases, deadlines and events are recorded as usual,
+ * but no letter or notice is queued (each case gets an event saying so).
+ * For loading an archive of old mail. Default TRUE. */
+void rd_casework_set_letters(RdCasework *cw, gboolean on);
+gboolean rd_casework_letters_on(const RdCasework *cw);
+
+/* The reply-token key kept in @store's settings, into @key_r
+ * (RD_TOKEN_KEY_LEN bytes); made from random bytes and stored the first
+ * time (inside the caller's transaction, if any). */
+gboolean rd_token_key_load(RdStore *store, guint8 *key_r, GError **error);
+
+/* ---- opening a stage (stages.c) ---------------------------------------------- */
+
+/* What opens a stage. Strings are borrowed. */
+typedef struct {
+	int stage;               /* 1 (a new case) or 2 */
+	RdMailbox mailbox;       /* where it was sent: mail to the Chief
+	                            Executive or Monitoring Officer gets the
+	                            referral letter and the office's copy */
+	gint64 at;               /* when it was received (or decided) */
+	const char *actor;       /* Stage 2: who opened it, for the event
+	                            ("redress", "cli:USER"); NULL = "redress" */
+	const char *why;         /* Stage 2: the "stage2-opened" event's text */
+	gint64 msg_id;           /* the message that opened it, or 0 */
+	const char *in_reply_to; /* letters thread under this Message-ID; may be NULL */
+	const char *excerpt;     /* what the complainant wrote; may be NULL */
+} RdStageOpening;
+
+/* Open @o->stage on @c inside the caller's transaction: the ONE way a
+ * stage opens, for intake and case actions alike. Stage 1 (its row made
+ * with the case) gets its clock and letters; Stage 2 gets a fresh row (or
+ * its old row emptied, when it ran before), the case state stage2, its
+ * event, then its clock and letters. A profile with a single stage gets
+ * an event saying no Stage 2 is available instead of a clock. @c's state
+ * and profile are kept up to date. FALSE: the store failed. */
+gboolean rd_casework_open_stage(RdCasework *cw, RdCase *c, const RdStageOpening *o, GError **error);
+
+
+/* ---- case actions (actions.c) -------------------------------------------------- */
+
+#define RD_CASEWORK_ERROR (rd_casework_error_quark())
+GQuark rd_casework_error_quark(void);
+typedef enum {
+	RD_CASEWORK_ERROR_REFUSED,   /* not allowed now; the message says what to do instead */
+	RD_CASEWORK_ERROR_NO_CASE,   /* the reference names no case */
+} RdCaseworkError;
+
+typedef enum {
+	RD_CASE_ACTION_ASSIGN,        /* handler: give the case (and its open stage) a handler */
+	RD_CASE_ACTION_EXTEND,        /* reason [, to]: a holding reply with a new date */
+	RD_CASE_ACTION_RESPOND,       /* outcome [, date]: the response was sent; the stage closes */
+	RD_CASE_ACTION_CLOSE,         /* outcome withdrawn|excluded, reason */
+	RD_CASE_ACTION_ESCALATE,      /* open Stage 2, or [decline | refer_back] a request */
+	RD_CASE_ACTION_LINK,          /* other: one group for both cases */
+	RD_CASE_ACTION_SERVICE,       /* service: the service (and so the profile) */
+} RdCaseActionKind;
+
+const char *rd_case_action_kind_to_string(RdCaseActionKind k);
+gboolean rd_case_action_kind_from_string(const char *s, RdCaseActionKind *k_r);
+
+/* One action on a case, as a plain request. Strings are borrowed; those
+ * an action does not take are ignored (NULL). */
+typedef struct {
+	RdCaseActionKind kind;
+	const char *actor;       /* who acts, for the events: "cli:USER", a
+	                            member of staff's address; NULL = "redress" */
+	gint64 at;               /* when it happened (Unix seconds) */
+	int stage;               /* 1 or 2; 0 = the open stage */
+	const char *handler;     /* assign: an email address */
+	const char *other;       /* link: the other case's reference */
+	const char *service;     /* service: its name */
+	const char *to;          /* extend: the new date YYYY-MM-DD; NULL = the
+	                            profile's extension */
+	const char *reason;      /* extend, close: told to the complainant */
+	const char *outcome;     /* respond: upheld, partly-upheld, not-upheld,
+	                            resolved; close: withdrawn, excluded */
+	const char *date;        /* respond: the day it was sent; NULL = today */
+	const char *decline;     /* escalate: do not investigate, because … */
+	const char *refer_back;  /* escalate: back to Stage 1, because … */
+} RdCaseAction;
+
+/* What an action did. */
+typedef struct {
+	char *reference;         /* the case */
+	char *state;             /* its state after the action (rd_casework_act) */
+	GPtrArray *done;         /* char*: one sentence per change, as recorded */
+	GPtrArray *letters;      /* char*: names of the letters queued */
+} RdCaseActionResult;
+void rd_case_action_result_clear(RdCaseActionResult *r);
+
+/* Apply @a to the case @ref names (typed as people type it, "cmp 2026 12")
+ * in a transaction of its own: everything or nothing. FALSE with
+ * RD_CASEWORK_ERROR (refused, or no such case: nothing changed) or with
+ * the store's error. */
+gboolean rd_casework_act(RdCasework *cw, const char *ref, const RdCaseAction *a, RdCaseActionResult *r,
+                         GError **error);
+/* The same on @c (read inside the caller's transaction, kept by the
+ * caller), without a transaction of its own: for a caller that changes
+ * more in the same transaction. r->state is not set. */
+gboolean rd_casework_act_in(RdCasework *cw, RdCase *c, const RdCaseAction *a, RdCaseActionResult *r,
+                            GError **error);
+
 /* ---- letters: from a case to the outbox (letters.c) ------------------------ */
 
 typedef struct _RdLetters RdLetters;
@@ -89,8 +207,11 @@ char *rd_letters_format_date(const char *iso, const char *lang);
 /* ---- the procedure as configured (rules.c) ----------------------------------- */
 
 /* Load and check the calendar, the profiles (built-in and [profile:NAME])
- * and the letter templates for @cfg. @key is the reply-token key. */
+ * and the letter templates for @cfg. @key is the reply-token key (copied). */
 RdRules *rd_rules_new(const RdConfig *cfg, const guint8 *key, GError **error);
+/* The same with the key kept in @store (made there on first use): for
+ * commands that need the rules but change no case. */
+RdRules *rd_rules_open(RdStore *store, const RdConfig *cfg, GError **error);
 void rd_rules_free(RdRules *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdRules, rd_rules_free)
 

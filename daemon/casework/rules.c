@@ -16,6 +16,7 @@ struct _RdRules {
 	RdCalendar *cal;
 	GHashTable *profiles;    /* name → RdProfile* (owned copies) */
 	RdLetters *letters;
+	guint8 key[RD_TOKEN_KEY_LEN]; /* the reply-token key; the letters borrow it */
 };
 
 RdRules *
@@ -70,7 +71,8 @@ rd_rules_new(const RdConfig *cfg, const guint8 *key, GError **error)
 		}
 	}
 
-	r->letters = rd_letters_new(cfg, key, &err);
+	memcpy(r->key, key, sizeof r->key);
+	r->letters = rd_letters_new(cfg, r->key, &err);
 	if (r->letters == NULL)
 		goto fail;
 	return r;
@@ -89,6 +91,7 @@ rd_rules_free(RdRules *r)
 	g_clear_pointer(&r->cal, rd_calendar_free);
 	g_clear_pointer(&r->profiles, g_hash_table_unref);
 	g_clear_pointer(&r->letters, rd_letters_free);
+	memset(r->key, 0, sizeof r->key);
 	g_free(r);
 }
 

@@ -1,24 +1,16 @@
 /*
- * case.c — `redress case REF ACTION …`: what a case handler does to a
- * case, typed at the command line until staff can act by email.
+ * case.c — `redress case REF ACTION …`: a case action (casework/actions.c)
+ * typed at the command line. This file reads the options, builds the
+ * RdCaseAction, and prints what the casework API says it did.
  *
- * Actions: assign, extend, respond, close, escalate, link, service. Each
- * one runs in a single store transaction together with an event naming
- * who did it ("cli:USER") and the letters it causes, so a refusal or a
- * failure leaves the case exactly as it was. --at sets the time of the
- * action (tests, and entering something done yesterday).
- *
- * Refusals (a case in the wrong state, a date past the profile's cap, an
- * unknown outcome) are errors in CASE_REFUSED: exit 1 with a message that
- * says what to do instead. Anything else is the database failing: exit 2.
+ * --at sets the time of the action (tests, and entering something done
+ * yesterday). A refusal is exit 1 with a message that says what to do
+ * instead; the database failing is exit 2. Either way nothing changed.
  */
 #include <stdio.h>
 #include <string.h>
 #include <json-glib/json-glib.h>
 #include "cli/cli.h"
-
-#define CASE_REFUSED (case_refused_quark())
-static G_DEFINE_QUARK(rd-case-refused-quark, case_refused)
 
 /* Which options an action takes. */
 enum {
@@ -31,964 +23,159 @@ enum {
 	OPT_REFER = 1 << 6,
 };
 
-typedef struct {
-	const RdConfig *cfg;
-	RdStore *store;
-	RdIngest *ing;
-	RdRules *rules;
-	RdCase *c;                 /* the case as it was before the action */
-	GPtrArray *stages;         /* its RdStage rows, stage 1 first */
-	gint64 at;                 /* when the action happens */
-	char today[11];            /* its London date, YYYY-MM-DD */
-	char *actor;
-	/* options */
-	int stage;                 /* --stage, 0 = the current open stage */
-	char *to, *reason, *outcome, *date, *decline, *refer_back;
-	/* result, printed after the commit */
-	GString *done;             /* one line per change */
-	GPtrArray *letters;        /* char*: names of the letters queued */
-} Ctx;
-
-
-static gboolean
-refuse(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static gboolean
-refuse(GError **error, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	g_set_error_literal(error, CASE_REFUSED, 0, msg);
-	return FALSE;
-}
-
-static RdStage *
-stage_row(Ctx *x, int n)
-{
-	for (guint i = 0; i < x->stages->len; i++)
-		if (((RdStage *)x->stages->pdata[i])->stage == n)
-			return x->stages->pdata[i];
-	return NULL;
-}
-
-static gboolean
-stage_is_open(const RdStage *s)
-{
-	return s->closed == NULL && s->responded == NULL;
-}
-
-/* The stage an action is about: --stage N, else the latest open one. */
-static RdStage *
-current_stage(Ctx *x, GError **error)
-{
-	if (x->stage != 0) {
-		RdStage *s = stage_row(x, x->stage);
-		if (s == NULL)
-			refuse(error, "%s has no Stage %d (see redress show %s)", x->c->reference, x->stage,
-			       x->c->reference);
-		return s;
-	}
-	for (guint i = x->stages->len; i > 0; i--) {
-		RdStage *s = x->stages->pdata[i - 1];
-		if (stage_is_open(s))
-			return s;
-	}
-	refuse(error, "%s has no open stage (state %s); name one with --stage N", x->c->reference,
-	       x->c->state);
-	return NULL;
-}
-
-/* An open stage, for actions that need one (extend, respond). */
-static RdStage *
-open_stage(Ctx *x, const char *action, GError **error)
-{
-	RdStage *s = NULL;
-	if (x->stage == 0 && x->stages->len > 0) {
-		/* None open: say what became of the latest one. */
-		s = x->stages->pdata[x->stages->len - 1];
-		for (guint i = 0; i < x->stages->len; i++)
-			if (stage_is_open(x->stages->pdata[i]))
-				s = x->stages->pdata[i];
-	} else {
-		s = current_stage(x, error);
-	}
-	if (s == NULL)
-		return NULL;
-	if (!stage_is_open(s)) {
-		refuse(error, "Stage %d of %s was %s on %s: there is nothing to %s (see redress show %s)",
-		       s->stage, x->c->reference, s->closed ? "closed" : "answered",
-		       s->closed ? s->closed : s->responded, action, x->c->reference);
-		return NULL;
-	}
-	return s;
-}
-
-static const RdProfile *
-case_profile(Ctx *x)
-{
-	return rd_rules_profile(x->rules, x->c->profile ? x->c->profile
-	                                               : rd_rules_profile_for_service(x->rules, x->c->service));
-}
-
-static gboolean
-event(Ctx *x, const char *type, const char *detail, GError **error)
-{
-	return rd_store_event_add(x->store, x->c->id, x->at, x->actor, type, detail, 0, error) != 0;
-}
-
-static gboolean
-set_stage(Ctx *x, int stage, const char *col, const char *value, GError **error)
-{
-	return rd_store_stage_set_field(x->store, x->c->id, stage, col, value, error);
-}
-
-/* The complainant's latest message on the case, so letters thread under
- * it. NULL if there is none. Newly allocated. */
-static char *
-last_message_id(Ctx *x, GError **error)
-{
-	g_autoptr(GPtrArray) msgs = rd_store_messages_for_case(x->store, x->c->id, error);
-	if (msgs == NULL)
-		return NULL;
-	for (guint i = msgs->len; i > 0; i--) {
-		const RdMessageRow *m = msgs->pdata[i - 1];
-		if (strcmp(m->direction, "in") == 0 && m->message_id != NULL &&
-		    g_strcmp0(m->from_email, x->c->complainant_email) == 0)
-			return g_strdup(m->message_id);
-	}
-	return NULL;
-}
-
-/* A letter to the complainant about @s (may be NULL), queued in the
- * transaction. */
-static gboolean
-queue_letter(Ctx *x, RdLetterRequest *r, const RdStage *s, GError **error)
-{
-	GError *lerr = NULL;
-	g_autofree char *in_reply_to = last_message_id(x, &lerr);
-	if (lerr != NULL) {
-		g_propagate_error(error, lerr);
-		return FALSE;
-	}
-	r->c = x->c;
-	r->stage = s;
-	r->mailbox = s != NULL && s->stage == 2 ? RD_MAILBOX_STAGE2 : RD_MAILBOX_COMPLAINTS;
-	r->to_addr = x->c->complainant_email;
-	r->to_name = x->c->complainant_name;
-	r->to_complainant = TRUE;
-	r->in_reply_to = in_reply_to;
-	gboolean queued = FALSE;
-	if (!rd_letters_queue(rd_rules_letters(x->rules), x->store, r, x->at, &queued, error))
-		return FALSE;
-	if (queued)
-		g_ptr_array_add(x->letters, g_strdup(r->name));
-	return TRUE;
-}
-
-/* An idempotency key not used yet on this case: @base, or @base-@day if a
- * letter went under @base before (a stage closed a second time after it
- * was referred back). */
-static char *
-fresh_key(Ctx *x, const char *base, GError **error)
-{
-	g_autoptr(GPtrArray) rows = rd_store_outbox_for_case(x->store, x->c->id, error);
-	if (rows == NULL)
-		return NULL;
-	for (guint i = 0; i < rows->len; i++)
-		if (g_strcmp0(((RdOutboxRow *)rows->pdata[i])->idem_key, base) == 0)
-			return g_strdup_printf("%s-%s", base, x->today);
-	return g_strdup(base);
-}
-
-static gboolean
-parse_date(const char *opt, const char *s, GDate *d, GError **error)
-{
-	if (s == NULL || !rd_date_parse_iso(s, d))
-		return refuse(error, "%s '%s' is not a date: write it as YYYY-MM-DD", opt, s ? s : "");
-	return TRUE;
-}
-
-/* ---- assign EMAIL ------------------------------------------------------------- */
-
-static gboolean
-do_assign(Ctx *x, const char *email_arg, GError **error)
-{
-	g_autofree char *email = g_ascii_strdown(email_arg, -1);
-	g_strstrip(email);
-	const char *at = strchr(email, '@');
-	if (at == NULL || at == email || at[1] == '\0' || strpbrk(email, " \t\r\n,;<>\"") != NULL)
-		return refuse(error, "'%s' is not an email address: give the handler's address, "
-		              "e.g. a.officer@council.example", email_arg);
-	/* The handler of the stage in hand too, if there is one open (or
-	 * named with --stage): Stage 2 has its own handler. */
-	RdStage *s = NULL;
-	if (x->stage != 0) {
-		s = current_stage(x, error);
-		if (s == NULL)
-			return FALSE;
-	} else {
-		GError *ignore = NULL;
-		s = current_stage(x, &ignore);
-		g_clear_error(&ignore);
-	}
-	/* Stage 2 is a fresh look: its handler must not be the person who
-	 * handled Stage 1 (domain-rules.md §4). */
-	if (s != NULL && s->stage == 2) {
-		const RdStage *s1 = stage_row(x, 1);
-		const char *h1 = s1 && s1->handler ? s1->handler : NULL;
-		if (h1 != NULL && g_ascii_strcasecmp(h1, email) == 0)
-			return refuse(error, "%s handled Stage 1 of %s; Stage 2 needs someone else", email,
-			              x->c->reference);
-	}
-	if (!rd_store_case_set_field(x->store, x->c->id, "handler", email, x->at, error))
-		return FALSE;
-	if (s != NULL && !set_stage(x, s->stage, "handler", email, error))
-		return FALSE;
-	g_autofree char *what = s != NULL
-		? g_strdup_printf("Handler %s (was %s), also for Stage %d.", email,
-		                  x->c->handler ? x->c->handler : "the team", s->stage)
-		: g_strdup_printf("Handler %s (was %s).", email, x->c->handler ? x->c->handler : "the team");
-	g_string_append_printf(x->done, "%s\n", what);
-	return event(x, "handler-assigned", what, error);
-}
-
-/* ---- extend ----------------------------------------------------------------- */
-
-static gboolean
-do_extend(Ctx *x, GError **error)
-{
-	if (x->reason == NULL || *x->reason == '\0')
-		return refuse(error, "give the reason for the delay with --reason TEXT; the complainant is told it");
-	RdStage *s = open_stage(x, "extend", error);
-	if (s == NULL)
-		return FALSE;
-	const RdProfile *p = case_profile(x);
-	RdStageDates d;
-	rd_rules_dates_from_stage(s, &d);
-	if (!g_date_valid(&d.response_due))
-		return refuse(error, "Stage %d of %s has no response date to extend", s->stage, x->c->reference);
-	GDate req, nd;
-	if (x->to != NULL && !parse_date("--to", x->to, &req, error))
-		return FALSE;
-	g_autoptr(GError) perr = NULL;
-	if (!rd_stage_extend(p, rd_rules_calendar(x->rules), &d, x->to ? &req : NULL, &nd, &perr)) {
-		/* The profile's refusal (beyond the cap, no extension) is the
-		 * handler's to act on: agree a date within it, or respond. */
-		return refuse(error, "cannot extend Stage %d of %s: %s", s->stage, x->c->reference,
-		              perr->message);
-	}
-	g_autofree char *new_date = rd_date_format_iso(&nd);
-	if (g_strcmp0(s->extended_to, new_date) == 0) {
-		g_string_append_printf(x->done, "Stage %d is already extended to %s; nothing changed.\n",
-		                       s->stage, new_date);
-		return TRUE;
-	}
-	if (s->extended_to != NULL && strcmp(new_date, s->extended_to) < 0)
-		return refuse(error, "Stage %d of %s is already extended to %s; the complainant has been told that "
-		              "date, so a holding reply cannot bring it forward to %s. Respond early instead.",
-		              s->stage, x->c->reference, s->extended_to, new_date);
-
-	/* The letter first: it is about the stage as the complainant knows it
-	 * ("we told you … by <the old date>"). */
-	g_autofree char *key = g_strdup_printf("%s/s%d/holding-%s", x->c->reference, s->stage, new_date);
-	RdLetterRequest r = { 0 };
-	r.name = "holding-reply";
-	r.idem_key = key;
-	r.reason = x->reason;
-	r.new_date = new_date;
-	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
-	r.ombudsman_details = p->holding_ombudsman_details;
-	if (!queue_letter(x, &r, s, error))
-		return FALSE;
-
-	const char *was = s->extended_to ? s->extended_to : s->response_due;
-	g_autofree char *what = g_strdup_printf("Stage %d response date extended from %s to %s: %s",
-	                                        s->stage, was, new_date, x->reason);
-	g_string_append_printf(x->done, "%s\n", what);
-	/* The sweep looks again today: reminders now run to the new date. */
-	return set_stage(x, s->stage, "extended_to", new_date, error) &&
-	       set_stage(x, s->stage, "extension_reason", x->reason, error) &&
-	       set_stage(x, s->stage, "next_check", x->today, error) &&
-	       event(x, "extended", what, error);
-}
-
-/* ---- respond ------------------------------------------------------------------ */
-
-static const char *const response_outcomes[] = { "upheld", "partly-upheld", "not-upheld", "resolved", NULL };
-
-static gboolean
-in_list(const char *s, const char *const *list)
-{
-	for (; *list; list++)
-		if (g_strcmp0(s, *list) == 0)
-			return TRUE;
-	return FALSE;
-}
-
-/* The last day to ask for Stage 2 after a Stage 1 response on @responded.
- *
- * SPSO: the model procedure allows the request within 6 months of the
- * event or 2 months of the Stage 1 reply, whichever is later
- * (domain-rules.md §1); 2 months after the reply is the date we can
- * compute without knowing when the event was, and it is never shorter
- * than the rule allows.
- *
- * Elsewhere we found no verified time limit for escalating (the LGSCO and
- * Housing Ombudsman Codes set none that domain-rules.md records), so we
- * give a sensible window rather than none: 20 working days on the
- * council's calendar, the length of a Stage 2 investigation, long enough
- * (four weeks or more around holidays) to take advice and write, short
- * enough that the facts are fresh. It is guidance in the letter, not a
- * bar: a later request still reaches the Stage 2 mailbox. */
-static gboolean
-escalate_by(Ctx *x, const RdProfile *p, const GDate *responded, GDate *out, GError **error)
-{
-	if (p->ombudsman == RD_OMBUDSMAN_SPSO) {
-		*out = *responded;
-		g_date_add_months(out, 2);
-		return TRUE;
-	}
-	if (!rd_calendar_add_working_days(rd_rules_calendar(x->rules), responded, 20, out)) {
-		g_set_error(error, RD_PROFILE_ERROR, RD_PROFILE_ERROR_RANGE, "date out of range");
-		return FALSE;
-	}
-	return TRUE;
-}
-
-static gboolean
-reload_stages(Ctx *x, GError **error)
-{
-	GPtrArray *st = rd_store_stages_for_case(x->store, x->c->id, error);
-	if (st == NULL)
-		return FALSE;
-	g_ptr_array_unref(x->stages);
-	x->stages = st;
-	return TRUE;
-}
-
-static gboolean
-do_respond(Ctx *x, GError **error)
-{
-	if (!in_list(x->outcome, response_outcomes))
-		return refuse(error, "--outcome must be upheld, partly-upheld, not-upheld or resolved"
-		              " (to withdraw or exclude a case use 'redress case REF close')");
-	RdStage *s = open_stage(x, "respond to", error);
-	if (s == NULL)
-		return FALSE;
-	const char *want = s->stage == 1 ? "stage1" : "stage2";
-	if (strcmp(x->c->state, want) != 0)
-		return refuse(error, "%s is %s, not open at Stage %d: nothing to respond to", x->c->reference,
-		              x->c->state, s->stage);
-	GDate day;
-	const char *date = x->date ? x->date : x->today;
-	if (!parse_date("--date", date, &day, error))
-		return FALSE;
-	/* Compare with the day the mail arrived, not the working day it
-	 * counts from: a complaint sent on Saturday can be answered on
-	 * Sunday, though its clock starts on Monday. */
-	g_autofree char *arrived = NULL;
-	if (s->opened_at != 0) {
-		g_autofree char *local = rd_time_format_local(s->opened_at);
-		arrived = g_strndup(local, 10);
-	}
-	const char *floor = arrived ? arrived : s->received;
-	if (floor != NULL && strcmp(date, floor) < 0)
-		return refuse(error, "--date %s is before Stage %d arrived (%s)", date, s->stage, floor);
-	if (strcmp(date, x->today) > 0)
-		return refuse(error, "--date %s is in the future; record the response once it has been sent", date);
-
-	const RdProfile *p = case_profile(x);
-	gboolean final = s->stage == 2 || !p->has_stage2;
-	const char *state = final ? rd_case_state_to_string(RD_CASE_CLOSED)
-	                          : rd_case_state_to_string(RD_CASE_STAGE1_CLOSED);
-	int n = s->stage;
-	if (!set_stage(x, n, "responded", date, error) ||
-	    !set_stage(x, n, "outcome", x->outcome, error) ||
-	    !set_stage(x, n, "closed", date, error) ||
-	    !set_stage(x, n, "next_check", NULL, error) ||
-	    !rd_store_case_set_state(x->store, x->c->id, state, x->at, error))
-		return FALSE;
-	g_autofree char *what = g_strdup_printf("Stage %d response sent on %s, outcome %s; Stage %d closed, case %s.",
-	                                        n, date, x->outcome, n, state);
-	g_string_append_printf(x->done, "%s\n", what);
-	if (!event(x, "responded", what, error) || !reload_stages(x, error))
-		return FALSE;
-
-	/* The closing letter gives the rights that follow: Stage 2, or the
-	 * Ombudsman after the last stage (domain-rules.md §4). */
-	g_autofree char *base = g_strdup_printf("%s/s%d/closing", x->c->reference, n);
-	g_autofree char *key = fresh_key(x, base, error);
-	if (key == NULL)
-		return FALSE;
-	g_autofree char *by = NULL;
-	if (!final) {
-		GDate e;
-		if (!escalate_by(x, p, &day, &e, error))
-			return FALSE;
-		by = rd_date_format_iso(&e);
-	}
-	RdLetterRequest r = { 0 };
-	r.name = "closing-letter";
-	r.idem_key = key;
-	r.escalate_by = by;
-	r.final_stage = final;
-	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
-	r.ombudsman_details = final;
-	return queue_letter(x, &r, stage_row(x, n), error);
-}
-
-/* ---- close --------------------------------------------------------------------- */
-
-static gboolean
-do_close(Ctx *x, GError **error)
-{
-	if (g_strcmp0(x->outcome, "withdrawn") != 0 && g_strcmp0(x->outcome, "excluded") != 0)
-		return refuse(error, "--outcome must be withdrawn or excluded (a response is recorded with "
-		              "'redress case REF respond --outcome …')");
-	if (x->reason == NULL || *x->reason == '\0')
-		return refuse(error, "give the reason with --reason TEXT%s",
-		              strcmp(x->outcome, "excluded") == 0 ? "; the complainant is told it" : "");
-	if (strcmp(x->c->state, "closed") == 0)
-		return refuse(error, "%s is already closed", x->c->reference);
-	GError *none = NULL;
-	RdStage *s = current_stage(x, &none);
-	if (s == NULL && x->stage != 0) {
-		g_propagate_error(error, none);
-		return FALSE;
-	}
-	g_clear_error(&none);
-	if (s != NULL && !stage_is_open(s))
-		s = NULL;   /* Stage 1 answered, no Stage 2: only the case closes */
-	const RdProfile *p = case_profile(x);
-	if (s != NULL &&
-	    (!set_stage(x, s->stage, "outcome", x->outcome, error) ||
-	     !set_stage(x, s->stage, "closed", x->today, error) ||
-	     !set_stage(x, s->stage, "next_check", NULL, error)))
-		return FALSE;
-	if (!rd_store_case_set_state(x->store, x->c->id, rd_case_state_to_string(RD_CASE_CLOSED), x->at, error))
-		return FALSE;
-	g_autofree char *what = s != NULL
-		? g_strdup_printf("Case closed at Stage %d as %s: %s", s->stage, x->outcome, x->reason)
-		: g_strdup_printf("Case closed as %s: %s", x->outcome, x->reason);
-	g_string_append_printf(x->done, "%s\n", what);
-	int n = s != NULL ? s->stage : 0;
-	if (!event(x, "closed", what, error) || !reload_stages(x, error))
-		return FALSE;
-	if (strcmp(x->outcome, "withdrawn") == 0)
-		return TRUE;   /* they asked to stop: no letter */
-
-	/* Exclusions are explained, with the right to go to the Ombudsman
-	 * (domain-rules.md §5). */
-	g_autofree char *base = g_strdup_printf("%s/s%d/closing", x->c->reference, n ? n : 1);
-	g_autofree char *key = fresh_key(x, base, error);
-	if (key == NULL)
-		return FALSE;
-	RdLetterRequest r = { 0 };
-	r.name = "closing-letter";
-	r.idem_key = key;
-	r.reason = x->reason;
-	r.final_stage = TRUE;
-	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
-	r.ombudsman_details = TRUE;
-	return queue_letter(x, &r, n ? stage_row(x, n) : NULL, error);
-}
-
-/* ---- escalate ------------------------------------------------------------------ */
-
-static gboolean
-stage2_open(Ctx *x, const RdProfile *p, GError **error)
-{
-	if (!p->has_stage2)
-		return refuse(error, "the %s procedure of %s has a single stage: tell the complainant about the "
-		              "Ombudsman instead", p->name, x->c->reference);
-	/* A Stage 2 that ran before (and was referred back) opens again. */
-	gboolean reopened = FALSE;
-	if (!rd_ingest_open_stage(x->ing, x->c->id, 2, x->at, &reopened, error) ||
-	    !rd_store_case_set_state(x->store, x->c->id, rd_case_state_to_string(RD_CASE_STAGE2), x->at, error) ||
-	    !event(x, "stage2-opened", "Stage 2 opened by a case handler.", error))
-		return FALSE;
-	GError *lerr = NULL;
-	g_autofree char *in_reply_to = last_message_id(x, &lerr);
-	if (lerr != NULL) {
-		g_propagate_error(error, lerr);
-		return FALSE;
-	}
-	if (!rd_ingest_start_stage(x->ing, x->c->id, 2, RD_MAILBOX_STAGE2, x->at, in_reply_to, NULL, reopened,
-	                           error) ||
-	    !reload_stages(x, error))
-		return FALSE;
-	const RdStage *s2 = stage_row(x, 2);
-	g_string_append_printf(x->done, "Stage 2 opened: received %s, acknowledgement due %s, response due %s.\n",
-	                       s2->received, s2->ack_due ? s2->ack_due : "-", s2->response_due);
-	g_ptr_array_add(x->letters, g_strdup("stage2-acknowledgement"));
-	return TRUE;
-}
-
-/* Not investigated at Stage 2: declined (case closed) or referred back
- * for a full Stage 1 response (Stage 1 reopened with a new date). */
-static gboolean
-stage2_refuse(Ctx *x, const RdProfile *p, gboolean back, GError **error)
-{
-	const char *reason = back ? x->refer_back : x->decline;
-	if (*reason == '\0')
-		return refuse(error, "give the reason: the complainant is told it");
-	RdStage *s2 = stage_row(x, 2);
-	if (s2 != NULL && !stage_is_open(s2))
-		return refuse(error, "Stage 2 of %s was already %s on %s", x->c->reference,
-		              s2->closed ? "closed" : "answered", s2->closed ? s2->closed : s2->responded);
-	/* A request that came by mail opened Stage 2 already: close that
-	 * stage with the decision. */
-	if (s2 != NULL &&
-	    (!set_stage(x, 2, "outcome", back ? "referred-back" : "declined", error) ||
-	     !set_stage(x, 2, "closed", x->today, error) ||
-	     !set_stage(x, 2, "next_check", NULL, error)))
-		return FALSE;
-
-	g_autofree char *what = NULL;
-	if (back) {
-		/* A new Stage 1 response date counted from today by the profile,
-		 * as if the complaint had arrived (and been acknowledged) today. */
-		g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc(x->at);
-		RdStageDates d;
-		if (!rd_stage_receive(p, rd_rules_calendar(x->rules), 1, when, x->cfg->cutoff_hour,
-		                      x->cfg->cutoff_minute, &d, error))
-			return FALSE;
-		if (g_date_valid(&d.ack_due)) {
-			d.ack_sent = d.received;
-			if (!rd_stage_compute(p, rd_rules_calendar(x->rules), &d, error))
-				return FALSE;
-		}
-		g_autofree char *due = rd_date_format_iso(&d.response_due);
-		const RdStage *s1 = stage_row(x, 1);
-		what = g_strdup_printf("Stage 2 request referred back to Stage 1: %s. Stage 1 reopened "
-		                       "(it was closed on %s); response now due %s.",
-		                       reason, s1 && s1->closed ? s1->closed : "-", due);
-		/* The clock restarts: store its new base (received, and the
-		 * letter saying so as the acknowledgement) so that the sweep,
-		 * which recomputes from these, arrives at the same dates. */
-		g_autofree char *recv = rd_date_format_iso(&d.received);
-		g_autofree char *acked = g_date_valid(&d.ack_sent) ? rd_date_format_iso(&d.ack_sent) : NULL;
-		g_autofree char *ack_due = g_date_valid(&d.ack_due) ? rd_date_format_iso(&d.ack_due) : NULL;
-		if (!set_stage(x, 1, "received", recv, error) ||
-		    !set_stage(x, 1, "ack_due", ack_due, error) ||
-		    !set_stage(x, 1, "ack_sent", acked, error) ||
-		    !set_stage(x, 1, "responded", NULL, error) ||
-		    !set_stage(x, 1, "outcome", NULL, error) ||
-		    !set_stage(x, 1, "closed", NULL, error) ||
-		    !set_stage(x, 1, "extended_to", NULL, error) ||
-		    !set_stage(x, 1, "extension_reason", NULL, error) ||
-		    !set_stage(x, 1, "response_due", due, error) ||
-		    !set_stage(x, 1, "next_check", x->today, error) ||
-		    !rd_store_case_set_state(x->store, x->c->id, rd_case_state_to_string(RD_CASE_STAGE1),
-		                             x->at, error))
-			return FALSE;
-	} else {
-		what = g_strdup_printf("Stage 2 request declined: %s. Case closed.", reason);
-		if (!rd_store_case_set_state(x->store, x->c->id, rd_case_state_to_string(RD_CASE_CLOSED),
-		                             x->at, error))
-			return FALSE;
-	}
-	g_string_append_printf(x->done, "%s\n", what);
-	if (!event(x, back ? "stage2-referred-back" : "stage2-declined", what, error) || !reload_stages(x, error))
-		return FALSE;
-
-	g_autofree char *key = g_strdup_printf("%s/s2/%s-%s", x->c->reference,
-	                                       back ? "referred-back" : "declined", x->today);
-	RdLetterRequest r = { 0 };
-	r.name = "stage2-declined";
-	r.idem_key = key;
-	r.reason = reason;
-	r.referred_back = back;
-	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
-	r.ombudsman_details = TRUE;
-	/* The Stage 2 row (if the request opened one) dates the request;
-	 * without one the letter does not give a date. */
-	const RdStage *about = stage_row(x, 2);
-	if (!queue_letter(x, &r, about, error))
-		return FALSE;
-	return TRUE;
-}
-
-static gboolean
-do_escalate(Ctx *x, GError **error)
-{
-	if (x->decline != NULL && x->refer_back != NULL)
-		return refuse(error, "give --decline or --refer-back, not both");
-	const RdProfile *p = case_profile(x);
-	RdCaseState state;
-	if (!rd_case_state_from_string(x->c->state, &state))
-		state = RD_CASE_STAGE1;
-	gboolean deciding = x->decline != NULL || x->refer_back != NULL;
-	if (state == RD_CASE_STAGE1)
-		return refuse(error, "Stage 1 of %s is still open: record its response first with "
-		              "'redress case %s respond --outcome …'", x->c->reference, x->c->reference);
-	if (state == RD_CASE_CLOSED)
-		return refuse(error, "%s is closed", x->c->reference);
-	if (state == RD_CASE_STAGE2 && !deciding)
-		return refuse(error, "%s is already at Stage 2", x->c->reference);
-	if (!deciding)
-		return stage2_open(x, p, error);
-	return stage2_refuse(x, p, x->refer_back != NULL, error);
-}
-
-/* ---- link OTHER ---------------------------------------------------------------- */
-
-
-/* TRUE if @a was opened before @b. */
-static gboolean
-older(const RdCase *a, const RdCase *b)
-{
-	return a->opened_at < b->opened_at || (a->opened_at == b->opened_at && a->id < b->id);
-}
-
-static gboolean
-do_link(Ctx *x, const char *other_arg, GError **error)
-{
-	GError *lerr = NULL;
-	g_autoptr(RdCase) o = rd_cli_find_case(x->store, x->cfg, other_arg, &lerr);
-	if (o == NULL) {
-		if (lerr != NULL) {
-			g_propagate_error(error, lerr);
-			return FALSE;
-		}
-		return refuse(error, "no case %s (list them with: redress cases)", other_arg);
-	}
-	if (o->id == x->c->id)
-		return refuse(error, "a case cannot be linked with itself");
-	if (x->c->group_id != 0 && x->c->group_id == o->group_id) {
-		g_string_append_printf(x->done, "%s and %s are already linked; nothing changed.\n",
-		                       x->c->reference, o->reference);
-		return TRUE;
-	}
-	/* The group keeps the id of its oldest case. A case already in a group
-	 * brings the other into it; two groups become one, under the older. */
-	gint64 target;
-	if (x->c->group_id != 0 && o->group_id != 0)
-		target = MIN(x->c->group_id, o->group_id);
-	else if (x->c->group_id != 0)
-		target = x->c->group_id;
-	else if (o->group_id != 0)
-		target = o->group_id;
-	else
-		target = older(x->c, o) ? x->c->id : o->id;
-
-	g_autoptr(GPtrArray) moving = g_ptr_array_new_with_free_func((GDestroyNotify)rd_case_free);
-	const RdCase *pair[2] = { x->c, o };
-	for (int i = 0; i < 2; i++) {
-		if (pair[i]->group_id == target)
-			continue;
-		if (pair[i]->group_id == 0) {
-			RdCase *one = rd_store_case_get(x->store, pair[i]->id, error);
-			if (one == NULL)
-				return FALSE;
-			g_ptr_array_add(moving, one);
-		} else {
-			g_autoptr(GPtrArray) members = rd_store_cases_in_group(x->store, pair[i]->group_id, error);
-			if (members == NULL)
-				return FALSE;
-			g_ptr_array_set_free_func(members, NULL);
-			for (guint k = 0; k < members->len; k++)
-				g_ptr_array_add(moving, members->pdata[k]);
-		}
-	}
-	GError *herr = NULL;
-	g_autoptr(RdCase) head = rd_store_case_get(x->store, target, &herr);
-	if (head == NULL) {
-		if (herr != NULL) {
-			g_propagate_error(error, herr);
-			return FALSE;
-		}
-		return refuse(error, "the group of %s names a case that no longer exists", x->c->reference);
-	}
-	/* The founder itself may be ungrouped still. */
-	if (head->group_id != target && !rd_store_case_set_group(x->store, head->id, target, x->at, error))
-		return FALSE;
-	for (guint i = 0; i < moving->len; i++) {
-		const RdCase *m = moving->pdata[i];
-		if (!rd_store_case_set_group(x->store, m->id, target, x->at, error))
-			return FALSE;
-	}
-	g_autofree char *what = g_strdup_printf("Linked %s with %s (group of %s).", x->c->reference,
-	                                        o->reference, head->reference);
-	g_string_append_printf(x->done, "%s\n", what);
-	return event(x, "linked", what, error) &&
-	       rd_store_event_add(x->store, o->id, x->at, x->actor, "linked", what, 0, error) != 0;
-}
-
-/* ---- service NAME -------------------------------------------------------------- */
-
-static gboolean
-do_service(Ctx *x, const char *name_arg, GError **error)
-{
-	g_autofree char *name = g_strstrip(g_strdup(name_arg));
-	if (*name == '\0')
-		return refuse(error, "give the service's name, e.g. \"Children's services\"");
-	if (!rd_store_case_set_field(x->store, x->c->id, "service", name, x->at, error))
-		return FALSE;
-	g_autofree char *what = g_strdup_printf("Service %s (was %s).", name,
-	                                        x->c->service ? x->c->service : "not set");
-	g_string_append_printf(x->done, "%s\n", what);
-	if (!event(x, "service-set", what, error))
-		return FALSE;
-
-	/* A statutory procedure applies by service (domain-rules.md §1): while
-	 * Stage 1 is open its clock follows the new profile. */
-	const RdProfile *oldp = case_profile(x);
-	const RdProfile *newp = rd_rules_profile(x->rules, rd_rules_profile_for_service(x->rules, name));
-	if (strcmp(oldp->name, newp->name) == 0)
-		return TRUE;
-	RdStage *s1 = stage_row(x, 1);
-	if (strcmp(x->c->state, "stage1") != 0 || s1 == NULL || !stage_is_open(s1)) {
-		g_autofree char *kept = g_strdup_printf(
-			"The %s service maps to the %s procedure, but Stage 1 is no longer open: the case keeps the %s "
-			"procedure.", name, newp->name, oldp->name);
-		g_string_append_printf(x->done, "%s\n", kept);
-		return event(x, "profile-kept", kept, error);
-	}
-	RdStageDates d, old;
-	rd_rules_dates_from_stage(s1, &old);
-	d = old;
-	if (!rd_stage_compute(newp, rd_rules_calendar(x->rules), &d, error))
-		return FALSE;
-	g_autofree char *oa = g_date_valid(&old.ack_due) ? rd_date_format_iso(&old.ack_due) : g_strdup("none");
-	g_autofree char *orr = g_date_valid(&old.response_due) ? rd_date_format_iso(&old.response_due) : g_strdup("none");
-	g_autofree char *na = g_date_valid(&d.ack_due) ? rd_date_format_iso(&d.ack_due) : g_strdup("none");
-	g_autofree char *nr = rd_date_format_iso(&d.response_due);
-	g_autofree char *moved = g_strdup_printf(
-		"Procedure changed from %s to %s for the %s service: Stage 1 acknowledgement due %s (was %s), "
-		"response due %s (was %s).", oldp->name, newp->name, name, na, oa, nr, orr);
-	g_string_append_printf(x->done, "%s\n", moved);
-	return rd_store_case_set_field(x->store, x->c->id, "profile", newp->name, x->at, error) &&
-	       rd_rules_save_dates(x->store, x->c->id, &d, error) &&
-	       set_stage(x, 1, "next_check", x->today, error) &&
-	       event(x, "profile-changed", moved, error);
-}
-
-/* ---- the command ----------------------------------------------------------------- */
-
 static const struct {
-	const char *name;
+	RdCaseActionKind kind;
 	int nargs;               /* positional arguments after the action */
 	unsigned opts;           /* options it takes */
 	const char *usage;
 } actions[] = {
-	{ "assign",   1, OPT_STAGE, "assign EMAIL [--stage N]" },
-	{ "extend",   0, OPT_STAGE | OPT_TO | OPT_REASON, "extend [--to DATE] --reason TEXT [--stage N]" },
-	{ "respond",  0, OPT_STAGE | OPT_OUTCOME | OPT_DATE,
+	{ RD_CASE_ACTION_ASSIGN,   1, OPT_STAGE, "assign EMAIL [--stage N]" },
+	{ RD_CASE_ACTION_EXTEND,   0, OPT_STAGE | OPT_TO | OPT_REASON, "extend [--to DATE] --reason TEXT [--stage N]" },
+	{ RD_CASE_ACTION_RESPOND,  0, OPT_STAGE | OPT_OUTCOME | OPT_DATE,
 	  "respond --outcome upheld|partly-upheld|not-upheld|resolved [--date DATE] [--stage N]" },
-	{ "close",    0, OPT_STAGE | OPT_OUTCOME | OPT_REASON, "close --outcome withdrawn|excluded --reason TEXT" },
-	{ "escalate", 0, OPT_DECLINE | OPT_REFER, "escalate [--decline REASON | --refer-back REASON]" },
-	{ "link",     1, 0, "link OTHER-REF" },
-	{ "service",  1, 0, "service NAME" },
+	{ RD_CASE_ACTION_CLOSE,    0, OPT_STAGE | OPT_OUTCOME | OPT_REASON, "close --outcome withdrawn|excluded --reason TEXT" },
+	{ RD_CASE_ACTION_ESCALATE, 0, OPT_DECLINE | OPT_REFER, "escalate [--decline REASON | --refer-back REASON]" },
+	{ RD_CASE_ACTION_LINK,     1, 0, "link OTHER-REF" },
+	{ RD_CASE_ACTION_SERVICE,  1, 0, "service NAME" },
 };
 
 static void
-print_result(const RdGlobalOptions *g, Ctx *x, const char *action, const RdCase *after)
+print_result(const RdGlobalOptions *g, const RdCaseActionResult *r, const char *action)
 {
 	if (g->json) {
 		g_autoptr(JsonBuilder) b = json_builder_new();
 		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "case");
-		json_builder_add_string_value(b, x->c->reference);
-		json_builder_set_member_name(b, "action");
-		json_builder_add_string_value(b, action);
-		json_builder_set_member_name(b, "state");
-		json_builder_add_string_value(b, after ? after->state : x->c->state);
+		rd_json_str(b, "case", r->reference);
+		rd_json_str(b, "action", action);
+		rd_json_str(b, "state", r->state);
 		json_builder_set_member_name(b, "done");
 		json_builder_begin_array(b);
-		g_auto(GStrv) lines = g_strsplit(x->done->str, "\n", -1);
-		for (guint i = 0; lines[i]; i++)
-			if (*lines[i])
-				json_builder_add_string_value(b, lines[i]);
+		for (guint i = 0; i < r->done->len; i++)
+			json_builder_add_string_value(b, r->done->pdata[i]);
 		json_builder_end_array(b);
 		json_builder_set_member_name(b, "letters");
 		json_builder_begin_array(b);
-		for (guint i = 0; i < x->letters->len; i++)
-			json_builder_add_string_value(b, x->letters->pdata[i]);
+		for (guint i = 0; i < r->letters->len; i++)
+			json_builder_add_string_value(b, r->letters->pdata[i]);
 		json_builder_end_array(b);
 		json_builder_end_object(b);
-		g_autoptr(JsonNode) root = json_builder_get_root(b);
-		g_autoptr(JsonGenerator) gen = json_generator_new();
-		json_generator_set_pretty(gen, TRUE);
-		json_generator_set_root(gen, root);
-		g_autofree char *s = json_generator_to_data(gen, NULL);
-		printf("%s\n", s);
+		rd_json_print(b);
 		return;
 	}
 	if (g->quiet)
 		return;
-	printf("%s: %s", x->c->reference, x->done->str);
-	for (guint i = 0; i < x->letters->len; i++)
-		printf("  letter queued: %s\n", (const char *)x->letters->pdata[i]);
-}
-
-static void
-ctx_clear(Ctx *x)
-{
-	g_clear_pointer(&x->c, rd_case_free);
-	g_clear_pointer(&x->stages, g_ptr_array_unref);
-	g_clear_pointer(&x->ing, rd_ingest_free);
-	g_clear_pointer(&x->actor, g_free);
-	g_clear_pointer(&x->to, g_free);
-	g_clear_pointer(&x->reason, g_free);
-	g_clear_pointer(&x->outcome, g_free);
-	g_clear_pointer(&x->date, g_free);
-	g_clear_pointer(&x->decline, g_free);
-	g_clear_pointer(&x->refer_back, g_free);
-	if (x->done)
-		g_string_free(x->done, TRUE);
-	x->done = NULL;
-	g_clear_pointer(&x->letters, g_ptr_array_unref);
+	for (guint i = 0; i < r->done->len; i++)
+		printf(i == 0 ? "%s: %s\n" : "%.0s%s\n", r->reference, (const char *)r->done->pdata[i]);
+	for (guint i = 0; i < r->letters->len; i++)
+		printf("  letter queued: %s\n", (const char *)r->letters->pdata[i]);
 }
 
 int
 rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 {
-	Ctx x = { 0 };
-	g_autofree char *when = NULL;
-	g_autoptr(RdConfig) cfg = NULL;
-	g_autoptr(RdStore) store = NULL;
+	g_autofree char *when = NULL, *to = NULL, *reason = NULL, *outcome = NULL, *date = NULL,
+	                *decline = NULL, *refer_back = NULL;
+	int stage = 0;
 	GOptionEntry entries[] = {
 		{ "at", 0, 0, G_OPTION_ARG_STRING, &when, "When it happened (ISO 8601; default now)", "TIME" },
-		{ "stage", 0, 0, G_OPTION_ARG_INT, &x.stage, "The stage concerned (default: the open one)", "N" },
-		{ "to", 0, 0, G_OPTION_ARG_STRING, &x.to, "extend: the new response date", "DATE" },
-		{ "reason", 0, 0, G_OPTION_ARG_STRING, &x.reason, "extend, close: the reason, told to the complainant", "TEXT" },
-		{ "outcome", 0, 0, G_OPTION_ARG_STRING, &x.outcome, "respond, close: the outcome", "OUTCOME" },
-		{ "date", 0, 0, G_OPTION_ARG_STRING, &x.date, "respond: the day the response was sent (default today)", "DATE" },
-		{ "decline", 0, 0, G_OPTION_ARG_STRING, &x.decline, "escalate: do not investigate at Stage 2, because…", "REASON" },
-		{ "refer-back", 0, 0, G_OPTION_ARG_STRING, &x.refer_back, "escalate: send back for a Stage 1 response, because…", "REASON" },
+		{ "stage", 0, 0, G_OPTION_ARG_INT, &stage, "The stage concerned (default: the open one)", "N" },
+		{ "to", 0, 0, G_OPTION_ARG_STRING, &to, "extend: the new response date", "DATE" },
+		{ "reason", 0, 0, G_OPTION_ARG_STRING, &reason, "extend, close: the reason, told to the complainant", "TEXT" },
+		{ "outcome", 0, 0, G_OPTION_ARG_STRING, &outcome, "respond, close: the outcome", "OUTCOME" },
+		{ "date", 0, 0, G_OPTION_ARG_STRING, &date, "respond: the day the response was sent (default today)", "DATE" },
+		{ "decline", 0, 0, G_OPTION_ARG_STRING, &decline, "escalate: do not investigate at Stage 2, because…", "REASON" },
+		{ "refer-back", 0, 0, G_OPTION_ARG_STRING, &refer_back, "escalate: send back for a Stage 1 response, because…", "REASON" },
 		{ NULL }
 	};
 	g_autoptr(GOptionContext) oc = g_option_context_new("REF ACTION … — record what a case handler did");
 	g_option_context_add_main_entries(oc, entries, NULL);
-	GString *desc = g_string_new("Actions:\n");
+	g_autoptr(GString) desc = g_string_new("Actions:\n");
 	for (gsize i = 0; i < G_N_ELEMENTS(actions); i++)
 		g_string_append_printf(desc, "  %s\n", actions[i].usage);
 	g_option_context_set_description(oc, desc->str);
-	g_string_free(desc, TRUE);
 	g_autoptr(GError) err = NULL;
-	int rc = RD_EXIT_USAGE;
 	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
 		fprintf(stderr, "redress case: %s (see redress case --help)\n", err->message);
-		goto out;
+		return RD_EXIT_USAGE;
 	}
 	if (argc < 3) {
 		fprintf(stderr, "redress case: give a case and an action, e.g. redress case CMP-2026-000001 "
 		        "assign a.officer@council.example (see redress case --help)\n");
-		goto out;
+		return RD_EXIT_USAGE;
 	}
+	RdCaseAction a = { 0 };
 	gsize ai = G_N_ELEMENTS(actions);
-	for (gsize i = 0; i < G_N_ELEMENTS(actions); i++)
-		if (strcmp(argv[2], actions[i].name) == 0)
-			ai = i;
+	if (rd_case_action_kind_from_string(argv[2], &a.kind))
+		for (gsize i = 0; i < G_N_ELEMENTS(actions); i++)
+			if (actions[i].kind == a.kind)
+				ai = i;
 	if (ai == G_N_ELEMENTS(actions)) {
 		fprintf(stderr, "redress case: unknown action '%s'; use assign, extend, respond, close, escalate, "
 		        "link or service (see redress case --help)\n", argv[2]);
-		goto out;
+		return RD_EXIT_USAGE;
 	}
-	const char *action = actions[ai].name;
+	const char *action = argv[2];
 	if (argc != 3 + actions[ai].nargs) {
 		fprintf(stderr, "redress case: usage: redress case REF %s\n", actions[ai].usage);
-		goto out;
+		return RD_EXIT_USAGE;
 	}
-	unsigned given = (x.stage ? OPT_STAGE : 0) | (x.to ? OPT_TO : 0) | (x.reason ? OPT_REASON : 0) |
-	                 (x.outcome ? OPT_OUTCOME : 0) | (x.date ? OPT_DATE : 0) |
-	                 (x.decline ? OPT_DECLINE : 0) | (x.refer_back ? OPT_REFER : 0);
+	unsigned given = (stage ? OPT_STAGE : 0) | (to ? OPT_TO : 0) | (reason ? OPT_REASON : 0) |
+	                 (outcome ? OPT_OUTCOME : 0) | (date ? OPT_DATE : 0) |
+	                 (decline ? OPT_DECLINE : 0) | (refer_back ? OPT_REFER : 0);
 	if ((given & ~actions[ai].opts) != 0) {
 		fprintf(stderr, "redress case: an option given does not apply to '%s'; usage: redress case REF %s\n",
 		        action, actions[ai].usage);
-		goto out;
+		return RD_EXIT_USAGE;
 	}
-	if (x.stage != 0 && x.stage != 1 && x.stage != 2) {
+	if (stage != 0 && stage != 1 && stage != 2) {
 		fprintf(stderr, "redress case: --stage is 1 or 2\n");
-		goto out;
+		return RD_EXIT_USAGE;
 	}
 	if (when != NULL) {
-		if (!rd_time_parse(when, &x.at)) {
+		if (!rd_time_parse(when, &a.at)) {
 			fprintf(stderr, "redress case: --at '%s' is not a time (ISO 8601, e.g. 2026-12-01T10:00:00Z)\n", when);
-			goto out;
+			return RD_EXIT_USAGE;
 		}
 	} else {
-		x.at = g_get_real_time() / G_USEC_PER_SEC;
+		a.at = g_get_real_time() / G_USEC_PER_SEC;
 	}
-	{
-		g_autofree char *local = rd_time_format_local(x.at);
-		g_strlcpy(x.today, local, sizeof x.today);
-	}
+	g_autofree char *actor = rd_cli_actor();
+	a.actor = actor;
+	a.stage = stage;
+	a.handler = a.kind == RD_CASE_ACTION_ASSIGN ? argv[3] : NULL;
+	a.other = a.kind == RD_CASE_ACTION_LINK ? argv[3] : NULL;
+	a.service = a.kind == RD_CASE_ACTION_SERVICE ? argv[3] : NULL;
+	a.to = to;
+	a.reason = reason;
+	a.outcome = outcome;
+	a.date = date;
+	a.decline = decline;
+	a.refer_back = refer_back;
 
-	rc = rd_open_config_and_store(g, &cfg, &store, NULL);
+	g_autoptr(RdConfig) cfg = NULL;
+	g_autoptr(RdStore) store = NULL;
+	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
 	if (rc != RD_EXIT_OK)
-		goto out;
-	x.cfg = cfg;
-	x.store = store;
-	x.ing = rd_ingest_new(store, cfg, &err);
-	if (x.ing == NULL) {
+		return rc;
+	g_autoptr(RdCasework) cw = rd_casework_new(store, cfg, &err);
+	if (cw == NULL) {
 		fprintf(stderr, "redress: error: %s\n", err->message);
-		rc = err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
-		goto out;
+		return err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
 	}
-	x.rules = rd_ingest_rules(x.ing);
-	x.actor = rd_cli_actor();
-	x.done = g_string_new(NULL);
-	x.letters = g_ptr_array_new_with_free_func(g_free);
-
-	if (!rd_store_begin(store, &err)) {
-		fprintf(stderr, "redress: error: %s\n", err->message);
-		rc = RD_EXIT_INTERNAL;
-		goto out;
-	}
-	/* Read the case inside the transaction, so nothing changes it between
-	 * the checks and the writes. */
-	x.c = rd_cli_find_case(store, cfg, argv[1], &err);
-	if (x.c == NULL) {
-		rd_store_rollback(store);
-		if (err != NULL) {
-			fprintf(stderr, "redress: error: %s\n", err->message);
-			rc = RD_EXIT_INTERNAL;
-		} else {
-			fprintf(stderr, "redress case: no case %s (list them with: redress cases)\n", argv[1]);
-			rc = RD_EXIT_USAGE;
+	RdCaseActionResult r = { 0 };
+	if (!rd_casework_act(cw, argv[1], &a, &r, &err)) {
+		if (err->domain == RD_CASEWORK_ERROR && err->code == RD_CASEWORK_ERROR_NO_CASE) {
+			fprintf(stderr, "redress case: %s\n", err->message);
+			return RD_EXIT_USAGE;
 		}
-		goto out;
-	}
-	x.stages = rd_store_stages_for_case(store, x.c->id, &err);
-	gboolean ok = x.stages != NULL;
-	if (ok) {
-		if (strcmp(action, "assign") == 0)
-			ok = do_assign(&x, argv[3], &err);
-		else if (strcmp(action, "extend") == 0)
-			ok = do_extend(&x, &err);
-		else if (strcmp(action, "respond") == 0)
-			ok = do_respond(&x, &err);
-		else if (strcmp(action, "close") == 0)
-			ok = do_close(&x, &err);
-		else if (strcmp(action, "escalate") == 0)
-			ok = do_escalate(&x, &err);
-		else if (strcmp(action, "link") == 0)
-			ok = do_link(&x, argv[3], &err);
-		else
-			ok = do_service(&x, argv[3], &err);
-	}
-	if (!ok || !rd_store_commit(store, &err)) {
-		rd_store_rollback(store);
-		if (err != NULL && err->domain == CASE_REFUSED) {
+		if (err->domain == RD_CASEWORK_ERROR) {
 			fprintf(stderr, "redress case: %s; nothing changed\n", err->message);
-			rc = RD_EXIT_USAGE;
-		} else {
-			fprintf(stderr, "redress: error: nothing changed: %s\n", err ? err->message : "unknown error");
-			rc = RD_EXIT_INTERNAL;
+			return RD_EXIT_USAGE;
 		}
-		goto out;
+		fprintf(stderr, "redress: error: nothing changed: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
 	}
-	{
-		g_autoptr(GError) rerr = NULL;
-		g_autoptr(RdCase) after = rd_store_case_get(store, x.c->id, &rerr);
-		print_result(g, &x, action, after);
-	}
-	rc = RD_EXIT_OK;
-out:
-	ctx_clear(&x);
-	return rc;
+	print_result(g, &r, action);
+	rd_case_action_result_clear(&r);
+	return RD_EXIT_OK;
 }

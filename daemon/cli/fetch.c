@@ -103,11 +103,12 @@ rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv)
 		return RD_EXIT_USAGE;
 	}
 
-	g_autoptr(RdIngest) ing = rd_ingest_new(store, cfg, &err);
-	if (ing == NULL) {
+	g_autoptr(RdCasework) cw = rd_casework_new(store, cfg, &err);
+	if (cw == NULL) {
 		fprintf(stderr, "redress: error: %s\n", err->message);
 		return err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
 	}
+	g_autoptr(RdIngest) ing = rd_ingest_new(cw);
 	/* Declared after the store, so stopped (and the log emptied) before
 	 * the store closes. */
 	g_autoptr(RdCheckpointer) ckpt = rd_checkpointer_start(store, db_path, FALSE);

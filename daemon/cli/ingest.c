@@ -72,6 +72,7 @@ typedef struct {
 	gboolean json, verbose, quiet;
 	const RdConfig *cfg;
 	RdStore *store;
+	RdCasework *cw;
 	RdIngest *ing;
 
 	/* pipeline */
@@ -692,8 +693,8 @@ rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
 	}
 	c.cfg = cfg;
 	c.store = store;
-	c.ing = rd_ingest_new(store, cfg, &err);
-	if (c.ing == NULL) {
+	c.cw = rd_casework_new(store, cfg, &err);
+	if (c.cw == NULL) {
 		fprintf(stderr, "redress: error: %s\n", err->message);
 		/* Configuration (templates, profiles) is the user's to fix;
 		 * anything else (database, damaged key) is ours. */
@@ -701,7 +702,8 @@ rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
 		     err->domain == RD_PROFILE_ERROR || err->domain == G_FILE_ERROR
 		     ? RD_EXIT_USAGE : RD_EXIT_INTERNAL;
 	} else {
-		rd_ingest_set_letters(c.ing, !no_letters);
+		rd_casework_set_letters(c.cw, !no_letters);
+		c.ing = rd_ingest_new(c.cw);
 		g_mutex_init(&c.lock);
 		g_cond_init(&c.cond);
 		c.ckpt = rd_checkpointer_start(store, c.db_path, TRUE);
@@ -718,6 +720,7 @@ rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
 	fflush(stdout);
 	g_clear_error(&c.sync_error);
 	rd_ingest_free(c.ing);
+	rd_casework_free(c.cw);
 	g_ptr_array_unref(c.files);
 	g_free(c.db_path);
 	rd_store_close(store);

@@ -59,12 +59,12 @@ outbox_drain(const RdGlobalOptions *g, RdConfig *cfg, RdStore *store, RdSink *si
              RdSendCounts *counts_r)
 {
 	g_autoptr(GError) err = NULL;
-	g_autoptr(RdIngest) ing = rd_ingest_new(store, cfg, &err);
-	if (ing == NULL) {
+	g_autoptr(RdRules) rules = rd_rules_open(store, cfg, &err);
+	if (rules == NULL) {
 		fprintf(stderr, "redress: error: %s\n", err->message);
 		return RD_EXIT_USAGE;
 	}
-	SendPrint p = { g, strcmp(rd_sink_name(sink), "folder") == 0, rd_rules_letters(rd_ingest_rules(ing)),
+	SendPrint p = { g, strcmp(rd_sink_name(sink), "folder") == 0, rd_rules_letters(rules),
 	                store, now };
 	if (!rd_outbox_send(store, sink, now, cfg->smtp.retry_for, NULL, print_outcome, &p, counts_r, &err)) {
 		fprintf(stderr, "redress: error: sending letters: %s\n", err->message);
@@ -262,12 +262,12 @@ rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv)
 	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
 	if (rc != RD_EXIT_OK)
 		return rc;
-	g_autoptr(RdIngest) ing = rd_ingest_new(store, cfg, &err);
-	if (ing == NULL) {
+	g_autoptr(RdRules) rules = rd_rules_open(store, cfg, &err);
+	if (rules == NULL) {
 		fprintf(stderr, "redress: error: %s\n", err->message);
 		return RD_EXIT_INTERNAL;
 	}
-	RdLetters *letters = rd_rules_letters(rd_ingest_rules(ing));
+	RdLetters *letters = rd_rules_letters(rules);
 	g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func(g_free);
 	rd_refs_find(cfg->reference_prefix, argv[3], refs);
 	g_autoptr(RdCase) c = rd_store_case_get_by_ref(store, refs->len ? refs->pdata[0] : argv[3], &err);
@@ -304,7 +304,7 @@ rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv)
 	r.excerpt = first ? first->new_text : NULL;
 	r.office_name = cfg->mailboxes[RD_MAILBOX_CHIEF_EXECUTIVE].office_name;
 	/* As the case's procedure would write it. */
-	const RdProfile *p = rd_rules_profile(rd_ingest_rules(ing), c->profile);
+	const RdProfile *p = rd_rules_profile(rules, c->profile);
 	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
 	r.ombudsman_details = p->holding_ombudsman_details;
 	r.final_stage = r.stage != NULL && r.stage->stage == 2;

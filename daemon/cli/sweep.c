@@ -35,12 +35,11 @@ rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv)
 	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
 	if (rc != RD_EXIT_OK)
 		return rc;
-	g_autoptr(RdIngest) ing = rd_ingest_new(store, cfg, &err);
-	if (ing == NULL) {
+	g_autoptr(RdRules) rules = rd_rules_open(store, cfg, &err);
+	if (rules == NULL) {
 		fprintf(stderr, "redress: error: %s\n", err->message);
 		return err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
 	}
-	RdRules *rules = rd_ingest_rules(ing);
 	/* Which bank holidays the deadlines use, once per run. */
 	rd_calendar_log_sources(rd_rules_calendar(rules), cfg->bank_holidays);
 	GDate today_d;

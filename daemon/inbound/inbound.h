@@ -43,33 +43,13 @@ void rd_ingest_result_clear(RdIngestResult *r);
 
 typedef struct _RdIngest RdIngest;
 
-/* An ingest context over an open store. Loads (or creates, on first use)
- * the per-case token key, then the procedure's rules (calendar, profiles,
- * letters): a new complaint gets its deadlines and its acknowledgement in
- * the same transaction as the case. */
-RdIngest *rd_ingest_new(RdStore *store, const RdConfig *cfg, GError **error);
+/* An ingest context over @cw (borrowed: its store, configuration and
+ * rules): a new complaint gets its deadlines and its acknowledgement in
+ * the same transaction as the case, through rd_casework_open_stage(). For
+ * import mode (no letters) see rd_casework_set_letters(). */
+RdIngest *rd_ingest_new(RdCasework *cw);
 void rd_ingest_free(RdIngest *ing);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdIngest, rd_ingest_free)
-
-/* The per-case token key (RD_TOKEN_KEY_LEN bytes). */
-const guint8 *rd_ingest_token_key(RdIngest *ing);
-/* The rules the context loaded. */
-RdRules *rd_ingest_rules(RdIngest *ing);
-/* FALSE: import mode — cases, deadlines and events are recorded as usual,
- * but no letter or notice is queued (each case gets an event saying so).
- * For loading an archive of old mail. Default TRUE. */
-void rd_ingest_set_letters(RdIngest *ing, gboolean on);
-/* Start the clock of @stage (its row must exist) at @received_at and queue
- * its acknowledgement and notices, inside the caller's transaction.
- * @in_reply_to and @excerpt (the complainant's message) may be NULL. */
-gboolean rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox,
-                               gint64 received_at, const char *in_reply_to,
-                               const char *excerpt, gboolean reopened, GError **error);
-/* A fresh row for @stage received at @at: new, or the old row of a stage
- * that ran before, emptied for a new clock (*@reopened_r TRUE; pass it on
- * to rd_ingest_start_stage so the stage gets letters of its own). */
-gboolean rd_ingest_open_stage(RdIngest *ing, gint64 case_id, int stage, gint64 at,
-                              gboolean *reopened_r, GError **error);
 
 /* Record one message that has already been parsed into @msg from @data.
  * Must run inside a store transaction that the caller commits: the raw

@@ -16,302 +16,33 @@
  * message is ever reported done before it is durable.
  */
 #include <string.h>
-#include <sys/random.h>
 #include "inbound/inbound.h"
 
 struct _RdIngest {
-	RdStore *store;            /* borrowed */
-	const RdConfig *cfg;       /* borrowed */
-	guint8 key[RD_TOKEN_KEY_LEN];
-	RdRules *rules;            /* calendar, profiles, letters */
-	gboolean no_letters;       /* importing: record, but write to nobody */
+	RdCasework *cw;            /* borrowed: the store, configuration, rules */
+	RdStore *store;            /* rd_casework_store(cw) */
+	const RdConfig *cfg;       /* rd_casework_config(cw) */
+	RdRules *rules;            /* rd_casework_rules(cw) */
+	const guint8 *key;         /* rd_casework_token_key(cw) */
 };
 
-#define TOKEN_KEY_SETTING "token_key"
-
-static gboolean
-load_or_create_key(RdIngest *ing, GError **error)
-{
-	g_autofree char *hex = rd_store_setting_get(ing->store, TOKEN_KEY_SETTING, error);
-	if (hex == NULL) {
-		if (error != NULL && *error != NULL)
-			return FALSE;
-		/* First start: a fresh random key, kept only in the database
-		 * (mode 0600). Tokens in letters already sent depend on it, so it
-		 * is never regenerated. */
-		guint8 raw[RD_TOKEN_KEY_LEN];
-		gsize got = 0;
-		while (got < sizeof raw) {
-			ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
-			if (n <= 0) {
-				g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-				            "cannot read random bytes for the token key");
-				return FALSE;
-			}
-			got += (gsize)n;
-		}
-		GString *s = g_string_new(NULL);
-		for (gsize i = 0; i < sizeof raw; i++)
-			g_string_append_printf(s, "%02x", raw[i]);
-		hex = g_string_free(s, FALSE);
-		if (!rd_store_setting_set(ing->store, TOKEN_KEY_SETTING, hex, error))
-			return FALSE;
-	}
-	if (strlen(hex) != RD_TOKEN_KEY_LEN * 2) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-		            "the token key stored in the database is damaged (setting %s)",
-		            TOKEN_KEY_SETTING);
-		return FALSE;
-	}
-	for (gsize i = 0; i < RD_TOKEN_KEY_LEN; i++)
-		ing->key[i] = (guint8)((g_ascii_xdigit_value(hex[2 * i]) << 4) |
-		                       g_ascii_xdigit_value(hex[2 * i + 1]));
-	return TRUE;
-}
-
 RdIngest *
-rd_ingest_new(RdStore *store, const RdConfig *cfg, GError **error)
+rd_ingest_new(RdCasework *cw)
 {
+	g_return_val_if_fail(cw != NULL, NULL);
 	RdIngest *ing = g_new0(RdIngest, 1);
-	ing->store = store;
-	ing->cfg = cfg;
-	if (!load_or_create_key(ing, error)) {
-		g_free(ing);
-		return NULL;
-	}
-	ing->rules = rd_rules_new(cfg, ing->key, error);
-	if (ing->rules == NULL) {
-		g_free(ing);
-		return NULL;
-	}
+	ing->cw = cw;
+	ing->store = rd_casework_store(cw);
+	ing->cfg = rd_casework_config(cw);
+	ing->rules = rd_casework_rules(cw);
+	ing->key = rd_casework_token_key(cw);
 	return ing;
 }
 
 void
 rd_ingest_free(RdIngest *ing)
 {
-	if (ing == NULL)
-		return;
-	memset(ing->key, 0, sizeof ing->key);
-	rd_rules_free(ing->rules);
 	g_free(ing);
-}
-
-const guint8 *
-rd_ingest_token_key(RdIngest *ing)
-{
-	return ing->key;
-}
-
-RdRules *
-rd_ingest_rules(RdIngest *ing)
-{
-	return ing->rules;
-}
-
-void
-rd_ingest_set_letters(RdIngest *ing, gboolean on)
-{
-	ing->no_letters = !on;
-}
-
-static char *
-local_date(gint64 t)
-{
-	g_autofree char *s = rd_time_format_local(t);
-	return g_strndup(s, 10);
-}
-
-/* Give @case_id a fresh row for @stage received at @at: a new row, or —
- * when the stage ran before (Stage 2 referred back to Stage 1, then asked
- * for again) — the old row emptied for a new clock. *@reopened_r says
- * which. The old dates stay on the case journey. */
-gboolean
-rd_ingest_open_stage(RdIngest *ing, gint64 case_id, int stage, gint64 at, gboolean *reopened_r,
-                     GError **error)
-{
-	RdStore *st = ing->store;
-	g_autofree char *day = local_date(at);
-	g_autoptr(GPtrArray) stages = rd_store_stages_for_case(st, case_id, error);
-	if (stages == NULL)
-		return FALSE;
-	const RdStage *old = NULL;
-	for (guint i = 0; i < stages->len; i++)
-		if (((RdStage *)stages->pdata[i])->stage == stage)
-			old = stages->pdata[i];
-	*reopened_r = old != NULL;
-	if (old == NULL)
-		return rd_store_stage_open(st, case_id, stage, at, day, error) != 0;
-	static const char *const cleared[] = {
-		"ack_due", "ack_sent", "response_due", "dept_notice_due", "extended_to",
-		"extension_reason", "responded", "outcome", "closed", "next_check",
-	};
-	g_autofree char *what = g_strdup_printf(
-		"Stage %d opened again (before: received %s, response due %s, %s %s).", stage,
-		old->received ? old->received : "-", old->response_due ? old->response_due : "-",
-		old->outcome ? old->outcome : "closed", old->closed ? old->closed : "-");
-	if (!rd_store_stage_set_field(st, case_id, stage, "received", day, error))
-		return FALSE;
-	for (gsize i = 0; i < G_N_ELEMENTS(cleared); i++)
-		if (!rd_store_stage_set_field(st, case_id, stage, cleared[i], NULL, error))
-			return FALSE;
-	return rd_store_event_add(st, case_id, at, "redress", "stage-reopened", what, 0, error) != 0;
-}
-
-/* Start the clock of @stage on a case that has just opened it, and queue
- * the letters that go with it: the acknowledgement (or, for mail to the
- * Chief Executive or Monitoring Officer, the referral letter saying it is
- * handled under the normal procedure), a copy to that office, and the
- * complaints manager's new-case notice. Same transaction as the case.
- * Shared with `redress case REF escalate` (cli/case.c). */
-static gboolean
-start_stage_of(RdIngest *ing, RdCase *c, int stage, RdMailbox mailbox, gint64 received_at,
-               const char *in_reply_to, const char *excerpt, gboolean reopened, GError **error)
-{
-	RdStore *st = ing->store;
-	const RdConfig *cfg = ing->cfg;
-	RdRules *rules = ing->rules;
-	gint64 case_id = c->id;
-
-	const RdProfile *p = rd_rules_profile(rules, c->profile ? c->profile
-	                                                        : rd_rules_profile_for_service(rules, c->service));
-	if (c->profile == NULL) {
-		if (!rd_store_case_set_field(st, case_id, "profile", p->name, received_at, error))
-			return FALSE;
-		g_free(c->profile);
-		c->profile = g_strdup(p->name);
-	}
-	if (stage == 2 && !p->has_stage2) {
-		g_autofree char *what = g_strdup_printf(
-			"Stage 2 was asked for, but the %s procedure has a single stage: the complainant should be "
-			"told about the Ombudsman.", p->name);
-		return rd_store_event_add(st, case_id, received_at, "redress", "stage2-not-available", what, 0, error) != 0;
-	}
-
-	g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc(received_at);
-	RdStageDates d;
-	if (!rd_stage_receive(p, rd_rules_calendar(rules), (guint)stage, when, cfg->cutoff_hour,
-	                      cfg->cutoff_minute, &d, error))
-		return FALSE;
-	/* Under a clock that counts from the acknowledgement (the 2024
-	 * Codes), the acknowledgement is queued now and goes out today: the
-	 * reply-by date it promises counts from today, not from the last day
-	 * an acknowledgement would have been allowed. */
-	if (!ing->no_letters && p->stage[stage - 1].base == RD_CLOCK_ACK && g_date_valid(&d.ack_due)) {
-		rd_date_london(when, &d.ack_sent);
-		if (!rd_stage_compute(p, rd_rules_calendar(rules), &d, error))
-			return FALSE;
-		g_date_clear(&d.ack_sent, 1);
-	}
-	/* The dates, and when the deadline sweep first needs to look at this
-	 * stage, in one statement. */
-	g_autofree char *next = rd_rules_next_check(p, rd_rules_calendar(rules), &d, &d.received, NULL);
-	if (!rd_rules_save_clock(st, case_id, &d, next, error))
-		return FALSE;
-	g_autofree char *recv = rd_date_format_iso(&d.received);
-	g_autofree char *ack = g_date_valid(&d.ack_due) ? rd_date_format_iso(&d.ack_due) : g_strdup("none");
-	g_autofree char *resp = rd_date_format_iso(&d.response_due);
-	g_autofree char *clock = g_strdup_printf(
-		"Stage %d counts as received on %s under the %s procedure: acknowledgement due %s, response due %s%s.",
-		stage, recv, p->name, ack, resp, d.provisional ? " (counted from the acknowledgement)" : "");
-	if (rd_store_event_add(st, case_id, received_at, "redress", "clock-started", clock, 0, error) == 0)
-		return FALSE;
-
-	if (stage == 1 && rd_rules_is_elected_member(rules, c->complainant_email)) {
-		if (!rd_store_case_set_field(st, case_id, "flags", "elected-member", received_at, error) ||
-		    rd_store_event_add(st, case_id, received_at, "redress", "flagged",
-		                       "From an elected member (on the configured list).", 0, error) == 0)
-			return FALSE;
-	}
-
-	if (ing->no_letters) {
-		/* An imported archive must not write to people about complaints
-		 * long answered; the case says why no letter went. */
-		return rd_store_event_add(st, case_id, received_at, "redress", "letters-not-sent",
-		                          "Imported with --no-letters: no acknowledgement or notice was queued.",
-		                          0, error) != 0;
-	}
-
-	g_autoptr(GPtrArray) stages = rd_store_stages_for_case(st, case_id, error);
-	if (stages == NULL)
-		return FALSE;
-	const RdStage *s = NULL;
-	for (guint i = 0; i < stages->len; i++)
-		if (((RdStage *)stages->pdata[i])->stage == stage)
-			s = stages->pdata[i];
-
-	gboolean referral = stage == 1 && (mailbox == RD_MAILBOX_CHIEF_EXECUTIVE ||
-	                                   mailbox == RD_MAILBOX_MONITORING_OFFICER);
-	RdLetterRequest r = { 0 };
-	/* A stage opened again gets letters of its own. */
-	g_autofree char *day = rd_date_format_iso(&d.received);
-	g_autofree char *key = reopened ? g_strdup_printf("%s/s%d/ack-%s", c->reference, stage, day)
-	                                : g_strdup_printf("%s/s%d/ack", c->reference, stage);
-	r.name = stage == 2 ? "stage2-acknowledgement"
-	         : referral ? "chief-executive-referral" : "stage1-acknowledgement";
-	r.idem_key = key;
-	r.c = c;
-	r.stage = s;
-	/* Letters come from the team that handles the case, whichever office
-	 * the complaint was sent to. */
-	r.mailbox = stage == 2 ? RD_MAILBOX_STAGE2 : RD_MAILBOX_COMPLAINTS;
-	r.to_addr = c->complainant_email;
-	r.to_name = c->complainant_name;
-	r.to_complainant = TRUE;
-	r.in_reply_to = in_reply_to;
-	r.excerpt = excerpt;
-	r.office_name = cfg->mailboxes[mailbox].office_name;
-	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
-	if (!rd_letters_queue(rd_rules_letters(rules), st, &r, received_at, NULL, error))
-		return FALSE;
-
-	RdLetterRequest n = r;
-	n.name = "staff-new-case";
-	n.to_complainant = FALSE;
-	n.to_name = NULL;
-	/* "digest": the sweep sends the office one summary a day instead. */
-	if (referral && cfg->mailboxes[mailbox].copy_to != NULL &&
-	    (cfg->mailboxes[mailbox].copy == NULL || strcmp(cfg->mailboxes[mailbox].copy, "each") == 0)) {
-		g_autofree char *k = g_strdup_printf("%s/s1/office-copy", c->reference);
-		n.idem_key = k;
-		n.to_addr = cfg->mailboxes[mailbox].copy_to;
-		if (!rd_letters_queue(rd_rules_letters(rules), st, &n, received_at, NULL, error))
-			return FALSE;
-	}
-	if (cfg->complaints_manager != NULL) {
-		g_autofree char *k = reopened ? g_strdup_printf("%s/s%d/staff-new-%s", c->reference, stage, day)
-		                              : g_strdup_printf("%s/s%d/staff-new", c->reference, stage);
-		n.idem_key = k;
-		n.to_addr = cfg->complaints_manager;
-		if (!rd_letters_queue(rd_rules_letters(rules), st, &n, received_at, NULL, error))
-			return FALSE;
-	}
-	return TRUE;
-}
-
-gboolean
-rd_ingest_start_stage(RdIngest *ing, gint64 case_id, int stage, RdMailbox mailbox,
-                      gint64 received_at, const char *in_reply_to, const char *excerpt,
-                      gboolean reopened, GError **error)
-{
-	g_autoptr(RdCase) c = rd_store_case_get(ing->store, case_id, error);
-	if (c == NULL)
-		return FALSE;
-	return start_stage_of(ing, c, stage, mailbox, received_at, in_reply_to, excerpt, reopened,
-	                      error);
-}
-
-/* @c: the case as just created, when there is one (saves reading it
- * back); otherwise it is read. */
-static gboolean
-start_stage(RdIngest *ing, RdCase *c, gint64 case_id, int stage, RdMailbox mailbox,
-            gint64 received_at, const RdMessage *msg, gboolean reopened, GError **error)
-{
-	if (c != NULL)
-		return start_stage_of(ing, c, stage, mailbox, received_at, msg->message_id, msg->new_text,
-		                      reopened, error);
-	return rd_ingest_start_stage(ing, case_id, stage, mailbox, received_at, msg->message_id,
-	                             msg->new_text, reopened, error);
 }
 
 void
@@ -510,7 +241,6 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 	}
 
 	const char *actor = sender ? sender : "unknown sender";
-	gboolean reopened = FALSE;
 	if (case_id != 0) {
 		const char *type = rd_kind_to_string(kind);
 		if (rd_store_event_add(st, case_id, received_at, actor, type, reason, msg_id, error) == 0)
@@ -521,13 +251,19 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 		                       "complainant should be told about the Ombudsman.", msg_id, error) == 0)
 			return FALSE;
 		if (kind == RD_KIND_STAGE2_REQUEST) {
-			if (!rd_ingest_open_stage(ing, case_id, 2, received_at, &reopened, error))
+			g_autoptr(RdCase) c = rd_store_case_get(st, case_id, error);
+			if (c == NULL)
 				return FALSE;
-			if (!rd_store_case_set_state(st, case_id, rd_case_state_to_string(RD_CASE_STAGE2),
-			                             received_at, error))
-				return FALSE;
-			if (rd_store_event_add(st, case_id, received_at, "redress", "stage2-opened",
-			                       "Stage 2 opened at the complainant's request.", msg_id, error) == 0)
+			RdStageOpening o = { 0 };
+			o.stage = 2;
+			o.mailbox = mailbox;
+			o.at = received_at;
+			o.actor = "redress";
+			o.why = "Stage 2 opened at the complainant's request.";
+			o.msg_id = msg_id;
+			o.in_reply_to = msg->message_id;
+			o.excerpt = msg->new_text;
+			if (!rd_casework_open_stage(ing->cw, c, &o, error))
 				return FALSE;
 		} else if (d->kind == RD_KIND_BOUNCE) {
 			g_autofree char *detail = g_strdup_printf(
@@ -548,12 +284,17 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 		if (!rd_store_triage_add(st, msg_id, d->reason, d->suggestion, received_at, error))
 			return FALSE;
 	}
-	if (kind == RD_KIND_NEW_COMPLAINT &&
-	    !start_stage(ing, created, case_id, 1, mailbox, received_at, msg, FALSE, error))
-		return FALSE;
-	if (kind == RD_KIND_STAGE2_REQUEST &&
-	    !start_stage(ing, NULL, case_id, 2, mailbox, received_at, msg, reopened, error))
-		return FALSE;
+	if (kind == RD_KIND_NEW_COMPLAINT) {
+		RdStageOpening o = { 0 };
+		o.stage = 1;
+		o.mailbox = mailbox;
+		o.at = received_at;
+		o.msg_id = msg_id;
+		o.in_reply_to = msg->message_id;
+		o.excerpt = msg->new_text;
+		if (!rd_casework_open_stage(ing->cw, created, &o, error))
+			return FALSE;
+	}
 
 	r->status = RD_INGEST_STORED;
 	r->msg_id = msg_id;
@@ -678,7 +419,7 @@ rd_ingest_message(RdIngest *ing, const char *data, gsize len, const RdMessage *m
 	in.stage2_phrases = (const char *const *)ing->cfg->stage2_phrases;
 
 	for (guint i = 0; msg->recipients && i < msg->recipients->len && in.token_case == NULL; i++) {
-		g_autofree char *ref = rd_token_verify(ing->key, sizeof ing->key,
+		g_autofree char *ref = rd_token_verify(ing->key, RD_TOKEN_KEY_LEN,
 		                                       ing->cfg->reference_prefix,
 		                                       msg->recipients->pdata[i]);
 		if (ref == NULL)

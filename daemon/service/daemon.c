@@ -243,13 +243,16 @@ watcher_main(gpointer data)
 	block_signals();
 	guint backoff = BACKOFF_MIN_S;
 	g_autoptr(RdStore) store = NULL;
+	g_autoptr(RdCasework) cw = NULL;
 	g_autoptr(RdIngest) ing = NULL;
 	while (!stopping(gen)) {
 		g_autoptr(GError) err = NULL;
 		if (ing == NULL) {
+			g_clear_pointer(&cw, rd_casework_free);
 			g_clear_pointer(&store, rd_store_close);
 			store = rd_store_open(gen->d->db_path, &err);
-			ing = store != NULL ? rd_ingest_new(store, gen->cfg, &err) : NULL;
+			cw = store != NULL ? rd_casework_new(store, gen->cfg, &err) : NULL;
+			ing = cw != NULL ? rd_ingest_new(cw) : NULL;
 			if (ing == NULL) {
 				rd_log_error("daemon mailbox=%s: %s", w->role, err->message);
 				watcher_failed(w, store, err->message);
@@ -321,13 +324,13 @@ sender_main(gpointer data)
 		return NULL;
 	}
 	/* The rules, for the handler's alert when a letter fails for good. */
-	g_autoptr(RdIngest) ing = rd_ingest_new(store, cfg, &err);
-	if (ing == NULL) {
+	g_autoptr(RdRules) rules = rd_rules_open(store, cfg, &err);
+	if (rules == NULL) {
 		rd_log_warn("daemon sender: %s; failed letters will be recorded on their cases but no alert "
 		            "mail will go to the handler", err->message);
 		g_clear_error(&err);
 	}
-	SenderAlert alert = { ing ? rd_rules_letters(rd_ingest_rules(ing)) : NULL, store, 0 };
+	SenderAlert alert = { rules ? rd_rules_letters(rules) : NULL, store, 0 };
 	gint64 copy_retry_at = 0, copy_backoff = 60;
 	do {
 		RdSendCounts n = { 0 };
@@ -372,8 +375,8 @@ sweeper_main(gpointer data)
 	block_signals();
 	g_autoptr(GError) err = NULL;
 	g_autoptr(RdStore) store = rd_store_open(gen->d->db_path, &err);
-	g_autoptr(RdIngest) ing = store != NULL ? rd_ingest_new(store, cfg, &err) : NULL;
-	if (ing == NULL) {
+	g_autoptr(RdRules) rules = store != NULL ? rd_rules_open(store, cfg, &err) : NULL;
+	if (rules == NULL) {
 		rd_log_error("daemon sweep: %s; no deadline sweep until this is fixed", err->message);
 		while (wait_token(gen, gen->sweep_q, G_MAXUINT / G_USEC_PER_SEC))
 			;
@@ -382,7 +385,7 @@ sweeper_main(gpointer data)
 	do {
 		RdSweepCounts n = { 0 };
 		gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-		gboolean ok = rd_sweep_run(store, cfg, rd_ingest_rules(ing), now, FALSE, NULL, TRUE, &n, &err);
+		gboolean ok = rd_sweep_run(store, cfg, rules, now, FALSE, NULL, TRUE, &n, &err);
 		if (!ok) {
 			rd_log_error("daemon sweep: %s", err->message);
 			g_clear_error(&err);
@@ -582,8 +585,8 @@ load_config(Daemon *d)
 	g_autoptr(RdConfig) cfg = rd_config_load(d->config_path, &err);
 	if (cfg != NULL) {
 		/* The procedure's rules and the letter templates, too. */
-		g_autoptr(RdIngest) ing = rd_ingest_new(d->store, cfg, &err);
-		if (ing != NULL)
+		g_autoptr(RdRules) rules = rd_rules_open(d->store, cfg, &err);
+		if (rules != NULL)
 			return g_steal_pointer(&cfg);
 	}
 	g_auto(GStrv) lines = g_strsplit(err->message, "\n", -1);
@@ -633,8 +636,8 @@ rd_service_run(RdConfig *cfg, RdStore *store, const char *db_path, const char *c
 	{
 		/* Check the rules and templates, and make the reply-token key,
 		 * before any thread needs them. */
-		g_autoptr(RdIngest) ing = rd_ingest_new(d.store, cfg, &err);
-		if (ing == NULL) {
+		g_autoptr(RdRules) rules = rd_rules_open(d.store, cfg, &err);
+		if (rules == NULL) {
 			fprintf(stderr, "redress: error: %s\n", err->message);
 			rd_config_free(cfg);
 			rd_store_close(d.store);

@@ -1,0 +1,898 @@
+/*
+ * actions.c — what a case handler does to a case: assign, extend,
+ * respond, close, escalate, link, service.
+ *
+ * The one way to change a case by hand: `redress case` calls it today,
+ * staff commands by email next. Each action takes a plain request
+ * (RdCaseAction) and runs in a single store transaction together with an
+ * event naming who did it and the letters it causes, so a refusal or a
+ * failure leaves the case exactly as it was. A refusal (a case in the
+ * wrong state, a date past the profile's cap, an unknown outcome) is an
+ * RD_CASEWORK_ERROR_REFUSED error whose message says what to do instead;
+ * any other error is the database failing.
+ */
+#include <string.h>
+#include "casework/casework.h"
+
+G_DEFINE_QUARK(rd-casework-error-quark, rd_casework_error)
+
+typedef struct {
+	RdCasework *cw;
+	const RdConfig *cfg;
+	RdStore *store;
+	RdRules *rules;
+	RdCase *c;                 /* the case as it was before the action */
+	GPtrArray *stages;         /* its RdStage rows, stage 1 first */
+	gint64 at;                 /* when the action happens */
+	char today[11];            /* its London date, YYYY-MM-DD */
+	const char *actor;
+	/* the request's details (RdCaseAction) */
+	int stage;                 /* 0 = the current open stage */
+	const char *to, *reason, *outcome, *date, *decline, *refer_back;
+	/* what was done, for the result */
+	GString *done;             /* one line per change */
+	GPtrArray *letters;        /* char*: names of the letters queued */
+} Ctx;
+
+/* Accept a reference as people type it ("cmp 2026 12"), not only the
+ * canonical form. */
+static RdCase *
+find_case(RdStore *store, const RdConfig *cfg, const char *arg, GError **error)
+{
+	g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func(g_free);
+	rd_refs_find(cfg->reference_prefix, arg, refs);
+	const char *ref = refs->len > 0 ? refs->pdata[0] : arg;
+	return rd_store_case_get_by_ref(store, ref, error);
+}
+
+static gboolean
+refuse(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static gboolean
+refuse(GError **error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error_literal(error, RD_CASEWORK_ERROR, RD_CASEWORK_ERROR_REFUSED, msg);
+	return FALSE;
+}
+
+static RdStage *
+stage_row(Ctx *x, int n)
+{
+	for (guint i = 0; i < x->stages->len; i++)
+		if (((RdStage *)x->stages->pdata[i])->stage == n)
+			return x->stages->pdata[i];
+	return NULL;
+}
+
+static gboolean
+stage_is_open(const RdStage *s)
+{
+	return s->closed == NULL && s->responded == NULL;
+}
+
+/* The stage an action is about: --stage N, else the latest open one. */
+static RdStage *
+current_stage(Ctx *x, GError **error)
+{
+	if (x->stage != 0) {
+		RdStage *s = stage_row(x, x->stage);
+		if (s == NULL)
+			refuse(error, "%s has no Stage %d (see redress show %s)", x->c->reference, x->stage,
+			       x->c->reference);
+		return s;
+	}
+	for (guint i = x->stages->len; i > 0; i--) {
+		RdStage *s = x->stages->pdata[i - 1];
+		if (stage_is_open(s))
+			return s;
+	}
+	refuse(error, "%s has no open stage (state %s); name one with --stage N", x->c->reference,
+	       x->c->state);
+	return NULL;
+}
+
+/* An open stage, for actions that need one (extend, respond). */
+static RdStage *
+open_stage(Ctx *x, const char *action, GError **error)
+{
+	RdStage *s = NULL;
+	if (x->stage == 0 && x->stages->len > 0) {
+		/* None open: say what became of the latest one. */
+		s = x->stages->pdata[x->stages->len - 1];
+		for (guint i = 0; i < x->stages->len; i++)
+			if (stage_is_open(x->stages->pdata[i]))
+				s = x->stages->pdata[i];
+	} else {
+		s = current_stage(x, error);
+	}
+	if (s == NULL)
+		return NULL;
+	if (!stage_is_open(s)) {
+		refuse(error, "Stage %d of %s was %s on %s: there is nothing to %s (see redress show %s)",
+		       s->stage, x->c->reference, s->closed ? "closed" : "answered",
+		       s->closed ? s->closed : s->responded, action, x->c->reference);
+		return NULL;
+	}
+	return s;
+}
+
+static const RdProfile *
+case_profile(Ctx *x)
+{
+	return rd_rules_profile(x->rules, x->c->profile ? x->c->profile
+	                                               : rd_rules_profile_for_service(x->rules, x->c->service));
+}
+
+static gboolean
+event(Ctx *x, const char *type, const char *detail, GError **error)
+{
+	return rd_store_event_add(x->store, x->c->id, x->at, x->actor, type, detail, 0, error) != 0;
+}
+
+static gboolean
+set_stage(Ctx *x, int stage, const char *col, const char *value, GError **error)
+{
+	return rd_store_stage_set_field(x->store, x->c->id, stage, col, value, error);
+}
+
+/* The complainant's latest message on the case, so letters thread under
+ * it. NULL if there is none. Newly allocated. */
+static char *
+last_message_id(Ctx *x, GError **error)
+{
+	g_autoptr(GPtrArray) msgs = rd_store_messages_for_case(x->store, x->c->id, error);
+	if (msgs == NULL)
+		return NULL;
+	for (guint i = msgs->len; i > 0; i--) {
+		const RdMessageRow *m = msgs->pdata[i - 1];
+		if (strcmp(m->direction, "in") == 0 && m->message_id != NULL &&
+		    g_strcmp0(m->from_email, x->c->complainant_email) == 0)
+			return g_strdup(m->message_id);
+	}
+	return NULL;
+}
+
+/* A letter to the complainant about @s (may be NULL), queued in the
+ * transaction. */
+static gboolean
+queue_letter(Ctx *x, RdLetterRequest *r, const RdStage *s, GError **error)
+{
+	GError *lerr = NULL;
+	g_autofree char *in_reply_to = last_message_id(x, &lerr);
+	if (lerr != NULL) {
+		g_propagate_error(error, lerr);
+		return FALSE;
+	}
+	r->c = x->c;
+	r->stage = s;
+	r->mailbox = s != NULL && s->stage == 2 ? RD_MAILBOX_STAGE2 : RD_MAILBOX_COMPLAINTS;
+	r->to_addr = x->c->complainant_email;
+	r->to_name = x->c->complainant_name;
+	r->to_complainant = TRUE;
+	r->in_reply_to = in_reply_to;
+	gboolean queued = FALSE;
+	if (!rd_letters_queue(rd_rules_letters(x->rules), x->store, r, x->at, &queued, error))
+		return FALSE;
+	if (queued)
+		g_ptr_array_add(x->letters, g_strdup(r->name));
+	return TRUE;
+}
+
+/* An idempotency key not used yet on this case: @base, or @base-@day if a
+ * letter went under @base before (a stage closed a second time after it
+ * was referred back). */
+static char *
+fresh_key(Ctx *x, const char *base, GError **error)
+{
+	g_autoptr(GPtrArray) rows = rd_store_outbox_for_case(x->store, x->c->id, error);
+	if (rows == NULL)
+		return NULL;
+	for (guint i = 0; i < rows->len; i++)
+		if (g_strcmp0(((RdOutboxRow *)rows->pdata[i])->idem_key, base) == 0)
+			return g_strdup_printf("%s-%s", base, x->today);
+	return g_strdup(base);
+}
+
+static gboolean
+parse_date(const char *opt, const char *s, GDate *d, GError **error)
+{
+	if (s == NULL || !rd_date_parse_iso(s, d))
+		return refuse(error, "%s '%s' is not a date: write it as YYYY-MM-DD", opt, s ? s : "");
+	return TRUE;
+}
+
+/* ---- assign EMAIL ------------------------------------------------------------- */
+
+static gboolean
+do_assign(Ctx *x, const char *email_arg, GError **error)
+{
+	g_autofree char *email = g_ascii_strdown(email_arg, -1);
+	g_strstrip(email);
+	const char *at = strchr(email, '@');
+	if (at == NULL || at == email || at[1] == '\0' || strpbrk(email, " \t\r\n,;<>\"") != NULL)
+		return refuse(error, "'%s' is not an email address: give the handler's address, "
+		              "e.g. a.officer@council.example", email_arg);
+	/* The handler of the stage in hand too, if there is one open (or
+	 * named with --stage): Stage 2 has its own handler. */
+	RdStage *s = NULL;
+	if (x->stage != 0) {
+		s = current_stage(x, error);
+		if (s == NULL)
+			return FALSE;
+	} else {
+		GError *ignore = NULL;
+		s = current_stage(x, &ignore);
+		g_clear_error(&ignore);
+	}
+	/* Stage 2 is a fresh look: its handler must not be the person who
+	 * handled Stage 1 (domain-rules.md §4). */
+	if (s != NULL && s->stage == 2) {
+		const RdStage *s1 = stage_row(x, 1);
+		const char *h1 = s1 && s1->handler ? s1->handler : NULL;
+		if (h1 != NULL && g_ascii_strcasecmp(h1, email) == 0)
+			return refuse(error, "%s handled Stage 1 of %s; Stage 2 needs someone else", email,
+			              x->c->reference);
+	}
+	if (!rd_store_case_set_field(x->store, x->c->id, "handler", email, x->at, error))
+		return FALSE;
+	if (s != NULL && !set_stage(x, s->stage, "handler", email, error))
+		return FALSE;
+	g_autofree char *what = s != NULL
+		? g_strdup_printf("Handler %s (was %s), also for Stage %d.", email,
+		                  x->c->handler ? x->c->handler : "the team", s->stage)
+		: g_strdup_printf("Handler %s (was %s).", email, x->c->handler ? x->c->handler : "the team");
+	g_string_append_printf(x->done, "%s\n", what);
+	return event(x, "handler-assigned", what, error);
+}
+
+/* ---- extend ----------------------------------------------------------------- */
+
+static gboolean
+do_extend(Ctx *x, GError **error)
+{
+	if (x->reason == NULL || *x->reason == '\0')
+		return refuse(error, "give the reason for the delay with --reason TEXT; the complainant is told it");
+	RdStage *s = open_stage(x, "extend", error);
+	if (s == NULL)
+		return FALSE;
+	const RdProfile *p = case_profile(x);
+	RdStageDates d;
+	rd_rules_dates_from_stage(s, &d);
+	if (!g_date_valid(&d.response_due))
+		return refuse(error, "Stage %d of %s has no response date to extend", s->stage, x->c->reference);
+	GDate req, nd;
+	if (x->to != NULL && !parse_date("--to", x->to, &req, error))
+		return FALSE;
+	g_autoptr(GError) perr = NULL;
+	if (!rd_stage_extend(p, rd_rules_calendar(x->rules), &d, x->to ? &req : NULL, &nd, &perr)) {
+		/* The profile's refusal (beyond the cap, no extension) is the
+		 * handler's to act on: agree a date within it, or respond. */
+		return refuse(error, "cannot extend Stage %d of %s: %s", s->stage, x->c->reference,
+		              perr->message);
+	}
+	g_autofree char *new_date = rd_date_format_iso(&nd);
+	if (g_strcmp0(s->extended_to, new_date) == 0) {
+		g_string_append_printf(x->done, "Stage %d is already extended to %s; nothing changed.\n",
+		                       s->stage, new_date);
+		return TRUE;
+	}
+	if (s->extended_to != NULL && strcmp(new_date, s->extended_to) < 0)
+		return refuse(error, "Stage %d of %s is already extended to %s; the complainant has been told that "
+		              "date, so a holding reply cannot bring it forward to %s. Respond early instead.",
+		              s->stage, x->c->reference, s->extended_to, new_date);
+
+	/* The letter first: it is about the stage as the complainant knows it
+	 * ("we told you … by <the old date>"). */
+	g_autofree char *key = g_strdup_printf("%s/s%d/holding-%s", x->c->reference, s->stage, new_date);
+	RdLetterRequest r = { 0 };
+	r.name = "holding-reply";
+	r.idem_key = key;
+	r.reason = x->reason;
+	r.new_date = new_date;
+	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
+	r.ombudsman_details = p->holding_ombudsman_details;
+	if (!queue_letter(x, &r, s, error))
+		return FALSE;
+
+	const char *was = s->extended_to ? s->extended_to : s->response_due;
+	g_autofree char *what = g_strdup_printf("Stage %d response date extended from %s to %s: %s",
+	                                        s->stage, was, new_date, x->reason);
+	g_string_append_printf(x->done, "%s\n", what);
+	/* The sweep looks again today: reminders now run to the new date. */
+	return set_stage(x, s->stage, "extended_to", new_date, error) &&
+	       set_stage(x, s->stage, "extension_reason", x->reason, error) &&
+	       set_stage(x, s->stage, "next_check", x->today, error) &&
+	       event(x, "extended", what, error);
+}
+
+/* ---- respond ------------------------------------------------------------------ */
+
+static const char *const response_outcomes[] = { "upheld", "partly-upheld", "not-upheld", "resolved", NULL };
+
+static gboolean
+in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (g_strcmp0(s, *list) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* The last day to ask for Stage 2 after a Stage 1 response on @responded.
+ *
+ * SPSO: the model procedure allows the request within 6 months of the
+ * event or 2 months of the Stage 1 reply, whichever is later
+ * (domain-rules.md §1); 2 months after the reply is the date we can
+ * compute without knowing when the event was, and it is never shorter
+ * than the rule allows.
+ *
+ * Elsewhere we found no verified time limit for escalating (the LGSCO and
+ * Housing Ombudsman Codes set none that domain-rules.md records), so we
+ * give a sensible window rather than none: 20 working days on the
+ * council's calendar, the length of a Stage 2 investigation, long enough
+ * (four weeks or more around holidays) to take advice and write, short
+ * enough that the facts are fresh. It is guidance in the letter, not a
+ * bar: a later request still reaches the Stage 2 mailbox. */
+static gboolean
+escalate_by(Ctx *x, const RdProfile *p, const GDate *responded, GDate *out, GError **error)
+{
+	if (p->ombudsman == RD_OMBUDSMAN_SPSO) {
+		*out = *responded;
+		g_date_add_months(out, 2);
+		return TRUE;
+	}
+	if (!rd_calendar_add_working_days(rd_rules_calendar(x->rules), responded, 20, out)) {
+		g_set_error(error, RD_PROFILE_ERROR, RD_PROFILE_ERROR_RANGE, "date out of range");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+reload_stages(Ctx *x, GError **error)
+{
+	GPtrArray *st = rd_store_stages_for_case(x->store, x->c->id, error);
+	if (st == NULL)
+		return FALSE;
+	g_ptr_array_unref(x->stages);
+	x->stages = st;
+	return TRUE;
+}
+
+static gboolean
+do_respond(Ctx *x, GError **error)
+{
+	if (!in_list(x->outcome, response_outcomes))
+		return refuse(error, "--outcome must be upheld, partly-upheld, not-upheld or resolved"
+		              " (to withdraw or exclude a case use 'redress case REF close')");
+	RdStage *s = open_stage(x, "respond to", error);
+	if (s == NULL)
+		return FALSE;
+	const char *want = s->stage == 1 ? "stage1" : "stage2";
+	if (strcmp(x->c->state, want) != 0)
+		return refuse(error, "%s is %s, not open at Stage %d: nothing to respond to", x->c->reference,
+		              x->c->state, s->stage);
+	GDate day;
+	const char *date = x->date ? x->date : x->today;
+	if (!parse_date("--date", date, &day, error))
+		return FALSE;
+	/* Compare with the day the mail arrived, not the working day it
+	 * counts from: a complaint sent on Saturday can be answered on
+	 * Sunday, though its clock starts on Monday. */
+	g_autofree char *arrived = NULL;
+	if (s->opened_at != 0) {
+		g_autofree char *local = rd_time_format_local(s->opened_at);
+		arrived = g_strndup(local, 10);
+	}
+	const char *floor = arrived ? arrived : s->received;
+	if (floor != NULL && strcmp(date, floor) < 0)
+		return refuse(error, "--date %s is before Stage %d arrived (%s)", date, s->stage, floor);
+	if (strcmp(date, x->today) > 0)
+		return refuse(error, "--date %s is in the future; record the response once it has been sent", date);
+
+	const RdProfile *p = case_profile(x);
+	gboolean final = s->stage == 2 || !p->has_stage2;
+	const char *state = final ? rd_case_state_to_string(RD_CASE_CLOSED)
+	                          : rd_case_state_to_string(RD_CASE_STAGE1_CLOSED);
+	int n = s->stage;
+	if (!set_stage(x, n, "responded", date, error) ||
+	    !set_stage(x, n, "outcome", x->outcome, error) ||
+	    !set_stage(x, n, "closed", date, error) ||
+	    !set_stage(x, n, "next_check", NULL, error) ||
+	    !rd_store_case_set_state(x->store, x->c->id, state, x->at, error))
+		return FALSE;
+	g_autofree char *what = g_strdup_printf("Stage %d response sent on %s, outcome %s; Stage %d closed, case %s.",
+	                                        n, date, x->outcome, n, state);
+	g_string_append_printf(x->done, "%s\n", what);
+	if (!event(x, "responded", what, error) || !reload_stages(x, error))
+		return FALSE;
+
+	/* The closing letter gives the rights that follow: Stage 2, or the
+	 * Ombudsman after the last stage (domain-rules.md §4). */
+	g_autofree char *base = g_strdup_printf("%s/s%d/closing", x->c->reference, n);
+	g_autofree char *key = fresh_key(x, base, error);
+	if (key == NULL)
+		return FALSE;
+	g_autofree char *by = NULL;
+	if (!final) {
+		GDate e;
+		if (!escalate_by(x, p, &day, &e, error))
+			return FALSE;
+		by = rd_date_format_iso(&e);
+	}
+	RdLetterRequest r = { 0 };
+	r.name = "closing-letter";
+	r.idem_key = key;
+	r.escalate_by = by;
+	r.final_stage = final;
+	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
+	r.ombudsman_details = final;
+	return queue_letter(x, &r, stage_row(x, n), error);
+}
+
+/* ---- close --------------------------------------------------------------------- */
+
+static gboolean
+do_close(Ctx *x, GError **error)
+{
+	if (g_strcmp0(x->outcome, "withdrawn") != 0 && g_strcmp0(x->outcome, "excluded") != 0)
+		return refuse(error, "--outcome must be withdrawn or excluded (a response is recorded with "
+		              "'redress case REF respond --outcome …')");
+	if (x->reason == NULL || *x->reason == '\0')
+		return refuse(error, "give the reason with --reason TEXT%s",
+		              strcmp(x->outcome, "excluded") == 0 ? "; the complainant is told it" : "");
+	if (strcmp(x->c->state, "closed") == 0)
+		return refuse(error, "%s is already closed", x->c->reference);
+	GError *none = NULL;
+	RdStage *s = current_stage(x, &none);
+	if (s == NULL && x->stage != 0) {
+		g_propagate_error(error, none);
+		return FALSE;
+	}
+	g_clear_error(&none);
+	if (s != NULL && !stage_is_open(s))
+		s = NULL;   /* Stage 1 answered, no Stage 2: only the case closes */
+	const RdProfile *p = case_profile(x);
+	if (s != NULL &&
+	    (!set_stage(x, s->stage, "outcome", x->outcome, error) ||
+	     !set_stage(x, s->stage, "closed", x->today, error) ||
+	     !set_stage(x, s->stage, "next_check", NULL, error)))
+		return FALSE;
+	if (!rd_store_case_set_state(x->store, x->c->id, rd_case_state_to_string(RD_CASE_CLOSED), x->at, error))
+		return FALSE;
+	g_autofree char *what = s != NULL
+		? g_strdup_printf("Case closed at Stage %d as %s: %s", s->stage, x->outcome, x->reason)
+		: g_strdup_printf("Case closed as %s: %s", x->outcome, x->reason);
+	g_string_append_printf(x->done, "%s\n", what);
+	int n = s != NULL ? s->stage : 0;
+	if (!event(x, "closed", what, error) || !reload_stages(x, error))
+		return FALSE;
+	if (strcmp(x->outcome, "withdrawn") == 0)
+		return TRUE;   /* they asked to stop: no letter */
+
+	/* Exclusions are explained, with the right to go to the Ombudsman
+	 * (domain-rules.md §5). */
+	g_autofree char *base = g_strdup_printf("%s/s%d/closing", x->c->reference, n ? n : 1);
+	g_autofree char *key = fresh_key(x, base, error);
+	if (key == NULL)
+		return FALSE;
+	RdLetterRequest r = { 0 };
+	r.name = "closing-letter";
+	r.idem_key = key;
+	r.reason = x->reason;
+	r.final_stage = TRUE;
+	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
+	r.ombudsman_details = TRUE;
+	return queue_letter(x, &r, n ? stage_row(x, n) : NULL, error);
+}
+
+/* ---- escalate ------------------------------------------------------------------ */
+
+static gboolean
+stage2_open(Ctx *x, const RdProfile *p, GError **error)
+{
+	if (!p->has_stage2)
+		return refuse(error, "the %s procedure of %s has a single stage: tell the complainant about the "
+		              "Ombudsman instead", p->name, x->c->reference);
+	GError *lerr = NULL;
+	g_autofree char *in_reply_to = last_message_id(x, &lerr);
+	if (lerr != NULL) {
+		g_propagate_error(error, lerr);
+		return FALSE;
+	}
+	RdStageOpening o = { 0 };
+	o.stage = 2;
+	o.mailbox = RD_MAILBOX_STAGE2;
+	o.at = x->at;
+	o.actor = x->actor;
+	o.why = "Stage 2 opened by a case handler.";
+	o.in_reply_to = in_reply_to;
+	if (!rd_casework_open_stage(x->cw, x->c, &o, error) || !reload_stages(x, error))
+		return FALSE;
+	const RdStage *s2 = stage_row(x, 2);
+	g_string_append_printf(x->done, "Stage 2 opened: received %s, acknowledgement due %s, response due %s.\n",
+	                       s2->received, s2->ack_due ? s2->ack_due : "-", s2->response_due);
+	g_ptr_array_add(x->letters, g_strdup("stage2-acknowledgement"));
+	return TRUE;
+}
+
+/* Not investigated at Stage 2: declined (case closed) or referred back
+ * for a full Stage 1 response (Stage 1 reopened with a new date). */
+static gboolean
+stage2_refuse(Ctx *x, const RdProfile *p, gboolean back, GError **error)
+{
+	const char *reason = back ? x->refer_back : x->decline;
+	if (*reason == '\0')
+		return refuse(error, "give the reason: the complainant is told it");
+	RdStage *s2 = stage_row(x, 2);
+	if (s2 != NULL && !stage_is_open(s2))
+		return refuse(error, "Stage 2 of %s was already %s on %s", x->c->reference,
+		              s2->closed ? "closed" : "answered", s2->closed ? s2->closed : s2->responded);
+	/* A request that came by mail opened Stage 2 already: close that
+	 * stage with the decision. */
+	if (s2 != NULL &&
+	    (!set_stage(x, 2, "outcome", back ? "referred-back" : "declined", error) ||
+	     !set_stage(x, 2, "closed", x->today, error) ||
+	     !set_stage(x, 2, "next_check", NULL, error)))
+		return FALSE;
+
+	g_autofree char *what = NULL;
+	if (back) {
+		/* A new Stage 1 response date counted from today by the profile,
+		 * as if the complaint had arrived (and been acknowledged) today. */
+		g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc(x->at);
+		RdStageDates d;
+		if (!rd_stage_receive(p, rd_rules_calendar(x->rules), 1, when, x->cfg->cutoff_hour,
+		                      x->cfg->cutoff_minute, &d, error))
+			return FALSE;
+		if (g_date_valid(&d.ack_due)) {
+			d.ack_sent = d.received;
+			if (!rd_stage_compute(p, rd_rules_calendar(x->rules), &d, error))
+				return FALSE;
+		}
+		g_autofree char *due = rd_date_format_iso(&d.response_due);
+		const RdStage *s1 = stage_row(x, 1);
+		what = g_strdup_printf("Stage 2 request referred back to Stage 1: %s. Stage 1 reopened "
+		                       "(it was closed on %s); response now due %s.",
+		                       reason, s1 && s1->closed ? s1->closed : "-", due);
+		/* The clock restarts: store its new base (received, and the
+		 * letter saying so as the acknowledgement) so that the sweep,
+		 * which recomputes from these, arrives at the same dates. */
+		g_autofree char *recv = rd_date_format_iso(&d.received);
+		g_autofree char *acked = g_date_valid(&d.ack_sent) ? rd_date_format_iso(&d.ack_sent) : NULL;
+		g_autofree char *ack_due = g_date_valid(&d.ack_due) ? rd_date_format_iso(&d.ack_due) : NULL;
+		if (!set_stage(x, 1, "received", recv, error) ||
+		    !set_stage(x, 1, "ack_due", ack_due, error) ||
+		    !set_stage(x, 1, "ack_sent", acked, error) ||
+		    !set_stage(x, 1, "responded", NULL, error) ||
+		    !set_stage(x, 1, "outcome", NULL, error) ||
+		    !set_stage(x, 1, "closed", NULL, error) ||
+		    !set_stage(x, 1, "extended_to", NULL, error) ||
+		    !set_stage(x, 1, "extension_reason", NULL, error) ||
+		    !set_stage(x, 1, "response_due", due, error) ||
+		    !set_stage(x, 1, "next_check", x->today, error) ||
+		    !rd_store_case_set_state(x->store, x->c->id, rd_case_state_to_string(RD_CASE_STAGE1),
+		                             x->at, error))
+			return FALSE;
+	} else {
+		what = g_strdup_printf("Stage 2 request declined: %s. Case closed.", reason);
+		if (!rd_store_case_set_state(x->store, x->c->id, rd_case_state_to_string(RD_CASE_CLOSED),
+		                             x->at, error))
+			return FALSE;
+	}
+	g_string_append_printf(x->done, "%s\n", what);
+	if (!event(x, back ? "stage2-referred-back" : "stage2-declined", what, error) || !reload_stages(x, error))
+		return FALSE;
+
+	g_autofree char *key = g_strdup_printf("%s/s2/%s-%s", x->c->reference,
+	                                       back ? "referred-back" : "declined", x->today);
+	RdLetterRequest r = { 0 };
+	r.name = "stage2-declined";
+	r.idem_key = key;
+	r.reason = reason;
+	r.referred_back = back;
+	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
+	r.ombudsman_details = TRUE;
+	/* The Stage 2 row (if the request opened one) dates the request;
+	 * without one the letter does not give a date. */
+	const RdStage *about = stage_row(x, 2);
+	if (!queue_letter(x, &r, about, error))
+		return FALSE;
+	return TRUE;
+}
+
+static gboolean
+do_escalate(Ctx *x, GError **error)
+{
+	if (x->decline != NULL && x->refer_back != NULL)
+		return refuse(error, "give --decline or --refer-back, not both");
+	const RdProfile *p = case_profile(x);
+	RdCaseState state;
+	if (!rd_case_state_from_string(x->c->state, &state))
+		state = RD_CASE_STAGE1;
+	gboolean deciding = x->decline != NULL || x->refer_back != NULL;
+	if (state == RD_CASE_STAGE1)
+		return refuse(error, "Stage 1 of %s is still open: record its response first with "
+		              "'redress case %s respond --outcome …'", x->c->reference, x->c->reference);
+	if (state == RD_CASE_CLOSED)
+		return refuse(error, "%s is closed", x->c->reference);
+	if (state == RD_CASE_STAGE2 && !deciding)
+		return refuse(error, "%s is already at Stage 2", x->c->reference);
+	if (!deciding)
+		return stage2_open(x, p, error);
+	return stage2_refuse(x, p, x->refer_back != NULL, error);
+}
+
+/* ---- link OTHER ---------------------------------------------------------------- */
+
+
+/* TRUE if @a was opened before @b. */
+static gboolean
+older(const RdCase *a, const RdCase *b)
+{
+	return a->opened_at < b->opened_at || (a->opened_at == b->opened_at && a->id < b->id);
+}
+
+static gboolean
+do_link(Ctx *x, const char *other_arg, GError **error)
+{
+	GError *lerr = NULL;
+	g_autoptr(RdCase) o = find_case(x->store, x->cfg, other_arg, &lerr);
+	if (o == NULL) {
+		if (lerr != NULL) {
+			g_propagate_error(error, lerr);
+			return FALSE;
+		}
+		return refuse(error, "no case %s (list them with: redress cases)", other_arg);
+	}
+	if (o->id == x->c->id)
+		return refuse(error, "a case cannot be linked with itself");
+	if (x->c->group_id != 0 && x->c->group_id == o->group_id) {
+		g_string_append_printf(x->done, "%s and %s are already linked; nothing changed.\n",
+		                       x->c->reference, o->reference);
+		return TRUE;
+	}
+	/* The group keeps the id of its oldest case. A case already in a group
+	 * brings the other into it; two groups become one, under the older. */
+	gint64 target;
+	if (x->c->group_id != 0 && o->group_id != 0)
+		target = MIN(x->c->group_id, o->group_id);
+	else if (x->c->group_id != 0)
+		target = x->c->group_id;
+	else if (o->group_id != 0)
+		target = o->group_id;
+	else
+		target = older(x->c, o) ? x->c->id : o->id;
+
+	g_autoptr(GPtrArray) moving = g_ptr_array_new_with_free_func((GDestroyNotify)rd_case_free);
+	const RdCase *pair[2] = { x->c, o };
+	for (int i = 0; i < 2; i++) {
+		if (pair[i]->group_id == target)
+			continue;
+		if (pair[i]->group_id == 0) {
+			RdCase *one = rd_store_case_get(x->store, pair[i]->id, error);
+			if (one == NULL)
+				return FALSE;
+			g_ptr_array_add(moving, one);
+		} else {
+			g_autoptr(GPtrArray) members = rd_store_cases_in_group(x->store, pair[i]->group_id, error);
+			if (members == NULL)
+				return FALSE;
+			g_ptr_array_set_free_func(members, NULL);
+			for (guint k = 0; k < members->len; k++)
+				g_ptr_array_add(moving, members->pdata[k]);
+		}
+	}
+	GError *herr = NULL;
+	g_autoptr(RdCase) head = rd_store_case_get(x->store, target, &herr);
+	if (head == NULL) {
+		if (herr != NULL) {
+			g_propagate_error(error, herr);
+			return FALSE;
+		}
+		return refuse(error, "the group of %s names a case that no longer exists", x->c->reference);
+	}
+	/* The founder itself may be ungrouped still. */
+	if (head->group_id != target && !rd_store_case_set_group(x->store, head->id, target, x->at, error))
+		return FALSE;
+	for (guint i = 0; i < moving->len; i++) {
+		const RdCase *m = moving->pdata[i];
+		if (!rd_store_case_set_group(x->store, m->id, target, x->at, error))
+			return FALSE;
+	}
+	g_autofree char *what = g_strdup_printf("Linked %s with %s (group of %s).", x->c->reference,
+	                                        o->reference, head->reference);
+	g_string_append_printf(x->done, "%s\n", what);
+	return event(x, "linked", what, error) &&
+	       rd_store_event_add(x->store, o->id, x->at, x->actor, "linked", what, 0, error) != 0;
+}
+
+/* ---- service NAME -------------------------------------------------------------- */
+
+static gboolean
+do_service(Ctx *x, const char *name_arg, GError **error)
+{
+	g_autofree char *name = g_strstrip(g_strdup(name_arg));
+	if (*name == '\0')
+		return refuse(error, "give the service's name, e.g. \"Children's services\"");
+	if (!rd_store_case_set_field(x->store, x->c->id, "service", name, x->at, error))
+		return FALSE;
+	g_autofree char *what = g_strdup_printf("Service %s (was %s).", name,
+	                                        x->c->service ? x->c->service : "not set");
+	g_string_append_printf(x->done, "%s\n", what);
+	if (!event(x, "service-set", what, error))
+		return FALSE;
+
+	/* A statutory procedure applies by service (domain-rules.md §1): while
+	 * Stage 1 is open its clock follows the new profile. */
+	const RdProfile *oldp = case_profile(x);
+	const RdProfile *newp = rd_rules_profile(x->rules, rd_rules_profile_for_service(x->rules, name));
+	if (strcmp(oldp->name, newp->name) == 0)
+		return TRUE;
+	RdStage *s1 = stage_row(x, 1);
+	if (strcmp(x->c->state, "stage1") != 0 || s1 == NULL || !stage_is_open(s1)) {
+		g_autofree char *kept = g_strdup_printf(
+			"The %s service maps to the %s procedure, but Stage 1 is no longer open: the case keeps the %s "
+			"procedure.", name, newp->name, oldp->name);
+		g_string_append_printf(x->done, "%s\n", kept);
+		return event(x, "profile-kept", kept, error);
+	}
+	RdStageDates d, old;
+	rd_rules_dates_from_stage(s1, &old);
+	d = old;
+	if (!rd_stage_compute(newp, rd_rules_calendar(x->rules), &d, error))
+		return FALSE;
+	g_autofree char *oa = g_date_valid(&old.ack_due) ? rd_date_format_iso(&old.ack_due) : g_strdup("none");
+	g_autofree char *orr = g_date_valid(&old.response_due) ? rd_date_format_iso(&old.response_due) : g_strdup("none");
+	g_autofree char *na = g_date_valid(&d.ack_due) ? rd_date_format_iso(&d.ack_due) : g_strdup("none");
+	g_autofree char *nr = rd_date_format_iso(&d.response_due);
+	g_autofree char *moved = g_strdup_printf(
+		"Procedure changed from %s to %s for the %s service: Stage 1 acknowledgement due %s (was %s), "
+		"response due %s (was %s).", oldp->name, newp->name, name, na, oa, nr, orr);
+	g_string_append_printf(x->done, "%s\n", moved);
+	return rd_store_case_set_field(x->store, x->c->id, "profile", newp->name, x->at, error) &&
+	       rd_rules_save_dates(x->store, x->c->id, &d, error) &&
+	       set_stage(x, 1, "next_check", x->today, error) &&
+	       event(x, "profile-changed", moved, error);
+}
+
+/* ---- the API ------------------------------------------------------------------ */
+
+static const char *const action_names[] = {
+	[RD_CASE_ACTION_ASSIGN] = "assign",     [RD_CASE_ACTION_EXTEND] = "extend",
+	[RD_CASE_ACTION_RESPOND] = "respond",   [RD_CASE_ACTION_CLOSE] = "close",
+	[RD_CASE_ACTION_ESCALATE] = "escalate", [RD_CASE_ACTION_LINK] = "link",
+	[RD_CASE_ACTION_SERVICE] = "service",
+};
+
+const char *
+rd_case_action_kind_to_string(RdCaseActionKind k)
+{
+	return (guint)k < G_N_ELEMENTS(action_names) ? action_names[k] : NULL;
+}
+
+gboolean
+rd_case_action_kind_from_string(const char *s, RdCaseActionKind *k_r)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(action_names); i++) {
+		if (g_strcmp0(s, action_names[i]) == 0) {
+			*k_r = (RdCaseActionKind)i;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+void
+rd_case_action_result_clear(RdCaseActionResult *r)
+{
+	g_clear_pointer(&r->reference, g_free);
+	g_clear_pointer(&r->state, g_free);
+	g_clear_pointer(&r->done, g_ptr_array_unref);
+	g_clear_pointer(&r->letters, g_ptr_array_unref);
+}
+
+static gboolean
+dispatch(Ctx *x, const RdCaseAction *a, GError **error)
+{
+	switch (a->kind) {
+	case RD_CASE_ACTION_ASSIGN:
+		return do_assign(x, a->handler ? a->handler : "", error);
+	case RD_CASE_ACTION_EXTEND:
+		return do_extend(x, error);
+	case RD_CASE_ACTION_RESPOND:
+		return do_respond(x, error);
+	case RD_CASE_ACTION_CLOSE:
+		return do_close(x, error);
+	case RD_CASE_ACTION_ESCALATE:
+		return do_escalate(x, error);
+	case RD_CASE_ACTION_LINK:
+		return do_link(x, a->other ? a->other : "", error);
+	case RD_CASE_ACTION_SERVICE:
+		return do_service(x, a->service ? a->service : "", error);
+	}
+	return refuse(error, "unknown action");
+}
+
+gboolean
+rd_casework_act_in(RdCasework *cw, RdCase *c, const RdCaseAction *a, RdCaseActionResult *r, GError **error)
+{
+	g_return_val_if_fail(cw != NULL && c != NULL && a != NULL && r != NULL, FALSE);
+	memset(r, 0, sizeof *r);
+	if (a->stage != 0 && a->stage != 1 && a->stage != 2)
+		return refuse(error, "the stage is 1 or 2");
+	Ctx x = { 0 };
+	x.cw = cw;
+	x.cfg = rd_casework_config(cw);
+	x.store = rd_casework_store(cw);
+	x.rules = rd_casework_rules(cw);
+	x.c = c;
+	x.at = a->at;
+	{
+		g_autofree char *local = rd_time_format_local(x.at);
+		g_strlcpy(x.today, local, sizeof x.today);
+	}
+	x.actor = a->actor ? a->actor : "redress";
+	x.stage = a->stage;
+	x.to = a->to;
+	x.reason = a->reason;
+	x.outcome = a->outcome;
+	x.date = a->date;
+	x.decline = a->decline;
+	x.refer_back = a->refer_back;
+	x.done = g_string_new(NULL);
+	x.letters = g_ptr_array_new_with_free_func(g_free);
+	x.stages = rd_store_stages_for_case(x.store, c->id, error);
+	gboolean ok = x.stages != NULL && dispatch(&x, a, error);
+	if (ok) {
+		r->reference = g_strdup(c->reference);
+		r->done = g_ptr_array_new_with_free_func(g_free);
+		g_auto(GStrv) lines = g_strsplit(x.done->str, "\n", -1);
+		for (guint i = 0; lines[i]; i++)
+			if (*lines[i])
+				g_ptr_array_add(r->done, g_strdup(lines[i]));
+		r->letters = g_steal_pointer(&x.letters);
+	}
+	g_clear_pointer(&x.stages, g_ptr_array_unref);
+	g_clear_pointer(&x.letters, g_ptr_array_unref);
+	g_string_free(x.done, TRUE);
+	return ok;
+}
+
+gboolean
+rd_casework_act(RdCasework *cw, const char *ref, const RdCaseAction *a, RdCaseActionResult *r, GError **error)
+{
+	RdStore *store = rd_casework_store(cw);
+	memset(r, 0, sizeof *r);
+	if (!rd_store_begin(store, error))
+		return FALSE;
+	/* Read the case inside the transaction, so nothing changes it between
+	 * the checks and the writes. */
+	GError *lerr = NULL;
+	g_autoptr(RdCase) c = find_case(store, rd_casework_config(cw), ref, &lerr);
+	if (c == NULL) {
+		rd_store_rollback(store);
+		if (lerr != NULL)
+			g_propagate_error(error, lerr);
+		else
+			g_set_error(error, RD_CASEWORK_ERROR, RD_CASEWORK_ERROR_NO_CASE,
+			            "no case %s (list them with: redress cases)", ref);
+		return FALSE;
+	}
+	if (!rd_casework_act_in(cw, c, a, r, error) || !rd_store_commit(store, error)) {
+		rd_store_rollback(store);
+		rd_case_action_result_clear(r);
+		return FALSE;
+	}
+	GError *rerr = NULL;
+	g_autoptr(RdCase) after = rd_store_case_get(store, c->id, &rerr);
+	/* The change is committed; a failure to read it back only leaves the
+	 * state out of the result. */
+	r->state = g_strdup(after ? after->state : c->state);
+	g_clear_error(&rerr);
+	return TRUE;
+}
