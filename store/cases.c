@@ -144,14 +144,18 @@ case_from_row(sqlite3_stmt *st)
 	return c;
 }
 
-static RdCase *
-case_one(RdStore *store, sqlite3_stmt *st, const char *doing, GError **error)
+/* One row or none: FALSE only when the statement failed. */
+static gboolean
+case_one(RdStore *store, sqlite3_stmt *st, RdCase **case_r, const char *doing, GError **error)
 {
 	gboolean found;
 
-	if (!rd_stmt_row(store, st, &found, doing, error) || !found)
-		return NULL;
-	return case_from_row(st);
+	*case_r = NULL;
+	if (!rd_stmt_row(store, st, &found, doing, error))
+		return FALSE;
+	if (found)
+		*case_r = case_from_row(st);
+	return TRUE;
 }
 
 static GPtrArray *
@@ -256,67 +260,73 @@ rd_store_case_create(RdStore *store, const RdCaseNew *n, GError **error)
 
 	if (insert_stage(store, case_id, 1, n->opened_at, received, error) == 0)
 		return NULL;
-	return rd_store_case_get(store, case_id, error);
+	RdCase *c = NULL;
+	if (!rd_store_case_get(store, case_id, &c, error))
+		return NULL;
+	/* Just inserted in this transaction, so it is there. */
+	g_assert(c != NULL);
+	return c;
 }
 
-RdCase *
-rd_store_case_get(RdStore *store, gint64 id, GError **error)
+gboolean
+rd_store_case_get(RdStore *store, gint64 id, RdCase **case_r, GError **error)
 {
-	g_return_val_if_fail(store != NULL, NULL);
+	g_return_val_if_fail(store != NULL && case_r != NULL, FALSE);
 
+	*case_r = NULL;
 	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_CASE_GET);
 	RdBind b = rd_bind_begin(st);
 	rd_bind_int64(&b, id);
-	if (!rd_bind_end(store, &b, "reading case", error))
-		return NULL;
-	return case_one(store, st, "reading case", error);
+	return rd_bind_end(store, &b, "reading case", error) &&
+	       case_one(store, st, case_r, "reading case", error);
 }
 
-RdCase *
-rd_store_case_get_by_ref(RdStore *store, const char *ref, GError **error)
+gboolean
+rd_store_case_get_by_ref(RdStore *store, const char *ref, RdCase **case_r, GError **error)
 {
-	g_return_val_if_fail(store != NULL && ref != NULL, NULL);
+	g_return_val_if_fail(store != NULL && ref != NULL && case_r != NULL, FALSE);
 
+	*case_r = NULL;
 	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_CASE_GET_BY_REF);
 	RdBind b = rd_bind_begin(st);
 	rd_bind_text(&b, ref);
-	if (!rd_bind_end(store, &b, "looking up case reference", error))
-		return NULL;
-	return case_one(store, st, "looking up case reference", error);
+	return rd_bind_end(store, &b, "looking up case reference", error) &&
+	       case_one(store, st, case_r, "looking up case reference", error);
 }
 
-RdCase *
-rd_store_case_get_by_message_id(RdStore *store, const char *msgid,
+gboolean
+rd_store_case_get_by_message_id(RdStore *store, const char *msgid, RdCase **case_r,
                                 GError **error)
 {
-	g_return_val_if_fail(store != NULL && msgid != NULL, NULL);
+	g_return_val_if_fail(store != NULL && msgid != NULL && case_r != NULL, FALSE);
 
+	*case_r = NULL;
 	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_CASE_GET_BY_MESSAGE_ID);
 	RdBind b = rd_bind_begin(st);
 	rd_bind_text(&b, msgid);
-	if (!rd_bind_end(store, &b, "looking up case by Message-ID", error))
-		return NULL;
-	return case_one(store, st, "looking up case by Message-ID", error);
+	return rd_bind_end(store, &b, "looking up case by Message-ID", error) &&
+	       case_one(store, st, case_r, "looking up case by Message-ID", error);
 }
 
 gboolean
 rd_store_case_has_party(RdStore *store, gint64 case_id, const char *email,
-                        GError **error)
+                        gboolean *is_party_r, GError **error)
 {
 	gboolean found;
 
-	g_return_val_if_fail(store != NULL && email != NULL, FALSE);
+	g_return_val_if_fail(store != NULL && email != NULL && is_party_r != NULL, FALSE);
 
+	*is_party_r = FALSE;
 	g_autofree char *folded = rd_store_email_fold(email);
 	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_CASE_HAS_PARTY);
 	RdBind b = rd_bind_begin(st);
 	rd_bind_int64(&b, case_id);
 	rd_bind_text(&b, folded);
 	if (!rd_bind_end(store, &b, "checking case parties", error) ||
-	    !rd_stmt_row(store, st, &found, "checking case parties", error) ||
-	    !found)
+	    !rd_stmt_row(store, st, &found, "checking case parties", error))
 		return FALSE;
-	return sqlite3_column_int(st, 0) != 0;
+	*is_party_r = found && sqlite3_column_int(st, 0) != 0;
+	return TRUE;
 }
 
 GPtrArray *

@@ -13,14 +13,15 @@
 #include "store-private.h"
 
 gboolean
-rd_store_cursor_get(RdStore *store, const char *mailbox,
+rd_store_cursor_get(RdStore *store, const char *mailbox, gboolean *found_r,
                     guint32 *uidvalidity_r, guint32 *last_uid_r,
                     GError **error)
 {
 	gboolean found;
 
-	g_return_val_if_fail(store != NULL && mailbox != NULL, FALSE);
+	g_return_val_if_fail(store != NULL && mailbox != NULL && found_r != NULL, FALSE);
 
+	*found_r = FALSE;
 	if (uidvalidity_r != NULL)
 		*uidvalidity_r = 0;
 	if (last_uid_r != NULL)
@@ -29,9 +30,11 @@ rd_store_cursor_get(RdStore *store, const char *mailbox,
 	RdBind b = rd_bind_begin(st);
 	rd_bind_text(&b, mailbox);
 	if (!rd_bind_end(store, &b, "reading mailbox cursor", error) ||
-	    !rd_stmt_row(store, st, &found, "reading mailbox cursor", error) ||
-	    !found)
+	    !rd_stmt_row(store, st, &found, "reading mailbox cursor", error))
 		return FALSE;
+	*found_r = found;
+	if (!found)
+		return TRUE;
 	if (uidvalidity_r != NULL)
 		*uidvalidity_r = (guint32)sqlite3_column_int64(st, 0);
 	if (last_uid_r != NULL)

@@ -64,23 +64,27 @@ rd_store_message_insert(RdStore *store, const RdMessageNew *m, GError **error)
 	return sqlite3_last_insert_rowid(store->db);
 }
 
-/* Run a statement selecting one id; 0 when there is no row. */
-static gint64
-select_id(RdStore *store, sqlite3_stmt *st, const char *doing,
+/* Run a statement selecting one id into *@id_r (0 when there is no row);
+ * FALSE only when it failed. */
+static gboolean
+select_id(RdStore *store, sqlite3_stmt *st, gint64 *id_r, const char *doing,
           GError **error)
 {
 	gboolean found;
 
-	if (!rd_stmt_row(store, st, &found, doing, error) || !found)
-		return 0;
-	return sqlite3_column_int64(st, 0);
+	*id_r = 0;
+	if (!rd_stmt_row(store, st, &found, doing, error))
+		return FALSE;
+	if (found)
+		*id_r = sqlite3_column_int64(st, 0);
+	return TRUE;
 }
 
-gint64
+gboolean
 rd_store_message_find(RdStore *store, const char *message_id,
-                      const char *content_hash, GError **error)
+                      const char *content_hash, gint64 *id_r, GError **error)
 {
-	g_return_val_if_fail(store != NULL && content_hash != NULL, 0);
+	g_return_val_if_fail(store != NULL && content_hash != NULL && id_r != NULL, FALSE);
 
 	g_autoptr(RdStmt) st = rd_stmt(store, message_id != NULL
 	                                      ? RD_STMT_MESSAGE_FIND
@@ -89,23 +93,23 @@ rd_store_message_find(RdStore *store, const char *message_id,
 	if (message_id != NULL)
 		rd_bind_text(&b, message_id);
 	rd_bind_text(&b, content_hash);
-	if (!rd_bind_end(store, &b, "looking for duplicate message", error))
-		return 0;
-	return select_id(store, st, "looking for duplicate message", error);
+	*id_r = 0;
+	return rd_bind_end(store, &b, "looking for duplicate message", error) &&
+	       select_id(store, st, id_r, "looking for duplicate message", error);
 }
 
-gint64
+gboolean
 rd_store_message_find_raw(RdStore *store, const char *raw_sha256,
-                          GError **error)
+                          gint64 *id_r, GError **error)
 {
-	g_return_val_if_fail(store != NULL && raw_sha256 != NULL, 0);
+	g_return_val_if_fail(store != NULL && raw_sha256 != NULL && id_r != NULL, FALSE);
 
+	*id_r = 0;
 	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_MESSAGE_FIND_RAW);
 	RdBind b = rd_bind_begin(st);
 	rd_bind_text(&b, raw_sha256);
-	if (!rd_bind_end(store, &b, "looking up message by raw hash", error))
-		return 0;
-	return select_id(store, st, "looking up message by raw hash", error);
+	return rd_bind_end(store, &b, "looking up message by raw hash", error) &&
+	       select_id(store, st, id_r, "looking up message by raw hash", error);
 }
 
 void
@@ -273,45 +277,50 @@ load_routes(RdStore *store, RdMessageRow *m, GError **error)
 	return TRUE;
 }
 
-static RdMessageRow *
-message_one(RdStore *store, sqlite3_stmt *st, const char *doing,
+/* One row (with its routes) or none: FALSE only when reading failed. */
+static gboolean
+message_one(RdStore *store, sqlite3_stmt *st, RdMessageRow **row_r, const char *doing,
             GError **error)
 {
 	gboolean found;
 
-	if (!rd_stmt_row(store, st, &found, doing, error) || !found)
-		return NULL;
+	*row_r = NULL;
+	if (!rd_stmt_row(store, st, &found, doing, error))
+		return FALSE;
+	if (!found)
+		return TRUE;
 	g_autoptr(RdMessageRow) m = message_from_row(st);
 	if (!load_routes(store, m, error))
-		return NULL;
-	return g_steal_pointer(&m);
+		return FALSE;
+	*row_r = g_steal_pointer(&m);
+	return TRUE;
 }
 
-RdMessageRow *
-rd_store_message_get(RdStore *store, gint64 msg_id, GError **error)
+gboolean
+rd_store_message_get(RdStore *store, gint64 msg_id, RdMessageRow **row_r, GError **error)
 {
-	g_return_val_if_fail(store != NULL, NULL);
+	g_return_val_if_fail(store != NULL && row_r != NULL, FALSE);
 
+	*row_r = NULL;
 	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_MESSAGE_GET);
 	RdBind b = rd_bind_begin(st);
 	rd_bind_int64(&b, msg_id);
-	if (!rd_bind_end(store, &b, "reading message", error))
-		return NULL;
-	return message_one(store, st, "reading message", error);
+	return rd_bind_end(store, &b, "reading message", error) &&
+	       message_one(store, st, row_r, "reading message", error);
 }
 
-RdMessageRow *
+gboolean
 rd_store_message_get_by_message_id(RdStore *store, const char *msgid,
-                                   GError **error)
+                                   RdMessageRow **row_r, GError **error)
 {
-	g_return_val_if_fail(store != NULL && msgid != NULL, NULL);
+	g_return_val_if_fail(store != NULL && msgid != NULL && row_r != NULL, FALSE);
 
+	*row_r = NULL;
 	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_MESSAGE_GET_BY_MESSAGE_ID);
 	RdBind b = rd_bind_begin(st);
 	rd_bind_text(&b, msgid);
-	if (!rd_bind_end(store, &b, "reading message by Message-ID", error))
-		return NULL;
-	return message_one(store, st, "reading message by Message-ID", error);
+	return rd_bind_end(store, &b, "reading message by Message-ID", error) &&
+	       message_one(store, st, row_r, "reading message by Message-ID", error);
 }
 
 GPtrArray *

@@ -115,16 +115,20 @@ rd_store_daemon_status_set(RdStore *store, const RdDaemonStatus *s, GError **err
 }
 
 gboolean
-rd_store_daemon_status_get(RdStore *store, RdDaemonStatus *s_r, GError **error)
+rd_store_daemon_status_get(RdStore *store, RdDaemonStatus *s_r, gboolean *found_r, GError **error)
 {
 	gboolean found = FALSE;
 
-	g_return_val_if_fail(store != NULL && s_r != NULL, FALSE);
+	g_return_val_if_fail(store != NULL && s_r != NULL && found_r != NULL, FALSE);
 
 	memset(s_r, 0, sizeof *s_r);
+	*found_r = FALSE;
 	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_DAEMON_STATUS_GET);
-	if (!rd_stmt_row(store, st, &found, "reading the daemon heartbeat", error) || !found)
+	if (!rd_stmt_row(store, st, &found, "reading the daemon heartbeat", error))
 		return FALSE;
+	*found_r = found;
+	if (!found)
+		return TRUE;
 	s_r->pid = sqlite3_column_int64(st, 0);
 	s_r->started_at = sqlite3_column_int64(st, 1);
 	s_r->heartbeat_at = sqlite3_column_int64(st, 2);

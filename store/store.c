@@ -323,24 +323,27 @@ rd_store_rollback(RdStore *store)
 
 /* ---- settings ---------------------------------------------------------- */
 
-char *
-rd_store_setting_get(RdStore *store, const char *key, GError **error)
+gboolean
+rd_store_setting_get(RdStore *store, const char *key, char **value_r, GError **error)
 {
 	gboolean found;
 
-	g_return_val_if_fail(store != NULL && key != NULL, NULL);
+	g_return_val_if_fail(store != NULL && key != NULL && value_r != NULL, FALSE);
 
+	*value_r = NULL;
 	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_SETTING_GET);
 	RdBind b = rd_bind_begin(st);
 	rd_bind_text(&b, key);
 	if (!rd_bind_end(store, &b, "reading setting", error) ||
-	    !rd_stmt_row(store, st, &found, "reading setting", error) || !found)
-		return NULL;
-	return rd_col_text(st, 0);
+	    !rd_stmt_row(store, st, &found, "reading setting", error))
+		return FALSE;
+	if (found)
+		*value_r = rd_col_text(st, 0);
+	return TRUE;
 }
 
-/* A NULL @value removes the key, so that rd_store_setting_get() returns
- * NULL again. */
+/* A NULL @value removes the key, so that rd_store_setting_get() finds
+ * nothing again. */
 gboolean
 rd_store_setting_set(RdStore *store, const char *key, const char *value,
                      GError **error)
@@ -380,28 +383,29 @@ rd_store_raw_put(RdStore *store, const char *sha256, const void *data,
 	       rd_stmt_run(store, st, "storing raw message", error);
 }
 
-GBytes *
-rd_store_raw_get(RdStore *store, const char *sha256, GError **error)
+gboolean
+rd_store_raw_get(RdStore *store, const char *sha256, GBytes **bytes_r, GError **error)
 {
 	gboolean found;
 
-	g_return_val_if_fail(store != NULL && sha256 != NULL, NULL);
+	g_return_val_if_fail(store != NULL && sha256 != NULL && bytes_r != NULL, FALSE);
 
+	*bytes_r = NULL;
 	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_RAW_GET);
 	RdBind b = rd_bind_begin(st);
 	rd_bind_text(&b, sha256);
 	if (!rd_bind_end(store, &b, "reading raw message", error) ||
-	    !rd_stmt_row(store, st, &found, "reading raw message", error) ||
-	    !found)
-		return NULL;
+	    !rd_stmt_row(store, st, &found, "reading raw message", error))
+		return FALSE;
+	if (!found)
+		return TRUE;
 
 	const void *data = sqlite3_column_blob(st, 0);
 	int len = sqlite3_column_bytes(st, 0);
-	if (data == NULL && len > 0) {   /* out of memory inside SQLite */
-		rd_store_fail(store, SQLITE_NOMEM, "reading raw message", error);
-		return NULL;
-	}
-	return g_bytes_new(data, (gsize)len);
+	if (data == NULL && len > 0)   /* out of memory inside SQLite */
+		return rd_store_fail(store, SQLITE_NOMEM, "reading raw message", error);
+	*bytes_r = g_bytes_new(data, (gsize)len);
+	return TRUE;
 }
 
 /* ---- counts ------------------------------------------------------------ */

@@ -15,7 +15,10 @@
  *
  * Errors: functions that can fail take GError **error last and return
  * FALSE / 0 / NULL with the error set (domain RD_STORE_ERROR). "Not found"
- * is not an error: a lookup returns NULL / 0 with no error set.
+ * is not an error, and a caller never has to look at *error to tell them
+ * apart: a lookup returns a gboolean that is FALSE only on failure and
+ * puts what it found in an out parameter (NULL, 0 or *found_r FALSE when
+ * there is nothing).
  *
  * Times are seconds since the epoch (UTC), stored as INTEGER. Dates
  * (deadlines) are "YYYY-MM-DD" strings in Europe/London.
@@ -90,8 +93,8 @@ gboolean rd_store_sync_log(RdStore *store, GError **error);
 
 /* ---- settings (key/value, e.g. the token key) ------------------------ */
 
-/* NULL if unset. Newly allocated. */
-char *rd_store_setting_get(RdStore *store, const char *key, GError **error);
+/* *@value_r: the value (newly allocated), or NULL if unset. */
+gboolean rd_store_setting_get(RdStore *store, const char *key, char **value_r, GError **error);
 gboolean rd_store_setting_set(RdStore *store, const char *key,
                               const char *value, GError **error);
 
@@ -100,8 +103,8 @@ gboolean rd_store_setting_set(RdStore *store, const char *key,
 /* Insert the bytes under @sha256 unless already present. */
 gboolean rd_store_raw_put(RdStore *store, const char *sha256,
                           const void *data, gsize len, GError **error);
-/* NULL if absent. */
-GBytes *rd_store_raw_get(RdStore *store, const char *sha256, GError **error);
+/* *@bytes_r: the bytes, or NULL if absent. */
+gboolean rd_store_raw_get(RdStore *store, const char *sha256, GBytes **bytes_r, GError **error);
 
 /* ---- people ---------------------------------------------------------- */
 
@@ -153,17 +156,19 @@ typedef struct {
 RdCase *rd_store_case_create(RdStore *store, const RdCaseNew *n,
                              GError **error);
 
-RdCase *rd_store_case_get(RdStore *store, gint64 id, GError **error);
-/* Exact match on the canonical reference. */
-RdCase *rd_store_case_get_by_ref(RdStore *store, const char *ref,
-                                 GError **error);
-/* The case owning a message (incoming or sent) with this Message-ID. */
-RdCase *rd_store_case_get_by_message_id(RdStore *store, const char *msgid,
-                                        GError **error);
-/* TRUE if @email is the complainant, representative or handler of the
- * case, or has sent a message recorded on it as staff. */
+/* One case into *@case_r (owned by the caller), or NULL when there is
+ * none. By row id: */
+gboolean rd_store_case_get(RdStore *store, gint64 id, RdCase **case_r, GError **error);
+/* By exact match on the canonical reference: */
+gboolean rd_store_case_get_by_ref(RdStore *store, const char *ref, RdCase **case_r,
+                                  GError **error);
+/* The case owning a message (incoming or sent) with this Message-ID: */
+gboolean rd_store_case_get_by_message_id(RdStore *store, const char *msgid, RdCase **case_r,
+                                         GError **error);
+/* *@is_party_r: TRUE if @email is the complainant, representative or
+ * handler of the case, or has sent a message recorded on it as staff. */
 gboolean rd_store_case_has_party(RdStore *store, gint64 case_id,
-                                 const char *email, GError **error);
+                                 const char *email, gboolean *is_party_r, GError **error);
 /* Cases whose complainant is @email and whose state is "stage1-closed",
  * most recently updated first. RdCase* elements, free func set. */
 GPtrArray *rd_store_cases_closed_stage1_for(RdStore *store, const char *email,
@@ -293,14 +298,15 @@ typedef struct {
 gint64 rd_store_message_insert(RdStore *store, const RdMessageNew *m,
                                GError **error);
 
-/* Dedupe: the row id of a stored message with this Message-ID AND this
- * content hash (when @message_id is NULL: the same content hash and no
- * Message-ID); 0 if none. Never matches on Message-ID alone. */
-gint64 rd_store_message_find(RdStore *store, const char *message_id,
-                             const char *content_hash, GError **error);
-/* Row id of a message with exactly these raw bytes; 0 if none. */
-gint64 rd_store_message_find_raw(RdStore *store, const char *raw_sha256,
-                                 GError **error);
+/* Dedupe: *@id_r gets the row id of a stored message with this
+ * Message-ID AND this content hash (when @message_id is NULL: the same
+ * content hash and no Message-ID), or 0 if none. Never matches on
+ * Message-ID alone. */
+gboolean rd_store_message_find(RdStore *store, const char *message_id,
+                               const char *content_hash, gint64 *id_r, GError **error);
+/* *@id_r: row id of a message with exactly these raw bytes, or 0. */
+gboolean rd_store_message_find_raw(RdStore *store, const char *raw_sha256,
+                                   gint64 *id_r, GError **error);
 
 /* Messages stored under @message_id, oldest first, with what dedupe
  * compares (RdMessageHashes*); empty when there are none. A message with
@@ -341,12 +347,12 @@ typedef struct {
 void rd_message_row_free(RdMessageRow *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdMessageRow, rd_message_row_free)
 
-RdMessageRow *rd_store_message_get(RdStore *store, gint64 msg_id,
-                                   GError **error);
+/* One message into *@row_r (owned by the caller), or NULL if none. */
+gboolean rd_store_message_get(RdStore *store, gint64 msg_id, RdMessageRow **row_r,
+                              GError **error);
 /* The first stored message with this Message-ID (any content). */
-RdMessageRow *rd_store_message_get_by_message_id(RdStore *store,
-                                                 const char *msgid,
-                                                 GError **error);
+gboolean rd_store_message_get_by_message_id(RdStore *store, const char *msgid,
+                                            RdMessageRow **row_r, GError **error);
 /* Messages of a case by received_at then id. RdMessageRow* elements. */
 GPtrArray *rd_store_messages_for_case(RdStore *store, gint64 case_id,
                                       GError **error);
@@ -415,8 +421,8 @@ gboolean rd_store_triage_resolve(RdStore *store, gint64 msg_id,
 
 /* ---- mailbox cursors (IMAP) ------------------------------------------ */
 
-/* FALSE with no error and zeros if the mailbox has no cursor yet. */
-gboolean rd_store_cursor_get(RdStore *store, const char *mailbox,
+/* *@found_r FALSE (and zeros) if the mailbox has no cursor yet. */
+gboolean rd_store_cursor_get(RdStore *store, const char *mailbox, gboolean *found_r,
                              guint32 *uidvalidity_r, guint32 *last_uid_r,
                              GError **error);
 gboolean rd_store_cursor_set(RdStore *store, const char *mailbox,
@@ -528,8 +534,8 @@ typedef struct {
 } RdDaemonStatus;
 gboolean rd_store_daemon_status_set(RdStore *store, const RdDaemonStatus *s,
                                     GError **error);
-/* FALSE with no error (and zeros) if no daemon ever ran on this file. */
-gboolean rd_store_daemon_status_get(RdStore *store, RdDaemonStatus *s_r,
+/* *@found_r FALSE (and zeros) if no daemon ever ran on this file. */
+gboolean rd_store_daemon_status_get(RdStore *store, RdDaemonStatus *s_r, gboolean *found_r,
                                     GError **error);
 
 /* ---- counts (for summaries and tests) -------------------------------- */

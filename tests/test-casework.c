@@ -85,11 +85,21 @@ new_case(Fixture *f)
 	return g_strdup(c->reference);
 }
 
+static RdCase *
+case_by_ref(Fixture *f, const char *ref)
+{
+	g_autoptr(GError) err = NULL;
+	RdCase *c = NULL;
+	g_assert_true(rd_store_case_get_by_ref(f->store, ref, &c, &err));
+	g_assert_no_error(err);
+	return c;
+}
+
 static RdStage *
 stage_of(Fixture *f, const char *ref, int n)
 {
 	g_autoptr(GError) err = NULL;
-	g_autoptr(RdCase) c = rd_store_case_get_by_ref(f->store, ref, &err);
+	g_autoptr(RdCase) c = case_by_ref(f, ref);
 	g_assert_nonnull(c);
 	g_autoptr(GPtrArray) st = rd_store_stages_for_case(f->store, c->id, &err);
 	g_assert_no_error(err);
@@ -109,7 +119,7 @@ static guint
 letters(Fixture *f, const char *ref, const char *kind, const char *to)
 {
 	g_autoptr(GError) err = NULL;
-	g_autoptr(RdCase) c = rd_store_case_get_by_ref(f->store, ref, &err);
+	g_autoptr(RdCase) c = case_by_ref(f, ref);
 	g_autoptr(GPtrArray) rows = rd_store_outbox_for_case(f->store, c->id, &err);
 	g_assert_no_error(err);
 	guint n = 0;
@@ -125,7 +135,7 @@ static guint
 events(Fixture *f, const char *ref, const char *type, const char *actor)
 {
 	g_autoptr(GError) err = NULL;
-	g_autoptr(RdCase) c = rd_store_case_get_by_ref(f->store, ref, &err);
+	g_autoptr(RdCase) c = case_by_ref(f, ref);
 	g_autoptr(GPtrArray) ev = rd_store_events_for_case(f->store, c->id, &err);
 	g_assert_no_error(err);
 	guint n = 0;
@@ -298,7 +308,7 @@ test_act_in_rolls_back(Fixture *f, gconstpointer data)
 	g_autofree char *ref = new_case(f);
 	g_autoptr(GError) err = NULL;
 	g_assert_true(rd_store_begin(f->store, &err));
-	g_autoptr(RdCase) c = rd_store_case_get_by_ref(f->store, ref, &err);
+	g_autoptr(RdCase) c = case_by_ref(f, ref);
 	RdCaseAction a = { 0 };
 	a.kind = RD_CASE_ACTION_SERVICE;
 	a.at = T0 + 60;
@@ -310,7 +320,7 @@ test_act_in_rolls_back(Fixture *f, gconstpointer data)
 	g_assert_null(r.state);
 	rd_case_action_result_clear(&r);
 	rd_store_rollback(f->store);
-	g_autoptr(RdCase) after = rd_store_case_get_by_ref(f->store, ref, &err);
+	g_autoptr(RdCase) after = case_by_ref(f, ref);
 	g_assert_null(after->service);
 	g_assert_cmpuint(events(f, ref, "service-set", NULL), ==, 0);
 }

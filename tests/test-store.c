@@ -25,6 +25,110 @@
 
 /* ---- fixture ------------------------------------------------------------ */
 
+/* The lookups below return FALSE only when the database failed, and put
+ * what they found (or NULL / 0 / not found) in an out parameter. These
+ * wrappers check that promise on every call — the return value agrees
+ * with whether an error was set — and hand back what was found, so the
+ * tests read as plain lookups. */
+#define CHECKED(call, e) do { gboolean ok_ = (call); \
+		g_assert_true(ok_ == ((e) == NULL || *(e) == NULL)); } while (0)
+
+static RdCase *
+t_case_get(RdStore *s, gint64 id, GError **e)
+{
+	RdCase *c = NULL;
+	CHECKED(rd_store_case_get(s, id, &c, e), e);
+	return c;
+}
+
+static RdCase *
+t_case_by_ref(RdStore *s, const char *ref, GError **e)
+{
+	RdCase *c = NULL;
+	CHECKED(rd_store_case_get_by_ref(s, ref, &c, e), e);
+	return c;
+}
+
+static RdCase *
+t_case_by_mid(RdStore *s, const char *mid, GError **e)
+{
+	RdCase *c = NULL;
+	CHECKED(rd_store_case_get_by_message_id(s, mid, &c, e), e);
+	return c;
+}
+
+static gboolean
+t_has_party(RdStore *s, gint64 case_id, const char *email, GError **e)
+{
+	gboolean is = TRUE;
+	CHECKED(rd_store_case_has_party(s, case_id, email, &is, e), e);
+	return is;
+}
+
+static GBytes *
+t_raw_get(RdStore *s, const char *sha, GError **e)
+{
+	GBytes *b = NULL;
+	CHECKED(rd_store_raw_get(s, sha, &b, e), e);
+	return b;
+}
+
+static RdMessageRow *
+t_msg_get(RdStore *s, gint64 id, GError **e)
+{
+	RdMessageRow *m = NULL;
+	CHECKED(rd_store_message_get(s, id, &m, e), e);
+	return m;
+}
+
+static RdMessageRow *
+t_msg_by_mid(RdStore *s, const char *mid, GError **e)
+{
+	RdMessageRow *m = NULL;
+	CHECKED(rd_store_message_get_by_message_id(s, mid, &m, e), e);
+	return m;
+}
+
+static gint64
+t_find(RdStore *s, const char *mid, const char *hash, GError **e)
+{
+	gint64 id = -1;
+	CHECKED(rd_store_message_find(s, mid, hash, &id, e), e);
+	return id;
+}
+
+static gint64
+t_find_raw(RdStore *s, const char *sha, GError **e)
+{
+	gint64 id = -1;
+	CHECKED(rd_store_message_find_raw(s, sha, &id, e), e);
+	return id;
+}
+
+static char *
+t_setting_get(RdStore *s, const char *key, GError **e)
+{
+	char *v = NULL;
+	CHECKED(rd_store_setting_get(s, key, &v, e), e);
+	return v;
+}
+
+static gboolean
+t_cursor_get(RdStore *s, const char *mailbox, guint32 *v, guint32 *u, GError **e)
+{
+	gboolean found = TRUE;
+	CHECKED(rd_store_cursor_get(s, mailbox, &found, v, u, e), e);
+	return found;
+}
+
+static gboolean
+t_daemon_status_get(RdStore *s, RdDaemonStatus *ds, GError **e)
+{
+	gboolean found = TRUE;
+	CHECKED(rd_store_daemon_status_get(s, ds, &found, e), e);
+	return found;
+}
+
 typedef struct {
 	char *dir;      /* temporary directory, or NULL for :memory: */
 	char *path;     /* database path, or ":memory:" */
@@ -220,7 +324,7 @@ test_open_reopen(Fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	g_assert_cmpint(rd_store_schema_version_at_open(f->store), ==, RD_STORE_SCHEMA_VERSION);
 
-	g_autoptr(RdCase) again = rd_store_case_get_by_ref(f->store, c->reference,
+	g_autoptr(RdCase) again = t_case_by_ref(f->store, c->reference,
 	                                                   &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(again);
@@ -265,7 +369,7 @@ test_open_migrate_v1(Fixture *f, gconstpointer data)
 	g_autofree char *version = side_query(f->path, "PRAGMA user_version");
 	g_assert_cmpstr(version, ==, G_STRINGIFY(RD_STORE_SCHEMA_VERSION));
 
-	g_autoptr(RdCase) again = rd_store_case_get_by_ref(f->store, c->reference, &error);
+	g_autoptr(RdCase) again = t_case_by_ref(f->store, c->reference, &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(again);
 
@@ -294,11 +398,11 @@ test_open_migrate_v1(Fixture *f, gconstpointer data)
 	g_assert_cmpint(got->waiting, ==, 3);
 
 	RdDaemonStatus ds = { 0 };
-	g_assert_false(rd_store_daemon_status_get(f->store, &ds, &error));
+	g_assert_false(t_daemon_status_get(f->store, &ds, &error));
 	g_assert_no_error(error);
 	RdDaemonStatus set = { .pid = 42, .started_at = T0, .heartbeat_at = T0 + 10, .interval = 10 };
 	g_assert_true(rd_store_daemon_status_set(f->store, &set, &error));
-	g_assert_true(rd_store_daemon_status_get(f->store, &ds, &error));
+	g_assert_true(t_daemon_status_get(f->store, &ds, &error));
 	g_assert_no_error(error);
 	g_assert_cmpint(ds.pid, ==, 42);
 	g_assert_cmpint(ds.heartbeat_at, ==, T0 + 10);
@@ -387,7 +491,7 @@ test_reference_rollback(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(lost->reference, ==, "CMP-2026-000002");
 	rd_store_rollback(f->store);
 
-	g_autoptr(RdCase) gone = rd_store_case_get(f->store, lost->id, &error);
+	g_autoptr(RdCase) gone = t_case_get(f->store, lost->id, &error);
 	g_assert_no_error(error);
 	g_assert_null(gone);
 
@@ -432,20 +536,20 @@ test_case_create_get(Fixture *f, gconstpointer data)
 	g_assert_cmpint(c->opened_at, ==, T0);
 	g_assert_cmpint(c->updated_at, ==, T0);
 
-	g_autoptr(RdCase) by_id = rd_store_case_get(f->store, c->id, &error);
+	g_autoptr(RdCase) by_id = t_case_get(f->store, c->id, &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(by_id->reference, ==, c->reference);
 
-	g_autoptr(RdCase) by_ref = rd_store_case_get_by_ref(f->store,
+	g_autoptr(RdCase) by_ref = t_case_by_ref(f->store,
 	                                                    c->reference, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(by_ref->id, ==, c->id);
 
 	/* Not found is not an error. */
-	g_autoptr(RdCase) none = rd_store_case_get(f->store, 9999, &error);
+	g_autoptr(RdCase) none = t_case_get(f->store, 9999, &error);
 	g_assert_no_error(error);
 	g_assert_null(none);
-	g_autoptr(RdCase) none2 = rd_store_case_get_by_ref(f->store,
+	g_autoptr(RdCase) none2 = t_case_by_ref(f->store,
 	                                                   "cmp-2026-000001",
 	                                                   &error);
 	g_assert_no_error(error);
@@ -460,7 +564,7 @@ test_case_create_get(Fixture *f, gconstpointer data)
 	                                   "Other Name", &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(p, ==, p2);
-	g_autoptr(RdCase) c3 = rd_store_case_get(f->store, c2->id, &error);
+	g_autoptr(RdCase) c3 = t_case_get(f->store, c2->id, &error);
 	g_assert_cmpstr(c3->complainant_name, ==, "A Person");
 }
 
@@ -526,23 +630,23 @@ test_case_by_message_id(Fixture *f, gconstpointer data)
 	add_message(f->store, 0, "in", "nocase@example.org", "h3",
 	            "z@example.org", "unknown", T0);
 
-	g_autoptr(RdCase) got_a = rd_store_case_get_by_message_id(
+	g_autoptr(RdCase) got_a = t_case_by_mid(
 		f->store, "in-1@example.org", &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(got_a);
 	g_assert_cmpint(got_a->id, ==, a->id);
 
-	g_autoptr(RdCase) got_b = rd_store_case_get_by_message_id(
+	g_autoptr(RdCase) got_b = t_case_by_mid(
 		f->store, "out-1@council.example", &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(got_b->id, ==, b->id);
 
-	g_autoptr(RdCase) none = rd_store_case_get_by_message_id(
+	g_autoptr(RdCase) none = t_case_by_mid(
 		f->store, "nocase@example.org", &error);
 	g_assert_no_error(error);
 	g_assert_null(none);
 
-	g_autoptr(RdCase) unknown = rd_store_case_get_by_message_id(
+	g_autoptr(RdCase) unknown = t_case_by_mid(
 		f->store, "never@example.org", &error);
 	g_assert_no_error(error);
 	g_assert_null(unknown);
@@ -561,7 +665,7 @@ test_case_by_message_id_outbox(Fixture *f, gconstpointer data)
 		" 'a@example.org', 'ack-1@council.example', 0)", a->id);
 	side_exec(f->path, sql);
 
-	g_autoptr(RdCase) got = rd_store_case_get_by_message_id(
+	g_autoptr(RdCase) got = t_case_by_mid(
 		f->store, "ack-1@council.example", &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(got);
@@ -608,7 +712,7 @@ test_case_has_party(Fixture *f, gconstpointer data)
 		{ "stranger@example.org", FALSE },
 	};
 	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
-		gboolean got = rd_store_case_has_party(f->store, c->id,
+		gboolean got = t_has_party(f->store, c->id,
 		                                       rows[i].email, &error);
 		g_assert_no_error(error);
 		if (got != rows[i].want)
@@ -692,7 +796,7 @@ test_case_set_state(Fixture *f, gconstpointer data)
 	g_assert_true(rd_store_case_set_state(f->store, c->id, "stage2",
 	                                      T0 + 50, &error));
 	g_assert_no_error(error);
-	g_autoptr(RdCase) got = rd_store_case_get(f->store, c->id, &error);
+	g_autoptr(RdCase) got = t_case_get(f->store, c->id, &error);
 	g_assert_cmpstr(got->state, ==, "stage2");
 	g_assert_cmpint(got->updated_at, ==, T0 + 50);
 
@@ -727,7 +831,7 @@ test_case_set_field(Fixture *f, gconstpointer data)
 		                                      &error));
 		g_assert_no_error(error);
 	}
-	g_autoptr(RdCase) got = rd_store_case_get(f->store, c->id, &error);
+	g_autoptr(RdCase) got = t_case_get(f->store, c->id, &error);
 	g_assert_cmpstr(got->service, ==, "Waste");
 	g_assert_cmpstr(got->handler, ==, "j.smith@council.example");
 	g_assert_cmpstr(got->language, ==, "cy");
@@ -739,7 +843,7 @@ test_case_set_field(Fixture *f, gconstpointer data)
 	/* NULL clears. */
 	g_assert_true(rd_store_case_set_field(f->store, c->id, "handler", NULL,
 	                                      T0 + 7, &error));
-	g_autoptr(RdCase) cleared = rd_store_case_get(f->store, c->id, &error);
+	g_autoptr(RdCase) cleared = t_case_get(f->store, c->id, &error);
 	g_assert_null(cleared->handler);
 
 	g_assert_false(rd_store_case_set_field(f->store, c->id, "language", "fr",
@@ -821,20 +925,20 @@ test_raw(Fixture *f, gconstpointer data)
 	                               &error));
 	g_assert_no_error(error);
 
-	g_autoptr(GBytes) got = rd_store_raw_get(f->store, sha, &error);
+	g_autoptr(GBytes) got = t_raw_get(f->store, sha, &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(got);
 	gsize len;
 	const void *p = g_bytes_get_data(got, &len);
 	g_assert_cmpmem(p, len, bytes, sizeof bytes);
 
-	g_autoptr(GBytes) none = rd_store_raw_get(f->store, "nope", &error);
+	g_autoptr(GBytes) none = t_raw_get(f->store, "nope", &error);
 	g_assert_no_error(error);
 	g_assert_null(none);
 
 	/* Empty message bodies happen (a truncated fetch). */
 	g_assert_true(rd_store_raw_put(f->store, "empty", NULL, 0, &error));
-	g_autoptr(GBytes) empty = rd_store_raw_get(f->store, "empty", &error);
+	g_autoptr(GBytes) empty = t_raw_get(f->store, "empty", &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(empty);
 	g_assert_cmpuint(g_bytes_get_size(empty), ==, 0);
@@ -861,7 +965,7 @@ test_raw_large(Fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	g_assert_true(rd_store_commit(f->store, &error));
 
-	g_autoptr(GBytes) got = rd_store_raw_get(f->store, sha, &error);
+	g_autoptr(GBytes) got = t_raw_get(f->store, sha, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(g_bytes_get_size(got), ==, len);
 	g_assert_true(memcmp(g_bytes_get_data(got, NULL), buf, len) == 0);
@@ -919,7 +1023,7 @@ test_message_roundtrip(Fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	g_assert_false(added);
 
-	g_autoptr(RdMessageRow) r = rd_store_message_get(f->store, id, &error);
+	g_autoptr(RdMessageRow) r = t_msg_get(f->store, id, &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(r);
 	g_assert_cmpint(r->id, ==, id);
@@ -951,23 +1055,23 @@ test_message_roundtrip(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(r->routes->pdata[0], ==, "complaints");
 	g_assert_cmpstr(r->routes->pdata[1], ==, "chief-executive");
 
-	g_autoptr(RdMessageRow) by_mid = rd_store_message_get_by_message_id(
+	g_autoptr(RdMessageRow) by_mid = t_msg_by_mid(
 		f->store, "m1@example.org", &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(by_mid->id, ==, id);
 	g_assert_cmpuint(by_mid->routes->len, ==, 2);
 
-	g_assert_cmpint(rd_store_message_find_raw(f->store, "rawsha", &error),
+	g_assert_cmpint(t_find_raw(f->store, "rawsha", &error),
 	                ==, id);
-	g_assert_cmpint(rd_store_message_find_raw(f->store, "other", &error),
+	g_assert_cmpint(t_find_raw(f->store, "other", &error),
 	                ==, 0);
 	g_assert_no_error(error);
 
-	g_autoptr(RdMessageRow) none = rd_store_message_get(f->store, 9999,
+	g_autoptr(RdMessageRow) none = t_msg_get(f->store, 9999,
 	                                                    &error);
 	g_assert_no_error(error);
 	g_assert_null(none);
-	g_autoptr(RdMessageRow) none2 = rd_store_message_get_by_message_id(
+	g_autoptr(RdMessageRow) none2 = t_msg_by_mid(
 		f->store, "nope@x", &error);
 	g_assert_no_error(error);
 	g_assert_null(none2);
@@ -998,7 +1102,7 @@ test_message_find(Fixture *f, gconstpointer data)
 	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
 		gint64 want = rows[i].want == 1 ? with_id
 		            : rows[i].want == 2 ? no_id : 0;
-		gint64 got = rd_store_message_find(f->store, rows[i].message_id,
+		gint64 got = t_find(f->store, rows[i].message_id,
 		                                   rows[i].hash, &error);
 		g_assert_no_error(error);
 		if (got != want)
@@ -1011,7 +1115,7 @@ test_message_find(Fixture *f, gconstpointer data)
 	gint64 later = add_message(f->store, 0, "in", "dup@example.org", "H3",
 	                           "b@example.org", "complainant", T0 + 1);
 	g_assert_cmpint(later, >, with_id);
-	g_autoptr(RdMessageRow) first = rd_store_message_get_by_message_id(
+	g_autoptr(RdMessageRow) first = t_msg_by_mid(
 		f->store, "dup@example.org", &error);
 	g_assert_cmpint(first->id, ==, with_id);
 }
@@ -1076,7 +1180,7 @@ test_messages_for_case(Fixture *f, gconstpointer data)
 	                                        "complainant", "triage",
 	                                        "assigned by officer", &error));
 	g_assert_no_error(error);
-	g_autoptr(RdMessageRow) moved = rd_store_message_get(f->store, loose,
+	g_autoptr(RdMessageRow) moved = t_msg_get(f->store, loose,
 	                                                     &error);
 	g_assert_cmpint(moved->case_id, ==, c->id);
 	g_assert_cmpstr(moved->kind, ==, "complainant");
@@ -1272,7 +1376,7 @@ test_cursors(Fixture *f, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	guint32 v = 77, u = 77;
 
-	g_assert_false(rd_store_cursor_get(f->store, "complaints", &v, &u,
+	g_assert_false(t_cursor_get(f->store, "complaints", &v, &u,
 	                                   &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(v, ==, 0);
@@ -1292,12 +1396,12 @@ test_cursors(Fixture *f, gconstpointer data)
 		                                  sets[i].uidvalidity,
 		                                  sets[i].last_uid, &error));
 		g_assert_no_error(error);
-		g_assert_true(rd_store_cursor_get(f->store, sets[i].mailbox, &v, &u,
+		g_assert_true(t_cursor_get(f->store, sets[i].mailbox, &v, &u,
 		                                  &error));
 		g_assert_cmpuint(v, ==, sets[i].uidvalidity);
 		g_assert_cmpuint(u, ==, sets[i].last_uid);
 	}
-	g_assert_true(rd_store_cursor_get(f->store, "stage2", &v, &u, &error));
+	g_assert_true(t_cursor_get(f->store, "stage2", &v, &u, &error));
 	g_assert_cmpuint(v, ==, 42);
 	g_assert_cmpuint(u, ==, 1);
 }
@@ -1307,7 +1411,7 @@ test_settings(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
 
-	g_autofree char *unset = rd_store_setting_get(f->store, "token-key",
+	g_autofree char *unset = t_setting_get(f->store, "token-key",
 	                                              &error);
 	g_assert_no_error(error);
 	g_assert_null(unset);
@@ -1316,15 +1420,15 @@ test_settings(Fixture *f, gconstpointer data)
 	g_assert_true(rd_store_setting_set(f->store, "other", "1", &error));
 	g_assert_true(rd_store_setting_set(f->store, "token-key", "def", &error));
 	g_assert_no_error(error);
-	g_autofree char *v = rd_store_setting_get(f->store, "token-key", &error);
+	g_autofree char *v = t_setting_get(f->store, "token-key", &error);
 	g_assert_cmpstr(v, ==, "def");
 
 	g_assert_true(rd_store_setting_set(f->store, "token-key", NULL, &error));
-	g_autofree char *gone = rd_store_setting_get(f->store, "token-key",
+	g_autofree char *gone = t_setting_get(f->store, "token-key",
 	                                             &error);
 	g_assert_no_error(error);
 	g_assert_null(gone);
-	g_autofree char *other = rd_store_setting_get(f->store, "other", &error);
+	g_autofree char *other = t_setting_get(f->store, "other", &error);
 	g_assert_cmpstr(other, ==, "1");
 }
 
@@ -1347,7 +1451,7 @@ test_transaction(Fixture *f, gconstpointer data)
 	g_assert_cmpint(counts.messages, ==, 0);
 	g_assert_cmpint(counts.raw, ==, 0);
 	guint32 v, u;
-	g_assert_false(rd_store_cursor_get(f->store, "complaints", &v, &u,
+	g_assert_false(t_cursor_get(f->store, "complaints", &v, &u,
 	                                   &error));
 
 	g_assert_true(rd_store_begin(f->store, &error));
@@ -1357,7 +1461,7 @@ test_transaction(Fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	g_assert_true(rd_store_counts(f->store, &counts, &error));
 	g_assert_cmpint(counts.messages, ==, 1);
-	g_assert_true(rd_store_cursor_get(f->store, "complaints", &v, &u,
+	g_assert_true(t_cursor_get(f->store, "complaints", &v, &u,
 	                                  &error));
 }
 
@@ -1390,7 +1494,7 @@ test_injection_verbatim(Fixture *f, gconstpointer data)
 		g_assert_true(rd_store_setting_set(f->store, evil[i], evil[i],
 		                                   &error));
 		g_assert_no_error(error);
-		g_autofree char *s = rd_store_setting_get(f->store, evil[i], &error);
+		g_autofree char *s = t_setting_get(f->store, evil[i], &error);
 		g_assert_cmpstr(s, ==, evil[i]);
 
 		gint64 msg = add_message(f->store, c->id, "in", evil[i], evil[i],
@@ -1401,14 +1505,14 @@ test_injection_verbatim(Fixture *f, gconstpointer data)
 		};
 		gint64 msg2 = rd_store_message_insert(f->store, &m, &error);
 		g_assert_no_error(error);
-		g_autoptr(RdMessageRow) r = rd_store_message_get(f->store, msg2,
+		g_autoptr(RdMessageRow) r = t_msg_get(f->store, msg2,
 		                                                 &error);
 		g_assert_cmpstr(r->subject, ==, evil[i]);
 		g_assert_cmpstr(r->body_text, ==, evil[i]);
-		g_assert_cmpint(rd_store_message_find(f->store, evil[i], evil[i],
+		g_assert_cmpint(t_find(f->store, evil[i], evil[i],
 		                                      &error), ==, msg);
 
-		g_autoptr(RdCase) got = rd_store_case_get(f->store, c->id, &error);
+		g_autoptr(RdCase) got = t_case_get(f->store, c->id, &error);
 		g_assert_cmpstr(got->service, ==, evil[i]);
 		g_assert_cmpstr(got->complainant_name, ==, "'); DROP TABLE cases;--");
 	}
@@ -1475,7 +1579,7 @@ test_outbox(Fixture *f, gconstpointer data)
 	g_assert_false(queued);
 
 	/* The case is found through the letter's Message-ID (bounces, replies). */
-	g_autoptr(RdCase) byid = rd_store_case_get_by_message_id(f->store, o.message_id, &error);
+	g_autoptr(RdCase) byid = t_case_by_mid(f->store, o.message_id, &error);
 	g_assert_nonnull(byid);
 	g_assert_cmpint(byid->id, ==, c->id);
 
@@ -1624,7 +1728,7 @@ test_open_migrate_v4(Fixture *f, gconstpointer data)
 	same = rd_store_message_hashes_by_message_id(f->store, "old@example.org", &error);
 	g_assert_cmpuint(same->len, ==, 2);
 	g_assert_cmpstr(((RdMessageHashes *)same->pdata[1])->content_hash, ==, "H9");
-	g_assert_cmpint(rd_store_message_find(f->store, "old@example.org", "H9", &error), ==, later);
+	g_assert_cmpint(t_find(f->store, "old@example.org", "H9", &error), ==, later);
 }
 
 /* A version-3 file with messages (one without a Message-ID) is brought to
@@ -1639,7 +1743,7 @@ test_open_migrate_v3(Fixture *f, gconstpointer data)
 	                             "a@example.org", "complainant", T0);
 	gint64 no_id = add_message(f->store, c->id, "in", NULL, "H2",
 	                           "a@example.org", "complainant", T0 + 1);
-	g_autoptr(RdMessageRow) before = rd_store_message_get(f->store, with_id, &error);
+	g_autoptr(RdMessageRow) before = t_msg_get(f->store, with_id, &error);
 	g_assert_no_error(error);
 
 	g_clear_pointer(&f->store, rd_store_close);
@@ -1657,12 +1761,12 @@ test_open_migrate_v3(Fixture *f, gconstpointer data)
 	                " messages_message_id messages_raw_key messages_staff");
 
 	/* The rows and the bytes are as they were. */
-	g_autoptr(RdMessageRow) after = rd_store_message_get(f->store, with_id, &error);
+	g_autoptr(RdMessageRow) after = t_msg_get(f->store, with_id, &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(after->raw_sha256, ==, before->raw_sha256);
 	g_assert_cmpstr(after->content_hash, ==, "H1");
 	g_assert_cmpint(after->case_id, ==, c->id);
-	g_autoptr(GBytes) raw = rd_store_raw_get(f->store, before->raw_sha256, &error);
+	g_autoptr(GBytes) raw = t_raw_get(f->store, before->raw_sha256, &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(raw);
 	g_assert_cmpmem(g_bytes_get_data(raw, NULL), g_bytes_get_size(raw),
@@ -1670,10 +1774,10 @@ test_open_migrate_v3(Fixture *f, gconstpointer data)
 
 	/* Dedupe through the new indexes: same bytes, same Message-ID and
 	 * content, same content without a Message-ID. */
-	g_assert_cmpint(rd_store_message_find_raw(f->store, before->raw_sha256, &error), ==, with_id);
-	g_assert_cmpint(rd_store_message_find(f->store, "old@example.org", "H1", &error), ==, with_id);
-	g_assert_cmpint(rd_store_message_find(f->store, NULL, "H2", &error), ==, no_id);
-	g_assert_cmpint(rd_store_message_find(f->store, NULL, "H1", &error), ==, 0);
+	g_assert_cmpint(t_find_raw(f->store, before->raw_sha256, &error), ==, with_id);
+	g_assert_cmpint(t_find(f->store, "old@example.org", "H1", &error), ==, with_id);
+	g_assert_cmpint(t_find(f->store, NULL, "H2", &error), ==, no_id);
+	g_assert_cmpint(t_find(f->store, NULL, "H1", &error), ==, 0);
 	g_assert_no_error(error);
 	g_assert_true(rd_store_raw_put(f->store, before->raw_sha256, "x", 1, &error));
 	g_autofree char *n_raw = side_query(f->path, "SELECT count(*) FROM raw_messages");
@@ -1682,7 +1786,7 @@ test_open_migrate_v3(Fixture *f, gconstpointer data)
 	/* And messages stored after the upgrade are found the same way. */
 	gint64 later = add_message(f->store, c->id, "in", "new@example.org", "H3",
 	                           "a@example.org", "complainant", T0 + 2);
-	g_assert_cmpint(rd_store_message_find(f->store, "new@example.org", "H3", &error), ==, later);
+	g_assert_cmpint(t_find(f->store, "new@example.org", "H3", &error), ==, later);
 	g_autofree char *check = side_query(f->path, "PRAGMA integrity_check");
 	g_assert_cmpstr(check, ==, "ok");
 }
@@ -1711,10 +1815,10 @@ test_message_find_raw_shared_key(Fixture *f, gconstpointer data)
 		g_assert_no_error(error);
 	}
 	for (gsize i = 0; i < G_N_ELEMENTS(shas); i++)
-		g_assert_cmpint(rd_store_message_find_raw(f->store, shas[i], &error), ==, ids[i]);
-	g_assert_cmpint(rd_store_message_find_raw(f->store,
+		g_assert_cmpint(t_find_raw(f->store, shas[i], &error), ==, ids[i]);
+	g_assert_cmpint(t_find_raw(f->store,
 		"0123456789ab0000000000000000000000000000000000000000000000000003", &error), ==, 0);
-	g_assert_cmpint(rd_store_message_find_raw(f->store, "0123456789a", &error), ==, 0);
+	g_assert_cmpint(t_find_raw(f->store, "0123456789a", &error), ==, 0);
 	g_assert_no_error(error);
 }
 

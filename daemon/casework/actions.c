@@ -34,15 +34,16 @@ typedef struct {
 	GPtrArray *letters;        /* char*: names of the letters queued */
 } Ctx;
 
-/* Accept a reference as people type it ("cmp 2026 12"), not only the
- * canonical form. */
-static RdCase *
-find_case(RdStore *store, const RdConfig *cfg, const char *arg, GError **error)
+/* The case @arg names into *@case_r (NULL if none), accepting a reference
+ * as people type it ("cmp 2026 12"), not only the canonical form. FALSE
+ * only when the store failed. */
+static gboolean
+find_case(RdStore *store, const RdConfig *cfg, const char *arg, RdCase **case_r, GError **error)
 {
 	g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func(g_free);
 	rd_refs_find(cfg->reference_prefix, arg, refs);
 	const char *ref = refs->len > 0 ? refs->pdata[0] : arg;
-	return rd_store_case_get_by_ref(store, ref, error);
+	return rd_store_case_get_by_ref(store, ref, case_r, error);
 }
 
 static gboolean
@@ -640,15 +641,11 @@ older(const RdCase *a, const RdCase *b)
 static gboolean
 do_link(Ctx *x, const char *other_arg, GError **error)
 {
-	GError *lerr = NULL;
-	g_autoptr(RdCase) o = find_case(x->store, x->cfg, other_arg, &lerr);
-	if (o == NULL) {
-		if (lerr != NULL) {
-			g_propagate_error(error, lerr);
-			return FALSE;
-		}
+	g_autoptr(RdCase) o = NULL;
+	if (!find_case(x->store, x->cfg, other_arg, &o, error))
+		return FALSE;
+	if (o == NULL)
 		return refuse(error, "no case %s (list them with: redress cases)", other_arg);
-	}
 	if (o->id == x->c->id)
 		return refuse(error, "a case cannot be linked with itself");
 	if (x->c->group_id != 0 && x->c->group_id == o->group_id) {
@@ -674,9 +671,11 @@ do_link(Ctx *x, const char *other_arg, GError **error)
 		if (pair[i]->group_id == target)
 			continue;
 		if (pair[i]->group_id == 0) {
-			RdCase *one = rd_store_case_get(x->store, pair[i]->id, error);
-			if (one == NULL)
+			RdCase *one = NULL;
+			if (!rd_store_case_get(x->store, pair[i]->id, &one, error))
 				return FALSE;
+			if (one == NULL)
+				return refuse(error, "%s no longer exists", pair[i]->reference);
 			g_ptr_array_add(moving, one);
 		} else {
 			g_autoptr(GPtrArray) members = rd_store_cases_in_group(x->store, pair[i]->group_id, error);
@@ -687,15 +686,11 @@ do_link(Ctx *x, const char *other_arg, GError **error)
 				g_ptr_array_add(moving, members->pdata[k]);
 		}
 	}
-	GError *herr = NULL;
-	g_autoptr(RdCase) head = rd_store_case_get(x->store, target, &herr);
-	if (head == NULL) {
-		if (herr != NULL) {
-			g_propagate_error(error, herr);
-			return FALSE;
-		}
+	g_autoptr(RdCase) head = NULL;
+	if (!rd_store_case_get(x->store, target, &head, error))
+		return FALSE;
+	if (head == NULL)
 		return refuse(error, "the group of %s names a case that no longer exists", x->c->reference);
-	}
 	/* The founder itself may be ungrouped still. */
 	if (head->group_id != target && !rd_store_case_set_group(x->store, head->id, target, x->at, error))
 		return FALSE;
@@ -872,15 +867,15 @@ rd_casework_act(RdCasework *cw, const char *ref, const RdCaseAction *a, RdCaseAc
 		return FALSE;
 	/* Read the case inside the transaction, so nothing changes it between
 	 * the checks and the writes. */
-	GError *lerr = NULL;
-	g_autoptr(RdCase) c = find_case(store, rd_casework_config(cw), ref, &lerr);
+	g_autoptr(RdCase) c = NULL;
+	if (!find_case(store, rd_casework_config(cw), ref, &c, error)) {
+		rd_store_rollback(store);
+		return FALSE;
+	}
 	if (c == NULL) {
 		rd_store_rollback(store);
-		if (lerr != NULL)
-			g_propagate_error(error, lerr);
-		else
-			g_set_error(error, RD_CASEWORK_ERROR, RD_CASEWORK_ERROR_NO_CASE,
-			            "no case %s (list them with: redress cases)", ref);
+		g_set_error(error, RD_CASEWORK_ERROR, RD_CASEWORK_ERROR_NO_CASE,
+		            "no case %s (list them with: redress cases)", ref);
 		return FALSE;
 	}
 	if (!rd_casework_act_in(cw, c, a, r, error) || !rd_store_commit(store, error)) {
@@ -888,11 +883,11 @@ rd_casework_act(RdCasework *cw, const char *ref, const RdCaseAction *a, RdCaseAc
 		rd_case_action_result_clear(r);
 		return FALSE;
 	}
-	GError *rerr = NULL;
-	g_autoptr(RdCase) after = rd_store_case_get(store, c->id, &rerr);
 	/* The change is committed; a failure to read it back only leaves the
-	 * state out of the result. */
+	 * state as it was read before. */
+	g_autoptr(GError) rerr = NULL;
+	g_autoptr(RdCase) after = NULL;
+	rd_store_case_get(store, c->id, &after, &rerr);
 	r->state = g_strdup(after ? after->state : c->state);
-	g_clear_error(&rerr);
 	return TRUE;
 }

@@ -38,12 +38,9 @@ make_key(RdStore *store, char **hex_r, GError **error)
 gboolean
 rd_token_key_load(RdStore *store, guint8 *key_r, GError **error)
 {
-	GError *lerr = NULL;
-	g_autofree char *hex = rd_store_setting_get(store, TOKEN_KEY_SETTING, &lerr);
-	if (lerr != NULL) {
-		g_propagate_error(error, lerr);
+	g_autofree char *hex = NULL;
+	if (!rd_store_setting_get(store, TOKEN_KEY_SETTING, &hex, error))
 		return FALSE;
-	}
 	if (hex == NULL && !make_key(store, &hex, error))
 		return FALSE;
 	if (strlen(hex) != RD_TOKEN_KEY_LEN * 2) {

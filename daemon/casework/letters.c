@@ -409,9 +409,11 @@ rd_letters_alert_failure(RdLetters *l, RdStore *store, const RdOutboxRow *o, con
 	 * staff notice would go to the same people by the same road. */
 	if (o->case_id == 0 || g_str_has_prefix(o->kind, "staff-"))
 		return TRUE;
-	g_autoptr(RdCase) c = rd_store_case_get(store, o->case_id, error);
+	g_autoptr(RdCase) c = NULL;
+	if (!rd_store_case_get(store, o->case_id, &c, error))
+		return FALSE;
 	if (c == NULL)
-		return error == NULL || *error == NULL;
+		return TRUE;   /* the case is gone: nobody to alert about it */
 	const char *to = c->handler ? c->handler : l->cfg->complaints_manager;
 	if (to == NULL) {
 		rd_log_warn("letter failed case=%s kind=%s: no handler or complaints_manager to alert "

@@ -105,9 +105,14 @@ sweep_stage(Sweep *s, gint64 case_id, int stage_no, GError **error)
 {
 	RdStore *store = s->store;
 	const RdCalendar *cal = rd_rules_calendar(s->rules);
-	g_autoptr(RdCase) c = rd_store_case_get(store, case_id, error);
-	if (c == NULL)
+	g_autoptr(RdCase) c = NULL;
+	if (!rd_store_case_get(store, case_id, &c, error))
 		return FALSE;
+	if (c == NULL) {
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_NOT_FOUND,
+		            "case %" G_GINT64_FORMAT " has a stage but no case row", case_id);
+		return FALSE;
+	}
 	g_autoptr(GPtrArray) stages = rd_store_stages_for_case(store, case_id, error);
 	if (stages == NULL)
 		return FALSE;
@@ -260,13 +265,20 @@ recompute_open(Sweep *s, guint *moved_r, GError **error)
 		const RdStageRef *ref = &g_array_index(open, RdStageRef, i);
 		if (!rd_store_begin(s->store, error))
 			return FALSE;
-		g_autoptr(RdCase) c = rd_store_case_get(s->store, ref->case_id, error);
-		g_autoptr(GPtrArray) stages = c ? rd_store_stages_for_case(s->store, c->id, error) : NULL;
+		g_autoptr(RdCase) c = NULL;
+		if (!rd_store_case_get(s->store, ref->case_id, &c, error)) {
+			rd_store_rollback(s->store);
+			return FALSE;
+		}
+		if (c == NULL) {
+			rd_store_rollback(s->store);
+			g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_NOT_FOUND,
+			            "case %" G_GINT64_FORMAT " vanished while recomputing", ref->case_id);
+			return FALSE;
+		}
+		g_autoptr(GPtrArray) stages = rd_store_stages_for_case(s->store, c->id, error);
 		if (stages == NULL) {
 			rd_store_rollback(s->store);
-			if (error != NULL && *error == NULL)
-				g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_NOT_FOUND,
-				            "case %" G_GINT64_FORMAT " vanished while recomputing", ref->case_id);
 			return FALSE;
 		}
 		for (guint k = 0; k < stages->len; k++) {
@@ -323,13 +335,10 @@ send_digests(Sweep *s, GError **error)
 		const char *channel = rd_channel_for_mailbox(offices[i]);
 		g_autofree char *setting = g_strdup_printf("digest_last_%s", channel);
 		g_autofree char *day_setting = g_strdup_printf("digest_day_%s", channel);
-		GError *lerr = NULL;
-		g_autofree char *last = rd_store_setting_get(s->store, setting, &lerr);
-		g_autofree char *last_day = lerr ? NULL : rd_store_setting_get(s->store, day_setting, &lerr);
-		if (lerr != NULL) {
-			g_propagate_error(error, lerr);
+		g_autofree char *last = NULL, *last_day = NULL;
+		if (!rd_store_setting_get(s->store, setting, &last, error) ||
+		    !rd_store_setting_get(s->store, day_setting, &last_day, error))
 			return FALSE;
-		}
 		/* One digest a day: a later run the same day leaves what came in
 		 * since for tomorrow's, rather than marking it reported. */
 		if (g_strcmp0(last_day, today) == 0)
@@ -391,12 +400,9 @@ rd_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint64 now, gb
 	/* A holiday or closure added or removed since the last sweep moves
 	 * the open deadlines before anything is judged due. */
 	g_autofree char *fp = calendar_fingerprint(rd_rules_calendar(s.rules), &s.today);
-	GError *serr = NULL;
-	g_autofree char *old_fp = rd_store_setting_get(store, FINGERPRINT_SETTING, &serr);
-	if (serr != NULL) {
-		g_propagate_error(error, serr);
+	g_autofree char *old_fp = NULL;
+	if (!rd_store_setting_get(store, FINGERPRINT_SETTING, &old_fp, error))
 		goto out;
-	}
 	if (recompute || (old_fp != NULL && strcmp(old_fp, fp) != 0)) {
 		if (!recompute_open(&s, &moved, error)) {
 			g_prefix_error(error, "recomputing deadlines: ");

@@ -78,9 +78,11 @@ char *rd_cli_actor(void);
 char *rd_cli_one_line(const char *s, glong max);
 /* @s, or "-" when it is NULL or empty (a column with nothing in it). */
 const char *rd_cli_or_dash(const char *s);
-/* The case @arg names, typed as people type it ("cmp 2026 12"); NULL
- * with @error unset when there is none. Owned by the caller. */
-RdCase *rd_cli_find_case(RdStore *store, const RdConfig *cfg, const char *arg, GError **error);
+/* The case @arg names, typed as people type it ("cmp 2026 12"), into
+ * *@case_r (owned by the caller), or NULL when there is none. FALSE only
+ * when the store failed. */
+gboolean rd_cli_find_case(RdStore *store, const RdConfig *cfg, const char *arg, RdCase **case_r,
+                          GError **error);
 
 /* `redress holidays YEAR` and `redress workdays add DATE N`. */
 int rd_cmd_holidays(const RdGlobalOptions *g, int argc, char **argv);

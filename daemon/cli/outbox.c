@@ -268,12 +268,14 @@ rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv)
 		return RD_EXIT_INTERNAL;
 	}
 	RdLetters *letters = rd_rules_letters(rules);
-	g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func(g_free);
-	rd_refs_find(cfg->reference_prefix, argv[3], refs);
-	g_autoptr(RdCase) c = rd_store_case_get_by_ref(store, refs->len ? refs->pdata[0] : argv[3], &err);
+	g_autoptr(RdCase) c = NULL;
+	if (!rd_cli_find_case(store, cfg, argv[3], &c, &err)) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
+	}
 	if (c == NULL) {
 		fprintf(stderr, "redress letters: no case %s (list them with: redress cases)\n", argv[3]);
-		return err ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
+		return RD_EXIT_USAGE;
 	}
 	if (lang != NULL) {
 		if (strcmp(lang, "en") != 0 && strcmp(lang, "cy") != 0) {

@@ -115,13 +115,14 @@ rd_cli_or_dash(const char *s)
 	return s && *s ? s : "-";
 }
 
-RdCase *
-rd_cli_find_case(RdStore *store, const RdConfig *cfg, const char *arg, GError **error)
+gboolean
+rd_cli_find_case(RdStore *store, const RdConfig *cfg, const char *arg, RdCase **case_r,
+                 GError **error)
 {
 	/* Accept a reference as people type it ("cmp 2026 12"), not only the
 	 * canonical form. */
 	g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func(g_free);
 	rd_refs_find(cfg->reference_prefix, arg, refs);
 	const char *ref = refs->len > 0 ? refs->pdata[0] : arg;
-	return rd_store_case_get_by_ref(store, ref, error);
+	return rd_store_case_get_by_ref(store, ref, case_r, error);
 }

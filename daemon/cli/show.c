@@ -228,12 +228,12 @@ rd_cmd_show(const RdGlobalOptions *g, int argc, char **argv)
 	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
 	if (rc != RD_EXIT_OK)
 		return rc;
-	g_autoptr(RdCase) c = rd_cli_find_case(store, cfg, argv[1], &err);
+	g_autoptr(RdCase) c = NULL;
+	if (!rd_cli_find_case(store, cfg, argv[1], &c, &err)) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
+	}
 	if (c == NULL) {
-		if (err) {
-			fprintf(stderr, "redress: error: %s\n", err->message);
-			return RD_EXIT_INTERNAL;
-		}
 		fprintf(stderr, "redress show: no case %s (list them with: redress cases)\n", argv[1]);
 		return RD_EXIT_USAGE;
 	}

@@ -60,12 +60,13 @@ rd_cmd_status(const RdGlobalOptions *g, int argc, char **argv)
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 	RdDaemonStatus ds;
 	RdOutboxCounts oc_n;
-	gboolean ever = rd_store_daemon_status_get(store, &ds, &err);
-	g_autoptr(GPtrArray) rows = err == NULL ? rd_store_mailbox_status_list(store, &err) : NULL;
-	g_autofree char *sweep = rows != NULL ? rd_store_setting_get(store, RD_SWEEP_LAST_RUN_SETTING, &err) : NULL;
-	if (err == NULL)
-		rd_store_outbox_counts(store, &oc_n, &err);
-	if (err != NULL) {
+	gboolean ever = FALSE;
+	g_autoptr(GPtrArray) rows = NULL;
+	g_autofree char *sweep = NULL;
+	if (!rd_store_daemon_status_get(store, &ds, &ever, &err) ||
+	    (rows = rd_store_mailbox_status_list(store, &err)) == NULL ||
+	    !rd_store_setting_get(store, RD_SWEEP_LAST_RUN_SETTING, &sweep, &err) ||
+	    !rd_store_outbox_counts(store, &oc_n, &err)) {
 		fprintf(stderr, "redress: error: %s\n", err->message);
 		return RD_EXIT_INTERNAL;
 	}

@@ -8,9 +8,10 @@
 #include <json-glib/json-glib.h>
 #include "cli/cli.h"
 
-/* MSG is the number shown by `redress triage` or a Message-ID. */
-static RdMessageRow *
-find_message(RdStore *store, const char *arg, GError **error)
+/* MSG is the number shown by `redress triage` or a Message-ID; *@m_r
+ * NULL if there is no such message. FALSE only when the store failed. */
+static gboolean
+find_message(RdStore *store, const char *arg, RdMessageRow **m_r, GError **error)
 {
 	const char *p = arg;
 	if (*p == '#')
@@ -18,14 +19,14 @@ find_message(RdStore *store, const char *arg, GError **error)
 	char *end = NULL;
 	gint64 id = g_ascii_strtoll(p, &end, 10);
 	if (end != p && *end == '\0' && id > 0)
-		return rd_store_message_get(store, id, error);
+		return rd_store_message_get(store, id, m_r, error);
 	g_autofree char *mid = g_strdup(arg);
 	g_strstrip(mid);
 	if (mid[0] == '<' && mid[strlen(mid) - 1] == '>') {
 		mid[strlen(mid) - 1] = '\0';
 		memmove(mid, mid + 1, strlen(mid));
 	}
-	return rd_store_message_get_by_message_id(store, mid, error);
+	return rd_store_message_get_by_message_id(store, mid, m_r, error);
 }
 
 static int
@@ -83,21 +84,24 @@ triage_place(const RdGlobalOptions *g, RdStore *store, const RdConfig *cfg,
              const char *msg_arg, const char *ref_arg)
 {
 	g_autoptr(GError) err = NULL;
-	g_autoptr(RdMessageRow) m = find_message(store, msg_arg, &err);
+	g_autoptr(RdMessageRow) m = NULL;
+	if (!find_message(store, msg_arg, &m, &err)) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
+	}
 	if (m == NULL) {
-		if (err) {
-			fprintf(stderr, "redress: error: %s\n", err->message);
-			return RD_EXIT_INTERNAL;
-		}
 		fprintf(stderr, "redress triage: no message %s (use the number shown by 'redress triage')\n", msg_arg);
 		return RD_EXIT_USAGE;
 	}
 	g_autoptr(RdCase) target = NULL;
 	if (ref_arg != NULL) {
-		target = rd_cli_find_case(store, cfg, ref_arg, &err);
+		if (!rd_cli_find_case(store, cfg, ref_arg, &target, &err)) {
+			fprintf(stderr, "redress: error: %s\n", err->message);
+			return RD_EXIT_INTERNAL;
+		}
 		if (target == NULL) {
 			fprintf(stderr, "redress triage: no case %s (list them with: redress cases)\n", ref_arg);
-			return err ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
+			return RD_EXIT_USAGE;
 		}
 	} else if (m->from_email == NULL) {
 		fprintf(stderr, "redress triage: message #%" G_GINT64_FORMAT " has no sender address, so it cannot open a case;"

@@ -298,11 +298,9 @@ fetch_pass(Ctx *c, RdImap *s, RdMailbox mailbox, const gint *stop, gboolean *sto
 
 	guint32 uidvalidity = rd_imap_uidvalidity(s);
 	guint32 known_validity = 0, last = 0;
-	g_autoptr(GError) serr = NULL;
-	gboolean found = rd_store_cursor_get(c->store, role, &known_validity, &last, &serr);
-	if (serr != NULL) {
+	gboolean found = FALSE;
+	if (!rd_store_cursor_get(c->store, role, &found, &known_validity, &last, error)) {
 		*store_broken_r = TRUE;
-		g_propagate_error(error, g_steal_pointer(&serr));
 		return FALSE;
 	}
 	if (!found || known_validity != uidvalidity) {

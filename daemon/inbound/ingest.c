@@ -57,32 +57,79 @@ rd_ingest_result_clear(RdIngestResult *r)
 }
 
 /* The cases looked up for one decision: RdCase rows own the strings the
- * RdCaseViews point at. */
+ * RdCaseViews point at; the view arrays point into @views. */
 typedef struct {
-	GPtrArray *cases;   /* RdCase*, owned */
-	GPtrArray *views;   /* RdCaseView*, owned (g_free) */
+	GPtrArray *cases;        /* RdCase*, owned */
+	GPtrArray *views;        /* RdCaseView*, owned (g_free) */
+	GPtrArray *ref_views;    /* borrowed from views: cases named by reference */
+	GPtrArray *unknown_refs; /* borrowed from the message: references to no case */
+	GPtrArray *closed_views; /* borrowed from views: the sender's closed cases */
 } Lookups;
+
+static void
+lookups_init(Lookups *l)
+{
+	l->cases = g_ptr_array_new_with_free_func((GDestroyNotify)rd_case_free);
+	l->views = g_ptr_array_new_with_free_func(g_free);
+	l->ref_views = g_ptr_array_new();
+	l->unknown_refs = g_ptr_array_new();
+	l->closed_views = g_ptr_array_new();
+}
 
 static void
 lookups_clear(Lookups *l)
 {
 	g_clear_pointer(&l->cases, g_ptr_array_unref);
 	g_clear_pointer(&l->views, g_ptr_array_unref);
+	g_clear_pointer(&l->ref_views, g_ptr_array_unref);
+	g_clear_pointer(&l->unknown_refs, g_ptr_array_unref);
+	g_clear_pointer(&l->closed_views, g_ptr_array_unref);
 }
 
-static const RdCaseView *
-view_of(RdIngest *ing, Lookups *l, RdCase *c, const char *sender, GError **error)
+/* What procedure/ is told of @c (taken over by @l, which frees it), into
+ * *@view_r. FALSE only when the store failed. */
+static gboolean
+view_of(RdIngest *ing, Lookups *l, RdCase *c, const char *sender, const RdCaseView **view_r,
+        GError **error)
 {
 	RdCaseView *v = g_new0(RdCaseView, 1);
 	v->id = c->id;
 	v->reference = c->reference;
 	if (!rd_case_state_from_string(c->state, &v->state))
 		v->state = RD_CASE_STAGE1;
-	v->sender_is_party = sender != NULL &&
-	                     rd_store_case_has_party(ing->store, c->id, sender, error);
 	g_ptr_array_add(l->cases, c);
 	g_ptr_array_add(l->views, v);
-	return v;
+	*view_r = v;
+	return sender == NULL ||
+	       rd_store_case_has_party(ing->store, c->id, sender, &v->sender_is_party, error);
+}
+
+/* A row that a decision or a foreign key names must be there; its absence
+ * is a damaged database, reported as such. */
+static gboolean
+need_case(RdStore *st, gint64 id, RdCase **c_r, GError **error)
+{
+	if (!rd_store_case_get(st, id, c_r, error))
+		return FALSE;
+	if (*c_r == NULL) {
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_NOT_FOUND,
+		            "case %" G_GINT64_FORMAT " is named but not in the database", id);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+need_message(RdStore *st, gint64 id, RdMessageRow **m_r, GError **error)
+{
+	if (!rd_store_message_get(st, id, m_r, error))
+		return FALSE;
+	if (*m_r == NULL) {
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_NOT_FOUND,
+		            "message %" G_GINT64_FORMAT " is named but not in the database", id);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 static char *
@@ -119,8 +166,8 @@ join_ids(GPtrArray *ids)
 static gboolean
 result_from_row(RdIngest *ing, gint64 msg_id, RdIngestResult *r, GError **error)
 {
-	g_autoptr(RdMessageRow) row = rd_store_message_get(ing->store, msg_id, error);
-	if (row == NULL)
+	g_autoptr(RdMessageRow) row = NULL;
+	if (!need_message(ing->store, msg_id, &row, error))
 		return FALSE;
 	r->msg_id = msg_id;
 	r->message_id = g_strdup(row->message_id);
@@ -129,8 +176,8 @@ result_from_row(RdIngest *ing, gint64 msg_id, RdIngestResult *r, GError **error)
 	r->reason = g_strdup(row->reason);
 	r->problem = g_strdup(row->problem);
 	if (row->case_id != 0) {
-		g_autoptr(RdCase) c = rd_store_case_get(ing->store, row->case_id, error);
-		if (c == NULL)
+		g_autoptr(RdCase) c = NULL;
+		if (!need_case(ing->store, row->case_id, &c, error))
 			return FALSE;
 		r->case_ref = g_strdup(c->reference);
 	}
@@ -185,8 +232,8 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 	g_autofree char *reason = g_strdup(d->reason);
 	const RdProfile *single = NULL;
 	if (kind == RD_KIND_STAGE2_REQUEST) {
-		g_autoptr(RdCase) c = rd_store_case_get(st, case_id, error);
-		if (c == NULL)
+		g_autoptr(RdCase) c = NULL;
+		if (!need_case(st, case_id, &c, error))
 			return FALSE;
 		const RdProfile *p = rd_rules_profile(ing->rules, c->profile);
 		if (!p->has_stage2) {
@@ -251,8 +298,8 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 		                       "complainant should be told about the Ombudsman.", msg_id, error) == 0)
 			return FALSE;
 		if (kind == RD_KIND_STAGE2_REQUEST) {
-			g_autoptr(RdCase) c = rd_store_case_get(st, case_id, error);
-			if (c == NULL)
+			g_autoptr(RdCase) c = NULL;
+			if (!need_case(st, case_id, &c, error))
 				return FALSE;
 			RdStageOpening o = { 0 };
 			o.stage = 2;
@@ -316,26 +363,24 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
  * here, when there is something to compare with: the stored message's
  * from its raw bytes (and recorded, so only once), this one's into
  * *@content_hash_r, for the new row when it is not the same. */
-static gint64
+static gboolean
 find_same_content(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
-                  char **content_hash_r, GError **error)
+                  char **content_hash_r, gint64 *id_r, GError **error)
 {
 	RdStore *st = ing->store;
+	*id_r = 0;
 	g_autoptr(GPtrArray) same_id = rd_store_message_hashes_by_message_id(st, msg->message_id, error);
 	if (same_id == NULL)
-		return 0;
+		return FALSE;
 	for (guint i = 0; i < same_id->len; i++) {
 		RdMessageHashes *h = same_id->pdata[i];
 		if (*content_hash_r == NULL)
 			*content_hash_r = msg->content_hash != NULL ? g_strdup(msg->content_hash)
 			                                             : rd_message_content_hash(data, len);
 		if (h->content_hash == NULL) {
-			GError *rerr = NULL;
-			g_autoptr(GBytes) raw = rd_store_raw_get(st, h->raw_sha256, &rerr);
-			if (rerr != NULL) {
-				g_propagate_error(error, rerr);
-				return 0;
-			}
+			g_autoptr(GBytes) raw = NULL;
+			if (!rd_store_raw_get(st, h->raw_sha256, &raw, error))
+				return FALSE;
 			/* A row without its bytes (the schema allows it; no
 			 * path writes one today) has nothing to compare, and a
 			 * Message-ID alone is not enough. */
@@ -345,12 +390,138 @@ find_same_content(RdIngest *ing, const char *data, gsize len, const RdMessage *m
 			const char *rdata = g_bytes_get_data(raw, &rlen);
 			h->content_hash = rd_message_content_hash(rdata, rlen);
 			if (!rd_store_message_set_content_hash(st, h->id, h->content_hash, error))
-				return 0;
+				return FALSE;
 		}
-		if (strcmp(h->content_hash, *content_hash_r) == 0)
-			return h->id;
+		if (strcmp(h->content_hash, *content_hash_r) == 0) {
+			*id_r = h->id;
+			return TRUE;
+		}
 	}
-	return 0;
+	return TRUE;
+}
+
+/* Step 1: the row id of a message already stored with the same bytes,
+ * or the same Message-ID and content, into *@existing_r (0 if none). */
+static gboolean
+find_stored(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
+            char **content_hash_r, gint64 *existing_r, GError **error)
+{
+	RdStore *st = ing->store;
+	if (!rd_store_message_find_raw(st, msg->raw_sha256, existing_r, error))
+		return FALSE;
+	if (*existing_r != 0)
+		return TRUE;
+	if (msg->message_id == NULL)
+		return rd_store_message_find(st, NULL, msg->content_hash, existing_r, error);
+	return find_same_content(ing, data, len, msg, content_hash_r, existing_r, error);
+}
+
+/* A message seen before: at most a new route ("the same mail also
+ * reached the Chief Executive"), with an event on its case. */
+static gboolean
+record_again(RdIngest *ing, gint64 existing, RdMailbox mailbox, gint64 received_at,
+             const char *source, RdIngestResult *r, GError **error)
+{
+	RdStore *st = ing->store;
+	const char *mbox = rd_mailbox_to_string(mailbox);
+	gboolean added = FALSE;
+	if (!rd_store_route_add(st, existing, mbox, received_at, source, &added, error) ||
+	    !result_from_row(ing, existing, r, error))
+		return FALSE;
+	r->status = added ? RD_INGEST_NEW_ROUTE : RD_INGEST_DUPLICATE;
+	if (!added || r->case_ref == NULL)
+		return TRUE;
+	g_autoptr(RdMessageRow) row = NULL;
+	if (!need_message(st, existing, &row, error))
+		return FALSE;
+	g_autofree char *detail = g_strdup_printf("The same message also arrived through the %s mailbox.", mbox);
+	return rd_store_event_add(st, row->case_id, received_at, "redress", "route-added", detail, existing,
+	                          error) != 0;
+}
+
+/* Step 2, the cases the message could belong to, in the order of
+ * confidence procedure/ weighs them: a reply token in any recipient, the
+ * Message-IDs it names (a bounce's returned message first, then
+ * References newest first), case references in its text, and for the
+ * Stage 2 mailbox the sender's closed cases. */
+static gboolean
+look_up_token(RdIngest *ing, const RdMessage *msg, const char *sender, Lookups *l, RdThreadInput *in,
+              GError **error)
+{
+	for (guint i = 0; msg->recipients && i < msg->recipients->len && in->token_case == NULL; i++) {
+		g_autofree char *ref = rd_token_verify(ing->key, RD_TOKEN_KEY_LEN, ing->cfg->reference_prefix,
+		                                       msg->recipients->pdata[i]);
+		if (ref == NULL)
+			continue;
+		RdCase *c = NULL;
+		if (!rd_store_case_get_by_ref(ing->store, ref, &c, error))
+			return FALSE;
+		if (c != NULL && !view_of(ing, l, c, sender, &in->token_case, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+look_up_headers(RdIngest *ing, const RdMessage *msg, const char *sender, Lookups *l, RdThreadInput *in,
+                GError **error)
+{
+	if (in->bounce && msg->bounced_message_id != NULL) {
+		RdCase *c = NULL;
+		if (!rd_store_case_get_by_message_id(ing->store, msg->bounced_message_id, &c, error))
+			return FALSE;
+		if (c != NULL && !view_of(ing, l, c, sender, &in->header_case, error))
+			return FALSE;
+	}
+	for (guint i = msg->references ? msg->references->len : 0; i > 0 && in->header_case == NULL; i--) {
+		RdCase *c = NULL;
+		if (!rd_store_case_get_by_message_id(ing->store, msg->references->pdata[i - 1], &c, error))
+			return FALSE;
+		if (c != NULL && !view_of(ing, l, c, sender, &in->header_case, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+look_up_refs(RdIngest *ing, const RdMessage *msg, const char *sender, Lookups *l, GError **error)
+{
+	for (guint i = 0; msg->case_refs && i < msg->case_refs->len; i++) {
+		const char *ref = msg->case_refs->pdata[i];
+		RdCase *c = NULL;
+		if (!rd_store_case_get_by_ref(ing->store, ref, &c, error))
+			return FALSE;
+		if (c == NULL) {
+			g_ptr_array_add(l->unknown_refs, (gpointer)ref);
+			continue;
+		}
+		const RdCaseView *v = NULL;
+		if (!view_of(ing, l, c, sender, &v, error))
+			return FALSE;
+		g_ptr_array_add(l->ref_views, (gpointer)v);
+	}
+	return TRUE;
+}
+
+static gboolean
+look_up_closed(RdIngest *ing, const char *sender, Lookups *l, GError **error)
+{
+	g_autoptr(GPtrArray) closed = rd_store_cases_closed_stage1_for(ing->store, sender, error);
+	if (closed == NULL)
+		return FALSE;
+	/* Hand every row to the lookups first (they free them), then make the
+	 * views, so an error part way leaks nothing. */
+	g_ptr_array_set_free_func(closed, NULL);
+	for (guint i = 0; i < closed->len; i++) {
+		const RdCaseView *v = NULL;
+		if (!view_of(ing, l, closed->pdata[i], sender, &v, error)) {
+			for (guint k = i + 1; k < closed->len; k++)
+				rd_case_free(closed->pdata[k]);
+			return FALSE;
+		}
+		g_ptr_array_add(l->closed_views, (gpointer)v);
+	}
+	return TRUE;
 }
 
 gboolean
@@ -358,51 +529,24 @@ rd_ingest_message(RdIngest *ing, const char *data, gsize len, const RdMessage *m
                   RdMailbox mailbox, gint64 received_at, const char *source,
                   RdIngestResult *r, GError **error)
 {
-	RdStore *st = ing->store;
-	const char *mbox = rd_mailbox_to_string(mailbox);
 	memset(r, 0, sizeof *r);
 
 	/* 1. Dedupe. */
-	GError *derr = NULL;
 	g_autofree char *content_hash = NULL;
-	gint64 existing = rd_store_message_find_raw(st, msg->raw_sha256, &derr);
-	if (existing == 0 && derr == NULL) {
-		if (msg->message_id == NULL)
-			existing = rd_store_message_find(st, NULL, msg->content_hash, &derr);
-		else
-			existing = find_same_content(ing, data, len, msg, &content_hash, &derr);
-	}
-	if (derr != NULL) {
-		g_propagate_error(error, derr);
+	gint64 existing = 0;
+	if (!find_stored(ing, data, len, msg, &content_hash, &existing, error))
 		return FALSE;
-	}
 	if (existing != 0) {
-		gboolean added = FALSE;
-		if (!rd_store_route_add(st, existing, mbox, received_at, source, &added, error))
-			return FALSE;
-		if (!result_from_row(ing, existing, r, error))
-			return FALSE;
-		r->status = added ? RD_INGEST_NEW_ROUTE : RD_INGEST_DUPLICATE;
-		if (added && r->case_ref != NULL) {
-			g_autoptr(RdMessageRow) row = rd_store_message_get(st, existing, error);
-			g_autofree char *detail = g_strdup_printf("The same message also arrived through the %s mailbox.", mbox);
-			if (row == NULL ||
-			    rd_store_event_add(st, row->case_id, received_at, "redress", "route-added",
-			                       detail, existing, error) == 0)
-				return FALSE;
-		}
-		return TRUE;
+		if (record_again(ing, existing, mailbox, received_at, source, r, error))
+			return TRUE;
+		rd_ingest_result_clear(r);
+		return FALSE;
 	}
 
 	/* 2. What the store knows, then the decision. */
 	const char *sender = msg->from ? msg->from->email : NULL;
-	Lookups l = { g_ptr_array_new_with_free_func((GDestroyNotify)rd_case_free),
-	              g_ptr_array_new_with_free_func(g_free) };
-	g_autoptr(GPtrArray) ref_views = g_ptr_array_new();
-	g_autoptr(GPtrArray) unknown_refs = g_ptr_array_new();
-	g_autoptr(GPtrArray) closed_views = g_ptr_array_new();
-	GError *lerr = NULL;
-	gboolean ok = FALSE;
+	Lookups l;
+	lookups_init(&l);
 	RdDecision d = { 0 };
 	RdThreadInput in = { 0 };
 	in.mailbox = mailbox;
@@ -417,98 +561,24 @@ rd_ingest_message(RdIngest *ing, const char *data, gsize len, const RdMessage *m
 	in.subject = msg->subject;
 	in.new_text = msg->new_text;
 	in.stage2_phrases = (const char *const *)ing->cfg->stage2_phrases;
+	gboolean ok = look_up_token(ing, msg, sender, &l, &in, error) &&
+	              look_up_headers(ing, msg, sender, &l, &in, error) &&
+	              look_up_refs(ing, msg, sender, &l, error) &&
+	              (mailbox != RD_MAILBOX_STAGE2 || sender == NULL || look_up_closed(ing, sender, &l, error));
+	if (ok) {
+		in.ref_cases = (const RdCaseView *const *)l.ref_views->pdata;
+		in.n_ref_cases = l.ref_views->len;
+		in.unknown_refs = (const char *const *)l.unknown_refs->pdata;
+		in.n_unknown_refs = l.unknown_refs->len;
+		in.sender_closed_cases = (const RdCaseView *const *)l.closed_views->pdata;
+		in.n_sender_closed_cases = l.closed_views->len;
+		rd_decide(&in, &d);
 
-	for (guint i = 0; msg->recipients && i < msg->recipients->len && in.token_case == NULL; i++) {
-		g_autofree char *ref = rd_token_verify(ing->key, RD_TOKEN_KEY_LEN,
-		                                       ing->cfg->reference_prefix,
-		                                       msg->recipients->pdata[i]);
-		if (ref == NULL)
-			continue;
-		RdCase *c = rd_store_case_get_by_ref(st, ref, &lerr);
-		if (lerr)
-			goto out;
-		if (c)
-			in.token_case = view_of(ing, &l, c, sender, &lerr);
-		if (lerr)
-			goto out;
+		/* 3. Write it all. */
+		ok = write_message(ing, data, len, msg, content_hash, mailbox, received_at, source, &d, r, error);
 	}
-
-	/* A bounce names our message in its returned headers; anything else in
-	 * In-Reply-To / References, newest first. */
-	if (in.bounce && msg->bounced_message_id != NULL) {
-		RdCase *c = rd_store_case_get_by_message_id(st, msg->bounced_message_id, &lerr);
-		if (lerr)
-			goto out;
-		if (c)
-			in.header_case = view_of(ing, &l, c, sender, &lerr);
-		if (lerr)
-			goto out;
-	}
-	for (guint i = msg->references ? msg->references->len : 0; i > 0 && in.header_case == NULL; i--) {
-		RdCase *c = rd_store_case_get_by_message_id(st, msg->references->pdata[i - 1], &lerr);
-		if (lerr)
-			goto out;
-		if (c)
-			in.header_case = view_of(ing, &l, c, sender, &lerr);
-		if (lerr)
-			goto out;
-	}
-
-	for (guint i = 0; msg->case_refs && i < msg->case_refs->len; i++) {
-		const char *ref = msg->case_refs->pdata[i];
-		RdCase *c = rd_store_case_get_by_ref(st, ref, &lerr);
-		if (lerr)
-			goto out;
-		if (c) {
-			g_ptr_array_add(ref_views, (gpointer)view_of(ing, &l, c, sender, &lerr));
-			if (lerr)
-				goto out;
-		} else {
-			g_ptr_array_add(unknown_refs, (gpointer)ref);
-		}
-	}
-	in.ref_cases = (const RdCaseView *const *)ref_views->pdata;
-	in.n_ref_cases = ref_views->len;
-	in.unknown_refs = (const char *const *)unknown_refs->pdata;
-	in.n_unknown_refs = unknown_refs->len;
-
-	if (mailbox == RD_MAILBOX_STAGE2 && sender != NULL) {
-		g_autoptr(GPtrArray) closed = rd_store_cases_closed_stage1_for(st, sender, &lerr);
-		if (lerr)
-			goto out;
-		/* Hand every row to the lookups first (they free them), then
-		 * make the views, so an error part way leaks nothing. */
-		g_ptr_array_set_free_func(closed, NULL);
-		guint first = l.cases->len;
-		for (guint i = 0; i < closed->len; i++)
-			g_ptr_array_add(l.cases, closed->pdata[i]);
-		for (guint i = 0; i < closed->len; i++) {
-			RdCase *cc = l.cases->pdata[first + i];
-			RdCaseView *v = g_new0(RdCaseView, 1);
-			v->id = cc->id;
-			v->reference = cc->reference;
-			if (!rd_case_state_from_string(cc->state, &v->state))
-				v->state = RD_CASE_STAGE1;
-			g_ptr_array_add(l.views, v);
-			v->sender_is_party = rd_store_case_has_party(st, cc->id, sender, &lerr);
-			if (lerr)
-				goto out;
-			g_ptr_array_add(closed_views, v);
-		}
-	}
-	in.sender_closed_cases = (const RdCaseView *const *)closed_views->pdata;
-	in.n_sender_closed_cases = closed_views->len;
-
-	rd_decide(&in, &d);
-
-	/* 3. Write it all. */
-	ok = write_message(ing, data, len, msg, content_hash, mailbox, received_at, source, &d, r, &lerr);
-
-out:
-	if (!ok) {
-		g_propagate_error(error, lerr);
+	if (!ok)
 		rd_ingest_result_clear(r);
-	}
 	rd_decision_clear(&d);
 	lookups_clear(&l);
 	return ok;

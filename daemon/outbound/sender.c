@@ -96,8 +96,10 @@ case_ref(RdStore *store, gint64 case_id)
 {
 	if (case_id == 0)
 		return g_strdup("-");
+	/* For a log line only: a failed read shows as "?". */
 	g_autoptr(GError) err = NULL;
-	g_autoptr(RdCase) c = rd_store_case_get(store, case_id, &err);
+	g_autoptr(RdCase) c = NULL;
+	rd_store_case_get(store, case_id, &c, &err);
 	return g_strdup(c != NULL ? c->reference : "?");
 }
 
