@@ -18,54 +18,8 @@
  * the RdMessage keeps no GMime references (one owner per message).
  */
 #include <string.h>
-#include <libxml/parser.h>
 
 #include "parsers-private.h"
-
-static GMimeParserOptions *parser_options;
-
-static gpointer
-init_once(gpointer unused)
-{
-	/* Raw 8-bit header text is tried as UTF-8, then windows-1252, the two
-	 * charsets unlabelled mail is really written in; the results are
-	 * checked again for valid UTF-8 anyway. */
-	static const char *fallback[] = { "UTF-8", "windows-1252", NULL };
-
-	g_mime_init();
-	xmlInitParser();
-	parser_options = g_mime_parser_options_new();
-	g_mime_parser_options_set_fallback_charsets(parser_options, fallback);
-	g_mime_parser_options_set_address_compliance_mode(parser_options, GMIME_RFC_COMPLIANCE_LOOSE);
-	g_mime_parser_options_set_parameter_compliance_mode(parser_options, GMIME_RFC_COMPLIANCE_LOOSE);
-	g_mime_parser_options_set_rfc2047_compliance_mode(parser_options, GMIME_RFC_COMPLIANCE_LOOSE);
-	g_mime_parser_options_set_allow_addresses_without_domain(parser_options, TRUE);
-	return NULL;
-}
-
-void
-rd_parsers_init(void)
-{
-	static GOnce once = G_ONCE_INIT;
-	g_once(&once, init_once, NULL);
-}
-
-GMimeParserOptions *
-_rd_parser_options(void)
-{
-	return parser_options;
-}
-
-void
-rd_parse_options_init(RdParseOptions *opts)
-{
-	g_return_if_fail(opts != NULL);
-	opts->max_size = 50 * 1024 * 1024;
-	opts->max_depth = 20;
-	opts->max_parts = 1000;
-	opts->max_header_len = 64 * 1024;
-	opts->ref_prefix = "CMP";
-}
 
 gboolean
 rd_parse_problem_is_fatal(RdParseProblem p)
@@ -397,22 +351,6 @@ release_in_place(gboolean in_place, GByteArray *buf)
 
 /* ---- header helpers ------------------------------------------------- */
 
-/* Valid UTF-8 copy with surrounding white space removed; NULL for NULL
- * or empty. */
-char *
-_rd_clean_dup(const char *s)
-{
-	if (s == NULL)
-		return NULL;
-	char *v = rd_to_utf8(s, strlen(s), NULL);
-	g_strstrip(v);
-	if (v[0] == '\0') {
-		g_free(v);
-		return NULL;
-	}
-	return v;
-}
-
 /* Unfolded @raw with every run of white space as one space, trimmed;
  * valid UTF-8; NULL if empty. For structured values people read. */
 static char *
@@ -464,7 +402,7 @@ add_msgids(const char *raw, GPtrArray *out)
 {
 	if (raw == NULL)
 		return;
-	GMimeReferences *refs = g_mime_references_parse(parser_options, raw);
+	GMimeReferences *refs = g_mime_references_parse(_rd_parser_options(), raw);
 	int n = refs != NULL ? g_mime_references_length(refs) : 0;
 	for (int i = 0; i < n; i++) {
 		char *id = _rd_clean_dup(g_mime_references_get_message_id(refs, i));
@@ -800,7 +738,7 @@ parse(const char *data, gsize len, gint64 received_at, const RdParseOptions *opt
 		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-	GMimeMessage *mime = g_mime_parser_construct_message(parser, parser_options);
+	GMimeMessage *mime = g_mime_parser_construct_message(parser, _rd_parser_options());
 	g_object_unref(parser);
 
 	if (mime == NULL) {

@@ -17,7 +17,7 @@
  * return_path, text). Never fails. */
 void _rd_classify(GMimeMessage *mime, RdMessage *msg);
 
-/* message.c: the parser options every GMime call here uses (loose
+/* setup.c: the parser options every GMime call here uses (loose
  * compliance, UTF-8 then windows-1252 for raw 8-bit header text). Set up
  * by rd_parsers_init(); read-only afterwards. */
 GMimeParserOptions *_rd_parser_options(void);
@@ -52,7 +52,7 @@ char *_rd_html_to_text_utf8(const char *html, gsize len);
  * NULL. Newly allocated. */
 char *_rd_html_sniff_charset(const char *html, gsize len);
 
-/* message.c: valid UTF-8 copy of @s with surrounding white space removed;
+/* setup.c: valid UTF-8 copy of @s with surrounding white space removed;
  * NULL for NULL or empty. Newly allocated. */
 char *_rd_clean_dup(const char *s);
 
