@@ -61,6 +61,53 @@ gboolean rd_ingest_message(RdIngest *ing, const char *data, gsize len,
                            gint64 received_at, const char *source,
                            RdIngestResult *result_r, GError **error);
 
+/* ---- the file ingest pipeline (pipeline.c) ---------------------------------- */
+
+typedef struct {
+	RdMailbox mailbox;             /* where the mail was delivered */
+	gboolean have_received_at;     /* every message received at @received_at */
+	gint64 received_at;
+	gboolean received_from_header; /* each message's Date, where it has one */
+} RdPipelineOptions;
+
+typedef enum {
+	RD_PIPELINE_DONE,        /* stored, or seen before: see result */
+	RD_PIPELINE_UNREADABLE,  /* a file that could not be read: skipped */
+	RD_PIPELINE_NOT_STORED,  /* the message could not be stored (rolled back alone) */
+} RdPipelineOutcome;
+
+/* What became of one message, or one file. Everything is borrowed for the
+ * length of the call. */
+typedef struct {
+	RdPipelineOutcome outcome;
+	const char *source;            /* "file:/path", "file:/path#3" (mbox), "stdin";
+	                                  UNREADABLE: the path */
+	const RdIngestResult *result;  /* DONE */
+	const char *message_id;        /* NOT_STORED: the message's Message-ID, or NULL */
+	const char *error;             /* UNREADABLE, NOT_STORED: what went wrong */
+} RdPipelineReport;
+
+typedef void (*RdPipelineFunc)(const RdPipelineReport *r, gpointer user_data);
+
+typedef struct {
+	guint seen, stored, new_cases, on_cases, triage, duplicates, new_routes;
+	guint read_errors, store_errors;
+	guint unconfirmed;             /* committed but not confirmed on disk */
+	GError *unsynced;              /* why the disk could not confirm them (owned) */
+} RdPipelineCounts;
+void rd_pipeline_counts_clear(RdPipelineCounts *n);
+
+/* Store the messages of @files (paths as rd_source_list() gives them, or
+ * "-" for one message on standard input) through @ing, in input order,
+ * calling @func for each once its commit is on disk. @db_path is opened a
+ * second time for the checkpointer's thread. FALSE with @error when the
+ * database became unusable, or with @counts_r->unsynced set when the disk
+ * could not confirm the last commits: what was confirmed before was still
+ * reported. @counts_r must be zeroed by the caller. */
+gboolean rd_pipeline_run(RdIngest *ing, RdStore *store, const RdConfig *cfg, const char *db_path,
+                         GPtrArray *files, const RdPipelineOptions *o, RdPipelineFunc func,
+                         gpointer user_data, RdPipelineCounts *counts_r, GError **error);
+
 /* ---- background checkpoints for bulk writers (checkpointer.c) ------------ */
 
 typedef struct _RdCheckpointer RdCheckpointer;
