@@ -240,23 +240,35 @@ char *rd_rules_next_check(const RdProfile *p, const RdCalendar *cal, const RdSta
 
 /* ---- the deadline sweep (sweep.c) -------------------------------------- */
 
-struct _JsonBuilder;   /* json-glib's JsonBuilder */
 
 typedef struct {
 	guint stages, reminders, holding, overdue, ack_overdue, failures;
 	guint recomputed;        /* open stages whose deadlines moved */
 } RdSweepCounts;
 
+/* One thing the sweep did, told after its transaction committed. Strings
+ * are borrowed for the call. */
+typedef struct {
+	const char *case_ref;    /* NULL for a digest */
+	const char *action;      /* "reminder", "holding-reply", "overdue",
+	                            "ack-overdue", … (the event type without
+	                            "deadline-"), "recomputed" or "digest" */
+	const char *key;         /* its idempotency key ("s1/holding"), or NULL
+	                            for "recomputed" */
+	const char *detail;      /* one sentence, as on the case journey */
+} RdSweepAction;
+typedef void (*RdSweepFunc)(const RdSweepAction *a, gpointer user_data);
+
 /* One deadline sweep at @now, as `redress sweep` does it: deadlines
  * recomputed first if the calendar changed (or @recompute), then each due
  * stage in its own transaction (a stage that fails is put off to tomorrow
  * with an event and counted in failures), then the daily digests; the
- * time of the run is kept in the "sweep_last_run" setting. @rules comes
- * from an RdIngest on @store. @json (a JsonBuilder inside an array, or
- * NULL) gets one object per action; without it, and unless @quiet, one
- * line per action is printed. FALSE only when the store is unusable. */
+ * time of the run is kept in the "sweep_last_run" setting. @rules are
+ * @store's (rd_rules_open). @func (may be NULL) is told of each action
+ * once its transaction has committed. FALSE only when the store is
+ * unusable. */
 gboolean rd_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint64 now,
-                      gboolean recompute, struct _JsonBuilder *json, gboolean quiet,
+                      gboolean recompute, RdSweepFunc func, gpointer user_data,
                       RdSweepCounts *counts_r, GError **error);
 #define RD_SWEEP_LAST_RUN_SETTING "sweep_last_run"
 

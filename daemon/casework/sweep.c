@@ -18,7 +18,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <json-glib/json-glib.h>
 #include "casework/casework.h"
 
 typedef struct {
@@ -28,9 +27,42 @@ typedef struct {
 	GDate today;
 	gint64 now;
 	guint stages, reminders, holding, overdue, ack_overdue, failures;
-	JsonBuilder *json;     /* NULL unless --json */
-	gboolean quiet;
+	RdSweepFunc func;      /* told of each action once it is committed; may be NULL */
+	gpointer user_data;
+	GPtrArray *pending;    /* RdSweepAction*: done in the open transaction */
 } Sweep;
+
+static void
+action_free(RdSweepAction *a)
+{
+	g_free((char *)a->case_ref);
+	g_free((char *)a->action);
+	g_free((char *)a->key);
+	g_free((char *)a->detail);
+	g_free(a);
+}
+
+/* Note an action of the open transaction; it is told only once the
+ * transaction commits (tell_pending), never if it rolls back. */
+static void
+note(Sweep *s, const char *case_ref, const char *action, const char *key, const char *detail)
+{
+	RdSweepAction *a = g_new0(RdSweepAction, 1);
+	a->case_ref = g_strdup(case_ref);
+	a->action = g_strdup(action);
+	a->key = g_strdup(key);
+	a->detail = g_strdup(detail);
+	g_ptr_array_add(s->pending, a);
+}
+
+/* After a commit (@committed) or a rollback. */
+static void
+tell_pending(Sweep *s, gboolean committed)
+{
+	for (guint i = 0; committed && s->func != NULL && i < s->pending->len; i++)
+		s->func(s->pending->pdata[i], s->user_data);
+	g_ptr_array_set_size(s->pending, 0);
+}
 
 /* The action keys already recorded on a case (from "[key] …" events). */
 static GPtrArray *
@@ -83,20 +115,7 @@ static gboolean
 record(Sweep *s, const RdCase *c, const char *type, const char *key, const char *what, GError **error)
 {
 	g_autofree char *detail = g_strdup_printf("[%s] %s", key, what);
-	if (s->json != NULL) {
-		json_builder_begin_object(s->json);
-		json_builder_set_member_name(s->json, "case");
-		json_builder_add_string_value(s->json, c->reference);
-		json_builder_set_member_name(s->json, "action");
-		json_builder_add_string_value(s->json, type + strlen("deadline-"));
-		json_builder_set_member_name(s->json, "key");
-		json_builder_add_string_value(s->json, key);
-		json_builder_set_member_name(s->json, "detail");
-		json_builder_add_string_value(s->json, what);
-		json_builder_end_object(s->json);
-	} else if (!s->quiet) {
-		printf("%s  %-14s %s\n", c->reference, type + strlen("deadline-"), what);
-	}
+	note(s, c->reference, type + strlen("deadline-"), key, what);
 	return rd_store_event_add(s->store, c->id, s->now, "redress", type, detail, 0, error) != 0;
 }
 
@@ -308,14 +327,17 @@ recompute_open(Sweep *s, guint *moved_r, GError **error)
 			    !rd_store_stage_set_field(s->store, c->id, st->stage, "next_check", next, error) ||
 			    rd_store_event_add(s->store, c->id, s->now, "redress", "deadlines-moved", what, 0, error) == 0) {
 				rd_store_rollback(s->store);
+				tell_pending(s, FALSE);
 				return FALSE;
 			}
-			if (!s->quiet && s->json == NULL)
-				printf("%s  %-14s %s\n", c->reference, "recomputed", what);
+			note(s, c->reference, "recomputed", NULL, what);
 			(*moved_r)++;
 		}
-		if (!rd_store_commit(s->store, error))
+		if (!rd_store_commit(s->store, error)) {
+			tell_pending(s, FALSE);
 			return FALSE;
+		}
+		tell_pending(s, TRUE);
 	}
 	return TRUE;
 }
@@ -369,16 +391,17 @@ send_digests(Sweep *s, GError **error)
 			rd_store_rollback(s->store);
 			return FALSE;
 		}
-		if (!s->quiet && s->json == NULL)
-			printf("digest to %s: %u complaint%s sent to %s\n", m->copy_to, items->len,
-			       items->len == 1 ? "" : "s", m->office_name);
+		g_autofree char *what = g_strdup_printf("to %s: %u complaint%s sent to %s", m->copy_to, items->len,
+		                                        items->len == 1 ? "" : "s", m->office_name);
+		note(s, NULL, "digest", key, what);
+		tell_pending(s, TRUE);
 	}
 	return TRUE;
 }
 
 gboolean
 rd_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint64 now, gboolean recompute,
-             JsonBuilder *json, gboolean quiet, RdSweepCounts *counts_r, GError **error)
+             RdSweepFunc func, gpointer user_data, RdSweepCounts *counts_r, GError **error)
 {
 	g_return_val_if_fail(store != NULL && cfg != NULL && rules != NULL, FALSE);
 	Sweep s = { 0 };
@@ -386,8 +409,10 @@ rd_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint64 now, gb
 	s.cfg = cfg;
 	s.rules = rules;
 	s.now = now;
-	s.json = json;
-	s.quiet = quiet;
+	s.func = func;
+	s.user_data = user_data;
+	g_autoptr(GPtrArray) pending = g_ptr_array_new_with_free_func((GDestroyNotify)action_free);
+	s.pending = pending;
 	g_autoptr(GDateTime) now_dt = g_date_time_new_from_unix_utc(s.now);
 	rd_date_london(now_dt, &s.today);
 	g_autofree char *today = rd_date_format_iso(&s.today);
@@ -425,8 +450,11 @@ rd_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint64 now, gb
 			GError *err = NULL;
 			if (!rd_store_begin(store, error))
 				goto fatal;
-			if (sweep_stage(&s, ref->case_id, ref->stage, &err) && rd_store_commit(store, &err))
+			if (sweep_stage(&s, ref->case_id, ref->stage, &err) && rd_store_commit(store, &err)) {
+				tell_pending(&s, TRUE);
 				continue;
+			}
+			tell_pending(&s, FALSE);
 			/* One case that cannot be swept must not hold up every
 			 * later deadline: it is put off to tomorrow, said on its
 			 * journey and in the log, and the run ends with status 2. */

@@ -6,6 +6,34 @@
 #include <json-glib/json-glib.h>
 #include "cli/cli.h"
 
+typedef struct {
+	JsonBuilder *json;       /* --json: one object per deadline action */
+	gboolean quiet;
+} Out;
+
+static void
+on_action(const RdSweepAction *a, gpointer user_data)
+{
+	const Out *o = user_data;
+	if (o->json != NULL) {
+		/* Deadline actions only: a recomputed date or a digest is not
+		 * an action on a case's clock. */
+		if (a->case_ref == NULL || a->key == NULL)
+			return;
+		json_builder_begin_object(o->json);
+		rd_json_str(o->json, "case", a->case_ref);
+		rd_json_str(o->json, "action", a->action);
+		rd_json_str(o->json, "key", a->key);
+		rd_json_str(o->json, "detail", a->detail);
+		json_builder_end_object(o->json);
+	} else if (!o->quiet) {
+		if (a->case_ref != NULL)
+			printf("%s  %-14s %s\n", a->case_ref, a->action, a->detail);
+		else
+			printf("%s %s\n", a->action, a->detail);
+	}
+}
+
 int
 rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv)
 {
@@ -51,7 +79,8 @@ rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv)
 		json_builder_begin_array(jb);
 
 	RdSweepCounts s = { 0 };
-	if (!rd_sweep_run(store, cfg, rules, now, force_recompute, jb, g->quiet, &s, &err)) {
+	Out out = { jb, g->quiet };
+	if (!rd_sweep_run(store, cfg, rules, now, force_recompute, on_action, &out, &s, &err)) {
 		fprintf(stderr, "redress: error: %s\n", err->message);
 		return RD_EXIT_INTERNAL;
 	}
@@ -60,9 +89,7 @@ rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv)
 		        "tried again tomorrow\n", s.failures, s.failures == 1 ? "" : "s");
 	if (jb) {
 		json_builder_end_array(jb);
-		g_autoptr(JsonNode) root = json_builder_get_root(jb);
-		g_autofree char *out = json_to_string(root, TRUE);
-		printf("%s\n", out);
+		rd_json_print(jb);
 	} else if (!g->quiet) {
 		printf("sweep %s: %u stage%s checked: %u reminder%s, %u holding repl%s, %u overdue, "
 		       "%u late acknowledgement%s\n", today, s.stages, s.stages == 1 ? "" : "s",

@@ -385,7 +385,7 @@ sweeper_main(gpointer data)
 	do {
 		RdSweepCounts n = { 0 };
 		gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-		gboolean ok = rd_sweep_run(store, cfg, rules, now, FALSE, NULL, TRUE, &n, &err);
+		gboolean ok = rd_sweep_run(store, cfg, rules, now, FALSE, NULL, NULL, &n, &err);
 		if (!ok) {
 			rd_log_error("daemon sweep: %s", err->message);
 			g_clear_error(&err);
