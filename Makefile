@@ -41,6 +41,13 @@ CFLAGS_BASE = -std=gnu11 -g $(WARN) -D_GNU_SOURCE \
               -Iparsers -Iprocedure -Istore -Itemplates -Idaemon -MMD -MP
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
+# The version the program reports (`redress --version`, and in the triage
+# reason of a message that crashed the parser): the release, and in a git
+# checkout the commit it was built from.
+VERSION = 0.9
+GIT_REV := $(shell git rev-parse --short=10 HEAD 2>/dev/null)
+RD_VERSION_STRING = $(VERSION)$(if $(GIT_REV),+git.$(GIT_REV))
+
 B ?= build
 ifeq ($(SANITIZE),1)
   B = build-asan
@@ -70,13 +77,22 @@ BENCH_BINS  = $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 # Objects are intermediate files of the archives; keep them so a rebuild
 # only compiles what changed.
 .SECONDARY:
-.PHONY: all build deps deps-bench test asan check bench demo clean install
+.PHONY: FORCE all build deps deps-bench test asan check bench demo clean install
 # pkg-config flags are read when make starts, so on a fresh machine the
 # packages must be installed by one make and the build done by another.
 all:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory build
 build: $(B)/redress
+
+# Written only when the version changes, so nothing is rebuilt otherwise.
+$(B)/version.h: FORCE
+	@mkdir -p $(B)
+	@v='#define RD_VERSION "$(RD_VERSION_STRING)"'; \
+	 [ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
+$(B)/daemon/base/version.o: $(B)/version.h
+$(B)/daemon/base/version.o: CFLAGS_ALL += -I$(B)
+FORCE:
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)

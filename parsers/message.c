@@ -25,7 +25,7 @@ gboolean
 rd_parse_problem_is_fatal(RdParseProblem p)
 {
 	return p == RD_PROBLEM_EMPTY || p == RD_PROBLEM_TOO_LARGE ||
-	       p == RD_PROBLEM_NO_HEADERS;
+	       p == RD_PROBLEM_NO_HEADERS || p == RD_PROBLEM_CRASHED_PARSER;
 }
 
 const char *
@@ -36,6 +36,7 @@ rd_parse_problem_to_string(RdParseProblem p)
 	case RD_PROBLEM_EMPTY:           return "empty";
 	case RD_PROBLEM_TOO_LARGE:       return "too-large";
 	case RD_PROBLEM_NO_HEADERS:      return "no-headers";
+	case RD_PROBLEM_CRASHED_PARSER:  return "crashed-parser";
 	case RD_PROBLEM_TOO_DEEP:        return "too-deep";
 	case RD_PROBLEM_TOO_MANY_PARTS:  return "too-many-parts";
 	case RD_PROBLEM_HEADER_TOO_LONG: return "header-too-long";
@@ -676,6 +677,17 @@ rd_message_parse(const char *data, gsize len, gint64 received_at,
 	 * there, and works them out then (rd_message_content_hash). */
 	if (msg->message_id == NULL && msg->content_hash == NULL)
 		msg->content_hash = rd_message_content_hash(data, data != NULL ? len : 0);
+	return msg;
+}
+
+RdMessage *
+rd_message_unparsed(const char *data, gsize len, gint64 received_at, const char *detail)
+{
+	/* message_new() only hashes the bytes: no header or MIME code runs. */
+	RdMessage *msg = message_new(data, data != NULL ? len : 0, received_at);
+	set_problem(msg, RD_PROBLEM_CRASHED_PARSER, g_strdup(detail));
+	msg->text = g_strdup("");
+	msg->new_text = g_strdup("");
 	return msg;
 }
 

@@ -64,6 +64,8 @@ typedef enum {
 	RD_PROBLEM_EMPTY,           /* zero bytes or only white space */
 	RD_PROBLEM_TOO_LARGE,       /* over max_size; headers only were read */
 	RD_PROBLEM_NO_HEADERS,      /* no header block could be found */
+	RD_PROBLEM_CRASHED_PARSER,  /* parsing it crashed redress before: kept
+	                               unparsed (rd_message_unparsed) */
 	/* Not fatal: the message is processed; the note is recorded. */
 	RD_PROBLEM_TOO_DEEP,        /* parts below max_depth were not read */
 	RD_PROBLEM_TOO_MANY_PARTS,  /* parts beyond max_parts were not read */
@@ -147,6 +149,12 @@ char *rd_message_content_hash(const char *data, gsize len);
  * defaults. Never returns NULL; free with rd_message_free(). */
 RdMessage *rd_message_parse(const char *data, gsize len, gint64 received_at,
                             const RdParseOptions *opts);
+/* The message of @len bytes at @data WITHOUT parsing it: only its raw
+ * hash, size and @received_at are set, with RD_PROBLEM_CRASHED_PARSER and
+ * @detail (copied) as the problem. For bytes that crashed the parser
+ * before: they are stored as they are and shown to a person, never parsed
+ * again automatically. Free with rd_message_free(). */
+RdMessage *rd_message_unparsed(const char *data, gsize len, gint64 received_at, const char *detail);
 void rd_message_free(RdMessage *msg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdMessage, rd_message_free)
 

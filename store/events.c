@@ -112,6 +112,7 @@ rd_triage_item_free(RdTriageItem *t)
 	g_free(t->from_email);
 	g_free(t->subject);
 	g_free(t->kind);
+	g_free(t->problem);
 	g_free(t);
 }
 
@@ -140,6 +141,7 @@ rd_store_triage_list(RdStore *store, GError **error)
 		t->subject = rd_col_text(st, 7);
 		t->kind = rd_col_text(st, 8);
 		t->received_at = sqlite3_column_int64(st, 9);
+		t->problem = rd_col_text(st, 10);
 		g_ptr_array_add(items, t);
 	}
 	if (rc != SQLITE_DONE) {

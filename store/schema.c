@@ -283,6 +283,28 @@ static const char schema_v4[] =
  * missing duplicates. Rows written before keep their content hashes. */
 static const char schema_v5[] = "";
 
+/* Version 6: messages that crashed the parser. Before a message is
+ * parsed, the process notes it in its parse journal (a small file beside
+ * the database); a process that finds the note of one that died records
+ * the message here, and from then on it is stored without being parsed
+ * and put in triage (daemon/inbound/journal.c). @source is where it came
+ * from ("file:/abs/path", "file:/abs/mbox#3", "imap:ROLE:UIDVALIDITY:UID",
+ * "stdin:SHA256", "reparse:MSGID"); @attempts counts runs that died while
+ * parsing it alone without saying why (kill -9, the OOM killer), and a row
+ * with none is a suspect; @crashed is set when a crash signal named it;
+ * @msg_id is the message once stored. */
+static const char schema_v6[] =
+	"CREATE TABLE quarantine ("
+	"  source   TEXT PRIMARY KEY,"
+	"  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+	"  crashed  INTEGER NOT NULL DEFAULT 0 CHECK (crashed IN (0, 1)),"
+	"  signal   TEXT,"
+	"  version  TEXT NOT NULL,"
+	"  first_at INTEGER NOT NULL,"
+	"  last_at  INTEGER NOT NULL,"
+	"  msg_id   INTEGER REFERENCES messages(id)"
+	");";
+
 static gboolean exec_sql(sqlite3 *db, const char *sql, const char *doing,
                          GError **error);
 
@@ -320,6 +342,12 @@ migrate_4_to_5(sqlite3 *db, GError **error)
 	return exec_sql(db, schema_v5, "creating schema version 5", error);
 }
 
+static gboolean
+migrate_5_to_6(sqlite3 *db, GError **error)
+{
+	return exec_sql(db, schema_v6, "creating schema version 6", error);
+}
+
 /* migrations[N] takes the file from version N to N+1. */
 static const RdMigrateFunc migrations[] = {
 	migrate_0_to_1,
@@ -327,6 +355,7 @@ static const RdMigrateFunc migrations[] = {
 	migrate_2_to_3,
 	migrate_3_to_4,
 	migrate_4_to_5,
+	migrate_5_to_6,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == RD_STORE_SCHEMA_VERSION);

@@ -231,7 +231,7 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		" VALUES (?1, ?2, ?3, ?4)",
 	[RD_STMT_TRIAGE_LIST] =
 		"SELECT t.id, t.msg_id, t.created_at, t.reason, t.suggestion,"
-		" m.message_id, m.from_email, m.subject, m.kind, m.received_at"
+		" m.message_id, m.from_email, m.subject, m.kind, m.received_at, m.problem"
 		" FROM triage t JOIN messages m ON m.id = t.msg_id"
 		" WHERE t.resolved_at IS NULL ORDER BY t.created_at, t.id",
 	[RD_STMT_TRIAGE_RESOLVE] =
@@ -324,4 +324,31 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		" (SELECT count(*) FROM triage WHERE resolved_at IS NULL),"
 		" (SELECT count(*) FROM events),"
 		" (SELECT count(*) FROM outbox)",
+
+	[RD_STMT_QUARANTINE_NOTE] =
+		"INSERT INTO quarantine (source, attempts, crashed, signal, version, first_at, last_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+		" ON CONFLICT (source) DO UPDATE SET attempts = attempts + excluded.attempts,"
+		" crashed = max(crashed, excluded.crashed),"
+		" signal = coalesce(excluded.signal, signal), version = excluded.version,"
+		" last_at = excluded.last_at",
+	[RD_STMT_QUARANTINE_LIST] =
+		"SELECT source, attempts, crashed, signal, version, first_at, last_at, msg_id"
+		" FROM quarantine ORDER BY first_at, source",
+	[RD_STMT_QUARANTINE_SET_MESSAGE] =
+		"UPDATE quarantine SET msg_id = ?2 WHERE source = ?1",
+	[RD_STMT_QUARANTINE_FORGET] =
+		"DELETE FROM quarantine WHERE source = ?1",
+	/* Only a message kept unparsed and on no case can be taken back. */
+	[RD_STMT_UNPARSED_CHECK] =
+		"SELECT 1 FROM messages WHERE id = ?1 AND problem = 'crashed-parser'"
+		" AND case_id IS NULL",
+	[RD_STMT_UNPARSED_DROP_TRIAGE] =
+		"DELETE FROM triage WHERE msg_id = ?1",
+	[RD_STMT_UNPARSED_DROP_ROUTES] =
+		"DELETE FROM message_routes WHERE msg_id = ?1",
+	[RD_STMT_UNPARSED_UNLINK] =
+		"UPDATE quarantine SET msg_id = NULL WHERE msg_id = ?1",
+	[RD_STMT_UNPARSED_DROP] =
+		"DELETE FROM messages WHERE id = ?1",
 };

@@ -43,7 +43,7 @@ typedef enum {
 	RD_STORE_ERROR_FAILED,    /* anything else SQLite reported */
 } RdStoreError;
 
-#define RD_STORE_SCHEMA_VERSION 5
+#define RD_STORE_SCHEMA_VERSION 6
 
 typedef struct _RdStore RdStore;
 
@@ -408,6 +408,7 @@ typedef struct {
 	/* from the message */
 	char *message_id, *from_email, *subject, *kind;
 	gint64 received_at;
+	char *problem;          /* rd_parse_problem_to_string(), or NULL */
 } RdTriageItem;
 void rd_triage_item_free(RdTriageItem *t);
 /* Unresolved items, oldest first. RdTriageItem* elements. */
@@ -537,6 +538,40 @@ gboolean rd_store_daemon_status_set(RdStore *store, const RdDaemonStatus *s,
 /* *@found_r FALSE (and zeros) if no daemon ever ran on this file. */
 gboolean rd_store_daemon_status_get(RdStore *store, RdDaemonStatus *s_r, gboolean *found_r,
                                     GError **error);
+
+/* ---- messages that crashed the parser (quarantine.c) ------------------- */
+
+/* A message source noted by a run that died while parsing it: with
+ * @crashed, a crash signal named it (@signal, e.g. "SIGSEGV"); without,
+ * the run just stopped there: one more attempt if nothing else was being
+ * parsed (@alone), else a suspect only. @version is the redress that was
+ * running. Adds to an existing row. */
+gboolean rd_store_quarantine_note(RdStore *store, const char *source, gboolean crashed,
+                                  gboolean alone, const char *signal, const char *version,
+                                  gint64 at, GError **error);
+
+typedef struct {
+	char *source, *signal, *version;
+	gint64 attempts;         /* deaths while it was parsed alone */
+	gint64 first_at, last_at, msg_id;
+	gboolean crashed;
+} RdQuarantine;
+void rd_quarantine_free(RdQuarantine *q);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdQuarantine, rd_quarantine_free)
+
+/* Every row, oldest first (RdQuarantine*, free func set). */
+GPtrArray *rd_store_quarantine_list(RdStore *store, GError **error);
+/* The message @source was stored as (unparsed, in triage). */
+gboolean rd_store_quarantine_set_message(RdStore *store, const char *source, gint64 msg_id,
+                                         GError **error);
+/* Drop @source (a re-parse succeeded). */
+gboolean rd_store_quarantine_forget(RdStore *store, const char *source, GError **error);
+/* Take back message @msg_id, kept unparsed (problem "crashed-parser") and
+ * on no case, with its routes and triage entry, so that the same bytes
+ * can be stored again parsed, in the caller's transaction. *@dropped_r is
+ * FALSE (and nothing changes) for any other message. */
+gboolean rd_store_message_drop_unparsed(RdStore *store, gint64 msg_id, gboolean *dropped_r,
+                                        GError **error);
 
 /* ---- counts (for summaries and tests) -------------------------------- */
 

@@ -24,6 +24,9 @@ enum {
 	RD_EXIT_INTERNAL = 2,  /* the database or the system failed */
 };
 
+/* The version of this build, e.g. "0.9+git.3511f5b0c2" (version.c). */
+const char *rd_version(void);
+
 /* ---- logging (stderr, for journald) -------------------------------------- */
 
 typedef enum { RD_LOG_ERROR, RD_LOG_WARN, RD_LOG_INFO, RD_LOG_DEBUG } RdLogLevel;

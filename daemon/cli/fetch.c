@@ -109,6 +109,12 @@ rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv)
 		return err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
 	}
 	g_autoptr(RdIngest) ing = rd_ingest_new(cw);
+	/* Before anything is parsed: see inbound/journal.c. */
+	g_autoptr(RdJournal) journal = rd_journal_open(store, db_path, &err);
+	if (journal == NULL) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
+	}
 	/* Declared after the store, so stopped (and the log emptied) before
 	 * the store closes. */
 	g_autoptr(RdCheckpointer) ckpt = rd_checkpointer_start(store, db_path, FALSE);
@@ -123,7 +129,7 @@ rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv)
 		gboolean ok = s != NULL;
 		RdFetchCounts counts = { 0 };
 		if (ok) {
-			ok = rd_fetch_pass(store, ing, cfg, s, (RdMailbox)i, ckpt, NULL, &counts, &store_broken,
+			ok = rd_fetch_pass(store, ing, cfg, s, (RdMailbox)i, ckpt, journal, NULL, &counts, &store_broken,
 			                   &merr);
 			/* What was committed is reported even when a later step failed. */
 			print_mailbox(&counts, g->quiet, role);
@@ -133,7 +139,7 @@ rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv)
 			ok = rd_imap_wait(s, (guint)wait_s, &new_mail, &merr);
 			rd_log_debug("imap mailbox=%s waited new_mail=%d", role, new_mail);
 			if (ok && new_mail) {
-				ok = rd_fetch_pass(store, ing, cfg, s, (RdMailbox)i, ckpt, NULL, &counts,
+				ok = rd_fetch_pass(store, ing, cfg, s, (RdMailbox)i, ckpt, journal, NULL, &counts,
 				                   &store_broken, &merr);
 				print_mailbox(&counts, g->quiet, role);
 			}

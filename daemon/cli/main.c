@@ -55,7 +55,7 @@ usage(FILE *out)
 	        "  --json         machine-readable output\n"
 	        "  --quiet        no summary lines\n"
 	        "\n"
-	        "'redress COMMAND --help' shows a command's own options.\n"
+	        "'redress COMMAND --help' shows a command's own options; 'redress --version' the version.\n"
 	        "exit status: 0 ok, 1 bad usage or input, 2 internal error.\n",
 	        RD_DEFAULT_CONFIG, RD_DEFAULT_DB);
 }
@@ -119,6 +119,10 @@ main(int argc, char **argv)
 		argc -= used;
 	}
 
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		printf("redress %s\n", rd_version());
+		return RD_EXIT_OK;
+	}
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(argc < 2 ? stderr : stdout);

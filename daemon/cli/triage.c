@@ -52,6 +52,7 @@ triage_list(const RdGlobalOptions *g, RdStore *store)
 			rd_json_str(b, "reason", t->reason);
 			rd_json_str(b, "suggestion", t->suggestion);
 			rd_json_time(b, "received_at", t->received_at);
+			rd_json_str(b, "problem", t->problem);
 			json_builder_end_object(b);
 		}
 		json_builder_end_array(b);
@@ -70,6 +71,9 @@ triage_list(const RdGlobalOptions *g, RdStore *store)
 		printf("#%-6" G_GINT64_FORMAT " %s  %-14s from %s: %s\n", t->msg_id, when, t->kind,
 		       rd_cli_or_dash(t->from_email), subj[0] ? subj : "(no subject)");
 		printf("        %s\n", rd_cli_or_dash(t->reason));
+		if (g_strcmp0(t->problem, "crashed-parser") == 0)
+			printf("        kept unparsed; once a fixed redress is installed: redress triage reparse %"
+			       G_GINT64_FORMAT "\n", t->msg_id);
 		if (t->suggestion)
 			printf("        suggestion: redress triage assign %" G_GINT64_FORMAT " %s\n", t->msg_id, t->suggestion);
 	}
@@ -173,15 +177,83 @@ triage_place(const RdGlobalOptions *g, RdStore *store, const RdConfig *cfg,
 	return RD_EXIT_OK;
 }
 
+/* `triage reparse MSG [--force]`: a message kept unparsed because it
+ * crashed the parser, parsed by this redress and filed as if it had just
+ * arrived (inbound/ingest.c, rd_ingest_reparse). */
+static int
+triage_reparse(const RdGlobalOptions *g, RdStore *store, const RdConfig *cfg, const char *db_path,
+               const char *msg_arg, gboolean force)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdMessageRow) m = NULL;
+	if (!find_message(store, msg_arg, &m, &err)) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
+	}
+	if (m == NULL) {
+		fprintf(stderr, "redress triage: no message %s (use the number shown by 'redress triage')\n", msg_arg);
+		return RD_EXIT_USAGE;
+	}
+	g_autoptr(RdCasework) cw = rd_casework_new(store, cfg, &err);
+	if (cw == NULL) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		return err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
+	}
+	g_autoptr(RdIngest) ing = rd_ingest_new(cw);
+	g_autoptr(RdJournal) journal = rd_journal_open(store, db_path, &err);
+	if (journal == NULL) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
+	}
+	RdIngestResult r = { 0 };
+	if (!rd_ingest_reparse(ing, journal, m->id, force, &r, &err)) {
+		if (err->domain == RD_INGEST_ERROR) {
+			fprintf(stderr, "redress triage: %s; nothing changed\n", err->message);
+			return RD_EXIT_USAGE;
+		}
+		fprintf(stderr, "redress: error: nothing changed: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
+	}
+	if (g->json) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		json_builder_begin_object(b);
+		rd_json_int(b, "was", m->id);
+		rd_json_int(b, "message", r.msg_id);
+		rd_json_str(b, "message_id", r.message_id);
+		rd_json_str(b, "case", r.case_ref);
+		rd_json_str(b, "kind", r.kind);
+		rd_json_str(b, "reason", r.reason);
+		json_builder_set_member_name(b, "triage");
+		json_builder_add_boolean_value(b, r.triage);
+		json_builder_end_object(b);
+		rd_json_print(b);
+	} else if (!g->quiet) {
+		printf("message #%" G_GINT64_FORMAT " parsed again and stored as #%" G_GINT64_FORMAT ": %s%s%s\n    %s\n",
+		       m->id, r.msg_id, r.case_ref ? r.case_ref : (r.triage ? "in triage" : "on no case"),
+		       r.kind ? " " : "", r.kind ? r.kind : "", rd_cli_or_dash(r.reason));
+	}
+	rd_ingest_result_clear(&r);
+	return RD_EXIT_OK;
+}
+
 int
 rd_cmd_triage(const RdGlobalOptions *g, int argc, char **argv)
 {
+	gboolean force = FALSE;
+	GOptionEntry entries[] = {
+		{ "force", 0, 0, G_OPTION_ARG_NONE, &force,
+		  "reparse: even when the message crashed this same version of redress", NULL },
+		{ NULL }
+	};
 	g_autoptr(GOptionContext) oc = g_option_context_new(
-		"[assign MSG REF | new MSG] — messages a person must place");
+		"[assign MSG REF | new MSG | reparse MSG] — messages a person must place");
+	g_option_context_add_main_entries(oc, entries, NULL);
 	g_option_context_set_description(oc,
 		"With no arguments, lists the messages waiting in triage.\n"
 		"  assign MSG REF   put message MSG (its number or Message-ID) on case REF\n"
-		"  new MSG          open a new case from message MSG\n");
+		"  new MSG          open a new case from message MSG\n"
+		"  reparse MSG      parse again a message kept unparsed because it crashed\n"
+		"                   redress, and file it as if it had just arrived\n");
 	g_autoptr(GError) err = NULL;
 	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
 		fprintf(stderr, "redress triage: %s\n", err->message);
@@ -190,17 +262,26 @@ rd_cmd_triage(const RdGlobalOptions *g, int argc, char **argv)
 	gboolean list = argc == 1;
 	gboolean assign = argc == 4 && strcmp(argv[1], "assign") == 0;
 	gboolean new_ = argc == 3 && strcmp(argv[1], "new") == 0;
-	if (!list && !assign && !new_) {
-		fprintf(stderr, "redress triage: use 'redress triage', 'redress triage assign MSG REF' or 'redress triage new MSG'\n");
+	gboolean reparse = argc == 3 && strcmp(argv[1], "reparse") == 0;
+	if (!list && !assign && !new_ && !reparse) {
+		fprintf(stderr, "redress triage: use 'redress triage', 'redress triage assign MSG REF', "
+		        "'redress triage new MSG' or 'redress triage reparse MSG'\n");
+		return RD_EXIT_USAGE;
+	}
+	if (force && !reparse) {
+		fprintf(stderr, "redress triage: --force goes with 'reparse' only\n");
 		return RD_EXIT_USAGE;
 	}
 	g_autoptr(RdConfig) cfg = NULL;
 	g_autoptr(RdStore) store = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
+	g_autofree char *db_path = NULL;
+	int rc = rd_open_config_and_store(g, &cfg, &store, &db_path);
 	if (rc != RD_EXIT_OK)
 		return rc;
 	if (list)
 		return triage_list(g, store);
+	if (reparse)
+		return triage_reparse(g, store, cfg, db_path, argv[2], force);
 	return triage_place(g, store, cfg, argv[2], assign ? argv[3] : NULL);
 }
 

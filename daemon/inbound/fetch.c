@@ -39,6 +39,8 @@ typedef struct {
 	RdStore *store;
 	RdIngest *ing;
 	RdCheckpointer *ckpt;         /* background checkpoints, or NULL */
+	RdJournal *journal;           /* notes what the fetch thread parses, or NULL */
+	GHashTable *quarantined;      /* sources not to parse (read-only in the pass) */
 	gboolean crash_after_commit;  /* REDRESS_TEST_CRASH=after-commit */
 	RdFetchCounts *n;
 } Ctx;
@@ -90,7 +92,8 @@ store_group(Ctx *c, const char *role, RdMailbox mailbox, guint32 uidvalidity, GP
 			bytes += len;
 			g_autofree char *source = g_strdup_printf("imap:%s:%u:%u", role, uidvalidity, m->uid);
 			ok = rd_ingest_message(c->ing, data, len, b->parsed[i], mailbox, b->received[i], source,
-			                       &results[done], error);
+			                       &results[done], error) &&
+			     rd_journal_parsed(c->quarantined, c->store, source, error);
 			if (!ok)
 				g_prefix_error(error, "mailbox %s: storing uid %u: ", role, m->uid);
 		}
@@ -147,6 +150,7 @@ typedef struct {
 	RdImap *s;
 	const char *role;
 	const RdMailboxConfig *mc;
+	guint32 uidvalidity;
 	const guint32 *uids;
 	guint n_uids;
 	const gint *stop;
@@ -207,7 +211,10 @@ fetch_one(Pipe *p, const guint32 *chunk, guint n)
 		gsize len = 0;
 		const char *bytes = g_bytes_get_data(m->data, &len);
 		b->received[i] = m->internal_date > 0 ? m->internal_date : now;
-		b->parsed[i] = rd_message_parse(bytes, len, b->received[i], &p->c->cfg->limits);
+		/* The same source string the message is stored under. */
+		g_autofree char *source = g_strdup_printf("imap:%s:%u:%u", p->role, p->uidvalidity, m->uid);
+		b->parsed[i] = rd_journal_parse(p->c->journal, p->c->quarantined, source, bytes, len,
+		                                b->received[i], &p->c->cfg->limits);
 	}
 	g_mutex_lock(&p->lock);
 	g_queue_push_tail(&p->ready, b);
@@ -272,7 +279,7 @@ static gboolean fetch_pass(Ctx *c, RdImap *s, RdMailbox mailbox, const gint *sto
 
 gboolean
 rd_fetch_pass(RdStore *store, RdIngest *ing, const RdConfig *cfg, RdImap *s, RdMailbox mailbox,
-              RdCheckpointer *ckpt, const gint *stop, RdFetchCounts *counts_r,
+              RdCheckpointer *ckpt, RdJournal *journal, const gint *stop, RdFetchCounts *counts_r,
               gboolean *store_broken_r, GError **error)
 {
 	g_return_val_if_fail(store != NULL && ing != NULL && s != NULL && counts_r != NULL, FALSE);
@@ -281,11 +288,19 @@ rd_fetch_pass(RdStore *store, RdIngest *ing, const RdConfig *cfg, RdImap *s, RdM
 	c.store = store;
 	c.ing = ing;
 	c.ckpt = ckpt;
+	c.journal = journal;
 	const char *crash = g_getenv("REDRESS_TEST_CRASH");
 	c.crash_after_commit = crash != NULL && strcmp(crash, "after-commit") == 0;
 	c.n = counts_r;
 	memset(counts_r, 0, sizeof *counts_r);
 	*store_broken_r = FALSE;
+	/* Messages that crashed an earlier run are not parsed again. */
+	g_autoptr(GHashTable) quarantined = rd_journal_quarantined(store, error);
+	if (quarantined == NULL) {
+		*store_broken_r = TRUE;
+		return FALSE;
+	}
+	c.quarantined = quarantined;
 	return fetch_pass(&c, s, mailbox, stop, store_broken_r, error);
 }
 
@@ -339,6 +354,7 @@ fetch_pass(Ctx *c, RdImap *s, RdMailbox mailbox, const gint *stop, gboolean *sto
 	p.s = s;
 	p.role = role;
 	p.mc = mc;
+	p.uidvalidity = uidvalidity;
 	p.uids = &g_array_index(uids, guint32, 0);
 	p.n_uids = uids->len;
 	p.stop = stop;

@@ -41,6 +41,12 @@ typedef struct {
 
 void rd_ingest_result_clear(RdIngestResult *r);
 
+#define RD_INGEST_ERROR (rd_ingest_error_quark())
+GQuark rd_ingest_error_quark(void);
+typedef enum {
+	RD_INGEST_ERROR_REFUSED,   /* not done; the message says why and what to do */
+} RdIngestError;
+
 typedef struct _RdIngest RdIngest;
 
 /* An ingest context over @cw (borrowed: its store, configuration and
@@ -60,6 +66,56 @@ gboolean rd_ingest_message(RdIngest *ing, const char *data, gsize len,
                            const RdMessage *msg, RdMailbox mailbox,
                            gint64 received_at, const char *source,
                            RdIngestResult *result_r, GError **error);
+
+/* ---- the parse journal: one bad mail never stops intake (journal.c) ----- */
+
+/* A message source that stopped this many runs without a crash signal
+ * (kill -9, the OOM killer) while it was being parsed alone is treated as
+ * one that crashed the parser. */
+#define RD_JOURNAL_ATTEMPTS 2
+
+typedef struct _RdJournal RdJournal;
+
+/* This process's parse journal (DATABASE.parsing/PID), opened after the
+ * journals of processes that died have been taken over: each message they
+ * were parsing is recorded in @store's quarantine (it runs its own
+ * transactions, so call it outside one). One per process: a second call
+ * for the same database returns the same journal (with a reference); the
+ * fatal-signal handlers that mark a crash are installed by the first.
+ * NULL with @error when the folder beside the database cannot be written. */
+RdJournal *rd_journal_open(RdStore *store, const char *db_path, GError **error);
+void rd_journal_close(RdJournal *j);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdJournal, rd_journal_close)
+
+/* The quarantined sources of @store: source → the reason a person reads
+ * ("crashed the parser (redress 0.9, SIGSEGV)") for those that must not be
+ * parsed, or "" for suspects, which are parsed alone. Newly allocated. */
+GHashTable *rd_journal_quarantined(RdStore *store, GError **error);
+
+/* rd_message_parse() of @data with @source noted in the calling thread's
+ * slot of @j while it runs (@j or @source NULL: no note). A source
+ * @quarantined (may be NULL) gives a reason for is not parsed: it comes
+ * back from rd_message_unparsed() with that reason, so it is stored as it
+ * is and goes to triage; a suspect is parsed while no other thread of the
+ * process parses. Never NULL. */
+RdMessage *rd_journal_parse(RdJournal *j, GHashTable *quarantined, const char *source,
+                            const char *data, gsize len, gint64 received_at,
+                            const RdParseOptions *opts);
+
+/* Parse again message @msg_id, which was kept unparsed because it
+ * crashed the parser, and store it as if it had just arrived (through the
+ * same mailboxes, at the same time), in its own transaction: the unparsed
+ * row and its triage entry are replaced, its quarantine is lifted. The
+ * parse is noted in @journal as "reparse:MSGID". Refused
+ * (RD_INGEST_ERROR_REFUSED) for a message that was parsed, and, unless
+ * @force, when it crashed this same version of redress. */
+gboolean rd_ingest_reparse(RdIngest *ing, RdJournal *journal, gint64 msg_id, gboolean force,
+                           RdIngestResult *r, GError **error);
+
+/* @source was parsed and stored (in the caller's transaction): if it was
+ * a suspect in @quarantined, it is one no longer. */
+gboolean rd_journal_parsed(GHashTable *quarantined, RdStore *store, const char *source,
+                           GError **error);
 
 /* ---- the file ingest pipeline (pipeline.c) ---------------------------------- */
 
@@ -194,15 +250,17 @@ typedef struct {
  * undone, then the new messages stored with the cursor in transactions of
  * up to 256 and moved (or flagged) after their commit; a thread of the
  * pass's own fetches and parses the next batches (at most two ahead)
- * while this one stores. One log line per message. @ckpt (may be NULL)
+ * while this one stores, each parse noted in @journal (may be NULL), and
+ * a message that crashed the parser before is stored unparsed (see
+ * rd_journal_parse). One log line per message. @ckpt (may be NULL)
  * is told of every commit (rd_checkpointer_committed). When *@stop (may
  * be NULL) becomes non-zero, the pass ends once the batches already
  * fetched are committed and moved. FALSE with @error on failure; *@store_broken_r
  * is then TRUE when the database (not the server) failed. @counts_r
  * holds what was committed, even on failure. */
 gboolean rd_fetch_pass(RdStore *store, RdIngest *ing, const RdConfig *cfg, RdImap *s,
-                       RdMailbox mailbox, RdCheckpointer *ckpt, const gint *stop,
-                       RdFetchCounts *counts_r,
+                       RdMailbox mailbox, RdCheckpointer *ckpt, RdJournal *journal,
+                       const gint *stop, RdFetchCounts *counts_r,
                        gboolean *store_broken_r, GError **error);
 
 G_END_DECLS

@@ -280,6 +280,10 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 	gboolean added = FALSE;
 	if (!rd_store_route_add(st, msg_id, mbox, received_at, source, &added, error))
 		return FALSE;
+	/* Where the quarantined bytes are now, for `redress triage`. */
+	if (msg->problem == RD_PROBLEM_CRASHED_PARSER && source != NULL &&
+	    !rd_store_quarantine_set_message(st, source, msg_id, error))
+		return FALSE;
 	for (guint i = 0; msg->attachments && i < msg->attachments->len; i++) {
 		const RdAttachment *a = msg->attachments->pdata[i];
 		if (!rd_store_attachment_add(st, msg_id, a->filename, a->content_type, a->size,
@@ -410,6 +414,10 @@ find_stored(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 	if (!rd_store_message_find_raw(st, msg->raw_sha256, existing_r, error))
 		return FALSE;
 	if (*existing_r != 0)
+		return TRUE;
+	/* Bytes kept unparsed (they crashed the parser) have no content
+	 * hash: only the same bytes are the same message. */
+	if (msg->message_id == NULL && msg->content_hash == NULL)
 		return TRUE;
 	if (msg->message_id == NULL)
 		return rd_store_message_find(st, NULL, msg->content_hash, existing_r, error);
@@ -581,5 +589,110 @@ rd_ingest_message(RdIngest *ing, const char *data, gsize len, const RdMessage *m
 		rd_ingest_result_clear(r);
 	rd_decision_clear(&d);
 	lookups_clear(&l);
+	return ok;
+}
+
+/* ---- parsing again what crashed the parser ------------------------------- */
+
+G_DEFINE_QUARK(rd-ingest-error-quark, rd_ingest_error)
+
+static gboolean
+refuse(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static gboolean
+refuse(GError **error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error_literal(error, RD_INGEST_ERROR, RD_INGEST_ERROR_REFUSED, msg);
+	return FALSE;
+}
+
+/* The quarantine rows that concern @msg_id: where it came from, and an
+ * earlier re-parse of it. */
+static gboolean
+quarantine_of(RdStore *st, gint64 msg_id, RdQuarantine **source_r, RdQuarantine **reparse_r,
+              GError **error)
+{
+	g_autoptr(GPtrArray) rows = rd_store_quarantine_list(st, error);
+	if (rows == NULL)
+		return FALSE;
+	g_autofree char *reparse = g_strdup_printf("reparse:%" G_GINT64_FORMAT, msg_id);
+	for (guint i = 0; i < rows->len; i++) {
+		RdQuarantine *q = rows->pdata[i];
+		if (q->msg_id == msg_id && *source_r == NULL)
+			*source_r = g_steal_pointer(&rows->pdata[i]);
+		else if (strcmp(q->source, reparse) == 0)
+			*reparse_r = g_steal_pointer(&rows->pdata[i]);
+	}
+	return TRUE;
+}
+
+gboolean
+rd_ingest_reparse(RdIngest *ing, RdJournal *journal, gint64 msg_id, gboolean force,
+                  RdIngestResult *r, GError **error)
+{
+	RdStore *st = ing->store;
+	memset(r, 0, sizeof *r);
+	g_autoptr(RdMessageRow) row = NULL;
+	if (!rd_store_message_get(st, msg_id, &row, error))
+		return FALSE;
+	if (row == NULL)
+		return refuse(error, "no message #%" G_GINT64_FORMAT " (see redress triage)", msg_id);
+	if (g_strcmp0(row->problem, "crashed-parser") != 0 || row->case_id != 0)
+		return refuse(error, "message #%" G_GINT64_FORMAT " was parsed when it arrived; there is "
+		              "nothing to parse again", msg_id);
+	g_autoptr(RdQuarantine) from = NULL, again = NULL;
+	if (!quarantine_of(st, msg_id, &from, &again, error))
+		return FALSE;
+	/* The same build would crash the same way, and take this command
+	 * with it: that needs a person to say "try anyway". */
+	const RdQuarantine *last = again && again->crashed ? again : from;
+	if (!force && last != NULL && (last->crashed || last->attempts >= RD_JOURNAL_ATTEMPTS) &&
+	    g_strcmp0(last->version, rd_version()) == 0)
+		return refuse(error, "message #%" G_GINT64_FORMAT " crashed this same redress (%s); parse it "
+		              "again once a newer redress is installed, or give --force to try anyway",
+		              msg_id, rd_version());
+	g_autoptr(GBytes) raw = NULL;
+	if (!rd_store_raw_get(st, row->raw_sha256, &raw, error))
+		return FALSE;
+	if (raw == NULL)
+		return refuse(error, "the bytes of message #%" G_GINT64_FORMAT " are not in the database", msg_id);
+	RdMailbox mailbox = RD_MAILBOX_COMPLAINTS;
+	if (row->routes != NULL && row->routes->len > 0)
+		rd_mailbox_from_string(row->routes->pdata[0], &mailbox);
+
+	/* Parsed outside any transaction, noted in the journal: if it
+	 * crashes again, the next redress to start records that. */
+	gsize len = 0;
+	const char *data = g_bytes_get_data(raw, &len);
+	g_autofree char *key = g_strdup_printf("reparse:%" G_GINT64_FORMAT, msg_id);
+	g_autoptr(RdMessage) msg = rd_journal_parse(journal, NULL, key, data, len, row->received_at,
+	                                            &ing->cfg->limits);
+
+	gboolean dropped = FALSE;
+	if (!rd_store_begin(st, error))
+		return FALSE;
+	gboolean ok = rd_store_message_drop_unparsed(st, msg_id, &dropped, error);
+	if (ok && !dropped) {
+		ok = refuse(error, "message #%" G_GINT64_FORMAT " changed while it was parsed; try again", msg_id);
+	}
+	if (ok)
+		ok = rd_ingest_message(ing, data, len, msg, mailbox, row->received_at,
+		                       from ? from->source : key, r, error);
+	for (guint i = 1; ok && row->routes != NULL && i < row->routes->len; i++) {
+		gboolean added = FALSE;
+		ok = rd_store_route_add(st, r->msg_id, row->routes->pdata[i], row->received_at, NULL, &added, error);
+	}
+	if (ok && from != NULL)
+		ok = rd_store_quarantine_forget(st, from->source, error);
+	if (ok)
+		ok = rd_store_quarantine_forget(st, key, error) && rd_store_commit(st, error);
+	if (!ok) {
+		rd_store_rollback(st);
+		rd_ingest_result_clear(r);
+	}
 	return ok;
 }

@@ -71,6 +71,8 @@ typedef struct {
 	RdStore *store;
 	RdIngest *ing;
 	RdPipelineFunc func;   /* told of each message once it is settled */
+	RdJournal *journal;    /* notes what each parse thread is parsing */
+	GHashTable *quarantined; /* sources not to parse (read-only while running) */
 	gpointer user_data;
 	RdPipelineCounts *n;
 
@@ -118,7 +120,8 @@ parse_worker(gpointer data, gpointer user_data)
 		}
 	}
 	if (j->read_error == NULL && !j->is_mbox)
-		m = rd_message_parse(j->data, j->len, j->received_at, &c->cfg->limits);
+		m = rd_journal_parse(c->journal, c->quarantined, j->source, j->data, j->len, j->received_at,
+		                     &c->cfg->limits);
 	g_mutex_lock(&c->lock);
 	j->msg = m;
 	j->done = TRUE;
@@ -224,7 +227,12 @@ load_next_file(Ctx *c)
 			g_autoptr(GBytes) bytes = g_byte_array_free_to_bytes(buf);
 			gsize len = 0;
 			const char *data = g_bytes_get_data(bytes, &len);
-			Job *j = job_new(c, "stdin", bytes, data ? data : "", len);
+			/* Standard input has no name to come back by: the bytes
+			 * are its identity, for the parse journal. */
+			g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+			                                                   (const guchar *)(data ? data : ""), len);
+			g_autofree char *src = g_strconcat("stdin:", sha, NULL);
+			Job *j = job_new(c, src, bytes, data ? data : "", len);
 			g_queue_push_tail(&c->pending, j);
 			return TRUE;
 		}
@@ -235,7 +243,10 @@ load_next_file(Ctx *c)
 			report_read_error(c, path, g_strerror(errno));
 			continue;
 		}
-		g_autofree char *src = g_strconcat("file:", path, NULL);
+		/* An absolute path: the parse journal knows the file again
+		 * whatever folder the next run starts in. */
+		g_autofree char *abs = g_canonicalize_filename(path, NULL);
+		g_autofree char *src = g_strconcat("file:", abs, NULL);
 		Job *j = job_new(c, src, NULL, NULL, 0);
 		j->path = g_strdup(path);
 		j->budget = (gsize)sb.st_size;
@@ -298,7 +309,8 @@ next_parsed(Ctx *c)
 		}
 		if (j->is_mbox) {
 			SplitCtx s = { c, j->bytes, &c->front };
-			rd_source_mbox_split(j->path, j->data, j->len, on_mbox_message, &s);
+			g_autofree char *abs = g_canonicalize_filename(j->path, NULL);
+			rd_source_mbox_split(abs, j->data, j->len, on_mbox_message, &s);
 			for (GList *l = c->front.head; l != NULL; l = l->next)
 				g_thread_pool_push(c->pool, l->data, NULL);
 			job_free(j);
@@ -317,7 +329,8 @@ store_one(Ctx *c, Job *j, GError **error)
 		j->received_at = j->msg->date;
 	gint64 t0 = g_get_monotonic_time();
 	gboolean ok = rd_ingest_message(c->ing, j->data, j->len, j->msg, c->o->mailbox, j->received_at,
-	                                j->source, &j->result, error);
+	                                j->source, &j->result, error) &&
+	              rd_journal_parsed(c->quarantined, c->store, j->source, error);
 	/* A failure must never be counted as stored, even from a path that
 	 * set no error. */
 	if (!ok && error != NULL && *error == NULL)
@@ -535,6 +548,19 @@ rd_pipeline_run(RdIngest *ing, RdStore *store, const RdConfig *cfg, const char *
 	c.n = counts_r;
 	c.files = files;
 	c.db_path = g_strdup(db_path);
+	/* Before the first parse: messages that crashed an earlier run are
+	 * found here and not parsed again. */
+	c.journal = rd_journal_open(store, db_path, error);
+	if (c.journal == NULL) {
+		g_free(c.db_path);
+		return FALSE;
+	}
+	c.quarantined = rd_journal_quarantined(store, error);
+	if (c.quarantined == NULL) {
+		rd_journal_close(c.journal);
+		g_free(c.db_path);
+		return FALSE;
+	}
 	g_mutex_init(&c.lock);
 	g_cond_init(&c.cond);
 	c.ckpt = rd_checkpointer_start(store, c.db_path, TRUE);
@@ -542,6 +568,8 @@ rd_pipeline_run(RdIngest *ing, RdStore *store, const RdConfig *cfg, const char *
 	rd_checkpointer_stop(c.ckpt);
 	g_mutex_clear(&c.lock);
 	g_cond_clear(&c.cond);
+	g_hash_table_unref(c.quarantined);
+	rd_journal_close(c.journal);
 	g_free(c.db_path);
 	return ok;
 }

@@ -81,6 +81,7 @@ struct _Daemon {
 	const char *config_path; /* reloaded on SIGHUP; NULL = the defaults */
 	const char *db_path;
 	RdStore *store;          /* the main thread's connection */
+	RdJournal *journal;      /* what each watcher is parsing (journal.c) */
 	GMainLoop *loop;
 	Generation *gen;
 	gint64 started_at;
@@ -201,7 +202,8 @@ watch_session(Watcher *w, RdStore *store, RdIngest *ing)
 	while (!stopping(gen)) {
 		RdFetchCounts n = { 0 };
 		gboolean store_broken = FALSE;
-		gboolean ok = rd_fetch_pass(store, ing, cfg, s, w->mailbox, NULL, &gen->stop, &n, &store_broken, &err);
+		gboolean ok = rd_fetch_pass(store, ing, cfg, s, w->mailbox, NULL, gen->d->journal, &gen->stop, &n,
+		                            &store_broken, &err);
 		if (n.stored > 0)
 			g_async_queue_push(gen->send_q, TOKEN_WAKE);
 		if (!ok) {
@@ -644,6 +646,15 @@ rd_service_run(RdConfig *cfg, RdStore *store, const char *db_path, const char *c
 			return err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
 		}
 	}
+	/* Before any watcher parses: a message that crashed the daemon's last
+	 * run is recorded now, and stored unparsed when it is fetched again. */
+	d.journal = rd_journal_open(d.store, d.db_path, &err);
+	if (d.journal == NULL) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		rd_config_free(cfg);
+		rd_store_close(d.store);
+		return RD_EXIT_INTERNAL;
+	}
 	/* libcurl's global state, before any thread may use it. */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	d.started_at = g_get_real_time() / G_USEC_PER_SEC;
@@ -690,6 +701,7 @@ rd_service_run(RdConfig *cfg, RdStore *store, const char *db_path, const char *c
 	heartbeat(&d, g_get_real_time() / G_USEC_PER_SEC);
 	rd_log_info("daemon stopped");
 	g_main_loop_unref(d.loop);
+	rd_journal_close(d.journal);
 	rd_store_close(d.store);
 	curl_global_cleanup();
 	return rc;
