@@ -139,6 +139,18 @@ is "$?" "1" "assigning an already placed message is refused (exit 1)"
 away=$(sql "select id from messages where message_id='c6-ooo@public.test'")
 out=$("$R" triage new "$away")
 like "$out" "new case CMP-2026-00000" "triage new opens a case"
+newref=$(echo "$out" | sed -n 's/.*new case \(CMP-[0-9-]*\).*/\1/p')
+# A case opened from triage is opened as intake opens one: its clock from
+# when the mail arrived, its acknowledgement queued, the event by whom.
+is "$(sql "select count(*) from stages s join cases c on c.id = s.case_id where c.reference = '$newref' and s.stage = 1 and s.response_due is not null")" \
+   "1" "a case opened from triage has its Stage 1 clock"
+is "$(sql "select count(*) from outbox o join cases c on c.id = o.case_id where c.reference = '$newref' and o.kind = 'stage1-acknowledgement'")" \
+   "1" "and its acknowledgement queued"
+like "$(sql "select actor from events e join cases c on c.id = e.case_id where c.reference = '$newref' and e.type = 'new-complaint'")" \
+   "cli:" "the new-complaint event names who opened it"
+"$R" triage new "$away" >/dev/null 2>"$T/err"
+is "$?" "1" "opening a case twice from one message is refused (exit 1)"
+like "$(cat "$T/err")" "is not waiting in triage; nothing changed" "and says why"
 
 # Exit codes and error messages.
 "$R" ingest /nonexistent/path >/dev/null 2>"$T/err"; rc=$?

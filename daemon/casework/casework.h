@@ -72,6 +72,41 @@ typedef struct {
 gboolean rd_casework_open_stage(RdCasework *cw, RdCase *c, const RdStageOpening *o, GError **error);
 
 
+/* ---- new cases and triage (triage.c) --------------------------------------- */
+
+/* Who a new case is from. Strings are borrowed. */
+typedef struct {
+	RdMailbox mailbox;           /* where it was sent: the case's channel */
+	gint64 at;                   /* when it arrived */
+	const char *complainant_email;
+	const char *complainant_name; /* may be NULL */
+	const char *language;        /* "en"/"cy"; NULL: the mailbox's, else [letters] language */
+	const char *summary;         /* the subject; may be NULL */
+} RdCaseOpening;
+
+/* A new case at Stage 1 with the configured reference prefix, the default
+ * profile and its language, inside the caller's transaction (its number
+ * is given out only if that commits). Its clock is started by
+ * rd_casework_open_stage(). */
+RdCase *rd_casework_create_case(RdCasework *cw, const RdCaseOpening *o, GError **error);
+
+/* What placing a message from triage did. */
+typedef struct {
+	char *reference;         /* the case it is now on */
+	char *resolution;        /* "assigned to REF" / "new case REF" */
+	gboolean new_case;
+} RdPlacement;
+void rd_placement_clear(RdPlacement *p);
+
+/* Place message @msg_id, waiting in triage, on the case @ref names (typed
+ * as people type it), or with @ref NULL on a new case opened from it —
+ * its clock started from when the mail arrived, its acknowledgement
+ * queued — in one transaction, with an event naming @actor. Refused
+ * (RD_CASEWORK_ERROR) for a message not waiting in triage, an unknown
+ * case, or a new case from a message with no sender. */
+gboolean rd_casework_place(RdCasework *cw, gint64 msg_id, const char *ref, const char *actor,
+                           gint64 at, RdPlacement *p, GError **error);
+
 /* ---- case actions (actions.c) -------------------------------------------------- */
 
 #define RD_CASEWORK_ERROR (rd_casework_error_quark())

@@ -97,83 +97,33 @@ triage_place(const RdGlobalOptions *g, RdStore *store, const RdConfig *cfg,
 		fprintf(stderr, "redress triage: no message %s (use the number shown by 'redress triage')\n", msg_arg);
 		return RD_EXIT_USAGE;
 	}
-	g_autoptr(RdCase) target = NULL;
-	if (ref_arg != NULL) {
-		if (!rd_cli_find_case(store, cfg, ref_arg, &target, &err)) {
-			fprintf(stderr, "redress: error: %s\n", err->message);
-			return RD_EXIT_INTERNAL;
-		}
-		if (target == NULL) {
-			fprintf(stderr, "redress triage: no case %s (list them with: redress cases)\n", ref_arg);
-			return RD_EXIT_USAGE;
-		}
-	} else if (m->from_email == NULL) {
-		fprintf(stderr, "redress triage: message #%" G_GINT64_FORMAT " has no sender address, so it cannot open a case;"
-		        " assign it to a case with 'redress triage assign %" G_GINT64_FORMAT " REF'\n", m->id, m->id);
-		return RD_EXIT_USAGE;
-	}
-
-	g_autofree char *actor = rd_cli_actor();
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	if (!rd_store_begin(store, &err)) {
+	g_autoptr(RdCasework) cw = rd_casework_new(store, cfg, &err);
+	if (cw == NULL) {
 		fprintf(stderr, "redress: error: %s\n", err->message);
-		return RD_EXIT_INTERNAL;
+		return err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
 	}
-	g_autofree char *resolution = NULL;
-	gboolean ok;
-	if (target != NULL) {
-		/* Keep what the message is (automatic, bounce); only mail that
-		 * could not be classified becomes correspondence. */
-		const char *kind = strcmp(m->kind, "triage") == 0 ? "correspondence" : m->kind;
-		g_autofree char *reason = g_strdup_printf("placed on %s from triage by %s", target->reference, actor);
-		resolution = g_strdup_printf("assigned to %s", target->reference);
-		ok = rd_store_message_set_case(store, m->id, target->id, kind, "triage", reason, &err) &&
-		     rd_store_triage_resolve(store, m->id, resolution, now, &err) &&
-		     rd_store_event_add(store, target->id, now, actor, "triage-assigned", reason, m->id, &err) != 0;
-	} else {
-		g_autofree char *channel = NULL;
-		RdMailbox mb = RD_MAILBOX_COMPLAINTS;
-		if (m->routes && m->routes->len > 0)
-			rd_mailbox_from_string(m->routes->pdata[0], &mb);
-		RdCaseNew n = { 0 };
-		n.prefix = cfg->reference_prefix;
-		n.year = rd_time_year_local(m->received_at);
-		n.channel = rd_channel_for_mailbox(mb);
-		n.complainant_email = m->from_email;
-		n.complainant_name = m->from_name;
-		n.language = "en";
-		n.summary = m->subject;
-		n.opened_at = m->received_at;
-		target = rd_store_case_create(store, &n, &err);
-		ok = target != NULL;
-		if (ok) {
-			g_autofree char *reason = g_strdup_printf("case opened from triage by %s", actor);
-			resolution = g_strdup_printf("new case %s", target->reference);
-			ok = rd_store_message_set_case(store, m->id, target->id, "new-complaint", "triage", reason, &err) &&
-			     rd_store_triage_resolve(store, m->id, resolution, now, &err) &&
-			     rd_store_event_add(store, target->id, now, actor, "new-complaint", reason, m->id, &err) != 0;
-		}
-	}
-	if (!ok || !rd_store_commit(store, &err)) {
-		rd_store_rollback(store);
-		if (err && err->domain == RD_STORE_ERROR && err->code == RD_STORE_ERROR_NOT_FOUND) {
-			fprintf(stderr, "redress triage: message #%" G_GINT64_FORMAT " is not waiting in triage; nothing changed\n", m->id);
+	g_autofree char *actor = rd_cli_actor();
+	RdPlacement p = { 0 };
+	if (!rd_casework_place(cw, m->id, ref_arg, actor, g_get_real_time() / G_USEC_PER_SEC, &p, &err)) {
+		if (err->domain == RD_CASEWORK_ERROR) {
+			fprintf(stderr, "redress triage: %s; nothing changed\n", err->message);
 			return RD_EXIT_USAGE;
 		}
-		fprintf(stderr, "redress: error: nothing changed: %s\n", err ? err->message : "unknown error");
+		fprintf(stderr, "redress: error: nothing changed: %s\n", err->message);
 		return RD_EXIT_INTERNAL;
 	}
 	if (g->json) {
 		g_autoptr(JsonBuilder) b = json_builder_new();
 		json_builder_begin_object(b);
 		rd_json_int(b, "message", m->id);
-		rd_json_str(b, "case", target->reference);
-		rd_json_str(b, "resolution", resolution);
+		rd_json_str(b, "case", p.reference);
+		rd_json_str(b, "resolution", p.resolution);
 		json_builder_end_object(b);
 		rd_json_print(b);
 	} else if (!g->quiet) {
-		printf("message #%" G_GINT64_FORMAT ": %s\n", m->id, resolution);
+		printf("message #%" G_GINT64_FORMAT ": %s\n", m->id, p.resolution);
 	}
+	rd_placement_clear(&p);
 	return RD_EXIT_OK;
 }
 

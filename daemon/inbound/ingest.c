@@ -202,24 +202,15 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 	const char *case_ref = d->match ? d->match->reference : NULL;
 	g_autoptr(RdCase) created = NULL;
 	if (d->kind == RD_KIND_NEW_COMPLAINT) {
-		RdCaseNew n = { 0 };
-		n.prefix = ing->cfg->reference_prefix;
-		n.year = rd_time_year_local(received_at);
-		n.channel = rd_channel_for_mailbox(mailbox);
-		n.complainant_email = sender;
-		n.complainant_name = msg->from ? msg->from->name : NULL;
-		/* Welsh Language Standards: a Welsh message gets Welsh letters;
-		 * otherwise the mailbox's language, else the council's. */
-		n.language = msg->content_language && g_str_has_prefix(msg->content_language, "cy") ? "cy"
-		             : ing->cfg->mailboxes[mailbox].language ? ing->cfg->mailboxes[mailbox].language
-		             : ing->cfg->default_language;
-		n.summary = msg->subject;
-		/* A new case has no service yet, so it gets the default
-		 * profile; recorded now rather than by an UPDATE when its clock
-		 * starts (start_stage_of). */
-		n.profile = rd_rules_profile(ing->rules, rd_rules_profile_for_service(ing->rules, NULL))->name;
-		n.opened_at = received_at;
-		created = rd_store_case_create(st, &n, error);
+		RdCaseOpening o = { 0 };
+		o.mailbox = mailbox;
+		o.at = received_at;
+		o.complainant_email = sender;
+		o.complainant_name = msg->from ? msg->from->name : NULL;
+		/* Welsh Language Standards: a Welsh message gets Welsh letters. */
+		o.language = msg->content_language && g_str_has_prefix(msg->content_language, "cy") ? "cy" : NULL;
+		o.summary = msg->subject;
+		created = rd_casework_create_case(ing->cw, &o, error);
 		if (created == NULL)
 			return FALSE;
 		case_id = created->id;

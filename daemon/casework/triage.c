@@ -1,0 +1,151 @@
+/*
+ * triage.c — a person places a message that intake could not: on a case,
+ * or on a new case opened from it.
+ *
+ * Placing changes a case, so it goes through casework like any other
+ * change: one transaction with the message moved, the triage entry
+ * resolved and an event naming who did it; a new case is created with
+ * the same defaults intake uses (rd_casework_create_case) and its Stage 1
+ * opened the same way (rd_casework_open_stage), so it gets its clock, its
+ * acknowledgement and the complaints manager's notice.
+ */
+#include <string.h>
+#include "casework/casework.h"
+
+static gboolean
+refuse(GError **error, int code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static gboolean
+refuse(GError **error, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error_literal(error, RD_CASEWORK_ERROR, code, msg);
+	return FALSE;
+}
+
+RdCase *
+rd_casework_create_case(RdCasework *cw, const RdCaseOpening *o, GError **error)
+{
+	const RdConfig *cfg = rd_casework_config(cw);
+	RdRules *rules = rd_casework_rules(cw);
+	RdCaseNew n = { 0 };
+	n.prefix = cfg->reference_prefix;
+	n.year = rd_time_year_local(o->at);
+	n.channel = rd_channel_for_mailbox(o->mailbox);
+	n.complainant_email = o->complainant_email;
+	n.complainant_name = o->complainant_name;
+	/* Welsh Language Standards: a Welsh message gets Welsh letters;
+	 * otherwise the mailbox's language, else the council's. */
+	n.language = o->language ? o->language
+	             : cfg->mailboxes[o->mailbox].language ? cfg->mailboxes[o->mailbox].language
+	             : cfg->default_language;
+	n.summary = o->summary;
+	/* A new case has no service yet, so it gets the default profile;
+	 * recorded now rather than by an UPDATE when its clock starts. */
+	n.profile = rd_rules_profile(rules, rd_rules_profile_for_service(rules, NULL))->name;
+	n.opened_at = o->at;
+	return rd_store_case_create(rd_casework_store(cw), &n, error);
+}
+
+void
+rd_placement_clear(RdPlacement *p)
+{
+	g_clear_pointer(&p->reference, g_free);
+	g_clear_pointer(&p->resolution, g_free);
+}
+
+static gboolean
+place(RdCasework *cw, const RdMessageRow *m, const char *ref, const char *actor, gint64 at,
+      RdPlacement *p, GError **error)
+{
+	RdStore *st = rd_casework_store(cw);
+	const RdConfig *cfg = rd_casework_config(cw);
+	g_autoptr(RdCase) target = NULL;
+	if (ref != NULL) {
+		g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func(g_free);
+		rd_refs_find(cfg->reference_prefix, ref, refs);
+		if (!rd_store_case_get_by_ref(st, refs->len > 0 ? refs->pdata[0] : ref, &target, error))
+			return FALSE;
+		if (target == NULL)
+			return refuse(error, RD_CASEWORK_ERROR_NO_CASE, "no case %s (list them with: redress cases)", ref);
+		/* Keep what the message is (automatic, bounce); only mail that
+		 * could not be classified becomes correspondence. */
+		const char *kind = strcmp(m->kind, "triage") == 0 ? "correspondence" : m->kind;
+		g_autofree char *reason = g_strdup_printf("placed on %s from triage by %s", target->reference, actor);
+		p->resolution = g_strdup_printf("assigned to %s", target->reference);
+		p->reference = g_strdup(target->reference);
+		return rd_store_message_set_case(st, m->id, target->id, kind, "triage", reason, error) &&
+		       rd_store_triage_resolve(st, m->id, p->resolution, at, error) &&
+		       rd_store_event_add(st, target->id, at, actor, "triage-assigned", reason, m->id, error) != 0;
+	}
+	if (m->from_email == NULL)
+		return refuse(error, RD_CASEWORK_ERROR_REFUSED,
+		              "message #%" G_GINT64_FORMAT " has no sender address, so it cannot open a case; "
+		              "assign it to a case with 'redress triage assign %" G_GINT64_FORMAT " REF'",
+		              m->id, m->id);
+	RdCaseOpening o = { 0 };
+	o.mailbox = RD_MAILBOX_COMPLAINTS;
+	if (m->routes != NULL && m->routes->len > 0)
+		rd_mailbox_from_string(m->routes->pdata[0], &o.mailbox);
+	o.at = m->received_at;
+	o.complainant_email = m->from_email;
+	o.complainant_name = m->from_name;
+	o.summary = m->subject;
+	target = rd_casework_create_case(cw, &o, error);
+	if (target == NULL)
+		return FALSE;
+	g_autofree char *reason = g_strdup_printf("case opened from triage by %s", actor);
+	p->resolution = g_strdup_printf("new case %s", target->reference);
+	p->reference = g_strdup(target->reference);
+	p->new_case = TRUE;
+	if (!rd_store_message_set_case(st, m->id, target->id, "new-complaint", "triage", reason, error) ||
+	    !rd_store_triage_resolve(st, m->id, p->resolution, at, error) ||
+	    rd_store_event_add(st, target->id, at, actor, "new-complaint", reason, m->id, error) == 0)
+		return FALSE;
+	/* The complaint counts as received when the mail arrived, not when a
+	 * person placed it. */
+	RdStageOpening so = { 0 };
+	so.stage = 1;
+	so.mailbox = o.mailbox;
+	so.at = m->received_at;
+	so.msg_id = m->id;
+	so.in_reply_to = m->message_id;
+	so.excerpt = m->new_text;
+	return rd_casework_open_stage(cw, target, &so, error);
+}
+
+gboolean
+rd_casework_place(RdCasework *cw, gint64 msg_id, const char *ref, const char *actor, gint64 at,
+                  RdPlacement *p, GError **error)
+{
+	RdStore *st = rd_casework_store(cw);
+	memset(p, 0, sizeof *p);
+	if (!rd_store_begin(st, error))
+		return FALSE;
+	g_autoptr(RdMessageRow) m = NULL;
+	gboolean ok = rd_store_message_get(st, msg_id, &m, error);
+	if (ok && m == NULL)
+		ok = refuse(error, RD_CASEWORK_ERROR_REFUSED, "no message #%" G_GINT64_FORMAT
+		            " (use the number shown by 'redress triage')", msg_id);
+	GError *perr = NULL;
+	if (ok && !place(cw, m, ref, actor ? actor : "redress", at, p, &perr)) {
+		/* The store's "no such open triage entry": said as a refusal. */
+		if (perr->domain == RD_STORE_ERROR && perr->code == RD_STORE_ERROR_NOT_FOUND) {
+			g_clear_error(&perr);
+			refuse(&perr, RD_CASEWORK_ERROR_REFUSED,
+			       "message #%" G_GINT64_FORMAT " is not waiting in triage", msg_id);
+		}
+		g_propagate_error(error, perr);
+		ok = FALSE;
+	}
+	if (ok)
+		ok = rd_store_commit(st, error);
+	if (!ok) {
+		rd_store_rollback(st);
+		rd_placement_clear(p);
+	}
+	return ok;
+}
