@@ -13,7 +13,7 @@
  * The official list (gov.uk bank-holidays.json, loaded by daemon/) states
  * each day including substitutes, so a covered year uses its days and
  * nothing else: the list is the authority, the rules a fallback. The rules
- * are those of domain-rules.md §3: fixed dates with substitute days, Easter
+ * are those of docs/procedure.md §1.2-§1.5: fixed dates with substitute days, Easter
  * by the Gregorian computus, first and last Mondays, and a table of the
  * one-off changes made by proclamation.
  *
@@ -196,10 +196,10 @@ static const struct {
 };
 
 /* Changes made by royal proclamation, the same in all three nations
- * (domain-rules.md §3). A row with a rule moves that year's day of the
+ * (docs/procedure.md §1.5). A row with a rule moves that year's day of the
  * rule; R_EXTRA adds a day. 8 May 1995 was a Monday, 8 May 2020 a
  * Friday. The 2002 move of the spring holiday to Tuesday 4 June is in the
- * 2002 proclamation (domain-rules.md still marks it unverified). */
+ * 2002 proclamation (docs/procedure.md §1.5 still marks it unverified). */
 static const struct {
 	int year, month, day;
 	Rule rule;

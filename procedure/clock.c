@@ -7,7 +7,7 @@
  * how far the response may be extended. Every date is a London calendar
  * date (GDate); working days come from the RdCalendar.
  *
- * The rules, in the words of domain-rules.md §1:
+ * The rules, as docs/procedure.md §1.8, §2.9 and §2.10 state them:
  *
  *  - "ack N WD after receipt" is the N-th working day after the receipt
  *    day, which rd_calendar_receipt_day() has already moved past weekends,

@@ -2,7 +2,7 @@
  * decide.c — which case does a message belong to, and what kind is it?
  *
  * rd_decide() is the whole threading and classification policy of
- * DESIGN.md as one function over plain data. The caller has already done
+ * docs/procedure.md §4.1 as one function over plain data. The caller has already done
  * every lookup (token, Message-IDs, references, the sender's cases); this
  * file only chooses, in a fixed order where the first rule that holds
  * wins:

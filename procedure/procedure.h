@@ -114,7 +114,7 @@ typedef struct {
 	const char *subject;      /* may be NULL */
 	const char *new_text;     /* text without quoted history; may be NULL */
 
-	/* Lookups done by the caller, strongest first (see DESIGN.md). */
+	/* Lookups done by the caller, strongest first (see docs/procedure.md §4.1). */
 	const RdCaseView *token_case;   /* named by a valid token address */
 	const RdCaseView *header_case;  /* owns a Message-ID in In-Reply-To or
 	                                   References (for a bounce: the
@@ -178,7 +178,7 @@ typedef struct {
 } RdDecision;
 
 /* Decide which case @in belongs to, and what kind of message it is, in the
- * order of DESIGN.md: token, headers, reference (sender must be a party),
+ * order of docs/procedure.md §4.1: token, headers, reference (sender must be a party),
  * then new case (complaints, chief-executive, monitoring-officer) or, in
  * the Stage 2 mailbox, the sender's one closed case; else triage.
  * Automatic mail and bounces attach to a case found by token or headers

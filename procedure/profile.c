@@ -2,8 +2,8 @@
  * profile.c — procedure profiles: the timescales of each procedure.
  *
  * A profile is plain data (RdProfile in procedure.h). This file holds the
- * built-in profiles, whose values come from the table in domain-rules.md
- * §1 (each cites its row), and the small language the configuration uses
+ * built-in profiles, whose values come from docs/procedure.md §2.2 (each
+ * cites its subsection, §2.3-§2.7), and the small language the configuration uses
  * to override or define a profile: one key=value pair at a time
  * (rd_profile_set), then a check that the values fit together
  * (rd_profile_check).
@@ -79,9 +79,9 @@ rd_ombudsman_from_string(const char *s, RdOmbudsman *o_r)
 
 static const RdProfile builtins[] = {
 	{
-		/* DESIGN.md "Cases, stages and clocks" (the seed documents):
+		/* docs/procedure.md §2.3 (the council's own procedure):
 		 * ack 2, reply 10, Stage 2 ack 2, department within 5, reply
-		 * 20. domain-rules.md §1 notes: keep the LGSCO Code's limits as
+		 * 20. docs/procedure.md §2.3 notes: keep the LGSCO Code's limits as
 		 * the outer bound, so a holding reply may add up to 10 WD at
 		 * Stage 1 and 20 at Stage 2, and, as the Code requires
 		 * [A ch.7 6.5], give the Ombudsman's details. */
@@ -100,7 +100,7 @@ static const RdProfile builtins[] = {
 		.ombudsman = RD_OMBUDSMAN_LGSCO,
 	},
 	{
-		/* domain-rules.md §1, row "LGSCO Complaint Handling Code, Feb
+		/* docs/procedure.md §2.4, "LGSCO Complaint Handling Code, Feb
 		 * 2024" [A][B]: ack 5 WD after receipt; reply 10 WD from the
 		 * acknowledgement, extension no more than 10 WD; Stage 2 ack 5,
 		 * reply 20 from ack, extension no more than 20; Ombudsman details
@@ -120,7 +120,7 @@ static const RdProfile builtins[] = {
 		.ombudsman = RD_OMBUDSMAN_LGSCO,
 	},
 	{
-		/* domain-rules.md §1, row "Housing Ombudsman statutory Code, in
+		/* docs/procedure.md §2.4, "Housing Ombudsman statutory Code, in
 		 * force 1 Apr 2024" [B]: the same timescales as the LGSCO Code,
 		 * for council housing; letters name the Housing Ombudsman. */
 		.name = "housing-ombudsman-2024",
@@ -138,7 +138,7 @@ static const RdProfile builtins[] = {
 		.ombudsman = RD_OMBUDSMAN_HOUSING,
 	},
 	{
-		/* domain-rules.md §1, row "SPSO Model CHP" [C]: no separate
+		/* docs/procedure.md §2.5, "SPSO Model CHP" [C]: no separate
 		 * Stage 1 acknowledgement; frontline response in 5 WD, extended
 		 * only exceptionally to 10 WD in total [unverified]; Stage 2 ack
 		 * 3 WD, reply 20 WD, extension for a clear reason to a revised
@@ -159,7 +159,7 @@ static const RdProfile builtins[] = {
 		.ombudsman = RD_OMBUDSMAN_SPSO,
 	},
 	{
-		/* domain-rules.md §1, row "Children Act 1989 representations"
+		/* docs/procedure.md §2.6, "Children Act 1989 representations"
 		 * [D]: ack 3 WD (council guide); Stage 1 10 WD, up to 20 in all;
 		 * Stage 2 25 WD, up to 65 in all. The table gives no Stage 2
 		 * ack. Stage 2 is timed from when the complaint statement is
@@ -179,7 +179,7 @@ static const RdProfile builtins[] = {
 		.ombudsman = RD_OMBUDSMAN_LGSCO,
 	},
 	{
-		/* domain-rules.md §1, row "Adult social care + NHS (England, SI
+		/* docs/procedure.md §2.7, "Adult social care (England, SI
 		 * 2009/309)" [E]: ack no later than 3 WD after the day of
 		 * receipt; one stage; response within 6 months or a longer
 		 * period agreed with the complainant. */

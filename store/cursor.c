@@ -2,7 +2,7 @@
  * cursor.c — per-mailbox IMAP cursors (UIDVALIDITY and the last UID seen).
  *
  * The cursor is written in the same transaction as the messages it covers
- * (STYLE.md §3.11): after a crash the fetcher resumes after the last
+ * (docs/ARCHITECTURE.md, crash safety): after a crash the fetcher resumes after the last
  * committed UID and at worst fetches a message again, which dedupe
  * absorbs. A changed UIDVALIDITY is the fetcher's cue to resync; the store
  * only records the pair.

@@ -3,7 +3,7 @@
  *
  * The message is multipart/alternative with a text/plain and a text/html
  * part, both UTF-8 in quoted-printable, and carries the headers every
- * letter of the procedure needs (DESIGN.md, "Letters"): From, To, Reply-To
+ * letter of the procedure needs (docs/procedure.md §5.2): From, To, Reply-To
  * (the case token address), Subject with the case reference, Date,
  * Message-ID naming the case, In-Reply-To and References to the
  * complainant's message, Auto-Submitted (RFC 3834), X-Auto-Response-

@@ -1,6 +1,7 @@
 /*
  * test-corpus.c — detection and quote-stripping rates on the shared
- * development corpus of real mail (see /work/shared/corpus/SOURCES.md).
+ * development corpus of real mail (its own SOURCES.md says where each
+ * message came from; the corpus is never copied into the project).
  *
  * The corpus is not part of the project; when it is absent (RD_CORPUS
  * unset and RD_SRCDIR/../shared/corpus missing) every test is skipped.

@@ -4,8 +4,8 @@
  *
  * Each table row becomes its own g_test case (TAP output), named after the
  * row, so a failure names the rule that broke. The decision table is the
- * procedure's specification in executable form: every rule of DESIGN.md
- * "Threading" and "What kind of message is it?" and every precedence
+ * procedure's specification in executable form: every rule of
+ * docs/procedure.md §4.1 and §4.3-§4.5 and every precedence
  * between two rules has at least one row.
  */
 #include <string.h>

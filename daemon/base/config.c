@@ -546,7 +546,7 @@ set_defaults(RdConfig *cfg)
 	cfg->default_profile = g_strdup("council");
 	cfg->services = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	/* Statutory procedures apply by service, not the corporate clock
-	 * (domain-rules.md §1). */
+	 * (docs/procedure.md §2.8). */
 	g_hash_table_insert(cfg->services, g_strdup("children's services"), g_strdup("childrens-statutory"));
 	g_hash_table_insert(cfg->services, g_strdup("adult social care"), g_strdup("adult-social-care"));
 	cfg->smtp.retry_for = 5 * 86400;

@@ -230,7 +230,7 @@ do_assign(Ctx *x, const char *email_arg, GError **error)
 		g_clear_error(&ignore);
 	}
 	/* Stage 2 is a fresh look: its handler must not be the person who
-	 * handled Stage 1 (domain-rules.md §4). */
+	 * handled Stage 1 (docs/procedure.md §3.2). */
 	if (s != NULL && s->stage == 2) {
 		const RdStage *s1 = stage_row(x, 1);
 		const char *h1 = s1 && s1->handler ? s1->handler : NULL;
@@ -327,12 +327,12 @@ in_list(const char *s, const char *const *list)
  *
  * SPSO: the model procedure allows the request within 6 months of the
  * event or 2 months of the Stage 1 reply, whichever is later
- * (domain-rules.md §1); 2 months after the reply is the date we can
+ * (docs/procedure.md §2.13); 2 months after the reply is the date we can
  * compute without knowing when the event was, and it is never shorter
  * than the rule allows.
  *
  * Elsewhere we found no verified time limit for escalating (the LGSCO and
- * Housing Ombudsman Codes set none that domain-rules.md records), so we
+ * Housing Ombudsman Codes set none that docs/procedure.md §2.13 records), so we
  * give a sensible window rather than none: 20 working days on the
  * council's calendar, the length of a Stage 2 investigation, long enough
  * (four weeks or more around holidays) to take advice and write, short
@@ -413,7 +413,7 @@ do_respond(Ctx *x, GError **error)
 		return FALSE;
 
 	/* The closing letter gives the rights that follow: Stage 2, or the
-	 * Ombudsman after the last stage (domain-rules.md §4). */
+	 * Ombudsman after the last stage (docs/procedure.md §2.14). */
 	g_autofree char *base = g_strdup_printf("%s/s%d/closing", x->c->reference, n);
 	g_autofree char *key = fresh_key(x, base, error);
 	if (key == NULL)
@@ -476,7 +476,7 @@ do_close(Ctx *x, GError **error)
 		return TRUE;   /* they asked to stop: no letter */
 
 	/* Exclusions are explained, with the right to go to the Ombudsman
-	 * (domain-rules.md §5). */
+	 * (docs/procedure.md §2.14, §2.15). */
 	g_autofree char *base = g_strdup_printf("%s/s%d/closing", x->c->reference, n ? n : 1);
 	g_autofree char *key = fresh_key(x, base, error);
 	if (key == NULL)
@@ -722,7 +722,7 @@ do_service(Ctx *x, const char *name_arg, GError **error)
 	if (!event(x, "service-set", what, error))
 		return FALSE;
 
-	/* A statutory procedure applies by service (domain-rules.md §1): while
+	/* A statutory procedure applies by service (docs/procedure.md §2.8): while
 	 * Stage 1 is open its clock follows the new profile. */
 	const RdProfile *oldp = case_profile(x);
 	const RdProfile *newp = rd_rules_profile(x->rules, rd_rules_profile_for_service(x->rules, name));
