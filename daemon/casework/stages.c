@@ -59,36 +59,17 @@ fresh_row(RdCasework *cw, gint64 case_id, int stage, gint64 at, gboolean *reopen
 	return rd_store_event_add(st, case_id, at, "redress", "stage-reopened", what, 0, error) != 0;
 }
 
-/* Start the clock of @stage on a case that has just opened it, and queue
- * the letters that go with it: the acknowledgement (or, for mail to the
- * Chief Executive or Monitoring Officer, the referral letter saying it is
- * handled under the normal procedure), a copy to that office, and the
- * complaints manager's new-case notice. Same transaction as the case. */
+/* The stage's dates under profile @p, counted in working days from
+ * @received_at, saved with when the sweep first needs to look, and the
+ * "clock-started" event that says them. */
 static gboolean
-start_clock(RdCasework *cw, RdCase *c, int stage, RdMailbox mailbox, gint64 received_at,
-            const char *in_reply_to, const char *excerpt, gboolean reopened, GError **error)
+save_clock(RdCasework *cw, gint64 case_id, const RdProfile *p, int stage, gint64 received_at,
+           GError **error)
 {
 	RdStore *st = rd_casework_store(cw);
 	const RdConfig *cfg = rd_casework_config(cw);
 	RdRules *rules = rd_casework_rules(cw);
 	gboolean no_letters = !rd_casework_letters_on(cw);
-	gint64 case_id = c->id;
-
-	const RdProfile *p = rd_rules_profile(rules, c->profile ? c->profile
-	                                                        : rd_rules_profile_for_service(rules, c->service));
-	if (c->profile == NULL) {
-		if (!rd_store_case_set_field(st, case_id, "profile", p->name, received_at, error))
-			return FALSE;
-		g_free(c->profile);
-		c->profile = g_strdup(p->name);
-	}
-	if (stage == 2 && !p->has_stage2) {
-		g_autofree char *what = g_strdup_printf(
-			"Stage 2 was asked for, but the %s procedure has a single stage: the complainant should be "
-			"told about the Ombudsman.", p->name);
-		return rd_store_event_add(st, case_id, received_at, "redress", "stage2-not-available", what, 0, error) != 0;
-	}
-
 	g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc(received_at);
 	RdStageDates d;
 	if (!rd_stage_receive(p, rd_rules_calendar(rules), (guint)stage, when, cfg->cutoff_hour,
@@ -117,22 +98,21 @@ start_clock(RdCasework *cw, RdCase *c, int stage, RdMailbox mailbox, gint64 rece
 		stage, recv, p->name, ack, resp, d.provisional ? " (counted from the acknowledgement)" : "");
 	if (rd_store_event_add(st, case_id, received_at, "redress", "clock-started", clock, 0, error) == 0)
 		return FALSE;
+	return TRUE;
+}
 
-	if (stage == 1 && rd_rules_is_elected_member(rules, c->complainant_email)) {
-		if (!rd_store_case_set_field(st, case_id, "flags", "elected-member", received_at, error) ||
-		    rd_store_event_add(st, case_id, received_at, "redress", "flagged",
-		                       "From an elected member (on the configured list).", 0, error) == 0)
-			return FALSE;
-	}
-
-	if (no_letters) {
-		/* An imported archive must not write to people about complaints
-		 * long answered; the case says why no letter went. */
-		return rd_store_event_add(st, case_id, received_at, "redress", "letters-not-sent",
-		                          "Imported with --no-letters: no acknowledgement or notice was queued.",
-		                          0, error) != 0;
-	}
-
+/* The letters that go with a stage that has just opened: the
+ * acknowledgement (or the referral letter), the office's copy, and the
+ * complaints manager's notice. */
+static gboolean
+queue_opening_letters(RdCasework *cw, RdCase *c, const RdProfile *p, int stage, RdMailbox mailbox,
+                      gint64 received_at, const char *in_reply_to, const char *excerpt,
+                      gboolean reopened, GError **error)
+{
+	RdStore *st = rd_casework_store(cw);
+	const RdConfig *cfg = rd_casework_config(cw);
+	RdRules *rules = rd_casework_rules(cw);
+	gint64 case_id = c->id;
 	g_autoptr(GPtrArray) stages = rd_store_stages_for_case(st, case_id, error);
 	if (stages == NULL)
 		return FALSE;
@@ -145,7 +125,7 @@ start_clock(RdCasework *cw, RdCase *c, int stage, RdMailbox mailbox, gint64 rece
 	                                   mailbox == RD_MAILBOX_MONITORING_OFFICER);
 	RdLetterRequest r = { 0 };
 	/* A stage opened again gets letters of its own. */
-	g_autofree char *day = rd_date_format_iso(&d.received);
+	const char *day = s != NULL && s->received != NULL ? s->received : "";
 	g_autofree char *key = reopened ? g_strdup_printf("%s/s%d/ack-%s", c->reference, stage, day)
 	                                : g_strdup_printf("%s/s%d/ack", c->reference, stage);
 	r.name = stage == 2 ? "stage2-acknowledgement"
@@ -188,6 +168,57 @@ start_clock(RdCasework *cw, RdCase *c, int stage, RdMailbox mailbox, gint64 rece
 			return FALSE;
 	}
 	return TRUE;
+}
+
+/* Start the clock of @stage on a case that has just opened it, and queue
+ * the letters that go with it: the acknowledgement (or, for mail to the
+ * Chief Executive or Monitoring Officer, the referral letter saying it is
+ * handled under the normal procedure), a copy to that office, and the
+ * complaints manager's new-case notice. Same transaction as the case. */
+static gboolean
+start_clock(RdCasework *cw, RdCase *c, int stage, RdMailbox mailbox, gint64 received_at,
+            const char *in_reply_to, const char *excerpt, gboolean reopened, GError **error)
+{
+	RdStore *st = rd_casework_store(cw);
+	RdRules *rules = rd_casework_rules(cw);
+	gboolean no_letters = !rd_casework_letters_on(cw);
+	gint64 case_id = c->id;
+
+	const RdProfile *p = rd_rules_profile(rules, c->profile ? c->profile
+	                                                        : rd_rules_profile_for_service(rules, c->service));
+	if (c->profile == NULL) {
+		if (!rd_store_case_set_field(st, case_id, "profile", p->name, received_at, error))
+			return FALSE;
+		g_free(c->profile);
+		c->profile = g_strdup(p->name);
+	}
+	if (stage == 2 && !p->has_stage2) {
+		g_autofree char *what = g_strdup_printf(
+			"Stage 2 was asked for, but the %s procedure has a single stage: the complainant should be "
+			"told about the Ombudsman.", p->name);
+		return rd_store_event_add(st, case_id, received_at, "redress", "stage2-not-available", what, 0, error) != 0;
+	}
+
+	if (!save_clock(cw, case_id, p, stage, received_at, error))
+		return FALSE;
+
+	if (stage == 1 && rd_rules_is_elected_member(rules, c->complainant_email)) {
+		if (!rd_store_case_set_field(st, case_id, "flags", "elected-member", received_at, error) ||
+		    rd_store_event_add(st, case_id, received_at, "redress", "flagged",
+		                       "From an elected member (on the configured list).", 0, error) == 0)
+			return FALSE;
+	}
+
+	if (no_letters) {
+		/* An imported archive must not write to people about complaints
+		 * long answered; the case says why no letter went. */
+		return rd_store_event_add(st, case_id, received_at, "redress", "letters-not-sent",
+		                          "Imported with --no-letters: no acknowledgement or notice was queued.",
+		                          0, error) != 0;
+	}
+
+	return queue_opening_letters(cw, c, p, stage, mailbox, received_at, in_reply_to, excerpt, reopened,
+	                             error);
 }
 
 gboolean

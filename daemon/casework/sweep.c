@@ -119,6 +119,108 @@ record(Sweep *s, const RdCase *c, const char *type, const char *key, const char 
 	return rd_store_event_add(s->store, c->id, s->now, "redress", type, detail, 0, error) != 0;
 }
 
+/* The automatic holding reply for a response that fell due unanswered:
+ * the stage extended as the profile allows, the letter, the handler told,
+ * the event. */
+static gboolean
+holding_reply(Sweep *s, RdCase *c, RdStage *st, const RdProfile *p, RdStageDates *d,
+              const RdAction *a, const char *due, GError **error)
+{
+	RdStore *store = s->store;
+	int stage_no = st->stage;
+	g_autofree char *new_due = rd_date_format_iso(&a->new_due);
+	g_autofree char *reason = g_strdup_printf("we have not been able to complete our response by %s", due);
+	if (!rd_store_stage_set_field(store, c->id, stage_no, "extended_to", new_due, error) ||
+	    !rd_store_stage_set_field(store, c->id, stage_no, "extension_reason",
+	                              "automatic holding reply: no response by the due date", error))
+		return FALSE;
+	g_free(st->extended_to);
+	st->extended_to = g_strdup(new_due);
+	d->extended_to = a->new_due;
+	g_autofree char *idem = g_strdup_printf("%s/%s", c->reference, a->key);
+	RdLetterRequest r = { 0 };
+	r.name = "holding-reply";
+	r.idem_key = idem;
+	r.c = c;
+	r.stage = st;
+	r.mailbox = stage_no == 2 ? RD_MAILBOX_STAGE2 : RD_MAILBOX_COMPLAINTS;
+	r.to_addr = c->complainant_email;
+	r.to_name = c->complainant_name;
+	r.to_complainant = TRUE;
+	r.new_date = new_due;
+	r.reason = reason;
+	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
+	r.ombudsman_details = p->holding_ombudsman_details;
+	g_autofree char *what = g_strdup_printf(
+		"Stage %d response was due %s and none is recorded: automatic holding reply sent, "
+		"extended to %s.", stage_no, due, new_due);
+	if (!rd_letters_queue(rd_rules_letters(s->rules), store, &r, s->now, NULL, error) ||
+	    !notify_staff(s, c, st, "staff-overdue", a->key, FALSE, new_due, error) ||
+	    !record(s, c, "deadline-holding-reply", a->key, what, error))
+		return FALSE;
+	s->holding++;
+	return TRUE;
+}
+
+/* One action procedure/ found due on the stage. */
+static gboolean
+carry_out(Sweep *s, RdCase *c, RdStage *st, const RdProfile *p, RdStageDates *d, const RdAction *a,
+          GError **error)
+{
+	int stage_no = st->stage;
+	g_autofree char *due = rd_date_format_iso(&a->due);
+	g_autofree char *what = NULL;
+	switch (a->kind) {
+	case RD_ACTION_REMINDER:
+		what = g_strdup_printf("Stage %d response due %s: handler reminded.", stage_no, due);
+		if (!notify_staff(s, c, st, "staff-reminder", a->key, FALSE, due, error) ||
+		    !record(s, c, "deadline-reminder", a->key, what, error))
+			return FALSE;
+		s->reminders++;
+		return TRUE;
+	case RD_ACTION_HOLDING_REPLY:
+		return holding_reply(s, c, st, p, d, a, due, error);
+	case RD_ACTION_OVERDUE:
+		what = g_strdup_printf("Stage %d response is overdue (final date %s): handler and complaints "
+		                       "manager alerted.", stage_no, due);
+		if (!notify_staff(s, c, st, "staff-overdue", a->key, TRUE, due, error) ||
+		    !record(s, c, "deadline-overdue", a->key, what, error))
+			return FALSE;
+		s->overdue++;
+		return TRUE;
+	case RD_ACTION_ACK_OVERDUE:
+		what = g_strdup_printf("Stage %d acknowledgement was due %s and has not gone out: handler and "
+		                       "complaints manager alerted.", stage_no, due);
+		if (!notify_staff(s, c, st, "staff-overdue", a->key, TRUE, due, error) ||
+		    !record(s, c, "deadline-ack-overdue", a->key, what, error))
+			return FALSE;
+		s->ack_overdue++;
+		return TRUE;
+	}
+	return TRUE;
+}
+
+/* Under a clock that counts from the acknowledgement, the date is only
+ * final once the acknowledgement has gone out: keep what is stored (and
+ * shown, and used for caps) in step with @d. */
+static gboolean
+keep_due_in_step(Sweep *s, gint64 case_id, RdStage *st, const RdStageDates *d, GError **error)
+{
+	g_autofree char *due_now = g_date_valid(&d->response_due) ? rd_date_format_iso(&d->response_due) : NULL;
+	if (g_strcmp0(due_now, st->response_due) == 0)
+		return TRUE;
+	g_autofree char *what = g_strdup_printf(
+		"Stage %d response due %s (was %s), counted from the acknowledgement sent on %s.",
+		st->stage, due_now ? due_now : "-", st->response_due ? st->response_due : "-",
+		st->ack_sent ? st->ack_sent : "-");
+	if (!rd_rules_save_dates(s->store, case_id, d, error) ||
+	    rd_store_event_add(s->store, case_id, s->now, "redress", "deadlines-moved", what, 0, error) == 0)
+		return FALSE;
+	g_free(st->response_due);
+	st->response_due = g_strdup(due_now);
+	return TRUE;
+}
+
 static gboolean
 sweep_stage(Sweep *s, gint64 case_id, int stage_no, GError **error)
 {
@@ -150,96 +252,16 @@ sweep_stage(Sweep *s, gint64 case_id, int stage_no, GError **error)
 	const RdProfile *p = rd_rules_profile(s->rules, c->profile);
 	RdStageDates d;
 	rd_rules_dates_from_stage(st, &d);
-	if (!rd_stage_compute(p, cal, &d, error))
+	if (!rd_stage_compute(p, cal, &d, error) || !keep_due_in_step(s, case_id, st, &d, error))
 		return FALSE;
-	/* Under a clock that counts from the acknowledgement, the date is
-	 * only final once the acknowledgement has gone out: keep what is
-	 * stored (and shown, and used for caps) in step with it. */
-	g_autofree char *due_now = g_date_valid(&d.response_due) ? rd_date_format_iso(&d.response_due) : NULL;
-	if (g_strcmp0(due_now, st->response_due) != 0) {
-		g_autofree char *what = g_strdup_printf(
-			"Stage %d response due %s (was %s), counted from the acknowledgement sent on %s.",
-			stage_no, due_now ? due_now : "-", st->response_due ? st->response_due : "-",
-			st->ack_sent ? st->ack_sent : "-");
-		if (!rd_rules_save_dates(store, case_id, &d, error) ||
-		    rd_store_event_add(store, case_id, s->now, "redress", "deadlines-moved", what, 0, error) == 0)
-			return FALSE;
-		g_free(st->response_due);
-		st->response_due = g_strdup(due_now);
-	}
 	g_autoptr(GPtrArray) fired = fired_keys(store, case_id, error);
 	if (fired == NULL)
 		return FALSE;
 	g_autoptr(GPtrArray) actions = rd_stage_sweep(p, cal, &d, &s->today, (const char *const *)fired->pdata);
-
 	for (guint i = 0; i < actions->len; i++) {
 		const RdAction *a = actions->pdata[i];
-		g_autofree char *due = rd_date_format_iso(&a->due);
-		switch (a->kind) {
-		case RD_ACTION_REMINDER: {
-			g_autofree char *what = g_strdup_printf("Stage %d response due %s: handler reminded.", stage_no, due);
-			if (!notify_staff(s, c, st, "staff-reminder", a->key, FALSE, due, error) ||
-			    !record(s, c, "deadline-reminder", a->key, what, error))
-				return FALSE;
-			s->reminders++;
-			break;
-		}
-		case RD_ACTION_HOLDING_REPLY: {
-			g_autofree char *new_due = rd_date_format_iso(&a->new_due);
-			g_autofree char *reason = g_strdup_printf(
-				"we have not been able to complete our response by %s", due);
-			if (!rd_store_stage_set_field(store, case_id, stage_no, "extended_to", new_due, error) ||
-			    !rd_store_stage_set_field(store, case_id, stage_no, "extension_reason",
-			                              "automatic holding reply: no response by the due date", error))
-				return FALSE;
-			g_free(st->extended_to);
-			st->extended_to = g_strdup(new_due);
-			d.extended_to = a->new_due;
-			g_autofree char *idem = g_strdup_printf("%s/%s", c->reference, a->key);
-			RdLetterRequest r = { 0 };
-			r.name = "holding-reply";
-			r.idem_key = idem;
-			r.c = c;
-			r.stage = st;
-			r.mailbox = stage_no == 2 ? RD_MAILBOX_STAGE2 : RD_MAILBOX_COMPLAINTS;
-			r.to_addr = c->complainant_email;
-			r.to_name = c->complainant_name;
-			r.to_complainant = TRUE;
-			r.new_date = new_due;
-			r.reason = reason;
-			r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
-			r.ombudsman_details = p->holding_ombudsman_details;
-			g_autofree char *what = g_strdup_printf(
-				"Stage %d response was due %s and none is recorded: automatic holding reply sent, "
-				"extended to %s.", stage_no, due, new_due);
-			if (!rd_letters_queue(rd_rules_letters(s->rules), store, &r, s->now, NULL, error) ||
-			    !notify_staff(s, c, st, "staff-overdue", a->key, FALSE, new_due, error) ||
-			    !record(s, c, "deadline-holding-reply", a->key, what, error))
-				return FALSE;
-			s->holding++;
-			break;
-		}
-		case RD_ACTION_OVERDUE: {
-			g_autofree char *what = g_strdup_printf(
-				"Stage %d response is overdue (final date %s): handler and complaints manager alerted.",
-				stage_no, due);
-			if (!notify_staff(s, c, st, "staff-overdue", a->key, TRUE, due, error) ||
-			    !record(s, c, "deadline-overdue", a->key, what, error))
-				return FALSE;
-			s->overdue++;
-			break;
-		}
-		case RD_ACTION_ACK_OVERDUE: {
-			g_autofree char *what = g_strdup_printf(
-				"Stage %d acknowledgement was due %s and has not gone out: handler and complaints "
-				"manager alerted.", stage_no, due);
-			if (!notify_staff(s, c, st, "staff-overdue", a->key, TRUE, due, error) ||
-			    !record(s, c, "deadline-ack-overdue", a->key, what, error))
-				return FALSE;
-			s->ack_overdue++;
-			break;
-		}
-		}
+		if (!carry_out(s, c, st, p, &d, a, error))
+			return FALSE;
 		g_ptr_array_insert(fired, (gint)fired->len - 1, g_strdup(a->key));
 	}
 	g_autofree char *next = rd_rules_next_check(p, cal, &d, &s->today, (const char *const *)fired->pdata);

@@ -304,14 +304,12 @@ rd_fetch_pass(RdStore *store, RdIngest *ing, const RdConfig *cfg, RdImap *s, RdM
 	return fetch_pass(&c, s, mailbox, stop, store_broken_r, error);
 }
 
+/* Steps 2 and 3: the cursor (reset on a new UIDVALIDITY) into *@last_r,
+ * then the moves (or flags) a crash left undone. */
 static gboolean
-fetch_pass(Ctx *c, RdImap *s, RdMailbox mailbox, const gint *stop, gboolean *store_broken_r,
-           GError **error)
+resume(Ctx *c, RdImap *s, const char *role, const RdMailboxConfig *mc, guint32 uidvalidity,
+       guint32 *last_r, gboolean *store_broken_r, GError **error)
 {
-	const char *role = rd_mailbox_to_string(mailbox);
-	const RdMailboxConfig *mc = &c->cfg->mailboxes[mailbox];
-
-	guint32 uidvalidity = rd_imap_uidvalidity(s);
 	guint32 known_validity = 0, last = 0;
 	gboolean found = FALSE;
 	if (!rd_store_cursor_get(c->store, role, &found, &known_validity, &last, error)) {
@@ -328,19 +326,106 @@ fetch_pass(Ctx *c, RdImap *s, RdMailbox mailbox, const gint *stop, gboolean *sto
 			return FALSE;
 		}
 	}
-
+	*last_r = last;
+	if (last == 0)
+		return TRUE;
 	/* Committed before a crash, but still waiting for its move or flag. */
-	if (last > 0) {
-		g_autoptr(GArray) pending = rd_imap_search(s, 1, last, mc->keep_in_place, error);
-		if (pending == NULL)
+	g_autoptr(GArray) pending = rd_imap_search(s, 1, last, mc->keep_in_place, error);
+	if (pending == NULL)
+		return FALSE;
+	if (pending->len > 0) {
+		rd_log_info("imap mailbox=%s finishing=%u (committed earlier, not yet %s)", role,
+		            pending->len, mc->keep_in_place ? "flagged" : "moved");
+		if (!rd_imap_finish(s, (guint32 *)(void *)pending->data, pending->len, error))
 			return FALSE;
-		if (pending->len > 0) {
-			rd_log_info("imap mailbox=%s finishing=%u (committed earlier, not yet %s)", role,
-			            pending->len, mc->keep_in_place ? "flagged" : "moved");
-			if (!rd_imap_finish(s, (guint32 *)(void *)pending->data, pending->len, error))
-				return FALSE;
-		}
 	}
+	return TRUE;
+}
+
+/* The next group for the writer: the batches that are ready, up to
+ * TXN_MESSAGES / TXN_BYTES, waiting only when none is. Fewer, larger
+ * commits than one per UID FETCH, without holding mail back. Empty once
+ * the fetch thread is done. */
+static void
+take_ready(Pipe *p, GPtrArray *group)
+{
+	guint n = 0;
+	gsize bytes = 0;
+	g_mutex_lock(&p->lock);
+	while (g_queue_is_empty(&p->ready) && !p->fetch_done)
+		g_cond_wait(&p->cond, &p->lock);
+	Batch *b;
+	while (n < TXN_MESSAGES && bytes < TXN_BYTES && (b = g_queue_pop_head(&p->ready)) != NULL) {
+		g_ptr_array_add(group, b);
+		n += b->msgs->len;
+		for (guint i = 0; i < b->msgs->len; i++)
+			bytes += g_bytes_get_size(((RdImapMessage *)b->msgs->pdata[i])->data);
+	}
+	g_cond_broadcast(&p->cond);   /* room for the next batches */
+	g_mutex_unlock(&p->lock);
+}
+
+/* After its commit: the group's UIDs go to the fetch thread to be moved. */
+static void
+hand_over(Pipe *p, GPtrArray *group)
+{
+	g_mutex_lock(&p->lock);
+	for (guint k = 0; k < group->len; k++) {
+		Batch *gb = group->pdata[k];
+		for (guint i = 0; i < gb->msgs->len; i++)
+			g_array_append_val(p->to_finish, ((RdImapMessage *)gb->msgs->pdata[i])->uid);
+	}
+	g_cond_broadcast(&p->cond);
+	g_mutex_unlock(&p->lock);
+	g_ptr_array_set_size(group, 0);
+}
+
+/* The writer's side of the pass: store each group in one transaction
+ * with the cursor, then hand it over. FALSE with @error (and
+ * *@store_broken_r) when the store failed. */
+static gboolean
+write_groups(Ctx *c, Pipe *p, RdMailbox mailbox, gboolean *store_broken_r, GError **error)
+{
+	double t_wait = 0, t_store = 0;   /* where the writer's time goes (debug) */
+	g_autoptr(GPtrArray) group = g_ptr_array_new_with_free_func((GDestroyNotify)batch_free);
+	gboolean ok = TRUE;
+	for (;;) {
+		gint64 t0 = g_get_monotonic_time();
+		take_ready(p, group);
+		gint64 t1 = g_get_monotonic_time();
+		t_wait += (double)(t1 - t0) / G_USEC_PER_SEC;
+		if (group->len == 0)
+			break;
+		gboolean stored = store_group(c, p->role, mailbox, p->uidvalidity, group, error);
+		t_store += (double)(g_get_monotonic_time() - t1) / G_USEC_PER_SEC;
+		if (!stored) {
+			*store_broken_r = TRUE;
+			ok = FALSE;
+			break;
+		}
+		if (c->crash_after_commit) {
+			/* Fault injection for the tests: die between the commit
+			 * and the move, as a power cut would. */
+			fflush(NULL);
+			_exit(3);
+		}
+		hand_over(p, group);
+	}
+	rd_log_debug("fetch timing mailbox=%s: waited %.2f s for the network and parser, stored and "
+	             "committed %.2f s", p->role, t_wait, t_store);
+	return ok;
+}
+
+static gboolean
+fetch_pass(Ctx *c, RdImap *s, RdMailbox mailbox, const gint *stop, gboolean *store_broken_r,
+           GError **error)
+{
+	const char *role = rd_mailbox_to_string(mailbox);
+	const RdMailboxConfig *mc = &c->cfg->mailboxes[mailbox];
+	guint32 uidvalidity = rd_imap_uidvalidity(s);
+	guint32 last = 0;
+	if (!resume(c, s, role, mc, uidvalidity, &last, store_broken_r, error))
+		return FALSE;
 
 	g_autoptr(GArray) uids = rd_imap_search(s, last + 1, 0, FALSE, error);
 	if (uids == NULL)
@@ -363,61 +448,13 @@ fetch_pass(Ctx *c, RdImap *s, RdMailbox mailbox, const gint *stop, gboolean *sto
 	g_cond_init(&p.cond);
 	GThread *t = g_thread_new("fetch", fetch_thread, &p);
 
-	/* The writer: one transaction for the batches that are ready, up to
-	 * TXN_MESSAGES / TXN_BYTES; it waits only when none is. Fewer, larger
-	 * commits than one per UID FETCH, without holding mail back. */
 	GError *werr = NULL;
-	double t_wait = 0, t_store = 0;   /* where the writer's time goes (debug) */
-	g_autoptr(GPtrArray) group = g_ptr_array_new_with_free_func((GDestroyNotify)batch_free);
-	for (;;) {
-		gint64 t0 = g_get_monotonic_time();
-		guint n = 0;
-		gsize bytes = 0;
-		g_mutex_lock(&p.lock);
-		while (g_queue_is_empty(&p.ready) && !p.fetch_done)
-			g_cond_wait(&p.cond, &p.lock);
-		Batch *b;
-		while (n < TXN_MESSAGES && bytes < TXN_BYTES && (b = g_queue_pop_head(&p.ready)) != NULL) {
-			g_ptr_array_add(group, b);
-			n += b->msgs->len;
-			for (guint i = 0; i < b->msgs->len; i++)
-				bytes += g_bytes_get_size(((RdImapMessage *)b->msgs->pdata[i])->data);
-		}
-		g_cond_broadcast(&p.cond);   /* room for the next batches */
-		g_mutex_unlock(&p.lock);
-		gint64 t1 = g_get_monotonic_time();
-		t_wait += (double)(t1 - t0) / G_USEC_PER_SEC;
-		if (group->len == 0)
-			break;
-		gboolean stored = store_group(c, role, mailbox, uidvalidity, group, &werr);
-		t_store += (double)(g_get_monotonic_time() - t1) / G_USEC_PER_SEC;
-		if (!stored) {
-			*store_broken_r = TRUE;
-			break;
-		}
-		if (c->crash_after_commit) {
-			/* Fault injection for the tests: die between the commit
-			 * and the move, as a power cut would. */
-			fflush(NULL);
-			_exit(3);
-		}
-		g_mutex_lock(&p.lock);
-		for (guint k = 0; k < group->len; k++) {
-			Batch *gb = group->pdata[k];
-			for (guint i = 0; i < gb->msgs->len; i++)
-				g_array_append_val(p.to_finish, ((RdImapMessage *)gb->msgs->pdata[i])->uid);
-		}
-		g_cond_broadcast(&p.cond);
-		g_mutex_unlock(&p.lock);
-		g_ptr_array_set_size(group, 0);
-	}
+	write_groups(c, &p, mailbox, store_broken_r, &werr);
 	g_mutex_lock(&p.lock);
 	p.writer_done = TRUE;
 	g_cond_broadcast(&p.cond);
 	g_mutex_unlock(&p.lock);
 	g_thread_join(t);
-	rd_log_debug("fetch timing mailbox=%s: waited %.2f s for the network and parser, stored and "
-	             "committed %.2f s", role, t_wait, t_store);
 
 	/* Fetched after a failure, never stored: they stay on the server. */
 	Batch *b;

@@ -184,17 +184,121 @@ result_from_row(RdIngest *ing, gint64 msg_id, RdIngestResult *r, GError **error)
 	return TRUE;
 }
 
+/* The message row itself, its route, attachments and (for bytes kept
+ * unparsed) its quarantine link. Returns the row id, 0 on error. */
+static gint64
+insert_message(RdIngest *ing, gsize len, const RdMessage *msg, const char *content_hash,
+               gint64 case_id, RdKind kind, RdVia via, const char *reason, RdMailbox mailbox,
+               gint64 received_at, const char *source, GError **error)
+{
+	RdStore *st = ing->store;
+	g_autofree char *to = join_addresses(msg->to);
+	g_autofree char *cc = join_addresses(msg->cc);
+	g_autofree char *refs = join_ids(msg->references);
+	RdMessageNew m = { 0 };
+	m.case_id = case_id;
+	m.direction = "in";
+	m.raw_sha256 = msg->raw_sha256;
+	m.content_hash = content_hash != NULL ? content_hash : msg->content_hash;
+	m.size = len;
+	m.message_id = msg->message_id;
+	m.in_reply_to = msg->in_reply_to;
+	m.references = refs;
+	m.subject = msg->subject;
+	m.from_email = msg->from ? msg->from->email : NULL;
+	m.from_name = msg->from ? msg->from->name : NULL;
+	m.to_addrs = to;
+	m.cc_addrs = cc;
+	m.date = msg->date;
+	m.received_at = received_at;
+	m.kind = rd_kind_to_string(kind);
+	m.via = rd_via_to_string(via);
+	m.reason = reason;
+	m.auto_reason = msg->auto_reason;
+	m.bounced_message_id = msg->bounced_message_id;
+	m.problem = msg->problem != RD_PROBLEM_NONE ? rd_parse_problem_to_string(msg->problem) : NULL;
+	m.problem_detail = msg->problem_detail;
+	m.body_text = msg->text;
+	m.new_text = msg->new_text;
+	gint64 msg_id = rd_store_message_insert(st, &m, error);
+	if (msg_id == 0)
+		return 0;
+
+	gboolean added = FALSE;
+	if (!rd_store_route_add(st, msg_id, rd_mailbox_to_string(mailbox), received_at, source, &added, error))
+		return 0;
+	/* Where the quarantined bytes are now, for `redress triage`. */
+	if (msg->problem == RD_PROBLEM_CRASHED_PARSER && source != NULL &&
+	    !rd_store_quarantine_set_message(st, source, msg_id, error))
+		return 0;
+	for (guint i = 0; msg->attachments && i < msg->attachments->len; i++) {
+		const RdAttachment *a = msg->attachments->pdata[i];
+		if (!rd_store_attachment_add(st, msg_id, a->filename, a->content_type, a->size,
+		                             a->sha256, a->is_tnef, error))
+			return 0;
+	}
+	return msg_id;
+}
+
+/* What the message means for the case it is on: its event, and for a
+ * Stage 2 request the stage opened, for a bounce the letter marked as not
+ * delivered. @single: the case's single-stage profile, when a Stage 2
+ * request had to become correspondence. */
+static gboolean
+record_on_case(RdIngest *ing, const RdMessage *msg, gint64 msg_id, gint64 case_id, RdKind kind,
+               const char *reason, const RdProfile *single, RdMailbox mailbox, gint64 received_at,
+               GError **error)
+{
+	RdStore *st = ing->store;
+	const char *actor = msg->from ? msg->from->email : "unknown sender";
+	if (rd_store_event_add(st, case_id, received_at, actor, rd_kind_to_string(kind), reason, msg_id,
+	                       error) == 0)
+		return FALSE;
+	if (single != NULL &&
+	    rd_store_event_add(st, case_id, received_at, "redress", "stage2-not-available",
+	                       "Stage 2 was asked for, but this procedure has a single stage: the "
+	                       "complainant should be told about the Ombudsman.", msg_id, error) == 0)
+		return FALSE;
+	if (kind == RD_KIND_STAGE2_REQUEST) {
+		g_autoptr(RdCase) c = NULL;
+		if (!need_case(st, case_id, &c, error))
+			return FALSE;
+		RdStageOpening o = { 0 };
+		o.stage = 2;
+		o.mailbox = mailbox;
+		o.at = received_at;
+		o.actor = "redress";
+		o.why = "Stage 2 opened at the complainant's request.";
+		o.msg_id = msg_id;
+		o.in_reply_to = msg->message_id;
+		o.excerpt = msg->new_text;
+		return rd_casework_open_stage(ing->cw, c, &o, error);
+	}
+	if (kind != RD_KIND_BOUNCE)
+		return TRUE;
+	g_autofree char *detail = g_strdup_printf(
+		"A letter could not be delivered%s%s%s%s%s%s. The handler must check the address: "
+		"a letter that bounced has not reached the complainant.",
+		msg->bounced_message_id ? " (Message-ID " : "",
+		msg->bounced_message_id ? msg->bounced_message_id : "",
+		msg->bounced_message_id ? ")" : "",
+		msg->bounced_recipient ? " to " : "",
+		msg->bounced_recipient ? msg->bounced_recipient : "",
+		msg->bounce_status ? (msg->bounce_status[0] == '5' ? ", permanent failure" : ", temporary failure") : "");
+	return rd_store_event_add(st, case_id, received_at, "redress", "letter-undelivered", detail, msg_id,
+	                          error) != 0;
+}
+
 /* Step 3: everything this message changes, inside the caller's
- * transaction. */
+ * transaction: the raw bytes, a new case if it is a new complaint, the
+ * message row, what it means for its case, its triage entry, and for a
+ * new complaint the opening of Stage 1 (clock and letters). */
 static gboolean
 write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
               const char *content_hash, RdMailbox mailbox, gint64 received_at, const char *source,
               const RdDecision *d, RdIngestResult *r, GError **error)
 {
 	RdStore *st = ing->store;
-	const char *mbox = rd_mailbox_to_string(mailbox);
-	const char *sender = msg->from ? msg->from->email : NULL;
-
 	if (!rd_store_raw_put(st, msg->raw_sha256, data, len, error))
 		return FALSE;
 
@@ -205,7 +309,7 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 		RdCaseOpening o = { 0 };
 		o.mailbox = mailbox;
 		o.at = received_at;
-		o.complainant_email = sender;
+		o.complainant_email = msg->from ? msg->from->email : NULL;
 		o.complainant_name = msg->from ? msg->from->name : NULL;
 		/* Welsh Language Standards: a Welsh message gets Welsh letters. */
 		o.language = msg->content_language && g_str_has_prefix(msg->content_language, "cy") ? "cy" : NULL;
@@ -236,96 +340,15 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 		}
 	}
 
-	g_autofree char *to = join_addresses(msg->to);
-	g_autofree char *cc = join_addresses(msg->cc);
-	g_autofree char *refs = join_ids(msg->references);
-	RdMessageNew m = { 0 };
-	m.case_id = case_id;
-	m.direction = "in";
-	m.raw_sha256 = msg->raw_sha256;
-	m.content_hash = content_hash != NULL ? content_hash : msg->content_hash;
-	m.size = len;
-	m.message_id = msg->message_id;
-	m.in_reply_to = msg->in_reply_to;
-	m.references = refs;
-	m.subject = msg->subject;
-	m.from_email = sender;
-	m.from_name = msg->from ? msg->from->name : NULL;
-	m.to_addrs = to;
-	m.cc_addrs = cc;
-	m.date = msg->date;
-	m.received_at = received_at;
-	m.kind = rd_kind_to_string(kind);
-	m.via = rd_via_to_string(d->via);
-	m.reason = reason;
-	m.auto_reason = msg->auto_reason;
-	m.bounced_message_id = msg->bounced_message_id;
-	m.problem = msg->problem != RD_PROBLEM_NONE ? rd_parse_problem_to_string(msg->problem) : NULL;
-	m.problem_detail = msg->problem_detail;
-	m.body_text = msg->text;
-	m.new_text = msg->new_text;
-	gint64 msg_id = rd_store_message_insert(st, &m, error);
+	gint64 msg_id = insert_message(ing, len, msg, content_hash, case_id, kind, d->via, reason, mailbox,
+	                               received_at, source, error);
 	if (msg_id == 0)
 		return FALSE;
-
-	gboolean added = FALSE;
-	if (!rd_store_route_add(st, msg_id, mbox, received_at, source, &added, error))
+	if (case_id != 0 &&
+	    !record_on_case(ing, msg, msg_id, case_id, kind, reason, single, mailbox, received_at, error))
 		return FALSE;
-	/* Where the quarantined bytes are now, for `redress triage`. */
-	if (msg->problem == RD_PROBLEM_CRASHED_PARSER && source != NULL &&
-	    !rd_store_quarantine_set_message(st, source, msg_id, error))
+	if (d->to_triage && !rd_store_triage_add(st, msg_id, d->reason, d->suggestion, received_at, error))
 		return FALSE;
-	for (guint i = 0; msg->attachments && i < msg->attachments->len; i++) {
-		const RdAttachment *a = msg->attachments->pdata[i];
-		if (!rd_store_attachment_add(st, msg_id, a->filename, a->content_type, a->size,
-		                             a->sha256, a->is_tnef, error))
-			return FALSE;
-	}
-
-	const char *actor = sender ? sender : "unknown sender";
-	if (case_id != 0) {
-		const char *type = rd_kind_to_string(kind);
-		if (rd_store_event_add(st, case_id, received_at, actor, type, reason, msg_id, error) == 0)
-			return FALSE;
-		if (single != NULL &&
-		    rd_store_event_add(st, case_id, received_at, "redress", "stage2-not-available",
-		                       "Stage 2 was asked for, but this procedure has a single stage: the "
-		                       "complainant should be told about the Ombudsman.", msg_id, error) == 0)
-			return FALSE;
-		if (kind == RD_KIND_STAGE2_REQUEST) {
-			g_autoptr(RdCase) c = NULL;
-			if (!need_case(st, case_id, &c, error))
-				return FALSE;
-			RdStageOpening o = { 0 };
-			o.stage = 2;
-			o.mailbox = mailbox;
-			o.at = received_at;
-			o.actor = "redress";
-			o.why = "Stage 2 opened at the complainant's request.";
-			o.msg_id = msg_id;
-			o.in_reply_to = msg->message_id;
-			o.excerpt = msg->new_text;
-			if (!rd_casework_open_stage(ing->cw, c, &o, error))
-				return FALSE;
-		} else if (d->kind == RD_KIND_BOUNCE) {
-			g_autofree char *detail = g_strdup_printf(
-				"A letter could not be delivered%s%s%s%s%s%s. The handler must check the address: "
-				"a letter that bounced has not reached the complainant.",
-				msg->bounced_message_id ? " (Message-ID " : "",
-				msg->bounced_message_id ? msg->bounced_message_id : "",
-				msg->bounced_message_id ? ")" : "",
-				msg->bounced_recipient ? " to " : "",
-				msg->bounced_recipient ? msg->bounced_recipient : "",
-				msg->bounce_status ? (msg->bounce_status[0] == '5' ? ", permanent failure" : ", temporary failure") : "");
-			if (rd_store_event_add(st, case_id, received_at, "redress", "letter-undelivered",
-			                       detail, msg_id, error) == 0)
-				return FALSE;
-		}
-	}
-	if (d->to_triage) {
-		if (!rd_store_triage_add(st, msg_id, d->reason, d->suggestion, received_at, error))
-			return FALSE;
-	}
 	if (kind == RD_KIND_NEW_COMPLAINT) {
 		RdStageOpening o = { 0 };
 		o.stage = 1;
