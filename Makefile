@@ -7,7 +7,13 @@
 #   make bench    ingest benchmark (20,000 messages), deadline sweep over
 #                 1,000,000 open cases, IMAP fetch and SMTP send against the
 #                 local test servers; figures in bench/out/results.txt
-#   make demo     ingest the sample complaints in examples/ and show the cases
+#   make demo     examples/demo.sh: starts throwaway Dovecot and Postfix on
+#                 127.0.0.1 and redress daemon on them, sends sample
+#                 complaints by SMTP, shows the cases, the status and a
+#                 letter as delivered, then stops it all; without root (or
+#                 if the servers cannot start) examples/demo-offline.sh
+#                 ingests the sample mail from files and writes the letters
+#                 to a folder
 #
 # Each library folder becomes a static library; the daemon's rooms
 # (daemon/*/) are compiled into the program, and the tests link the rooms

@@ -8,8 +8,8 @@
 # of them: the cases with their deadlines, the acknowledgements written to
 # a folder (one shown as the citizen sees it), a deadline sweep three weeks
 # later, one case file in full, and the triage list. Nothing leaves the
-# machine: letters go to a folder here (SMTP and IMAP come with the mail
-# I/O work; see README.md).
+# machine: letters go to a folder here (examples/demo.sh, the live demo,
+# fetches by IMAP and sends by SMTP through its own local mail servers).
 set -eu
 cd "$(dirname "$0")/.."
 R="${REDRESS_BIN:-build/redress}"

@@ -1,5 +1,5 @@
 /*
- * timeutil.c — the few time conversions the CLI needs.
+ * time.c — the few time conversions the commands and the daemon need.
  *
  * All day arithmetic in redress is in Europe/London (the council's legal
  * days); stored instants are UTC seconds. GDateTime does the zone work.

@@ -5,7 +5,8 @@
  *
  * For one mailbox, in order:
  *
- *   1. open the session (rd_imap_open: TLS verified, LOGIN, SELECT);
+ *   1. take the session the caller opened (rd_imap_open: TLS verified,
+ *      LOGIN, SELECT); the pass never opens or closes one;
  *   2. read the cursor (UIDVALIDITY, last UID) from the store; a different
  *      UIDVALIDITY means the server renumbered the folder, so start again
  *      from UID 1 and let dedupe absorb what is already stored;

@@ -249,11 +249,12 @@ typedef struct {
  * does it: resync on a new UIDVALIDITY, finish the moves a crash left
  * undone, then the new messages stored with the cursor in transactions of
  * up to 256 and moved (or flagged) after their commit; a thread of the
- * pass's own fetches and parses the next batches (at most two ahead)
- * while this one stores, each parse noted in @journal (may be NULL), and
- * a message that crashed the parser before is stored unparsed (see
- * rd_journal_parse). One log line per message. @ckpt (may be NULL)
- * is told of every commit (rd_checkpointer_committed). When *@stop (may
+ * pass's own fetches and parses the next batches (at most four waiting
+ * for the writer, AHEAD in fetch.c) while this one stores, each parse
+ * noted in @journal (may be NULL), and a message that crashed the parser
+ * before is stored unparsed (see rd_journal_parse). One log line per
+ * message. @ckpt (may be NULL) is told of every commit
+ * (rd_checkpointer_committed). When *@stop (may
  * be NULL) becomes non-zero, the pass ends once the batches already
  * fetched are committed and moved. FALSE with @error on failure; *@store_broken_r
  * is then TRUE when the database (not the server) failed. @counts_r
