@@ -110,6 +110,8 @@ typedef struct {
 	gboolean idle;           /* use IDLE where the server has it, default TRUE */
 	guint send_interval;     /* seconds between outbox runs, default 30 */
 	guint sweep_interval;    /* seconds between deadline sweeps, default 3600 */
+	guint alert_after;       /* seconds a mailbox or the SMTP server may fail
+	                            before an alert mail, default 1800 */
 } RdDaemonConfig;
 
 /* Immutable after load; passed explicitly, never global. */
@@ -130,6 +132,8 @@ typedef struct {
 	/* [council]: who the letters come from */
 	char *council_name, *council_domain, *council_email, *council_phone,
 	     *council_website, *team_name, *complaints_manager;
+	char *it_contact;        /* [council] it_contact: who gets alerts (else
+	                            complaints_manager) */
 	RdMailboxConfig mailboxes[RD_MAILBOX_N];
 	/* [letters] */
 	char *templates_dir;     /* default: the installed or source templates */

@@ -50,6 +50,7 @@ static const KeySpec keys[] = {
 	{ "council",   "website",           KEY_STRING, 0, 0 },
 	{ "council",   "team_name",         KEY_STRING, 0, 0 },
 	{ "council",   "complaints_manager", KEY_EMAIL, 0, 0 },
+	{ "council",   "it_contact",        KEY_EMAIL,  0, 0 },
 	{ "mailbox:*", "address",           KEY_EMAIL,  0, 0 },
 	{ "mailbox:*", "language",          KEY_LANG,   0, 0 },
 	{ "mailbox:*", "office_name",       KEY_STRING, 0, 0 },
@@ -98,6 +99,7 @@ static const KeySpec keys[] = {
 	{ "daemon",    "idle",              KEY_BOOL,   0, 0 },
 	{ "daemon",    "send_interval",     KEY_DURATION, 1, 86400 },
 	{ "daemon",    "sweep_interval",    KEY_DURATION, 1, 7 * 86400 },
+	{ "daemon",    "alert_after",       KEY_DURATION, 1, 7 * 86400 },
 	/* Any key: service names, and profile settings checked by procedure/. */
 	{ "services",  "*",                 KEY_ANY,    0, 0 },
 	{ "profile:*", "*",                 KEY_ANY,    0, 0 },
@@ -359,6 +361,7 @@ assign_daemon_key(RdConfig *cfg, const char *group, const char *key, const char 
 	else if (strcmp(key, "idle") == 0) d->idle = is_true(val);
 	else if (strcmp(key, "send_interval") == 0) d->send_interval = (guint)num;
 	else if (strcmp(key, "sweep_interval") == 0) d->sweep_interval = (guint)num;
+	else if (strcmp(key, "alert_after") == 0) d->alert_after = (guint)num;
 	return TRUE;
 }
 
@@ -378,7 +381,11 @@ assign_letters_key(RdConfig *cfg, const char *group, RdMailbox role, const char 
 		else if (strcmp(key, "team_name") == 0) replace(&cfg->team_name, val);
 		else if (strcmp(key, "complaints_manager") == 0) {
 			g_free(cfg->complaints_manager);
+	g_free(cfg->it_contact);
 			cfg->complaints_manager = g_ascii_strdown(val, -1);
+		} else if (strcmp(key, "it_contact") == 0) {
+			g_free(cfg->it_contact);
+			cfg->it_contact = g_ascii_strdown(val, -1);
 		}
 		return TRUE;
 	}
@@ -555,6 +562,7 @@ set_defaults(RdConfig *cfg)
 	cfg->daemon.idle = TRUE;
 	cfg->daemon.send_interval = 30;
 	cfg->daemon.sweep_interval = 3600;
+	cfg->daemon.alert_after = 1800;
 	cfg->profile_groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	                                            (GDestroyNotify)g_hash_table_unref);
 }

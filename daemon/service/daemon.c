@@ -82,10 +82,12 @@ struct _Daemon {
 	const char *db_path;
 	RdStore *store;          /* the main thread's connection */
 	RdJournal *journal;      /* what each watcher is parsing (journal.c) */
+	RdAlerts *alerts;        /* failing and working again, told by mail (alerts.c) */
 	GMainLoop *loop;
 	Generation *gen;
 	gint64 started_at;
 	gboolean ready;          /* READY=1 sent for the running generation */
+	gint64 last_fetch[RD_MAILBOX_N]; /* carried over a reload, for `redress status` */
 };
 
 #define TOKEN_WAKE GINT_TO_POINTER(1)
@@ -128,6 +130,8 @@ static void notify_main(Daemon *d);
 
 /* ---- watchers --------------------------------------------------------------- */
 
+
+
 static void
 watcher_save(Watcher *w, RdStore *store)
 {
@@ -142,6 +146,17 @@ watcher_save(Watcher *w, RdStore *store)
 		rd_log_warn("daemon mailbox=%s: cannot record its status: %s", w->role, err->message);
 	g_free(copy.last_error);
 	notify_main(gen->d);
+}
+
+/* The mailbox's condition for the alerts: "mailbox complaints". */
+static void
+watcher_alert(Watcher *w, gboolean ok, const char *what)
+{
+	g_autofree char *key = g_strconcat("mailbox ", w->role, NULL);
+	if (ok)
+		rd_alerts_ok(w->gen->d->alerts, key);
+	else
+		rd_alerts_failing(w->gen->d->alerts, key, what);
 }
 
 static void
@@ -187,6 +202,7 @@ watch_session(Watcher *w, RdStore *store, RdIngest *ing)
 	if (s == NULL) {
 		rd_log_error("daemon mailbox=%s connected=no error=\"%s\"", w->role, err->message);
 		watcher_failed(w, store, err->message);
+		watcher_alert(w, FALSE, err->message);
 		mark_tried(w);
 		return FALSE;
 	}
@@ -213,8 +229,14 @@ watch_session(Watcher *w, RdStore *store, RdIngest *ing)
 			w->st.waiting = (gint64)n.found - (gint64)n.fetched;
 			g_mutex_unlock(&gen->lock);
 			watcher_failed(w, store, err->message);
+			if (store_broken)
+				rd_alerts_failing(gen->d->alerts, "database", err->message);
+			else
+				watcher_alert(w, FALSE, err->message);
 			return TRUE;
 		}
+		watcher_alert(w, TRUE, NULL);
+		rd_alerts_ok(gen->d->alerts, "database");
 		g_mutex_lock(&gen->lock);
 		w->st.last_fetch = g_get_real_time() / G_USEC_PER_SEC;
 		w->st.waiting = (gint64)n.found - (gint64)n.fetched;
@@ -226,6 +248,7 @@ watch_session(Watcher *w, RdStore *store, RdIngest *ing)
 		if (!rd_imap_wait(s, idle ? IDLE_WAIT_S : cfg->daemon.poll_interval, &new_mail, &err)) {
 			rd_log_error("daemon mailbox=%s wait failed: %s", w->role, err->message);
 			watcher_failed(w, store, err->message);
+			watcher_alert(w, FALSE, err->message);
 			return TRUE;
 		}
 		rd_log_debug("daemon mailbox=%s woke new_mail=%d", w->role, new_mail);
@@ -258,6 +281,12 @@ watcher_main(gpointer data)
 			if (ing == NULL) {
 				rd_log_error("daemon mailbox=%s: %s", w->role, err->message);
 				watcher_failed(w, store, err->message);
+				/* Rules or templates that fail to load are the
+				 * mailbox's to report: its mail is what waits. */
+				if (store == NULL)
+					rd_alerts_failing(gen->d->alerts, "database", err->message);
+				else
+					watcher_alert(w, FALSE, err->message);
 				mark_tried(w);
 			}
 		}
@@ -295,6 +324,7 @@ typedef struct {
 	RdLetters *letters;   /* NULL: no alerts (the rules did not load) */
 	RdStore *store;
 	gint64 now;
+	char *last_failure;   /* what the server said to the last letter that failed */
 } SenderAlert;
 
 /* A letter that failed for good gets the handler's alert, queued at once
@@ -303,6 +333,10 @@ static void
 on_sent(const RdOutboxRow *o, RdSinkStatus st, const char *detail, gpointer user_data)
 {
 	SenderAlert *a = user_data;
+	if (st != RD_SINK_SENT) {
+		g_free(a->last_failure);
+		a->last_failure = g_strdup(detail);
+	}
 	if (st != RD_SINK_FAILED || a->letters == NULL)
 		return;
 	g_autoptr(GError) err = NULL;
@@ -321,6 +355,7 @@ sender_main(gpointer data)
 	g_autoptr(RdStore) store = sink != NULL ? rd_store_open(gen->d->db_path, &err) : NULL;
 	if (store == NULL) {
 		rd_log_error("daemon sender: %s; letters wait in the outbox (fix it and reload)", err->message);
+		rd_alerts_failing(gen->d->alerts, sink == NULL ? "smtp" : "database", err->message);
 		while (wait_token(gen, gen->send_q, G_MAXUINT / G_USEC_PER_SEC))
 			;
 		return NULL;
@@ -332,7 +367,7 @@ sender_main(gpointer data)
 		            "mail will go to the handler", err->message);
 		g_clear_error(&err);
 	}
-	SenderAlert alert = { rules ? rd_rules_letters(rules) : NULL, store, 0 };
+	SenderAlert alert = { rules ? rd_rules_letters(rules) : NULL, store, 0, NULL };
 	gint64 copy_retry_at = 0, copy_backoff = 60;
 	do {
 		RdSendCounts n = { 0 };
@@ -340,8 +375,17 @@ sender_main(gpointer data)
 		alert.now = now;
 		if (!rd_outbox_send(store, sink, now, cfg->smtp.retry_for, &gen->stop, on_sent, &alert, &n, &err)) {
 			rd_log_error("daemon sender: %s", err->message);
+			rd_alerts_failing(gen->d->alerts, "database", err->message);
 			g_clear_error(&err);
+		} else if (n.sent > 0) {
+			rd_alerts_ok(gen->d->alerts, "smtp");
+		} else if (n.retry + n.failed > 0) {
+			/* Nothing went in this run although letters were due: the
+			 * server refuses or cannot be reached. */
+			rd_alerts_failing(gen->d->alerts, "smtp", alert.last_failure ? alert.last_failure
+			                                                             : "every letter was refused");
 		}
+		g_clear_pointer(&alert.last_failure, g_free);
 		/* The Sent-folder copies; after a failure they wait 1 min,
 		 * 2, 4, … at most an hour, so a dead IMAP server does not cost
 		 * every sending run a connection timeout. */
@@ -380,6 +424,7 @@ sweeper_main(gpointer data)
 	g_autoptr(RdRules) rules = store != NULL ? rd_rules_open(store, cfg, &err) : NULL;
 	if (rules == NULL) {
 		rd_log_error("daemon sweep: %s; no deadline sweep until this is fixed", err->message);
+		rd_alerts_failing(gen->d->alerts, "sweep", err->message);
 		while (wait_token(gen, gen->sweep_q, G_MAXUINT / G_USEC_PER_SEC))
 			;
 		return NULL;
@@ -390,7 +435,15 @@ sweeper_main(gpointer data)
 		gboolean ok = rd_sweep_run(store, cfg, rules, now, FALSE, NULL, NULL, &n, &err);
 		if (!ok) {
 			rd_log_error("daemon sweep: %s", err->message);
+			rd_alerts_failing(gen->d->alerts, "sweep", err->message);
 			g_clear_error(&err);
+		} else if (n.failures > 0) {
+			g_autofree char *why = g_strdup_printf("%u stage%s could not be swept (the log and each "
+			                                       "case's journey say why); tried again tomorrow",
+			                                       n.failures, n.failures == 1 ? "" : "s");
+			rd_alerts_failing(gen->d->alerts, "sweep", why);
+		} else {
+			rd_alerts_ok(gen->d->alerts, "sweep");
 		}
 		guint acted = n.reminders + n.holding + n.overdue + n.ack_overdue;
 		rd_log(acted || n.failures ? RD_LOG_INFO : RD_LOG_DEBUG,
@@ -421,6 +474,7 @@ generation_start(Daemon *d, RdConfig *cfg, GError **error)
 	Generation *gen = g_new0(Generation, 1);
 	gen->d = d;
 	gen->cfg = cfg;
+	rd_alerts_set_config(d->alerts, cfg);
 	gen->wake_fd = fd;
 	g_mutex_init(&gen->lock);
 	gen->send_q = g_async_queue_new();
@@ -434,6 +488,7 @@ generation_start(Daemon *d, RdConfig *cfg, GError **error)
 		w->role = rd_mailbox_to_string((RdMailbox)i);
 		w->st.mailbox = (char *)w->role;
 		w->st.waiting = -1;
+		w->st.last_fetch = d->last_fetch[i];
 	}
 	if (gen->n_watchers == 0)
 		rd_log_warn("daemon: no [mailbox:ROLE] has an imap_url, so no mail is fetched; "
@@ -558,6 +613,7 @@ on_heartbeat(gpointer data)
 {
 	Daemon *d = data;
 	heartbeat(d, 0);
+	rd_alerts_check(d->alerts, g_get_real_time() / G_USEC_PER_SEC);
 	on_notify(d);
 	return G_SOURCE_CONTINUE;
 }
@@ -609,6 +665,9 @@ on_reload(gpointer data)
 	}
 	sd_notify(0, "RELOADING=1");
 	generation_stop(d->gen);
+	/* A mailbox that had fetched keeps saying when, across the reload. */
+	for (guint i = 0; i < d->gen->n_watchers; i++)
+		d->last_fetch[d->gen->watchers[i].mailbox] = d->gen->watchers[i].st.last_fetch;
 	g_clear_pointer(&d->gen, generation_free);
 	g_autoptr(GError) err = NULL;
 	if (!rd_store_mailbox_status_clear(d->store, &err))
@@ -655,6 +714,7 @@ rd_service_run(RdConfig *cfg, RdStore *store, const char *db_path, const char *c
 		rd_store_close(d.store);
 		return RD_EXIT_INTERNAL;
 	}
+	d.alerts = rd_alerts_new(d.db_path);
 	/* libcurl's global state, before any thread may use it. */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	d.started_at = g_get_real_time() / G_USEC_PER_SEC;
@@ -701,6 +761,7 @@ rd_service_run(RdConfig *cfg, RdStore *store, const char *db_path, const char *c
 	heartbeat(&d, g_get_real_time() / G_USEC_PER_SEC);
 	rd_log_info("daemon stopped");
 	g_main_loop_unref(d.loop);
+	rd_alerts_free(d.alerts);
 	rd_journal_close(d.journal);
 	rd_store_close(d.store);
 	curl_global_cleanup();
