@@ -381,7 +381,6 @@ assign_letters_key(RdConfig *cfg, const char *group, RdMailbox role, const char 
 		else if (strcmp(key, "team_name") == 0) replace(&cfg->team_name, val);
 		else if (strcmp(key, "complaints_manager") == 0) {
 			g_free(cfg->complaints_manager);
-	g_free(cfg->it_contact);
 			cfg->complaints_manager = g_ascii_strdown(val, -1);
 		} else if (strcmp(key, "it_contact") == 0) {
 			g_free(cfg->it_contact);
@@ -846,6 +845,7 @@ rd_config_free(RdConfig *cfg)
 	g_free(cfg->council_website);
 	g_free(cfg->team_name);
 	g_free(cfg->complaints_manager);
+	g_free(cfg->it_contact);
 	for (int i = 0; i < RD_MAILBOX_N; i++) {
 		g_free(cfg->mailboxes[i].address);
 		g_free(cfg->mailboxes[i].language);
