@@ -1,7 +1,9 @@
 /*
- * base-private.h — internals shared between the files of base/: the table
- * of configuration keys and the checks of their values (config-keys.c),
- * used by the reader (config.c). Not for use outside the folder.
+ * base-private.h — internals shared between the files of base/ that read
+ * the configuration: the table of keys and the checks of one value
+ * (config-keys.c), and the file's lines and where each key is
+ * (config-lines.c). The reader is config.c. Not for use outside the
+ * folder.
  */
 #ifndef RD_BASE_PRIVATE_H
 #define RD_BASE_PRIVATE_H
@@ -13,7 +15,8 @@ G_BEGIN_DECLS
 /* What a key's value must look like. */
 typedef enum {
 	KEY_STRING, KEY_PREFIX, KEY_UINT, KEY_SIZE, KEY_LIST, KEY_NATION, KEY_TIME,
-	KEY_DATES, KEY_EMAIL, KEY_LANG, KEY_BOOL, KEY_ANY, KEY_DURATION, KEY_URL
+	KEY_DATES, KEY_EMAIL, KEY_LANG, KEY_BOOL, KEY_ANY, KEY_DURATION, KEY_SMTP_URL,
+	KEY_IMAP_URL
 } RdKeyType;
 
 /* One row of the key table. */
@@ -42,9 +45,35 @@ gboolean rd_key_is_true(const char *val);
  * dropped. Newly allocated, NULL-terminated. */
 char **rd_key_items(GKeyFile *kf, const char *group, const char *key);
 
-/* Line number of "key =" inside "[group]" in @text (@key NULL: of the
- * group's header), or 0. GKeyFile keeps no line numbers. */
-guint rd_key_line_of(const char *text, const char *group, const char *key);
+/* What is wrong with [smtp] url @url, or NULL if nothing. Newly allocated. */
+char *rd_smtp_url_problem(const char *url);
+
+/* ---- the file's lines (config-lines.c) ----------------------------------- */
+
+/* Where each group and key of a configuration file is, and which keys
+ * have had a problem reported while it was read (so that the checks after
+ * do not report them again). Owned by the RdConfig. */
+struct _RdConfigFile {
+	char *path;
+	GHashTable *lines;       /* "group" → line of its first header;
+	                            "group\nkey" → line of its (last) value */
+	GHashTable *reported;    /* "group\nkey" */
+};
+typedef struct _RdConfigFile RdConfigFile;
+
+RdConfigFile *rd_config_file_new(const char *path);
+void rd_config_file_free(RdConfigFile *f);
+/* Scan the @len bytes of @text line by line as GKeyFile will read them:
+ * record in @f where each group and key is, and add "PATH:LINE: message\n"
+ * to @errs for each malformed line. Returns the text to give GKeyFile:
+ * the same lines, malformed ones blanked and a header without its ']'
+ * completed where it names a group. Newly allocated. */
+char *rd_config_file_scan(RdConfigFile *f, const char *text, gsize len, GString *errs);
+/* The line of @key in [@group] (@key NULL: of the group's header); 0 if
+ * it is not in the file. */
+guint rd_config_file_line(const RdConfigFile *f, const char *group, const char *key);
+void rd_config_file_mark(RdConfigFile *f, const char *group, const char *key);
+gboolean rd_config_file_marked(const RdConfigFile *f, const char *group, const char *key);
 
 G_END_DECLS
 

@@ -112,6 +112,9 @@ typedef struct {
 /* Immutable after load; passed explicitly, never global. */
 typedef struct {
 	char *path;              /* file it came from, or NULL for defaults */
+	struct _RdConfigFile *file; /* where each group and key is in that
+	                            file, for messages (rd_config_where);
+	                            NULL for defaults */
 	char *database;          /* [redress] database */
 	char *reference_prefix;  /* [redress] reference_prefix, default "CMP" */
 	RdParseOptions limits;   /* [limits] (ref_prefix points at reference_prefix) */
@@ -149,11 +152,37 @@ typedef struct {
 /* Load @path (NULL: the built-in defaults, no file). Every problem is
  * reported as "FILE:LINE: message" lines in the error, all at once. */
 RdConfig *rd_config_load(const char *path, GError **error);
+/* Read @path as rd_config_load() does, adding each problem to @errs as a
+ * line "FILE:LINE: message\n", but return what could be read even when
+ * there are problems: for `redress config check`, which goes on to check
+ * the files that configuration names. Never run on a configuration that
+ * had problems. NULL (the reason in @errs) only when the file cannot be
+ * read at all. */
+RdConfig *rd_config_read(const char *path, GString *errs);
+/* "FILE:LINE" of key @key in [@group] (@key NULL: of the group's header)
+ * of @cfg's file, for messages: the line of the key, else of its group,
+ * else FILE alone; "(built-in defaults)" without a file. Newly allocated. */
+char *rd_config_where(const RdConfig *cfg, const char *group, const char *key);
 /* The profile a [profile:NAME] group of @cfg describes (its "base" first,
  * then its other keys). Owned by the caller. */
 RdProfile *rd_config_profile_new(const RdConfig *cfg, const char *name, GError **error);
 void rd_config_free(RdConfig *cfg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdConfig, rd_config_free)
+
+/* imap_url split up (config-keys.c): the one reading of it, shared by the
+ * configuration's reader and the IMAP source. */
+typedef struct {
+	char *host;
+	guint16 port;            /* 993 for imaps, 143 for imap, unless given */
+	char *folder;            /* "INBOX" when the URL has no path */
+	gboolean imaps;          /* TLS from the start; else STARTTLS (or, with
+	                            imap_allow_plaintext, none) */
+} RdImapUrl;
+/* Split @url into @u_r (may be NULL: only check it); RD_CONFIG_ERROR
+ * saying what an imap_url must look like if it is not one. Free the
+ * fields with rd_imap_url_clear(). */
+gboolean rd_imap_url_parse(const char *url, RdImapUrl *u_r, GError **error);
+void rd_imap_url_clear(RdImapUrl *u);
 
 /* ---- secrets in files (secret.c) and OAuth settings (oauthcfg.c) --------- */
 

@@ -42,7 +42,7 @@ static const RdKeySpec keys[] = {
 	{ "mailbox:*", "office_name",       KEY_STRING, 0, 0 },
 	{ "mailbox:*", "copy_to",           KEY_EMAIL,  0, 0 },
 	{ "mailbox:*", "copy",              KEY_STRING, 0, 0 },
-	{ "mailbox:*", "imap_url",          KEY_STRING, 0, 0 },
+	{ "mailbox:*", "imap_url",          KEY_IMAP_URL, 0, 0 },
 	{ "mailbox:*", "imap_user",         KEY_STRING, 0, 0 },
 	{ "mailbox:*", "imap_password_file", KEY_STRING, 0, 0 },
 	{ "mailbox:*", "imap_auth",         KEY_STRING, 0, 0 },
@@ -63,7 +63,7 @@ static const RdKeySpec keys[] = {
 	{ "procedure", "default_profile",   KEY_STRING, 0, 0 },
 	{ "elected_members", "addresses",   KEY_LIST,   0, 0 },
 	{ "elected_members", "domains",     KEY_LIST,   0, 0 },
-	{ "smtp",      "url",               KEY_URL,    0, 0 },
+	{ "smtp",      "url",               KEY_SMTP_URL, 0, 0 },
 	{ "smtp",      "ca_file",           KEY_STRING, 0, 0 },
 	{ "smtp",      "user",              KEY_STRING, 0, 0 },
 	{ "smtp",      "password_file",     KEY_STRING, 0, 0 },
@@ -146,30 +146,6 @@ rd_key_group_known(const char *group)
 		if (group_matches(keys[i].group, group))
 			return TRUE;
 	return FALSE;
-}
-
-guint
-rd_key_line_of(const char *text, const char *group, const char *key)
-{
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	gboolean in_group = FALSE;
-	for (guint i = 0; lines[i] != NULL; i++) {
-		g_autofree char *l = g_strstrip(g_strdup(lines[i]));
-		if (l[0] == '[') {
-			char *end = strchr(l, ']');
-			in_group = end != NULL && (gsize)(end - l - 1) == strlen(group) &&
-			           strncmp(l + 1, group, strlen(group)) == 0;
-			if (in_group && key == NULL)
-				return i + 1;
-			continue;
-		}
-		if (!in_group || key == NULL)
-			continue;
-		gsize kl = strlen(key);
-		if (strncmp(l, key, kl) == 0 && (l[kl] == '=' || l[kl] == ' ' || l[kl] == '\t'))
-			return i + 1;
-	}
-	return 0;
 }
 
 /* ---- numbers with units ---------------------------------------------------- */
@@ -305,23 +281,78 @@ check_number(const RdKeySpec *spec, const char *key, const char *val, guint64 *n
 		        spec->min, spec->max, val);
 }
 
-static void
-check_duration(const RdKeySpec *spec, const char *key, const char *val, guint64 *num_r, GPtrArray *problems)
+/* 1500 → "25 minutes", 7776000 → "90 days": a bound of a period as
+ * people say it. Newly allocated. */
+static char *
+period_text(guint64 s)
 {
-	if (!parse_duration(val, num_r) || *num_r < spec->min || *num_r > spec->max)
-		problem(problems, "%s must be a period such as 5d, 12h or 30m "
-		        "(at least %" G_GUINT64_FORMAT " s, at most %" G_GUINT64_FORMAT " days), not '%s'",
-		        key, spec->min, spec->max / 86400, val);
+	static const struct {
+		guint64 seconds;
+		const char *one, *many;
+	} units[] = {
+		{ 86400, "day", "days" }, { 3600, "hour", "hours" }, { 60, "minute", "minutes" },
+		{ 1, "second", "seconds" },
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(units); i++)
+		if (s >= units[i].seconds && s % units[i].seconds == 0)
+			return g_strdup_printf("%" G_GUINT64_FORMAT " %s", s / units[i].seconds,
+			                       s == units[i].seconds ? units[i].one : units[i].many);
+	return g_strdup("0 seconds");
 }
 
 static void
-check_smtp_url(const char *key, const char *val, GPtrArray *problems)
+check_duration(const RdKeySpec *spec, const char *key, const char *val, guint64 *num_r, GPtrArray *problems)
 {
-	const char *rest = g_str_has_prefix(val, "smtp://") ? val + strlen("smtp://")
-	                 : g_str_has_prefix(val, "smtps://") ? val + strlen("smtps://") : NULL;
-	if (rest == NULL || *rest == '\0' || *rest == '/' || *rest == ':' || strpbrk(val, " \t@") != NULL)
-		problem(problems, "%s must be smtp://HOST:PORT (STARTTLS) or smtps://HOST:PORT (TLS), with no user "
-		        "name in it, not '%s'", key, val);
+	if (parse_duration(val, num_r) && *num_r >= spec->min && *num_r <= spec->max)
+		return;
+	g_autofree char *least = period_text(spec->min);
+	g_autofree char *most = period_text(spec->max);
+	problem(problems, "%s must be a period such as 5d, 12h or 30m, from %s to %s, not '%s'", key, least,
+	        most, val);
+}
+
+char *
+rd_smtp_url_problem(const char *url)
+{
+	const char *rest = g_str_has_prefix(url, "smtp://") ? url + strlen("smtp://")
+	                 : g_str_has_prefix(url, "smtps://") ? url + strlen("smtps://") : NULL;
+	if (rest == NULL || *rest == '\0' || *rest == '/' || *rest == ':' || strpbrk(url, " \t@") != NULL)
+		return g_strdup_printf("url must be smtp://HOST:PORT (STARTTLS) or smtps://HOST:PORT (TLS), with no "
+		                       "user name in it, not '%s'", url);
+	return NULL;
+}
+
+gboolean
+rd_imap_url_parse(const char *url, RdImapUrl *u_r, GError **error)
+{
+	g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+	const char *scheme = uri != NULL ? g_uri_get_scheme(uri) : NULL;
+	const char *host = uri != NULL ? g_uri_get_host(uri) : NULL;
+	if (scheme == NULL || (g_ascii_strcasecmp(scheme, "imaps") != 0 && g_ascii_strcasecmp(scheme, "imap") != 0) ||
+	    host == NULL || *host == '\0' || g_uri_get_userinfo(uri) != NULL) {
+		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
+		            "imap_url must be imaps://HOST[:PORT]/FOLDER (TLS) or imap://HOST[:PORT]/FOLDER "
+		            "(STARTTLS), with no user name in it, not '%s'", url);
+		return FALSE;
+	}
+	if (u_r == NULL)
+		return TRUE;
+	u_r->imaps = g_ascii_strcasecmp(scheme, "imaps") == 0;
+	int port = g_uri_get_port(uri);
+	u_r->port = port > 0 && port < 65536 ? (guint16)port : (u_r->imaps ? 993 : 143);
+	u_r->host = g_strdup(host);
+	const char *path = g_uri_get_path(uri);
+	while (path != NULL && *path == '/')
+		path++;
+	u_r->folder = g_strdup(path != NULL && *path != '\0' ? path : "INBOX");
+	return TRUE;
+}
+
+void
+rd_imap_url_clear(RdImapUrl *u)
+{
+	g_clear_pointer(&u->host, g_free);
+	g_clear_pointer(&u->folder, g_free);
 }
 
 static void
@@ -376,9 +407,18 @@ rd_key_check(const RdKeySpec *spec, GKeyFile *kf, const char *group, const char 
 	case KEY_DURATION:
 		check_duration(spec, key, val, num_r, problems);
 		break;
-	case KEY_URL:
-		check_smtp_url(key, val, problems);
+	case KEY_SMTP_URL: {
+		char *why = rd_smtp_url_problem(val);
+		if (why != NULL)
+			g_ptr_array_add(problems, why);
 		break;
+	}
+	case KEY_IMAP_URL: {
+		g_autoptr(GError) e = NULL;
+		if (!rd_imap_url_parse(val, NULL, &e))
+			problem(problems, "%s", e->message);
+		break;
+	}
 	case KEY_EMAIL:
 		check_email(key, val, problems);
 		break;

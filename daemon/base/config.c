@@ -2,14 +2,18 @@
  * config.c — the configuration file, read with GKeyFile into an immutable
  * RdConfig.
  *
- * Reading goes in steps: the line syntax (GKeyFile would reject a bad line
- * without saying which), GKeyFile itself, then each key of each group,
- * checked against the one table of keys (config-keys.c) and stored by the
- * function for its group, and last the keys that only mean something
- * together (profiles and services, authentication). Errors are collected,
- * not stopped at: the administrator sees every "FILE:LINE: problem" at
- * once, as isync does. With no file at all, the defaults are a complete
- * working configuration for offline use.
+ * Reading goes in steps: the lines (config-lines.c: every malformed line
+ * reported with its number, and where each key is noted, since GKeyFile
+ * would stop at the first bad line and keeps no numbers), GKeyFile, then
+ * each key of each group, checked against the one table of keys
+ * (config-keys.c) and stored by the function for its group, and last the
+ * keys that only mean something together (profiles and services,
+ * authentication). Errors are collected, not stopped at: the
+ * administrator sees every "FILE:LINE: problem" at once, as isync does.
+ * An unknown group or mailbox role is one of them, not the end: the keys
+ * of an unknown role are still checked. With no file at all, the defaults
+ * are a complete working configuration for offline use.
+
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,8 +26,6 @@ G_DEFINE_QUARK(rd-config-error-quark, rd_config_error)
 typedef struct {
 	RdConfig *cfg;
 	GKeyFile *kf;
-	const char *path;
-	const char *text;        /* the file's contents */
 	GString *errs;           /* one "FILE:LINE: message\n" per problem */
 } Reader;
 
@@ -33,21 +35,25 @@ typedef struct {
 	const char *group, *key;
 	const char *val;         /* stripped */
 	guint64 num;             /* KEY_UINT, KEY_SIZE: the number; KEY_DURATION: seconds */
-	guint line;
 } Setting;
 
+/* A problem with @key of [@group] (@key NULL: the group's header), at
+ * its line. The key is remembered, so the checks of what it names
+ * (config-check.c) do not report it again. */
 static void
-bad(Reader *rd, guint line, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+bad(Reader *rd, const char *group, const char *key, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 
 static void
-bad(Reader *rd, guint line, const char *fmt, ...)
+bad(Reader *rd, const char *group, const char *key, const char *fmt, ...)
 {
+	g_autofree char *where = rd_config_where(rd->cfg, group, key);
 	va_list ap;
 	va_start(ap, fmt);
-	g_string_append_printf(rd->errs, "%s:%u: ", rd->path, line);
+	g_string_append_printf(rd->errs, "%s: ", where);
 	g_string_append_vprintf(rd->errs, fmt, ap);
 	g_string_append_c(rd->errs, '\n');
 	va_end(ap);
+	rd_config_file_mark(rd->cfg->file, group, key);
 }
 
 static void
@@ -80,7 +86,7 @@ set_log_level(Reader *rd, const Setting *s)
 		}
 	}
 	if (!found)
-		bad(rd, s->line, "log_level must be error, warning, info or debug, not '%s'", s->val);
+		bad(rd, s->group, s->key, "log_level must be error, warning, info or debug, not '%s'", s->val);
 }
 
 /* [redress], [limits] and [ingest]. */
@@ -201,7 +207,7 @@ assign_stage2_phrases(Reader *rd, const Setting *s)
 	for (guint i = 0; items[i] != NULL; i++)
 		g_ptr_array_add(list, g_utf8_strdown(items[i], -1));
 	if (list->len == 0)
-		bad(rd, s->line, "stage2_phrases needs at least one phrase, separated by ';'");
+		bad(rd, s->group, s->key, "stage2_phrases needs at least one phrase, separated by ';'");
 	g_ptr_array_add(list, NULL);
 	g_strfreev(rd->cfg->stage2_phrases);
 	rd->cfg->stage2_phrases = (char **)g_ptr_array_free(list, FALSE);
@@ -314,14 +320,15 @@ assigner_for(const char *group)
 
 /* ---- the file ------------------------------------------------------------------- */
 
-/* One key: checked against the table, then stored by its group's function. */
+/* One key: checked against the table, then, with @store, stored by its
+ * group's function. */
 static void
-load_key(Reader *rd, const char *group, const char *key)
+load_key(Reader *rd, const char *group, const char *key, gboolean store)
 {
-	Setting s = { group, key, NULL, 0, rd_key_line_of(rd->text, group, key) };
+	Setting s = { group, key, NULL, 0 };
 	const RdKeySpec *spec = rd_key_spec(group, key);
 	if (spec == NULL) {
-		bad(rd, s.line, "unknown key '%s' in [%s]", key, group);
+		bad(rd, group, key, "unknown key '%s' in [%s]", key, group);
 		return;
 	}
 	g_autofree char *raw = g_key_file_get_value(rd->kf, group, key, NULL);
@@ -330,9 +337,9 @@ load_key(Reader *rd, const char *group, const char *key)
 	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
 	rd_key_check(spec, rd->kf, group, key, val, &s.num, problems);
 	for (guint i = 0; i < problems->len; i++)
-		bad(rd, s.line, "%s", (const char *)problems->pdata[i]);
+		bad(rd, group, key, "%s", (const char *)problems->pdata[i]);
 	Assign assign = assigner_for(group);
-	if (assign != NULL)
+	if (store && assign != NULL)
 		assign(rd, &s);
 }
 
@@ -340,40 +347,20 @@ static void
 load_group(Reader *rd, const char *group)
 {
 	if (!rd_key_group_known(group)) {
-		bad(rd, rd_key_line_of(rd->text, group, NULL), "unknown group [%s]", group);
+		/* No row of the table says what its keys should be. */
+		bad(rd, group, NULL, "unknown group [%s]", group);
 		return;
 	}
+	gboolean store = TRUE;
 	if (g_str_has_prefix(group, "mailbox:") && !rd_mailbox_from_string(group + strlen("mailbox:"), NULL)) {
-		bad(rd, rd_key_line_of(rd->text, group, NULL), "unknown mailbox [%s]; use mailbox:complaints, "
-		    "mailbox:stage2, mailbox:chief-executive or mailbox:monitoring-officer", group);
-		return;
+		bad(rd, group, NULL, "unknown mailbox [%s]; use mailbox:complaints, mailbox:stage2, "
+		    "mailbox:chief-executive or mailbox:monitoring-officer", group);
+		/* Its keys are still checked, but belong to no mailbox. */
+		store = FALSE;
 	}
 	g_auto(GStrv) names = g_key_file_get_keys(rd->kf, group, NULL, NULL);
 	for (guint i = 0; names != NULL && names[i] != NULL; i++)
-		load_key(rd, group, names[i]);
-}
-
-/* GKeyFile rejects a malformed line without saying which one; check the
- * line syntax first so the message can point at it. FALSE if a line is
- * malformed. */
-static gboolean
-check_syntax(Reader *rd)
-{
-	gsize before = rd->errs->len;
-	g_auto(GStrv) lines = g_strsplit(rd->text, "\n", -1);
-	for (guint i = 0; lines[i] != NULL; i++) {
-		g_autofree char *l = g_strstrip(g_strdup(lines[i]));
-		if (l[0] == '\0' || l[0] == '#' || l[0] == ';')
-			continue;
-		if (l[0] == '[') {
-			if (l[strlen(l) - 1] != ']')
-				bad(rd, i + 1, "group header is missing its closing ']'");
-			continue;
-		}
-		if (strchr(l, '=') == NULL)
-			bad(rd, i + 1, "expected 'key = value', a '[group]' or a '#' comment");
-	}
-	return rd->errs->len == before;
+		load_key(rd, group, names[i], store);
 }
 
 /* ---- keys that only mean something together --------------------------------------- */
@@ -395,12 +382,11 @@ check_profiles(Reader *rd)
 		g_autoptr(RdProfile) p = rd_config_profile_new(cfg, name, &err);
 		g_autofree char *group = g_strdup_printf("profile:%s", (const char *)name);
 		if (p == NULL)
-			bad(rd, rd_key_line_of(rd->text, group, NULL), "[%s]: %s", group, err->message);
+			bad(rd, group, NULL, "[%s]: %s", group, err->message);
 		g_hash_table_add(known, name);
 	}
 	if (!g_hash_table_contains(known, cfg->default_profile))
-		bad(rd, rd_key_line_of(rd->text, "procedure", "default_profile"),
-		    "default_profile '%s' is not a profile; use a built-in one (council, lgsco-2024, "
+		bad(rd, "procedure", "default_profile", "default_profile '%s' is not a profile; use a built-in one (council, lgsco-2024, "
 		    "housing-ombudsman-2024, spso, childrens-statutory, adult-social-care) or define [profile:%s]",
 		    cfg->default_profile, cfg->default_profile);
 	gpointer service, profile;
@@ -408,15 +394,7 @@ check_profiles(Reader *rd)
 	while (g_hash_table_iter_next(&it, &service, &profile)) {
 		if (g_hash_table_contains(known, profile))
 			continue;
-		/* The key as written, for the line number (we keep it lower case). */
-		guint line = 0;
-		g_auto(GStrv) lines = g_strsplit(rd->text, "\n", -1);
-		for (guint i = 0; lines[i] != NULL && line == 0; i++) {
-			g_autofree char *l = g_utf8_strdown(lines[i], -1);
-			if (g_str_has_prefix(g_strstrip(l), service))
-				line = i + 1;
-		}
-		bad(rd, line, "[services] '%s' names profile '%s', which does not exist", (const char *)service,
+		bad(rd, "services", service, "[services] '%s' names profile '%s', which does not exist", (const char *)service,
 		    (const char *)profile);
 	}
 }
@@ -433,23 +411,19 @@ check_auth(Reader *rd)
 		const RdMailboxConfig *m = &cfg->mailboxes[i];
 		g_autofree char *group = g_strdup_printf("mailbox:%s", rd_mailbox_to_string((RdMailbox)i));
 		if (m->imap_xoauth2 && m->imap_password_file != NULL)
-			bad(rd, rd_key_line_of(rd->text, group, "imap_password_file"),
-			    "imap_password_file is not used with imap_auth = xoauth2; remove one of them");
+			bad(rd, group, "imap_password_file", "imap_password_file is not used with imap_auth = xoauth2; remove one of them");
 		else if (!m->imap_xoauth2 && rd_oauth_config_is_set(&m->oauth))
-			bad(rd, rd_key_line_of(rd->text, group, NULL),
-			    "oauth_ keys in [%s] are used only with imap_auth = xoauth2", group);
+			bad(rd, group, NULL, "oauth_ keys in [%s] are used only with imap_auth = xoauth2", group);
 	}
 	const RdSmtpConfig *sm = &cfg->smtp;
 	if (sm->xoauth2 && sm->password_file != NULL)
-		bad(rd, rd_key_line_of(rd->text, "smtp", "password_file"),
-		    "password_file is not used with auth = xoauth2; remove one of them");
+		bad(rd, "smtp", "password_file", "password_file is not used with auth = xoauth2; remove one of them");
 	else if (!sm->xoauth2 && rd_oauth_config_is_set(&sm->oauth))
-		bad(rd, rd_key_line_of(rd->text, "smtp", NULL), "oauth_ keys in [smtp] are used only with auth = xoauth2");
+		bad(rd, "smtp", NULL, "oauth_ keys in [smtp] are used only with auth = xoauth2");
 	RdMailbox role;
 	if (sm->sent_mailbox != NULL && rd_mailbox_from_string(sm->sent_mailbox, &role) &&
 	    cfg->mailboxes[role].imap_url == NULL)
-		bad(rd, rd_key_line_of(rd->text, "smtp", "sent_mailbox"),
-		    "sent_mailbox = %s, but [mailbox:%s] has no imap_url to append the copies over",
+		bad(rd, "smtp", "sent_mailbox", "sent_mailbox = %s, but [mailbox:%s] has no imap_url to append the copies over",
 		    sm->sent_mailbox, sm->sent_mailbox);
 }
 
@@ -530,54 +504,78 @@ set_defaults(RdConfig *cfg)
 	                                            (GDestroyNotify)g_hash_table_unref);
 }
 
-/* The problems in @errs as one error, a line each. */
-static void
-set_errors(GError **error, GString *errs)
-{
-	g_string_truncate(errs, errs->len - 1);
-	g_set_error_literal(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, errs->str);
-}
-
-RdConfig *
-rd_config_load(const char *path, GError **error)
+/* The RdConfig of @text (@len bytes, read from @path), as far as it can
+ * be read; every problem is added to @errs. */
+static RdConfig *
+parse(const char *path, const char *text, gsize len, GString *errs)
 {
 	g_autoptr(RdConfig) cfg = g_new0(RdConfig, 1);
 	set_defaults(cfg);
-	if (path == NULL) {
-		cfg->limits.ref_prefix = cfg->reference_prefix;
+	cfg->path = g_strdup(path);
+	cfg->file = rd_config_file_new(path);
+	g_autofree char *lines = rd_config_file_scan(cfg->file, text, len, errs);
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) kerr = NULL;
+	if (!g_key_file_load_from_data(kf, lines, (gsize)-1, G_KEY_FILE_NONE, &kerr)) {
+		/* Only if GKeyFile refuses a line the scan let through: its
+		 * message has no line number, and no key can be read. */
+		g_string_append_printf(errs, "%s: %s\n", path, kerr->message);
 		return g_steal_pointer(&cfg);
 	}
-	cfg->path = g_strdup(path);
-
-	g_autofree char *text = NULL;
-	g_autoptr(GError) ioerr = NULL;
-	if (!g_file_get_contents(path, &text, NULL, &ioerr)) {
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_IO,
-		            "%s: cannot read the configuration file: %s", path, ioerr->message);
-		return NULL;
-	}
-	g_autoptr(GString) errs = g_string_new(NULL);
-	g_autoptr(GKeyFile) kf = g_key_file_new();
-	Reader rd = { cfg, kf, path, text, errs };
-	if (!check_syntax(&rd)) {
-		set_errors(error, errs);
-		return NULL;
-	}
-	g_autoptr(GError) kerr = NULL;
-	if (!g_key_file_load_from_data(kf, text, (gsize)-1, G_KEY_FILE_NONE, &kerr)) {
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, "%s: %s", path, kerr->message);
-		return NULL;
-	}
+	Reader rd = { cfg, kf, errs };
 	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
 	for (guint i = 0; groups[i] != NULL; i++)
 		load_group(&rd, groups[i]);
 	check_profiles(&rd);
 	check_auth(&rd);
-	if (errs->len > 0) {
-		set_errors(error, errs);
+	cfg->limits.ref_prefix = cfg->reference_prefix;
+	return g_steal_pointer(&cfg);
+}
+
+static RdConfig *
+defaults(void)
+{
+	RdConfig *cfg = g_new0(RdConfig, 1);
+	set_defaults(cfg);
+	cfg->limits.ref_prefix = cfg->reference_prefix;
+	return cfg;
+}
+
+RdConfig *
+rd_config_read(const char *path, GString *errs)
+{
+	if (path == NULL)
+		return defaults();
+	g_autofree char *text = NULL;
+	gsize len = 0;
+	g_autoptr(GError) ioerr = NULL;
+	if (!g_file_get_contents(path, &text, &len, &ioerr)) {
+		g_string_append_printf(errs, "%s: cannot read the configuration file: %s\n", path, ioerr->message);
 		return NULL;
 	}
-	cfg->limits.ref_prefix = cfg->reference_prefix;
+	return parse(path, text, len, errs);
+}
+
+RdConfig *
+rd_config_load(const char *path, GError **error)
+{
+	if (path == NULL)
+		return defaults();
+	g_autofree char *text = NULL;
+	gsize len = 0;
+	g_autoptr(GError) ioerr = NULL;
+	if (!g_file_get_contents(path, &text, &len, &ioerr)) {
+		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_IO,
+		            "%s: cannot read the configuration file: %s", path, ioerr->message);
+		return NULL;
+	}
+	g_autoptr(GString) errs = g_string_new(NULL);
+	g_autoptr(RdConfig) cfg = parse(path, text, len, errs);
+	if (errs->len > 0) {
+		g_string_truncate(errs, errs->len - 1);
+		g_set_error_literal(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, errs->str);
+		return NULL;
+	}
 	return g_steal_pointer(&cfg);
 }
 
@@ -587,6 +585,7 @@ rd_config_free(RdConfig *cfg)
 	if (cfg == NULL)
 		return;
 	g_free(cfg->path);
+	rd_config_file_free(cfg->file);
 	g_free(cfg->database);
 	g_free(cfg->reference_prefix);
 	g_strfreev(cfg->stage2_phrases);
