@@ -1,9 +1,9 @@
 /*
  * base-private.h — internals shared between the files of base/ that read
- * the configuration: the table of keys and the checks of one value
- * (config-keys.c), and the file's lines and where each key is
- * (config-lines.c). The reader is config.c. Not for use outside the
- * folder.
+ * and check the configuration: the table of keys and the checks of one
+ * value (config-keys.c), the file's lines and where each key is
+ * (config-lines.c), and the reporter of the checks of config-check.c and
+ * oauthcfg.c. The reader is config.c. Not for use outside the folder.
  */
 #ifndef RD_BASE_PRIVATE_H
 #define RD_BASE_PRIVATE_H
@@ -74,6 +74,39 @@ char *rd_config_file_scan(RdConfigFile *f, const char *text, gsize len, GString 
 guint rd_config_file_line(const RdConfigFile *f, const char *group, const char *key);
 void rd_config_file_mark(RdConfigFile *f, const char *group, const char *key);
 gboolean rd_config_file_marked(const RdConfigFile *f, const char *group, const char *key);
+
+/* ---- reporting what the checks find (config-check.c) ------------------ */
+
+/* Where a check puts the problems it finds. Each is about key @key of
+ * [@group] (@key NULL: the group as a whole, e.g. a key it lacks) and
+ * reads "[group] what is wrong — what to do". */
+typedef struct {
+	const RdConfig *cfg;     /* gives FILE:LINE, and the keys already
+	                            reported while reading (skipped); NULL:
+	                            no location */
+	GString *errs;           /* every problem, a line each; NULL: only
+	                            the first, into @error */
+	GError **error;          /* RD_CONFIG_ERROR_INVALID; may be NULL */
+	const char *who;         /* said instead of "[group]", e.g.
+	                            "mailbox complaints:"; NULL: "[group]" */
+	guint n;                 /* problems found (those already reported
+	                            by the reader too) */
+} RdCheck;
+
+void rd_check_problem(RdCheck *c, const char *group, const char *key, const char *fmt, ...)
+	G_GNUC_PRINTF(4, 5);
+/* The secret file @path named by @key can be read as rd_secret_read()
+ * reads it (owner, mode, one line). */
+void rd_check_secret(RdCheck *c, const char *group, const char *key, const char *path);
+/* The CA file @path named by @key can be read and holds PEM certificates. */
+void rd_check_ca_file(RdCheck *c, const char *group, const char *key, const char *path);
+
+/* The oauth_* keys of [@group] (oauthcfg.c): complete for their grant,
+ * an https:// endpoint, a readable oauth_ca_file; with @files also the
+ * secret files and the refresh token's folder. @auth_key is the key
+ * that asked for XOAUTH2 (imap_auth or auth). */
+void rd_oauth_check(RdCheck *c, const RdOAuthConfig *o, const char *group, const char *auth_key,
+                    gboolean files);
 
 G_END_DECLS
 

@@ -13,7 +13,10 @@
  * An unknown group or mailbox role is one of them, not the end: the keys
  * of an unknown role are still checked. With no file at all, the defaults
  * are a complete working configuration for offline use.
-
+ *
+ * What the configuration names (secret files, CA files, the bank-holidays
+ * list) is checked by config-check.c, when a command is about to use it
+ * and by `redress config check`.
  */
 #include <stdarg.h>
 #include <stdio.h>
