@@ -1,8 +1,9 @@
 /*
  * fetch.c — `redress fetch [--mailbox ROLE]… [--wait SECONDS]`: every IMAP
  * mailbox (or those named) once, through the fetch pass (inbound/). One
- * mailbox failing (wrong password, server down) is reported and the
- * others still run; the exit status reflects the failures.
+ * mailbox failing (wrong password, server down, or a setting that
+ * `redress config check` would refuse) is reported and the others still
+ * run; the exit status reflects the failures.
  */
 #include <stdio.h>
 #include <string.h>
@@ -117,6 +118,14 @@ rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv)
 		if ((roles != NULL && !wanted[i]) || cfg->mailboxes[i].imap_url == NULL)
 			continue;
 		const char *role = rd_mailbox_to_string((RdMailbox)i);
+		/* Refused as `redress config check` refuses it, in its words,
+		 * before anything touches the server; the others still run. */
+		g_autoptr(GString) problems = g_string_new(NULL);
+		if (!rd_config_check_mailbox(cfg, (RdMailbox)i, problems)) {
+			fputs(problems->str, stderr);
+			rc = MAX(rc, RD_EXIT_USAGE);
+			continue;
+		}
 		gboolean store_broken = FALSE;
 		g_autoptr(GError) merr = NULL;
 		g_autoptr(RdImap) s = rd_imap_open(&cfg->mailboxes[i], role, &merr);
