@@ -1,11 +1,13 @@
 /*
  * base.h — the ground floor of the program: exit codes, logging, the
- * configuration, secrets in files, time helpers and the working-day
- * calendar's loading from files.
+ * configuration and the checks of what it names before a command uses
+ * it, secrets in files, time helpers and the working-day calendar's
+ * loading from files.
  *
  * Every other room of daemon/ stands on this one; it calls none of them.
- * It does file I/O (the configuration, secret files, the bank-holidays
- * file) but no network and no database.
+ * It does file I/O (the configuration, secret files, CA files, the
+ * bank-holidays file, the templates folder's presence) but no network and
+ * no database.
  */
 #ifndef RD_BASE_H
 #define RD_BASE_H
