@@ -80,9 +80,8 @@ BENCH_SRCS  = $(wildcard bench/*.c)
 BENCH_BINS  = $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 
 .SECONDEXPANSION:
-# Objects are intermediate files of the archives; keep them so a rebuild
-# only compiles what changed.
-.SECONDARY:
+# Objects are kept so a rebuild only compiles what changed.
+.PRECIOUS: $(B)/%.o
 .PHONY: FORCE all build deps deps-bench test asan check bench demo clean install
 # pkg-config flags are read when make starts, so on a fresh machine the
 # packages must be installed by one make and the build done by another.
@@ -100,7 +99,13 @@ $(B)/daemon/base/version.o: $(B)/version.h
 $(B)/daemon/base/version.o: CFLAGS_ALL += -I$(B)
 FORCE:
 
-$(B)/%.o: %.c
+# Objects built before this Makefile wrote dependency files (-MMD) would
+# not see a header change: the stamp, made once, is newer than all of them.
+$(B)/.deps-mmd:
+	@mkdir -p $(B)
+	@touch $@
+
+$(B)/%.o: %.c $(B)/.deps-mmd
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_ALL) -c -o $@ $<

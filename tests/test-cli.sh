@@ -174,12 +174,12 @@ is "$?" "0" "the shipped example configuration passes config check"
 # Every key the configuration reader knows is in the README's table and
 # in the example file, so neither falls behind the code.
 undocumented=""
-for k in $(sed -n 's/^\t{ "[^"]*" *, *"\([a-z_]*\)", *KEY_.*/\1/p' daemon/base/config.c | sort -u); do
+for k in $(sed -n 's/^\t{ "[^"]*" *, *"\([a-z_]*\)", *KEY_.*/\1/p' daemon/base/config-keys.c | sort -u); do
     grep -q "\`$k\`" README.md && grep -q "^#\{0,1\}$k *=" examples/redress.conf ||
         undocumented="$undocumented $k"
 done
 is "$undocumented" "" "every configuration key is documented in README.md and examples/redress.conf"
-check "the key list was read from config.c" sh -c "test \$(sed -n 's/^\t{ \"[^\"]*\", *\"\([a-z_]*\)\", *KEY_.*/\1/p' daemon/base/config.c | wc -l) -gt 50"
+check "the key list was read from config-keys.c" sh -c "test \$(sed -n 's/^\t{ \"[^\"]*\", *\"\([a-z_]*\)\", *KEY_.*/\1/p' daemon/base/config-keys.c | wc -l) -gt 50"
 printf '[redress]\nreference_prefix = KLG\n' > "$T/good.conf"
 "$R" --config "$T/good.conf" --db "$T/klg.db" ingest --received-at "$AT" "$F/01-new-complaint.eml" >/dev/null 2>&1
 is "$(sqlite3 "$T/klg.db" "select reference from cases")" "KLG-2026-000001" "reference prefix from config"

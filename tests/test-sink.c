@@ -137,7 +137,7 @@ test_password_file(void)
 
 	c.password_file = pw;
 	g_assert_null(rd_sink_smtp_new(&c, &err));
-	g_assert_nonnull(strstr(err->message, "cannot be read"));
+	g_assert_nonnull(strstr(err->message, "cannot read it"));
 	g_clear_error(&err);
 
 	g_assert_true(g_file_set_contents(pw, "secret\n", -1, NULL));
@@ -173,7 +173,7 @@ test_password_file(void)
 
 	c.ca_file = "/nonexistent/ca.pem";
 	g_assert_null(rd_sink_smtp_new(&c, &err));
-	g_assert_nonnull(strstr(err->message, "ca_file /nonexistent/ca.pem does not exist"));
+	g_assert_nonnull(strstr(err->message, "ca_file /nonexistent/ca.pem: cannot read it"));
 	rm_rf(dir);
 }
 

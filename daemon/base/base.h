@@ -1,11 +1,13 @@
 /*
  * base.h — the ground floor of the program: exit codes, logging, the
- * configuration, secrets in files, time helpers and the working-day
- * calendar's loading from files.
+ * configuration and the checks of what it names before a command uses
+ * it, secrets in files, time helpers and the working-day calendar's
+ * loading from files.
  *
  * Every other room of daemon/ stands on this one; it calls none of them.
- * It does file I/O (the configuration, secret files, the bank-holidays
- * file) but no network and no database.
+ * It does file I/O (the configuration, secret files, CA files, the
+ * bank-holidays file, the templates folder's presence) but no network and
+ * no database.
  */
 #ifndef RD_BASE_H
 #define RD_BASE_H
@@ -117,6 +119,9 @@ typedef struct {
 /* Immutable after load; passed explicitly, never global. */
 typedef struct {
 	char *path;              /* file it came from, or NULL for defaults */
+	struct _RdConfigFile *file; /* where each group and key is in that
+	                            file, for messages (rd_config_where);
+	                            NULL for defaults */
 	char *database;          /* [redress] database */
 	char *reference_prefix;  /* [redress] reference_prefix, default "CMP" */
 	RdParseOptions limits;   /* [limits] (ref_prefix points at reference_prefix) */
@@ -156,18 +161,78 @@ typedef struct {
 /* Load @path (NULL: the built-in defaults, no file). Every problem is
  * reported as "FILE:LINE: message" lines in the error, all at once. */
 RdConfig *rd_config_load(const char *path, GError **error);
+/* Read @path as rd_config_load() does, adding each problem to @errs as a
+ * line "FILE:LINE: message\n", but return what could be read even when
+ * there are problems: for `redress config check`, which goes on to check
+ * the files that configuration names. Never run on a configuration that
+ * had problems. NULL (the reason in @errs) only when the file cannot be
+ * read at all. */
+RdConfig *rd_config_read(const char *path, GString *errs);
+/* "FILE:LINE" of key @key in [@group] (@key NULL: of the group's header)
+ * of @cfg's file, for messages: the line of the key, else of its group,
+ * else FILE alone; "(built-in defaults)" without a file. Newly allocated. */
+char *rd_config_where(const RdConfig *cfg, const char *group, const char *key);
 /* The profile a [profile:NAME] group of @cfg describes (its "base" first,
  * then its other keys). Owned by the caller. */
 RdProfile *rd_config_profile_new(const RdConfig *cfg, const char *name, GError **error);
 void rd_config_free(RdConfig *cfg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdConfig, rd_config_free)
 
+/* ---- checking what a command will use (config-check.c) -------------------- */
+
+/* The checks a command makes before it uses a part of the configuration
+ * (`fetch` a mailbox, `outbox send` the SMTP server, `daemon` all of
+ * them), and `redress config check` on every part: keys that must go
+ * together, and the files the configuration names — secret files read as
+ * rd_secret_read() reads them, CA certificates (PEM), the bank-holidays
+ * list, the templates folder. No network. Each problem is added to @errs
+ * as a line "FILE:LINE: [group] what is wrong — what to do" (the line of
+ * the key concerned, or of its group when a key is missing); TRUE if
+ * there was none. A key already refused by rd_config_read() is not
+ * reported again. */
+/* [mailbox:@role]'s IMAP account (imap_url and what goes with it). */
+gboolean rd_config_check_mailbox(const RdConfig *cfg, RdMailbox role, GString *errs);
+/* [smtp] (its url must be set) and the IMAP account of sent_mailbox. */
+gboolean rd_config_check_smtp(const RdConfig *cfg, GString *errs);
+/* [calendar]: the bank-holidays file loads, the closures are dates. */
+gboolean rd_config_check_calendar(const RdConfig *cfg, GString *errs);
+/* [letters] templates, when set, is a folder redress can read (the
+ * templates in it are casework's to check: rd_letters_new()). */
+gboolean rd_config_check_letters(const RdConfig *cfg, GString *errs);
+/* All of them: calendar, letters, every mailbox with an imap_url, and
+ * [smtp] when it has a url. */
+gboolean rd_config_check_files(const RdConfig *cfg, GString *errs);
+/* The working-day calendar @cfg describes; an error says FILE:LINE as
+ * above. Newly allocated. */
+RdCalendar *rd_config_calendar(const RdConfig *cfg, GError **error);
+/* The same checks of one mailbox's IMAP settings (@role names its group)
+ * and of [smtp], for the network rooms' own defence: the first problem,
+ * in the same words without FILE:LINE (RD_CONFIG_ERROR). */
+gboolean rd_mailbox_config_check(const RdMailboxConfig *m, RdMailbox role, GError **error);
+gboolean rd_smtp_config_check(const RdSmtpConfig *c, GError **error);
+
+/* imap_url split up (config-keys.c): the one reading of it, shared by the
+ * configuration's checks and the IMAP source. */
+typedef struct {
+	char *host;
+	guint16 port;            /* 993 for imaps, 143 for imap, unless given */
+	char *folder;            /* "INBOX" when the URL has no path */
+	gboolean imaps;          /* TLS from the start; else STARTTLS (or, with
+	                            imap_allow_plaintext, none) */
+} RdImapUrl;
+/* Split @url into @u_r (may be NULL: only check it); RD_CONFIG_ERROR
+ * saying what an imap_url must look like if it is not one. Free the
+ * fields with rd_imap_url_clear(). */
+gboolean rd_imap_url_parse(const char *url, RdImapUrl *u_r, GError **error);
+void rd_imap_url_clear(RdImapUrl *u);
+
 /* ---- secrets in files (secret.c) and OAuth settings (oauthcfg.c) --------- */
 
 /* The one line of secret file @path. Refused (RD_CONFIG_ERROR) unless it
  * is a regular file, not a symlink, owned by us or root, that nobody else
- * can read or write; @what names the setting in the message. Free with
- * rd_secret_free(), which wipes it. */
+ * can read or write; the message starts "@what @path: " (@what names the
+ * setting) and says how to fix it. Free with rd_secret_free(), which
+ * wipes it. */
 char *rd_secret_read(const char *path, const char *what, GError **error);
 void rd_secret_free(char *secret);
 /* Replace @path with @value atomically (new file, fsync, rename, fsync of
@@ -187,12 +252,11 @@ typedef enum {
 void rd_oauth_config_copy(RdOAuthConfig *dst, const RdOAuthConfig *src);
 void rd_oauth_config_clear(RdOAuthConfig *c);
 gboolean rd_oauth_config_is_set(const RdOAuthConfig *c);
-/* The keys of @c make sense together (no network). @who prefixes errors,
- * e.g. "mailbox complaints". */
+/* The keys of @c make sense together (no network; the files are
+ * rd_config_check_mailbox()'s and rd_config_check_smtp()'s).
+ * RD_OAUTH_ERROR_CONFIG with the first problem, prefixed by @who, e.g.
+ * "mailbox complaints". */
 gboolean rd_oauth_config_check(const RdOAuthConfig *c, const char *who, GError **error);
-/* The secret files of @c can be read (owner, mode) and the refresh
- * token's folder written; RD_CONFIG_ERROR otherwise. No network. */
-gboolean rd_oauth_files_check(const RdOAuthConfig *c, GError **error);
 
 /* ---- time helpers ------------------------------------------------------ */
 

@@ -14,8 +14,11 @@
  * calendar uses the rules for every other year, and rd_calendar_log_sources
  * says which is which.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 #include <json-glib/json-glib.h>
 #include "base/base.h"
 
@@ -118,10 +121,17 @@ rd_calendar_load_json(RdCalendar *cal, const char *path, GError **error)
 	g_autofree char *data = NULL;
 	gsize len = 0;
 	g_autoptr(GError) ferr = NULL;
-	if (!g_file_get_contents(path, &data, &len, &ferr)) {
+	/* open() first, for the reason in plain words (GLib's message would
+	 * repeat the name). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int e = fd < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	if (fd < 0 || !g_file_get_contents(path, &data, &len, &ferr)) {
 		g_set_error(error, RD_HOLIDAYS_ERROR, RD_HOLIDAYS_ERROR_IO,
-		            "%s (download it from https://www.gov.uk/bank-holidays.json, "
-		            "or leave bank_holidays unset to use the computed rules)", ferr->message);
+		            "%s: cannot read it: %s (download it from https://www.gov.uk/bank-holidays.json, "
+		            "or leave bank_holidays unset to use the computed rules)", path,
+		            fd < 0 ? g_strerror(e) : ferr->message);
 		return FALSE;
 	}
 	return rd_calendar_load_json_data(cal, data, (gssize)len, path, error);

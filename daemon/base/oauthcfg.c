@@ -2,10 +2,13 @@
  * oauthcfg.c — the oauth_* settings of a mailbox or of [smtp]: copying,
  * clearing, and checking that they fit together and that their secret
  * files are safe, without any network (net/oauth.c asks for the tokens).
+ * The check reports every problem, for `redress config check` and the
+ * commands' start (config-check.c); net/oauth.c keeps a first-problem
+ * form of it for its own defence.
  */
 #include <string.h>
 #include <unistd.h>
-#include "base/base.h"
+#include "base/base-private.h"
 
 G_DEFINE_QUARK(rd-oauth-error-quark, rd_oauth_error)
 
@@ -39,70 +42,55 @@ rd_oauth_config_is_set(const RdOAuthConfig *c)
 	       c->scope || c->ca_file;
 }
 
-gboolean
-rd_oauth_config_check(const RdOAuthConfig *c, const char *who, GError **error)
+void
+rd_oauth_check(RdCheck *c, const RdOAuthConfig *o, const char *group, const char *auth_key, gboolean files)
 {
-	const char *missing = c->token_url == NULL ? "oauth_token_url"
-	                    : c->client_id == NULL ? "oauth_client_id"
-	                    : c->grant == NULL ? "oauth_grant"
-	                    : NULL;
-	if (missing != NULL) {
-		g_set_error(error, RD_OAUTH_ERROR, RD_OAUTH_ERROR_CONFIG,
-		            "%s: XOAUTH2 needs %s (see the README, \"Microsoft 365 and Google\")", who, missing);
-		return FALSE;
+	const char *keys[] = { "oauth_token_url", "oauth_client_id", "oauth_grant" };
+	const char *values[] = { o->token_url, o->client_id, o->grant };
+	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+		if (values[i] == NULL)
+			rd_check_problem(c, group, auth_key, "XOAUTH2 needs %s (see the README, \"Microsoft 365 and "
+			                 "Google\")", keys[i]);
+	if (o->token_url != NULL && !g_str_has_prefix(o->token_url, "https://"))
+		rd_check_problem(c, group, "oauth_token_url", "oauth_token_url %s must be an https:// address",
+		                 o->token_url);
+	if (o->grant == NULL)
+		;
+	else if (strcmp(o->grant, "client_credentials") == 0 && o->client_secret_file == NULL)
+		rd_check_problem(c, group, "oauth_grant", "oauth_grant = client_credentials needs "
+		                 "oauth_client_secret_file");
+	else if (strcmp(o->grant, "refresh_token") == 0 && o->refresh_token_file == NULL)
+		rd_check_problem(c, group, "oauth_grant", "oauth_grant = refresh_token needs oauth_refresh_token_file "
+		                 "(a file redress can write: the provider may send a new token at each refresh)");
+	else if (strcmp(o->grant, "client_credentials") != 0 && strcmp(o->grant, "refresh_token") != 0)
+		rd_check_problem(c, group, "oauth_grant", "oauth_grant must be client_credentials or refresh_token, "
+		                 "not '%s'", o->grant);
+	if (o->ca_file != NULL)
+		rd_check_ca_file(c, group, "oauth_ca_file", o->ca_file);
+	if (!files)
+		return;
+	if (o->client_secret_file != NULL)
+		rd_check_secret(c, group, "oauth_client_secret_file", o->client_secret_file);
+	if (o->refresh_token_file != NULL) {
+		rd_check_secret(c, group, "oauth_refresh_token_file", o->refresh_token_file);
+		g_autofree char *dir = g_path_get_dirname(o->refresh_token_file);
+		if (access(dir, W_OK) != 0)
+			rd_check_problem(c, group, "oauth_refresh_token_file", "oauth_refresh_token_file %s: redress "
+			                 "cannot write in %s, so a rotated token could not be saved (put it in the "
+			                 "service's StateDirectory)", o->refresh_token_file, dir);
 	}
-	if (!g_str_has_prefix(c->token_url, "https://")) {
-		g_set_error(error, RD_OAUTH_ERROR, RD_OAUTH_ERROR_CONFIG,
-		            "%s: oauth_token_url %s must be an https:// address", who, c->token_url);
-		return FALSE;
-	}
-	if (strcmp(c->grant, "client_credentials") == 0) {
-		if (c->client_secret_file == NULL) {
-			g_set_error(error, RD_OAUTH_ERROR, RD_OAUTH_ERROR_CONFIG,
-			            "%s: oauth_grant = client_credentials needs oauth_client_secret_file", who);
-			return FALSE;
-		}
-	} else if (strcmp(c->grant, "refresh_token") == 0) {
-		if (c->refresh_token_file == NULL) {
-			g_set_error(error, RD_OAUTH_ERROR, RD_OAUTH_ERROR_CONFIG,
-			            "%s: oauth_grant = refresh_token needs oauth_refresh_token_file (a file redress "
-			            "can write: the provider may send a new token at each refresh)", who);
-			return FALSE;
-		}
-	} else {
-		g_set_error(error, RD_OAUTH_ERROR, RD_OAUTH_ERROR_CONFIG,
-		            "%s: oauth_grant must be client_credentials or refresh_token, not '%s'", who, c->grant);
-		return FALSE;
-	}
-	if (c->ca_file != NULL && !g_file_test(c->ca_file, G_FILE_TEST_IS_REGULAR)) {
-		g_set_error(error, RD_OAUTH_ERROR, RD_OAUTH_ERROR_CONFIG,
-		            "%s: oauth_ca_file %s does not exist or is not a file", who, c->ca_file);
-		return FALSE;
-	}
-	return TRUE;
 }
 
 gboolean
-rd_oauth_files_check(const RdOAuthConfig *c, GError **error)
+rd_oauth_config_check(const RdOAuthConfig *o, const char *who, GError **error)
 {
-	const char *files[] = { c->client_secret_file, c->refresh_token_file };
-	const char *what[] = { "oauth_client_secret_file", "oauth_refresh_token_file" };
-	for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
-		if (files[i] == NULL)
-			continue;
-		char *secret = rd_secret_read(files[i], what[i], error);
-		if (secret == NULL)
-			return FALSE;
-		rd_secret_free(secret);
+	g_autofree char *prefix = g_strconcat(who, ":", NULL);
+	RdCheck c = { NULL, NULL, error, prefix, 0 };
+	rd_oauth_check(&c, o, "", "auth", FALSE);
+	if (c.n > 0 && error != NULL && *error != NULL) {
+		/* An RdOAuthError, as oauth.c's callers sort errors by it. */
+		(*error)->domain = RD_OAUTH_ERROR;
+		(*error)->code = RD_OAUTH_ERROR_CONFIG;
 	}
-	if (c->refresh_token_file != NULL) {
-		g_autofree char *dir = g_path_get_dirname(c->refresh_token_file);
-		if (access(dir, W_OK) != 0) {
-			g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
-			            "oauth_refresh_token_file %s: redress cannot write in %s, so a rotated token could "
-			            "not be saved (put it in the service's StateDirectory)", c->refresh_token_file, dir);
-			return FALSE;
-		}
-	}
-	return TRUE;
+	return c.n == 0;
 }

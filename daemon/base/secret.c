@@ -23,40 +23,65 @@
 
 #define MAX_SECRET 16384   /* a refresh token from Entra ID can pass 2 KB */
 
+/* Why @path could not be opened (@e its errno), and what to do. */
+static void
+set_open_error(GError **error, const char *what, const char *path, int e)
+{
+	if (e == ELOOP)
+		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_IO,
+		            "%s %s: it is a symbolic link; name the file itself", what, path);
+	else if (e == EACCES)
+		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_IO,
+		            "%s %s: cannot read it: %s — make it readable by the user redress runs as and by nobody "
+		            "else (chown that user, chmod 600)", what, path, g_strerror(e));
+	else
+		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_IO, "%s %s: cannot read it: %s", what, path,
+		            g_strerror(e));
+}
+
+/* Whether @st is a file only we (or root) can read and change; if not,
+ * @error says how to make it so. */
+static gboolean
+safe_file(const struct stat *st, const char *what, const char *path, GError **error)
+{
+	if (!S_ISREG(st->st_mode)) {
+		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, "%s %s: not a regular file", what, path);
+		return FALSE;
+	}
+	if ((st->st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
+		            "%s %s: refused: other users can read or change it (mode %04o). Fix it with: chmod 600 %s",
+		            what, path, (unsigned)(st->st_mode & 07777), path);
+		return FALSE;
+	}
+	if (st->st_uid != geteuid() && st->st_uid != 0) {
+		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
+		            "%s %s: refused: it belongs to uid %u, not to the user redress runs as (uid %u) or root. "
+		            "Fix it with: chown %u %s", what, path, (unsigned)st->st_uid, (unsigned)geteuid(),
+		            (unsigned)geteuid(), path);
+		return FALSE;
+	}
+	if (st->st_size > MAX_SECRET) {
+		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
+		            "%s %s: too long (%lld bytes) to be a secret", what, path, (long long)st->st_size);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 char *
 rd_secret_read(const char *path, const char *what, GError **error)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		int e = errno;
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_IO, "%s %s cannot be read: %s", what, path,
-		            e == ELOOP ? "it is a symbolic link (name the file itself)" : g_strerror(e));
+		set_open_error(error, what, path, errno);
 		return NULL;
 	}
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) != 0 || !safe_file(&st, what, path, error)) {
+		if (error != NULL && *error == NULL)
+			set_open_error(error, what, path, errno);
 		close(fd);
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, "%s %s is not a regular file", what, path);
-		return NULL;
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		close(fd);
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
-		            "refusing %s %s: other users can read or change it (mode %04o). Fix it with: chmod 600 %s",
-		            what, path, (unsigned)(st.st_mode & 07777), path);
-		return NULL;
-	}
-	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		close(fd);
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
-		            "refusing %s %s: it belongs to uid %u, not to the user redress runs as (uid %u) or root",
-		            what, path, (unsigned)st.st_uid, (unsigned)geteuid());
-		return NULL;
-	}
-	if (st.st_size > MAX_SECRET) {
-		close(fd);
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, "%s %s is too long (%lld bytes) to be a secret",
-		            what, path, (long long)st.st_size);
 		return NULL;
 	}
 	char *buf = g_malloc0(MAX_SECRET + 1);
@@ -74,15 +99,15 @@ rd_secret_read(const char *path, const char *what, GError **error)
 	/* One line: trailing newlines (an editor's) are not part of it. */
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		buf[--len] = '\0';
-	const char *problem = n < 0 ? "cannot be read"
-	                    : len == 0 ? "is empty"
-	                    : len >= MAX_SECRET ? "is too long"
-	                    : strlen(buf) != len || strpbrk(buf, "\r\n") != NULL ? "must hold the secret on one line"
+	const char *problem = n < 0 ? "cannot read it"
+	                    : len == 0 ? "it is empty"
+	                    : len >= MAX_SECRET ? "it is too long to be a secret"
+	                    : strlen(buf) != len || strpbrk(buf, "\r\n") != NULL ? "it must hold the secret on one line"
 	                    : NULL;
 	if (problem != NULL) {
 		explicit_bzero(buf, MAX_SECRET + 1);
 		g_free(buf);
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, "%s %s %s", what, path, problem);
+		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, "%s %s: %s", what, path, problem);
 		return NULL;
 	}
 	return buf;

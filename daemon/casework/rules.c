@@ -28,7 +28,8 @@ rd_rules_new(const RdConfig *cfg, const guint8 *key, GError **error)
 	r->profiles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	                                    (GDestroyNotify)rd_profile_free);
 
-	r->cal = rd_calendar_load(cfg->nation, cfg->bank_holidays, cfg->closures, &err);
+	/* In the words of `redress config check`, with FILE:LINE. */
+	r->cal = rd_config_calendar(cfg, &err);
 	if (r->cal == NULL)
 		goto fail;
 
@@ -72,6 +73,14 @@ rd_rules_new(const RdConfig *cfg, const guint8 *key, GError **error)
 	}
 
 	memcpy(r->key, key, sizeof r->key);
+	{
+		g_autoptr(GString) dir = g_string_new(NULL);
+		if (!rd_config_check_letters(cfg, dir)) {
+			g_string_truncate(dir, dir->len - 1);
+			g_set_error_literal(&err, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, dir->str);
+			goto fail;
+		}
+	}
 	r->letters = rd_letters_new(cfg, r->key, &err);
 	if (r->letters == NULL)
 		goto fail;

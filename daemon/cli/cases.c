@@ -55,7 +55,7 @@ rd_cmd_cases(const RdGlobalOptions *g, int argc, char **argv)
 		if (overdue) {
 			g_date_subtract_days(&day, 1);
 		} else {
-			g_autoptr(RdCalendar) cal = rd_calendar_load(cfg->nation, cfg->bank_holidays, cfg->closures, &err);
+			g_autoptr(RdCalendar) cal = rd_config_calendar(cfg, &err);
 			if (cal == NULL) {
 				fprintf(stderr, "%s\n", err->message);
 				return RD_EXIT_USAGE;

@@ -1,6 +1,13 @@
 /*
- * config.c — `redress config check`: load and check the configuration as
- * the daemon will, and print what it says.
+ * config.c — `redress config check`: every check the commands make before
+ * they use a part of the configuration, on every part at once, and the
+ * settings in force.
+ *
+ * The checks are base/'s (rd_config_read, rd_config_check_files) and
+ * casework's (the letter templates): the very functions `fetch`, `outbox
+ * send` and `daemon` call at start, so what passes here is what they
+ * accept. Nothing touches the network. Every problem is printed, each as
+ * FILE:LINE: message, then the count; the exit status is then 1.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,59 +15,27 @@
 #include <json-glib/json-glib.h>
 #include "cli/cli.h"
 
-int
-rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
+/* The letter templates, loaded as casework loads them (when their folder
+ * can be read; if not, rd_config_check_files() has said so). Each
+ * problem is a line naming the template's file and line. */
+static RdLetters *
+check_templates(const RdConfig *cfg, GString *errs)
 {
-	if (argc != 2 || strcmp(argv[1], "check") != 0) {
-		fprintf(stderr, "redress config: use 'redress config check [--config FILE]'\n");
-		return RD_EXIT_USAGE;
-	}
-	g_autoptr(RdConfig) cfg = rd_config_load_global(g);
-	if (cfg == NULL)
-		return RD_EXIT_USAGE;
-	const char *path = cfg->path;
-	/* The bank-holidays file is part of the configuration: check it now,
-	 * not when the first deadline is computed. */
-	g_autoptr(GError) err = NULL;
-	g_autoptr(RdCalendar) cal = rd_calendar_load(cfg->nation, cfg->bank_holidays, cfg->closures, &err);
-	if (cal == NULL) {
-		fprintf(stderr, "%s\n", err->message);
-		return RD_EXIT_USAGE;
-	}
-	/* Profiles, services and every letter template, as the daemon will
-	 * load them (the token key does not matter for checking). */
+	if (!rd_config_check_letters(cfg, NULL))
+		return NULL;
+	/* The reply-token key does not matter for checking. */
 	static const guint8 no_key[RD_TOKEN_KEY_LEN];
-	g_autoptr(RdRules) rules = rd_rules_new(cfg, no_key, &err);
-	if (rules == NULL) {
-		fprintf(stderr, "%s\n", err->message);
-		return RD_EXIT_USAGE;
-	}
-	rd_calendar_log_sources(cal, cfg->bank_holidays);
-	if (cfg->smtp.url != NULL) {
-		/* The password file's owner and mode, the CA file: checked now
-		 * rather than when the first letter is due. No connection. */
-		g_autoptr(RdSink) sink = rd_sink_smtp_new(&cfg->smtp, &err);
-		if (sink == NULL) {
-			fprintf(stderr, "%s: %s\n", path ? path : "(defaults)", err->message);
-			return RD_EXIT_USAGE;
-		}
-	}
-	/* XOAUTH2 keys that do not fit together, and unsafe secret files, are
-	 * found now too (no connection: the token endpoint is not asked). */
-	for (int i = 0; i < RD_MAILBOX_N; i++) {
-		const RdMailboxConfig *m = &cfg->mailboxes[i];
-		if (!m->imap_xoauth2)
-			continue;
-		g_autofree char *who = g_strdup_printf("[mailbox:%s]", rd_mailbox_to_string((RdMailbox)i));
-		if (!rd_oauth_config_check(&m->oauth, who, &err) || !rd_oauth_files_check(&m->oauth, &err)) {
-			fprintf(stderr, "%s: %s%s%s\n", path ? path : "(defaults)",
-			        g_str_has_prefix(err->message, who) ? "" : who,
-			        g_str_has_prefix(err->message, who) ? "" : " ", err->message);
-			return RD_EXIT_USAGE;
-		}
-	}
-	if (g->quiet)
-		return RD_EXIT_OK;
+	g_autoptr(GError) err = NULL;
+	RdLetters *letters = rd_letters_new(cfg, no_key, &err);
+	if (letters == NULL)
+		g_string_append_printf(errs, "%s\n", err->message);
+	return letters;
+}
+
+static void
+print_settings(const RdConfig *cfg, RdLetters *letters)
+{
+	const char *path = cfg->path;
 	printf("%s: ok\n", path ? path : "(no configuration file: built-in defaults)");
 	printf("  reference_prefix   %s\n", cfg->reference_prefix);
 	printf("  database           %s\n", cfg->database ? cfg->database : "(not set: --db, $REDRESS_DB or ./redress.db)");
@@ -81,7 +56,7 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 	else
 		printf("  cutoff             (none)\n");
 	printf("  default_profile    %s\n", cfg->default_profile);
-	printf("  templates          %s\n", rd_letters_dir(rd_rules_letters(rules)));
+	printf("  templates          %s\n", rd_letters_dir(letters));
 	printf("  council            %s <%s>\n", cfg->council_name, cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address);
 	printf("  daily_cap          %u letters per address\n", cfg->daily_cap);
 	if (cfg->smtp.url != NULL) {
@@ -107,6 +82,37 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 	printf("  daemon             %s, poll every %u s, send every %u s, sweep every %u s\n",
 	       cfg->daemon.idle ? "IDLE where the server has it" : "polling only",
 	       cfg->daemon.poll_interval, cfg->daemon.send_interval, cfg->daemon.sweep_interval);
-	return RD_EXIT_OK;
 }
 
+int
+rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[1], "check") != 0) {
+		fprintf(stderr, "redress config: use 'redress config check [--config FILE]'\n");
+		return RD_EXIT_USAGE;
+	}
+	const char *path = rd_config_path_global(g);
+	g_autoptr(GString) errs = g_string_new(NULL);
+	g_autoptr(RdConfig) cfg = rd_config_read(path, errs);
+	g_autoptr(RdLetters) letters = NULL;
+	if (cfg != NULL) {
+		rd_config_check_files(cfg, errs);
+		letters = check_templates(cfg, errs);
+	}
+	if (errs->len > 0) {
+		fputs(errs->str, stderr);
+		guint n = 0;
+		for (const char *p = errs->str; *p; p++)
+			n += *p == '\n';
+		fprintf(stderr, "redress config check: %u problem%s in %s\n", n, n == 1 ? "" : "s",
+		        path ? path : "the built-in defaults");
+		return RD_EXIT_USAGE;
+	}
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdCalendar) cal = rd_config_calendar(cfg, &err);
+	if (cal != NULL)
+		rd_calendar_log_sources(cal, cfg->bank_holidays);
+	if (!g->quiet)
+		print_settings(cfg, letters);
+	return RD_EXIT_OK;
+}

@@ -1,8 +1,9 @@
 /*
  * fetch.c — `redress fetch [--mailbox ROLE]… [--wait SECONDS]`: every IMAP
  * mailbox (or those named) once, through the fetch pass (inbound/). One
- * mailbox failing (wrong password, server down) is reported and the
- * others still run; the exit status reflects the failures.
+ * mailbox failing (wrong password, server down, or a setting that
+ * `redress config check` would refuse) is reported and the others still
+ * run; the exit status reflects the failures.
  */
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,78 @@ print_mailbox(const RdFetchCounts *c, gboolean quiet, const char *role)
 		printf(")");
 	}
 	printf("\n");
+}
+
+/* How many mailboxes the run fetches: those @named in @wanted (each must
+ * have an imap_url), else every one with an imap_url. -1, said on
+ * stderr, when a named one has none. */
+static int
+mailboxes_to_fetch(const RdConfig *cfg, gboolean named, const gboolean *wanted)
+{
+	int n = 0;
+	for (int i = 0; i < RD_MAILBOX_N; i++) {
+		if (named && !wanted[i])
+			continue;
+		if (cfg->mailboxes[i].imap_url != NULL) {
+			n++;
+		} else if (named) {
+			fprintf(stderr, "redress fetch: mailbox %s has no imap_url in [mailbox:%s]\n",
+			        rd_mailbox_to_string((RdMailbox)i), rd_mailbox_to_string((RdMailbox)i));
+			return -1;
+		}
+	}
+	return n;
+}
+
+/* What each mailbox of one run needs. */
+typedef struct {
+	const RdGlobalOptions *g;
+	RdConfig *cfg;
+	RdStore *store;
+	RdIngest *ing;
+	RdCheckpointer *ckpt;
+	RdJournal *journal;
+	gint wait_s;             /* --wait, or 0 */
+} FetchRun;
+
+/* One mailbox: the checks `redress config check` makes of it, then
+ * connect, fetch, and with --wait wait and fetch again. Its exit status;
+ * *@store_broken_r when the database failed (the run must stop). */
+static int
+fetch_mailbox(const FetchRun *run, RdMailbox mb, gboolean *store_broken_r)
+{
+	const char *role = rd_mailbox_to_string(mb);
+	/* Refused as the check refuses it, in its words, before anything
+	 * touches the server; the other mailboxes still run. */
+	g_autoptr(GString) problems = g_string_new(NULL);
+	if (!rd_config_check_mailbox(run->cfg, mb, problems)) {
+		fputs(problems->str, stderr);
+		return RD_EXIT_USAGE;
+	}
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdImap) s = rd_imap_open(&run->cfg->mailboxes[mb], role, &err);
+	gboolean ok = s != NULL;
+	RdFetchCounts counts = { 0 };
+	if (ok) {
+		ok = rd_fetch_pass(run->store, run->ing, run->cfg, s, mb, run->ckpt, run->journal, NULL, &counts, store_broken_r,
+		                   &err);
+		/* What was committed is reported even when a later step failed. */
+		print_mailbox(&counts, run->g->quiet, role);
+	}
+	if (ok && run->wait_s > 0) {
+		gboolean new_mail = FALSE;
+		ok = rd_imap_wait(s, (guint)run->wait_s, &new_mail, &err);
+		rd_log_debug("imap mailbox=%s waited new_mail=%d", role, new_mail);
+		if (ok && new_mail) {
+			ok = rd_fetch_pass(run->store, run->ing, run->cfg, s, mb, run->ckpt, run->journal, NULL, &counts,
+			                   store_broken_r, &err);
+			print_mailbox(&counts, run->g->quiet, role);
+		}
+	}
+	if (ok)
+		return RD_EXIT_OK;
+	fprintf(stderr, "redress fetch: error: %s\n", err->message);
+	return exit_code_for(err);
 }
 
 int
@@ -78,20 +151,9 @@ rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv)
 	int rc = rd_open_config_and_store(g, &cfg, &store, &db_path);
 	if (rc != RD_EXIT_OK)
 		return rc;
-	guint n = 0;
-	for (int i = 0; i < RD_MAILBOX_N; i++) {
-		if (roles != NULL && !wanted[i])
-			continue;
-		if (cfg->mailboxes[i].imap_url == NULL) {
-			if (roles != NULL) {
-				fprintf(stderr, "redress fetch: mailbox %s has no imap_url in [mailbox:%s]\n",
-				        rd_mailbox_to_string((RdMailbox)i), rd_mailbox_to_string((RdMailbox)i));
-				return RD_EXIT_USAGE;
-			}
-			continue;
-		}
-		n++;
-	}
+	int n = mailboxes_to_fetch(cfg, roles != NULL, wanted);
+	if (n < 0)
+		return RD_EXIT_USAGE;
 	if (wait_s < 0 || (wait_s > 0 && n != 1)) {
 		fprintf(stderr, "redress fetch: --wait needs a positive number of seconds and exactly one mailbox "
 		        "(use --mailbox ROLE)\n");
@@ -119,39 +181,18 @@ rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv)
 	 * the store closes. */
 	g_autoptr(RdCheckpointer) ckpt = rd_checkpointer_start(store, db_path, FALSE);
 
+	FetchRun run = { g, cfg, store, ing, ckpt, journal, wait_s };
 	for (int i = 0; i < RD_MAILBOX_N; i++) {
 		if ((roles != NULL && !wanted[i]) || cfg->mailboxes[i].imap_url == NULL)
 			continue;
-		const char *role = rd_mailbox_to_string((RdMailbox)i);
 		gboolean store_broken = FALSE;
-		g_autoptr(GError) merr = NULL;
-		g_autoptr(RdImap) s = rd_imap_open(&cfg->mailboxes[i], role, &merr);
-		gboolean ok = s != NULL;
-		RdFetchCounts counts = { 0 };
-		if (ok) {
-			ok = rd_fetch_pass(store, ing, cfg, s, (RdMailbox)i, ckpt, journal, NULL, &counts, &store_broken,
-			                   &merr);
-			/* What was committed is reported even when a later step failed. */
-			print_mailbox(&counts, g->quiet, role);
-		}
-		if (ok && wait_s > 0) {
-			gboolean new_mail = FALSE;
-			ok = rd_imap_wait(s, (guint)wait_s, &new_mail, &merr);
-			rd_log_debug("imap mailbox=%s waited new_mail=%d", role, new_mail);
-			if (ok && new_mail) {
-				ok = rd_fetch_pass(store, ing, cfg, s, (RdMailbox)i, ckpt, journal, NULL, &counts,
-				                   &store_broken, &merr);
-				print_mailbox(&counts, g->quiet, role);
-			}
-		}
-		if (ok)
-			continue;
-		fprintf(stderr, "redress fetch: error: %s\n", merr->message);
+		/* Not inside MAX(), which would run it twice. */
+		int mrc = fetch_mailbox(&run, (RdMailbox)i, &store_broken);
+		rc = MAX(rc, mrc);
 		if (store_broken) {
 			fprintf(stderr, "redress: error: the database is not usable; stopping\n");
 			return RD_EXIT_INTERNAL;
 		}
-		rc = MAX(rc, exit_code_for(merr));
 	}
 	fflush(stdout);
 	return rc;

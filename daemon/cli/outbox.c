@@ -147,6 +147,13 @@ outbox_send(const RdGlobalOptions *g, int argc, char **argv)
 		        "\"Configuration\"), or write the letters to a folder with 'redress outbox flush --to DIR'\n");
 		return RD_EXIT_USAGE;
 	}
+	/* What `redress config check` checks of [smtp] and of the Sent
+	 * copies' IMAP account, in its words, before any letter is tried. */
+	g_autoptr(GString) problems = g_string_new(NULL);
+	if (!rd_config_check_smtp(cfg, problems)) {
+		fputs(problems->str, stderr);
+		return RD_EXIT_USAGE;
+	}
 	g_autoptr(RdSink) sink = rd_sink_smtp_new(&cfg->smtp, &err);
 	if (sink == NULL) {
 		fprintf(stderr, "redress outbox send: %s\n", err->message);

@@ -20,7 +20,9 @@
  *  - libetpan's success codes are 0, 1 and 2; every call goes through
  *    etpan_ok(), a function, so nothing is evaluated twice.
  *  - The password is read from a file we own that nobody else can read,
- *    kept only for LOGIN and wiped; it is never logged.
+ *    kept only for LOGIN and wiped; it is never logged. Before anything
+ *    else the mailbox's settings go through the checks `redress config
+ *    check` makes (base/), so a refusal here says what the check says.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -148,9 +150,11 @@ login_secret(const RdMailboxConfig *m, const char *role, GError **error)
 		}
 		return secret;
 	}
-	secret = rd_secret_read(m->imap_password_file, "imap_password_file", &e);
+	/* Named as config-check.c names it, so the message is the same. */
+	g_autofree char *what = g_strdup_printf("[mailbox:%s] imap_password_file", role);
+	secret = rd_secret_read(m->imap_password_file, what, &e);
 	if (secret == NULL) {
-		g_set_error(error, RD_IMAP_ERROR, RD_IMAP_ERROR_CONFIG, "%s: %s", who, e->message);
+		g_set_error_literal(error, RD_IMAP_ERROR, RD_IMAP_ERROR_CONFIG, e->message);
 		g_error_free(e);
 	}
 	return secret;
@@ -245,29 +249,21 @@ out:
 	return ok;
 }
 
-/* Split imap_url into host, port, folder and whether TLS is implicit. */
+/* Split imap_url into host, port, folder and whether TLS is implicit
+ * (the one reading of it, base/'s). */
 static gboolean
 parse_url(RdImap *s, const char *url, guint16 *port_r, gboolean *imaps_r, GError **error)
 {
-	g_autoptr(GError) uerr = NULL;
-	g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, &uerr);
-	const char *scheme = uri != NULL ? g_uri_get_scheme(uri) : NULL;
-	if (uri == NULL || scheme == NULL ||
-	    (g_ascii_strcasecmp(scheme, "imaps") != 0 && g_ascii_strcasecmp(scheme, "imap") != 0) ||
-	    g_uri_get_host(uri) == NULL || *g_uri_get_host(uri) == '\0') {
-		g_set_error(error, RD_IMAP_ERROR, RD_IMAP_ERROR_CONFIG,
-		            "mailbox %s: imap_url '%s' is not an IMAP URL; use imaps://host[:port]/FOLDER "
-		            "or imap://host[:port]/FOLDER (STARTTLS)", s->role, url);
+	RdImapUrl u = { 0 };
+	g_autoptr(GError) e = NULL;
+	if (!rd_imap_url_parse(url, &u, &e)) {
+		g_set_error(error, RD_IMAP_ERROR, RD_IMAP_ERROR_CONFIG, "[mailbox:%s] %s", s->role, e->message);
 		return FALSE;
 	}
-	*imaps_r = g_ascii_strcasecmp(scheme, "imaps") == 0;
-	int port = g_uri_get_port(uri);
-	*port_r = port > 0 && port < 65536 ? (guint16)port : (*imaps_r ? 993 : 143);
-	s->host = g_strdup(g_uri_get_host(uri));
-	const char *path = g_uri_get_path(uri);
-	while (path != NULL && *path == '/')
-		path++;
-	s->folder = g_strdup(path != NULL && *path != '\0' ? path : "INBOX");
+	s->host = g_steal_pointer(&u.host);
+	s->folder = g_steal_pointer(&u.folder);
+	*port_r = u.port;
+	*imaps_r = u.imaps;
 	return TRUE;
 }
 
@@ -310,11 +306,14 @@ open_session(const RdMailboxConfig *m, const char *role, gboolean select, GError
 	s->processed = g_strdup(m->processed_folder ? m->processed_folder : "Processed");
 	s->keep_in_place = m->keep_in_place;
 
-	if (m->imap_url == NULL || m->imap_user == NULL ||
-	    (m->imap_password_file == NULL && !m->imap_xoauth2)) {
-		g_set_error(error, RD_IMAP_ERROR, RD_IMAP_ERROR_CONFIG,
-		            "mailbox %s: set imap_url, imap_user and imap_password_file (or imap_auth = xoauth2 "
-		            "and the oauth_ keys) in [mailbox:%s]", role, role);
+	/* The checks `redress config check` makes of this mailbox (base/):
+	 * keys, URL, password or OAuth files, CA file; the same words. */
+	RdMailbox mb = RD_MAILBOX_COMPLAINTS;
+	GError *e = NULL;
+	if (!rd_mailbox_from_string(role, &mb) || !rd_mailbox_config_check(m, mb, &e)) {
+		g_set_error_literal(error, RD_IMAP_ERROR, RD_IMAP_ERROR_CONFIG,
+		                    e != NULL ? e->message : "not a mailbox role");
+		g_clear_error(&e);
 		return NULL;
 	}
 	guint16 port = 0;

@@ -14,7 +14,8 @@
  *    turn that off.
  *  - AUTH, when a user is set, with the password read once at start from
  *    password_file, which must be a regular file owned by us (or root) that
- *    others cannot read; anything else is refused before any connection.
+ *    others cannot read; anything else is refused before any connection,
+ *    by the same checks `redress config check` makes (base/, in its words).
  *    With auth = xoauth2, AUTH XOAUTH2 with a bearer token from oauth.c
  *    (Microsoft 365's SMTP AUTH with SMTP.SendAsApp); a token the server
  *    refuses is forgotten, and a token endpoint that fails leaves the
@@ -227,48 +228,15 @@ RdSink *
 rd_sink_smtp_new(const RdSmtpConfig *cfg, GError **error)
 {
 	g_return_val_if_fail(cfg != NULL, NULL);
-	if (cfg->url == NULL) {
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
-		            "no SMTP server is configured: set url in [smtp]");
+	/* The checks `redress config check` makes of [smtp] (base/): keys
+	 * that go together, the password file, the CA file; the same words. */
+	if (!rd_smtp_config_check(cfg, error))
 		return NULL;
-	}
-	if (cfg->xoauth2) {
-		if (cfg->user == NULL) {
-			g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
-			            "[smtp] auth = xoauth2 needs user (the mailbox letters are sent as)");
-			return NULL;
-		}
-		GError *e = NULL;
-		if (!rd_oauth_config_check(&cfg->oauth, "[smtp]", &e) || !rd_oauth_files_check(&cfg->oauth, &e)) {
-			g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, "%s%s",
-			            g_str_has_prefix(e->message, "[smtp]") ? "" : "[smtp] ", e->message);
-			g_error_free(e);
-			return NULL;
-		}
-	} else if (cfg->password_file != NULL && cfg->user == NULL) {
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
-		            "[smtp] password_file is set but user is not: set both, or neither");
-		return NULL;
-	}
-	if (!cfg->xoauth2 && cfg->user != NULL && cfg->password_file == NULL) {
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
-		            "[smtp] user is set but password_file is not: put the password in a file "
-		            "only redress can read (chmod 600) and name it in password_file");
-		return NULL;
-	}
-	if (cfg->ca_file != NULL && !g_file_test(cfg->ca_file, G_FILE_TEST_IS_REGULAR)) {
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_IO,
-		            "[smtp] ca_file %s does not exist or is not a file", cfg->ca_file);
-		return NULL;
-	}
 	g_autofree char *password = NULL;
 	if (cfg->password_file != NULL && !cfg->xoauth2) {
-		GError *e = NULL;
-		password = rd_secret_read(cfg->password_file, "[smtp] password_file", &e);
-		if (password == NULL) {
-			g_propagate_error(error, e);
+		password = rd_secret_read(cfg->password_file, "[smtp] password_file", error);
+		if (password == NULL)
 			return NULL;
-		}
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_IO, "libcurl could not start");

@@ -635,21 +635,44 @@ on_stop(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* What `redress config check` checks, the same functions: the files the
+ * configuration names (secrets, CA files, bank holidays) and the rules
+ * with the letter templates. So the daemon starts, and reloads, only on a
+ * configuration the check passes. Problems are added to @errs, a line
+ * each; *@store_failed_r says when the database, not the configuration,
+ * was the trouble. */
+static gboolean
+config_usable(Daemon *d, const RdConfig *cfg, GString *errs, gboolean *store_failed_r)
+{
+	*store_failed_r = FALSE;
+	if (!rd_config_check_files(cfg, errs))
+		return FALSE;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdRules) rules = rd_rules_open(d->store, cfg, &err);
+	if (rules == NULL) {
+		g_string_append_printf(errs, "%s\n", err->message);
+		*store_failed_r = err->domain == RD_STORE_ERROR;
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* Load and check the configuration, as at start; NULL (logged) if bad. */
 static RdConfig *
 load_config(Daemon *d)
 {
 	g_autoptr(GError) err = NULL;
+	g_autoptr(GString) errs = g_string_new(NULL);
+	gboolean store_failed = FALSE;
 	g_autoptr(RdConfig) cfg = rd_config_load(d->config_path, &err);
-	if (cfg != NULL) {
-		/* The procedure's rules and the letter templates, too. */
-		g_autoptr(RdRules) rules = rd_rules_open(d->store, cfg, &err);
-		if (rules != NULL)
-			return g_steal_pointer(&cfg);
-	}
-	g_auto(GStrv) lines = g_strsplit(err->message, "\n", -1);
+	if (cfg == NULL)
+		g_string_append(errs, err->message);
+	else if (config_usable(d, cfg, errs, &store_failed))
+		return g_steal_pointer(&cfg);
+	g_auto(GStrv) lines = g_strsplit(errs->str, "\n", -1);
 	for (guint i = 0; lines[i] != NULL; i++)
-		rd_log_error("config: %s", lines[i]);
+		if (*lines[i] != '\0')
+			rd_log_error("config: %s", lines[i]);
 	return NULL;
 }
 
@@ -695,14 +718,17 @@ rd_service_run(RdConfig *cfg, RdStore *store, const char *db_path, const char *c
 	d.store = store;
 	d.db_path = db_path;
 	{
-		/* Check the rules and templates, and make the reply-token key,
-		 * before any thread needs them. */
-		g_autoptr(RdRules) rules = rd_rules_open(d.store, cfg, &err);
-		if (rules == NULL) {
-			fprintf(stderr, "redress: error: %s\n", err->message);
+		/* Check what the configuration names, the rules and templates,
+		 * and make the reply-token key, before any thread needs them. */
+		g_autoptr(GString) errs = g_string_new(NULL);
+		gboolean store_failed = FALSE;
+		if (!config_usable(&d, cfg, errs, &store_failed)) {
+			fputs(errs->str, stderr);
+			if (!store_failed)
+				fprintf(stderr, "redress: fix the configuration (check it with: redress config check)\n");
 			rd_config_free(cfg);
 			rd_store_close(d.store);
-			return err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
+			return store_failed ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
 		}
 	}
 	/* Before any watcher parses: a message that crashed the daemon's last
