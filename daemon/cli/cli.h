@@ -84,6 +84,34 @@ const char *rd_cli_or_dash(const char *s);
 gboolean rd_cli_find_case(RdStore *store, const RdConfig *cfg, const char *arg, RdCase **case_r,
                           GError **error);
 
+/* ---- RdOut: one description, printed as JSON or as text (output.c) ------- */
+
+typedef struct _RdOut RdOut;
+
+/* A document to describe, for --json (@json) or for people. */
+RdOut *rd_out_new(gboolean json);
+void rd_out_free(RdOut *o);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdOut, rd_out_free)
+gboolean rd_out_is_json(const RdOut *o);
+/* An object or a list, member @key of the one around it (NULL at the top
+ * and inside a list). With a @label, the text says it on a line of its own
+ * and indents what is inside. Closed by rd_out_end(). */
+void rd_out_begin(RdOut *o, const char *key, const char *label);
+void rd_out_begin_list(RdOut *o, const char *key, const char *label);
+void rd_out_end(RdOut *o);
+/* A value: member @key in JSON (null for a NULL string, a 0 id or a 0
+ * time); "Label: value" in the text when @label is not NULL ("-" for
+ * nothing; times in Europe/London, "never" for 0). */
+void rd_out_str(RdOut *o, const char *key, const char *label, const char *value);
+void rd_out_int(RdOut *o, const char *key, const char *label, gint64 value);
+void rd_out_id(RdOut *o, const char *key, const char *label, gint64 id);
+void rd_out_bool(RdOut *o, const char *key, const char *label, gboolean value);
+void rd_out_time(RdOut *o, const char *key, const char *label, gint64 t);
+/* A line laid out for people; nothing in JSON. */
+void rd_out_line(RdOut *o, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* The document on stdout. */
+void rd_out_print(RdOut *o);
+
 /* `redress holidays YEAR` and `redress workdays add DATE N`. */
 int rd_cmd_holidays(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_workdays(const RdGlobalOptions *g, int argc, char **argv);

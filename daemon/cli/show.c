@@ -1,6 +1,7 @@
 /*
  * show.c — `redress show REF`: one case, its stages, messages, letters and
- * events in time order; --json gives the same facts for scripts.
+ * events in time order; --json gives the same facts for scripts, from the
+ * same description (RdOut, output.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,206 +9,209 @@
 #include <json-glib/json-glib.h>
 #include "cli/cli.h"
 
+/* The case's own facts: JSON as `redress cases` gives them, text as a
+ * header for a person. */
 static void
-show_json(RdStore *store, const RdCase *c, GPtrArray *stages, GPtrArray *msgs, GPtrArray *events,
-          GPtrArray *group, GPtrArray *letters)
+describe_case(RdOut *o, const RdCase *c, GPtrArray *group)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "case");
-	rd_json_case(b, c);
-	json_builder_set_member_name(b, "stages");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < stages->len; i++) {
-		const RdStage *s = stages->pdata[i];
-		json_builder_begin_object(b);
-		rd_json_int(b, "stage", s->stage);
-		rd_json_str(b, "received", s->received);
-		rd_json_str(b, "ack_due", s->ack_due);
-		rd_json_str(b, "ack_sent", s->ack_sent);
-		rd_json_str(b, "response_due", s->response_due);
-		rd_json_str(b, "dept_notice_due", s->dept_notice_due);
-		rd_json_str(b, "extended_to", s->extended_to);
-		rd_json_str(b, "extension_reason", s->extension_reason);
-		rd_json_str(b, "responded", s->responded);
-		rd_json_str(b, "outcome", s->outcome);
-		rd_json_str(b, "closed", s->closed);
-		rd_json_str(b, "handler", s->handler);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "messages");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < msgs->len; i++) {
-		const RdMessageRow *m = msgs->pdata[i];
-		json_builder_begin_object(b);
-		rd_json_int(b, "id", m->id);
-		rd_json_str(b, "message_id", m->message_id);
-		rd_json_str(b, "direction", m->direction);
-		rd_json_str(b, "kind", m->kind);
-		rd_json_str(b, "via", m->via);
-		rd_json_str(b, "reason", m->reason);
-		rd_json_str(b, "from", m->from_email);
-		rd_json_str(b, "from_name", m->from_name);
-		rd_json_str(b, "to", m->to_addrs);
-		rd_json_str(b, "subject", m->subject);
-		rd_json_time(b, "date", m->date);
-		rd_json_time(b, "received_at", m->received_at);
-		rd_json_str(b, "auto_reason", m->auto_reason);
-		rd_json_str(b, "problem", m->problem);
-		rd_json_str(b, "new_text", m->new_text);
-		json_builder_set_member_name(b, "routes");
-		json_builder_begin_array(b);
-		for (guint k = 0; m->routes && k < m->routes->len; k++)
-			json_builder_add_string_value(b, m->routes->pdata[k]);
-		json_builder_end_array(b);
-		json_builder_set_member_name(b, "attachments");
-		json_builder_begin_array(b);
-		g_autoptr(GPtrArray) atts = rd_store_attachments_for_message(store, m->id, NULL);
-		for (guint k = 0; atts && k < atts->len; k++) {
-			const RdAttachmentRow *a = atts->pdata[k];
-			json_builder_begin_object(b);
-			rd_json_str(b, "filename", a->filename);
-			rd_json_str(b, "content_type", a->content_type);
-			rd_json_int(b, "size", (gint64)a->size);
-			rd_json_str(b, "sha256", a->sha256);
-			json_builder_end_object(b);
-		}
-		json_builder_end_array(b);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "events");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < events->len; i++) {
-		const RdEvent *e = events->pdata[i];
-		json_builder_begin_object(b);
-		rd_json_time(b, "at", e->at);
-		rd_json_str(b, "actor", e->actor);
-		rd_json_str(b, "type", e->type);
-		rd_json_str(b, "detail", e->detail);
-		json_builder_set_member_name(b, "message");
-		if (e->msg_id)
-			json_builder_add_int_value(b, e->msg_id);
-		else
-			json_builder_add_null_value(b);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
+	rd_out_begin(o, "case", NULL);
+	rd_out_str(o, "reference", NULL, c->reference);
+	rd_out_str(o, "state", NULL, c->state);
+	rd_out_str(o, "channel", NULL, c->channel);
+	rd_out_str(o, "service", NULL, c->service);
+	rd_out_str(o, "complainant", NULL, c->complainant_email);
+	rd_out_str(o, "complainant_name", NULL, c->complainant_name);
+	rd_out_str(o, "representative", NULL, c->representative_email);
+	rd_out_str(o, "handler", NULL, c->handler);
+	rd_out_str(o, "language", NULL, c->language);
+	rd_out_str(o, "profile", NULL, c->profile);
+	rd_out_begin_list(o, "flags", NULL);
+	g_auto(GStrv) fl = g_strsplit(c->flags ? c->flags : "", ",", -1);
+	for (guint i = 0; fl[i]; i++)
+		if (*fl[i])
+			rd_out_str(o, NULL, NULL, fl[i]);
+	rd_out_end(o);
+	rd_out_str(o, "summary", NULL, c->summary);
+	rd_out_id(o, "group", NULL, c->group_id);
+	rd_out_time(o, "opened", NULL, c->opened_at);
+	rd_out_time(o, "updated", NULL, c->updated_at);
+	rd_out_end(o);
+
+	g_autofree char *opened = rd_time_format_local(c->opened_at);
+	rd_out_line(o, "%s  %s  (channel %s, language %s)", c->reference, c->state, c->channel,
+	            rd_cli_or_dash(c->language));
+	if (c->complainant_name)
+		rd_out_line(o, "Complainant:  %s <%s>", c->complainant_name, c->complainant_email);
+	else
+		rd_out_line(o, "Complainant:  %s", rd_cli_or_dash(c->complainant_email));
+	rd_out_line(o, "Opened:       %s", opened);
+	rd_out_line(o, "Summary:      %s", rd_cli_or_dash(c->summary));
+	rd_out_line(o, "Service:      %s   Handler: %s%s%s", rd_cli_or_dash(c->service), rd_cli_or_dash(c->handler),
+	            c->flags && *c->flags ? "   Flags: " : "", c->flags && *c->flags ? c->flags : "");
 	/* The other cases of its group, by reference. */
-	json_builder_set_member_name(b, "group");
-	json_builder_begin_array(b);
+	g_autoptr(GString) others = g_string_new(NULL);
+	rd_out_begin_list(o, "group", NULL);
 	for (guint i = 0; i < group->len; i++) {
-		const RdCase *o = group->pdata[i];
-		if (o->id != c->id)
-			json_builder_add_string_value(b, o->reference);
+		const RdCase *other = group->pdata[i];
+		if (other->id == c->id)
+			continue;
+		rd_out_str(o, NULL, NULL, other->reference);
+		g_string_append_printf(others, "%s%s", others->len ? ", " : "", other->reference);
 	}
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "letters");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < letters->len; i++) {
-		const RdOutboxRow *o = letters->pdata[i];
-		json_builder_begin_object(b);
-		rd_json_str(b, "kind", o->kind);
-		rd_json_str(b, "status", o->status);
-		rd_json_str(b, "language", o->language);
-		rd_json_str(b, "to", o->to_addr);
-		rd_json_time(b, "created", o->created_at);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-	json_builder_end_object(b);
-	rd_json_print(b);
+	rd_out_end(o);
+	if (others->len > 0)
+		rd_out_line(o, "Group:        %s", others->str);
 }
 
 static void
-show_text(RdStore *store, const RdCase *c, GPtrArray *stages, GPtrArray *msgs, GPtrArray *events,
-          GPtrArray *group, GPtrArray *letters)
+describe_stage(RdOut *o, const RdStage *s)
 {
-	g_autofree char *opened = rd_time_format_local(c->opened_at);
-	printf("%s  %s  (channel %s, language %s)\n", c->reference, c->state, c->channel, rd_cli_or_dash(c->language));
-	if (c->complainant_name)
-		printf("Complainant:  %s <%s>\n", c->complainant_name, c->complainant_email);
-	else
-		printf("Complainant:  %s\n", rd_cli_or_dash(c->complainant_email));
-	printf("Opened:       %s\n", opened);
-	printf("Summary:      %s\n", rd_cli_or_dash(c->summary));
-	printf("Service:      %s   Handler: %s", rd_cli_or_dash(c->service), rd_cli_or_dash(c->handler));
-	if (c->flags && *c->flags)
-		printf("   Flags: %s", c->flags);
-	printf("\n");
-	if (group->len > 1) {
-		printf("Group:        ");
-		gboolean first = TRUE;
-		for (guint i = 0; i < group->len; i++) {
-			const RdCase *o = group->pdata[i];
-			if (o->id == c->id)
-				continue;
-			printf("%s%s", first ? "" : ", ", o->reference);
-			first = FALSE;
-		}
-		printf("\n");
+	rd_out_begin(o, NULL, NULL);
+	rd_out_int(o, "stage", NULL, s->stage);
+	rd_out_str(o, "received", NULL, s->received);
+	rd_out_str(o, "ack_due", NULL, s->ack_due);
+	rd_out_str(o, "ack_sent", NULL, s->ack_sent);
+	rd_out_str(o, "response_due", NULL, s->response_due);
+	rd_out_str(o, "dept_notice_due", NULL, s->dept_notice_due);
+	rd_out_str(o, "extended_to", NULL, s->extended_to);
+	rd_out_str(o, "extension_reason", NULL, s->extension_reason);
+	rd_out_str(o, "responded", NULL, s->responded);
+	rd_out_str(o, "outcome", NULL, s->outcome);
+	rd_out_str(o, "closed", NULL, s->closed);
+	rd_out_str(o, "handler", NULL, s->handler);
+	rd_out_end(o);
+
+	g_autoptr(GString) l = g_string_new(NULL);
+	g_string_append_printf(l, "  Stage %d: received %s, acknowledgement due %s (sent %s), response due %s",
+	                       s->stage, rd_cli_or_dash(s->received), rd_cli_or_dash(s->ack_due),
+	                       rd_cli_or_dash(s->ack_sent), rd_cli_or_dash(s->response_due));
+	if (s->extended_to)
+		g_string_append_printf(l, ", extended to %s (%s)", s->extended_to, rd_cli_or_dash(s->extension_reason));
+	if (s->responded)
+		g_string_append_printf(l, ", responded %s", s->responded);
+	if (s->outcome)
+		g_string_append_printf(l, ", outcome %s", s->outcome);
+	if (s->closed)
+		g_string_append_printf(l, ", closed %s", s->closed);
+	rd_out_line(o, "%s", l->str);
+}
+
+static void
+describe_message(RdOut *o, RdStore *store, const RdMessageRow *m)
+{
+	rd_out_begin(o, NULL, NULL);
+	rd_out_int(o, "id", NULL, m->id);
+	rd_out_str(o, "message_id", NULL, m->message_id);
+	rd_out_str(o, "direction", NULL, m->direction);
+	rd_out_str(o, "kind", NULL, m->kind);
+	rd_out_str(o, "via", NULL, m->via);
+	rd_out_str(o, "reason", NULL, m->reason);
+	rd_out_str(o, "from", NULL, m->from_email);
+	rd_out_str(o, "from_name", NULL, m->from_name);
+	rd_out_str(o, "to", NULL, m->to_addrs);
+	rd_out_str(o, "subject", NULL, m->subject);
+	rd_out_time(o, "date", NULL, m->date);
+	rd_out_time(o, "received_at", NULL, m->received_at);
+	rd_out_str(o, "auto_reason", NULL, m->auto_reason);
+	rd_out_str(o, "problem", NULL, m->problem);
+	rd_out_str(o, "new_text", NULL, m->new_text);
+	g_autoptr(GString) routes = g_string_new(NULL);
+	rd_out_begin_list(o, "routes", NULL);
+	for (guint k = 0; m->routes && k < m->routes->len; k++) {
+		rd_out_str(o, NULL, NULL, m->routes->pdata[k]);
+		g_string_append_printf(routes, "%s%s", k ? ", " : "", (const char *)m->routes->pdata[k]);
 	}
-	printf("\nStages\n");
-	for (guint i = 0; i < stages->len; i++) {
-		const RdStage *s = stages->pdata[i];
-		printf("  Stage %d: received %s, acknowledgement due %s (sent %s), response due %s",
-		       s->stage, rd_cli_or_dash(s->received), rd_cli_or_dash(s->ack_due), rd_cli_or_dash(s->ack_sent),
-		       rd_cli_or_dash(s->response_due));
-		if (s->extended_to)
-			printf(", extended to %s (%s)", s->extended_to, rd_cli_or_dash(s->extension_reason));
-		if (s->responded)
-			printf(", responded %s", s->responded);
-		if (s->outcome)
-			printf(", outcome %s", s->outcome);
-		if (s->closed)
-			printf(", closed %s", s->closed);
-		printf("\n");
+	rd_out_end(o);
+
+	g_autofree char *when = rd_time_format_local(m->received_at);
+	g_autofree char *subj = rd_cli_one_line(m->subject, 70);
+	rd_out_line(o, "  #%" G_GINT64_FORMAT " %s %s %s from %s: %s", m->id, when,
+	            strcmp(m->direction, "in") == 0 ? "received" : "sent", m->kind,
+	            rd_cli_or_dash(m->from_email), subj[0] ? subj : "(no subject)");
+	rd_out_line(o, "      via %s; mailbox %s; %s", m->via, routes->len ? routes->str : "-",
+	            rd_cli_or_dash(m->reason));
+	if (m->problem)
+		rd_out_line(o, "      problem: %s", rd_cli_or_dash(m->problem_detail));
+	/* The first lines of what they wrote now, not the quoted history. */
+	g_auto(GStrv) lines = g_strsplit(m->new_text ? m->new_text : "", "\n", -1);
+	guint shown = 0;
+	for (guint k = 0; lines[k] && shown < 4; k++) {
+		g_autofree char *l = rd_cli_one_line(lines[k], 90);
+		if (*l == '\0')
+			continue;
+		rd_out_line(o, "      | %s", l);
+		shown++;
 	}
-	printf("\nMessages\n");
-	for (guint i = 0; i < msgs->len; i++) {
-		const RdMessageRow *m = msgs->pdata[i];
-		g_autofree char *when = rd_time_format_local(m->received_at);
-		g_autofree char *subj = rd_cli_one_line(m->subject, 70);
-		printf("  #%" G_GINT64_FORMAT " %s %s %s from %s: %s\n", m->id, when,
-		       strcmp(m->direction, "in") == 0 ? "received" : "sent", m->kind,
-		       rd_cli_or_dash(m->from_email), subj[0] ? subj : "(no subject)");
-		GString *routes = g_string_new(NULL);
-		for (guint k = 0; m->routes && k < m->routes->len; k++)
-			g_string_append_printf(routes, "%s%s", k ? ", " : "", (const char *)m->routes->pdata[k]);
-		printf("      via %s; mailbox %s; %s\n", m->via, routes->len ? routes->str : "-", rd_cli_or_dash(m->reason));
-		g_string_free(routes, TRUE);
-		if (m->problem)
-			printf("      problem: %s\n", rd_cli_or_dash(m->problem_detail));
-		/* The first lines of what they wrote now, not the quoted history. */
-		g_auto(GStrv) lines = g_strsplit(m->new_text ? m->new_text : "", "\n", -1);
-		guint shown = 0;
-		for (guint k = 0; lines[k] && shown < 4; k++) {
-			g_autofree char *l = rd_cli_one_line(lines[k], 90);
-			if (*l == '\0')
-				continue;
-			printf("      | %s\n", l);
-			shown++;
-		}
-		g_autoptr(GPtrArray) atts = rd_store_attachments_for_message(store, m->id, NULL);
-		for (guint k = 0; atts && k < atts->len; k++) {
-			const RdAttachmentRow *a = atts->pdata[k];
-			printf("      attachment: %s (%s, %" G_GSIZE_FORMAT " bytes)\n", rd_cli_or_dash(a->filename),
-			       rd_cli_or_dash(a->content_type), a->size);
-		}
+	rd_out_begin_list(o, "attachments", NULL);
+	g_autoptr(GPtrArray) atts = rd_store_attachments_for_message(store, m->id, NULL);
+	for (guint k = 0; atts && k < atts->len; k++) {
+		const RdAttachmentRow *a = atts->pdata[k];
+		rd_out_begin(o, NULL, NULL);
+		rd_out_str(o, "filename", NULL, a->filename);
+		rd_out_str(o, "content_type", NULL, a->content_type);
+		rd_out_int(o, "size", NULL, (gint64)a->size);
+		rd_out_str(o, "sha256", NULL, a->sha256);
+		rd_out_end(o);
+		rd_out_line(o, "      attachment: %s (%s, %" G_GSIZE_FORMAT " bytes)", rd_cli_or_dash(a->filename),
+		            rd_cli_or_dash(a->content_type), a->size);
 	}
-	printf("\nLetters\n");
+	rd_out_end(o);
+	rd_out_end(o);
+}
+
+/* The whole case, once: `redress show` and `redress show --json`. */
+static void
+describe(RdOut *o, RdStore *store, const RdCase *c, GPtrArray *stages, GPtrArray *msgs, GPtrArray *events,
+         GPtrArray *group, GPtrArray *letters)
+{
+	rd_out_begin(o, NULL, NULL);
+	describe_case(o, c, group);
+	rd_out_line(o, "%s", "");
+	rd_out_line(o, "Stages");
+	rd_out_begin_list(o, "stages", NULL);
+	for (guint i = 0; i < stages->len; i++)
+		describe_stage(o, stages->pdata[i]);
+	rd_out_end(o);
+	rd_out_line(o, "%s", "");
+	rd_out_line(o, "Messages");
+	rd_out_begin_list(o, "messages", NULL);
+	for (guint i = 0; i < msgs->len; i++)
+		describe_message(o, store, msgs->pdata[i]);
+	rd_out_end(o);
+	rd_out_line(o, "%s", "");
+	rd_out_line(o, "Letters");
+	rd_out_begin_list(o, "letters", NULL);
 	for (guint i = 0; i < letters->len; i++) {
-		const RdOutboxRow *o = letters->pdata[i];
-		g_autofree char *when = rd_time_format_local(o->created_at);
-		printf("  %s  %-24s %-10s %s to %s\n", when, o->kind, o->status, rd_cli_or_dash(o->language), rd_cli_or_dash(o->to_addr));
+		const RdOutboxRow *l = letters->pdata[i];
+		rd_out_begin(o, NULL, NULL);
+		rd_out_str(o, "kind", NULL, l->kind);
+		rd_out_str(o, "status", NULL, l->status);
+		rd_out_str(o, "language", NULL, l->language);
+		rd_out_str(o, "to", NULL, l->to_addr);
+		rd_out_time(o, "created", NULL, l->created_at);
+		rd_out_end(o);
+		g_autofree char *when = rd_time_format_local(l->created_at);
+		rd_out_line(o, "  %s  %-24s %-10s %s to %s", when, l->kind, l->status, rd_cli_or_dash(l->language),
+		            rd_cli_or_dash(l->to_addr));
 	}
-	printf("\nEvents\n");
+	rd_out_end(o);
+	rd_out_line(o, "%s", "");
+	rd_out_line(o, "Events");
+	rd_out_begin_list(o, "events", NULL);
 	for (guint i = 0; i < events->len; i++) {
 		const RdEvent *e = events->pdata[i];
+		rd_out_begin(o, NULL, NULL);
+		rd_out_time(o, "at", NULL, e->at);
+		rd_out_str(o, "actor", NULL, e->actor);
+		rd_out_str(o, "type", NULL, e->type);
+		rd_out_str(o, "detail", NULL, e->detail);
+		rd_out_id(o, "message", NULL, e->msg_id);
+		rd_out_end(o);
 		g_autofree char *when = rd_time_format_local(e->at);
-		printf("  %s  %-22s %s: %s\n", when, e->type, rd_cli_or_dash(e->actor), rd_cli_or_dash(e->detail));
+		rd_out_line(o, "  %s  %-22s %s: %s", when, e->type, rd_cli_or_dash(e->actor), rd_cli_or_dash(e->detail));
 	}
+	rd_out_end(o);
+	rd_out_end(o);
 }
 
 int
@@ -249,10 +253,9 @@ rd_cmd_show(const RdGlobalOptions *g, int argc, char **argv)
 		fprintf(stderr, "redress: error: reading case %s: %s\n", c->reference, err->message);
 		return RD_EXIT_INTERNAL;
 	}
-	if (g->json)
-		show_json(store, c, stages, msgs, events, group, letters);
-	else
-		show_text(store, c, stages, msgs, events, group, letters);
+	g_autoptr(RdOut) o = rd_out_new(g->json);
+	describe(o, store, c, stages, msgs, events, group, letters);
+	rd_out_print(o);
 	return RD_EXIT_OK;
 }
 
