@@ -152,12 +152,17 @@ rd_store_outbox_counts(RdStore *store, RdOutboxCounts *c_r, GError **error)
 			return rd_store_fail(store, rc, "counting letters", error);
 		const char *status = (const char *)sqlite3_column_text(st, 0);
 		gint64 n = sqlite3_column_int64(st, 1);
-		if (g_strcmp0(status, "queued") == 0)
+		if (g_strcmp0(status, "queued") == 0) {
 			c_r->queued = n;
+			c_r->oldest_queued = sqlite3_column_int64(st, 2);
+		}
 		else if (g_strcmp0(status, "sent") == 0)
 			c_r->sent = n;
-		else if (g_strcmp0(status, "failed") == 0)
+		else if (g_strcmp0(status, "failed") == 0) {
 			c_r->failed = n;
+			/* A failed letter's next_try holds when it failed. */
+			c_r->last_failed = sqlite3_column_int64(st, 3);
+		}
 		else if (g_strcmp0(status, "suppressed") == 0)
 			c_r->suppressed = n;
 	}

@@ -279,7 +279,7 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		"SELECT count(*) FROM outbox WHERE to_addr = ?1 AND created_at >= ?2"
 		" AND status IN ('queued', 'sent')",
 	[RD_STMT_OUTBOX_COUNTS] =
-		"SELECT status, count(*) FROM outbox GROUP BY status",
+		"SELECT status, count(*), min(created_at), max(next_try) FROM outbox GROUP BY status",
 	/* Copies for the Sent folder, after the letter went. */
 	[RD_STMT_OUTBOX_COPY_WANTED] =
 		"UPDATE outbox SET sent_copy = 'pending' WHERE id = ?1 AND status = 'sent'",

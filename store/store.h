@@ -500,6 +500,8 @@ gint64 rd_store_outbox_count_to(RdStore *store, const char *to_addr,
 /* Letters by status, for `redress status`. */
 typedef struct {
 	gint64 queued, sent, failed, suppressed;
+	gint64 oldest_queued;     /* when the oldest queued letter was queued, or 0 */
+	gint64 last_failed;       /* when the last letter failed for good, or 0 */
 } RdOutboxCounts;
 gboolean rd_store_outbox_counts(RdStore *store, RdOutboxCounts *c_r,
                                 GError **error);

@@ -177,7 +177,9 @@ until_true 10 sh -c "[ \$(ls '$MB/new' '$MB/cur' 2>/dev/null | grep -c '^[0-9]')
 is "$(inbox)" "0" "all five are moved out of the inbox, the bad one too"
 sleep 2
 check "the daemon is still running" kill -0 "$DPID"
-check "redress status can read the database" "$R" --config "$C" status
+st=$("$R" --config "$C" status 2>&1)
+is "$?" "3" "redress status exits 3: something needs attention"
+like "$st" "mail crashed the parser: 1 message kept unparsed in triage" "and says what"
 kill -TERM "$DPID" 2>/dev/null
 wait "$DPID" 2>/dev/null
 DPID=""

@@ -24,6 +24,7 @@ enum {
 	RD_EXIT_OK = 0,
 	RD_EXIT_USAGE = 1,     /* bad usage or bad input; the message says what to do */
 	RD_EXIT_INTERNAL = 2,  /* the database or the system failed */
+	RD_EXIT_ATTENTION = 3, /* `redress status`: something needs a person */
 };
 
 /* The version of this build, e.g. "0.9+git.3511f5b0c2" (version.c). */

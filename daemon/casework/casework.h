@@ -306,6 +306,8 @@ gboolean rd_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint6
                       gboolean recompute, RdSweepFunc func, gpointer user_data,
                       RdSweepCounts *counts_r, GError **error);
 #define RD_SWEEP_LAST_RUN_SETTING "sweep_last_run"
+/* "TIME MESSAGE" when the last run failed or left stages unswept. */
+#define RD_SWEEP_LAST_ERROR_SETTING "sweep_last_error"
 
 G_END_DECLS
 

@@ -421,6 +421,25 @@ send_digests(Sweep *s, GError **error)
 	return TRUE;
 }
 
+/* What the last run came to, for `redress status` from another process:
+ * "TIME MESSAGE" when it failed or left stages unswept, nothing when it
+ * did all it had to. Best effort: a store that failed may refuse this too. */
+static void
+note_outcome(Sweep *s, gboolean ok, GError **error)
+{
+	g_autofree char *what = NULL;
+	if (!ok)
+		what = g_strdup_printf("%" G_GINT64_FORMAT " %s", s->now,
+		                       error && *error ? (*error)->message : "the sweep failed");
+	else if (s->failures > 0)
+		what = g_strdup_printf("%" G_GINT64_FORMAT " %u stage%s could not be swept (see each case's "
+		                       "journey); tried again tomorrow", s->now, s->failures,
+		                       s->failures == 1 ? "" : "s");
+	g_autoptr(GError) err = NULL;
+	if (!rd_store_setting_set(s->store, RD_SWEEP_LAST_ERROR_SETTING, what, &err))
+		rd_log_warn("sweep: cannot record its outcome: %s", err->message);
+}
+
 gboolean
 rd_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint64 now, gboolean recompute,
              RdSweepFunc func, gpointer user_data, RdSweepCounts *counts_r, GError **error)
@@ -517,5 +536,6 @@ out:
 		RdSweepCounts c = { s.stages, s.reminders, s.holding, s.overdue, s.ack_overdue, s.failures, moved };
 		*counts_r = c;
 	}
+	note_outcome(&s, ok, error);
 	return ok;
 }

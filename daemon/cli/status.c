@@ -1,14 +1,21 @@
 /*
  * status.c — `redress status [--json]`: what the daemon is doing, read
- * from the store by another process.
+ * from the store by another process, and whether anything needs a person.
  *
  * The daemon's threads record their state as they go (store/status.c):
  * each watcher its mailbox's row, the main thread a heartbeat every few
  * seconds. A daemon is "running" when its heartbeat is fresher than three
  * of its intervals and it did not record a clean stop; otherwise the rows
  * are what it last saw, and no mailbox is shown as connected. The outbox
- * counts and the time of the last deadline sweep come from the case file
- * itself, so they are right whether or not a daemon runs.
+ * counts, the last deadline sweep and the messages that crashed the
+ * parser come from the case file itself, so they are right whether or not
+ * a daemon runs.
+ *
+ * Problems — the daemon not running, a mailbox failing for longer than
+ * [daemon] alert_after, letters not going out, letters that failed for
+ * good in the last day, a sweep that failed or stopped running, a message
+ * that crashed the parser — are listed, and the exit status is then 3, so
+ * that monitoring can run this command and look only at its status.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,24 +23,215 @@
 #include "cli/cli.h"
 
 #define STALE_AFTER 3    /* heartbeats missed before a daemon counts as gone */
+#define DAY (24 * 3600)
 
-/* "2026-11-20 16:30" (Europe/London) or "never". */
-static char *
-when(gint64 t)
+typedef struct {
+	const char *what;        /* what is wrong, in a few words */
+	gint64 since;            /* since when, or 0 */
+	char *detail;            /* the error, and what to do */
+} Problem;
+
+static void
+problem_free(Problem *p)
 {
-	return t > 0 ? rd_time_format_local(t) : g_strdup("never");
+	g_free(p->detail);
+	g_free(p);
 }
 
 static void
-json_time(JsonBuilder *b, const char *name, gint64 t)
+add(GPtrArray *problems, const char *what, gint64 since, char *detail)
 {
-	json_builder_set_member_name(b, name);
-	if (t > 0) {
-		g_autofree char *iso = rd_time_format_iso(t);
-		json_builder_add_string_value(b, iso);
-	} else {
-		json_builder_add_null_value(b);
+	Problem *p = g_new0(Problem, 1);
+	p->what = what;
+	p->since = since;
+	p->detail = detail;
+	g_ptr_array_add(problems, p);
+}
+
+/* Everything status shows, read once. */
+typedef struct {
+	gint64 now;
+	RdDaemonStatus ds;
+	gboolean ever, running;
+	GPtrArray *rows;         /* RdMailboxStatus*: the configured IMAP mailboxes */
+	RdOutboxCounts outbox;
+	gint64 last_sweep;
+	char *sweep_error;       /* "TIME MESSAGE", or NULL */
+	guint crashed;           /* messages kept unparsed because they crashed the parser */
+} State;
+
+static void
+state_clear(State *s)
+{
+	g_clear_pointer(&s->rows, g_ptr_array_unref);
+	g_clear_pointer(&s->sweep_error, g_free);
+}
+
+static gboolean
+read_state(RdStore *store, const RdConfig *cfg, State *s, GError **error)
+{
+	s->now = g_get_real_time() / G_USEC_PER_SEC;
+	g_autofree char *sweep = NULL;
+	g_autoptr(GPtrArray) quarantine = NULL;
+	if (!rd_store_daemon_status_get(store, &s->ds, &s->ever, error) ||
+	    (s->rows = rd_store_mailbox_status_list(store, error)) == NULL ||
+	    !rd_store_setting_get(store, RD_SWEEP_LAST_RUN_SETTING, &sweep, error) ||
+	    !rd_store_setting_get(store, RD_SWEEP_LAST_ERROR_SETTING, &s->sweep_error, error) ||
+	    !rd_store_outbox_counts(store, &s->outbox, error) ||
+	    (quarantine = rd_store_quarantine_list(store, error)) == NULL)
+		return FALSE;
+	s->last_sweep = sweep != NULL ? g_ascii_strtoll(sweep, NULL, 10) : 0;
+	s->running = s->ever && s->ds.stopped_at == 0 &&
+	             s->now - s->ds.heartbeat_at <= STALE_AFTER * MAX(s->ds.interval, 1);
+	for (guint i = 0; i < quarantine->len; i++) {
+		const RdQuarantine *q = quarantine->pdata[i];
+		if (q->msg_id != 0 && (q->crashed || q->attempts >= RD_JOURNAL_ATTEMPTS))
+			s->crashed++;
 	}
+	/* Configured IMAP mailboxes the daemon has not reported on yet. */
+	for (int i = 0; i < RD_MAILBOX_N; i++) {
+		const char *role = rd_mailbox_to_string((RdMailbox)i);
+		if (cfg->mailboxes[i].imap_url == NULL)
+			continue;
+		gboolean known = FALSE;
+		for (guint k = 0; k < s->rows->len && !known; k++)
+			known = strcmp(((RdMailboxStatus *)s->rows->pdata[k])->mailbox, role) == 0;
+		if (!known) {
+			RdMailboxStatus *m = g_new0(RdMailboxStatus, 1);
+			m->mailbox = g_strdup(role);
+			m->waiting = -1;
+			g_ptr_array_add(s->rows, m);
+		}
+	}
+	return TRUE;
+}
+
+static void
+find_problems(const State *s, const RdConfig *cfg, GPtrArray *problems)
+{
+	if (!s->ever)
+		add(problems, "no daemon is running", 0,
+		    g_strdup("no daemon has run on this database: start it (systemctl start redress)"));
+	else if (!s->running)
+		add(problems, "the daemon is not running", s->ds.stopped_at ? s->ds.stopped_at : s->ds.heartbeat_at,
+		    g_strdup(s->ds.stopped_at ? "it stopped: start it again (systemctl start redress)"
+		                              : "it stopped answering: see its log (journalctl -u redress)"));
+	for (guint i = 0; s->running && i < s->rows->len; i++) {
+		const RdMailboxStatus *m = s->rows->pdata[i];
+		if (m->connected || m->last_error == NULL || m->last_error_at < m->last_fetch)
+			continue;
+		gint64 since = MAX(m->last_fetch, s->ds.started_at);
+		if (s->now - since < (gint64)cfg->daemon.alert_after)
+			continue;
+		add(problems, "a mailbox cannot be fetched", since,
+		    g_strdup_printf("mailbox %s: %s", m->mailbox, m->last_error));
+	}
+	if (cfg->smtp.url != NULL && s->outbox.queued > 0 &&
+	    s->now - s->outbox.oldest_queued >= (gint64)cfg->daemon.alert_after)
+		add(problems, "letters are not going out", s->outbox.oldest_queued,
+		    g_strdup_printf("%" G_GINT64_FORMAT " letter%s queued, the oldest since then: see "
+		                    "'redress outbox' for the server's last answer", s->outbox.queued,
+		                    s->outbox.queued == 1 ? "" : "s"));
+	if (s->outbox.failed > 0 && s->now - s->outbox.last_failed < DAY)
+		add(problems, "letters failed for good", s->outbox.last_failed,
+		    g_strdup("the last day saw letters the server refused for good: 'redress outbox' lists them, "
+		             "and each case's journey says so"));
+	if (s->sweep_error != NULL) {
+		char *end = NULL;
+		gint64 at = g_ascii_strtoll(s->sweep_error, &end, 10);
+		add(problems, "the deadline sweep failed", at, g_strdup(end && *end == ' ' ? end + 1 : s->sweep_error));
+	} else if (s->running && s->now - s->last_sweep > 2 * (gint64)cfg->daemon.sweep_interval + 600) {
+		add(problems, "the deadline sweep has not run", s->last_sweep,
+		    g_strdup("reminders and holding replies are not being sent: see the daemon's log"));
+	}
+	if (s->crashed > 0)
+		add(problems, "mail crashed the parser", 0,
+		    g_strdup_printf("%u message%s kept unparsed in triage ('redress triage'); after an upgrade, "
+		                    "'redress triage reparse MSG'", s->crashed, s->crashed == 1 ? "" : "s"));
+}
+
+static void
+describe(RdOut *o, const State *s, GPtrArray *problems)
+{
+	rd_out_begin(o, NULL, NULL);
+	rd_out_begin(o, "daemon", NULL);
+	rd_out_bool(o, "running", NULL, s->running);
+	rd_out_id(o, "pid", NULL, s->ever ? s->ds.pid : 0);
+	rd_out_time(o, "started", NULL, s->ever ? s->ds.started_at : 0);
+	rd_out_time(o, "heartbeat", NULL, s->ever ? s->ds.heartbeat_at : 0);
+	rd_out_time(o, "stopped", NULL, s->ever ? s->ds.stopped_at : 0);
+	rd_out_end(o);
+	if (s->running) {
+		g_autofree char *since = rd_time_format_local(s->ds.started_at);
+		rd_out_line(o, "daemon: running (pid %" G_GINT64_FORMAT ", since %s, heartbeat %" G_GINT64_FORMAT " s ago)",
+		            s->ds.pid, since, MAX(s->now - s->ds.heartbeat_at, 0));
+	} else if (s->ever) {
+		gint64 t = s->ds.stopped_at ? s->ds.stopped_at : s->ds.heartbeat_at;
+		g_autofree char *seen = t > 0 ? rd_time_format_local(t) : g_strdup("never");
+		rd_out_line(o, "daemon: not running (%s %s)", s->ds.stopped_at ? "stopped" : "last heard from", seen);
+	} else {
+		rd_out_line(o, "daemon: not running (it has never run on this database)");
+	}
+
+	rd_out_begin_list(o, "mailboxes", NULL);
+	if (s->rows->len == 0)
+		rd_out_line(o, "mailboxes: none has an imap_url");
+	for (guint i = 0; i < s->rows->len; i++) {
+		const RdMailboxStatus *m = s->rows->pdata[i];
+		rd_out_begin(o, NULL, NULL);
+		rd_out_str(o, "mailbox", NULL, m->mailbox);
+		rd_out_bool(o, "connected", NULL, s->running && m->connected);
+		rd_out_time(o, "last_fetch", NULL, m->last_fetch);
+		rd_out_str(o, "last_error", NULL, m->last_error);
+		rd_out_time(o, "last_error_at", NULL, m->last_error_at);
+		if (rd_out_is_json(o) && m->waiting < 0)
+			rd_out_str(o, "waiting", NULL, NULL);
+		else
+			rd_out_int(o, "waiting", NULL, m->waiting);
+		rd_out_end(o);
+		g_autofree char *fetch = m->last_fetch > 0 ? rd_time_format_local(m->last_fetch) : g_strdup("never");
+		g_autofree char *waiting = m->waiting >= 0 ? g_strdup_printf(", %" G_GINT64_FORMAT " waiting", m->waiting)
+		                                           : g_strdup("");
+		rd_out_line(o, "%-19s %-13s last fetch %s%s", m->mailbox,
+		            s->running && m->connected ? "connected" : "not connected", fetch, waiting);
+		if (m->last_error != NULL) {
+			g_autofree char *at = m->last_error_at > 0 ? rd_time_format_local(m->last_error_at) : g_strdup("never");
+			rd_out_line(o, "%-19s last error %s: %s", "", at, m->last_error);
+		}
+	}
+	rd_out_end(o);
+
+	rd_out_begin(o, "outbox", NULL);
+	rd_out_int(o, "queued", NULL, s->outbox.queued);
+	rd_out_int(o, "failed", NULL, s->outbox.failed);
+	rd_out_int(o, "suppressed", NULL, s->outbox.suppressed);
+	rd_out_int(o, "sent", NULL, s->outbox.sent);
+	rd_out_time(o, "oldest_queued", NULL, s->outbox.oldest_queued);
+	rd_out_end(o);
+	rd_out_line(o, "outbox: %" G_GINT64_FORMAT " queued, %" G_GINT64_FORMAT " failed, %" G_GINT64_FORMAT
+	            " suppressed, %" G_GINT64_FORMAT " sent", s->outbox.queued, s->outbox.failed,
+	            s->outbox.suppressed, s->outbox.sent);
+	rd_out_time(o, "last_sweep", NULL, s->last_sweep);
+	g_autofree char *sw = s->last_sweep > 0 ? rd_time_format_local(s->last_sweep) : g_strdup("never");
+	rd_out_line(o, "last deadline sweep: %s", sw);
+
+	rd_out_bool(o, "ok", NULL, problems->len == 0);
+	rd_out_begin_list(o, "problems", NULL);
+	if (problems->len > 0)
+		rd_out_line(o, "needs attention:");
+	for (guint i = 0; i < problems->len; i++) {
+		const Problem *p = problems->pdata[i];
+		rd_out_begin(o, NULL, NULL);
+		rd_out_str(o, "what", NULL, p->what);
+		rd_out_time(o, "since", NULL, p->since);
+		rd_out_str(o, "detail", NULL, p->detail);
+		rd_out_end(o);
+		g_autofree char *since = p->since > 0 ? rd_time_format_local(p->since) : NULL;
+		rd_out_line(o, "  %s%s%s%s: %s", p->what, since ? " (since " : "", since ? since : "", since ? ")" : "",
+		            p->detail);
+	}
+	rd_out_end(o);
+	rd_out_end(o);
 }
 
 int
@@ -43,7 +241,8 @@ rd_cmd_status(const RdGlobalOptions *g, int argc, char **argv)
 	g_autoptr(GOptionContext) oc = g_option_context_new("— what the daemon is doing");
 	g_option_context_set_summary(oc,
 		"Per mailbox: connected, last fetch, last error, messages waiting on the server; the outbox "
-		"(queued, failed, suppressed, sent); the last deadline sweep; whether a daemon is running.");
+		"(queued, failed, suppressed, sent); the last deadline sweep; whether a daemon is running; "
+		"and what needs attention. Exit status 3 when something does.");
 	g_option_context_add_main_entries(oc, entries, NULL);
 	g_autoptr(GError) err = NULL;
 	if (!g_option_context_parse(oc, &argc, &argv, &err) || argc != 1) {
@@ -56,129 +255,17 @@ rd_cmd_status(const RdGlobalOptions *g, int argc, char **argv)
 	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
 	if (rc != RD_EXIT_OK)
 		return rc;
-
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	RdDaemonStatus ds;
-	RdOutboxCounts oc_n;
-	gboolean ever = FALSE;
-	g_autoptr(GPtrArray) rows = NULL;
-	g_autofree char *sweep = NULL;
-	if (!rd_store_daemon_status_get(store, &ds, &ever, &err) ||
-	    (rows = rd_store_mailbox_status_list(store, &err)) == NULL ||
-	    !rd_store_setting_get(store, RD_SWEEP_LAST_RUN_SETTING, &sweep, &err) ||
-	    !rd_store_outbox_counts(store, &oc_n, &err)) {
+	State s = { 0 };
+	if (!read_state(store, cfg, &s, &err)) {
 		fprintf(stderr, "redress: error: %s\n", err->message);
+		state_clear(&s);
 		return RD_EXIT_INTERNAL;
 	}
-	gint64 last_sweep = sweep != NULL ? g_ascii_strtoll(sweep, NULL, 10) : 0;
-	gboolean running = ever && ds.stopped_at == 0 &&
-	                   now - ds.heartbeat_at <= STALE_AFTER * MAX(ds.interval, 1);
-
-	/* Configured IMAP mailboxes the daemon has not reported on yet. */
-	for (int i = 0; i < RD_MAILBOX_N; i++) {
-		const char *role = rd_mailbox_to_string((RdMailbox)i);
-		if (cfg->mailboxes[i].imap_url == NULL)
-			continue;
-		gboolean known = FALSE;
-		for (guint k = 0; k < rows->len && !known; k++)
-			known = strcmp(((RdMailboxStatus *)rows->pdata[k])->mailbox, role) == 0;
-		if (!known) {
-			RdMailboxStatus *s = g_new0(RdMailboxStatus, 1);
-			s->mailbox = g_strdup(role);
-			s->waiting = -1;
-			g_ptr_array_add(rows, s);
-		}
-	}
-
-	if (g->json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "daemon");
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "running");
-		json_builder_add_boolean_value(b, running);
-		json_builder_set_member_name(b, "pid");
-		if (ever)
-			json_builder_add_int_value(b, ds.pid);
-		else
-			json_builder_add_null_value(b);
-		json_time(b, "started", ever ? ds.started_at : 0);
-		json_time(b, "heartbeat", ever ? ds.heartbeat_at : 0);
-		json_time(b, "stopped", ever ? ds.stopped_at : 0);
-		json_builder_end_object(b);
-
-		json_builder_set_member_name(b, "mailboxes");
-		json_builder_begin_array(b);
-		for (guint i = 0; i < rows->len; i++) {
-			const RdMailboxStatus *s = rows->pdata[i];
-			json_builder_begin_object(b);
-			json_builder_set_member_name(b, "mailbox");
-			json_builder_add_string_value(b, s->mailbox);
-			json_builder_set_member_name(b, "connected");
-			json_builder_add_boolean_value(b, running && s->connected);
-			json_time(b, "last_fetch", s->last_fetch);
-			json_builder_set_member_name(b, "last_error");
-			if (s->last_error != NULL)
-				json_builder_add_string_value(b, s->last_error);
-			else
-				json_builder_add_null_value(b);
-			json_time(b, "last_error_at", s->last_error_at);
-			json_builder_set_member_name(b, "waiting");
-			if (s->waiting >= 0)
-				json_builder_add_int_value(b, s->waiting);
-			else
-				json_builder_add_null_value(b);
-			json_builder_end_object(b);
-		}
-		json_builder_end_array(b);
-
-		json_builder_set_member_name(b, "outbox");
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "queued");
-		json_builder_add_int_value(b, oc_n.queued);
-		json_builder_set_member_name(b, "failed");
-		json_builder_add_int_value(b, oc_n.failed);
-		json_builder_set_member_name(b, "suppressed");
-		json_builder_add_int_value(b, oc_n.suppressed);
-		json_builder_set_member_name(b, "sent");
-		json_builder_add_int_value(b, oc_n.sent);
-		json_builder_end_object(b);
-		json_time(b, "last_sweep", last_sweep);
-		json_builder_end_object(b);
-		g_autoptr(JsonNode) root = json_builder_get_root(b);
-		g_autofree char *out = json_to_string(root, TRUE);
-		printf("%s\n", out);
-		return RD_EXIT_OK;
-	}
-
-	if (running) {
-		g_autofree char *since = when(ds.started_at);
-		printf("daemon: running (pid %" G_GINT64_FORMAT ", since %s, heartbeat %" G_GINT64_FORMAT " s ago)\n",
-		       ds.pid, since, MAX(now - ds.heartbeat_at, 0));
-	} else if (ever) {
-		g_autofree char *seen = when(ds.stopped_at ? ds.stopped_at : ds.heartbeat_at);
-		printf("daemon: not running (%s %s)\n", ds.stopped_at ? "stopped" : "last heard from", seen);
-	} else {
-		printf("daemon: not running (it has never run on this database)\n");
-	}
-	if (rows->len == 0)
-		printf("mailboxes: none has an imap_url\n");
-	for (guint i = 0; i < rows->len; i++) {
-		const RdMailboxStatus *s = rows->pdata[i];
-		g_autofree char *fetch = when(s->last_fetch);
-		printf("%-19s %-13s last fetch %s", s->mailbox,
-		       running && s->connected ? "connected" : "not connected", fetch);
-		if (s->waiting >= 0)
-			printf(", %" G_GINT64_FORMAT " waiting", s->waiting);
-		printf("\n");
-		if (s->last_error != NULL) {
-			g_autofree char *at = when(s->last_error_at);
-			printf("%-19s last error %s: %s\n", "", at, s->last_error);
-		}
-	}
-	printf("outbox: %" G_GINT64_FORMAT " queued, %" G_GINT64_FORMAT " failed, %" G_GINT64_FORMAT
-	       " suppressed, %" G_GINT64_FORMAT " sent\n", oc_n.queued, oc_n.failed, oc_n.suppressed, oc_n.sent);
-	g_autofree char *sw = when(last_sweep);
-	printf("last deadline sweep: %s\n", sw);
-	return RD_EXIT_OK;
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func((GDestroyNotify)problem_free);
+	find_problems(&s, cfg, problems);
+	g_autoptr(RdOut) o = rd_out_new(g->json);
+	describe(o, &s, problems);
+	rd_out_print(o);
+	state_clear(&s);
+	return problems->len > 0 ? RD_EXIT_ATTENTION : RD_EXIT_OK;
 }
