@@ -157,11 +157,10 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
 	if (rc != RD_EXIT_OK)
 		return rc;
-	g_autoptr(RdCasework) cw = rd_casework_new(store, cfg, &err);
-	if (cw == NULL) {
-		fprintf(stderr, "redress: error: %s\n", err->message);
-		return err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
-	}
+	g_autoptr(RdCasework) cw = NULL;
+	int crc = rd_cli_open_casework(store, cfg, &cw);
+	if (crc != RD_EXIT_OK)
+		return crc;
 	RdCaseActionResult r = { 0 };
 	if (!rd_casework_act(cw, argv[1], &a, &r, &err)) {
 		if (err->domain == RD_CASEWORK_ERROR && err->code == RD_CASEWORK_ERROR_NO_CASE) {

@@ -58,6 +58,11 @@ const char *rd_config_path_global(const RdGlobalOptions *g);
 int rd_open_config_and_store(const RdGlobalOptions *g, RdConfig **cfg_r,
                              RdStore **store_r, char **db_path_r);
 
+/* The casework context over @store, into *@cw_r; on failure the error is
+ * printed and the exit status returned (1 for the configuration, 2 for
+ * the database). */
+int rd_cli_open_casework(RdStore *store, const RdConfig *cfg, RdCasework **cw_r);
+
 /* ---- shared by the subcommands (output.c) ---------------------------------- */
 
 struct _JsonBuilder;

@@ -55,3 +55,20 @@ rd_open_config_and_store(const RdGlobalOptions *g, RdConfig **cfg_r, RdStore **s
 	return RD_EXIT_OK;
 }
 
+
+int
+rd_cli_open_casework(RdStore *store, const RdConfig *cfg, RdCasework **cw_r)
+{
+	g_autoptr(GError) err = NULL;
+	*cw_r = rd_casework_new(store, cfg, &err);
+	if (*cw_r != NULL)
+		return RD_EXIT_OK;
+	fprintf(stderr, "redress: error: %s\n", err->message);
+	/* Configuration (templates, profiles, the calendar) is the
+	 * administrator's to fix; anything else (the database, a damaged
+	 * key) is ours. */
+	return err->domain == RD_CONFIG_ERROR || err->domain == RD_TEMPLATE_ERROR ||
+	       err->domain == RD_PROFILE_ERROR || err->domain == RD_HOLIDAYS_ERROR ||
+	       err->domain == G_FILE_ERROR
+	       ? RD_EXIT_USAGE : RD_EXIT_INTERNAL;
+}

@@ -165,11 +165,10 @@ rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv)
 		return RD_EXIT_USAGE;
 	}
 
-	g_autoptr(RdCasework) cw = rd_casework_new(store, cfg, &err);
-	if (cw == NULL) {
-		fprintf(stderr, "redress: error: %s\n", err->message);
-		return err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
-	}
+	g_autoptr(RdCasework) cw = NULL;
+	int crc = rd_cli_open_casework(store, cfg, &cw);
+	if (crc != RD_EXIT_OK)
+		return crc;
 	g_autoptr(RdIngest) ing = rd_ingest_new(cw);
 	/* Before anything is parsed: see inbound/journal.c. */
 	g_autoptr(RdJournal) journal = rd_journal_open(store, db_path, &err);

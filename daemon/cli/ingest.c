@@ -125,16 +125,6 @@ print_summary(const Out *c, const RdPipelineCounts *n)
 		fprintf(out, "see them with: redress triage\n");
 }
 
-/* Configuration (templates, profiles) is the user's to fix; anything
- * else (database, damaged key) is ours. */
-static int
-exit_for_setup(const GError *err)
-{
-	return err->domain == RD_CONFIG_ERROR || err->domain == RD_TEMPLATE_ERROR ||
-	       err->domain == RD_PROFILE_ERROR || err->domain == G_FILE_ERROR
-	       ? RD_EXIT_USAGE : RD_EXIT_INTERNAL;
-}
-
 int
 rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
 {
@@ -212,11 +202,10 @@ rd_cmd_ingest(const RdGlobalOptions *g, int argc, char **argv)
 	int rc = rd_open_config_and_store(g, &cfg, &store, &db_path);
 	if (rc != RD_EXIT_OK)
 		return rc;
-	g_autoptr(RdCasework) cw = rd_casework_new(store, cfg, &err);
-	if (cw == NULL) {
-		fprintf(stderr, "redress: error: %s\n", err->message);
-		return exit_for_setup(err);
-	}
+	g_autoptr(RdCasework) cw = NULL;
+	int crc = rd_cli_open_casework(store, cfg, &cw);
+	if (crc != RD_EXIT_OK)
+		return crc;
 	rd_casework_set_letters(cw, !no_letters);
 	g_autoptr(RdIngest) ing = rd_ingest_new(cw);
 	RdPipelineCounts n = { 0 };

@@ -29,6 +29,22 @@ find_message(RdStore *store, const char *arg, RdMessageRow **m_r, GError **error
 	return rd_store_message_get_by_message_id(store, mid, m_r, error);
 }
 
+/* find_message(), saying what went wrong: an exit status. */
+static int
+message_or_say(RdStore *store, const char *msg_arg, RdMessageRow **m_r)
+{
+	g_autoptr(GError) err = NULL;
+	if (!find_message(store, msg_arg, m_r, &err)) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
+	}
+	if (*m_r == NULL) {
+		fprintf(stderr, "redress triage: no message %s (use the number shown by 'redress triage')\n", msg_arg);
+		return RD_EXIT_USAGE;
+	}
+	return RD_EXIT_OK;
+}
+
 static int
 triage_list(const RdGlobalOptions *g, RdStore *store)
 {
@@ -89,19 +105,13 @@ triage_place(const RdGlobalOptions *g, RdStore *store, const RdConfig *cfg,
 {
 	g_autoptr(GError) err = NULL;
 	g_autoptr(RdMessageRow) m = NULL;
-	if (!find_message(store, msg_arg, &m, &err)) {
-		fprintf(stderr, "redress: error: %s\n", err->message);
-		return RD_EXIT_INTERNAL;
-	}
-	if (m == NULL) {
-		fprintf(stderr, "redress triage: no message %s (use the number shown by 'redress triage')\n", msg_arg);
-		return RD_EXIT_USAGE;
-	}
-	g_autoptr(RdCasework) cw = rd_casework_new(store, cfg, &err);
-	if (cw == NULL) {
-		fprintf(stderr, "redress: error: %s\n", err->message);
-		return err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
-	}
+	int mrc = message_or_say(store, msg_arg, &m);
+	if (mrc != RD_EXIT_OK)
+		return mrc;
+	g_autoptr(RdCasework) cw = NULL;
+	int crc = rd_cli_open_casework(store, cfg, &cw);
+	if (crc != RD_EXIT_OK)
+		return crc;
 	g_autofree char *actor = rd_cli_actor();
 	RdPlacement p = { 0 };
 	if (!rd_casework_place(cw, m->id, ref_arg, actor, g_get_real_time() / G_USEC_PER_SEC, &p, &err)) {
@@ -136,19 +146,13 @@ triage_reparse(const RdGlobalOptions *g, RdStore *store, const RdConfig *cfg, co
 {
 	g_autoptr(GError) err = NULL;
 	g_autoptr(RdMessageRow) m = NULL;
-	if (!find_message(store, msg_arg, &m, &err)) {
-		fprintf(stderr, "redress: error: %s\n", err->message);
-		return RD_EXIT_INTERNAL;
-	}
-	if (m == NULL) {
-		fprintf(stderr, "redress triage: no message %s (use the number shown by 'redress triage')\n", msg_arg);
-		return RD_EXIT_USAGE;
-	}
-	g_autoptr(RdCasework) cw = rd_casework_new(store, cfg, &err);
-	if (cw == NULL) {
-		fprintf(stderr, "redress: error: %s\n", err->message);
-		return err->domain == RD_STORE_ERROR ? RD_EXIT_INTERNAL : RD_EXIT_USAGE;
-	}
+	int mrc = message_or_say(store, msg_arg, &m);
+	if (mrc != RD_EXIT_OK)
+		return mrc;
+	g_autoptr(RdCasework) cw = NULL;
+	int crc = rd_cli_open_casework(store, cfg, &cw);
+	if (crc != RD_EXIT_OK)
+		return crc;
 	g_autoptr(RdIngest) ing = rd_ingest_new(cw);
 	g_autoptr(RdJournal) journal = rd_journal_open(store, db_path, &err);
 	if (journal == NULL) {
