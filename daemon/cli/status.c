@@ -8,7 +8,9 @@
  * of its intervals and it did not record a clean stop; otherwise the rows
  * are what it last saw, and no mailbox is shown as connected. The outbox
  * counts and the time of the last deadline sweep come from the case file
- * itself, so they are right whether or not a daemon runs.
+ * itself, so they are right whether or not a daemon runs, as does the
+ * last self-test of the reply addresses (the daemon's at start, or
+ * `redress selftest`).
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,7 +65,10 @@ rd_cmd_status(const RdGlobalOptions *g, int argc, char **argv)
 	gboolean ever = FALSE;
 	g_autoptr(GPtrArray) rows = NULL;
 	g_autofree char *sweep = NULL;
+	gint64 selftest_at = 0;
+	g_autofree char *selftest_outcome = NULL, *selftest_summary = NULL;
 	if (!rd_store_daemon_status_get(store, &ds, &ever, &err) ||
+	    !rd_selftest_last(store, &selftest_at, &selftest_outcome, &selftest_summary, &err) ||
 	    (rows = rd_store_mailbox_status_list(store, &err)) == NULL ||
 	    !rd_store_setting_get(store, RD_SWEEP_LAST_RUN_SETTING, &sweep, &err) ||
 	    !rd_store_outbox_counts(store, &oc_n, &err)) {
@@ -144,6 +149,20 @@ rd_cmd_status(const RdGlobalOptions *g, int argc, char **argv)
 		json_builder_add_int_value(b, oc_n.sent);
 		json_builder_end_object(b);
 		json_time(b, "last_sweep", last_sweep);
+		json_builder_set_member_name(b, "selftest");
+		if (selftest_at > 0) {
+			json_builder_begin_object(b);
+			json_time(b, "at", selftest_at);
+			json_builder_set_member_name(b, "ok");
+			json_builder_add_boolean_value(b, g_strcmp0(selftest_outcome, "ok") == 0);
+			json_builder_set_member_name(b, "outcome");
+			json_builder_add_string_value(b, selftest_outcome);
+			json_builder_set_member_name(b, "summary");
+			json_builder_add_string_value(b, selftest_summary);
+			json_builder_end_object(b);
+		} else {
+			json_builder_add_null_value(b);
+		}
 		json_builder_end_object(b);
 		g_autoptr(JsonNode) root = json_builder_get_root(b);
 		g_autofree char *out = json_to_string(root, TRUE);
@@ -180,5 +199,13 @@ rd_cmd_status(const RdGlobalOptions *g, int argc, char **argv)
 	       " suppressed, %" G_GINT64_FORMAT " sent\n", oc_n.queued, oc_n.failed, oc_n.suppressed, oc_n.sent);
 	g_autofree char *sw = when(last_sweep);
 	printf("last deadline sweep: %s\n", sw);
+	if (selftest_at > 0) {
+		g_autofree char *st = when(selftest_at);
+		gboolean ok = g_strcmp0(selftest_outcome, "ok") == 0;
+		printf("last self-test: %s, %s: %s%s\n", st, ok ? "OK" : "FAILED", selftest_summary,
+		       ok ? "" : " (run redress selftest for what to configure)");
+	} else {
+		printf("last self-test: never (run redress selftest)\n");
+	}
 	return RD_EXIT_OK;
 }
