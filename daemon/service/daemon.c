@@ -18,7 +18,7 @@
  *   sweep
  *       rd_sweep_run() at start and every sweep_interval seconds.
  *   selftest (once per generation, with [smtp] url and a complaints
- *       imap_url)
+ *       imap_url, once the watchers have made their first attempt)
  *       rd_selftest_run() (selftest.c): does mail to a case's reply address
  *       reach the complaints mailbox? One log line with the answer, kept
  *       for `redress status`. A thread of its own, so a slow server holds
@@ -423,6 +423,12 @@ selftest_main(gpointer data)
 {
 	Generation *gen = data;
 	block_signals();
+	/* After the watchers' first connection attempts (30 s at most): the
+	 * check's own TLS handshakes must not slow intake's start. */
+	for (int waited = 0; g_atomic_int_get(&gen->first_attempts) < (gint)gen->n_watchers && waited < 30;
+	     waited++)
+		if (!pause_for(gen, 1))
+			return NULL;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(RdStore) store = rd_store_open(gen->d->db_path, &err);
 	RdSelftestResult r = { 0 };
