@@ -61,9 +61,10 @@ void rd_ingest_free(RdIngest *ing);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdIngest, rd_ingest_free)
 
 /* Record one message that has already been parsed into @msg from @data.
- * A self-test mail (rd_selftest_token_valid on its X-Redress-Selftest) is
- * only noted with rd_selftest_note_seen(): RD_INGEST_SELFTEST, kind
- * "selftest", no message row.
+ * A self-test mail (rd_selftest_token_valid on its X-Redress-Selftest), or
+ * a delivery failure report of one (rd_selftest_bounced_token), is only
+ * noted with rd_selftest_note_seen(): RD_INGEST_SELFTEST, kind "selftest",
+ * no message row.
  * Must run inside a store transaction that the caller commits: the raw
  * bytes, the message row, its route, case changes, events and triage entry
  * are written together or not at all. @source names where it came from
@@ -92,14 +93,24 @@ char *rd_selftest_reference_new(const char *prefix);
 /* TRUE if @token (may be NULL) is a self-test token that verifies under
  * @key (RD_TOKEN_KEY_LEN bytes). */
 gboolean rd_selftest_token_valid(const guint8 *key, const char *prefix, const char *token);
+/* The Message-ID of the self-test mail named by @token:
+ * "selftest.TOKEN@DOMAIN". Newly allocated. */
+char *rd_selftest_message_id(const char *token, const char *domain);
+/* The self-test token named by the bounced Message-ID @message_id of a
+ * delivery failure report (may be NULL), if it is a self-test mail's and
+ * its token verifies under @key; else NULL. Newly allocated. */
+char *rd_selftest_bounced_token(const guint8 *key, const char *prefix, const char *message_id);
 /* Note, inside the caller's transaction, that self-test mail @token was
- * received at @at from @source ("imap:complaints:…", may be NULL). The
- * last 32 notes are kept. */
+ * received at @at from @source ("imap:complaints:…", may be NULL), or
+ * with @bounce (its DSN status, "" if unknown) that a report of its
+ * failure was. The last 32 notes are kept. */
 gboolean rd_selftest_note_seen(RdStore *store, const char *token, gint64 at, const char *source,
-                               GError **error);
-/* Whether intake noted @token; *@at_r (may be NULL) gets when it arrived. */
+                               const char *bounce, GError **error);
+/* Whether intake noted @token; *@at_r (may be NULL) gets when, and
+ * *@bounce_r (may be NULL) the status of a failure report ("5.1.1",
+ * "undeliverable"), newly allocated, or NULL when the mail arrived. */
 gboolean rd_selftest_seen(RdStore *store, const char *token, gboolean *seen_r, gint64 *at_r,
-                          GError **error);
+                          char **bounce_r, GError **error);
 
 /* ---- the parse journal: one bad mail never stops intake (journal.c) ----- */
 

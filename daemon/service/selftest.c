@@ -21,7 +21,9 @@
  *      mail arrives or the time is up. Each mail is looked for by its
  *      token, which is in its subject (UID SEARCH SUBJECT: every server
  *      has it, and searching sets no \Seen), and in intake's notes
- *      (inbound/selftest.c), because a running daemon may fetch it first;
+ *      (inbound/selftest.c), because a running daemon may fetch it first
+ *      — or fetch the report of its failure, if the server sent it back to
+ *      a mailbox redress reads;
  *   4. remove the test mail found in the mailbox (rd_imap_remove). What
  *      the daemon fetched, it removed itself; a control mail not seen
  *      within a few seconds of the first is left for intake to remove.
@@ -94,9 +96,10 @@ advise_plus(RdSelftestResult *r, const char *mailbox_address)
 	advise(r, "Every letter redress sends asks for replies at its case's own address, such as "
 	       "%s+cmp-2026-000123-k3j9m2qa%s (its Reply-To). A mail server without plus addressing "
 	       "refuses, bounces or misdelivers those replies, and nothing else tells you.", local, at);
-	advise(r, "Microsoft 365 (Exchange Online): plus addressing is on unless an administrator "
-	       "turned it off; see Get-OrganizationConfig | Format-List *PlusAddress*, and turn it on "
-	       "with Set-OrganizationConfig -DisablePlusAddressInRecipients $false.");
+	advise(r, "Microsoft 365 (Exchange Online): plus addressing has been on by default since 2022 "
+	       "unless an administrator turned it off; Get-OrganizationConfig | Format-List "
+	       "*PlusAddress* shows it, and Set-OrganizationConfig -DisablePlusAddressInRecipients "
+	       "$false turns it on.");
 	advise(r, "Google Workspace and Gmail deliver name+anything@ to name@; if that fails here, "
 	       "look for a routing rule, alias or other server in front of the mailbox.");
 	advise(r, "Postfix: recipient_delimiter = + in main.cf, then postfix reload; a delivery agent "
@@ -130,13 +133,14 @@ static GBytes *
 mail_new(const RdConfig *cfg, const char *from, const char *to, const char *token, gint64 now)
 {
 	g_autofree char *date = mail_date(now);
-	const char *domain = cfg->council_domain ? cfg->council_domain : "council.example";
+	g_autofree char *msgid = rd_selftest_message_id(token, cfg->council_domain ? cfg->council_domain
+	                                                                           : "council.example");
 	char *text = g_strdup_printf(
 		"From: %s\r\n"
 		"To: %s\r\n"
 		"Subject: redress self-test %s (automatic, please ignore)\r\n"
 		"Date: %s\r\n"
-		"Message-ID: <selftest.%s@%s>\r\n"
+		"Message-ID: <%s>\r\n"
 		"Auto-Submitted: auto-generated\r\n"
 		RD_SELFTEST_HEADER ": %s\r\n"
 		"MIME-Version: 1.0\r\n"
@@ -147,7 +151,7 @@ mail_new(const RdConfig *cfg, const char *from, const char *to, const char *toke
 		"cases reaches the complaints mailbox. It opens no case and needs no\r\n"
 		"action: redress removes it once it has seen it. If it stays here, the\r\n"
 		"check did not finish; it is safe to delete.\r\n",
-		from, to, token, date, token, domain, token);
+		from, to, token, date, msgid, token);
 	return g_bytes_new_take(text, strlen(text));
 }
 
@@ -187,6 +191,8 @@ typedef struct {
 	gint64 sent_at;          /* monotonic, µs */
 	gint64 found_at;         /* monotonic, µs; 0 = not yet */
 	gboolean by_intake;      /* found in intake's notes, not the mailbox */
+	char *bounce;            /* intake saw a report of its failure: the
+	                            status ("5.1.1", "undeliverable"), or NULL */
 	guint32 uid;             /* found in the mailbox: its UID */
 } Probe;
 
@@ -196,6 +202,14 @@ probe_clear(Probe *p)
 	g_clear_pointer(&p->token, g_free);
 	g_clear_pointer(&p->to, g_free);
 	g_clear_pointer(&p->reply, g_free);
+	g_clear_pointer(&p->bounce, g_free);
+}
+
+/* Arrived, or reported undeliverable: nothing more to wait for. */
+static gboolean
+probe_done(const Probe *p)
+{
+	return p->found_at != 0 || p->bounce != NULL;
 }
 
 static void
@@ -220,7 +234,7 @@ probe_send(Probe *p, RdSink *sink, const RdConfig *cfg, const char *from)
 static gboolean
 probe_look(Probe *p, RdImap *s, RdStore *store, gboolean *imap_r, GError **error)
 {
-	if (!p->sent || p->found_at != 0)
+	if (!p->sent || probe_done(p))
 		return TRUE;
 	gboolean look = g_get_monotonic_time() - p->sent_at >= test_imap_after();
 	g_autoptr(GArray) uids = look ? rd_imap_search_subject(s, p->token, error)
@@ -235,9 +249,12 @@ probe_look(Probe *p, RdImap *s, RdStore *store, gboolean *imap_r, GError **error
 		return TRUE;
 	}
 	gboolean seen = FALSE;
-	if (!rd_selftest_seen(store, p->token, &seen, NULL, error))
+	g_autofree char *bounce = NULL;
+	if (!rd_selftest_seen(store, p->token, &seen, NULL, &bounce, error))
 		return FALSE;
-	if (seen) {
+	if (seen && bounce != NULL) {
+		p->bounce = g_steal_pointer(&bounce);
+	} else if (seen) {
 		p->found_at = g_get_monotonic_time();
 		p->by_intake = TRUE;
 	}
@@ -273,15 +290,20 @@ round_trip(RdStore *store, const RdConfig *cfg, RdImap *s, RdSink *sink, guint t
 		return TRUE;
 
 	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
+	gint64 plus_done_at = 0;
 	for (;;) {
 		if (!probe_look(plus, s, store, imap_r, error) || !probe_look(control, s, store, imap_r, error))
 			return FALSE;
 		gint64 now = g_get_monotonic_time();
-		if (plus->found_at != 0 &&
-		    (control->found_at != 0 || !control->sent ||
-		     now - plus->found_at >= (gint64)CONTROL_GRACE * G_USEC_PER_SEC))
+		if (plus_done_at == 0 && probe_done(plus))
+			plus_done_at = now;
+		/* The answer is in; the control mail gets a few seconds more,
+		 * to be removed (and, after a failure, to tell why). */
+		if (plus_done_at != 0 &&
+		    (probe_done(control) || !control->sent ||
+		     now - plus_done_at >= (gint64)CONTROL_GRACE * G_USEC_PER_SEC))
 			break;
-		if (!plus->sent && control->found_at != 0)
+		if (!plus->sent && probe_done(control))
 			break;
 		if (now >= deadline || stopped(stop))
 			break;
@@ -344,6 +366,17 @@ conclude(RdSelftestResult *r, const RdConfig *cfg, const Probe *plus, const Prob
 		       "out either: see redress outbox and redress status.");
 		return;
 	}
+	if (plus->bounce != NULL) {
+		r->outcome = RD_SELFTEST_NO_PLUS_ADDRESSING;
+		r->detail = g_strdup(plus->bounce);
+		g_autofree char *control_said = control->found_at != 0
+			? g_strdup_printf(", while one to %s arrived", mailbox) : g_strdup("");
+		r->summary = g_strdup_printf(
+			"a test mail to %s came back undeliverable (%s)%s: the mail server does not deliver plus "
+			"addresses to the mailbox", plus->to, plus->bounce, control_said);
+		advise_plus(r, mailbox);
+		return;
+	}
 	if (stopped(stop)) {
 		r->outcome = RD_SELFTEST_STOPPED;
 		r->summary = g_strdup("stopped before the test mail was seen");
@@ -359,9 +392,12 @@ conclude(RdSelftestResult *r, const RdConfig *cfg, const Probe *plus, const Prob
 		return;
 	}
 	r->outcome = RD_SELFTEST_NOT_DELIVERED;
+	g_autofree char *control_said = control->bounce != NULL
+		? g_strdup_printf(" (the one to %s came back undeliverable: %s)", mailbox, control->bounce)
+		: g_strdup("");
 	r->summary = g_strdup_printf(
 		"neither a test mail to %s nor one to %s reached the complaints mailbox within %u seconds, "
-		"though the SMTP server took both", plus->to, mailbox, timeout_s);
+		"though the SMTP server took both%s", plus->to, mailbox, timeout_s, control_said);
 	advise(r, "Check that [mailbox:complaints] address (%s) is the address of the mailbox that "
 	       "imap_url reads (%s), and look in that mailbox's junk folder. A slow server may need "
 	       "longer: redress selftest --timeout SECONDS.", mailbox,
