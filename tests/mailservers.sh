@@ -35,7 +35,9 @@
 # when set (even empty), is written as recipient_delimiter into both
 # main.cf and dovecot.conf, and Dovecot then accepts any character in a
 # user name: RECIPIENT_DELIMITER= makes a server without plus addressing,
-# whose complaints+anything@ goes to the catch-all. Two test
+# whose complaints+anything@ goes to the catch-all; with PLUS_BOUNCES=1 as
+# well, Dovecot refuses it ("user doesn't exist") and Postfix bounces it to
+# the sender instead. Two test
 # addresses misbehave on purpose: $REJECT_ADDR is refused with a 5xx at
 # RCPT, $TEMPFAIL_ADDR with a 4xx. Delivery is asynchronous (~0.2 s after
 # the 250): poll the Maildir, never read it straight after sending.
@@ -221,12 +223,12 @@ qualify() { case "$1" in *@*) echo "$1" ;; *) echo "$1@$MAIL_DOMAIN" ;; esac; }
 # delimiter_line postfix|dovecot: the recipient_delimiter setting, or
 # nothing (each server's own default) when RECIPIENT_DELIMITER is unset.
 # Dovecot refuses a user name with a + in it unless auth_username_chars
-# allows it (empty: any), so without a delimiter complaints+x would be
-# bounced rather than handed to the catch-all.
+# allows it (empty: any), so without a delimiter complaints+x is bounced
+# rather than handed to the catch-all; PLUS_BOUNCES=1 keeps it so.
 delimiter_line() {
 	[ -n "${RECIPIENT_DELIMITER+set}" ] || return 0
 	echo "recipient_delimiter = $RECIPIENT_DELIMITER"
-	if [ "$1" = dovecot ]; then echo "auth_username_chars ="; fi
+	if [ "$1" = dovecot ] && [ "${PLUS_BOUNCES:-0}" != 1 ]; then echo "auth_username_chars ="; fi
 }
 
 make_cert() {

@@ -18,6 +18,11 @@
 #     That very mail, ingested into the case file, is recognised and filed
 #     nowhere; into another case file (another token key) it goes to triage
 #     as automatic mail and opens no case.
+#  3. servers that bounce plus addresses (PLUS_BOUNCES=1), with the bounce
+#     coming back to the complaints mailbox and a daemon reading it: the
+#     daemon's own check and a `redress selftest` beside it both fail
+#     quickly with the bounce's status, and the bounce, like the test
+#     mails, is filed nowhere.
 #
 # Skips when not root or when the servers cannot be started.
 set -u
@@ -34,11 +39,13 @@ T=$(mktemp -d /tmp/rd-selftest-test.XXXXXX)
 chmod 711 "$T"   # the servers' users must reach the folders below
 D="$T/plus"
 N="$T/noplus"
+B="$T/bounce"
 DPID=""
 cleanup() {
     if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then kill -KILL "$DPID" 2>/dev/null; fi
     bash tests/mailservers.sh stop "$D" >/dev/null 2>&1
     bash tests/mailservers.sh stop "$N" >/dev/null 2>&1
+    bash tests/mailservers.sh stop "$B" >/dev/null 2>&1
     [ -n "${RD_KEEP_T:-}" ] && cp "$T/log" /tmp/selftest-test.log 2>/dev/null
     rm -rf "$T"
 }
@@ -215,5 +222,41 @@ like "$out" '"status":"stored"' "in another case file the same mail is an ordina
 like "$out" '"kind":"automatic"' "automatic mail (Auto-Submitted)"
 like "$out" '"triage":true' "in triage"
 is "$(sqlite3 "$T/other.db" "select count(*) from cases")" "0" "and it opens no case"
+bash tests/mailservers.sh stop "$N" >/dev/null 2>&1
+
+# ---------------------------------------------------------------------------
+# 3. A server that bounces plus addresses, back to the complaints mailbox
+#    (no envelope_from: the test mail's MAIL FROM is complaints@ itself).
+env=$(RECIPIENT_DELIMITER= PLUS_BOUNCES=1 bash tests/mailservers.sh start "$B" 2>"$T/start.err") || {
+    echo "not ok - the servers that bounce plus addresses would not start: $(tail -n 1 "$T/start.err")"
+    done_testing
+    exit 1
+}
+eval "$env"
+MB="$MAIL_ROOT/complaints@$MAIL_DOMAIN/Maildir"
+DB="$T/bounce.db"
+write_conf "$C" "$SMTP_PORT" "$T/pw"
+grep -v '^envelope_from' "$C" > "$C.new" && mv "$C.new" "$C"
+"$R" --config "$C" --db "$DB" daemon 2>"$T/log" &
+DPID=$!
+check "the daemon's own check fails on the bounce, well within its 60 s" until_true 40 \
+    grep -q "selftest failed outcome=no-plus-addressing: a test mail to complaints+cmp-0000-.* came back undeliverable (5.1.1)" "$T/log"
+like "$(cat "$T/log")" "recipient_delimiter = + in main.cf" "the log line carries the advice"
+like "$(cat "$T/log")" "selftest mail=seen" "the daemon noted the bounce (and the control mail) and removed them"
+t0=$(date +%s)
+out=$(st --json selftest --timeout 40 2>/dev/null); rc=$?
+took=$(( $(date +%s) - t0 ))
+flat=$(printf '%s' "$out" | tr -d '\n' | tr -s ' ')
+is "$rc" "1" "selftest beside the daemon: exit 1"
+like "$flat" '"outcome" : "no-plus-addressing"' "no plus addressing"
+like "$flat" '"detail" : "5.1.1"' "with the bounce's status"
+like "$flat" "while one to complaints@$MAIL_DOMAIN arrived" "and the control mail arrived"
+check "without waiting for the timeout (took ${took}s)" test "$took" -lt 30
+check "the mailbox is empty again: bounces and control mails removed" until_true 10 inbox_empty
+nothing_filed "no message, case, triage entry or letter: the bounces too are filed nowhere"
+kill -TERM "$DPID"
+wait "$DPID"; rc=$?
+DPID=""
+is "$rc" "0" "the daemon stops cleanly"
 
 done_testing
