@@ -76,6 +76,7 @@ rd_message_free(RdMessage *msg)
 	g_free(msg->return_path);
 	g_free(msg->content_language);
 	g_clear_pointer(&msg->auth_results, g_ptr_array_unref);
+	g_free(msg->selftest);
 	g_free(msg->text);
 	g_free(msg->new_text);
 	g_clear_pointer(&msg->attachments, g_ptr_array_unref);
@@ -531,6 +532,9 @@ read_headers(GMimeMessage *mime, RdMessage *msg, gint64 received_at)
 			char *c = unfold_collapse(raw);
 			if (c != NULL)
 				g_ptr_array_add(msg->auth_results, c);
+		} else if (g_ascii_strcasecmp(name, "X-Redress-Selftest") == 0) {
+			if (msg->selftest == NULL)
+				msg->selftest = unfold_collapse(raw);
 		} else if (g_ascii_strcasecmp(name, "Content-Language") == 0) {
 			if (msg->content_language == NULL) {
 				g_autofree char *c = unfold_collapse(raw);

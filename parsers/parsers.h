@@ -112,6 +112,10 @@ typedef struct {
 	                              `date` is the received_at given */
 	char *content_language; /* Content-Language, lower case, or NULL */
 	GPtrArray *auth_results; /* char*: each Authentication-Results value */
+	char *selftest;         /* X-Redress-Selftest (the first), white space
+	                           collapsed: the token of redress's own
+	                           self-test mail, or NULL. Only a token that
+	                           verifies makes the message one (intake) */
 
 	/* Body */
 	char *text;             /* whole body text, UTF-8 ("" if none) */

@@ -27,7 +27,17 @@
 # any recipient from loopback and hands it over LMTP to Dovecot: known
 # users to their own Maildir ($MAIL_ROOT/<address>/Maildir), anyone else to
 # the catch-all's, whose first header is then Delivered-To: <recipient>.
-# Postfix has no smtp transport, so nothing leaves the machine. Two test
+# Postfix has no smtp transport, so nothing leaves the machine.
+#
+# Plus addressing: by default Postfix has no recipient_delimiter and hands
+# complaints+anything@ to LMTP as it is, where Dovecot's own default
+# recipient_delimiter (+) delivers it to complaints. RECIPIENT_DELIMITER,
+# when set (even empty), is written as recipient_delimiter into both
+# main.cf and dovecot.conf, and Dovecot then accepts any character in a
+# user name: RECIPIENT_DELIMITER= makes a server without plus addressing,
+# whose complaints+anything@ goes to the catch-all; with PLUS_BOUNCES=1 as
+# well, Dovecot refuses it ("user doesn't exist") and Postfix bounces it to
+# the sender instead. Two test
 # addresses misbehave on purpose: $REJECT_ADDR is refused with a 5xx at
 # RCPT, $TEMPFAIL_ADDR with a 4xx. Delivery is asynchronous (~0.2 s after
 # the 250): poll the Maildir, never read it straight after sending.
@@ -210,6 +220,17 @@ greets() {
 
 qualify() { case "$1" in *@*) echo "$1" ;; *) echo "$1@$MAIL_DOMAIN" ;; esac; }
 
+# delimiter_line postfix|dovecot: the recipient_delimiter setting, or
+# nothing (each server's own default) when RECIPIENT_DELIMITER is unset.
+# Dovecot refuses a user name with a + in it unless auth_username_chars
+# allows it (empty: any), so without a delimiter complaints+x is bounced
+# rather than handed to the catch-all; PLUS_BOUNCES=1 keeps it so.
+delimiter_line() {
+	[ -n "${RECIPIENT_DELIMITER+set}" ] || return 0
+	echo "recipient_delimiter = $RECIPIENT_DELIMITER"
+	if [ "$1" = dovecot ] && [ "${PLUS_BOUNCES:-0}" != 1 ]; then echo "auth_username_chars ="; fi
+}
+
 make_cert() {
 	local tls=$1/tls
 	[ -s "$tls/cert.pem" ] && [ -s "$tls/key.pem" ] && return 0
@@ -293,6 +314,7 @@ namespace inbox {
 }
 mail_fsync = never
 mailbox_idle_check_interval = 1 secs
+$(delimiter_line dovecot)
 
 passdb {
   driver = passwd-file
@@ -386,6 +408,7 @@ relay_transport = \$default_transport
 virtual_transport = \$default_transport
 lmtp_host_lookup = native
 lmtp_destination_recipient_limit = 1
+$(delimiter_line postfix)
 
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject
 smtpd_recipient_restrictions = check_recipient_access texthash:$etc/recipient_access, permit

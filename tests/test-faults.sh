@@ -163,8 +163,14 @@ is "$(sql "select count(*) from cases c where (select count(*) from outbox o whe
 is "$(sql "select count(*) from outbox where kind like '%acknowledgement' and status <> 'sent'")" "0" \
    "and every acknowledgement was sent"
 is "$(sql "pragma integrity_check")" "ok" "pragma integrity_check: ok"
-inbox=$(files "$MB")
-processed=$(files "$MB/.Processed")
+# Each start of the daemon also sent its self-test mail (service/
+# selftest.c), which intake removes; one whose removal a kill cut off is
+# moved to Processed with the rest by the next start. It is no complaint.
+selftest_mail() { grep -l '^X-Redress-Selftest:' "$1"/cur/* "$1"/new/* 2>/dev/null | wc -l | tr -d ' '; }
+inbox=$(( $(files "$MB") - $(selftest_mail "$MB") ))
+ours=$(selftest_mail "$MB/.Processed")
+processed=$(( $(files "$MB/.Processed") - ours ))
+if [ "$ours" -gt 0 ]; then echo "# $ours self-test mails in Processed (their removal was killed)"; fi
 is "$((inbox + processed))" "$N" "INBOX ($inbox) + Processed ($processed) = $N on the server: none lost or copied twice"
 is "$(cat "$MB"/.Processed/cur/* "$MB"/.Processed/new/* 2>/dev/null | grep -i '^Message-ID: <fault-' | sort -u | wc -l | tr -d ' ')" \
    "$processed" "no message is in Processed twice"

@@ -224,6 +224,218 @@ test_duplicate_and_route(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(want2, !=, want);
 }
 
+/* A self-test mail as service/selftest.c writes it, naming @token. */
+static char *
+selftest_mail(const char *token)
+{
+	return g_strdup_printf("From: complaints@council.example\n"
+	                       "To: complaints+%s@council.example\n"
+	                       "Subject: redress self-test %s\n"
+	                       "Message-ID: <selftest.%s@council.example>\n"
+	                       "Auto-Submitted: auto-generated\n"
+	                       "X-Redress-Selftest: %s\n"
+	                       "\n"
+	                       "An automatic test of the reply addresses.\n", token, token, token, token);
+}
+
+/* redress's own self-test mail is noted and filed nowhere; a header whose
+ * token does not verify under this database's key (forged, another
+ * installation's, a real case's year) makes no difference: intake as
+ * usual, and its Auto-Submitted keeps it out of any new case. */
+static void
+test_selftest_mail(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	const guint8 *key = rd_casework_token_key(f->cw);
+	g_autofree char *ref = rd_selftest_reference_new("CMP");
+	g_assert_true(g_str_has_prefix(ref, "CMP-0000-"));
+	g_autofree char *token = rd_token_make(key, RD_TOKEN_KEY_LEN, ref);
+	g_assert_true(g_str_has_prefix(token, "cmp-0000-"));
+	g_assert_true(rd_selftest_token_valid(key, "CMP", token));
+	g_autofree char *upper = g_ascii_strup(token, -1);
+	g_assert_true(rd_selftest_token_valid(key, "CMP", upper));
+
+	g_autofree char *mail = selftest_mail(token);
+	for (int round = 0; round < 2; round++) {
+		/* Twice: a mail fetched again is noted again, never stored. */
+		g_autoptr(RdMessage) m = rd_message_parse(mail, strlen(mail), T0, &f->cfg->limits);
+		RdIngestResult r;
+		g_assert_true(rd_store_begin(f->store, &err));
+		g_assert_true(rd_ingest_message(f->ing, mail, strlen(mail), m, RD_MAILBOX_COMPLAINTS, T0 + round,
+		                                "imap:complaints:1:7", &r, &err));
+		g_assert_true(rd_store_commit(f->store, &err));
+		g_assert_cmpint(r.status, ==, RD_INGEST_SELFTEST);
+		g_assert_cmpstr(r.kind, ==, "selftest");
+		g_assert_null(r.case_ref);
+		g_assert_false(r.triage);
+		rd_ingest_result_clear(&r);
+	}
+	RdStoreCounts c;
+	g_assert_true(rd_store_counts(f->store, &c, &err));
+	g_assert_cmpint(c.messages, ==, 0);
+	g_assert_cmpint(c.cases, ==, 0);
+	g_assert_cmpint(c.triage_open, ==, 0);
+	g_assert_cmpint(c.outbox, ==, 0);
+	gboolean seen = FALSE;
+	gint64 at = 0;
+	g_assert_true(rd_selftest_seen(f->store, token, &seen, &at, NULL, &err));
+	g_assert_true(seen);
+	g_assert_cmpint(at, ==, T0 + 1);
+	g_assert_true(rd_selftest_seen(f->store, "cmp-0000-000001-aaaaaaaa", &seen, NULL, NULL, &err));
+	g_assert_false(seen);
+
+	/* Not ours: a wrong MAC, a token of a year cases have, another key. */
+	char forged[64];
+	g_strlcpy(forged, token, sizeof forged);
+	gsize n = strlen(forged);
+	forged[n - 1] = forged[n - 1] == 'a' ? 'b' : 'a';
+	guint8 other_key[RD_TOKEN_KEY_LEN];
+	memset(other_key, 7, sizeof other_key);
+	g_autofree char *foreign = rd_token_make(other_key, RD_TOKEN_KEY_LEN, ref);
+	g_autofree char *real_year = rd_token_make(key, RD_TOKEN_KEY_LEN, "CMP-2026-000042");
+	const char *not_ours[] = { forged, foreign, real_year, "", "cmp-0000-000001" };
+	for (gsize i = 0; i < G_N_ELEMENTS(not_ours); i++) {
+		g_assert_false(rd_selftest_token_valid(key, "CMP", not_ours[i]));
+		g_autofree char *text = selftest_mail(not_ours[i]);
+		g_autofree char *kind = NULL;
+		g_autofree char *got = ingest_text(f, text, RD_MAILBOX_COMPLAINTS, &kind, NULL);
+		g_assert_null(got);
+		g_assert_cmpstr(kind, ==, "automatic");
+	}
+	g_assert_true(rd_store_counts(f->store, &c, &err));
+	g_assert_cmpint(c.messages, ==, G_N_ELEMENTS(not_ours));
+	g_assert_cmpint(c.cases, ==, 0);
+	g_assert_cmpint(c.triage_open, ==, G_N_ELEMENTS(not_ours));
+}
+
+/* A delivery failure report for @message_id, as Postfix writes one. */
+static char *
+dsn_for(const char *message_id, const char *status)
+{
+	return g_strdup_printf(
+		"From: MAILER-DAEMON@mail.council.example (Mail Delivery System)\n"
+		"To: complaints@council.example\n"
+		"Subject: Undelivered Mail Returned to Sender\n"
+		"Auto-Submitted: auto-replied\n"
+		"Message-ID: <dsn.%s>\n"
+		"MIME-Version: 1.0\n"
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n"
+		"\n"
+		"--B\n"
+		"Content-Type: text/plain\n"
+		"\n"
+		"I'm sorry to have to inform you that your message could not be delivered.\n"
+		"--B\n"
+		"Content-Type: message/delivery-status\n"
+		"\n"
+		"Reporting-MTA: dns; mail.council.example\n"
+		"\n"
+		"Final-Recipient: rfc822; complaints+x@council.example\n"
+		"Action: failed\n"
+		"Status: %s\n"
+		"--B\n"
+		"Content-Type: text/rfc822-headers\n"
+		"\n"
+		"From: complaints@council.example\n"
+		"Subject: redress self-test\n"
+		"Message-ID: <%s>\n"
+		"--B--\n", message_id, status, message_id);
+}
+
+/* A report that the self-test mail could not be delivered is the
+ * self-test's answer: noted with its status, in no triage. A report
+ * naming a self-test Message-ID whose token does not verify is an
+ * ordinary bounce. */
+static void
+test_selftest_bounce(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	const guint8 *key = rd_casework_token_key(f->cw);
+	g_autofree char *ref = rd_selftest_reference_new("CMP");
+	g_autofree char *token = rd_token_make(key, RD_TOKEN_KEY_LEN, ref);
+	g_autofree char *msgid = rd_selftest_message_id(token, "council.example");
+	g_autofree char *want = g_strconcat("selftest.", token, "@council.example", NULL);
+	g_assert_cmpstr(msgid, ==, want);
+	g_autofree char *dsn = dsn_for(msgid, "5.1.1");
+	g_autoptr(RdMessage) m = rd_message_parse(dsn, strlen(dsn), T0, &f->cfg->limits);
+	g_assert_cmpint(m->auto_kind, ==, RD_AUTO_BOUNCE);
+	g_assert_cmpstr(m->bounced_message_id, ==, msgid);
+	RdIngestResult r;
+	g_assert_true(rd_store_begin(f->store, &err));
+	g_assert_true(rd_ingest_message(f->ing, dsn, strlen(dsn), m, RD_MAILBOX_COMPLAINTS, T0, "test", &r, &err));
+	g_assert_true(rd_store_commit(f->store, &err));
+	g_assert_cmpint(r.status, ==, RD_INGEST_SELFTEST);
+	rd_ingest_result_clear(&r);
+	gboolean seen = FALSE;
+	g_autofree char *bounce = NULL;
+	g_assert_true(rd_selftest_seen(f->store, token, &seen, NULL, &bounce, &err));
+	g_assert_true(seen);
+	g_assert_cmpstr(bounce, ==, "5.1.1");
+	RdStoreCounts c;
+	g_assert_true(rd_store_counts(f->store, &c, &err));
+	g_assert_cmpint(c.messages, ==, 0);
+	g_assert_cmpint(c.triage_open, ==, 0);
+
+	/* The mail itself arriving is noted without a bounce. */
+	g_autofree char *token2 = rd_token_make(key, RD_TOKEN_KEY_LEN, "CMP-0000-000777");
+	g_assert_true(rd_selftest_note_seen(f->store, token2, T0, "test", NULL, &err));
+	g_autofree char *none = NULL;
+	g_assert_true(rd_selftest_seen(f->store, token2, &seen, NULL, &none, &err));
+	g_assert_true(seen);
+	g_assert_null(none);
+
+	/* Not ours. */
+	g_assert_null(rd_selftest_bounced_token(key, "CMP", "selftest.cmp-0000-000777-aaaaaaaa@council.example"));
+	g_assert_null(rd_selftest_bounced_token(key, "CMP", "other@council.example"));
+	g_assert_null(rd_selftest_bounced_token(key, "CMP", NULL));
+	g_autofree char *back = rd_selftest_bounced_token(key, "CMP", msgid);
+	g_assert_cmpstr(back, ==, token);
+	g_autofree char *forged = dsn_for("selftest.cmp-0000-000777-aaaaaaaa@council.example", "5.1.1");
+	g_autofree char *kind = NULL;
+	g_autofree char *got = ingest_text(f, forged, RD_MAILBOX_COMPLAINTS, &kind, NULL);
+	g_assert_null(got);
+	g_assert_cmpstr(kind, ==, "bounce");
+	g_assert_true(rd_store_counts(f->store, &c, &err));
+	g_assert_cmpint(c.messages, ==, 1);
+	g_assert_cmpint(c.triage_open, ==, 1);
+}
+
+/* The notes of self-test mail seen stay a short list, newest first. */
+static void
+test_selftest_notes(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GPtrArray) tokens = g_ptr_array_new_with_free_func(g_free);
+	for (int i = 0; i < 40; i++) {
+		char *t = g_strdup_printf("cmp-0000-%06d-aaaaaaaa", i);
+		g_ptr_array_add(tokens, t);
+		g_assert_true(rd_selftest_note_seen(f->store, t, T0 + i, "test\tsource\n", NULL, &err));
+	}
+	g_autofree char *value = NULL;
+	g_assert_true(rd_store_setting_get(f->store, RD_SELFTEST_SEEN_SETTING, &value, &err));
+	g_auto(GStrv) lines = g_strsplit(value, "\n", -1);
+	g_assert_cmpuint(g_strv_length(lines), ==, 33);   /* 32 and the empty end */
+	g_assert_true(g_str_has_prefix(lines[0], "cmp-0000-000039-aaaaaaaa\t"));
+	g_auto(GStrv) fields = g_strsplit(lines[0], "\t", -1);
+	g_assert_cmpuint(g_strv_length(fields), ==, 4);
+	g_assert_cmpstr(fields[2], ==, "test source ");
+	g_assert_cmpstr(fields[3], ==, "");
+	gboolean seen = TRUE;
+	g_assert_true(rd_selftest_seen(f->store, tokens->pdata[0], &seen, NULL, NULL, &err));
+	g_assert_false(seen);
+	gint64 at = 0;
+	g_assert_true(rd_selftest_seen(f->store, tokens->pdata[8], &seen, &at, NULL, &err));
+	g_assert_true(seen);
+	g_assert_cmpint(at, ==, T0 + 8);
+	/* Seen again: moved to the front, not listed twice. */
+	g_assert_true(rd_selftest_note_seen(f->store, tokens->pdata[20], T0 + 100, NULL, NULL, &err));
+	g_free(value);
+	value = NULL;
+	g_assert_true(rd_store_setting_get(f->store, RD_SELFTEST_SEEN_SETTING, &value, &err));
+	g_assert_true(g_str_has_prefix(value, "cmp-0000-000020-aaaaaaaa\t"));
+	g_assert_null(strstr(value + 1, "cmp-0000-000020-"));
+}
+
 /* Commit one message through @ck; return the commit's number. */
 static guint64
 commit_one(Fixture *f, RdCheckpointer *ck, const char *text)
@@ -319,6 +531,9 @@ main(int argc, char **argv)
 	g_test_add("/ingest/key-persists", Fixture, NULL, fx_setup, test_key_persists, fx_teardown);
 	g_test_add("/ingest/rollback-leaves-nothing", Fixture, NULL, fx_setup, test_rollback_leaves_nothing, fx_teardown);
 	g_test_add("/ingest/duplicate-and-route", Fixture, NULL, fx_setup, test_duplicate_and_route, fx_teardown);
+	g_test_add("/ingest/selftest-mail", Fixture, NULL, fx_setup, test_selftest_mail, fx_teardown);
+	g_test_add("/ingest/selftest-bounce", Fixture, NULL, fx_setup, test_selftest_bounce, fx_teardown);
+	g_test_add("/ingest/selftest-notes", Fixture, NULL, fx_setup, test_selftest_notes, fx_teardown);
 	g_test_add("/ingest/sync-behind", Fixture, NULL, fx_setup, test_sync_behind, fx_teardown);
 	g_test_add("/ingest/sync-synced-commits", Fixture, NULL, fx_setup, test_sync_synced_commits, fx_teardown);
 	return g_test_run();

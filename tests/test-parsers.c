@@ -60,6 +60,7 @@ assert_all_utf8(const RdMessage *m)
 	assert_utf8("subject", m->subject);
 	assert_utf8("return_path", m->return_path);
 	assert_utf8("content_language", m->content_language);
+	assert_utf8("selftest", m->selftest);
 	assert_utf8("text", m->text);
 	assert_utf8("new_text", m->new_text);
 	assert_utf8("auto_reason", m->auto_reason);
@@ -303,6 +304,26 @@ test_return_path(void)
 		                                     cases[i].hdr);
 		g_autoptr(RdMessage) m = parse_str(s);
 		g_assert_cmpstr(m->return_path, ==, cases[i].want);
+	}
+}
+
+/* X-Redress-Selftest: the first one, folding and spaces collapsed. */
+static void
+test_selftest_header(void)
+{
+	static const struct { const char *hdr; const char *want; } cases[] = {
+		{ "X-Redress-Selftest: cmp-0000-004211-k3j9m2qa\n", "cmp-0000-004211-k3j9m2qa" },
+		{ "x-redress-selftest:   cmp-0000-004211-k3j9m2qa  \n", "cmp-0000-004211-k3j9m2qa" },
+		{ "X-Redress-Selftest: first\nX-Redress-Selftest: second\n", "first" },
+		{ "X-Redress-Selftest:\n", NULL },
+		{ "X-Redress-Selftests: not-this-one\n", NULL },
+		{ "", NULL },
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *s = g_strdup_printf("%sFrom: a@example.org\nSubject: r\n\nx\n",
+		                                     cases[i].hdr);
+		g_autoptr(RdMessage) m = parse_str(s);
+		g_assert_cmpstr(m->selftest, ==, cases[i].want);
 	}
 }
 
@@ -962,6 +983,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parsers/date", test_date);
 	g_test_add_func("/parsers/addresses", test_addresses);
 	g_test_add_func("/parsers/return-path", test_return_path);
+	g_test_add_func("/parsers/selftest-header", test_selftest_header);
 	g_test_add_func("/parsers/message-ids", test_message_ids);
 	g_test_add_func("/parsers/subject", test_subject);
 	g_test_add_func("/parsers/charsets/direct", test_charsets_direct);

@@ -43,6 +43,8 @@ int rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_daemon(const RdGlobalOptions *g, int argc, char **argv);
 /* `redress status`: what the daemon last recorded (status.c). */
 int rd_cmd_status(const RdGlobalOptions *g, int argc, char **argv);
+/* `redress selftest`: does mail to a case's reply address arrive (selftest.c). */
+int rd_cmd_selftest(const RdGlobalOptions *g, int argc, char **argv);
 
 /* Find the configuration as the subcommands do (--config, $REDRESS_CONFIG,
  * /etc/redress/redress.conf if it exists, else defaults) and load it,

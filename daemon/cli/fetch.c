@@ -30,6 +30,8 @@ print_mailbox(const RdFetchCounts *c, gboolean quiet, const char *role)
 			printf(", %u already ingested", c->duplicates);
 		if (c->new_routes)
 			printf(", %u already ingested through another mailbox", c->new_routes);
+		if (c->selftests)
+			printf(", %u redress self-test mail%s, removed", c->selftests, c->selftests == 1 ? "" : "s");
 		printf(")");
 	}
 	printf("\n");

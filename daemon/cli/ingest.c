@@ -25,6 +25,7 @@ status_name(RdIngestStatus s)
 	case RD_INGEST_STORED: return "stored";
 	case RD_INGEST_DUPLICATE: return "duplicate";
 	case RD_INGEST_NEW_ROUTE: return "new-route";
+	case RD_INGEST_SELFTEST: return "selftest";
 	}
 	return "?";
 }
@@ -77,6 +78,8 @@ print_line(const RdPipelineReport *p)
 		what = "already ingested, nothing changed";
 	else if (r->status == RD_INGEST_NEW_ROUTE)
 		what = "already ingested; route through this mailbox recorded";
+	else if (r->status == RD_INGEST_SELFTEST)
+		what = "self-test mail";
 	else if (r->new_case)
 		what = "new case";
 	else if (r->triage)
@@ -117,6 +120,9 @@ print_summary(const Out *c, const RdPipelineCounts *n)
 		fprintf(out, ", %u already ingested (nothing changed)", n->duplicates);
 	if (n->new_routes)
 		fprintf(out, ", %u already ingested through another mailbox (route recorded)", n->new_routes);
+	if (n->selftests)
+		fprintf(out, ", %u redress self-test mail%s (noted, filed nowhere)", n->selftests,
+		        n->selftests == 1 ? "" : "s");
 	guint errors = (n->read_errors + c->unreadable) + n->store_errors + n->unconfirmed;
 	if (errors)
 		fprintf(out, ", %u error%s", errors, errors == 1 ? "" : "s");

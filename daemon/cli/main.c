@@ -23,6 +23,7 @@ static const struct {
 	{ "fetch",  rd_cmd_fetch,  "fetch new mail from the IMAP mailboxes once and file it on cases" },
 	{ "daemon", rd_cmd_daemon, "run the mailbox watchers, the outbox sender and the deadline sweep until stopped" },
 	{ "status", rd_cmd_status, "what the daemon is doing: mailboxes, outbox, last sweep" },
+	{ "selftest", rd_cmd_selftest, "send a test mail to a case reply address and check it reaches the complaints mailbox" },
 	{ "cases",  rd_cmd_cases,  "list cases (--open for those still owed a response)" },
 	{ "show",   rd_cmd_show,   "show one case: stages, messages and events in time order" },
 	{ "triage", rd_cmd_triage, "list messages a person must place; 'triage assign MSG REF', 'triage new MSG'" },

@@ -7,14 +7,15 @@
  * seconds. A daemon is "running" when its heartbeat is fresher than three
  * of its intervals and it did not record a clean stop; otherwise the rows
  * are what it last saw, and no mailbox is shown as connected. The outbox
- * counts, the last deadline sweep and the messages that crashed the
- * parser come from the case file itself, so they are right whether or not
- * a daemon runs.
+ * counts, the last deadline sweep, the last self-test of the reply
+ * addresses (the daemon's at start, or `redress selftest`) and the
+ * messages that crashed the parser come from the case file itself, so
+ * they are right whether or not a daemon runs.
  *
  * Problems — the daemon not running, a mailbox failing for longer than
  * [daemon] alert_after, letters not going out, letters that failed for
- * good in the last day, a sweep that failed or stopped running, a message
- * that crashed the parser — are listed, and the exit status is then 3, so
+ * good in the last day, a sweep that failed or stopped running, a failed
+ * self-test, a message that crashed the parser — are listed, and the exit status is then 3, so
  * that monitoring can run this command and look only at its status.
  */
 #include <stdio.h>
@@ -58,6 +59,8 @@ typedef struct {
 	gint64 last_sweep;
 	char *sweep_error;       /* "TIME MESSAGE", or NULL */
 	guint crashed;           /* messages kept unparsed because they crashed the parser */
+	gint64 selftest_at;      /* the last self-test, or 0 */
+	char *selftest_outcome, *selftest_summary;
 } State;
 
 static void
@@ -65,6 +68,8 @@ state_clear(State *s)
 {
 	g_clear_pointer(&s->rows, g_ptr_array_unref);
 	g_clear_pointer(&s->sweep_error, g_free);
+	g_clear_pointer(&s->selftest_outcome, g_free);
+	g_clear_pointer(&s->selftest_summary, g_free);
 }
 
 static gboolean
@@ -74,6 +79,7 @@ read_state(RdStore *store, const RdConfig *cfg, State *s, GError **error)
 	g_autofree char *sweep = NULL;
 	g_autoptr(GPtrArray) quarantine = NULL;
 	if (!rd_store_daemon_status_get(store, &s->ds, &s->ever, error) ||
+	    !rd_selftest_last(store, &s->selftest_at, &s->selftest_outcome, &s->selftest_summary, error) ||
 	    (s->rows = rd_store_mailbox_status_list(store, error)) == NULL ||
 	    !rd_store_setting_get(store, RD_SWEEP_LAST_RUN_SETTING, &sweep, error) ||
 	    !rd_store_setting_get(store, RD_SWEEP_LAST_ERROR_SETTING, &s->sweep_error, error) ||
@@ -144,6 +150,10 @@ find_problems(const State *s, const RdConfig *cfg, GPtrArray *problems)
 		add(problems, "the deadline sweep has not run", s->last_sweep,
 		    g_strdup("reminders and holding replies are not being sent: see the daemon's log"));
 	}
+	if (s->selftest_at > 0 && g_strcmp0(s->selftest_outcome, "ok") != 0)
+		add(problems, "the last self-test failed", s->selftest_at,
+		    g_strdup_printf("%s: run 'redress selftest' for what to configure",
+		                    s->selftest_summary ? s->selftest_summary : s->selftest_outcome));
 	if (s->crashed > 0)
 		add(problems, "mail crashed the parser", 0,
 		    g_strdup_printf("%u message%s kept unparsed in triage ('redress triage'); after an upgrade, "
@@ -214,6 +224,22 @@ describe(RdOut *o, const State *s, GPtrArray *problems)
 	rd_out_time(o, "last_sweep", NULL, s->last_sweep);
 	g_autofree char *sw = s->last_sweep > 0 ? rd_time_format_local(s->last_sweep) : g_strdup("never");
 	rd_out_line(o, "last deadline sweep: %s", sw);
+
+	if (s->selftest_at > 0) {
+		gboolean ok = g_strcmp0(s->selftest_outcome, "ok") == 0;
+		rd_out_begin(o, "selftest", NULL);
+		rd_out_time(o, "at", NULL, s->selftest_at);
+		rd_out_bool(o, "ok", NULL, ok);
+		rd_out_str(o, "outcome", NULL, s->selftest_outcome);
+		rd_out_str(o, "summary", NULL, s->selftest_summary);
+		rd_out_end(o);
+		g_autofree char *st = rd_time_format_local(s->selftest_at);
+		rd_out_line(o, "last self-test: %s, %s: %s%s", st, ok ? "OK" : "FAILED", s->selftest_summary,
+		            ok ? "" : " (run redress selftest for what to configure)");
+	} else {
+		rd_out_str(o, "selftest", NULL, NULL);
+		rd_out_line(o, "last self-test: never (run redress selftest)");
+	}
 
 	rd_out_bool(o, "ok", NULL, problems->len == 0);
 	rd_out_begin_list(o, "problems", NULL);

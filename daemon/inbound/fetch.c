@@ -16,7 +16,9 @@
  *   4. fetch the UIDs above the cursor in batches of FETCH_BATCH; the
  *      batches fetched so far (up to TXN_MESSAGES) are ONE transaction
  *      with the messages, their cases and letters, and the cursor; only
- *      after the commit are they moved (or flagged). The next batches
+ *      after the commit are they moved (or flagged), and redress's own
+ *      self-test mail, which intake only notes (selftest.c), removed —
+ *      or, on a server without UIDPLUS, moved like the rest. The next batches
  *      are fetched and parsed on a second thread while these are stored
  *      (see "the fetch thread" below).
  *
@@ -70,11 +72,12 @@ batch_free(Batch *b)
 }
 
 /* Store the batches of @group (Batch*) and move the cursor to the last
- * one's last UID, in one transaction. FALSE: nothing of the group was
- * written. */
+ * one's last UID, in one transaction. The UIDs of self-test mail go into
+ * @selftest_uids, to be removed rather than moved. FALSE: nothing of the
+ * group was written. */
 static gboolean
 store_group(Ctx *c, const char *role, RdMailbox mailbox, guint32 uidvalidity, GPtrArray *group,
-            GError **error)
+            GArray *selftest_uids, GError **error)
 {
 	guint total = 0;
 	for (guint k = 0; k < group->len; k++)
@@ -113,11 +116,18 @@ store_group(Ctx *c, const char *role, RdMailbox mailbox, guint32 uidvalidity, GP
 			for (guint i = 0; i < b->msgs->len; i++, at++) {
 				RdImapMessage *m = b->msgs->pdata[i];
 				RdIngestResult *r = &results[at];
+				c->n->fetched++;
+				if (r->status == RD_INGEST_SELFTEST) {
+					rd_log_info("selftest mail=seen mailbox=%s uid=%u (redress's own test "
+					            "mail: noted, filed nowhere, removed)", role, m->uid);
+					g_array_append_val(selftest_uids, m->uid);
+					c->n->selftests++;
+					continue;
+				}
 				const char *status = r->status == RD_INGEST_STORED ? "stored" :
 				                     r->status == RD_INGEST_DUPLICATE ? "duplicate" : "new-route";
 				rd_log_info("ingested mailbox=%s uid=%u case=%s kind=%s status=%s", role, m->uid,
 				            r->case_ref ? r->case_ref : "-", r->kind ? r->kind : "-", status);
-				c->n->fetched++;
 				if (r->status == RD_INGEST_STORED)
 					c->n->stored++;
 				else if (r->status == RD_INGEST_DUPLICATE)
@@ -160,23 +170,36 @@ typedef struct {
 	GCond cond;
 	GQueue ready;            /* Batch*, fetched and parsed, in UID order */
 	GArray *to_finish;       /* UIDs committed, not yet moved or flagged */
+	GArray *to_remove;       /* self-test mail committed, not yet removed */
 	gboolean fetch_done;     /* the fetch thread will add no more batches */
 	gboolean writer_done;    /* the writer will commit no more */
 	GError *fetch_error;     /* why fetching or finishing stopped */
 } Pipe;
 
-/* Move or flag what the writer has committed so far. Called by the fetch
- * thread without the lock held. FALSE (and pipe->fetch_error) on error. */
+/* Committed UIDs wait to be moved, flagged or removed. Under the lock. */
+static gboolean
+committed_waiting(const Pipe *p)
+{
+	return p->to_finish->len > 0 || p->to_remove->len > 0;
+}
+
+/* Move or flag what the writer has committed so far, and remove the
+ * self-test mail. Called by the fetch thread without the lock held. FALSE
+ * (and pipe->fetch_error) on error. */
 static gboolean
 finish_committed(Pipe *p)
 {
 	g_mutex_lock(&p->lock);
 	GArray *uids = p->to_finish;
+	GArray *ours = p->to_remove;
 	p->to_finish = g_array_new(FALSE, FALSE, sizeof(guint32));
+	p->to_remove = g_array_new(FALSE, FALSE, sizeof(guint32));
 	g_mutex_unlock(&p->lock);
 	GError *err = NULL;
-	gboolean ok = rd_imap_finish(p->s, (guint32 *)(void *)uids->data, uids->len, &err);
+	gboolean ok = rd_imap_finish(p->s, (guint32 *)(void *)uids->data, uids->len, &err) &&
+	              rd_imap_remove(p->s, (guint32 *)(void *)ours->data, ours->len, &err);
 	g_array_unref(uids);
+	g_array_unref(ours);
 	if (!ok) {
 		g_mutex_lock(&p->lock);
 		p->fetch_error = err;
@@ -232,7 +255,7 @@ fetch_thread(gpointer data)
 	while (off < p->n_uids) {
 		/* Wait for room ahead of the writer, or for something to move. */
 		g_mutex_lock(&p->lock);
-		while (g_queue_get_length(&p->ready) >= AHEAD && !p->writer_done && p->to_finish->len == 0)
+		while (g_queue_get_length(&p->ready) >= AHEAD && !p->writer_done && !committed_waiting(p))
 			g_cond_wait(&p->cond, &p->lock);
 		gboolean writer_done = p->writer_done;
 		gboolean room = g_queue_get_length(&p->ready) < AHEAD;
@@ -258,17 +281,19 @@ fetch_thread(gpointer data)
 	p->fetch_done = TRUE;
 	g_cond_broadcast(&p->cond);
 	for (;;) {
-		while (!p->writer_done && p->to_finish->len == 0)
+		while (!p->writer_done && !committed_waiting(p))
 			g_cond_wait(&p->cond, &p->lock);
 		gboolean last = p->writer_done;
-		if (p->fetch_error != NULL)
+		if (p->fetch_error != NULL) {
 			g_array_set_size(p->to_finish, 0);
-		gboolean any = p->to_finish->len > 0;
+			g_array_set_size(p->to_remove, 0);
+		}
+		gboolean any = committed_waiting(p);
 		g_mutex_unlock(&p->lock);
 		if (any)
 			finish_committed(p);
 		g_mutex_lock(&p->lock);
-		if (last && (p->to_finish->len == 0 || p->fetch_error != NULL))
+		if (last && (!committed_waiting(p) || p->fetch_error != NULL))
 			break;
 	}
 	g_mutex_unlock(&p->lock);
@@ -366,15 +391,21 @@ take_ready(Pipe *p, GPtrArray *group)
 	g_mutex_unlock(&p->lock);
 }
 
-/* After its commit: the group's UIDs go to the fetch thread to be moved. */
+/* After its commit: the group's UIDs go to the fetch thread to be moved,
+ * or for redress's own self-test mail (@ours) removed. */
 static void
-hand_over(Pipe *p, GPtrArray *group)
+hand_over(Pipe *p, GPtrArray *group, GArray *ours)
 {
 	g_mutex_lock(&p->lock);
 	for (guint k = 0; k < group->len; k++) {
 		Batch *gb = group->pdata[k];
-		for (guint i = 0; i < gb->msgs->len; i++)
-			g_array_append_val(p->to_finish, ((RdImapMessage *)gb->msgs->pdata[i])->uid);
+		for (guint i = 0; i < gb->msgs->len; i++) {
+			guint32 uid = ((RdImapMessage *)gb->msgs->pdata[i])->uid;
+			gboolean selftest = FALSE;
+			for (guint j = 0; j < ours->len && !selftest; j++)
+				selftest = g_array_index(ours, guint32, j) == uid;
+			g_array_append_val(selftest ? p->to_remove : p->to_finish, uid);
+		}
 	}
 	g_cond_broadcast(&p->cond);
 	g_mutex_unlock(&p->lock);
@@ -389,6 +420,7 @@ write_groups(Ctx *c, Pipe *p, RdMailbox mailbox, gboolean *store_broken_r, GErro
 {
 	double t_wait = 0, t_store = 0;   /* where the writer's time goes (debug) */
 	g_autoptr(GPtrArray) group = g_ptr_array_new_with_free_func((GDestroyNotify)batch_free);
+	g_autoptr(GArray) ours = g_array_new(FALSE, FALSE, sizeof(guint32));
 	gboolean ok = TRUE;
 	for (;;) {
 		gint64 t0 = g_get_monotonic_time();
@@ -397,7 +429,8 @@ write_groups(Ctx *c, Pipe *p, RdMailbox mailbox, gboolean *store_broken_r, GErro
 		t_wait += (double)(t1 - t0) / G_USEC_PER_SEC;
 		if (group->len == 0)
 			break;
-		gboolean stored = store_group(c, p->role, mailbox, p->uidvalidity, group, error);
+		g_array_set_size(ours, 0);
+		gboolean stored = store_group(c, p->role, mailbox, p->uidvalidity, group, ours, error);
 		t_store += (double)(g_get_monotonic_time() - t1) / G_USEC_PER_SEC;
 		if (!stored) {
 			*store_broken_r = TRUE;
@@ -410,7 +443,7 @@ write_groups(Ctx *c, Pipe *p, RdMailbox mailbox, gboolean *store_broken_r, GErro
 			fflush(NULL);
 			_exit(3);
 		}
-		hand_over(p, group);
+		hand_over(p, group, ours);
 	}
 	rd_log_debug("fetch timing mailbox=%s: waited %.2f s for the network and parser, stored and "
 	             "committed %.2f s", p->role, t_wait, t_store);
@@ -445,6 +478,7 @@ fetch_pass(Ctx *c, RdImap *s, RdMailbox mailbox, const gint *stop, gboolean *sto
 	p.n_uids = uids->len;
 	p.stop = stop;
 	p.to_finish = g_array_new(FALSE, FALSE, sizeof(guint32));
+	p.to_remove = g_array_new(FALSE, FALSE, sizeof(guint32));
 	g_mutex_init(&p.lock);
 	g_cond_init(&p.cond);
 	GThread *t = g_thread_new("fetch", fetch_thread, &p);
@@ -462,6 +496,7 @@ fetch_pass(Ctx *c, RdImap *s, RdMailbox mailbox, const gint *stop, gboolean *sto
 	while ((b = g_queue_pop_head(&p.ready)) != NULL)
 		batch_free(b);
 	g_array_unref(p.to_finish);
+	g_array_unref(p.to_remove);
 	g_mutex_clear(&p.lock);
 	g_cond_clear(&p.cond);
 	if (werr != NULL) {

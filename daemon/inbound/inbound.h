@@ -23,6 +23,9 @@ typedef enum {
 	RD_INGEST_DUPLICATE,     /* seen before through this mailbox: no change */
 	RD_INGEST_NEW_ROUTE,     /* seen before through another mailbox: the
 	                            route was recorded, nothing else changed */
+	RD_INGEST_SELFTEST,      /* redress's own self-test mail (selftest.c):
+	                            noted as seen, stored on no case and in no
+	                            triage; a fetch removes it from the server */
 } RdIngestStatus;
 
 /* What happened to one message. */
@@ -58,6 +61,10 @@ void rd_ingest_free(RdIngest *ing);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdIngest, rd_ingest_free)
 
 /* Record one message that has already been parsed into @msg from @data.
+ * A self-test mail (rd_selftest_token_valid on its X-Redress-Selftest), or
+ * a delivery failure report of one (rd_selftest_bounced_token), is only
+ * noted with rd_selftest_note_seen(): RD_INGEST_SELFTEST, kind "selftest",
+ * no message row.
  * Must run inside a store transaction that the caller commits: the raw
  * bytes, the message row, its route, case changes, events and triage entry
  * are written together or not at all. @source names where it came from
@@ -66,6 +73,44 @@ gboolean rd_ingest_message(RdIngest *ing, const char *data, gsize len,
                            const RdMessage *msg, RdMailbox mailbox,
                            gint64 received_at, const char *source,
                            RdIngestResult *result_r, GError **error);
+
+/* ---- redress's own self-test mail (selftest.c) ----------------------------- */
+
+/* The header that names a self-test mail; its value is a self-test token. */
+#define RD_SELFTEST_HEADER "X-Redress-Selftest"
+/* Self-test tokens are reply tokens for references in this year, which no
+ * case ever has. */
+#define RD_SELFTEST_YEAR 0
+/* The setting where intake notes the self-test mail it saw. */
+#define RD_SELFTEST_SEEN_SETTING "selftest_seen"
+
+/* A new self-test reference: @prefix's in RD_SELFTEST_YEAR with a random
+ * number ("CMP-0000-483920"). Its reply token (rd_token_make, e.g.
+ * "cmp-0000-483920-k3j9m2qa") is the self-test token, and its reply
+ * address (rd_token_address) the address the self-test mail goes to.
+ * Newly allocated. */
+char *rd_selftest_reference_new(const char *prefix);
+/* TRUE if @token (may be NULL) is a self-test token that verifies under
+ * @key (RD_TOKEN_KEY_LEN bytes). */
+gboolean rd_selftest_token_valid(const guint8 *key, const char *prefix, const char *token);
+/* The Message-ID of the self-test mail named by @token:
+ * "selftest.TOKEN@DOMAIN". Newly allocated. */
+char *rd_selftest_message_id(const char *token, const char *domain);
+/* The self-test token named by the bounced Message-ID @message_id of a
+ * delivery failure report (may be NULL), if it is a self-test mail's and
+ * its token verifies under @key; else NULL. Newly allocated. */
+char *rd_selftest_bounced_token(const guint8 *key, const char *prefix, const char *message_id);
+/* Note, inside the caller's transaction, that self-test mail @token was
+ * received at @at from @source ("imap:complaints:…", may be NULL), or
+ * with @bounce (its DSN status, "" if unknown) that a report of its
+ * failure was. The last 32 notes are kept. */
+gboolean rd_selftest_note_seen(RdStore *store, const char *token, gint64 at, const char *source,
+                               const char *bounce, GError **error);
+/* Whether intake noted @token; *@at_r (may be NULL) gets when, and
+ * *@bounce_r (may be NULL) the status of a failure report ("5.1.1",
+ * "undeliverable"), newly allocated, or NULL when the mail arrived. */
+gboolean rd_selftest_seen(RdStore *store, const char *token, gboolean *seen_r, gint64 *at_r,
+                          char **bounce_r, GError **error);
 
 /* ---- the parse journal: one bad mail never stops intake (journal.c) ----- */
 
@@ -147,6 +192,7 @@ typedef void (*RdPipelineFunc)(const RdPipelineReport *r, gpointer user_data);
 
 typedef struct {
 	guint seen, stored, new_cases, on_cases, triage, duplicates, new_routes;
+	guint selftests;               /* redress's own self-test mail: noted only */
 	guint read_errors, store_errors;
 	guint unconfirmed;             /* committed but not confirmed on disk */
 	GError *unsynced;              /* why the disk could not confirm them (owned) */
@@ -243,12 +289,14 @@ gboolean rd_source_is_mbox(const char *data, gsize len);
 typedef struct {
 	guint found;             /* new UIDs above the cursor at the start */
 	guint fetched, stored, duplicates, new_routes;
+	guint selftests;         /* redress's own self-test mail, noted and removed */
 } RdFetchCounts;
 
 /* One fetch pass over the open session @s of @mailbox, as `redress fetch`
  * does it: resync on a new UIDVALIDITY, finish the moves a crash left
  * undone, then the new messages stored with the cursor in transactions of
- * up to 256 and moved (or flagged) after their commit; a thread of the
+ * up to 256 and moved (or flagged) after their commit — redress's own
+ * self-test mail is removed instead (rd_imap_remove); a thread of the
  * pass's own fetches and parses the next batches (at most four waiting
  * for the writer, AHEAD in fetch.c) while this one stores, each parse
  * noted in @journal (may be NULL), and a message that crashed the parser

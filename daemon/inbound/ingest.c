@@ -2,6 +2,8 @@
  * ingest.c — one parsed message into the case file.
  *
  * The order of work for a message:
+ *   0. redress's own self-test mail (selftest.c) is only noted as seen:
+ *      no message row, no case, no triage, no letter.
  *   1. Dedupe: the exact bytes, or the same Message-ID *and* content hash
  *      (never the Message-ID alone), seen before → at most a new route is
  *      recorded ("the same mail also reached the Chief Executive").
@@ -552,6 +554,29 @@ rd_ingest_message(RdIngest *ing, const char *data, gsize len, const RdMessage *m
                   RdIngestResult *r, GError **error)
 {
 	memset(r, 0, sizeof *r);
+
+	/* 0. Our own self-test mail, or its delivery failure report, checked
+	 * before anything else so that it can never open a case or be
+	 * answered. */
+	const char *prefix = ing->cfg->reference_prefix;
+	g_autofree char *bounced = msg->auto_kind == RD_AUTO_BOUNCE
+	                           ? rd_selftest_bounced_token(ing->key, prefix, msg->bounced_message_id)
+	                           : NULL;
+	if (bounced != NULL || (msg->selftest != NULL && rd_selftest_token_valid(ing->key, prefix, msg->selftest))) {
+		const char *token = bounced != NULL ? bounced : msg->selftest;
+		const char *status = bounced == NULL ? NULL : msg->bounce_status ? msg->bounce_status : "";
+		if (!rd_selftest_note_seen(ing->store, token, received_at, source, status, error))
+			return FALSE;
+		r->status = RD_INGEST_SELFTEST;
+		r->message_id = g_strdup(msg->message_id);
+		r->kind = g_strdup("selftest");
+		r->via = g_strdup(rd_via_to_string(RD_VIA_NONE));
+		r->reason = g_strdup(bounced != NULL
+		                     ? "a delivery failure report of redress's own self-test mail: noted, "
+		                       "filed on no case"
+		                     : "redress's own self-test mail: noted as seen, filed on no case");
+		return TRUE;
+	}
 
 	/* 1. Dedupe. */
 	g_autofree char *content_hash = NULL;

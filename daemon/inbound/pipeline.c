@@ -200,6 +200,9 @@ report(Ctx *c, Job *j)
 	case RD_INGEST_NEW_ROUTE:
 		n->new_routes++;
 		break;
+	case RD_INGEST_SELFTEST:
+		n->selftests++;
+		break;
 	}
 	RdPipelineReport r = { RD_PIPELINE_DONE, j->source, res, NULL, NULL };
 	c->func(&r, c->user_data);

@@ -3,8 +3,9 @@
  * libetpan, with the server certificate verified here (GnuTLS).
  *
  * Object: RdImap, a logged-in session with its folder selected.
- * Operations: open (connect, TLS, verify, LOGIN, SELECT), search UIDs,
- * fetch messages, finish them (move or flag) and wait for new mail.
+ * Operations: open (connect, TLS, verify, LOGIN, SELECT), search UIDs (by
+ * range, or by subject for the self-test), fetch messages, finish them
+ * (move or flag), remove the self-test mail and wait for new mail.
  *
  * Invariants:
  *  - libetpan accepts any certificate, so the peer's chain is checked
@@ -15,8 +16,9 @@
  *    person reading the mailbox never changes what redress sees. Nothing
  *    here decides what is new: the caller keeps the cursor in its store.
  *  - The only calls that change the server are rd_imap_finish() (move or
- *    keyword), which the caller makes after its commit, and creating the
- *    processed folder when it is missing.
+ *    keyword), which the caller makes after its commit, rd_imap_remove()
+ *    (only ever for redress's own self-test mail), APPEND of Sent copies,
+ *    and creating the processed folder when it is missing.
  *  - libetpan's success codes are 0, 1 and 2; every call goes through
  *    etpan_ok(), a function, so nothing is evaluated twice.
  *  - The password is read from a file we own that nobody else can read,
@@ -416,6 +418,26 @@ cmp_u32(gconstpointer a, gconstpointer b)
 	return x < y ? -1 : x > y;
 }
 
+/* The UIDs of one UID SEARCH with @key (taken), ascending. */
+static GArray *
+search_uids(RdImap *s, struct mailimap_search_key *key, GError **error)
+{
+	clist *result = NULL;
+	int r = mailimap_uid_search(s->imap, NULL, key, &result);
+	mailimap_search_key_free(key);
+	if (!etpan_ok(r)) {
+		set_etpan_error(s, error, RD_IMAP_ERROR_PROTOCOL, r, "UID SEARCH");
+		return NULL;
+	}
+	GArray *uids = g_array_new(FALSE, FALSE, sizeof(guint32));
+	for (clistiter *it = result ? clist_begin(result) : NULL; it != NULL; it = clist_next(it))
+		g_array_append_val(uids, *(uint32_t *)clist_content(it));
+	if (result != NULL)
+		mailimap_search_result_free(result);
+	g_array_sort(uids, cmp_u32);
+	return uids;
+}
+
 GArray *
 rd_imap_search(RdImap *s, guint32 first, guint32 last, gboolean not_flagged, GError **error)
 {
@@ -429,24 +451,25 @@ rd_imap_search(RdImap *s, guint32 first, guint32 last, gboolean not_flagged, GEr
 			mailimap_search_key_new_keyword(strdup(RD_IMAP_KEYWORD))));
 		key = all;
 	}
-	clist *result = NULL;
-	int r = mailimap_uid_search(s->imap, NULL, key, &result);
-	mailimap_search_key_free(key);
-	if (!etpan_ok(r)) {
-		set_etpan_error(s, error, RD_IMAP_ERROR_PROTOCOL, r, "UID SEARCH");
+	GArray *uids = search_uids(s, key, error);
+	if (uids == NULL)
 		return NULL;
-	}
-	GArray *uids = g_array_new(FALSE, FALSE, sizeof(guint32));
-	for (clistiter *it = result ? clist_begin(result) : NULL; it != NULL; it = clist_next(it)) {
-		guint32 uid = *(uint32_t *)clist_content(it);
-		/* "first:*" also matches the highest UID when it is below first. */
+	/* "first:*" also matches the highest UID when it is below first. */
+	guint kept = 0;
+	for (guint i = 0; i < uids->len; i++) {
+		guint32 uid = g_array_index(uids, guint32, i);
 		if (uid >= first && (last == 0 || uid <= last))
-			g_array_append_val(uids, uid);
+			g_array_index(uids, guint32, kept++) = uid;
 	}
-	if (result != NULL)
-		mailimap_search_result_free(result);
-	g_array_sort(uids, cmp_u32);
+	g_array_set_size(uids, kept);
 	return uids;
+}
+
+GArray *
+rd_imap_search_subject(RdImap *s, const char *text, GError **error)
+{
+	g_return_val_if_fail(s != NULL && text != NULL, NULL);
+	return search_uids(s, mailimap_search_key_new_subject(strdup(text)), error);
 }
 
 /* INTERNALDATE as Unix seconds. libetpan keeps the zone as ±hhmm. */
@@ -580,6 +603,29 @@ rd_imap_finish(RdImap *s, const guint32 *uids, guint n, GError **error)
 			what = "EXPUNGE";
 			r = s->has_uidplus ? mailimap_uid_expunge(s->imap, set) : mailimap_expunge(s->imap);
 		}
+	}
+	mailimap_set_free(set);
+	if (!etpan_ok(r)) {
+		set_etpan_error(s, error, RD_IMAP_ERROR_PROTOCOL, r, what);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+rd_imap_remove(RdImap *s, const guint32 *uids, guint n, GError **error)
+{
+	g_return_val_if_fail(s != NULL, FALSE);
+	if (n == 0)
+		return TRUE;
+	if (!s->has_uidplus)
+		return rd_imap_finish(s, uids, n, error);
+	struct mailimap_set *set = uid_set(uids, n);
+	const char *what = "UID STORE +FLAGS (\\Deleted)";
+	int r = add_flag(s, set, mailimap_flag_new_deleted());
+	if (etpan_ok(r)) {
+		what = "UID EXPUNGE";
+		r = mailimap_uid_expunge(s->imap, set);
 	}
 	mailimap_set_free(set);
 	if (!etpan_ok(r)) {

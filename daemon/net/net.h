@@ -78,6 +78,10 @@ guint32 rd_imap_uidvalidity(const RdImap *s);
  * @not_flagged, only those without RD_IMAP_KEYWORD. */
 GArray *rd_imap_search(RdImap *s, guint32 first, guint32 last, gboolean not_flagged,
                        GError **error);
+/* The UIDs of the messages in the folder whose Subject contains @text
+ * (ASCII), ascending: UID SEARCH SUBJECT, which every server has, and
+ * which never sets \Seen. For redress's self-test mail. */
+GArray *rd_imap_search_subject(RdImap *s, const char *text, GError **error);
 /* UID FETCH (BODY.PEEK[] INTERNALDATE) of @uids (@n of them); the
  * messages found, in UID order (RdImapMessage*, owned by the array). A
  * UID that no longer exists is simply absent. */
@@ -87,6 +91,12 @@ GPtrArray *rd_imap_fetch(RdImap *s, const guint32 *uids, guint n, GError **error
  * UIDPLUS, else COPY + \Deleted + EXPUNGE), or with keep_in_place set
  * RD_IMAP_KEYWORD on them. */
 gboolean rd_imap_finish(RdImap *s, const guint32 *uids, guint n, GError **error);
+/* Remove @uids from the folder for good: \Deleted, then UID EXPUNGE of
+ * just those (UIDPLUS). A server without UIDPLUS gets rd_imap_finish()
+ * instead, since its plain EXPUNGE would also remove what a person had
+ * marked deleted. For redress's own self-test mail, never for mail from
+ * anyone else. */
+gboolean rd_imap_remove(RdImap *s, const guint32 *uids, guint n, GError **error);
 /* Wait up to @timeout_s seconds for new mail: IDLE when the server has
  * it, else a sleep and NOOP. *@new_mail_r says whether the folder grew. */
 gboolean rd_imap_wait(RdImap *s, guint timeout_s, gboolean *new_mail_r, GError **error);

@@ -17,6 +17,13 @@
  *       watcher or the sweep has queued letters (a GAsyncQueue wakes it).
  *   sweep
  *       rd_sweep_run() at start and every sweep_interval seconds.
+ *   selftest (once per generation, with [smtp] url and a complaints
+ *       imap_url, once the watchers have made their first attempt)
+ *       rd_selftest_run() (selftest.c): does mail to a case's reply address
+ *       reach the complaints mailbox? One log line with the answer, kept
+ *       for `redress status`. A thread of its own, so a slow server holds
+ *       up nothing else; its own test mail, if the complaints watcher
+ *       fetches it first, is filed nowhere (inbound/selftest.c).
  *
  * The main thread runs a GMainLoop: signals (SIGTERM/SIGINT stop, SIGHUP
  * reloads), the heartbeat that `redress status` reads, and sd_notify
@@ -49,6 +56,7 @@
 #define BACKOFF_MAX_S   300
 #define IDLE_WAIT_S     (25 * 60)   /* rd_imap_wait re-issues IDLE within this */
 #define HEARTBEAT_S     10          /* `redress status` calls a daemon gone after 3 */
+#define SELFTEST_S      60          /* as long as `redress selftest` waits by default */
 
 typedef struct _Daemon Daemon;
 typedef struct _Generation Generation;
@@ -70,7 +78,7 @@ struct _Generation {
 	Watcher watchers[RD_MAILBOX_N];
 	guint n_watchers;
 	gint first_attempts;     /* atomic: watchers past their first connection attempt */
-	GThread *sender, *sweeper;
+	GThread *sender, *sweeper, *selftest;
 	GAsyncQueue *send_q, *sweep_q;  /* WAKE or STOP tokens */
 	GMutex lock;             /* the watchers' st, for the summary line */
 	gint64 last_sweep;       /* under lock */
@@ -461,6 +469,47 @@ sweeper_main(gpointer data)
 	return NULL;
 }
 
+/* ---- the self-test ------------------------------------------------------------ */
+
+static gpointer
+selftest_main(gpointer data)
+{
+	Generation *gen = data;
+	block_signals();
+	/* After the watchers' first connection attempts (30 s at most): the
+	 * check's own TLS handshakes must not slow intake's start. */
+	for (int waited = 0; g_atomic_int_get(&gen->first_attempts) < (gint)gen->n_watchers && waited < 30;
+	     waited++)
+		if (!pause_for(gen, 1))
+			return NULL;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdStore) store = rd_store_open(gen->d->db_path, &err);
+	RdSelftestResult r = { 0 };
+	if (store == NULL ||
+	    !rd_selftest_run(store, gen->cfg, SELFTEST_S, &gen->stop, gen->wake_fd, &r, &err)) {
+		rd_log_error("selftest error=\"%s\"", err->message);
+		rd_selftest_result_clear(&r);
+		return NULL;
+	}
+	if (r.outcome == RD_SELFTEST_OK) {
+		rd_log_info("selftest ok ms=%" G_GINT64_FORMAT " address=%s found_by=%s",
+		            (gint64)(r.seconds * 1000 + 0.5), r.address, r.seen_by_intake ? "intake" : "imap");
+	} else if (r.outcome == RD_SELFTEST_STOPPED) {
+		rd_log_info("selftest stopped (the daemon is stopping or reloading)");
+	} else {
+		/* One line, advice included: the journal is where it is read. */
+		GString *line = g_string_new(r.summary);
+		for (guint i = 0; i < r.advice->len; i++)
+			g_string_append_printf(line, i == 0 ? ". %s" : " %s", (const char *)r.advice->pdata[i]);
+		rd_log_error("selftest failed outcome=%s: %s", rd_selftest_outcome_to_string(r.outcome), line->str);
+		g_string_free(line, TRUE);
+	}
+	if (r.outcome != RD_SELFTEST_STOPPED && !rd_selftest_record(store, &r, &err))
+		rd_log_warn("selftest: the result cannot be kept for redress status: %s", err->message);
+	rd_selftest_result_clear(&r);
+	return NULL;
+}
+
 /* ---- generations ------------------------------------------------------------ */
 
 static Generation *
@@ -504,6 +553,11 @@ generation_start(Daemon *d, RdConfig *cfg, GError **error)
 		rd_log_warn("daemon: no [smtp] url, so letters wait in the outbox "
 		            "(deliver them with 'redress outbox flush --to DIR')");
 	gen->sweeper = g_thread_new("sweep", sweeper_main, gen);
+	if (cfg->smtp.url != NULL && cfg->mailboxes[RD_MAILBOX_COMPLAINTS].imap_url != NULL)
+		gen->selftest = g_thread_new("selftest", selftest_main, gen);
+	else
+		rd_log_warn("daemon: no self-test of the reply addresses: it needs [smtp] url and "
+		            "[mailbox:complaints] imap_url");
 	return gen;
 }
 
@@ -523,6 +577,7 @@ generation_stop(Generation *gen)
 		g_clear_pointer(&gen->watchers[i].thread, g_thread_join);
 	g_clear_pointer(&gen->sender, g_thread_join);
 	g_clear_pointer(&gen->sweeper, g_thread_join);
+	g_clear_pointer(&gen->selftest, g_thread_join);
 }
 
 static void

@@ -2,7 +2,9 @@
  * service.h — `redress daemon`, the long-running service: one thread per
  * IMAP mailbox, the outbox sender and the deadline sweep, each on its own
  * timer and its own database connection, under a GMainLoop that handles
- * signals, the heartbeat and sd_notify.
+ * signals, the heartbeat and sd_notify; and the self-test of the reply
+ * addresses, which the daemon runs at start and `redress selftest` on
+ * demand.
  *
  * Calls every room below it (base/, net/, casework/, inbound/,
  * outbound/); only cli/ calls it.
@@ -45,6 +47,57 @@ void rd_alerts_ok(RdAlerts *a, const char *key);
 void rd_alerts_check(RdAlerts *a, gint64 now);
 /* Waits for alerts still being sent. */
 void rd_alerts_free(RdAlerts *a);
+
+/* ---- the self-test (selftest.c) ------------------------------------------------- */
+
+typedef enum {
+	RD_SELFTEST_OK = 0,             /* the plus-address mail arrived */
+	RD_SELFTEST_NOT_CONFIGURED,     /* no [smtp] url, or no imap_url for complaints */
+	RD_SELFTEST_SMTP_FAILED,        /* the SMTP server could not be used, or refused */
+	RD_SELFTEST_IMAP_FAILED,        /* the complaints mailbox could not be read */
+	RD_SELFTEST_NO_PLUS_ADDRESSING, /* the mail to the mailbox's own address
+	                                   arrived (or was accepted) and the
+	                                   plus-address one did not */
+	RD_SELFTEST_NOT_DELIVERED,      /* neither arrived in time */
+	RD_SELFTEST_STOPPED,            /* *stop was set before the answer */
+} RdSelftestOutcome;
+
+/* "ok", "not-configured", "smtp-failed", "imap-failed",
+ * "no-plus-addressing", "not-delivered", "stopped". */
+const char *rd_selftest_outcome_to_string(RdSelftestOutcome o);
+
+typedef struct {
+	RdSelftestOutcome outcome;
+	gint64 at;                /* when it started (Unix seconds) */
+	char *address;            /* the plus address tested, or NULL */
+	double seconds;           /* OK: from sending to seeing it arrive; else -1 */
+	gboolean seen_by_intake;  /* OK: a running redress fetched it first */
+	char *summary;            /* what happened, one sentence without a full stop */
+	char *detail;             /* the server's words when it refused, or NULL */
+	GPtrArray *advice;        /* char*: what to configure, a paragraph each;
+	                             empty when OK */
+} RdSelftestResult;
+void rd_selftest_result_clear(RdSelftestResult *r);
+
+/* Do replies to case addresses reach the complaints mailbox? Opens
+ * [mailbox:complaints], sends a test mail through [smtp] (the sink letters
+ * use) to a reply address made with @store's token key, and a control
+ * mail to the mailbox's own address, then watches the mailbox up to
+ * @timeout_s seconds (IDLE where the server has it; @wake_fd, -1 for
+ * none, ends a wait early) and intake's notes, and removes the test mail
+ * it finds. *@stop (may be NULL) non-zero ends the watch. Fills @r
+ * (clear it with rd_selftest_result_clear); FALSE with @error only when
+ * the store or the system failed. */
+gboolean rd_selftest_run(RdStore *store, const RdConfig *cfg, guint timeout_s, const gint *stop,
+                         int wake_fd, RdSelftestResult *r, GError **error);
+
+/* The setting that keeps the last result: "WHEN<TAB>OUTCOME<TAB>SUMMARY". */
+#define RD_SELFTEST_LAST_SETTING "selftest_last"
+gboolean rd_selftest_record(RdStore *store, const RdSelftestResult *r, GError **error);
+/* The last result recorded: *@at_r 0 (and NULL strings) if none; the
+ * strings newly allocated. */
+gboolean rd_selftest_last(RdStore *store, gint64 *at_r, char **outcome_r, char **summary_r,
+                          GError **error);
 
 G_END_DECLS
 
