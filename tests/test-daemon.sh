@@ -156,6 +156,9 @@ check "and still ingests" until_true 10 cases_n 2
 write_conf "$C" "$T/badpw" true
 kill -HUP "$DPID"
 check "the reload is logged" until_true 5 grep -q "configuration reloaded" "$T/log"
+# Right after a reload a mailbox that had fetched still says when.
+like "$("$R" --config "$C" status --json | tr -d ' \n' | sed -n 's/.*"mailbox":"complaints","connected":[a-z]*,"last_fetch":\("[^"]*"\|null\).*/\1/p')" \
+     '"20' "status keeps complaints' last fetch across the reload (not never)"
 check "chief-executive shows its LOGIN error in status" until_true 10 sh -c \
     "'$R' --config '$C' status --json | grep -q 'LOGIN on 127.0.0.1 failed'"
 check "complaints is connected again after the reload" until_true 10 connected complaints

@@ -542,6 +542,15 @@ generation_start(Daemon *d, RdConfig *cfg, GError **error)
 	if (gen->n_watchers == 0)
 		rd_log_warn("daemon: no [mailbox:ROLE] has an imap_url, so no mail is fetched; "
 		            "the outbox and the deadline sweep still run");
+	/* Each mailbox's row at once, before its thread can write it: after a
+	 * reload `redress status` goes on showing its last fetch. */
+	for (guint i = 0; i < gen->n_watchers; i++) {
+		g_autoptr(GError) err = NULL;
+		Watcher *w = &gen->watchers[i];
+		w->st.updated_at = g_get_real_time() / G_USEC_PER_SEC;
+		if (!rd_store_mailbox_status_set(d->store, &w->st, &err))
+			rd_log_warn("daemon mailbox=%s: cannot record its status: %s", w->role, err->message);
+	}
 	for (guint i = 0; i < gen->n_watchers; i++) {
 		Watcher *w = &gen->watchers[i];
 		g_autofree char *name = g_strdup_printf("watch-%s", w->role);
