@@ -38,6 +38,10 @@ typedef enum {
 	RD_STORE_ERROR_CONSTRAINT,/* a uniqueness or foreign-key rule */
 	RD_STORE_ERROR_NOT_FOUND, /* an update named a row that does not exist */
 	RD_STORE_ERROR_FAILED,    /* anything else SQLite reported */
+	RD_STORE_ERROR_MISSING,   /* read-only open: no database there yet */
+	RD_STORE_ERROR_OUTDATED,  /* read-only open: an older schema, which
+	                             only a writer may upgrade */
+	RD_STORE_ERROR_DAEMON_RUNNING, /* a daemon holds the database's lock */
 } RdStoreError;
 
 #define RD_STORE_SCHEMA_VERSION 5
@@ -45,10 +49,46 @@ typedef enum {
 typedef struct _RdStore RdStore;
 
 /* Open (creating if needed, with mode 0600) the database at @path and
- * migrate it to RD_STORE_SCHEMA_VERSION. ":memory:" works for tests. */
+ * migrate it to RD_STORE_SCHEMA_VERSION. ":memory:" works for tests.
+ *
+ * Safe with any number of processes and threads opening the same file at
+ * once: the first-time set-up (creating the file, the switch to WAL, the
+ * schema and its migrations) runs under an exclusive lock on
+ * "@path.lock" (lock.c), one opener at a time, each looking again at what
+ * is left to do once it holds the lock; SQLITE_BUSY during set-up is
+ * retried for up to a minute. A file already set up is opened without
+ * taking that lock. */
 RdStore *rd_store_open(const char *path, GError **error);
+/* Open the database at @path for reading only: never creates the file,
+ * never switches it to WAL, never migrates it, never writes. Fails with
+ * RD_STORE_ERROR_MISSING when there is no database there (or an empty
+ * one, never set up), RD_STORE_ERROR_OUTDATED when its schema is older
+ * than RD_STORE_SCHEMA_VERSION (only a writer may upgrade it), and
+ * RD_STORE_ERROR_SCHEMA when it is newer. A set-up in progress in another
+ * process is waited for. Every write through the returned store fails.
+ * Reading a WAL file still needs its -shm file: the folder must be
+ * writable by the caller, or the -wal and -shm files must exist already. */
+RdStore *rd_store_open_readonly(const char *path, GError **error);
 void rd_store_close(RdStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdStore, rd_store_close)
+
+/* ---- the daemon's lock ------------------------------------------------- */
+
+/* Held by `redress daemon` for its whole life: no second daemon, and no
+ * restore, can run on the same database meanwhile. It never blocks other
+ * commands (ingest, fetch, status). */
+typedef struct _RdStoreLock RdStoreLock;
+/* Take the daemon's lock on the database at @path (the lock file
+ * "@path.lock" is created if needed, with this process's pid written in
+ * it). Fails at once with RD_STORE_ERROR_DAEMON_RUNNING, naming the
+ * running daemon's pid, if another process holds it. */
+RdStoreLock *rd_store_lock_daemon(const char *path, GError **error);
+void rd_store_lock_free(RdStoreLock *lock);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdStoreLock, rd_store_lock_free)
+/* Is a daemon holding @path's lock? 1 yes (*@pid_r its pid, 0 if it has
+ * not written it yet), 0 no, -1 cannot tell (the lock file cannot be
+ * read; @error set). @pid_r may be NULL. */
+int rd_store_daemon_running(const char *path, gint64 *pid_r, GError **error);
 
 /* The schema version found in the file before migration (0 = new). */
 int rd_store_schema_version_at_open(RdStore *store);
