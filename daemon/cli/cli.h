@@ -57,6 +57,18 @@ const char *rd_config_path_global(const RdGlobalOptions *g);
  * path used (newly allocated). */
 int rd_open_config_and_store(const RdGlobalOptions *g, RdConfig **cfg_r,
                              RdStore **store_r, char **db_path_r);
+/* The same, for commands that only read: the database is opened with
+ * rd_store_open_readonly(), so a missing file is not created and an older
+ * schema is not upgraded; either is reported with what to run (exit 1). */
+int rd_open_config_and_store_readonly(const RdGlobalOptions *g, RdConfig **cfg_r,
+                                      RdStore **store_r, char **db_path_r);
+/* The database the subcommands use: --db, else $REDRESS_DB, else
+ * [redress] database in @cfg (may be NULL), else ./redress.db. Borrowed. */
+const char *rd_db_path_global(const RdGlobalOptions *g, const RdConfig *cfg);
+/* Print why the store at @db could not be opened (or locked) and return
+ * the exit status for it: 1 for what the user can fix (no database, an
+ * old or newer schema, a daemon running), else 2. */
+int rd_cli_store_error(const char *db, const GError *err);
 
 /* ---- shared by the subcommands (output.c) ---------------------------------- */
 

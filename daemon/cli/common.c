@@ -1,6 +1,12 @@
 /*
  * common.c — what every subcommand does first: find and load the
  * configuration, then open the database, with errors that say what to do.
+ *
+ * Commands that only read (status, cases, show, the triage and outbox
+ * lists, letters preview, backup) open it read-only: they never create a
+ * database that is not there, nor upgrade one of an older schema — that
+ * is left to the commands that write (ingest, fetch, daemon, …), so that
+ * a look at the wrong path or with a newer binary changes nothing.
  */
 #include <stdio.h>
 #include "cli/cli.h"
@@ -27,26 +33,54 @@ rd_config_load_global(const RdGlobalOptions *g)
 	return cfg;
 }
 
+const char *
+rd_db_path_global(const RdGlobalOptions *g, const RdConfig *cfg)
+{
+	const char *db = g->db_path;
+	if (db == NULL)
+		db = g_getenv("REDRESS_DB");
+	if (db == NULL && cfg != NULL)
+		db = cfg->database;
+	if (db == NULL)
+		db = RD_DEFAULT_DB;
+	return db;
+}
+
+/* A store that cannot be opened, said so that the reader knows what to do.
+ * Returns the exit status. */
 int
-rd_open_config_and_store(const RdGlobalOptions *g, RdConfig **cfg_r, RdStore **store_r,
-                         char **db_path_r)
+rd_cli_store_error(const char *db, const GError *err)
+{
+	switch (err->code) {
+	case RD_STORE_ERROR_MISSING:
+	case RD_STORE_ERROR_OUTDATED:
+	case RD_STORE_ERROR_DAEMON_RUNNING:
+		/* The message names the file and what to run. */
+		fprintf(stderr, "redress: %s\n", err->message);
+		return RD_EXIT_USAGE;
+	case RD_STORE_ERROR_SCHEMA:
+		fprintf(stderr, "redress: error: cannot open the database %s: %s\n", db, err->message);
+		return RD_EXIT_USAGE;
+	default:
+		fprintf(stderr, "redress: error: cannot open the database %s: %s\n", db, err->message);
+		return RD_EXIT_INTERNAL;
+	}
+}
+
+static int
+open_config_and_store(const RdGlobalOptions *g, gboolean readonly, RdConfig **cfg_r,
+                      RdStore **store_r, char **db_path_r)
 {
 	RdConfig *cfg = rd_config_load_global(g);
 	if (cfg == NULL)
 		return RD_EXIT_USAGE;
 	g_autoptr(GError) err = NULL;
-	const char *db = g->db_path;
-	if (db == NULL)
-		db = g_getenv("REDRESS_DB");
-	if (db == NULL)
-		db = cfg->database;
-	if (db == NULL)
-		db = RD_DEFAULT_DB;
-	RdStore *store = rd_store_open(db, &err);
+	const char *db = rd_db_path_global(g, cfg);
+	RdStore *store = readonly ? rd_store_open_readonly(db, &err) : rd_store_open(db, &err);
 	if (store == NULL) {
-		fprintf(stderr, "redress: error: cannot open the database %s: %s\n", db, err->message);
+		int rc = rd_cli_store_error(db, err);
 		rd_config_free(cfg);
-		return err->code == RD_STORE_ERROR_SCHEMA ? RD_EXIT_USAGE : RD_EXIT_INTERNAL;
+		return rc;
 	}
 	*cfg_r = cfg;
 	*store_r = store;
@@ -55,3 +89,16 @@ rd_open_config_and_store(const RdGlobalOptions *g, RdConfig **cfg_r, RdStore **s
 	return RD_EXIT_OK;
 }
 
+int
+rd_open_config_and_store(const RdGlobalOptions *g, RdConfig **cfg_r, RdStore **store_r,
+                         char **db_path_r)
+{
+	return open_config_and_store(g, FALSE, cfg_r, store_r, db_path_r);
+}
+
+int
+rd_open_config_and_store_readonly(const RdGlobalOptions *g, RdConfig **cfg_r, RdStore **store_r,
+                                  char **db_path_r)
+{
+	return open_config_and_store(g, TRUE, cfg_r, store_r, db_path_r);
+}

@@ -4,9 +4,11 @@
  *
  * The daemon's threads record their state as they go (store/status.c):
  * each watcher its mailbox's row, the main thread a heartbeat every few
- * seconds. A daemon is "running" when its heartbeat is fresher than three
- * of its intervals and it did not record a clean stop; otherwise the rows
- * are what it last saw, and no mailbox is shown as connected. The outbox
+ * seconds. A daemon is "running" while it holds the database's daemon
+ * lock (DATABASE.lock, whose pid is the one shown); where that file cannot
+ * be read, while its heartbeat is fresher than three of its intervals and
+ * it did not record a clean stop. Otherwise the rows are what it last
+ * saw, and no mailbox is shown as connected. The outbox
  * counts and the time of the last deadline sweep come from the case file
  * itself, so they are right whether or not a daemon runs.
  */
@@ -53,7 +55,8 @@ rd_cmd_status(const RdGlobalOptions *g, int argc, char **argv)
 	}
 	g_autoptr(RdConfig) cfg = NULL;
 	g_autoptr(RdStore) store = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
+	g_autofree char *db_path = NULL;
+	int rc = rd_open_config_and_store_readonly(g, &cfg, &store, &db_path);
 	if (rc != RD_EXIT_OK)
 		return rc;
 
@@ -70,8 +73,24 @@ rd_cmd_status(const RdGlobalOptions *g, int argc, char **argv)
 		return RD_EXIT_INTERNAL;
 	}
 	gint64 last_sweep = sweep != NULL ? g_ascii_strtoll(sweep, NULL, 10) : 0;
-	gboolean running = ever && ds.stopped_at == 0 &&
-	                   now - ds.heartbeat_at <= STALE_AFTER * MAX(ds.interval, 1);
+	/* The daemon's lock says for certain whether one runs (a daemon
+	 * killed a second ago holds it no more); the heartbeat is the
+	 * answer only where the lock file cannot be read. */
+	gint64 lock_pid = 0;
+	int locked = rd_store_daemon_running(db_path, &lock_pid, NULL);
+	gboolean fresh = ever && ds.stopped_at == 0 &&
+	                 now - ds.heartbeat_at <= STALE_AFTER * MAX(ds.interval, 1);
+	gboolean running = locked == 1 || (locked < 0 && fresh);
+	/* A daemon that has taken its lock but not yet written its first
+	 * heartbeat: the row, if any, is an earlier daemon's. */
+	gboolean starting = locked == 1 &&
+	                    (!ever || ds.stopped_at != 0 || (lock_pid > 0 && ds.pid != lock_pid));
+	if (starting) {
+		memset(&ds, 0, sizeof ds);
+		ever = lock_pid > 0;
+	}
+	if (locked == 1 && lock_pid > 0)
+		ds.pid = lock_pid;
 
 	/* Configured IMAP mailboxes the daemon has not reported on yet. */
 	for (int i = 0; i < RD_MAILBOX_N; i++) {
@@ -150,10 +169,15 @@ rd_cmd_status(const RdGlobalOptions *g, int argc, char **argv)
 		return RD_EXIT_OK;
 	}
 
-	if (running) {
+	if (starting && ds.pid > 0) {
+		printf("daemon: running (pid %" G_GINT64_FORMAT ", starting)\n", ds.pid);
+	} else if (starting) {
+		printf("daemon: running (starting)\n");
+	} else if (running) {
 		g_autofree char *since = when(ds.started_at);
-		printf("daemon: running (pid %" G_GINT64_FORMAT ", since %s, heartbeat %" G_GINT64_FORMAT " s ago)\n",
-		       ds.pid, since, MAX(now - ds.heartbeat_at, 0));
+		printf("daemon: running (pid %" G_GINT64_FORMAT ", since %s, heartbeat %" G_GINT64_FORMAT " s ago%s)\n",
+		       ds.pid, since, MAX(now - ds.heartbeat_at, 0),
+		       fresh ? "" : "; it holds the database's lock but has stopped writing its heartbeat");
 	} else if (ever) {
 		g_autofree char *seen = when(ds.stopped_at ? ds.stopped_at : ds.heartbeat_at);
 		printf("daemon: not running (%s %s)\n", ds.stopped_at ? "stopped" : "last heard from", seen);
