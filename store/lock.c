@@ -141,12 +141,16 @@ rd_store_daemon_lock_take(int fd, const char *db_path, GError **error)
 		            "cannot lock %s.lock: %s", db_path, g_strerror(e));
 		return FALSE;
 	}
+	/* The holder writes its pid just after taking the lock: a daemon
+	 * started at the same instant may look before it has. */
 	gint64 pid = 0;
-	g_autofree char *who = NULL;
-	if (rd_store_daemon_running(db_path, &pid, NULL) == 1 && pid > 0)
-		who = g_strdup_printf("(pid %" G_GINT64_FORMAT ")", pid);
-	else
-		who = g_strdup("(pid not known yet)");
+	for (int tries = 0; tries < 100; tries++) {
+		if (rd_store_daemon_running(db_path, &pid, NULL) != 1 || pid > 0)
+			break;
+		g_usleep(10000);
+	}
+	g_autofree char *who = pid > 0 ? g_strdup_printf("(pid %" G_GINT64_FORMAT ")", pid)
+	                               : g_strdup("(pid not known)");
 	g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_DAEMON_RUNNING,
 	            "a redress daemon %s is already running on the database %s",
 	            who, db_path);

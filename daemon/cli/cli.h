@@ -69,6 +69,11 @@ const char *rd_db_path_global(const RdGlobalOptions *g, const RdConfig *cfg);
  * the exit status for it: 1 for what the user can fix (no database, an
  * old or newer schema, a daemon running), else 2. */
 int rd_cli_store_error(const char *db, const GError *err);
+/* For tests of opening races: with REDRESS_TEST_OPEN_GATE=FILE set, wait
+ * for a shared flock on FILE just before the database is opened (or the
+ * daemon's lock taken), so that processes a test lines up behind a lock
+ * it holds all reach the database at the same instant. */
+void rd_cli_test_gate(void);
 
 /* ---- shared by the subcommands (output.c) ---------------------------------- */
 

@@ -8,7 +8,11 @@
  * is left to the commands that write (ingest, fetch, daemon, …), so that
  * a look at the wrong path or with a newer binary changes nothing.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include "cli/cli.h"
 
 const char *
@@ -67,6 +71,22 @@ rd_cli_store_error(const char *db, const GError *err)
 	}
 }
 
+void
+rd_cli_test_gate(void)
+{
+	const char *gate = g_getenv("REDRESS_TEST_OPEN_GATE");
+	if (gate == NULL)
+		return;
+	int fd = open(gate, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		/* Blocks while the test holds the gate shut; the descriptor
+		 * and its lock go at once, before any database is touched. */
+		if (flock(fd, LOCK_SH) != 0)
+			fprintf(stderr, "redress: REDRESS_TEST_OPEN_GATE: %s\n", g_strerror(errno));
+		close(fd);
+	}
+}
+
 static int
 open_config_and_store(const RdGlobalOptions *g, gboolean readonly, RdConfig **cfg_r,
                       RdStore **store_r, char **db_path_r)
@@ -76,6 +96,7 @@ open_config_and_store(const RdGlobalOptions *g, gboolean readonly, RdConfig **cf
 		return RD_EXIT_USAGE;
 	g_autoptr(GError) err = NULL;
 	const char *db = rd_db_path_global(g, cfg);
+	rd_cli_test_gate();
 	RdStore *store = readonly ? rd_store_open_readonly(db, &err) : rd_store_open(db, &err);
 	if (store == NULL) {
 		int rc = rd_cli_store_error(db, err);

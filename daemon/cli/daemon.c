@@ -37,6 +37,7 @@ rd_cmd_daemon(const RdGlobalOptions *g, int argc, char **argv)
 		return RD_EXIT_USAGE;
 	/* A copy: the service frees @cfg when SIGHUP replaces it. */
 	g_autofree char *db_path = g_strdup(rd_db_path_global(g, cfg));
+	rd_cli_test_gate();
 	g_autoptr(RdStoreLock) lock = rd_store_lock_daemon(db_path, &err);
 	RdStore *store = lock != NULL ? rd_store_open(db_path, &err) : NULL;
 	if (store == NULL) {
