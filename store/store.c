@@ -494,17 +494,24 @@ readonly_state(RdStore *store, const char *path, int *version_r, GError **error)
 		return FALSE;
 	if (read_state_retrying(store, version_r, &wal, &e))
 		return TRUE;
+	int rc = sqlite3_errcode(store->db) & 0xff;
 	if (e->code == RD_STORE_ERROR_BUSY) {
 		g_propagate_error(error, e);
-		return FALSE;
+	} else if (rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY) {
+		/* A WAL file whose -shm this user may neither open nor
+		 * create. */
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_OPEN,
+		            "%s; reading a database in WAL mode needs its -wal and -shm files: they "
+		            "must exist and be readable by this user, or its folder writable", e->message);
+		g_error_free(e);
+	} else if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_DAMAGED,
+		            "%s (it is damaged, or not a redress database; a backup can be put back "
+		            "with redress restore)", e->message);
+		g_error_free(e);
+	} else {
+		g_propagate_error(error, e);
 	}
-	/* Most often: a WAL file whose -shm this user may neither open nor
-	 * create. */
-	g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_OPEN,
-	            "cannot read the database %s: %s (reading it needs its -wal and -shm "
-	            "files: they must exist and be readable, or its folder writable)",
-	            path, e->message);
-	g_error_free(e);
 	return FALSE;
 }
 

@@ -42,6 +42,10 @@ typedef enum {
 	RD_STORE_ERROR_OUTDATED,  /* read-only open: an older schema, which
 	                             only a writer may upgrade */
 	RD_STORE_ERROR_DAEMON_RUNNING, /* a daemon holds the database's lock */
+	RD_STORE_ERROR_DEST,      /* backup: the destination exists, or its
+	                             folder cannot be written */
+	RD_STORE_ERROR_DAMAGED,   /* a file fails its checks (integrity,
+	                             foreign keys, not a redress database) */
 } RdStoreError;
 
 #define RD_STORE_SCHEMA_VERSION 5
@@ -571,6 +575,65 @@ gboolean rd_store_daemon_status_set(RdStore *store, const RdDaemonStatus *s,
 /* FALSE with no error (and zeros) if no daemon ever ran on this file. */
 gboolean rd_store_daemon_status_get(RdStore *store, RdDaemonStatus *s_r,
                                     GError **error);
+
+/* ---- backups (backup.c) ---------------------------------------------- */
+
+/* A copy of the case file as checked: its size, schema version, pages and
+ * the cases and messages in it. */
+typedef struct {
+	gint64 bytes;
+	int schema;
+	gint64 page_size, pages;
+	gint64 cases, messages;
+} RdCopyInfo;
+
+/* Copy the database at @path to @dest while others go on using it: a
+ * consistent snapshot, taken with SQLite's online backup API inside one
+ * read transaction, so writers are never blocked and nothing committed
+ * after the backup began is in it. The copy is written beside @dest under
+ * a temporary name (mode 0600), made one self-contained file (rollback
+ * journal mode), checked (integrity_check, foreign_key_check, the same
+ * schema version), synced and renamed into place. An existing @dest is
+ * refused (RD_STORE_ERROR_DEST) unless @replace. The database is only
+ * read: a missing one is RD_STORE_ERROR_MISSING, an older schema is
+ * copied as it is. On failure @dest is as it was. */
+gboolean rd_store_backup(const char *path, const char *dest, gboolean replace,
+                         RdCopyInfo *info_r, GError **error);
+/* Check a copy without changing it: readable, integrity_check ok, no
+ * broken foreign key, a redress schema no newer than this binary's
+ * (RD_STORE_ERROR_DAMAGED, RD_STORE_ERROR_SCHEMA). */
+gboolean rd_store_copy_check(const char *path, RdCopyInfo *info_r, GError **error);
+
+/* Folders of dated backups: "DIR/redress-YYYYMMDD-HHMMSS.db" for a
+ * backup taken at @now (local time). Newly allocated. */
+char *rd_store_backup_name(const char *dir, gint64 now);
+/* Remove all but the newest @keep backups named as above in @dir (other
+ * files are left alone). *@removed_r (may be NULL) gets the paths removed
+ * (char*). */
+gboolean rd_store_backup_prune(const char *dir, guint keep, GPtrArray **removed_r,
+                               GError **error);
+
+typedef struct {
+	RdCopyInfo restored;     /* the copy, as checked before restoring */
+	char *kept;              /* the database as it was, kept here; NULL
+	                            if there was none */
+	gboolean in_place;       /* written into the database through SQLite
+	                            (TRUE), or the files replaced (FALSE) */
+	int schema_after;        /* the schema once opened (upgraded) */
+} RdRestoreInfo;
+void rd_restore_info_clear(RdRestoreInfo *r);
+
+/* Put the copy @src back as the database at @path. Refused while a
+ * daemon runs on it (RD_STORE_ERROR_DAEMON_RUNNING; its lock is held
+ * meanwhile so none can start), and unless @src passes
+ * rd_store_copy_check(); nothing is changed then. The database as it was
+ * is kept as "@path.before-restore-YYYYMMDD-HHMMSS". Written in place
+ * through SQLite when the database can be read (one transaction: no
+ * stale -wal or -shm can remain); otherwise its files are moved aside and
+ * the copy put in their place. The result is in WAL mode with the current
+ * schema. Fill @info_r; free its contents with rd_restore_info_clear(). */
+gboolean rd_store_restore(const char *path, const char *src, RdRestoreInfo *info_r,
+                          GError **error);
 
 /* ---- counts (for summaries and tests) -------------------------------- */
 
