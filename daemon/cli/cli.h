@@ -43,6 +43,10 @@ int rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_daemon(const RdGlobalOptions *g, int argc, char **argv);
 /* `redress status`: what the daemon last recorded (status.c). */
 int rd_cmd_status(const RdGlobalOptions *g, int argc, char **argv);
+/* `redress backup DEST`: a consistent copy of the live database (backup.c). */
+int rd_cmd_backup(const RdGlobalOptions *g, int argc, char **argv);
+/* `redress restore SRC`: put a backup back (restore.c). */
+int rd_cmd_restore(const RdGlobalOptions *g, int argc, char **argv);
 
 /* Find the configuration as the subcommands do (--config, $REDRESS_CONFIG,
  * /etc/redress/redress.conf if it exists, else defaults) and load it,
@@ -69,6 +73,9 @@ const char *rd_db_path_global(const RdGlobalOptions *g, const RdConfig *cfg);
  * the exit status for it: 1 for what the user can fix (no database, an
  * old or newer schema, a daemon running), else 2. */
 int rd_cli_store_error(const char *db, const GError *err);
+/* The exit status for a store error: 1 for what the user can fix (see
+ * above; also a backup's destination, a damaged copy), else 2. */
+int rd_cli_store_exit(const GError *err);
 /* For tests of opening races: with REDRESS_TEST_OPEN_GATE=FILE set, wait
  * for a shared flock on FILE just before the database is opened (or the
  * daemon's lock taken), so that processes a test lines up behind a lock

@@ -50,6 +50,24 @@ rd_db_path_global(const RdGlobalOptions *g, const RdConfig *cfg)
 	return db;
 }
 
+int
+rd_cli_store_exit(const GError *err)
+{
+	if (err->domain != RD_STORE_ERROR)
+		return RD_EXIT_INTERNAL;
+	switch (err->code) {
+	case RD_STORE_ERROR_MISSING:
+	case RD_STORE_ERROR_OUTDATED:
+	case RD_STORE_ERROR_DAEMON_RUNNING:
+	case RD_STORE_ERROR_SCHEMA:
+	case RD_STORE_ERROR_DEST:
+	case RD_STORE_ERROR_DAMAGED:
+		return RD_EXIT_USAGE;
+	default:
+		return RD_EXIT_INTERNAL;
+	}
+}
+
 /* A store that cannot be opened, said so that the reader knows what to do.
  * Returns the exit status. */
 int
@@ -61,14 +79,12 @@ rd_cli_store_error(const char *db, const GError *err)
 	case RD_STORE_ERROR_DAEMON_RUNNING:
 		/* The message names the file and what to run. */
 		fprintf(stderr, "redress: %s\n", err->message);
-		return RD_EXIT_USAGE;
-	case RD_STORE_ERROR_SCHEMA:
-		fprintf(stderr, "redress: error: cannot open the database %s: %s\n", db, err->message);
-		return RD_EXIT_USAGE;
+		break;
 	default:
 		fprintf(stderr, "redress: error: cannot open the database %s: %s\n", db, err->message);
-		return RD_EXIT_INTERNAL;
+		break;
 	}
+	return rd_cli_store_exit(err);
 }
 
 void
