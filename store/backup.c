@@ -595,6 +595,31 @@ move_aside(const char *db_path, const char *kept, GError **error)
 	return TRUE;
 }
 
+/* Undo move_aside() after a failure, so that the database is where it
+ * was. */
+static void
+move_back(const char *kept, const char *db_path)
+{
+	static const char *const suffixes[] = { "", "-wal", "-journal" };
+	for (gsize i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+		g_autofree char *from = g_strconcat(kept, suffixes[i], NULL);
+		g_autofree char *to = g_strconcat(db_path, suffixes[i], NULL);
+		struct stat sb;
+		if (lstat(from, &sb) == 0)
+			rename_into_place(from, to, FALSE, NULL);
+	}
+}
+
+/* Files root makes here go to whoever owns the database (else its
+ * folder): restored as root, it must still open for the service's user. */
+static void
+give_to_owner(const char *path, uid_t uid, gid_t gid)
+{
+	if (geteuid() == 0 && chown(path, uid, gid) != 0) {
+		/* Left to root; the service's error will name the file. */
+	}
+}
+
 /* Can the copy be written into the live file through SQLite? It must be
  * readable, in WAL mode, and of the same page size. */
 static sqlite3 *
@@ -671,6 +696,11 @@ restore_locked(int lock_fd, const char *db_path, const char *src_path, RdRestore
 	RdCopyInfo unused = { 0 };
 	gboolean ok = TRUE;
 	gboolean done = FALSE;
+	g_autofree char *dir = g_path_get_dirname(db_path);
+	if (stat(db_path, &sb) != 0 && stat(dir, &sb) != 0)
+		memset(&sb, 0, sizeof sb);
+	uid_t uid = sb.st_uid;
+	gid_t gid = sb.st_gid;
 	if (lstat(db_path, &sb) == 0) {
 		info->kept = kept_name(db_path);
 		sqlite3 *live = open_for_in_place(db_path, info->restored.page_size);
@@ -691,14 +721,25 @@ restore_locked(int lock_fd, const char *db_path, const char *src_path, RdRestore
 			}
 			sqlite3_close(live);
 		}
-		if (!done)
-			ok = move_aside(db_path, info->kept, error);
+		if (!done && !move_aside(db_path, info->kept, error)) {
+			move_back(info->kept, db_path);
+			ok = FALSE;
+		}
 	}
-	if (!done && ok)
+	if (!done && ok) {
 		ok = copy_into_place(src, src_path, db_path, FALSE, TRUE, &unused, error);
+		if (!ok && info->kept != NULL)
+			move_back(info->kept, db_path);
+	}
 	sqlite3_close(src);
 	if (!ok)
 		return FALSE;
+	give_to_owner(db_path, uid, gid);
+	if (info->kept != NULL)
+		give_to_owner(info->kept, uid, gid);
+	if (geteuid() == 0 && fchown(lock_fd, uid, gid) != 0) {
+		/* As above. */
+	}
 	/* WAL mode, and an older copy brought up to date, as any writer's
 	 * open would; we hold the set-up lock already. */
 	RdStore *store = rd_store_open_locked(db_path, error);

@@ -190,6 +190,10 @@ printf 'this is not a database header; this is not a database header; this is no
     dd of="$RDB" conv=notrunc 2>/dev/null
 check "the damaged database is refused by the commands" sh -c "! '$R' --config /dev/null --db '$RDB' cases >/dev/null 2>&1"
 rm -f "$T"/restored.db.before-restore-*
+# As root over a database that belongs to the service's user: what root
+# puts in its place must still be that user's.
+owner=$(id -un)
+if [ "$(id -u)" = 0 ]; then owner=nobody; chown nobody "$RDB" "$RDB.lock"; fi
 out=$(rd --db "$RDB" restore "$T/b.db" 2>&1)
 is "$?" "0" "restore over a damaged database: exit 0"
 like "$out" "the files replaced" "by replacing the files"
@@ -197,6 +201,8 @@ kept=$(ls "$T" | grep 'restored.db.before-restore-[0-9]\{8\}-[0-9]\{6\}$')
 like "$(head -c 40 "$T/$kept")" "this is not a database header" "the damaged file is kept as it was"
 is "$(q "$RDB" 'pragma integrity_check')" "ok" "and the restored one is whole"
 is "$(q "$RDB" 'select count(*) from messages')" "$b_msgs" "with the backup's messages"
+is "$(stat -c '%U %a' "$RDB") $(stat -c %U "$RDB.lock")" "$owner 600 $owner" \
+   "owned by the old database's owner ($owner), mode 0600, and so is its lock file"
 
 # 7. A damaged copy is refused before anything changes.
 head -c 100000 "$T/b.db" > "$T/cut.db"
