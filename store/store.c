@@ -548,7 +548,7 @@ rd_store_open_readonly(const char *path, GError **error)
 	store = store_new(error);
 	if (store == NULL || !readonly_state(store, path, &version, error))
 		return NULL;
-	if (version != RD_STORE_SCHEMA_VERSION && version <= RD_STORE_SCHEMA_VERSION) {
+	if (version < RD_STORE_SCHEMA_VERSION) {
 		/* Perhaps a writer is setting the file up right now: wait for
 		 * it (a shared hold on the set-up lock), then look again with
 		 * a new connection. Without a lock file nobody is. */

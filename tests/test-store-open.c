@@ -288,7 +288,9 @@ test_setup_lock_waits(Fixture *f, gconstpointer data)
 	Opener again = { .path = f->path };
 	open_timed(&again);
 	g_assert_no_error(again.error);
-	g_assert_cmpint(again.took_us, <, 1000000);
+	/* Not the set-up wait (a minute): at most what a loaded machine
+	 * takes to open a file. */
+	g_assert_cmpint(again.took_us, <, 10 * G_USEC_PER_SEC);
 	Opener ro = { .path = f->path, .readonly = TRUE };
 	open_timed(&ro);
 	g_assert_no_error(ro.error);
