@@ -71,7 +71,8 @@ int rd_open_config_and_store_readonly(const RdGlobalOptions *g, RdConfig **cfg_r
 const char *rd_db_path_global(const RdGlobalOptions *g, const RdConfig *cfg);
 /* Print why the store at @db could not be opened (or locked) and return
  * the exit status for it: 1 for what the user can fix (no database, an
- * old or newer schema, a daemon running), else 2. */
+ * old or newer schema, a daemon running), else 2 (a damaged database
+ * included). */
 int rd_cli_store_error(const char *db, const GError *err);
 /* The exit status for a store error: 1 for what the user can fix (see
  * above; also a backup's destination, a damaged copy), else 2. */

@@ -84,6 +84,10 @@ rd_cli_store_error(const char *db, const GError *err)
 		fprintf(stderr, "redress: error: cannot open the database %s: %s\n", db, err->message);
 		break;
 	}
+	/* The database itself damaged is the system's trouble (2); a damaged
+	 * file given as input (a backup to restore) is the user's (1). */
+	if (err->domain == RD_STORE_ERROR && err->code == RD_STORE_ERROR_DAMAGED)
+		return RD_EXIT_INTERNAL;
 	return rd_cli_store_exit(err);
 }
 
