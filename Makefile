@@ -174,6 +174,8 @@ install: all
 	install -m 0755 build/redress $(DESTDIR)$(PREFIX)/bin/redress
 	cp -R templates/letters/. $(DESTDIR)$(PREFIX)/share/redress/templates/
 	sed 's#/usr/bin/redress#$(PREFIX)/bin/redress#g' systemd/redress.service > $(DESTDIR)$(SYSTEMD_UNITDIR)/redress.service
+	sed 's#/usr/bin/redress#$(PREFIX)/bin/redress#g' systemd/redress-backup.service > $(DESTDIR)$(SYSTEMD_UNITDIR)/redress-backup.service
+	install -m 0644 systemd/redress-backup.timer $(DESTDIR)$(SYSTEMD_UNITDIR)/redress-backup.timer
 	install -m 0644 systemd/redress.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/redress.conf
 	install -m 0644 systemd/redress.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/redress.conf
 	install -m 0644 examples/redress.conf examples/bank-holidays.json $(DESTDIR)$(PREFIX)/share/doc/redress/examples/

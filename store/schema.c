@@ -8,6 +8,11 @@
  * lives in the file header and is covered by the transaction, so a crash or
  * a failed step leaves the file exactly as it was before the upgrade.
  *
+ * Migrating is idempotent: rd_store_open() runs it under the set-up lock
+ * (lock.c), and it reads user_version again once it holds SQLite's write
+ * lock, so a process that waited while another upgraded the file finds
+ * nothing left to do.
+ *
  * A file newer than this binary is refused rather than used: an older
  * redress could misread columns or drop rules it does not know about.
  *
@@ -377,8 +382,8 @@ exec_sql(sqlite3 *db, const char *sql, const char *doing, GError **error)
 	return TRUE;
 }
 
-static gboolean
-read_user_version(sqlite3 *db, int *version_r, GError **error)
+gboolean
+rd_store_schema_version(sqlite3 *db, int *version_r, GError **error)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
@@ -432,7 +437,7 @@ rd_store_migrate(sqlite3 *db, int *version_r, GError **error)
 {
 	int version = 0;
 
-	if (!read_user_version(db, &version, error))
+	if (!rd_store_schema_version(db, &version, error))
 		return FALSE;
 	*version_r = version;
 	if (!check_not_newer(version, error))
@@ -444,7 +449,7 @@ rd_store_migrate(sqlite3 *db, int *version_r, GError **error)
 	 * have migrated the file while we waited. */
 	if (!exec_sql(db, "BEGIN IMMEDIATE", "starting schema migration", error))
 		return FALSE;
-	if (!read_user_version(db, &version, error) ||
+	if (!rd_store_schema_version(db, &version, error) ||
 	    !check_not_newer(version, error))
 		goto fail;
 	for (int v = version; v < RD_STORE_SCHEMA_VERSION; v++) {

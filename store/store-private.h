@@ -186,6 +186,36 @@ extern const char *const rd_stmt_sql[RD_STMT_COUNT];
 /* schema.c: bring the file to RD_STORE_SCHEMA_VERSION. @version_r gets the
  * version found before migrating. */
 gboolean rd_store_migrate(sqlite3 *db, int *version_r, GError **error);
+/* schema.c: the file's PRAGMA user_version (0 for a new, empty file). */
+gboolean rd_store_schema_version(sqlite3 *db, int *version_r, GError **error);
+
+/* ---- the lock file (lock.c) ------------------------------------------- */
+
+/* How long set-up waits for another process's set-up (the lock, and
+ * SQLITE_BUSY during the WAL switch and the migration) before it gives up
+ * with RD_STORE_ERROR_BUSY. */
+#define RD_STORE_SETUP_WAIT_S 60
+
+/* "DATABASE.lock". Newly allocated. */
+char *rd_store_lock_path(const char *db_path);
+/* Open the lock file: with @create, read-write and created (mode 0600,
+ * given to the database's owner when root creates it) if missing; without,
+ * read-only, and -1 with no error set if it does not exist. -1 with
+ * @error set on failure. The caller closes the descriptor. */
+int rd_store_lockfile_open(const char *db_path, gboolean create, GError **error);
+/* Take the set-up lock (byte 1), exclusive or shared, waiting at most
+ * RD_STORE_SETUP_WAIT_S. Released by rd_store_setup_unlock() or by closing
+ * @fd. */
+gboolean rd_store_setup_lock(int fd, const char *db_path, gboolean exclusive, GError **error);
+void rd_store_setup_unlock(int fd);
+/* Take the daemon's lock (byte 0) on @fd without waiting: FALSE with
+ * RD_STORE_ERROR_DAEMON_RUNNING (naming the holder's pid) if a daemon has
+ * it. Held until @fd is closed. */
+gboolean rd_store_daemon_lock_take(int fd, const char *db_path, GError **error);
+
+/* store.c: set up (WAL, schema) and open the file at @path for writing,
+ * when the caller already holds the set-up lock (restore does). */
+RdStore *rd_store_open_locked(const char *path, GError **error);
 
 /* ---- statement use ---------------------------------------------------- */
 

@@ -3,13 +3,24 @@
  * the small key/value tables (settings, raw bytes, counts).
  *
  * rd_store_open() does, in order:
- *   1. create the file with mode 0600 if it does not exist (it holds
+ *   1. if the file exists, is in WAL mode and has the current schema
+ *      (every open but the first), open it: nothing to set up;
+ *   2. otherwise take the set-up lock on DATABASE.lock (lock.c), so that
+ *      one opener at a time does 3-5, each finding out again what is
+ *      left to do (another may have done it while it waited);
+ *   3. create the file with mode 0600 if it does not exist (it holds
  *      personal data; SQLite would otherwise create it 0644 minus umask,
  *      and its -wal/-shm files copy the main file's mode);
- *   2. open it and set the connection up: busy timeout 5 s, WAL journal,
- *      foreign keys on, synchronous=FULL, a 16 MiB page cache;
- *   3. refuse a file with a newer schema, migrate an older one (schema.c);
- *   4. prepare every statement of stmts.c.
+ *   4. switch it to WAL; 5. refuse a file with a newer schema, migrate an
+ *      older one (schema.c) — steps 4 and 5 retried on SQLITE_BUSY, which
+ *      SQLite returns without waiting where waiting could deadlock;
+ *   6. set the connection up: busy timeout 5 s, foreign keys on,
+ *      synchronous=FULL, a 16 MiB page cache;
+ *   7. prepare every statement of stmts.c.
+ * rd_store_open_readonly() does only 1, 6 and 7 (on a read-only
+ * connection, with query_only on): a file that is missing, not set up or
+ * of an older schema is reported, never created or converted, after
+ * waiting for a set-up in progress under a shared hold of the same lock.
  * After that no SQL is ever compiled again; each call binds, steps and
  * resets a prepared statement, which keeps ingest's per-message cost to a
  * few B-tree operations.
@@ -112,6 +123,14 @@ is_memory_path(const char *path)
 	return strcmp(path, ":memory:") == 0 || path[0] == '\0';
 }
 
+static GError *
+symlink_error(const char *path)
+{
+	return g_error_new(RD_STORE_ERROR, RD_STORE_ERROR_OPEN,
+	                   "cannot create or open database %s: %s", path,
+	                   g_strerror(ELOOP));
+}
+
 /* Make sure the file exists with mode 0600 before SQLite sees it. An
  * existing file keeps its mode: the administrator may have chosen it.
  *
@@ -125,13 +144,14 @@ create_private_file(const char *path, GError **error)
 {
 	struct stat sb;
 
-	if (lstat(path, &sb) == 0 && !S_ISLNK(sb.st_mode))
-		return TRUE;
+	/* One lstat(): with two, a file another process created between
+	 * them looked like a symbolic link. */
 	if (lstat(path, &sb) == 0) {
-		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_OPEN,
-		            "cannot create or open database %s: %s", path,
-		            g_strerror(ELOOP));
-		return FALSE;
+		if (S_ISLNK(sb.st_mode)) {
+			g_propagate_error(error, symlink_error(path));
+			return FALSE;
+		}
+		return TRUE;
 	}
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 
@@ -158,33 +178,146 @@ first_column_cb(void *data, int ncols, char **values, char **names)
 	return 0;
 }
 
+/* sqlite3_exec() of @sql, keeping the first column of the first row in
+ * *@first_r (may be NULL). */
 static gboolean
-setup_connection(RdStore *store, gboolean in_memory, GError **error)
+exec_first(RdStore *store, const char *sql, char **first_r, const char *doing,
+           GError **error)
 {
-	g_autofree char *mode = NULL;
 	char *msg = NULL;
-	int rc;
+	int rc = sqlite3_exec(store->db, sql, first_r ? first_column_cb : NULL,
+	                      first_r, &msg);
 
-	sqlite3_extended_result_codes(store->db, 1);
-	sqlite3_busy_timeout(store->db, RD_STORE_BUSY_TIMEOUT_MS);
-
-	rc = sqlite3_exec(store->db, "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL",
-	                  first_column_cb, &mode, &msg);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(store->db,
-		                  "PRAGMA foreign_keys = ON;"
-		                  "PRAGMA synchronous = FULL;"
-		                  "PRAGMA cache_size = -16384;",
-		                  NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
 		g_set_error(error, RD_STORE_ERROR,
-		            (rc & 0xff) == SQLITE_BUSY ? RD_STORE_ERROR_BUSY
-		                                       : RD_STORE_ERROR_OPEN,
-		            "setting up database connection: %s",
-		            msg != NULL ? msg : sqlite3_errstr(rc));
+		            (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED
+		            ? RD_STORE_ERROR_BUSY : RD_STORE_ERROR_OPEN,
+		            "%s: %s", doing, msg != NULL ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return FALSE;
 	}
+	return TRUE;
+}
+
+/* ---- retrying SQLITE_BUSY during set-up ---------------------------------
+ *
+ * The busy handler (5 s) covers most waits, but not all: SQLite returns
+ * SQLITE_BUSY at once, without calling it, where waiting could deadlock
+ * (two connections holding read locks that both want to write, as in the
+ * switch to WAL) and while another connection recovers the log. Set-up
+ * steps are idempotent, so they are simply run again, for up to
+ * RD_STORE_SETUP_WAIT_S. */
+
+typedef struct {
+	gint64 deadline;        /* monotonic time after which we give up */
+	gulong pause_us;        /* the next pause, doubling to 100 ms */
+} Retry;
+
+static Retry
+retry_start(void)
+{
+	Retry r = { g_get_monotonic_time() + RD_STORE_SETUP_WAIT_S * G_USEC_PER_SEC, 1000 };
+	return r;
+}
+
+/* TRUE, with *@error cleared after a pause, if the failure in *@error is
+ * worth another try. */
+static gboolean
+retry_again(Retry *r, GError **error)
+{
+	if (!g_error_matches(*error, RD_STORE_ERROR, RD_STORE_ERROR_BUSY) ||
+	    g_get_monotonic_time() >= r->deadline)
+		return FALSE;
+	g_clear_error(error);
+	g_usleep(r->pause_us + (gulong)g_random_int_range(0, (gint32)r->pause_us));
+	r->pause_us = MIN(r->pause_us * 2, 100000);
+	return TRUE;
+}
+
+/* ---- the steps of opening ---------------------------------------------- */
+
+static RdStore *
+store_new(GError **error)
+{
+	g_autoptr(RdStore) store = g_new0(RdStore, 1);
+
+	store->london = g_time_zone_new_identifier("Europe/London");
+	if (store->london == NULL) {
+		/* Dates on cases are legal deadlines; a silent UTC fallback
+		 * would shift them by a day around midnight in summer. */
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_OPEN,
+		            "time zone Europe/London is not available; install "
+		            "the tzdata package");
+		return NULL;
+	}
+	return g_steal_pointer(&store);
+}
+
+static gboolean
+open_connection(RdStore *store, const char *path, gboolean readonly, GError **error)
+{
+	int flags = SQLITE_OPEN_NOMUTEX |
+	            (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	int rc = sqlite3_open_v2(path, &store->db, flags, NULL);
+
+	if (rc != SQLITE_OK) {
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_OPEN,
+		            "cannot open database %s: %s", path,
+		            store->db != NULL ? sqlite3_errmsg(store->db)
+		                              : sqlite3_errstr(rc));
+		return FALSE;
+	}
+	sqlite3_extended_result_codes(store->db, 1);
+	sqlite3_busy_timeout(store->db, RD_STORE_BUSY_TIMEOUT_MS);
+	return TRUE;
+}
+
+static void
+close_connection(RdStore *store)
+{
+	if (store->db != NULL && sqlite3_close(store->db) != SQLITE_OK)
+		g_critical("closing database: %s", sqlite3_errmsg(store->db));
+	store->db = NULL;
+}
+
+/* What set-up has left to do: the file's schema version, and whether it
+ * is in WAL mode (known once the version read has read the header). */
+static gboolean
+read_state(RdStore *store, int *version_r, gboolean *wal_r, GError **error)
+{
+	g_autofree char *mode = NULL;
+
+	if (!rd_store_schema_version(store->db, version_r, error) ||
+	    !exec_first(store, "PRAGMA journal_mode", &mode, "reading the journal mode", error))
+		return FALSE;
+	*wal_r = g_ascii_strcasecmp(mode != NULL ? mode : "", "wal") == 0;
+	return TRUE;
+}
+
+static gboolean
+read_state_retrying(RdStore *store, int *version_r, gboolean *wal_r, GError **error)
+{
+	Retry r = retry_start();
+	GError *e = NULL;
+
+	while (!read_state(store, version_r, wal_r, &e)) {
+		if (!retry_again(&r, &e)) {
+			g_propagate_error(error, e);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static gboolean
+switch_to_wal(RdStore *store, gboolean in_memory, GError **error)
+{
+	g_autofree char *mode = NULL;
+
+	/* The page size only takes on a file not yet written. */
+	if (!exec_first(store, "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL",
+	                &mode, "setting up database connection", error))
+		return FALSE;
 	/* WAL lets readers (the CLI) run beside the daemon's writer; a file
 	 * system that cannot do it (no shared memory) is refused rather than
 	 * silently run in rollback mode. */
@@ -195,6 +328,43 @@ setup_connection(RdStore *store, gboolean in_memory, GError **error)
 		return FALSE;
 	}
 	return TRUE;
+}
+
+/* First-time set-up and upgrades, under the set-up lock: create the file,
+ * switch it to WAL, create or migrate the schema. Each step finds out for
+ * itself whether it is still needed, so a process that waited for the
+ * lock while another did the work does nothing. */
+static gboolean
+set_up(RdStore *store, const char *path, gboolean in_memory, GError **error)
+{
+	Retry r = retry_start();
+	GError *e = NULL;
+
+	if (!in_memory && !create_private_file(path, error))
+		return FALSE;
+	if (store->db == NULL && !open_connection(store, path, FALSE, error))
+		return FALSE;
+	while (!switch_to_wal(store, in_memory, &e) ||
+	       !rd_store_migrate(store->db, &store->version_at_open, &e)) {
+		if (!retry_again(&r, &e)) {
+			g_propagate_error(error, e);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/* This connection's own settings; they touch no file. */
+static gboolean
+set_pragmas(RdStore *store, gboolean readonly, GError **error)
+{
+	return exec_first(store,
+	                  readonly ? "PRAGMA query_only = ON;"
+	                             "PRAGMA cache_size = -16384;"
+	                           : "PRAGMA foreign_keys = ON;"
+	                             "PRAGMA synchronous = FULL;"
+	                             "PRAGMA cache_size = -16384;",
+	                  NULL, "setting up database connection", error);
 }
 
 static gboolean
@@ -220,46 +390,183 @@ prepare_all(RdStore *store, GError **error)
 	return TRUE;
 }
 
+/* Open for writing. Unless @lock_held, a file that is already set up is
+ * opened straight away, and anything else waits for the set-up lock. */
+static RdStore *
+open_readwrite(const char *path, gboolean lock_held, GError **error)
+{
+	g_autoptr(RdStore) store = NULL;
+	gboolean in_memory = is_memory_path(path);
+	gboolean ready = FALSE;
+	struct stat sb;
+
+	store = store_new(error);
+	if (store == NULL)
+		return NULL;
+	if (!in_memory && !lock_held && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		int version = 0;
+		gboolean wal = FALSE;
+
+		if (!open_connection(store, path, FALSE, error) ||
+		    !read_state_retrying(store, &version, &wal, error))
+			return NULL;
+		ready = wal && version == RD_STORE_SCHEMA_VERSION;
+		if (ready)
+			store->version_at_open = version;
+	}
+	if (!ready) {
+		int fd = -1;
+		gboolean ok;
+
+		if (!in_memory && !lock_held) {
+			fd = rd_store_lockfile_open(path, TRUE, error);
+			if (fd < 0)
+				return NULL;
+			if (!rd_store_setup_lock(fd, path, TRUE, error)) {
+				close(fd);
+				return NULL;
+			}
+		}
+		ok = set_up(store, path, in_memory, error);
+		if (fd >= 0)
+			close(fd);  /* releases the set-up lock */
+		if (!ok)
+			return NULL;
+	}
+	if (!set_pragmas(store, FALSE, error) || !prepare_all(store, error))
+		return NULL;
+	return g_steal_pointer(&store);
+}
+
 RdStore *
 rd_store_open(const char *path, GError **error)
 {
+	g_return_val_if_fail(path != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	return open_readwrite(path, FALSE, error);
+}
+
+RdStore *
+rd_store_open_locked(const char *path, GError **error)
+{
+	g_return_val_if_fail(path != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	return open_readwrite(path, TRUE, error);
+}
+
+/* Why a read-only open found nothing it can read: no file, an empty file,
+ * an older schema, a newer one. */
+static gboolean
+readonly_usable(const char *path, int version, GError **error)
+{
+	if (version == 0) {
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_MISSING,
+		            "the database at %s has not been set up yet (it is created by "
+		            "redress ingest, fetch or daemon)", path);
+		return FALSE;
+	}
+	if (version < RD_STORE_SCHEMA_VERSION) {
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_OUTDATED,
+		            "the database at %s has schema %d (this redress uses %d); run the "
+		            "daemon or `redress ingest` once to upgrade it", path, version,
+		            RD_STORE_SCHEMA_VERSION);
+		return FALSE;
+	}
+	if (version > RD_STORE_SCHEMA_VERSION) {
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_SCHEMA,
+		            "the database has schema version %d but this redress "
+		            "only knows up to version %d; upgrade redress to use "
+		            "this file", version, RD_STORE_SCHEMA_VERSION);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+readonly_state(RdStore *store, const char *path, int *version_r, GError **error)
+{
+	gboolean wal = FALSE;
+	GError *e = NULL;
+
+	if (!open_connection(store, path, TRUE, error))
+		return FALSE;
+	if (read_state_retrying(store, version_r, &wal, &e))
+		return TRUE;
+	int rc = sqlite3_errcode(store->db) & 0xff;
+	if (e->code == RD_STORE_ERROR_BUSY) {
+		g_propagate_error(error, e);
+	} else if (rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY) {
+		/* A WAL file whose -shm this user may neither open nor
+		 * create. */
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_OPEN,
+		            "%s; reading a database in WAL mode needs its -wal and -shm files: they "
+		            "must exist and be readable by this user, or its folder writable", e->message);
+		g_error_free(e);
+	} else if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_DAMAGED,
+		            "%s (it is damaged, or not a redress database; a backup can be put back "
+		            "with redress restore)", e->message);
+		g_error_free(e);
+	} else {
+		g_propagate_error(error, e);
+	}
+	return FALSE;
+}
+
+RdStore *
+rd_store_open_readonly(const char *path, GError **error)
+{
 	g_autoptr(RdStore) store = NULL;
-	gboolean in_memory;
-	int rc;
+	struct stat sb;
+	int version = 0;
 
 	g_return_val_if_fail(path != NULL, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-	in_memory = is_memory_path(path);
-	if (!in_memory && !create_private_file(path, error))
-		return NULL;
-
-	store = g_new0(RdStore, 1);
-	store->london = g_time_zone_new_identifier("Europe/London");
-	if (store->london == NULL) {
-		/* Dates on cases are legal deadlines; a silent UTC fallback
-		 * would shift them by a day around midnight in summer. */
+	if (is_memory_path(path)) {
 		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_OPEN,
-		            "time zone Europe/London is not available; install "
-		            "the tzdata package");
+		            "an in-memory database cannot be opened read-only");
 		return NULL;
 	}
-
-	rc = sqlite3_open_v2(path, &store->db,
-	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	                     SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_OPEN,
-		            "cannot open database %s: %s", path,
-		            store->db != NULL ? sqlite3_errmsg(store->db)
-		                              : sqlite3_errstr(rc));
+	if (lstat(path, &sb) != 0) {
+		int e = errno;
+		if (e == ENOENT)
+			g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_MISSING,
+			            "no database at %s (it is created by redress ingest, fetch "
+			            "or daemon)", path);
+		else
+			g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_OPEN,
+			            "cannot open database %s: %s", path, g_strerror(e));
 		return NULL;
 	}
-	if (!setup_connection(store, in_memory, error))
+	if (S_ISLNK(sb.st_mode)) {
+		g_propagate_error(error, symlink_error(path));
 		return NULL;
-	if (!rd_store_migrate(store->db, &store->version_at_open, error))
+	}
+	store = store_new(error);
+	if (store == NULL || !readonly_state(store, path, &version, error))
 		return NULL;
-	if (!prepare_all(store, error))
+	if (version < RD_STORE_SCHEMA_VERSION) {
+		/* Perhaps a writer is setting the file up right now: wait for
+		 * it (a shared hold on the set-up lock), then look again with
+		 * a new connection. Without a lock file nobody is. */
+		int fd = rd_store_lockfile_open(path, FALSE, NULL);
+		if (fd >= 0) {
+			gboolean ok = rd_store_setup_lock(fd, path, FALSE, error);
+			close(fd);
+			if (!ok)
+				return NULL;
+			close_connection(store);
+			if (!readonly_state(store, path, &version, error))
+				return NULL;
+		}
+	}
+	if (!readonly_usable(path, version, error))
+		return NULL;
+	store->version_at_open = version;
+	if (!set_pragmas(store, TRUE, error) || !prepare_all(store, error))
 		return NULL;
 	return g_steal_pointer(&store);
 }
@@ -271,8 +578,7 @@ rd_store_close(RdStore *store)
 		return;
 	for (int i = 0; i < RD_STMT_COUNT; i++)
 		sqlite3_finalize(store->stmts[i]);
-	if (store->db != NULL && sqlite3_close(store->db) != SQLITE_OK)
-		g_critical("closing database: %s", sqlite3_errmsg(store->db));
+	close_connection(store);
 	g_clear_pointer(&store->london, g_time_zone_unref);
 	g_free(store);
 }

@@ -41,6 +41,14 @@ typedef enum {
 	RD_STORE_ERROR_CONSTRAINT,/* a uniqueness or foreign-key rule */
 	RD_STORE_ERROR_NOT_FOUND, /* an update named a row that does not exist */
 	RD_STORE_ERROR_FAILED,    /* anything else SQLite reported */
+	RD_STORE_ERROR_MISSING,   /* read-only open: no database there yet */
+	RD_STORE_ERROR_OUTDATED,  /* read-only open: an older schema, which
+	                             only a writer may upgrade */
+	RD_STORE_ERROR_DAEMON_RUNNING, /* a daemon holds the database's lock */
+	RD_STORE_ERROR_DEST,      /* backup: the destination exists, or its
+	                             folder cannot be written */
+	RD_STORE_ERROR_DAMAGED,   /* a file fails its checks (integrity,
+	                             foreign keys, not a redress database) */
 } RdStoreError;
 
 #define RD_STORE_SCHEMA_VERSION 6
@@ -48,10 +56,46 @@ typedef enum {
 typedef struct _RdStore RdStore;
 
 /* Open (creating if needed, with mode 0600) the database at @path and
- * migrate it to RD_STORE_SCHEMA_VERSION. ":memory:" works for tests. */
+ * migrate it to RD_STORE_SCHEMA_VERSION. ":memory:" works for tests.
+ *
+ * Safe with any number of processes and threads opening the same file at
+ * once: the first-time set-up (creating the file, the switch to WAL, the
+ * schema and its migrations) runs under an exclusive lock on
+ * "@path.lock" (lock.c), one opener at a time, each looking again at what
+ * is left to do once it holds the lock; SQLITE_BUSY during set-up is
+ * retried for up to a minute. A file already set up is opened without
+ * taking that lock. */
 RdStore *rd_store_open(const char *path, GError **error);
+/* Open the database at @path for reading only: never creates the file,
+ * never switches it to WAL, never migrates it, never writes. Fails with
+ * RD_STORE_ERROR_MISSING when there is no database there (or an empty
+ * one, never set up), RD_STORE_ERROR_OUTDATED when its schema is older
+ * than RD_STORE_SCHEMA_VERSION (only a writer may upgrade it), and
+ * RD_STORE_ERROR_SCHEMA when it is newer. A set-up in progress in another
+ * process is waited for. Every write through the returned store fails.
+ * Reading a WAL file still needs its -shm file: the folder must be
+ * writable by the caller, or the -wal and -shm files must exist already. */
+RdStore *rd_store_open_readonly(const char *path, GError **error);
 void rd_store_close(RdStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdStore, rd_store_close)
+
+/* ---- the daemon's lock ------------------------------------------------- */
+
+/* Held by `redress daemon` for its whole life: no second daemon, and no
+ * restore, can run on the same database meanwhile. It never blocks other
+ * commands (ingest, fetch, status). */
+typedef struct _RdStoreLock RdStoreLock;
+/* Take the daemon's lock on the database at @path (the lock file
+ * "@path.lock" is created if needed, with this process's pid written in
+ * it). Fails at once with RD_STORE_ERROR_DAEMON_RUNNING, naming the
+ * running daemon's pid, if another process holds it. */
+RdStoreLock *rd_store_lock_daemon(const char *path, GError **error);
+void rd_store_lock_free(RdStoreLock *lock);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdStoreLock, rd_store_lock_free)
+/* Is a daemon holding @path's lock? 1 yes (*@pid_r its pid, 0 if it has
+ * not written it yet), 0 no, -1 cannot tell (the lock file cannot be
+ * read; @error set). @pid_r may be NULL. */
+int rd_store_daemon_running(const char *path, gint64 *pid_r, GError **error);
 
 /* The schema version found in the file before migration (0 = new). */
 int rd_store_schema_version_at_open(RdStore *store);
@@ -574,6 +618,65 @@ gboolean rd_store_quarantine_forget(RdStore *store, const char *source, GError *
  * FALSE (and nothing changes) for any other message. */
 gboolean rd_store_message_drop_unparsed(RdStore *store, gint64 msg_id, gboolean *dropped_r,
                                         GError **error);
+
+/* ---- backups (backup.c) ---------------------------------------------- */
+
+/* A copy of the case file as checked: its size, schema version, pages and
+ * the cases and messages in it. */
+typedef struct {
+	gint64 bytes;
+	int schema;
+	gint64 page_size, pages;
+	gint64 cases, messages;
+} RdCopyInfo;
+
+/* Copy the database at @path to @dest while others go on using it: a
+ * consistent snapshot, taken with SQLite's online backup API inside one
+ * read transaction, so writers are never blocked and nothing committed
+ * after the backup began is in it. The copy is written beside @dest under
+ * a temporary name (mode 0600), made one self-contained file (rollback
+ * journal mode), checked (integrity_check, foreign_key_check, the same
+ * schema version), synced and renamed into place. An existing @dest is
+ * refused (RD_STORE_ERROR_DEST) unless @replace. The database is only
+ * read: a missing one is RD_STORE_ERROR_MISSING, an older schema is
+ * copied as it is. On failure @dest is as it was. */
+gboolean rd_store_backup(const char *path, const char *dest, gboolean replace,
+                         RdCopyInfo *info_r, GError **error);
+/* Check a copy without changing it: readable, integrity_check ok, no
+ * broken foreign key, a redress schema no newer than this binary's
+ * (RD_STORE_ERROR_DAMAGED, RD_STORE_ERROR_SCHEMA). */
+gboolean rd_store_copy_check(const char *path, RdCopyInfo *info_r, GError **error);
+
+/* Folders of dated backups: "DIR/redress-YYYYMMDD-HHMMSS.db" for a
+ * backup taken at @now (local time). Newly allocated. */
+char *rd_store_backup_name(const char *dir, gint64 now);
+/* Remove all but the newest @keep backups named as above in @dir (other
+ * files are left alone). *@removed_r (may be NULL) gets the paths removed
+ * (char*). */
+gboolean rd_store_backup_prune(const char *dir, guint keep, GPtrArray **removed_r,
+                               GError **error);
+
+typedef struct {
+	RdCopyInfo restored;     /* the copy, as checked before restoring */
+	char *kept;              /* the database as it was, kept here; NULL
+	                            if there was none */
+	gboolean in_place;       /* written into the database through SQLite
+	                            (TRUE), or the files replaced (FALSE) */
+	int schema_after;        /* the schema once opened (upgraded) */
+} RdRestoreInfo;
+void rd_restore_info_clear(RdRestoreInfo *r);
+
+/* Put the copy @src back as the database at @path. Refused while a
+ * daemon runs on it (RD_STORE_ERROR_DAEMON_RUNNING; its lock is held
+ * meanwhile so none can start), and unless @src passes
+ * rd_store_copy_check(); nothing is changed then. The database as it was
+ * is kept as "@path.before-restore-YYYYMMDD-HHMMSS". Written in place
+ * through SQLite when the database can be read (one transaction: no
+ * stale -wal or -shm can remain); otherwise its files are moved aside and
+ * the copy put in their place. The result is in WAL mode with the current
+ * schema. Fill @info_r; free its contents with rd_restore_info_clear(). */
+gboolean rd_store_restore(const char *path, const char *src, RdRestoreInfo *info_r,
+                          GError **error);
 
 /* ---- counts (for summaries and tests) -------------------------------- */
 

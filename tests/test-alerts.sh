@@ -2,7 +2,7 @@
 # test-alerts.sh — telling someone (daemon/service/alerts.c) and
 # `redress status` as a monitoring check, against a real Dovecot and
 # Postfix on 127.0.0.1 (tests/mailservers.sh):
-#  - status exits 3 and says why when no daemon runs;
+#  - status exits 1 without a database, 3 and says why when no daemon runs;
 #  - a mailbox whose password is wrong: after [daemon] alert_after, one
 #    alert mail reaches [council] it_contact, with the error and what to
 #    do, and status exits 3 naming the mailbox; no second alert while it
@@ -69,7 +69,12 @@ alerts() { cat "$IT_MB"/new/* "$IT_MB"/cur/* 2>/dev/null; }
 n_alerts() { ls "$IT_MB/new" "$IT_MB/cur" 2>/dev/null | grep -c '^[0-9]'; }
 
 out=$("$R" --config "$C" status 2>&1)
-is "$?" "3" "status exits 3 when no daemon has run"
+is "$?" "1" "status exits 1 when there is no database yet"
+like "$out" "no database at" "and says so"
+mkdir -p "$T/empty"
+"$R" --config "$C" ingest --quiet "$T/empty" >/dev/null 2>&1
+out=$("$R" --config "$C" status 2>&1)
+is "$?" "3" "status exits 3 when no daemon has run on the database"
 like "$out" "no daemon is running" "and says so"
 
 "$R" --config "$C" daemon > "$T/log" 2>&1 &

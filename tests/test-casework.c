@@ -50,8 +50,10 @@ fx_teardown(Fixture *f, gconstpointer data)
 	rd_store_close(f->store);
 	g_autofree char *wal = g_strconcat(f->path, "-wal", NULL);
 	g_autofree char *shm = g_strconcat(f->path, "-shm", NULL);
+	g_autofree char *lock = g_strconcat(f->path, ".lock", NULL);
 	g_unlink(wal);
 	g_unlink(shm);
+	g_unlink(lock);
 	g_unlink(f->path);
 	g_rmdir(f->dir);
 	g_free(f->path);

@@ -13,7 +13,9 @@ make -s install DESTDIR="$D" PREFIX=/usr >"$T/log" 2>&1
 rc=$?
 is "$rc" "0" "make install succeeds"
 [ "$rc" -eq 0 ] || sed 's/^/# /' "$T/log" | tail -n 20
-for f in usr/bin/redress lib/systemd/system/redress.service usr/lib/sysusers.d/redress.conf \
+for f in usr/bin/redress lib/systemd/system/redress.service \
+         lib/systemd/system/redress-backup.service lib/systemd/system/redress-backup.timer \
+         usr/lib/sysusers.d/redress.conf \
          usr/lib/tmpfiles.d/redress.conf usr/share/doc/redress/examples/redress.conf \
          usr/share/redress/templates/en/stage1-acknowledgement.txt \
          usr/share/redress/templates/cy/stage1-acknowledgement.txt; do
@@ -32,10 +34,18 @@ like "$("$D/usr/bin/redress" --db "$T/x.db" letters preview stage1-acknowledgeme
 U="$D/lib/systemd/system/redress.service"
 like "$(grep '^ExecStart=' "$U")" "/usr/bin/redress daemon" "unit runs the installed binary"
 like "$(grep '^Type=' "$U")" "notify" "Type=notify"
+B="$D/lib/systemd/system/redress-backup.service"
+like "$(grep '^ExecStart=' "$B")" "/usr/bin/redress --config /dev/null backup --keep 14 /var/lib/redress/backups" \
+     "the backup unit runs the installed binary, keeping 14 dated copies"
+like "$(grep '^Type=' "$B")" "oneshot" "the backup unit is a oneshot"
+like "$(grep '^OnCalendar=' "$D/lib/systemd/system/redress-backup.timer")" "daily" "its timer runs it daily"
 if command -v systemd-analyze >/dev/null 2>&1; then
-    exposure=$(systemd-analyze security --offline=yes "$U" 2>/dev/null | sed -n 's/.*Overall exposure level for redress.service: \([0-9.]*\).*/\1/p')
-    ok=$(awk -v e="${exposure:-99}" 'BEGIN { print (e <= 2.0) ? "yes" : "no" }')
-    is "$ok" "yes" "systemd-analyze security exposure is low (got ${exposure:-none}, want <= 2.0)"
+    for unit in redress redress-backup; do
+        exposure=$(systemd-analyze security --offline=yes "$D/lib/systemd/system/$unit.service" 2>/dev/null |
+                   sed -n "s/.*Overall exposure level for $unit.service: \([0-9.]*\).*/\1/p")
+        ok=$(awk -v e="${exposure:-99}" 'BEGIN { print (e <= 2.0) ? "yes" : "no" }')
+        is "$ok" "yes" "$unit.service: systemd-analyze security exposure is low (got ${exposure:-none}, want <= 2.0)"
+    done
 else
     echo "ok $((_tap_n + 1)) # SKIP systemd-analyze not installed"
     _tap_n=$((_tap_n + 1))

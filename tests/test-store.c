@@ -157,7 +157,7 @@ fixture_teardown(Fixture *f, gconstpointer data)
 {
 	g_clear_pointer(&f->store, rd_store_close);
 	if (f->dir != NULL) {
-		static const char *const suffixes[] = { "", "-wal", "-shm" };
+		static const char *const suffixes[] = { "", "-wal", "-shm", ".lock" };
 		for (gsize i = 0; i < G_N_ELEMENTS(suffixes); i++) {
 			g_autofree char *p = g_strconcat(f->path, suffixes[i], NULL);
 			g_remove(p);

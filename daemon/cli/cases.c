@@ -36,7 +36,7 @@ rd_cmd_cases(const RdGlobalOptions *g, int argc, char **argv)
 	}
 	g_autoptr(RdConfig) cfg = NULL;
 	g_autoptr(RdStore) store = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
+	int rc = rd_open_config_and_store_readonly(g, &cfg, &store, NULL);
 	if (rc != RD_EXIT_OK)
 		return rc;
 	g_autoptr(GPtrArray) cases = NULL;

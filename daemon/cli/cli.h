@@ -45,6 +45,10 @@ int rd_cmd_daemon(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_status(const RdGlobalOptions *g, int argc, char **argv);
 /* `redress selftest`: does mail to a case's reply address arrive (selftest.c). */
 int rd_cmd_selftest(const RdGlobalOptions *g, int argc, char **argv);
+/* `redress backup DEST`: a consistent copy of the live database (backup.c). */
+int rd_cmd_backup(const RdGlobalOptions *g, int argc, char **argv);
+/* `redress restore SRC`: put a backup back (restore.c). */
+int rd_cmd_restore(const RdGlobalOptions *g, int argc, char **argv);
 
 /* Find the configuration as the subcommands do (--config, $REDRESS_CONFIG,
  * /etc/redress/redress.conf if it exists, else defaults) and load it,
@@ -59,6 +63,27 @@ const char *rd_config_path_global(const RdGlobalOptions *g);
  * path used (newly allocated). */
 int rd_open_config_and_store(const RdGlobalOptions *g, RdConfig **cfg_r,
                              RdStore **store_r, char **db_path_r);
+/* The same, for commands that only read: the database is opened with
+ * rd_store_open_readonly(), so a missing file is not created and an older
+ * schema is not upgraded; either is reported with what to run (exit 1). */
+int rd_open_config_and_store_readonly(const RdGlobalOptions *g, RdConfig **cfg_r,
+                                      RdStore **store_r, char **db_path_r);
+/* The database the subcommands use: --db, else $REDRESS_DB, else
+ * [redress] database in @cfg (may be NULL), else ./redress.db. Borrowed. */
+const char *rd_db_path_global(const RdGlobalOptions *g, const RdConfig *cfg);
+/* Print why the store at @db could not be opened (or locked) and return
+ * the exit status for it: 1 for what the user can fix (no database, an
+ * old or newer schema, a daemon running), else 2 (a damaged database
+ * included). */
+int rd_cli_store_error(const char *db, const GError *err);
+/* The exit status for a store error: 1 for what the user can fix (see
+ * above; also a backup's destination, a damaged copy), else 2. */
+int rd_cli_store_exit(const GError *err);
+/* For tests of opening races: with REDRESS_TEST_OPEN_GATE=FILE set, wait
+ * for a shared flock on FILE just before the database is opened (or the
+ * daemon's lock taken), so that processes a test lines up behind a lock
+ * it holds all reach the database at the same instant. */
+void rd_cli_test_gate(void);
 
 /* The casework context over @store, into *@cw_r; on failure the error is
  * printed and the exit status returned (1 for the configuration, 2 for

@@ -1,7 +1,8 @@
 /*
  * daemon.c — `redress daemon [--foreground]`: load the configuration,
- * open the database, and hand both to the service (service/), which runs
- * until it is told to stop.
+ * take the database's daemon lock (one daemon per database), open the
+ * database, and hand both to the service (service/), which runs until it
+ * is told to stop.
  */
 #include <stdio.h>
 #include "cli/cli.h"
@@ -28,11 +29,23 @@ rd_cmd_daemon(const RdGlobalOptions *g, int argc, char **argv)
 		return RD_EXIT_USAGE;
 	}
 
-	RdConfig *cfg = NULL;
-	RdStore *store = NULL;
-	g_autofree char *db_path = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store, &db_path);
-	if (rc != RD_EXIT_OK)
+	/* One daemon per database: its lock is taken before the database is
+	 * opened (a second daemon changes nothing, not even the heartbeat)
+	 * and held until the service has closed every connection. */
+	RdConfig *cfg = rd_config_load_global(g);
+	if (cfg == NULL)
+		return RD_EXIT_USAGE;
+	/* A copy: the service frees @cfg when SIGHUP replaces it. */
+	g_autofree char *db_path = g_strdup(rd_db_path_global(g, cfg));
+	rd_cli_test_gate();
+	g_autoptr(RdStoreLock) lock = rd_store_lock_daemon(db_path, &err);
+	RdStore *store = lock != NULL ? rd_store_open(db_path, &err) : NULL;
+	if (store == NULL) {
+		int rc = rd_cli_store_error(db_path, err);
+		if (err->code == RD_STORE_ERROR_DAEMON_RUNNING)
+			fprintf(stderr, "redress: only one daemon may run on a database; see 'redress status'\n");
+		rd_config_free(cfg);
 		return rc;
+	}
 	return rd_service_run(cfg, store, db_path, rd_config_path_global(g));
 }

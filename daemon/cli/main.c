@@ -34,6 +34,8 @@ static const struct {
 	{ "letters", rd_cmd_letters, "'letters preview NAME REF': show a letter as it would be sent" },
 	{ "case", rd_cmd_case, "'case REF ACTION': assign, extend, respond, close, escalate, link, service" },
 	{ "config", rd_cmd_config, "'config check': validate the configuration file" },
+	{ "backup", rd_cmd_backup, "'backup DEST': a consistent copy of the database, safe while the daemon runs" },
+	{ "restore", rd_cmd_restore, "'restore SRC': put a backup back (the daemon stopped); the old database is kept" },
 };
 
 static void

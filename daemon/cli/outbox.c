@@ -185,7 +185,7 @@ outbox_list(const RdGlobalOptions *g)
 {
 	g_autoptr(RdConfig) cfg = NULL;
 	g_autoptr(RdStore) store = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
+	int rc = rd_open_config_and_store_readonly(g, &cfg, &store, NULL);
 	if (rc != RD_EXIT_OK)
 		return rc;
 	g_autoptr(GError) err = NULL;
@@ -266,15 +266,12 @@ rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv)
 	}
 	g_autoptr(RdConfig) cfg = NULL;
 	g_autoptr(RdStore) store = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
+	int rc = rd_open_config_and_store_readonly(g, &cfg, &store, NULL);
 	if (rc != RD_EXIT_OK)
 		return rc;
-	g_autoptr(RdRules) rules = rd_rules_open(store, cfg, &err);
-	if (rules == NULL) {
-		fprintf(stderr, "redress: error: %s\n", err->message);
-		return RD_EXIT_INTERNAL;
-	}
-	RdLetters *letters = rd_rules_letters(rules);
+	/* The case first: the rules load the reply-token key, which the
+	 * first command that wrote cases made, so a file with this case has
+	 * one; a preview only reads and must not be the one to make it. */
 	g_autoptr(RdCase) c = NULL;
 	if (!rd_cli_find_case(store, cfg, argv[3], &c, &err)) {
 		fprintf(stderr, "redress: error: %s\n", err->message);
@@ -284,6 +281,12 @@ rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv)
 		fprintf(stderr, "redress letters: no case %s (list them with: redress cases)\n", argv[3]);
 		return RD_EXIT_USAGE;
 	}
+	g_autoptr(RdRules) rules = rd_rules_open(store, cfg, &err);
+	if (rules == NULL) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
+	}
+	RdLetters *letters = rd_rules_letters(rules);
 	if (lang != NULL) {
 		if (strcmp(lang, "en") != 0 && strcmp(lang, "cy") != 0) {
 			fprintf(stderr, "redress letters: --lang must be en or cy\n");

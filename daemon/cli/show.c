@@ -229,7 +229,7 @@ rd_cmd_show(const RdGlobalOptions *g, int argc, char **argv)
 	}
 	g_autoptr(RdConfig) cfg = NULL;
 	g_autoptr(RdStore) store = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
+	int rc = rd_open_config_and_store_readonly(g, &cfg, &store, NULL);
 	if (rc != RD_EXIT_OK)
 		return rc;
 	g_autoptr(RdCase) c = NULL;

@@ -4,9 +4,11 @@
  *
  * The daemon's threads record their state as they go (store/status.c):
  * each watcher its mailbox's row, the main thread a heartbeat every few
- * seconds. A daemon is "running" when its heartbeat is fresher than three
- * of its intervals and it did not record a clean stop; otherwise the rows
- * are what it last saw, and no mailbox is shown as connected. The outbox
+ * seconds. A daemon is "running" while it holds the database's daemon
+ * lock (DATABASE.lock, whose pid is the one shown); where that file cannot
+ * be read, while its heartbeat is fresher than three of its intervals and
+ * it did not record a clean stop. Otherwise the rows are what it last
+ * saw, and no mailbox is shown as connected. The outbox
  * counts, the last deadline sweep, the last self-test of the reply
  * addresses (the daemon's at start, or `redress selftest`) and the
  * messages that crashed the parser come from the case file itself, so
@@ -54,6 +56,8 @@ typedef struct {
 	gint64 now;
 	RdDaemonStatus ds;
 	gboolean ever, running;
+	gboolean fresh;          /* the heartbeat is recent and no clean stop was recorded */
+	gboolean starting;       /* it holds the lock but has not written its first heartbeat */
 	GPtrArray *rows;         /* RdMailboxStatus*: the configured IMAP mailboxes */
 	RdOutboxCounts outbox;
 	gint64 last_sweep;
@@ -73,7 +77,7 @@ state_clear(State *s)
 }
 
 static gboolean
-read_state(RdStore *store, const RdConfig *cfg, State *s, GError **error)
+read_state(RdStore *store, const RdConfig *cfg, const char *db_path, State *s, GError **error)
 {
 	s->now = g_get_real_time() / G_USEC_PER_SEC;
 	g_autofree char *sweep = NULL;
@@ -87,8 +91,24 @@ read_state(RdStore *store, const RdConfig *cfg, State *s, GError **error)
 	    (quarantine = rd_store_quarantine_list(store, error)) == NULL)
 		return FALSE;
 	s->last_sweep = sweep != NULL ? g_ascii_strtoll(sweep, NULL, 10) : 0;
-	s->running = s->ever && s->ds.stopped_at == 0 &&
-	             s->now - s->ds.heartbeat_at <= STALE_AFTER * MAX(s->ds.interval, 1);
+	/* The daemon's lock says for certain whether one runs (a daemon
+	 * killed a second ago holds it no more); the heartbeat is the answer
+	 * only where the lock file cannot be read. */
+	gint64 lock_pid = 0;
+	int locked = rd_store_daemon_running(db_path, &lock_pid, NULL);
+	s->fresh = s->ever && s->ds.stopped_at == 0 &&
+	           s->now - s->ds.heartbeat_at <= STALE_AFTER * MAX(s->ds.interval, 1);
+	s->running = locked == 1 || (locked < 0 && s->fresh);
+	/* A daemon that has taken its lock but not yet written its first
+	 * heartbeat: the row, if any, is an earlier daemon's. */
+	s->starting = locked == 1 &&
+	              (!s->ever || s->ds.stopped_at != 0 || (lock_pid > 0 && s->ds.pid != lock_pid));
+	if (s->starting) {
+		memset(&s->ds, 0, sizeof s->ds);
+		s->ever = lock_pid > 0;
+	}
+	if (locked == 1 && lock_pid > 0)
+		s->ds.pid = lock_pid;
 	for (guint i = 0; i < quarantine->len; i++) {
 		const RdQuarantine *q = quarantine->pdata[i];
 		if (q->msg_id != 0 && (q->crashed || q->attempts >= RD_JOURNAL_ATTEMPTS))
@@ -115,14 +135,20 @@ read_state(RdStore *store, const RdConfig *cfg, State *s, GError **error)
 static void
 find_problems(const State *s, const RdConfig *cfg, GPtrArray *problems)
 {
-	if (!s->ever)
+	if (s->running && !s->starting && !s->fresh)
+		add(problems, "the daemon has stopped answering", s->ds.heartbeat_at,
+		    g_strdup("it holds the database's lock but has stopped writing its heartbeat: see its log "
+		             "(journalctl -u redress), then restart it"));
+	else if (s->running)
+		;
+	else if (!s->ever)
 		add(problems, "no daemon is running", 0,
 		    g_strdup("no daemon has run on this database: start it (systemctl start redress)"));
-	else if (!s->running)
+	else
 		add(problems, "the daemon is not running", s->ds.stopped_at ? s->ds.stopped_at : s->ds.heartbeat_at,
 		    g_strdup(s->ds.stopped_at ? "it stopped: start it again (systemctl start redress)"
 		                              : "it stopped answering: see its log (journalctl -u redress)"));
-	for (guint i = 0; s->running && i < s->rows->len; i++) {
+	for (guint i = 0; s->running && !s->starting && i < s->rows->len; i++) {
 		const RdMailboxStatus *m = s->rows->pdata[i];
 		if (m->connected || m->last_error == NULL || m->last_error_at < m->last_fetch)
 			continue;
@@ -171,10 +197,15 @@ describe(RdOut *o, const State *s, GPtrArray *problems)
 	rd_out_time(o, "heartbeat", NULL, s->ever ? s->ds.heartbeat_at : 0);
 	rd_out_time(o, "stopped", NULL, s->ever ? s->ds.stopped_at : 0);
 	rd_out_end(o);
-	if (s->running) {
+	if (s->starting && s->ds.pid > 0) {
+		rd_out_line(o, "daemon: running (pid %" G_GINT64_FORMAT ", starting)", s->ds.pid);
+	} else if (s->starting) {
+		rd_out_line(o, "daemon: running (starting)");
+	} else if (s->running) {
 		g_autofree char *since = rd_time_format_local(s->ds.started_at);
-		rd_out_line(o, "daemon: running (pid %" G_GINT64_FORMAT ", since %s, heartbeat %" G_GINT64_FORMAT " s ago)",
-		            s->ds.pid, since, MAX(s->now - s->ds.heartbeat_at, 0));
+		rd_out_line(o, "daemon: running (pid %" G_GINT64_FORMAT ", since %s, heartbeat %" G_GINT64_FORMAT " s ago%s)",
+		            s->ds.pid, since, MAX(s->now - s->ds.heartbeat_at, 0),
+		            s->fresh ? "" : "; it holds the database's lock but has stopped writing its heartbeat");
 	} else if (s->ever) {
 		gint64 t = s->ds.stopped_at ? s->ds.stopped_at : s->ds.heartbeat_at;
 		g_autofree char *seen = t > 0 ? rd_time_format_local(t) : g_strdup("never");
@@ -278,11 +309,12 @@ rd_cmd_status(const RdGlobalOptions *g, int argc, char **argv)
 	}
 	g_autoptr(RdConfig) cfg = NULL;
 	g_autoptr(RdStore) store = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
+	g_autofree char *db_path = NULL;
+	int rc = rd_open_config_and_store_readonly(g, &cfg, &store, &db_path);
 	if (rc != RD_EXIT_OK)
 		return rc;
 	State s = { 0 };
-	if (!read_state(store, cfg, &s, &err)) {
+	if (!read_state(store, cfg, db_path, &s, &err)) {
 		fprintf(stderr, "redress: error: %s\n", err->message);
 		state_clear(&s);
 		return RD_EXIT_INTERNAL;

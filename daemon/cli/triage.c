@@ -229,7 +229,8 @@ rd_cmd_triage(const RdGlobalOptions *g, int argc, char **argv)
 	g_autoptr(RdConfig) cfg = NULL;
 	g_autoptr(RdStore) store = NULL;
 	g_autofree char *db_path = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store, &db_path);
+	int rc = list ? rd_open_config_and_store_readonly(g, &cfg, &store, &db_path)
+	             : rd_open_config_and_store(g, &cfg, &store, &db_path);
 	if (rc != RD_EXIT_OK)
 		return rc;
 	if (list)

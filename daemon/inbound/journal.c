@@ -46,6 +46,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -290,11 +291,27 @@ recover(RdStore *store, const char *dir, GError **error)
 	if (d == NULL)
 		return TRUE;
 	const char *name;
-	g_autofree char *mine = g_strdup_printf("%d", (int)getpid());
 	while ((name = g_dir_read_name(d)) != NULL) {
-		if (strcmp(name, mine) == 0 || strspn(name, "0123456789") != strlen(name))
-			continue;
 		g_autofree char *path = g_build_filename(dir, name, NULL);
+		/* A journal being made (".PID.new") whose maker died before
+		 * naming it holds no note. One younger than a minute may be
+		 * another process's between its open and its lock, so only an
+		 * old one, whose lock is free, is removed. */
+		if (name[0] == '.' && g_str_has_suffix(name, ".new")) {
+			GStatBuf sb;
+			if (g_lstat(path, &sb) != 0 || time(NULL) - sb.st_mtime < 60)
+				continue;
+			int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+			if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+				g_unlink(path);
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		/* Our own pid's name too: it can only be a dead process's that
+		 * had the same pid, since ours is made after this. */
+		if (strspn(name, "0123456789") != strlen(name))
+			continue;
 		if (!take_over(store, path, error))
 			return FALSE;
 	}
@@ -312,13 +329,26 @@ create_own(RdJournal *j, GError **error)
 		            "cannot create the parse journal folder %s: %s", j->dir, g_strerror(e));
 		return FALSE;
 	}
+	/* Made under a name that recovery passes over, locked and sized, and
+	 * only then given its PID name: a process taking over dead journals
+	 * must never find this one under that name and unlocked. */
+	g_autofree char *tmp = g_strdup_printf("%s/.%d.new", j->dir, (int)getpid());
 	j->path = g_strdup_printf("%s/%d", j->dir, (int)getpid());
-	j->fd = open(j->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (j->fd < 0 || flock(j->fd, LOCK_EX | LOCK_NB) != 0 || ftruncate(j->fd, 0) != 0 ||
-	    ftruncate(j->fd, sizeof(Map)) != 0) {
-		int e = errno;
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-		            "cannot create the parse journal %s: %s", j->path, g_strerror(e));
+	g_unlink(tmp);
+	j->fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* The blocks are allocated now, not left as a hole: on a full disk
+	 * the first store into a hole of the mapping would raise SIGBUS,
+	 * where this reports ENOSPC. */
+	int rc = 0;
+	if (j->fd < 0 || flock(j->fd, LOCK_EX | LOCK_NB) != 0)
+		rc = errno;
+	else if ((rc = posix_fallocate(j->fd, 0, sizeof(Map))) == 0 && rename(tmp, j->path) != 0)
+		rc = errno;
+	if (rc != 0) {
+		g_unlink(tmp);
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(rc),
+		            "cannot create the parse journal %s: %s%s", j->path, g_strerror(rc),
+		            rc == ENOSPC ? " (disk full: free some space there, then run again)" : "");
 		return FALSE;
 	}
 	void *m = mmap(NULL, sizeof(Map), PROT_READ | PROT_WRITE, MAP_SHARED, j->fd, 0);
