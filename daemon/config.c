@@ -243,6 +243,20 @@ parse_duration(const char *s, guint64 *v_r)
 	return parse_with_unit(s, units, NULL, v_r);
 }
 
+/* "90d", "25m", "1s": @s in the largest unit that divides it, as the
+ * file would say it. Newly allocated. */
+static char *
+period_text(guint64 s)
+{
+	if (s % 86400 == 0)
+		return g_strdup_printf("%" G_GUINT64_FORMAT "d", s / 86400);
+	if (s % 3600 == 0)
+		return g_strdup_printf("%" G_GUINT64_FORMAT "h", s / 3600);
+	if (s % 60 == 0)
+		return g_strdup_printf("%" G_GUINT64_FORMAT "m", s / 60);
+	return g_strdup_printf("%" G_GUINT64_FORMAT "s", s);
+}
+
 static void
 replace(char **slot, const char *val)
 {
@@ -682,10 +696,12 @@ rd_config_load(const char *path, GError **error)
 			case KEY_ANY:
 				break;
 			case KEY_DURATION:
-				if (!parse_duration(val, &num) || num < spec->min || num > spec->max)
+				if (!parse_duration(val, &num) || num < spec->min || num > spec->max) {
+					/* In days, a maximum of 25 minutes read "at most 0 days". */
+					g_autofree char *min = period_text(spec->min), *max = period_text(spec->max);
 					g_string_append_printf(errs, "%s:%u: %s must be a period such as 5d, 12h or 30m "
-					                       "(at least %" G_GUINT64_FORMAT " s, at most %" G_GUINT64_FORMAT " days), not '%s'\n",
-					                       path, line, key, spec->min, spec->max / 86400, val);
+					                       "(from %s to %s), not '%s'\n", path, line, key, min, max, val);
+				}
 				break;
 			case KEY_URL: {
 				const char *rest = g_str_has_prefix(val, "smtp://") ? val + strlen("smtp://")
