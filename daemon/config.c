@@ -573,6 +573,15 @@ set_defaults(RdConfig *cfg)
 	                                            (GDestroyNotify)g_hash_table_unref);
 }
 
+/* The errors echo names and values as written, in whatever bytes the
+ * file has; an error message must be valid UTF-8. */
+static void
+set_invalid(GError **error, const char *text)
+{
+	g_autofree char *valid = g_utf8_make_valid(text, -1);
+	g_set_error_literal(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, valid);
+}
+
 RdConfig *
 rd_config_load(const char *path, GError **error)
 {
@@ -612,7 +621,7 @@ rd_config_load(const char *path, GError **error)
 	}
 	if (errs->len > 0) {
 		g_string_truncate(errs, errs->len - 1);
-		g_set_error_literal(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, errs->str);
+		set_invalid(error, errs->str);
 		g_string_free(errs, TRUE);
 		return NULL;
 	}
@@ -827,7 +836,7 @@ rd_config_load(const char *path, GError **error)
 	check_auth(cfg, path, text, errs);
 	if (errs->len > 0) {
 		g_string_truncate(errs, errs->len - 1);
-		g_set_error_literal(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, errs->str);
+		set_invalid(error, errs->str);
 		g_string_free(errs, TRUE);
 		return NULL;
 	}

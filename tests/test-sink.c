@@ -110,6 +110,19 @@ test_config(void)
 		if (strstr(e->message, bad[i].expect) == NULL)
 			g_error("'%s': got '%s', expected '%s'", bad[i].line, e->message, bad[i].expect);
 	}
+	/* A range reads in the period's own unit (poll_interval's maximum of
+	 * 25 minutes once read "at most 0 days"), and a value that is not
+	 * UTF-8 is echoed with U+FFFD, not as raw bytes. */
+	{
+		g_autoptr(GError) e = NULL;
+		g_autoptr(RdConfig) cfg = load_text(dir, "[daemon]\npoll_interval = 2h\nsend_interval = \x9a\n", &e);
+		g_assert_null(cfg);
+		g_assert_true(g_utf8_validate(e->message, -1, NULL));
+		g_assert_nonnull(strstr(e->message, ":2: poll_interval must be a period such as 5d, 12h or 30m "
+		                                    "(from 1s to 25m), not '2h'"));
+		g_assert_nonnull(strstr(e->message, ":3: send_interval must be a period such as 5d, 12h or 30m "
+		                                    "(from 1s to 1d), not '\xef\xbf\xbd'"));
+	}
 	rm_rf(dir);
 }
 
