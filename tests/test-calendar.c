@@ -471,6 +471,11 @@ static const BadFileRow bad_file_rows[] = {
 	{ "empty", "", "the file is empty" },
 	{ "blank", " \n", "the file is empty" },
 	{ "array", "[]", "top level is not an object" },
+	/* A value followed by another: refused before json-glib, which would
+	 * leak the first (LeakSanitizer catches it here if it gets there). */
+	{ "number-then-object", "6{\"england-and-wales\":{\"events\":[]}}",
+	  "more follows the top-level value at byte 2" },
+	{ "two-objects", " {\"a\":\"}\"} {}", "more follows the top-level value at byte 12" },
 	{ "no-division", "{\"scotland\":{\"events\":[]}}", "no \"england-and-wales\" division" },
 	{ "division-not-object", "{\"england-and-wales\":[]}", "no \"england-and-wales\" division" },
 	{ "no-events", "{\"england-and-wales\":{\"division\":\"england-and-wales\"}}", "no \"events\" array" },
