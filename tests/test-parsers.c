@@ -476,6 +476,12 @@ test_html_only(void)
 	                "Dear Sir,\n\nThe \u201cpothole\u201d is \u00a350 deep now.\n"
 	                "Still there.\n\n- one\n- two");
 	g_assert_cmpuint(m->attachments->len, ==, 0);
+
+	/* An empty HTML part is an empty text; its charset sniffer once did
+	 * NULL + 0 on it (a fuzz finding, undefined behaviour). */
+	g_autoptr(RdMessage) e = parse_str("From: a@example.org\nContent-Type: text/html\n\n");
+	g_assert_cmpstr(e->text, ==, "");
+	g_assert_cmpint(e->problem, ==, RD_PROBLEM_NONE);
 }
 
 static void
