@@ -222,8 +222,10 @@ clean_msgid(const char *s)
 	const char *lt = strchr(s, '<');
 	if (lt != NULL) {
 		const char *gt = strchr(lt + 1, '>');
-		if (gt != NULL && gt > lt + 1)
-			return g_strndup(lt + 1, gt - lt - 1);
+		if (gt != NULL && gt > lt + 1) {
+			g_autofree char *id = g_strndup(lt + 1, gt - lt - 1);
+			return _rd_msgid_dup(id);
+		}
 	}
 	g_autofree char *t = g_strstrip(g_strdup(s));
 	/* An unbracketed id is one token; some senders omit the "@" part,
@@ -232,9 +234,7 @@ clean_msgid(const char *s)
 	while (*sp != '\0' && !g_ascii_isspace(*sp))
 		sp++;
 	*sp = '\0';
-	if (*t == '\0')
-		return NULL;
-	return g_strdup(t);
+	return _rd_msgid_dup(t);
 }
 
 /* Decoded content of a leaf part as valid UTF-8 (declared charset, else
