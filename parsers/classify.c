@@ -429,8 +429,13 @@ parse_dsn(const char *dsn, RdMessage *msg)
 			g_autofree char *status = field_in_text(blocks[i], "Status", NULL);
 			if (status != NULL) {
 				g_autofree char *kw = header_keyword(status);
-				if (*kw != '\0')
+				/* A second pass, or a second call on the text when
+				 * the DSN part named no usable recipient, may get
+				 * here again: the later block's status wins. */
+				if (*kw != '\0') {
+					g_free(msg->bounce_status);
 					msg->bounce_status = g_steal_pointer(&kw);
+				}
 			}
 			break;
 		}
