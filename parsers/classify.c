@@ -336,7 +336,11 @@ scan_tree(GMimeObject *obj, Scan *s, guint depth)
 		 * text in the prologue (PMDF does this). */
 		const char *pro = g_mime_multipart_get_prologue(mp);
 		if (pro != NULL && s->body != NULL && s->body->len < RD_CLASSIFY_SCAN_LIMIT) {
-			g_string_append(s->body, pro);
+			/* The prologue is raw bytes, not a decoded part: make it
+			 * UTF-8 like the parts' text, or the DSN fields read
+			 * from it would not be. */
+			g_autofree char *text = rd_to_utf8(pro, strlen(pro), NULL);
+			g_string_append(s->body, text);
 			g_string_append_c(s->body, '\n');
 		}
 		int n = g_mime_multipart_get_count(mp);
