@@ -203,17 +203,14 @@ clean_address(const char *s)
 	const char *semi = strchr(s, ';');
 	if (semi != NULL)
 		s = semi + 1;
-	g_autofree char *t = g_strstrip(g_strdup(s));
-	char *start = t;
-	if (*start == '<')
-		start++;
-	char *end = strchr(start, '>');
-	if (end != NULL)
-		*end = '\0';
-	g_strstrip(start);
-	if (*start == '\0' || strchr(start, '@') == NULL)
-		return NULL;
-	return g_ascii_strdown(start, -1);
+	/* The address is the word with the '@': other words are a display
+	 * name or, for a pipe or file recipient, the command around it
+	 * ("|/usr/bin/prog user@host /path"). */
+	g_auto(GStrv) words = g_strsplit_set(s, " \t<>", -1);
+	for (guint i = 0; words[i] != NULL; i++)
+		if (strchr(words[i], '@') != NULL)
+			return g_ascii_strdown(words[i], -1);
+	return NULL;
 }
 
 static char *
