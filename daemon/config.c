@@ -582,6 +582,23 @@ set_invalid(GError **error, const char *text)
 	g_set_error_literal(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, valid);
 }
 
+/* The line at which GKeyFile refuses @text, which its errors do not say:
+ * the first line whose part of the file up to it is refused (0 only if
+ * the whole file passes, which the caller has seen it does not). */
+static guint
+line_refused(const char *text)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	g_autoptr(GString) head = g_string_new(NULL);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		g_autoptr(GKeyFile) kf = g_key_file_new();
+		g_string_append_printf(head, "%s\n", lines[i]);
+		if (!g_key_file_load_from_data(kf, head->str, head->len, G_KEY_FILE_NONE, NULL))
+			return i + 1;
+	}
+	return 0;
+}
+
 RdConfig *
 rd_config_load(const char *path, GError **error)
 {
@@ -629,7 +646,8 @@ rd_config_load(const char *path, GError **error)
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autoptr(GError) kerr = NULL;
 	if (!g_key_file_load_from_data(kf, text, (gsize)-1, G_KEY_FILE_NONE, &kerr)) {
-		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, "%s: %s", path, kerr->message);
+		g_autofree char *msg = g_strdup_printf("%s:%u: %s", path, line_refused(text), kerr->message);
+		set_invalid(error, msg);
 		g_string_free(errs, TRUE);
 		return NULL;
 	}

@@ -123,6 +123,18 @@ test_config(void)
 		g_assert_nonnull(strstr(e->message, ":3: send_interval must be a period such as 5d, 12h or 30m "
 		                                    "(from 1s to 1d), not '\xef\xbf\xbd'"));
 	}
+	/* What GKeyFile itself refuses is reported at its line too. */
+	{
+		g_autoptr(GError) e = NULL;
+		g_autoptr(RdConfig) cfg = load_text(dir, "[redress]\nlog_level = info\n=1\n", &e);
+		g_assert_null(cfg);
+		g_assert_true(g_str_has_suffix(e->message, "redress.conf:3: Key file contains line \u201c=1\u201d "
+		                                          "which is not a key-value pair, group, or comment"));
+		g_clear_error(&e);
+		g_autoptr(RdConfig) cfg2 = load_text(dir, "# settings\nlog_level = info\n", &e);
+		g_assert_null(cfg2);
+		g_assert_true(g_str_has_suffix(e->message, "redress.conf:2: Key file does not start with a group"));
+	}
 	rm_rf(dir);
 }
 
