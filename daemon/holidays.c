@@ -31,7 +31,11 @@ invalid(GError **error, const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	g_set_error(error, RD_HOLIDAYS_ERROR, RD_HOLIDAYS_ERROR_INVALID, "%s: %s", name, msg);
+	/* json-glib quotes the bytes of a bad string in its message, and an
+	 * error message must be valid UTF-8. */
+	g_autofree char *full = g_strdup_printf("%s: %s", name, msg);
+	g_autofree char *valid = g_utf8_make_valid(full, -1);
+	g_set_error_literal(error, RD_HOLIDAYS_ERROR, RD_HOLIDAYS_ERROR_INVALID, valid);
 	return FALSE;
 }
 
