@@ -1,6 +1,6 @@
 #!/bin/sh
 # test-fuzz-brief.sh — build the libFuzzer targets of tests/fuzz/ and run
-# each for a few seconds (RD_FUZZ_SECONDS, default 5) from its seeds and
+# each for a few seconds (RD_FUZZ_SECONDS, default 3) from its seeds and
 # regression inputs: a smoke test that they build, start and find nothing
 # quickly. The long runs are `make fuzz`. Skipped without clang and its
 # libFuzzer runtime (Debian: clang, libclang-rt-14-dev).
@@ -17,9 +17,9 @@ clang -fsanitize=fuzzer -o "$tmp/t" "$tmp/t.c" >/dev/null 2>&1 ||
 
 check "the fuzz targets build" make --no-print-directory -j2 fuzz-build
 for t in message refs templates holidays config; do
-    out=$(sh tests/fuzz/run.sh -b "${RD_FUZZ_SECONDS:-5}" "$t")
+    out=$(sh tests/fuzz/run.sh -b "${RD_FUZZ_SECONDS:-3}" "$t")
     status=$?
     echo "# $out"
-    is "$status" 0 "fuzz-$t runs ${RD_FUZZ_SECONDS:-5} s without a finding"
+    is "$status" 0 "fuzz-$t runs ${RD_FUZZ_SECONDS:-3} s without a finding"
 done
 done_testing
