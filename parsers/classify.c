@@ -205,8 +205,9 @@ clean_address(const char *s)
 		s = semi + 1;
 	/* The address is the word with the '@': other words are a display
 	 * name or, for a pipe or file recipient, the command around it
-	 * ("|/usr/bin/prog user@host /path"). */
-	g_auto(GStrv) words = g_strsplit_set(s, " \t<>", -1);
+	 * ("|/usr/bin/prog user@host /path"). Any ASCII white space ends a
+	 * word, form feeds included. */
+	g_auto(GStrv) words = g_strsplit_set(s, " \t\r\n\f\v<>", -1);
 	for (guint i = 0; words[i] != NULL; i++)
 		if (strchr(words[i], '@') != NULL)
 			return g_ascii_strdown(words[i], -1);

@@ -307,6 +307,8 @@ static const struct {
 	/* A pipe recipient: the address is the word with the '@', not the
 	 * command line around it. */
 	{ "message-bounce-pipe-recipient.eml", NULL, "jo@public.example", "5.0.0" },
+	/* A form feed after the address was kept as part of it. */
+	{ "message-bounce-recipient-formfeed.eml", NULL, "jo@public.example", "5.1.1" },
 	/* Blanks inside the returned Message-ID's brackets were kept. */
 	{ "message-bounced-msgid-blanks.eml", "abc.123@Example.ORG", "jo@public.example", NULL },
 };

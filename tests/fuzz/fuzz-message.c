@@ -22,7 +22,7 @@
  *    it again;
  *  - auto_reason is set exactly when the mail is automatic, the bounce
  *    fields only on bounces, problem_detail exactly when there is a
- *    problem; a message over max_size is flagged too-large;
+ *    problem; a message over max_size has a fatal problem;
  *  - hex digests are 64 lower-case hex digits.
  */
 #include <string.h>
