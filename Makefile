@@ -27,7 +27,7 @@ DEB_PKGS = build-essential pkg-config perl sqlite3 tzdata \
            libjson-glib-dev nettle-dev \
            libetpan-dev libcurl4-gnutls-dev libgnutls28-dev libsystemd-dev \
            dovecot-imapd dovecot-lmtpd postfix openssl ca-certificates curl \
-           python3
+           python3 clang libclang-rt-14-dev
 BENCH_PKGS = notmuch maildir-utils time sqlite3
 
 PKGS     = gmime-3.0 glib-2.0 json-glib-1.0 sqlite3 libxml-2.0 nettle \
@@ -184,6 +184,8 @@ install: all
 
 clean:
 	rm -rf build build-asan
+
+include tests/fuzz/fuzz.mk
 
 # The header dependencies each compile wrote (absent before the first build).
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

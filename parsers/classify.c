@@ -203,17 +203,15 @@ clean_address(const char *s)
 	const char *semi = strchr(s, ';');
 	if (semi != NULL)
 		s = semi + 1;
-	g_autofree char *t = g_strstrip(g_strdup(s));
-	char *start = t;
-	if (*start == '<')
-		start++;
-	char *end = strchr(start, '>');
-	if (end != NULL)
-		*end = '\0';
-	g_strstrip(start);
-	if (*start == '\0' || strchr(start, '@') == NULL)
-		return NULL;
-	return g_ascii_strdown(start, -1);
+	/* The address is the word with the '@': other words are a display
+	 * name or, for a pipe or file recipient, the command around it
+	 * ("|/usr/bin/prog user@host /path"). Any ASCII white space ends a
+	 * word, form feeds included. */
+	g_auto(GStrv) words = g_strsplit_set(s, " \t\r\n\f\v<>", -1);
+	for (guint i = 0; words[i] != NULL; i++)
+		if (strchr(words[i], '@') != NULL)
+			return g_ascii_strdown(words[i], -1);
+	return NULL;
 }
 
 static char *
@@ -222,8 +220,10 @@ clean_msgid(const char *s)
 	const char *lt = strchr(s, '<');
 	if (lt != NULL) {
 		const char *gt = strchr(lt + 1, '>');
-		if (gt != NULL && gt > lt + 1)
-			return g_strndup(lt + 1, gt - lt - 1);
+		if (gt != NULL && gt > lt + 1) {
+			g_autofree char *id = g_strndup(lt + 1, gt - lt - 1);
+			return _rd_msgid_dup(id);
+		}
 	}
 	g_autofree char *t = g_strstrip(g_strdup(s));
 	/* An unbracketed id is one token; some senders omit the "@" part,
@@ -232,9 +232,7 @@ clean_msgid(const char *s)
 	while (*sp != '\0' && !g_ascii_isspace(*sp))
 		sp++;
 	*sp = '\0';
-	if (*t == '\0')
-		return NULL;
-	return g_strdup(t);
+	return _rd_msgid_dup(t);
 }
 
 /* Decoded content of a leaf part as valid UTF-8 (declared charset, else
@@ -336,7 +334,11 @@ scan_tree(GMimeObject *obj, Scan *s, guint depth)
 		 * text in the prologue (PMDF does this). */
 		const char *pro = g_mime_multipart_get_prologue(mp);
 		if (pro != NULL && s->body != NULL && s->body->len < RD_CLASSIFY_SCAN_LIMIT) {
-			g_string_append(s->body, pro);
+			/* The prologue is raw bytes, not a decoded part: make it
+			 * UTF-8 like the parts' text, or the DSN fields read
+			 * from it would not be. */
+			g_autofree char *text = rd_to_utf8(pro, strlen(pro), NULL);
+			g_string_append(s->body, text);
 			g_string_append_c(s->body, '\n');
 		}
 		int n = g_mime_multipart_get_count(mp);
@@ -429,8 +431,13 @@ parse_dsn(const char *dsn, RdMessage *msg)
 			g_autofree char *status = field_in_text(blocks[i], "Status", NULL);
 			if (status != NULL) {
 				g_autofree char *kw = header_keyword(status);
-				if (*kw != '\0')
+				/* A second pass, or a second call on the text when
+				 * the DSN part named no usable recipient, may get
+				 * here again: the later block's status wins. */
+				if (*kw != '\0') {
+					g_free(msg->bounce_status);
 					msg->bounce_status = g_steal_pointer(&kw);
+				}
 			}
 			break;
 		}

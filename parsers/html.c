@@ -404,6 +404,9 @@ _rd_html_to_text_utf8(const char *html, gsize len)
 char *
 _rd_html_sniff_charset(const char *html, gsize len)
 {
+	/* An empty part arrives as a NULL buffer; NULL + 0 is undefined. */
+	if (html == NULL || len == 0)
+		return NULL;
 	gsize n = MIN(len, 4096);
 	const char *end = html + n;
 	for (const char *p = html; p + 8 < end; p++) {

@@ -376,6 +376,24 @@ unfold_collapse(const char *raw)
 	return g_string_free(s, FALSE);
 }
 
+/* GMime keeps the blanks of a folded or broken id ("<a\n b@c>"), and the
+ * store joins References with spaces: so no blank or bracket is kept. */
+char *
+_rd_msgid_dup(const char *s)
+{
+	char *v = _rd_clean_dup(s);
+	if (v == NULL)
+		return NULL;
+	char *w = v;
+	for (const char *r = v; *r != '\0'; r++)
+		if (!g_ascii_isspace(*r) && *r != '<' && *r != '>')
+			*w++ = *r;
+	*w = '\0';
+	if (*v == '\0')
+		g_clear_pointer(&v, g_free);
+	return v;
+}
+
 /* A msg-id from a value GMime could not parse: "<a@b>" or a bare a@b. */
 static char *
 loose_msgid(const char *value)
@@ -391,12 +409,13 @@ loose_msgid(const char *value)
 		if (gt != NULL)
 			*gt = '\0';
 	} else {
-		char *sp = strpbrk(s, " \t");
+		/* A bare id is one token; a '>' whose '<' is missing
+		 * ("id@host>") is not part of it. */
+		char *sp = strpbrk(s, " \t>");
 		if (sp != NULL)
 			*sp = '\0';
 	}
-	g_strstrip(s);
-	return s[0] != '\0' ? g_strdup(s) : NULL;
+	return _rd_msgid_dup(s);
 }
 
 static void
@@ -407,7 +426,7 @@ add_msgids(const char *raw, GPtrArray *out)
 	GMimeReferences *refs = g_mime_references_parse(_rd_parser_options(), raw);
 	int n = refs != NULL ? g_mime_references_length(refs) : 0;
 	for (int i = 0; i < n; i++) {
-		char *id = _rd_clean_dup(g_mime_references_get_message_id(refs, i));
+		char *id = _rd_msgid_dup(g_mime_references_get_message_id(refs, i));
 		if (id != NULL)
 			g_ptr_array_add(out, id);
 	}
@@ -467,7 +486,7 @@ read_headers(GMimeMessage *mime, RdMessage *msg, gint64 received_at)
 	const char *references_raw = NULL;
 	gboolean have_from = FALSE, have_reply_to = FALSE, have_return_path = FALSE;
 
-	msg->message_id = _rd_clean_dup(g_mime_message_get_message_id(mime));
+	msg->message_id = _rd_msgid_dup(g_mime_message_get_message_id(mime));
 	if (msg->message_id == NULL)
 		msg->message_id = loose_msgid(g_mime_object_get_header(obj, "Message-ID"));
 	msg->subject = _rd_clean_dup(g_mime_message_get_subject(mime));

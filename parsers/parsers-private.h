@@ -56,6 +56,10 @@ char *_rd_html_sniff_charset(const char *html, gsize len);
  * NULL for NULL or empty. Newly allocated. */
 char *_rd_clean_dup(const char *s);
 
+/* message.c: a Message-ID as RdMessage keeps it: valid UTF-8 without white
+ * space, '<' or '>' anywhere; NULL if nothing is left. Newly allocated. */
+char *_rd_msgid_dup(const char *s);
+
 /* sha256.c: SHA-256 (Nettle). */
 typedef struct {
 	struct sha256_ctx ctx;

@@ -125,6 +125,9 @@ problem(Problems *pr, guint line, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
+	/* A tag quoted in the message may span lines, but each message is
+	 * one "FILE:LINE: ..." line of the error. */
+	g_strdelimit(msg, "\r\n", ' ');
 	g_ptr_array_add(pr->messages,
 	                g_strdup_printf("%s:%u: %s", pr->filename, line, msg));
 }

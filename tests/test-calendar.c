@@ -472,6 +472,16 @@ static const BadFileRow bad_file_rows[] = {
 	{ "empty", "", "the file is empty" },
 	{ "blank", " \n", "the file is empty" },
 	{ "array", "[]", "top level is not an object" },
+	/* A value followed by another: refused before json-glib, which would
+	 * leak the first (LeakSanitizer catches it here if it gets there). */
+	{ "number-then-object", "6{\"england-and-wales\":{\"events\":[]}}",
+	  "more follows the top-level value at byte 2" },
+	{ "two-objects", " {\"a\":\"}\"} {}", "more follows the top-level value at byte 12" },
+	/* json-glib quotes the bad token cut at 29 bytes, here inside the
+	 * UTF-8 of the apostrophe: the message shows U+FFFD, not raw bytes. */
+	{ "cut-utf8", "{\"england-and-wales\":{\"events\":[{\"title\":"
+	  "\"xxxxxxxxxxxxxxxxxxxxxxxxxxx\xe2\x80\x99s\"date\"}]}}",
+	  "invalid string constant \"xxxxxxxxxxxxxxxxxxxxxxxxxxx\xef\xbf\xbd" },
 	{ "no-division", "{\"scotland\":{\"events\":[]}}", "no \"england-and-wales\" division" },
 	{ "division-not-object", "{\"england-and-wales\":[]}", "no \"england-and-wales\" division" },
 	{ "no-events", "{\"england-and-wales\":{\"division\":\"england-and-wales\"}}", "no \"events\" array" },
@@ -497,6 +507,7 @@ test_bad_file(gconstpointer data)
 	g_assert_false(rd_calendar_load_json_data(cal, row->json, -1, "/etc/redress/bh.json", &err));
 	g_assert_error(err, RD_HOLIDAYS_ERROR, RD_HOLIDAYS_ERROR_INVALID);
 	g_assert_true(g_str_has_prefix(err->message, "/etc/redress/bh.json: "));
+	g_assert_true(g_utf8_validate(err->message, -1, NULL));
 	if (strstr(err->message, row->error) == NULL)
 		g_error("message \"%s\" lacks \"%s\"", err->message, row->error);
 	/* Nothing half-loaded. */

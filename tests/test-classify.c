@@ -264,20 +264,26 @@ test_delayed_dsn(void)
 	g_assert_null(m->bounced_message_id);
 }
 
+/* A fuzz finding kept in tests/fuzz/regressions/. */
+static RdMessage *
+parse_regression(const char *name)
+{
+	g_autofree char *path = g_build_filename(RD_SRCDIR, "tests", "fuzz", "regressions", name, NULL);
+	g_autofree char *data = NULL;
+	gsize len = 0;
+	g_autoptr(GError) err = NULL;
+	g_file_get_contents(path, &data, &len, &err);
+	g_assert_no_error(err);
+	return rd_message_parse(data, len, 0, NULL);
+}
+
 /* A bounce-like mail whose X-Failed-Recipients header is empty once
  * crashed the parser (tests/fuzz/regressions/). It is still a bounce,
  * with nobody named as the failed recipient. */
 static void
 test_empty_failed_recipients(void)
 {
-	g_autofree char *path = g_build_filename(RD_SRCDIR, "tests", "fuzz", "regressions",
-	                                         "message-empty-x-failed-recipients-min.eml", NULL);
-	g_autofree char *data = NULL;
-	gsize len = 0;
-	g_autoptr(GError) err = NULL;
-	g_file_get_contents(path, &data, &len, &err);
-	g_assert_no_error(err);
-	g_autoptr(RdMessage) m = rd_message_parse(data, len, 0, NULL);
+	g_autoptr(RdMessage) m = parse_regression("message-empty-x-failed-recipients-min.eml");
 	g_assert_nonnull(m);
 	g_assert_cmpint(m->auto_kind, ==, RD_AUTO_BOUNCE);
 	g_assert_null(m->bounced_recipient);
@@ -285,6 +291,39 @@ test_empty_failed_recipients(void)
 	g_autoptr(RdMessage) m2 = parse_str("From: a@b.example\nX-Failed-Recipients:  ,\n"
 	                                    "Subject: Mail delivery failed\n\nx\n");
 	g_assert_null(m2->bounced_recipient);
+}
+
+/* Bounces the fuzzer broke, with what they must give now. */
+static const struct {
+	const char *file;
+	const char *msgid, *rcpt, *status;
+} fuzzed_bounces[] = {
+	/* Final-Recipient without an '@': read twice (DSN part, then the
+	 * text), and the first status leaked. */
+	{ "message-dsn-status-leak.eml", NULL, NULL, "5.1.1" },
+	/* DSN fields in the prologue of a multipart without a boundary, in
+	 * windows-1252: the recipient came out as raw bytes, not UTF-8. */
+	{ "message-bounce-recipient-not-utf8.eml", NULL, "jane\xc2\xba\xc2\xba@public.test", "5.1.1" },
+	/* A pipe recipient: the address is the word with the '@', not the
+	 * command line around it. */
+	{ "message-bounce-pipe-recipient.eml", NULL, "jo@public.example", "5.0.0" },
+	/* A form feed after the address was kept as part of it. */
+	{ "message-bounce-recipient-formfeed.eml", NULL, "jo@public.example", "5.1.1" },
+	/* Blanks inside the returned Message-ID's brackets were kept. */
+	{ "message-bounced-msgid-blanks.eml", "abc.123@Example.ORG", "jo@public.example", NULL },
+};
+
+static void
+test_fuzzed_bounces(void)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(fuzzed_bounces); i++) {
+		g_autoptr(RdMessage) m = parse_regression(fuzzed_bounces[i].file);
+		g_test_message("%s", fuzzed_bounces[i].file);
+		g_assert_cmpint(m->auto_kind, ==, RD_AUTO_BOUNCE);
+		g_assert_cmpstr(m->bounced_message_id, ==, fuzzed_bounces[i].msgid);
+		g_assert_cmpstr(m->bounced_recipient, ==, fuzzed_bounces[i].rcpt);
+		g_assert_cmpstr(m->bounce_status, ==, fuzzed_bounces[i].status);
+	}
 }
 
 /* ---- quotes --------------------------------------------------------- */
@@ -416,6 +455,7 @@ main(int argc, char **argv)
 	g_test_add_func("/classify/bounces", test_bounces);
 	g_test_add_func("/classify/delayed-dsn", test_delayed_dsn);
 	g_test_add_func("/classify/empty-x-failed-recipients", test_empty_failed_recipients);
+	g_test_add_func("/classify/fuzzed-bounces", test_fuzzed_bounces);
 	g_test_add_func("/quotes/table", test_quotes);
 	g_test_add_func("/refs/table", test_refs);
 	return g_test_run();

@@ -356,6 +356,21 @@ test_message_ids(void)
 		"References: <a@example.org> <b@example.org>\n"
 		"From: a@example.org\n\nbody\n");
 	g_assert_cmpuint(o->references->len, ==, 2);
+
+	/* Fuzz findings: a '>' without its '<' is not part of the id, and
+	 * blanks inside one (folding, or a broken mailer) are dropped, as
+	 * References are stored joined by spaces. */
+	g_autoptr(RdMessage) p = parse_str(
+		"Message-ID: <87d.fs is not\n an id@example.net>\n"
+		"In-Reply-To: orig-1@council.example>\n"
+		"References: <a@b> <c\n d@council.example> <>\n"
+		"From: a@example.org\n\nbody\n");
+	g_assert_cmpstr(p->message_id, ==, "87d.fsisnotanid@example.net");
+	g_assert_cmpstr(p->in_reply_to, ==, "orig-1@council.example");
+	g_assert_cmpuint(p->references->len, ==, 3);
+	g_assert_cmpstr(p->references->pdata[0], ==, "a@b");
+	g_assert_cmpstr(p->references->pdata[1], ==, "cd@council.example");
+	g_assert_cmpstr(p->references->pdata[2], ==, "orig-1@council.example");
 }
 
 typedef struct {
@@ -497,6 +512,12 @@ test_html_only(void)
 	                "Dear Sir,\n\nThe \u201cpothole\u201d is \u00a350 deep now.\n"
 	                "Still there.\n\n- one\n- two");
 	g_assert_cmpuint(m->attachments->len, ==, 0);
+
+	/* An empty HTML part is an empty text; its charset sniffer once did
+	 * NULL + 0 on it (a fuzz finding, undefined behaviour). */
+	g_autoptr(RdMessage) e = parse_str("From: a@example.org\nContent-Type: text/html\n\n");
+	g_assert_cmpstr(e->text, ==, "");
+	g_assert_cmpint(e->problem, ==, RD_PROBLEM_NONE);
 }
 
 static void

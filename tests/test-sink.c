@@ -110,6 +110,30 @@ test_config(void)
 		if (strstr(e->message, bad[i].expect) == NULL)
 			g_error("'%s': got '%s', expected '%s'", bad[i].line, e->message, bad[i].expect);
 	}
+	/* A range reads in the period's own unit (poll_interval's maximum of
+	 * 25 minutes once read "at most 0 days"), and a line that is not
+	 * UTF-8 is named by its number, never echoed as raw bytes. */
+	{
+		g_autoptr(GError) e = NULL;
+		g_autoptr(RdConfig) cfg = load_text(dir, "[daemon]\npoll_interval = 2h\nsend_interval = \x9a\n", &e);
+		g_assert_null(cfg);
+		g_assert_true(g_utf8_validate(e->message, -1, NULL));
+		g_assert_nonnull(strstr(e->message, ":2: poll_interval must be a period such as 5d, 12h or 30m, "
+		                                    "from 1 second to 25 minutes, not '2h'"));
+		g_assert_nonnull(strstr(e->message, ":3: this line is not UTF-8 text"));
+	}
+	/* What GKeyFile itself would refuse is found at its line by the
+	 * line check first, in the configuration's own words. */
+	{
+		g_autoptr(GError) e = NULL;
+		g_autoptr(RdConfig) cfg = load_text(dir, "[redress]\nlog_level = info\n=1\n", &e);
+		g_assert_null(cfg);
+		g_assert_nonnull(strstr(e->message, "redress.conf:3: expected 'key = value', a '[group]' or a '#' comment"));
+		g_clear_error(&e);
+		g_autoptr(RdConfig) cfg2 = load_text(dir, "# settings\nlog_level = info\n", &e);
+		g_assert_null(cfg2);
+		g_assert_nonnull(strstr(e->message, "redress.conf:2: 'log_level = …' comes before any [group]"));
+	}
 	rm_rf(dir);
 }
 

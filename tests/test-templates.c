@@ -137,6 +137,8 @@ static const ErrorCase syntax_cases[] = {
 	{ "{{#if}}{{/if}}", "f.txt:1: '{{#if}}' needs a variable name, not ''" },
 	{ "{{a b}}", "f.txt:1: bad variable name 'a b'" },
 	{ "{{a..b}}", "f.txt:1: bad variable name 'a..b'" },
+	/* A tag over two lines is quoted on one (a fuzz finding). */
+	{ "{{a\nb}}", "f.txt:1: bad variable name 'a b'" },
 	{ "{{/if x}}", "f.txt:1: '{{/if}}' takes no name\n"
 	               "f.txt:1: '{{/if}}' without an open '{{#if}}'" },
 	/* Several problems come out together, in order. */

@@ -34,7 +34,11 @@ invalid(GError **error, const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	g_set_error(error, RD_HOLIDAYS_ERROR, RD_HOLIDAYS_ERROR_INVALID, "%s: %s", name, msg);
+	/* json-glib quotes the bytes of a bad string in its message, and an
+	 * error message must be valid UTF-8. */
+	g_autofree char *full = g_strdup_printf("%s: %s", name, msg);
+	g_autofree char *valid = g_utf8_make_valid(full, -1);
+	g_set_error_literal(error, RD_HOLIDAYS_ERROR, RD_HOLIDAYS_ERROR_INVALID, valid);
 	return FALSE;
 }
 
@@ -48,6 +52,49 @@ member_string(JsonObject *o, const char *member)
 	return json_node_get_string(n);
 }
 
+/* Offset of the first non-blank byte after the first complete JSON value
+ * of @data, or -1 if there is none (only blanks follow, or the value never
+ * ends: json-glib then says what is wrong). json-glib 1.6 leaks the first
+ * value when a second one follows it, so that case is refused before the
+ * parser sees it. */
+static gssize
+trailing_junk(const char *data, gsize len)
+{
+	gsize i = 0, depth = 0;
+	while (i < len && g_ascii_isspace(data[i]))
+		i++;
+	if (i < len && data[i] != '{' && data[i] != '[' && data[i] != '"') {
+		/* A scalar: up to the next blank or punctuation. */
+		while (i < len && !g_ascii_isspace(data[i]) && strchr("{}[],:\"", data[i]) == NULL)
+			i++;
+	} else {
+		gboolean in_string = FALSE;
+		for (; i < len; i++) {
+			if (in_string) {
+				if (data[i] == '\\')
+					i++;
+				else if (data[i] == '"')
+					in_string = FALSE;
+			} else if (data[i] == '"') {
+				in_string = TRUE;
+			} else if (data[i] == '{' || data[i] == '[') {
+				depth++;
+			} else if ((data[i] == '}' || data[i] == ']') && depth > 0) {
+				depth--;
+			}
+			if (!in_string && depth == 0) {
+				i++;
+				break;
+			}
+		}
+		if (in_string || depth > 0)
+			return -1;
+	}
+	while (i < len && g_ascii_isspace(data[i]))
+		i++;
+	return i < len ? (gssize)i : -1;
+}
+
 gboolean
 rd_calendar_load_json_data(RdCalendar *cal, const char *data, gssize len,
                            const char *name, GError **error)
@@ -58,6 +105,10 @@ rd_calendar_load_json_data(RdCalendar *cal, const char *data, gssize len,
 	const char *nation = rd_nation_to_string(rd_calendar_get_nation(cal));
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) perr = NULL;
+	gssize junk = trailing_junk(data, len < 0 ? strlen(data) : (gsize)len);
+	if (junk >= 0)
+		return invalid(error, name, "not valid JSON: more follows the top-level value at byte %"
+		               G_GSSIZE_FORMAT " (expected gov.uk's bank-holidays.json)", junk + 1);
 	if (!json_parser_load_from_data(parser, data, len, &perr))
 		return invalid(error, name, "not valid JSON: %s (expected gov.uk's bank-holidays.json)",
 		               perr->message);
