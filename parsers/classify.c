@@ -703,94 +703,69 @@ null_return_path(GMimeMessage *mime, RdMessage *msg)
 	return strcmp(t, "<>") == 0 || strcmp(t, "< >") == 0;
 }
 
-void
-_rd_classify(GMimeMessage *mime, RdMessage *msg)
+/* Rule 2, bounces: TRUE when it is one (its kind, reason and details
+ * set). When one is possible, @s is scanned again with the text. */
+static gboolean
+classify_bounce(GMimeMessage *mime, RdMessage *msg, Scan *s, const char *subject, const char *from,
+                const char *from_name, gboolean null_path)
 {
-	g_return_if_fail(msg != NULL);
-	if (mime == NULL)
-		return;
 	GMimeObject *top = GMIME_OBJECT(mime);
+	gboolean daemon = is_daemon_address(from) ||
+	                  (from_name != NULL && contains_any(from_name, daemon_names, NULL));
+	const char *subj_hit = NULL;
+	const char *body_hit = NULL;
+	gboolean subj_bounce = contains_any(subject, bounce_subjects, &subj_hit);
+	gboolean has_xfr = header(top, "X-Failed-Recipients") != NULL;
 
-	/* The shape of the tree only; the text is read below if needed. */
-	Scan s = { .body = NULL };
-	GMimeObject *root = g_mime_message_get_mime_part(mime);
-	scan_tree(root, &s, 0);
+	/* Without one of these no rule below can call it a bounce, whatever
+	 * the text says. */
+	if (!s->dsn && !has_xfr && !daemon && !null_path &&
+	    !(subj_bounce && s->has_returned && !g_str_has_prefix(subject, "fw")))
+		return FALSE;
 
-	const char *subj_raw = msg->subject ? msg->subject : g_mime_message_get_subject(mime);
-	g_autofree char *subject = g_utf8_strdown(subj_raw ? subj_raw : "", -1);
-	g_strstrip(subject);
+	g_free(s->dsn_text);
+	g_free(s->returned_id);
+	*s = (Scan) { .body = g_string_new(NULL) };
+	scan_tree(g_mime_message_get_mime_part(mime), s, 0);
+	if (s->body->len == 0 && msg->text != NULL)
+		g_string_append(s->body, msg->text);
+	g_autofree char *body = g_string_free(g_steal_pointer(&s->body), FALSE);
+	cap_utf8(body, RD_CLASSIFY_SCAN_LIMIT);
+	g_autofree char *body_lc = g_utf8_strdown(body, -1);
+	gboolean body_bounce = contains_any(body_lc, bounce_phrases, &body_hit);
 
-	g_autofree char *from_name = NULL;
-	g_autofree char *from = sender_address(mime, msg, &from_name);
-	gboolean null_path = null_return_path(mime, msg);
-	const char *hit = NULL;
-	g_autofree char *body = NULL;
+	char *reason = NULL;
+	if (s->dsn)
+		reason = g_strdup("delivery status notification (RFC 3464)");
+	else if (has_xfr)
+		reason = g_strdup("X-Failed-Recipients");
+	else if ((daemon || null_path) && subj_bounce)
+		reason = g_strdup_printf("%s sender, subject \"%s\"", daemon ? "daemon" : "null-path", subj_hit);
+	else if ((daemon || null_path) && body_bounce)
+		reason = g_strdup_printf("%s sender, text \"%s\"", daemon ? "daemon" : "null-path", body_hit);
+	else if (subj_bounce && body_bounce && s->has_returned && !g_str_has_prefix(subject, "fw"))
+		reason = g_strdup_printf("subject \"%s\" with returned message", subj_hit);
+	if (reason == NULL)
+		return FALSE;
+	set_kind(msg, RD_AUTO_BOUNCE, reason);
+	bounce_details(mime, msg, s, body);
+	return TRUE;
+}
 
-	/* 1. ARF: a report about our mail, not a failure of it. */
-	if (s.arf) {
-		set_kind(msg, RD_AUTO_GENERATED, g_strdup("feedback report (ARF)"));
-		goto out;
-	}
-
-	/* 2. Bounces. */
-	{
-		gboolean daemon = is_daemon_address(from) ||
-		                  (from_name != NULL && contains_any(from_name, daemon_names, NULL));
-		const char *subj_hit = NULL;
-		const char *body_hit = NULL;
-		gboolean subj_bounce = contains_any(subject, bounce_subjects, &subj_hit);
-		gboolean has_xfr = header(top, "X-Failed-Recipients") != NULL;
-		char *reason = NULL;
-
-		/* Without one of these no rule below can call it a bounce,
-		 * whatever the text says. */
-		if (!s.dsn && !has_xfr && !daemon && !null_path &&
-		    !(subj_bounce && s.has_returned && !g_str_has_prefix(subject, "fw")))
-			goto not_bounce;
-
-		g_free(s.dsn_text);
-		g_free(s.returned_id);
-		s = (Scan) { .body = g_string_new(NULL) };
-		scan_tree(root, &s, 0);
-		if (s.body->len == 0 && msg->text != NULL)
-			g_string_append(s.body, msg->text);
-		body = g_string_free(g_steal_pointer(&s.body), FALSE);
-		cap_utf8(body, RD_CLASSIFY_SCAN_LIMIT);
-		g_autofree char *body_lc = g_utf8_strdown(body, -1);
-		gboolean body_bounce = contains_any(body_lc, bounce_phrases, &body_hit);
-
-		if (s.dsn)
-			reason = g_strdup("delivery status notification (RFC 3464)");
-		else if (has_xfr)
-			reason = g_strdup("X-Failed-Recipients");
-		else if ((daemon || null_path) && subj_bounce)
-			reason = g_strdup_printf("%s sender, subject \"%s\"",
-			                         daemon ? "daemon" : "null-path", subj_hit);
-		else if ((daemon || null_path) && body_bounce)
-			reason = g_strdup_printf("%s sender, text \"%s\"",
-			                         daemon ? "daemon" : "null-path", body_hit);
-		else if (subj_bounce && body_bounce && s.has_returned &&
-		         !g_str_has_prefix(subject, "fw"))
-			reason = g_strdup_printf("subject \"%s\" with returned message", subj_hit);
-		if (reason != NULL) {
-			set_kind(msg, RD_AUTO_BOUNCE, reason);
-			bounce_details(mime, msg, &s, body);
-			goto out;
-		}
-	}
-not_bounce:
-
+/* Rules 3 to 7: what the headers, the subject and the sender say. TRUE
+ * when they made it automatic (its kind and reason set). */
+static gboolean
+classify_automatic(GMimeObject *top, RdMessage *msg, const char *subject, const char *from,
+                   gboolean null_path)
+{
 	/* 3. RFC 3834 Auto-Submitted: anything but "no" is automatic. */
-	{
-		const char *as = header(top, "Auto-Submitted");
-		if (as != NULL) {
-			g_autofree char *kw = header_keyword(as);
-			if (*kw != '\0' && strcmp(kw, "no") != 0) {
-				RdAutoKind k = strcmp(kw, "auto-replied") == 0 ? RD_AUTO_REPLY
-				                                                : RD_AUTO_GENERATED;
-				set_kind(msg, k, g_strdup_printf("Auto-Submitted: %s", kw));
-				goto out;
-			}
+	const char *as = header(top, "Auto-Submitted");
+	if (as != NULL) {
+		g_autofree char *kw = header_keyword(as);
+		if (*kw != '\0' && strcmp(kw, "no") != 0) {
+			RdAutoKind k = strcmp(kw, "auto-replied") == 0 ? RD_AUTO_REPLY : RD_AUTO_GENERATED;
+			set_kind(msg, k, g_strdup_printf("Auto-Submitted: %s", kw));
+			return TRUE;
 		}
 	}
 
@@ -803,50 +778,74 @@ not_bounce:
 		if (strcmp(kw, "no") == 0 || strcmp(kw, "false") == 0 || strcmp(kw, "0") == 0)
 			continue;
 		set_kind(msg, RD_AUTO_REPLY, g_strdup_printf("%s header", autoreply_headers[i]));
-		goto out;
+		return TRUE;
 	}
-	{
-		const char *prec = header(top, "Precedence");
-		g_autofree char *kw = prec ? header_keyword(prec) : NULL;
-		if (kw != NULL && (strcmp(kw, "auto_reply") == 0 || strcmp(kw, "auto-reply") == 0)) {
-			set_kind(msg, RD_AUTO_REPLY, g_strdup_printf("Precedence: %s", kw));
-			goto out;
-		}
-		hit = autoreply_subject(subject);
-		if (hit != NULL) {
-			set_kind(msg, RD_AUTO_REPLY, g_strdup_printf("subject starts \"%s\"", hit));
-			goto out;
-		}
+	const char *prec = header(top, "Precedence");
+	g_autofree char *kw = prec ? header_keyword(prec) : NULL;
+	if (kw != NULL && (strcmp(kw, "auto_reply") == 0 || strcmp(kw, "auto-reply") == 0)) {
+		set_kind(msg, RD_AUTO_REPLY, g_strdup_printf("Precedence: %s", kw));
+		return TRUE;
+	}
+	const char *hit = autoreply_subject(subject);
+	if (hit != NULL) {
+		set_kind(msg, RD_AUTO_REPLY, g_strdup_printf("subject starts \"%s\"", hit));
+		return TRUE;
+	}
 
-		/* 5. Daemons, list robots and no-reply senders (RFC 3834 §2:
-		 * owner-*, *-request, MAILER-DAEMON). */
-		if (sender_is_robot(from)) {
-			set_kind(msg, RD_AUTO_GENERATED, g_strdup_printf("robot sender %s", from));
-			goto out;
-		}
+	/* 5. Daemons, list robots and no-reply senders (RFC 3834 §2:
+	 * owner-*, *-request, MAILER-DAEMON). */
+	if (sender_is_robot(from)) {
+		set_kind(msg, RD_AUTO_GENERATED, g_strdup_printf("robot sender %s", from));
+		return TRUE;
+	}
 
-		/* 6. Null return path: some machine sent it. */
-		if (null_path) {
-			set_kind(msg, RD_AUTO_GENERATED, g_strdup("null return path"));
-			goto out;
-		}
+	/* 6. Null return path: some machine sent it. */
+	if (null_path) {
+		set_kind(msg, RD_AUTO_GENERATED, g_strdup("null return path"));
+		return TRUE;
+	}
 
-		/* 7. Bulk and list mail. */
-		if (kw != NULL && in_list(kw, bulk_precedence)) {
-			set_kind(msg, RD_AUTO_BULK, g_strdup_printf("Precedence: %s", kw));
-			goto out;
-		}
+	/* 7. Bulk and list mail. */
+	if (kw != NULL && in_list(kw, bulk_precedence)) {
+		set_kind(msg, RD_AUTO_BULK, g_strdup_printf("Precedence: %s", kw));
+		return TRUE;
 	}
 	if (header(top, "List-Id") != NULL) {
 		set_kind(msg, RD_AUTO_BULK, g_strdup("List-Id"));
-		goto out;
+		return TRUE;
 	}
 	if (header(top, "List-Unsubscribe") != NULL && header(top, "List-Post") != NULL) {
 		set_kind(msg, RD_AUTO_BULK, g_strdup("List-Unsubscribe and List-Post"));
-		goto out;
+		return TRUE;
 	}
+	return FALSE;
+}
 
-out:
+void
+_rd_classify(GMimeMessage *mime, RdMessage *msg)
+{
+	g_return_if_fail(msg != NULL);
+	if (mime == NULL)
+		return;
+
+	/* The shape of the tree only; the text is read below if needed. */
+	Scan s = { .body = NULL };
+	scan_tree(g_mime_message_get_mime_part(mime), &s, 0);
+
+	const char *subj_raw = msg->subject ? msg->subject : g_mime_message_get_subject(mime);
+	g_autofree char *subject = g_utf8_strdown(subj_raw ? subj_raw : "", -1);
+	g_strstrip(subject);
+
+	g_autofree char *from_name = NULL;
+	g_autofree char *from = sender_address(mime, msg, &from_name);
+	gboolean null_path = null_return_path(mime, msg);
+
+	/* 1. ARF: a report about our mail, not a failure of it. Then 2, the
+	 * bounces, and 3 to 7, the rest of automatic mail, first rule first. */
+	if (s.arf)
+		set_kind(msg, RD_AUTO_GENERATED, g_strdup("feedback report (ARF)"));
+	else if (!classify_bounce(mime, msg, &s, subject, from, from_name, null_path))
+		classify_automatic(GMIME_OBJECT(mime), msg, subject, from, null_path);
 	g_free(s.dsn_text);
 	g_free(s.returned_id);
 }
