@@ -133,6 +133,16 @@ test_config(void)
 		g_autoptr(RdConfig) cfg2 = load_text(dir, "# settings\nlog_level = info\n", &e);
 		g_assert_null(cfg2);
 		g_assert_nonnull(strstr(e->message, "redress.conf:2: 'log_level = …' comes before any [group]"));
+		/* GKeyFile reads "Encoding" in the first group as the file's
+		 * character set and would refuse the whole file with no line
+		 * number (found by fuzz-config); the lines after it are still
+		 * checked. */
+		g_clear_error(&e);
+		g_autoptr(RdConfig) cfg3 = load_text(dir, "[redress]\nEncoding = latin1\n[daemon]\npoll_interval = x\n", &e);
+		g_assert_null(cfg3);
+		g_assert_nonnull(strstr(e->message, "redress.conf:2: 'Encoding' is not a redress setting"));
+		g_assert_nonnull(strstr(e->message, "redress.conf:4: poll_interval must be a period"));
+		g_assert_null(strstr(e->message, "unsupported encoding"));
 	}
 	rm_rf(dir);
 }

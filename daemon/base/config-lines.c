@@ -16,10 +16,13 @@
  *    can name) and the message says so;
  *  - a line that is not UTF-8 is malformed, so no message ever echoes
  *    bytes that are not text.
+ *  - a key named "Encoding" is malformed: GKeyFile reads one in the
+ *    first group as the file's character set and refuses the whole file
+ *    unless it says UTF-8 (a message with no line number), and redress
+ *    has no key of that name in any group.
  * What this cannot do: should GKeyFile refuse a line that passed the scan
- * (a rule of GKeyFile's not mirrored here, such as an "Encoding" key in
- * the first group), its message has no line number and stops the reading
- * (config.c says so). A key written twice in one group is not an error:
+ * (a rule of GKeyFile's not mirrored here), its message has no line
+ * number and stops the reading (config.c says so). A key written twice in one group is not an error:
  * GKeyFile keeps the last value, and messages point at that line.
  */
 #include <stdarg.h>
@@ -184,6 +187,10 @@ scan_key(Scan *sc, const char *line, const char *q)
 	g_autofree char *key = g_strchomp(g_strndup(q, (gsize)(eq - q)));
 	if (strpbrk(key, "[]") != NULL) {
 		malformed(sc, "'%s' is not a key name: no '[' or ']' in one", key);
+		return;
+	}
+	if (strcmp(key, "Encoding") == 0) {
+		malformed(sc, "'Encoding' is not a redress setting: the file is always read as UTF-8; remove this line");
 		return;
 	}
 	if (sc->skipping)
