@@ -495,6 +495,10 @@ static const BadFileRow bad_file_rows[] = {
 	  "\"25/12/2025\" is not a valid YYYY-MM-DD" },
 	{ "no-title", "{\"england-and-wales\":{\"events\":[{\"date\":\"2025-12-25\"}]}}",
 	  "event 1 (2025-12-25) has no \"title\"" },
+	/* json-glib passes a unicode escape cut short by a non-hex byte through as
+	 * bytes that are not UTF-8 (found by fuzz-holidays). */
+	{ "title-broken-escape", "{\"england-and-wales\":{\"events\":[{\"title\":\"St Andrew\\u201\xcb\x8c\xdf\xbb" "ay\","
+	  "\"date\":\"2025-12-01\"}]}}", "event 1 (2025-12-01): the title is not valid UTF-8 text" },
 };
 
 static void

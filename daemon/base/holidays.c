@@ -150,6 +150,11 @@ rd_calendar_load_json_data(RdCalendar *cal, const char *data, gssize len,
 		if (title == NULL || *title == '\0')
 			return invalid(error, name, "%s event %u (%s) has no \"title\" string",
 			               nation, i + 1, date);
+		/* json-glib lets a broken unicode escape through as bytes that are
+		 * not UTF-8 (found by fuzz-holidays); a title goes into letters. */
+		if (!g_utf8_validate(title, -1, NULL))
+			return invalid(error, name, "%s event %u (%s): the title is not valid UTF-8 text",
+			               nation, i + 1, date);
 	}
 	for (guint i = 0; i < n; i++) {
 		JsonObject *o = json_array_get_object_element(arr, i);
