@@ -17,7 +17,8 @@
  * Error mapping, shared by all of store/: SQLITE_BUSY and SQLITE_LOCKED
  * become RD_STORE_ERROR_BUSY (retry later), SQLITE_CONSTRAINT becomes
  * RD_STORE_ERROR_CONSTRAINT, anything else RD_STORE_ERROR_FAILED. The
- * message says what was being done and what SQLite said.
+ * message says what was being done and what SQLite said; for SQLITE_FULL,
+ * that the disk holding the database is full and what to do.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +33,30 @@ G_DEFINE_QUARK(rd-store-error-quark, rd_store_error)
 #define RD_STORE_BUSY_TIMEOUT_MS 5000
 
 /* ---- errors and stepping ---------------------------------------------- */
+
+/* SQLite's words for a full disk vary: SQLITE_FULL from a write, but
+ * "disk I/O error" when the shared-memory file cannot grow, where the
+ * errno of the failing call tells (SQLite records it only for I/O
+ * errors, and keeps it until the next). No page limit is ever set, so
+ * SQLITE_FULL is always the disk. */
+static gboolean
+disk_full(RdStore *store, int rc)
+{
+	return (rc & 0xff) == SQLITE_FULL ||
+	       ((rc & 0xff) == SQLITE_IOERR && sqlite3_system_errno(store->db) == ENOSPC);
+}
+
+/* What a person needs to read instead of "database or disk is full":
+ * which disk, and what to do. */
+static char *
+disk_full_message(RdStore *store)
+{
+	const char *file = sqlite3_db_filename(store->db, "main");
+	return g_strdup_printf("disk full: no space left on the disk holding the database %s; "
+	                       "free some space there (or give that file system more), then run "
+	                       "again (what was committed is kept, and nothing is stored twice)",
+	                       file != NULL && *file != '\0' ? file : "(in memory)");
+}
 
 gboolean
 rd_store_fail(RdStore *store, int rc, const char *doing, GError **error)
@@ -49,6 +74,13 @@ rd_store_fail(RdStore *store, int rc, const char *doing, GError **error)
 	default:
 		code = RD_STORE_ERROR_FAILED;
 		break;
+	}
+	/* SQLite says "database or disk is full", which leaves the reader to
+	 * guess which, where, and what to do. */
+	if (disk_full(store, rc)) {
+		g_autofree char *why = disk_full_message(store);
+		g_set_error(error, RD_STORE_ERROR, code, "%s: %s", doing, why);
+		return FALSE;
 	}
 	/* sqlite3_errmsg() describes the most recent failure on the
 	 * connection, which is the one we are reporting: callers come here
@@ -177,11 +209,12 @@ setup_connection(RdStore *store, gboolean in_memory, GError **error)
 		                  "PRAGMA cache_size = -16384;",
 		                  NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
+		g_autofree char *full = disk_full(store, rc) ? disk_full_message(store) : NULL;
 		g_set_error(error, RD_STORE_ERROR,
 		            (rc & 0xff) == SQLITE_BUSY ? RD_STORE_ERROR_BUSY
 		                                       : RD_STORE_ERROR_OPEN,
 		            "setting up database connection: %s",
-		            msg != NULL ? msg : sqlite3_errstr(rc));
+		            full != NULL ? full : msg != NULL ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return FALSE;
 	}

@@ -1,0 +1,143 @@
+#!/bin/sh
+# diskfull.sh — the disk holding the database fills up under `redress
+# ingest` and `redress fetch`.
+#
+#   sh tests/faults/diskfull.sh
+#
+#   FAULT_MESSAGES  messages for each command (default 600), about 30 KB each
+#
+# The database lives on a tmpfs of its own (mount -t tmpfs -o size=…; the
+# script skips when it may not mount one, and unmounts it at exit).
+#
+#  ingest  The tmpfs starts at 2 MB. `redress ingest --json` of the folder
+#          fails once the disk is full; the tmpfs is then made larger by a
+#          sixth of what the messages take once stored (at least 3 MB)
+#          (mount -o remount,size=…) and ingest runs again, until a run
+#          completes. Every failed run is a round, and must: exit 2; say
+#          "disk full" and name the database; leave a database that a copy
+#          of its files opens whole (pragma integrity_check); have nothing
+#          half-written (every message stored is on a case, every case has
+#          its acknowledgement queued); and have reported as stored only
+#          messages that are. The completed run must store the rest, none
+#          twice.
+#  fetch   The same against the complaints INBOX, on a tmpfs that filler
+#          files of that size fill but for 2 MB; after each failed round
+#          one filler is deleted. Besides the above, a message must be moved to
+#          Processed only once stored, and every message must be in INBOX
+#          or Processed, once; after the last run INBOX is empty.
+#
+# Stored, a message takes about 3.5 times its size (the raw bytes, its
+# text, the new text), and the write-ahead log some more.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+. tests/faults/common.sh
+N=${FAULT_MESSAGES:-600}
+[ "$(id -u)" = 0 ] || skip_all "needs root to mount a small tmpfs"
+command -v mount >/dev/null 2>&1 || skip_all "no mount command"
+SMALL="$T/small"
+mkdir -p "$SMALL"
+mount -t tmpfs -o size=2m,mode=0755 tmpfs "$SMALL" 2>"$T/mount.err" ||
+    skip_all "mounting a tmpfs is not allowed here ($(head -n 1 "$T/mount.err"))"
+at_exit "umount '$SMALL' || umount -l '$SMALL'"
+PAD_FILE="$T/pad30k"
+pad_file "$PAD_FILE" 30000
+DB="$SMALL/case.db"
+C="$T/redress.conf"
+write_conf "$C"
+MAX_ROUNDS=60
+STEP_MB=$(( N * 105 / 1024 / 6 ))
+[ "$STEP_MB" -ge 3 ] || STEP_MB=3
+
+# snapshot: copy the database's files as they are now (a crash would see
+# the same) to $T/snap.db, where sqlite3 can open them whatever the space.
+snapshot() {
+    rm -f "$T/snap.db" "$T/snap.db-wal" "$T/snap.db-shm"
+    cp "$DB" "$T/snap.db"
+    [ -f "$DB-wal" ] && cp "$DB-wal" "$T/snap.db-wal"
+    return 0
+}
+# round_checks LABEL ERRFILE RC: what every failed round must show.
+round_checks() {
+    is "$3" "2" "$1: exits 2"
+    like "$(cat "$2")" "disk full" "$1: the error says the disk is full"
+    like "$(cat "$2")" "$DB" "$1: and names the database"
+    snapshot
+    is "$(sql "$T/snap.db" "pragma integrity_check")" "ok" "$1: the database is whole"
+    is "$(sql "$T/snap.db" "select count(*) from messages where direction = 'in' and case_id is null")" "0" \
+       "$1: every message stored is on a case"
+    is "$(sql "$T/snap.db" "select count(*) from cases c where not exists (select 1 from outbox o where o.case_id = c.id and o.kind like '%acknowledgement')")" \
+       "0" "$1: every case stored has its acknowledgement queued"
+}
+df_kb() { df -k "$SMALL" | awk 'NR == 2 { print $4 }'; }
+
+# ---- ingest ----------------------------------------------------------------------
+mkdir -p "$T/in"
+i=1
+while [ "$i" -le "$N" ]; do
+    mail_file "$T/in/$(printf %06d "$i").eml" "$i"
+    i=$((i + 1))
+done
+t0=$(date +%s)
+size_mb=2
+rounds=0
+while :; do
+    "$R" --config "$C" --db "$DB" ingest --json "$T/in" >"$T/ingest.out" 2>"$T/ingest.err"
+    rc=$?
+    [ "$rc" = 0 ] && break
+    rounds=$((rounds + 1))
+    round_checks "ingest, disk full at $size_mb MB" "$T/ingest.err" "$rc"
+    [ -n "${FAULT_VERBOSE:-}" ] && echo "# ingest round $rounds at $size_mb MB: status $rc, $(sql "$T/snap.db" "select count(*) from messages") stored; $(head -c 300 "$T/ingest.err" | tr '\n' ' ')"
+    sed -n 's/.*"status":"stored","message_id":"\([^"]*\)".*/\1/p' "$T/ingest.out" | sort > "$T/reported"
+    sql "$T/snap.db" "select message_id from messages where direction = 'in'" | sort > "$T/present"
+    is "$(comm -23 "$T/reported" "$T/present" | wc -l | tr -d ' ')" "0" \
+       "ingest, disk full at $size_mb MB: every message reported stored ($(wc -l < "$T/reported" | tr -d ' ')) is in the database"
+    [ "$rounds" -lt "$MAX_ROUNDS" ] || break
+    size_mb=$((size_mb + STEP_MB))
+    mount -o remount,size=${size_mb}m "$SMALL"
+done
+is "$rc" "0" "ingest completes once the disk has room ($size_mb MB, after $rounds disk-full runs)"
+check "the disk filled up at least once" test "$rounds" -ge 1
+case_file_checks "$DB" "$N" "disk full under ingest"
+figure "disk full under redress ingest" "$rounds" "$N" "$LOST" "$DUPS" "$(( $(date +%s) - t0 ))"
+
+umount "$SMALL"
+
+# ---- fetch -----------------------------------------------------------------------------
+servers_start || skip_all "the mail servers could not be started ($(tail -n 1 "$T/start.err"))"
+write_conf "$C"
+mount -t tmpfs -o size=$(( N * 105 * 3 / 2 / 1024 + 16 ))m,mode=0755 tmpfs "$SMALL"
+k=0
+while [ "$(df_kb)" -gt $((2048 + STEP_MB * 1024)) ]; do
+    k=$((k + 1))
+    fallocate -l "${STEP_MB}m" "$SMALL/filler.$k"
+done
+fallocate -l $(( ($(df_kb) - 2048) * 1024 )) "$SMALL/filler.0"
+deliver "$MB" 1 "$N"
+t0=$(date +%s)
+rounds=0
+while :; do
+    "$R" --config "$C" --db "$DB" fetch >"$T/fetch.out" 2>"$T/fetch.err"
+    rc=$?
+    [ "$rc" = 0 ] && break
+    rounds=$((rounds + 1))
+    [ -n "${FAULT_VERBOSE:-}" ] && echo "# fetch round $rounds: status $rc; $(head -c 300 "$T/fetch.err" | tr '\n' ' ')"
+    round_checks "fetch, disk full (round $rounds)" "$T/fetch.err" "$rc"
+    sql "$T/snap.db" "select substr(message_id, 1, instr(message_id, '@') - 1) from messages where direction = 'in'" | sort > "$T/present"
+    maildir_ids "$MB/.Processed" > "$T/moved"
+    maildir_ids "$MB" > "$T/waiting"
+    is "$(comm -23 "$T/moved" "$T/present" | wc -l | tr -d ' ')" "0" \
+       "fetch, disk full (round $rounds): nothing unstored was moved to Processed ($(wc -l < "$T/moved" | tr -d ' ') moved, $(wc -l < "$T/present" | tr -d ' ') stored)"
+    is "$(sort -u "$T/moved" "$T/waiting" | wc -l | tr -d ' ')" "$N" \
+       "fetch, disk full (round $rounds): every message is still on the server"
+    [ "$rounds" -lt "$MAX_ROUNDS" ] || break
+    rm -f "$SMALL/filler.$k"
+    k=$((k - 1))
+    [ "$k" -ge 0 ] || break
+done
+is "$rc" "0" "fetch completes once the disk has room (after $rounds disk-full runs)"
+check "the disk filled up at least once" test "$rounds" -ge 1
+case_file_checks "$DB" "$N" "disk full under fetch"
+server_checks "$MB" "$N" "disk full under fetch"
+figure "disk full under redress fetch" "$rounds" "$N" "$LOST" "$DUPS" "$(( $(date +%s) - t0 ))"
+done_testing

@@ -1,0 +1,10 @@
+#!/bin/sh
+# test-faults-disk.sh — the disk holding the database fills up under
+# `redress ingest` and `redress fetch`: a clear "disk full" error naming
+# the database, exit 2, the database whole, nothing half-written, nothing
+# moved on the server that is not stored, and after more room the rest
+# stored with nothing twice. tests/faults/diskfull.sh with 100 messages
+# (`make faults`: 600). Needs root (tmpfs, mail servers); skipped without.
+: "${FAULT_MESSAGES:=100}"
+export FAULT_MESSAGES
+exec sh "$(dirname "$0")/faults/diskfull.sh"
