@@ -314,11 +314,18 @@ create_own(RdJournal *j, GError **error)
 	}
 	j->path = g_strdup_printf("%s/%d", j->dir, (int)getpid());
 	j->fd = open(j->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (j->fd < 0 || flock(j->fd, LOCK_EX | LOCK_NB) != 0 || ftruncate(j->fd, 0) != 0 ||
-	    ftruncate(j->fd, sizeof(Map)) != 0) {
-		int e = errno;
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-		            "cannot create the parse journal %s: %s", j->path, g_strerror(e));
+	/* The blocks are allocated now, not left as a hole by ftruncate: on a
+	 * full disk, the first store into a hole of the mapping raises SIGBUS
+	 * (found by tests/faults/diskfull.sh), where this reports ENOSPC. */
+	int rc = 0;
+	if (j->fd < 0 || flock(j->fd, LOCK_EX | LOCK_NB) != 0 || ftruncate(j->fd, 0) != 0)
+		rc = errno;
+	else
+		rc = posix_fallocate(j->fd, 0, sizeof(Map));
+	if (rc != 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(rc),
+		            "cannot create the parse journal %s: %s%s", j->path, g_strerror(rc),
+		            rc == ENOSPC ? " (disk full: free some space there, then run again)" : "");
 		return FALSE;
 	}
 	void *m = mmap(NULL, sizeof(Map), PROT_READ | PROT_WRITE, MAP_SHARED, j->fd, 0);

@@ -20,6 +20,9 @@
 #          its acknowledgement queued); and have reported as stored only
 #          messages that are. The completed run must store the rest, none
 #          twice.
+#  no room A run started with a few KB free: a clear "disk full" refusal,
+#          exit 2, and no crash (the parse journal once died of SIGBUS
+#          here, storing into a hole of its mapping).
 #  fetch   The same against the complaints INBOX, on a tmpfs that filler
 #          files of that size fill but for 2 MB; after each failed round
 #          one filler is deleted. Besides the above, a message must be moved to
@@ -101,6 +104,19 @@ check "the disk filled up at least once" test "$rounds" -ge 1
 case_file_checks "$DB" "$N" "disk full under ingest"
 figure "disk full under redress ingest" "$rounds" "$N" "$LOST" "$DUPS" "$(( $(date +%s) - t0 ))"
 
+# ---- no room at all --------------------------------------------------------------------
+# Room for the filler to leave exactly what is wanted.
+mount -o remount,size=$((size_mb + 8))m "$SMALL"
+for left in 96 64 48 32 24 16 8; do
+    rm -f "$SMALL/filler"
+    fallocate -l $(( ($(df_kb) - left) * 1024 )) "$SMALL/filler"
+    mail_file "$T/extra.eml" $((N + 1))
+    "$R" --config "$C" --db "$DB" ingest --quiet "$T/extra.eml" >/dev/null 2>"$T/noroom.err"
+    rc=$?
+    is "$rc" "2" "ingest on a disk with ${left} KB left: exits 2, no crash"
+    like "$(cat "$T/noroom.err")" "disk full" "ingest on a disk with ${left} KB left: the error says the disk is full"
+done
+rm -f "$SMALL/filler"
 umount "$SMALL"
 
 # ---- fetch -----------------------------------------------------------------------------
