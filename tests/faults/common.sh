@@ -137,13 +137,13 @@ deliver() {
         _i=$((_i + 1))
     done
     chown "$MAILUSER" "$1"/tmp/*.$$.fault 2>/dev/null
-    # In numeric order: a server listing new/ half-way must not number a
-    # reply before its complaint.
+    # One mv, in numeric order: the server sees them arrive together, and
+    # listing new/ half-way it cannot number a reply before its complaint.
     _i=$2
     while [ "$_i" -le "$3" ]; do
-        mv "$1/tmp/$_i.$$.fault" "$1/new/"
+        echo "$1/tmp/$_i.$$.fault"
         _i=$((_i + 1))
-    done
+    done | xargs -d '\n' mv -t "$1/new/"
     return 0
 }
 
