@@ -317,6 +317,21 @@ rd_store_schema_version_at_open(RdStore *store)
 	return store->version_at_open;
 }
 
+gboolean
+rd_store_check_writable(RdStore *store, GError **error)
+{
+	g_return_val_if_fail(store != NULL, FALSE);
+	if (sqlite3_db_readonly(store->db, "main") != 1)
+		return TRUE;
+	const char *file = sqlite3_db_filename(store->db, "main");
+	g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_OPEN,
+	            "the database %s is read-only for this user (uid %u), so nothing was written: "
+	            "make it writable by the user redress runs as (check the mode and owner of the "
+	            "file and of its folder), then run again",
+	            file != NULL ? file : "(in memory)", (unsigned)getuid());
+	return FALSE;
+}
+
 /* ---- transactions ------------------------------------------------------ */
 
 gboolean

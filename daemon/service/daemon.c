@@ -696,8 +696,11 @@ rd_service_run(RdConfig *cfg, RdStore *store, const char *db_path, const char *c
 	d.db_path = db_path;
 	{
 		/* Check the rules and templates, and make the reply-token key,
-		 * before any thread needs them. */
-		g_autoptr(RdRules) rules = rd_rules_open(d.store, cfg, &err);
+		 * before any thread needs them; and refuse a database it may
+		 * not write, which every thread would otherwise fail on, over
+		 * and over (tests/faults/readonly.sh). */
+		g_autoptr(RdRules) rules = rd_store_check_writable(d.store, &err)
+		                           ? rd_rules_open(d.store, cfg, &err) : NULL;
 		if (rules == NULL) {
 			fprintf(stderr, "redress: error: %s\n", err->message);
 			rd_config_free(cfg);
