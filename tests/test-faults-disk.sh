@@ -4,7 +4,8 @@
 # the database, exit 2, the database whole, nothing half-written, nothing
 # moved on the server that is not stored, and after more room the rest
 # stored with nothing twice; started with a few KB free, a clear refusal
-# and no crash. tests/faults/diskfull.sh with 100 messages
+# and no crash; the daemon keeps running without reconnecting in a loop,
+# and catches up once there is room. tests/faults/diskfull.sh with 100 messages
 # (`make faults`: 600). Needs root (tmpfs, mail servers); skipped without.
 : "${FAULT_MESSAGES:=100}"
 export FAULT_MESSAGES

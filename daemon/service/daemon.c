@@ -191,7 +191,8 @@ jittered(guint delay)
 }
 
 /* One session: open, then fetch and wait until it fails or we stop.
- * TRUE if the session was opened (the backoff starts again). */
+ * TRUE if the session was opened and the database took the mail (the
+ * backoff starts again, and a lost connection is opened again at once). */
 static gboolean
 watch_session(Watcher *w, RdStore *store, RdIngest *ing)
 {
@@ -233,7 +234,11 @@ watch_session(Watcher *w, RdStore *store, RdIngest *ing)
 				rd_alerts_failing(gen->d->alerts, "database", err->message);
 			else
 				watcher_alert(w, FALSE, err->message);
-			return TRUE;
+			/* Connecting again does not cure a database that cannot
+			 * take the mail (a full disk): wait with the backoff, or
+			 * the watcher logs in, fetches and fails a dozen times a
+			 * second (found by tests/faults/diskfull.sh). */
+			return !store_broken;
 		}
 		watcher_alert(w, TRUE, NULL);
 		rd_alerts_ok(gen->d->alerts, "database");

@@ -106,19 +106,19 @@ _pad40k="$T/pad40k"
 pad_file "$_pad40k" 40000
 
 mail_file() {
-    i=$2
-    if [ $((i % 10)) -eq 0 ]; then
-        o=$((i - 1))
+    _mi=$2
+    if [ $((_mi % 10)) -eq 0 ]; then
+        _mo=$((_mi - 1))
         printf 'From: Citizen %s <citizen%s@public.test>\r\nTo: complaints@council.test\r\nSubject: Re: Fault complaint %s about the road\r\nDate: Fri, 20 Nov 2026 10:00:00 +0000\r\nMessage-ID: <fault-%s@public.test>\r\nIn-Reply-To: <fault-%s@public.test>\r\nReferences: <fault-%s@public.test>\r\n\r\nI forgot to say: it is worse at night (message %s).\r\n' \
-            "$o" "$o" "$o" "$i" "$o" "$o" "$i" > "$1"
+            "$_mo" "$_mo" "$_mo" "$_mi" "$_mo" "$_mo" "$_mi" > "$1"
     else
         printf 'From: Citizen %s <citizen%s@public.test>\r\nTo: complaints@council.test\r\nSubject: Fault complaint %s about the road\r\nDate: Fri, 20 Nov 2026 10:00:00 +0000\r\nMessage-ID: <fault-%s@public.test>\r\n\r\nPlease look into the state of the road (complaint %s).\r\n' \
-            "$i" "$i" "$i" "$i" "$i" > "$1"
+            "$_mi" "$_mi" "$_mi" "$_mi" "$_mi" > "$1"
         # Some larger ones, so that batches are cut by size too; all of
         # them with $PAD_FILE set.
         if [ -n "${PAD_FILE:-}" ]; then
             cat "$PAD_FILE" >> "$1"
-        elif [ $((i % 25)) -eq 7 ]; then
+        elif [ $((_mi % 25)) -eq 7 ]; then
             cat "$_pad40k" >> "$1"
         fi
     fi

@@ -28,6 +28,12 @@
 #          one filler is deleted. Besides the above, a message must be moved to
 #          Processed only once stored, and every message must be in INBOX
 #          or Processed, once; after the last run INBOX is empty.
+#  daemon  `redress daemon` on a tmpfs that holds about half the mail,
+#          which arrives 20 messages at a time: once a fetch has failed
+#          for the full disk, for 10 s the daemon must keep running and
+#          not reconnect more than a backoff allows (it once did a dozen
+#          times a second); after the tmpfs is made large it must store
+#          the rest, empty INBOX and send every acknowledgement.
 #
 # Stored, a message takes about 3.5 times its size (the raw bytes, its
 # text, the new text), and the write-ahead log some more.
@@ -156,4 +162,47 @@ check "the disk filled up at least once" test "$rounds" -ge 1
 case_file_checks "$DB" "$N" "disk full under fetch"
 server_checks "$MB" "$N" "disk full under fetch"
 figure "disk full under redress fetch" "$rounds" "$N" "$LOST" "$DUPS" "$(( $(date +%s) - t0 ))"
+umount "$SMALL"
+
+# ---- the daemon ------------------------------------------------------------------------
+# Another mailbox and database: the chief executive's INBOX, read as the
+# complaints mailbox.
+MB="$MAIL_ROOT/chief.executive@$MAIL_DOMAIN/Maildir"
+maildir "$MB"
+write_conf "$C" chief.executive
+DLOG="$T/daemon.log"
+mount -t tmpfs -o size=$(( N * 105 / 2 / 1024 + 2 ))m,mode=0755 tmpfs "$SMALL"
+t0=$(date +%s)
+"$R" --config "$C" --db "$DB" daemon 2>"$DLOG" &
+DPID=$!
+bg_pid "$DPID"
+i=1
+while [ "$i" -le "$N" ]; do
+    deliver "$MB" "$i" $((i + 19 < N ? i + 19 : N))
+    i=$((i + 20))
+    sleep 0.3
+done
+full() { grep -q 'fetch failed (the database).*disk full' "$DLOG"; }
+check "daemon: a fetch fails for the full disk" until_true 120 full
+n0=$(grep -c 'connected=yes' "$DLOG")
+sleep 10
+n1=$(grep -c 'connected=yes' "$DLOG")
+check "daemon: in the next 10 s it connects again no more than its backoff allows ($((n1 - n0)) times)" \
+    test $((n1 - n0)) -le 3
+check "daemon: and keeps running" kill -0 "$DPID"
+mount -o remount,size=$(( N * 105 * 2 / 1024 + 16 ))m "$SMALL"
+want=$(cases_for "$N")
+settled() {
+    test "$(sql "$DB" "select count(*) from cases")" -ge "$want" &&
+    test "$(files "$MB")" = 0 &&
+    test "$(sql "$DB" "select count(*) from outbox where status = 'queued'")" = 0
+}
+check "daemon: once there is room it stores the rest, empties INBOX and sends every letter" until_true 300 settled
+kill -TERM "$DPID"
+wait "$DPID"
+is "$?" "0" "daemon: it stops with status 0"
+bg_done "$DPID"
+case_file_checks "$DB" "$N" "disk full under the daemon"
+server_checks "$MB" "$N" "disk full under the daemon"
+figure "disk full under redress daemon" 1 "$N" "$LOST" "$DUPS" "$(( $(date +%s) - t0 ))"
 done_testing
