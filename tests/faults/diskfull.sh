@@ -34,6 +34,12 @@
 #          not reconnect more than a backoff allows (it once did a dozen
 #          times a second); after the tmpfs is made large it must store
 #          the rest, empty INBOX and send every acknowledgement.
+#  sending The daemon hands an acknowledgement to an SMTP server that
+#          answers 3 s after the message (tests/faults/fake-smtp.py slow);
+#          meanwhile the disk fills, so the letter is delivered but cannot
+#          be marked sent. For 12 s the server must not get it again (it
+#          once got it at every sending run); once there is room the
+#          letter must be recorded sent, still delivered once.
 #
 # Stored, a message takes about 3.5 times its size (the raw bytes, its
 # text, the new text), and the write-ahead log some more.
@@ -205,4 +211,43 @@ bg_done "$DPID"
 case_file_checks "$DB" "$N" "disk full under the daemon"
 server_checks "$MB" "$N" "disk full under the daemon"
 figure "disk full under redress daemon" 1 "$N" "$LOST" "$DUPS" "$(( $(date +%s) - t0 ))"
+umount "$SMALL"
+
+# ---- the daemon sending while the disk fills -----------------------------------------
+t0=$(date +%s)
+mkdir -p "$T/slow"
+FAKE_DELAY=3 python3 tests/faults/fake-smtp.py slow "$T/slow/port" "$T/slow" 2>"$T/slow/stderr" &
+bg_pid $!
+until_true 10 test -s "$T/slow/port"
+MB="$MAIL_ROOT/stage2@$MAIL_DOMAIN/Maildir"
+maildir "$MB"
+write_conf "$C" stage2 "smtp://127.0.0.1:$(cat "$T/slow/port")"
+mount -t tmpfs -o size=16m,mode=0755 tmpfs "$SMALL"
+"$R" --config "$C" --db "$DB" daemon 2>"$DLOG" &
+DPID=$!
+bg_pid "$DPID"
+deliver "$MB" 1 1
+in_data() { grep -q '^stored message' "$T/slow/log" 2>/dev/null; }
+check "sending: the acknowledgement reaches the SMTP server" until_true 60 in_data
+fallocate -l $(( $(df_kb) * 1024 )) "$SMALL/filler" 2>/dev/null ||
+    fallocate -l $(( ($(df_kb) - 4) * 1024 )) "$SMALL/filler"
+# The acknowledgements the server got (the daemon's alert about the
+# database goes through it too).
+copies() { grep -l '^To: .*citizen1@public.test' "$T/slow"/*.eml 2>/dev/null | wc -l | tr -d ' '; }
+unrecorded() { grep -q 'daemon sender: .*disk full' "$DLOG"; }
+check "sending: the disk fills before the server's 250, so the letter cannot be marked sent" until_true 20 unrecorded
+sleep 12
+is "$(copies)" "1" "sending: in the next 12 s the server gets the letter no second time"
+rm -f "$SMALL/filler"
+sent() { test "$(sql "$DB" "select count(*) from outbox where status = 'queued'")" = 0; }
+check "sending: once there is room the letters are recorded sent" until_true 60 sent
+is "$(sql "$DB" "select status || '|' || attempts from outbox where kind = 'stage1-acknowledgement'")" "sent|1" \
+   "sending: the acknowledgement is marked sent, after one delivery"
+is "$(copies)" "1" "sending: the server got it once"
+kill -TERM "$DPID"
+wait "$DPID"
+is "$?" "0" "sending: the daemon stops with status 0"
+bg_done "$DPID"
+figure "disk full while the daemon sends" 1 1 "$(( 1 - $(sql "$DB" "select count(*) from outbox where kind = 'stage1-acknowledgement' and status = 'sent'") ))" \
+    "$(( $(copies) - 1 ))" "$(( $(date +%s) - t0 ))"
 done_testing

@@ -13,6 +13,8 @@ line each. MODE:
   drop     a proper server up to DATA; once it has read 512 bytes of the
            message it closes the connection, before the final "."
   accept   a proper server: each message is written to DIR/N.eml, then 250
+  slow     as accept, but the 250 comes $FAKE_DELAY seconds (default 3)
+           after the end of the message
 
 It runs until killed.
 """
@@ -21,9 +23,10 @@ import socket
 import socketserver
 import sys
 import threading
+import time
 
 MODE, PORTFILE, DIR = sys.argv[1], sys.argv[2], sys.argv[3]
-if MODE not in ("reject", "silent", "drop", "accept"):
+if MODE not in ("reject", "silent", "drop", "accept", "slow"):
     sys.exit("fake-smtp.py: unknown mode " + MODE)
 lock = threading.Lock()
 count = [0]
@@ -98,6 +101,8 @@ class Handler(socketserver.StreamRequestHandler):
         with open(os.path.join(DIR, "%d.eml" % n), "wb") as f:
             f.write(bytes(got))
         log("stored message %d" % n)
+        if MODE == "slow":
+            time.sleep(float(os.environ.get("FAKE_DELAY", "3")))
         self.send("250 2.0.0 Ok: queued as FAKE%d" % n)
         return True
 
