@@ -578,19 +578,48 @@ rd_config_load(const char *path, GError **error)
 	cfg->path = g_strdup(path);
 
 	g_autofree char *text = NULL;
+	gsize text_len = 0;
 	g_autoptr(GError) ioerr = NULL;
-	if (!g_file_get_contents(path, &text, NULL, &ioerr)) {
+	if (!g_file_get_contents(path, &text, &text_len, &ioerr)) {
 		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_IO,
 		            "%s: cannot read the configuration file: %s", path, ioerr->message);
 		return NULL;
 	}
 
 	GString *errs = g_string_new(NULL);
+	/* Not text at all (a binary file put in its place): said once, here.
+	 * Otherwise the lines before the NUL byte would be read on their own,
+	 * and the messages below, which quote keys, would copy its bytes
+	 * (escape sequences, invalid UTF-8) into the log (found by
+	 * tests/faults/reload.sh). */
+	const char *nul = memchr(text, '\0', text_len);
+	if (nul != NULL) {
+		guint line = 1;
+		for (const char *p = text; p < nul; p++)
+			line += *p == '\n';
+		g_set_error(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
+		            "%s:%u: a NUL byte: this is not a text file (is it the configuration file?)", path, line);
+		g_string_free(errs, TRUE);
+		return NULL;
+	}
 	/* GKeyFile rejects a malformed line without saying which one; check
 	 * the line syntax first so the message can point at it. */
 	{
 		g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
 		for (guint i = 0; lines[i] != NULL; i++) {
+			const char *c = lines[i];
+			if (!g_utf8_validate(c, -1, NULL)) {
+				g_string_append_printf(errs, "%s:%u: not UTF-8 text (is this the configuration file?)\n",
+				                       path, i + 1);
+				continue;
+			}
+			while (*c != '\0' && ((guchar)*c >= 0x20 || *c == '\t' || *c == '\r') && *c != 0x7f)
+				c++;
+			if (*c != '\0') {
+				g_string_append_printf(errs, "%s:%u: a control character (is this the configuration file?)\n",
+				                       path, i + 1);
+				continue;
+			}
 			g_autofree char *l = g_strstrip(g_strdup(lines[i]));
 			if (l[0] == '\0' || l[0] == '#' || l[0] == ';')
 				continue;
