@@ -60,7 +60,7 @@ t_reject=0; t_silent=0; t_drop=0
 lost_r=0; lost_s=0; lost_d=0; dup_r=0; dup_s=0; dup_d=0
 round=1
 while [ "$round" -le "$ROUNDS" ]; do
-    a=$((round * 3 - 2)); b=$((a + 1)); c=$((a + 2))
+    a=$((round * 10 + 1)); b=$((a + 1)); c=$((a + 2))   # never a tenth: those are replies
 
     # ---- 5xx to RCPT ----
     t0=$(date +%s)
