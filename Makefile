@@ -4,6 +4,7 @@
 #   make deps     apt-get install every build and test dependency (idempotent)
 #   make test     build under ASan+UBSan and run every test (TAP, via prove)
 #   make asan     only build the sanitised binary and tests in build-asan/
+#   make faults   the full fault campaign on build/redress (tests/faults/)
 #   make bench    ingest benchmark (20,000 messages), deadline sweep over
 #                 1,000,000 open cases, IMAP fetch and SMTP send against the
 #                 local test servers; figures in bench/out/results.txt
@@ -151,6 +152,12 @@ test: asan
 	 G_SLICE=always-malloc G_DEBUG=gc-friendly \
 	 RD_BUILD=build-asan sh tests/run.sh
 check: test
+
+# The full fault campaign (kill -9, disk full, servers dying, read-only
+# database, broken reload) on the release build: tests/faults/README.md.
+.PHONY: faults
+faults: all
+	@RD_BUILD=build sh tests/faults/run.sh
 
 bench:
 	@$(MAKE) --no-print-directory deps-bench

@@ -374,8 +374,9 @@ exec_sql(sqlite3 *db, const char *sql, const char *doing, GError **error)
 	if (rc != SQLITE_OK) {
 		int code = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED
 		           ? RD_STORE_ERROR_BUSY : RD_STORE_ERROR_SCHEMA;
+		g_autofree char *full = rd_store_disk_full(db, rc);
 		g_set_error(error, RD_STORE_ERROR, code, "%s: %s", doing,
-		            msg != NULL ? msg : sqlite3_errstr(rc));
+		            full != NULL ? full : msg != NULL ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return FALSE;
 	}
@@ -396,10 +397,11 @@ rd_store_schema_version(sqlite3 *db, int *version_r, GError **error)
 		}
 	}
 	if (rc != SQLITE_OK) {
+		g_autofree char *full = rd_store_disk_full(db, rc);
 		g_set_error(error, RD_STORE_ERROR,
 		            (rc & 0xff) == SQLITE_BUSY ? RD_STORE_ERROR_BUSY
 		                                       : RD_STORE_ERROR_OPEN,
-		            "reading schema version: %s", sqlite3_errmsg(db));
+		            "reading schema version: %s", full != NULL ? full : sqlite3_errmsg(db));
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_OK;

@@ -188,6 +188,9 @@ extern const char *const rd_stmt_sql[RD_STMT_COUNT];
 gboolean rd_store_migrate(sqlite3 *db, int *version_r, GError **error);
 /* schema.c: the file's PRAGMA user_version (0 for a new, empty file). */
 gboolean rd_store_schema_version(sqlite3 *db, int *version_r, GError **error);
+/* "disk full: …" naming the database's disk and what to do, when @rc
+ * (from a call on @db just now) means the disk is full; else NULL. */
+char *rd_store_disk_full(sqlite3 *db, int rc);
 
 /* ---- the lock file (lock.c) ------------------------------------------- */
 

@@ -28,7 +28,8 @@
  * Error mapping, shared by all of store/: SQLITE_BUSY and SQLITE_LOCKED
  * become RD_STORE_ERROR_BUSY (retry later), SQLITE_CONSTRAINT becomes
  * RD_STORE_ERROR_CONSTRAINT, anything else RD_STORE_ERROR_FAILED. The
- * message says what was being done and what SQLite said.
+ * message says what was being done and what SQLite said; for SQLITE_FULL,
+ * that the disk holding the database is full and what to do.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +44,25 @@ G_DEFINE_QUARK(rd-store-error-quark, rd_store_error)
 #define RD_STORE_BUSY_TIMEOUT_MS 5000
 
 /* ---- errors and stepping ---------------------------------------------- */
+
+/* SQLite's words for a full disk vary: SQLITE_FULL from a write, but
+ * "disk I/O error" when the shared-memory file cannot grow, where the
+ * errno of the failing call tells (SQLite records it only for I/O
+ * errors, and keeps it until the next). No page limit is ever set, so
+ * SQLITE_FULL is always the disk. What a person needs to read instead of
+ * "database or disk is full" is which disk, and what to do. */
+char *
+rd_store_disk_full(sqlite3 *db, int rc)
+{
+	if (db == NULL || ((rc & 0xff) != SQLITE_FULL &&
+	                   ((rc & 0xff) != SQLITE_IOERR || sqlite3_system_errno(db) != ENOSPC)))
+		return NULL;
+	const char *file = sqlite3_db_filename(db, "main");
+	return g_strdup_printf("disk full: no space left on the disk holding the database %s; "
+	                       "free some space there (or give that file system more), then run "
+	                       "again (what was committed is kept, and nothing is stored twice)",
+	                       file != NULL && *file != '\0' ? file : "(in memory)");
+}
 
 gboolean
 rd_store_fail(RdStore *store, int rc, const char *doing, GError **error)
@@ -60,6 +80,13 @@ rd_store_fail(RdStore *store, int rc, const char *doing, GError **error)
 	default:
 		code = RD_STORE_ERROR_FAILED;
 		break;
+	}
+	/* SQLite says "database or disk is full", which leaves the reader to
+	 * guess which, where, and what to do. */
+	g_autofree char *why = rd_store_disk_full(store->db, rc);
+	if (why != NULL) {
+		g_set_error(error, RD_STORE_ERROR, code, "%s: %s", doing, why);
+		return FALSE;
 	}
 	/* sqlite3_errmsg() describes the most recent failure on the
 	 * connection, which is the one we are reporting: callers come here
@@ -189,10 +216,11 @@ exec_first(RdStore *store, const char *sql, char **first_r, const char *doing,
 	                      first_r, &msg);
 
 	if (rc != SQLITE_OK) {
+		g_autofree char *full = rd_store_disk_full(store->db, rc);
 		g_set_error(error, RD_STORE_ERROR,
 		            (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED
 		            ? RD_STORE_ERROR_BUSY : RD_STORE_ERROR_OPEN,
-		            "%s: %s", doing, msg != NULL ? msg : sqlite3_errstr(rc));
+		            "%s: %s", doing, full != NULL ? full : msg != NULL ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return FALSE;
 	}
@@ -588,6 +616,21 @@ rd_store_schema_version_at_open(RdStore *store)
 {
 	g_return_val_if_fail(store != NULL, -1);
 	return store->version_at_open;
+}
+
+gboolean
+rd_store_check_writable(RdStore *store, GError **error)
+{
+	g_return_val_if_fail(store != NULL, FALSE);
+	if (sqlite3_db_readonly(store->db, "main") != 1)
+		return TRUE;
+	const char *file = sqlite3_db_filename(store->db, "main");
+	g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_OPEN,
+	            "the database %s is read-only for this user (uid %u), so nothing was written: "
+	            "make it writable by the user redress runs as (check the mode and owner of the "
+	            "file and of its folder), then run again",
+	            file != NULL ? file : "(in memory)", (unsigned)getuid());
+	return FALSE;
 }
 
 /* ---- transactions ------------------------------------------------------ */

@@ -100,6 +100,13 @@ int rd_store_daemon_running(const char *path, gint64 *pid_r, GError **error);
 /* The schema version found in the file before migration (0 = new). */
 int rd_store_schema_version_at_open(RdStore *store);
 
+/* FALSE, with an RD_STORE_ERROR_OPEN that says so, names the file and
+ * says what to do, when the database could only be opened for reading:
+ * SQLite falls back to reading a file its user may not write (chmod 444,
+ * another owner), and every write would then fail on its own, one
+ * message at a time. For what writes, before it starts. */
+gboolean rd_store_check_writable(RdStore *store, GError **error);
+
 gboolean rd_store_begin(RdStore *store, GError **error);   /* BEGIN IMMEDIATE */
 gboolean rd_store_commit(RdStore *store, GError **error);
 void rd_store_rollback(RdStore *store);                    /* never fails */

@@ -14,6 +14,10 @@
 #   bash tests/mailservers.sh stop-imap DIR / start-imap DIR
 #                                          only Dovecot (IMAP and LMTP: Postfix
 #                                          defers mail while it is down)
+#   bash tests/mailservers.sh kill-imap DIR
+#                                          Dovecot dies as in a crash: SIGKILL
+#                                          to its master and every process
+#                                          under it (start-imap brings it back)
 #
 # A test uses it like this (see tests/test-smtp.sh):
 #
@@ -589,6 +593,37 @@ cmd_stop_imap() {
 	rm -f "$(run_dir "$dir")/dovecot/master.pid"
 }
 
+# descendants PID: every process under PID, from one read of /proc
+# ("pid (comm) state ppid …"; the comm may hold spaces and parentheses).
+descendants() {
+	cat /proc/[0-9]*/stat 2>/dev/null |
+		sed -n 's/^\([0-9]*\) (.*) [A-Za-z] \([0-9]*\) .*/\1 \2/p' |
+		awk -v root="$1" '{ parent[$1] = $2 }
+			END {
+				want[root] = 1
+				do {
+					more = 0
+					for (p in parent)
+						if (!(p in want) && (parent[p] in want)) { want[p] = 1; more = 1; print p }
+				} while (more)
+			}'
+}
+
+cmd_kill_imap() {
+	local dir dp pids
+	dir=$(absolute "${1:?usage: kill-imap DIR}")
+	dp=$(dovecot_pid "$dir")
+	[ -n "$dp" ] && mine "$dp" "$dir/dovecot" || die "no Dovecot of $dir is running"
+	# Listed while the master lives (its orphans would be re-parented),
+	# then all killed at once.
+	pids=$(descendants "$dp" || true)   # a process may vanish while /proc is read
+	kill -KILL "$dp" $pids 2>/dev/null || true
+	wait_exit "$dp" || true
+	# A crash leaves its pid file; a killed master left as a zombie (see
+	# the top) would make the next Dovecot think itself already running.
+	rm -f "$(run_dir "$dir")/dovecot/master.pid"
+}
+
 cmd_start_imap() {
 	local dir port
 	dir=$(absolute "${1:?usage: start-imap DIR}")
@@ -631,5 +666,6 @@ stop-smtp)  shift; cmd_stop_smtp "$@" ;;
 start-smtp) shift; cmd_start_smtp "$@" ;;
 stop-imap)  shift; cmd_stop_imap "$@" ;;
 start-imap) shift; cmd_start_imap "$@" ;;
-*)          sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+kill-imap)  shift; cmd_kill_imap "$@" ;;
+*)          sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

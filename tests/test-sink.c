@@ -143,6 +143,24 @@ test_config(void)
 		g_assert_nonnull(strstr(e->message, "redress.conf:2: 'Encoding' is not a redress setting"));
 		g_assert_nonnull(strstr(e->message, "redress.conf:4: poll_interval must be a period"));
 		g_assert_null(strstr(e->message, "unsupported encoding"));
+		/* A control character (an escape sequence) is named by its line,
+		 * never echoed; a NUL byte means the file is not text at all,
+		 * said once (found by tests/faults/reload.sh). */
+		g_clear_error(&e);
+		g_autoptr(RdConfig) cfg4 = load_text(dir, "[redress]\n\x1b[31m = 1\nlog_level = loud\n", &e);
+		g_assert_null(cfg4);
+		g_assert_nonnull(strstr(e->message, "redress.conf:2: this line holds a control character"));
+		g_assert_nonnull(strstr(e->message, "redress.conf:3: log_level"));
+		g_assert_null(strchr(e->message, '\x1b'));
+		g_clear_error(&e);
+		g_autofree char *bin = g_build_filename(dir, "binary.conf", NULL);
+		g_assert_true(g_file_set_contents(bin, "[redress]\n\x7f" "ELF\x02\x01\n\n\0\0\x1b[2J\n\xff\xfe\n", 22, NULL));
+		g_autoptr(RdConfig) cfg5 = rd_config_load(bin, &e);
+		g_assert_null(cfg5);
+		g_assert_error(e, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID);
+		g_assert_true(g_str_has_suffix(e->message, "binary.conf:4: a NUL byte: this is not a text file "
+		                                           "(is it the configuration file?)"));
+		g_assert_null(strchr(e->message, '\n'));
 	}
 	rm_rf(dir);
 }

@@ -14,8 +14,8 @@
  *    under it are still checked; when it names nothing usable, the key
  *    lines up to the next header are left out (they belong to no group we
  *    can name) and the message says so;
- *  - a line that is not UTF-8 is malformed, so no message ever echoes
- *    bytes that are not text.
+ *  - a line that is not UTF-8, or holds a control character, is
+ *    malformed, so no message ever echoes bytes that are not text;
  *  - a key named "Encoding" is malformed: GKeyFile reads one in the
  *    first group as the file's character set and refuses the whole file
  *    unless it says UTF-8 (a message with no line number), and redress
@@ -217,6 +217,15 @@ scan_line(Scan *sc, const char *s, gsize len)
 	if (!g_utf8_validate(s, (gssize)len, NULL)) {
 		malformed(sc, "this line is not UTF-8 text (save the file as UTF-8)");
 		return;
+	}
+	/* Nor is a control character (an escape sequence would reach the
+	 * log and the terminal through the messages that quote keys). */
+	for (gsize i = 0; i < len; i++) {
+		guchar c = (guchar)s[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			malformed(sc, "this line holds a control character (is this the configuration file?)");
+			return;
+		}
 	}
 	g_autofree char *line = g_strndup(s, len);
 	const char *q = line;

@@ -547,6 +547,23 @@ defaults(void)
 	return cfg;
 }
 
+/* A file holding a NUL byte is not text at all (a binary file put in the
+ * configuration's place): said once, with the line it is on, instead of
+ * a message for every line around it (found by tests/faults/reload.sh). */
+static gboolean
+not_text(const char *path, const char *text, gsize len, GString *errs)
+{
+	const char *nul = memchr(text, '\0', len);
+	if (nul == NULL)
+		return FALSE;
+	guint line = 1;
+	for (const char *p = text; p < nul; p++)
+		line += *p == '\n';
+	g_string_append_printf(errs, "%s:%u: a NUL byte: this is not a text file (is it the configuration file?)\n",
+	                       path, line);
+	return TRUE;
+}
+
 RdConfig *
 rd_config_read(const char *path, GString *errs)
 {
@@ -559,6 +576,8 @@ rd_config_read(const char *path, GString *errs)
 		g_string_append_printf(errs, "%s: cannot read the configuration file: %s\n", path, ioerr->message);
 		return NULL;
 	}
+	if (not_text(path, text, len, errs))
+		return NULL;
 	return parse(path, text, len, errs);
 }
 
@@ -576,7 +595,7 @@ rd_config_load(const char *path, GError **error)
 		return NULL;
 	}
 	g_autoptr(GString) errs = g_string_new(NULL);
-	g_autoptr(RdConfig) cfg = parse(path, text, len, errs);
+	g_autoptr(RdConfig) cfg = not_text(path, text, len, errs) ? NULL : parse(path, text, len, errs);
 	if (errs->len > 0) {
 		g_string_truncate(errs, errs->len - 1);
 		g_set_error_literal(error, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID, errs->str);

@@ -35,6 +35,11 @@ RdCasework *
 rd_casework_new(RdStore *store, const RdConfig *cfg, GError **error)
 {
 	g_return_val_if_fail(store != NULL && cfg != NULL, NULL);
+	/* Everything that holds one writes: a database SQLite could only
+	 * open for reading is refused here, once, rather than message by
+	 * message (tests/faults/readonly.sh). */
+	if (!rd_store_check_writable(store, error))
+		return NULL;
 	RdCasework *cw = g_new0(RdCasework, 1);
 	cw->store = store;
 	cw->cfg = cfg;

@@ -337,8 +337,8 @@ create_own(RdJournal *j, GError **error)
 	g_unlink(tmp);
 	j->fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	/* The blocks are allocated now, not left as a hole: on a full disk
-	 * the first store into a hole of the mapping would raise SIGBUS,
-	 * where this reports ENOSPC. */
+	 * the first store into a hole of the mapping would raise SIGBUS
+	 * (found by tests/faults/diskfull.sh), where this reports ENOSPC. */
 	int rc = 0;
 	if (j->fd < 0 || flock(j->fd, LOCK_EX | LOCK_NB) != 0)
 		rc = errno;

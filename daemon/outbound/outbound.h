@@ -48,6 +48,9 @@ struct _RdSink {
 	const RdSinkOps *ops;
 	gboolean keep_copy;      /* mark each sent letter's Sent-folder copy
 	                            pending ([smtp] sent_mailbox) */
+	GHashTable *unrecorded;  /* rd_outbox_send()'s own: outcomes this sink
+	                            gave that the store could not record yet
+	                            (sender.c), or NULL; freed with the sink */
 };
 
 /* A sink writing each letter to DIR/<idempotency key>.eml (a temporary

@@ -20,6 +20,8 @@
  *
  * A crash after the server said 250 and before the commit sends that
  * letter again on the next run: delivery is at least once, never lost.
+ * An outcome the store cannot record (a full disk) is kept with the sink
+ * and recorded by the next run instead of a second delivery.
  * Only a queued row changes state, so two senders cannot both record one.
  */
 #include <string.h>
@@ -113,6 +115,36 @@ log_value(const char *s)
 	return g_string_free(v, FALSE);
 }
 
+/* An outcome the sink gave that the store could not record (a full
+ * disk), kept in sink->unrecorded under the row's id until a run records
+ * it. Without it the daemon's sender delivered the same letter again at
+ * every run, every send_interval, until the disk had room (found by
+ * tests/faults/diskfull.sh). A new process (or a reload's new sink)
+ * forgets it: delivery stays at least once, as after a crash. */
+typedef struct {
+	RdSinkStatus st;
+	char *detail;
+} Unrecorded;
+
+static void
+unrecorded_free(gpointer data)
+{
+	Unrecorded *u = data;
+	g_free(u->detail);
+	g_free(u);
+}
+
+static void
+keep_unrecorded(RdSink *sink, gint64 id, RdSinkStatus st, const char *detail)
+{
+	if (sink->unrecorded == NULL)
+		sink->unrecorded = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, unrecorded_free);
+	Unrecorded *u = g_new0(Unrecorded, 1);
+	u->st = st;
+	u->detail = g_strdup(detail);
+	g_hash_table_insert(sink->unrecorded, g_memdup2(&id, sizeof id), u);
+}
+
 gboolean
 rd_outbox_send(RdStore *store, RdSink *sink, gint64 now, gint64 retry_for, const gint *stop,
                RdSendFunc func, gpointer user_data, RdSendCounts *counts_r, GError **error)
@@ -142,12 +174,22 @@ rd_outbox_send(RdStore *store, RdSink *sink, gint64 now, gint64 retry_for, const
 
 			gint64 t0 = g_get_monotonic_time();
 			g_autofree char *detail = NULL;
-			RdSinkStatus st = rd_sink_send(sink, o, &detail);
+			RdSinkStatus st;
+			const Unrecorded *kept = sink->unrecorded != NULL
+			                         ? g_hash_table_lookup(sink->unrecorded, &o->id) : NULL;
+			if (kept != NULL) {
+				/* Delivered (or refused) by an earlier run: record
+				 * that, do not deliver again. */
+				st = kept->st;
+				detail = g_strdup(kept->detail);
+			} else {
+				st = rd_sink_send(sink, o, &detail);
+			}
 			gint64 ms = (g_get_monotonic_time() - t0) / 1000;
 			g_autofree char *ref = case_ref(store, o->case_id);
 			g_autofree char *shown = log_value(detail);
 
-			if (st == RD_SINK_RETRY && retry_for > 0 && now - o->created_at >= retry_for) {
+			if (kept == NULL && st == RD_SINK_RETRY && retry_for > 0 && now - o->created_at >= retry_for) {
 				g_autofree char *why = g_strdup_printf(
 					"still undelivered after %" G_GINT64_FORMAT " attempts over %" G_GINT64_FORMAT
 					" hours (last error: %s)", o->attempts + 1, (now - o->created_at) / 3600, detail);
@@ -177,10 +219,16 @@ rd_outbox_send(RdStore *store, RdSink *sink, gint64 now, gint64 retry_for, const
 				if (g_error_matches(*error, RD_STORE_ERROR, RD_STORE_ERROR_NOT_FOUND)) {
 					/* Another sender recorded it first. */
 					g_clear_error(error);
+					if (kept != NULL)
+						g_hash_table_remove(sink->unrecorded, &o->id);
 					continue;
 				}
+				if (kept == NULL)
+					keep_unrecorded(sink, o->id, st, detail);
 				return FALSE;
 			}
+			if (kept != NULL)
+				g_hash_table_remove(sink->unrecorded, &o->id);   /* frees kept */
 			switch (st) {
 			case RD_SINK_SENT:
 				counts.sent++;

@@ -33,8 +33,10 @@ rd_sink_name(const RdSink *sink)
 void
 rd_sink_free(RdSink *sink)
 {
-	if (sink != NULL)
-		sink->ops->free(sink);
+	if (sink == NULL)
+		return;
+	g_clear_pointer(&sink->unrecorded, g_hash_table_unref);
+	sink->ops->free(sink);
 }
 
 /* ---- the folder sink ------------------------------------------------------ */

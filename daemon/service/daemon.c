@@ -199,7 +199,8 @@ jittered(guint delay)
 }
 
 /* One session: open, then fetch and wait until it fails or we stop.
- * TRUE if the session was opened (the backoff starts again). */
+ * TRUE if the session was opened and the database took the mail (the
+ * backoff starts again, and a lost connection is opened again at once). */
 static gboolean
 watch_session(Watcher *w, RdStore *store, RdIngest *ing)
 {
@@ -241,7 +242,11 @@ watch_session(Watcher *w, RdStore *store, RdIngest *ing)
 				rd_alerts_failing(gen->d->alerts, "database", err->message);
 			else
 				watcher_alert(w, FALSE, err->message);
-			return TRUE;
+			/* Connecting again does not cure a database that cannot
+			 * take the mail (a full disk): wait with the backoff, or
+			 * the watcher logs in, fetches and fails a dozen times a
+			 * second (found by tests/faults/diskfull.sh). */
+			return !store_broken;
 		}
 		watcher_alert(w, TRUE, NULL);
 		rd_alerts_ok(gen->d->alerts, "database");
@@ -781,6 +786,14 @@ rd_service_run(RdConfig *cfg, RdStore *store, const char *db_path, const char *c
 	d.config_path = config_path;
 	d.store = store;
 	d.db_path = db_path;
+	/* A database it may not write would fail every thread, over and over
+	 * (tests/faults/readonly.sh): refused once, here. */
+	if (!rd_store_check_writable(d.store, &err)) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		rd_config_free(cfg);
+		rd_store_close(d.store);
+		return RD_EXIT_INTERNAL;
+	}
 	{
 		/* Check what the configuration names, the rules and templates,
 		 * and make the reply-token key, before any thread needs them. */
