@@ -29,6 +29,8 @@ DEB_PKGS = build-essential pkg-config perl sqlite3 tzdata \
            libetpan-dev libcurl4-gnutls-dev libgnutls28-dev libsystemd-dev \
            dovecot-imapd dovecot-lmtpd postfix openssl ca-certificates curl \
            python3 clang libclang-rt-14-dev
+# jq reads `redress show --json` in the shell tests.
+DEB_PKGS += jq
 BENCH_PKGS = notmuch maildir-utils time sqlite3
 
 PKGS     = gmime-3.0 glib-2.0 json-glib-1.0 sqlite3 libxml-2.0 nettle \

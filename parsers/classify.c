@@ -407,6 +407,38 @@ scan_tree(GMimeObject *obj, Scan *s, guint depth)
 
 /* ---- bounce details ------------------------------------------------- */
 
+static void cap_utf8(char *s, gsize max);
+
+/* A Diagnostic-Code value as a person reads it: without its type
+ * ("smtp; 550 5.1.1 …" → "550 5.1.1 …"), white space collapsed, valid
+ * UTF-8, at most 500 bytes. NULL when nothing is left. */
+static char *
+diagnostic_text(const char *v)
+{
+	const char *semi = strchr(v, ';');
+	const char *p = semi != NULL && semi - v < 16 ? semi + 1 : v;
+	g_autofree char *valid = g_utf8_make_valid(p, -1);
+	GString *out = g_string_new(NULL);
+	gboolean space = FALSE;
+	for (const char *c = valid; *c != '\0'; c++) {
+		if (g_ascii_isspace(*c)) {
+			space = out->len > 0;
+			continue;
+		}
+		if (space)
+			g_string_append_c(out, ' ');
+		space = FALSE;
+		g_string_append_c(out, *c);
+	}
+	if (out->len == 0) {
+		g_string_free(out, TRUE);
+		return NULL;
+	}
+	char *s = g_string_free(out, FALSE);
+	cap_utf8(s, 500);
+	return s;
+}
+
 /* RFC 3464 per-recipient fields: prefer a block whose Action is
  * "failed", else the first block with a recipient. */
 static void
@@ -438,6 +470,11 @@ parse_dsn(const char *dsn, RdMessage *msg)
 					g_free(msg->bounce_status);
 					msg->bounce_status = g_steal_pointer(&kw);
 				}
+			}
+			g_autofree char *diag = field_in_text(blocks[i], "Diagnostic-Code", NULL);
+			if (diag != NULL) {
+				g_free(msg->bounce_diagnostic);
+				msg->bounce_diagnostic = diagnostic_text(diag);
 			}
 			break;
 		}

@@ -84,6 +84,7 @@ rd_message_free(RdMessage *msg)
 	g_free(msg->bounced_message_id);
 	g_free(msg->bounced_recipient);
 	g_free(msg->bounce_status);
+	g_free(msg->bounce_diagnostic);
 	g_clear_pointer(&msg->case_refs, g_ptr_array_unref);
 	g_free(msg->problem_detail);
 	g_free(msg);

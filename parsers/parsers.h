@@ -132,6 +132,9 @@ typedef struct {
 	                             (from the returned headers), or NULL */
 	char *bounced_recipient;  /* bounces: the failed address, or NULL */
 	char *bounce_status;      /* bounces: DSN status such as "5.1.1", or NULL */
+	char *bounce_diagnostic;  /* bounces: the DSN's Diagnostic-Code without
+	                             its type ("550 5.1.1 <x@y>: no such user"),
+	                             at most 500 bytes, or NULL */
 
 	GPtrArray *case_refs;   /* char*: canonical case references found in
 	                           the subject, then the new text, then the

@@ -71,6 +71,8 @@ rd_outbox_row_free(RdOutboxRow *o)
 	g_free(o->message_id);
 	g_free(o->status);
 	g_free(o->last_error);
+	g_free(o->bounce_status);
+	g_free(o->bounce_detail);
 	g_free(o->detail);
 	g_clear_pointer(&o->raw, g_bytes_unref);
 	g_free(o);
@@ -99,6 +101,9 @@ row_from(sqlite3_stmt *st)
 	o->detail = rd_col_text(st, 15);
 	if (sqlite3_column_type(st, 16) == SQLITE_BLOB)
 		o->raw = g_bytes_new(sqlite3_column_blob(st, 16), (gsize)sqlite3_column_bytes(st, 16));
+	o->bounced_at = sqlite3_column_int64(st, 17);
+	o->bounce_status = rd_col_text(st, 18);
+	o->bounce_detail = rd_col_text(st, 19);
 	return o;
 }
 
@@ -143,6 +148,47 @@ rd_store_outbox_for_case(RdStore *store, gint64 case_id, GError **error)
 	if (!rd_bind_end(store, &b, "listing a case's letters", error))
 		return NULL;
 	return list_rows(store, st, "listing a case's letters", error);
+}
+
+gboolean
+rd_store_outbox_find_by_message_id(RdStore *store, const char *message_id, RdOutboxRow **row_r,
+                                   GError **error)
+{
+	g_return_val_if_fail(store != NULL && row_r != NULL, FALSE);
+	*row_r = NULL;
+	if (message_id == NULL || *message_id == '\0')
+		return TRUE;
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_OUTBOX_BY_MESSAGE_ID);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_text(&b, message_id);
+	if (!rd_bind_end(store, &b, "finding a letter by Message-ID", error))
+		return FALSE;
+	g_autoptr(GPtrArray) rows = list_rows(store, st, "finding a letter by Message-ID", error);
+	if (rows == NULL)
+		return FALSE;
+	if (rows->len > 0)
+		*row_r = g_ptr_array_steal_index(rows, 0);
+	return TRUE;
+}
+
+gboolean
+rd_store_outbox_mark_bounced(RdStore *store, gint64 id, gint64 at, const char *status, const char *detail,
+                             gint64 msg_id, gboolean *marked_r, GError **error)
+{
+	g_return_val_if_fail(store != NULL, FALSE);
+	const char *doing = "marking a letter bounced";
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_OUTBOX_MARK_BOUNCED);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, id);
+	rd_bind_int64(&b, at);
+	rd_bind_text(&b, status);
+	rd_bind_text(&b, detail);
+	rd_bind_int64(&b, msg_id);
+	if (!rd_bind_end(store, &b, doing, error) || !rd_stmt_run(store, st, doing, error))
+		return FALSE;
+	if (marked_r != NULL)
+		*marked_r = sqlite3_changes(store->db) > 0;
+	return TRUE;
 }
 
 /* Run one of the three state changes; NOT_FOUND when the row was not

@@ -310,6 +310,22 @@ static const char schema_v6[] =
 	"  msg_id   INTEGER REFERENCES messages(id)"
 	");";
 
+/* Version 7: what became of a letter after it was sent. A delivery
+ * failure report (DSN or a non-standard bounce) that names a letter's
+ * Message-ID marks it bounced: when, the DSN status ("5.1.1"), the
+ * diagnostic, and the stored report. The status column keeps 'sent' (the
+ * server did accept it): "bounced" is what a person reads, worked out
+ * from bounced_at, so no table with stored letters is rebuilt to widen
+ * a CHECK constraint. */
+static const char schema_v7[] =
+	"ALTER TABLE outbox ADD COLUMN bounced_at INTEGER;"
+	"ALTER TABLE outbox ADD COLUMN bounce_status TEXT;"
+	"ALTER TABLE outbox ADD COLUMN bounce_detail TEXT;"
+	/* The report's messages.id; no REFERENCES clause, so that the column
+	 * can be dropped again (SQLite refuses to drop a column a foreign
+	 * key names), as tests/test-readonly.sh does to make an old file. */
+	"ALTER TABLE outbox ADD COLUMN bounce_msg_id INTEGER;";
+
 static gboolean exec_sql(sqlite3 *db, const char *sql, const char *doing,
                          GError **error);
 
@@ -353,6 +369,12 @@ migrate_5_to_6(sqlite3 *db, GError **error)
 	return exec_sql(db, schema_v6, "creating schema version 6", error);
 }
 
+static gboolean
+migrate_6_to_7(sqlite3 *db, GError **error)
+{
+	return exec_sql(db, schema_v7, "creating schema version 7", error);
+}
+
 /* migrations[N] takes the file from version N to N+1. */
 static const RdMigrateFunc migrations[] = {
 	migrate_0_to_1,
@@ -361,6 +383,7 @@ static const RdMigrateFunc migrations[] = {
 	migrate_3_to_4,
 	migrate_4_to_5,
 	migrate_5_to_6,
+	migrate_6_to_7,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == RD_STORE_SCHEMA_VERSION);

@@ -258,12 +258,20 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_OUTBOX_GET_BY_KEY] =
 		"SELECT id FROM outbox WHERE idem_key = ?1",
 	[RD_STMT_OUTBOX_DUE] =
-		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, raw FROM outbox"
+		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, raw, bounced_at, bounce_status, bounce_detail FROM outbox"
 		" WHERE status = 'queued' AND next_try <= ?1"
 		" ORDER BY next_try, id LIMIT ?2",
 	[RD_STMT_OUTBOX_FOR_CASE] =
-		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, NULL FROM outbox"
+		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, NULL, bounced_at, bounce_status, bounce_detail FROM outbox"
 		" WHERE case_id = ?1 ORDER BY created_at, id",
+	/* The letter a delivery failure report names (outbox_message_id). */
+	[RD_STMT_OUTBOX_BY_MESSAGE_ID] =
+		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, NULL, bounced_at, bounce_status, bounce_detail FROM outbox"
+		" WHERE message_id = ?1 ORDER BY id DESC LIMIT 1",
+	/* Only a letter that went can bounce; the first report is kept. */
+	[RD_STMT_OUTBOX_MARK_BOUNCED] =
+		"UPDATE outbox SET bounced_at = ?2, bounce_status = ?3, bounce_detail = ?4,"
+		" bounce_msg_id = ?5 WHERE id = ?1 AND status = 'sent' AND bounced_at IS NULL",
 	[RD_STMT_OUTBOX_MARK_SENT] =
 		"UPDATE outbox SET status = 'sent', sent_at = ?2, detail = ?3,"
 		" attempts = attempts + 1, last_error = NULL"
@@ -284,7 +292,7 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_OUTBOX_COPY_WANTED] =
 		"UPDATE outbox SET sent_copy = 'pending' WHERE id = ?1 AND status = 'sent'",
 	[RD_STMT_OUTBOX_COPY_DUE] =
-		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, raw FROM outbox"
+		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, raw, bounced_at, bounce_status, bounce_detail FROM outbox"
 		" WHERE sent_copy = 'pending' AND id > ?1 ORDER BY id LIMIT ?2",
 	[RD_STMT_OUTBOX_COPY_SET] =
 		"UPDATE outbox SET sent_copy = ?2, copy_error = ?3 WHERE id = ?1 AND sent_copy = 'pending'",

@@ -51,7 +51,7 @@ typedef enum {
 	                             foreign keys, not a redress database) */
 } RdStoreError;
 
-#define RD_STORE_SCHEMA_VERSION 6
+#define RD_STORE_SCHEMA_VERSION 7
 
 typedef struct _RdStore RdStore;
 
@@ -512,6 +512,9 @@ typedef struct {
 	char *idem_key, *kind, *language, *from_addr, *to_addr, *subject,
 	     *message_id, *status, *last_error, *detail;
 	GBytes *raw;             /* NULL in lists that leave it out */
+	gint64 bounced_at;       /* a delivery failure report came back, or 0 */
+	char *bounce_status;     /* its DSN status ("5.1.1"), or NULL */
+	char *bounce_detail;     /* what it said (diagnostic), or NULL */
 } RdOutboxRow;
 void rd_outbox_row_free(RdOutboxRow *o);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdOutboxRow, rd_outbox_row_free)
@@ -523,6 +526,17 @@ GPtrArray *rd_store_outbox_due(RdStore *store, gint64 now, guint limit,
 /* Every letter of a case (without raw), oldest first. */
 GPtrArray *rd_store_outbox_for_case(RdStore *store, gint64 case_id,
                                     GError **error);
+/* The letter whose Message-ID is @message_id (the newest, should two
+ * share one), without raw; *@row_r NULL when there is none. */
+gboolean rd_store_outbox_find_by_message_id(RdStore *store, const char *message_id,
+                                            RdOutboxRow **row_r, GError **error);
+/* A sent letter came back: record the report (@msg_id, the stored
+ * message), its DSN @status (may be NULL) and @detail. Only a 'sent'
+ * letter not already marked changes; *@marked_r (may be NULL) says
+ * whether this one did. */
+gboolean rd_store_outbox_mark_bounced(RdStore *store, gint64 id, gint64 at, const char *status,
+                                      const char *detail, gint64 msg_id, gboolean *marked_r,
+                                      GError **error);
 /* Only a queued letter changes state; FALSE + RD_STORE_ERROR_NOT_FOUND if
  * @id is not queued (already sent, failed, or unknown). @detail is the
  * delivery record (SMTP response, file written). */

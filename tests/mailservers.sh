@@ -43,7 +43,9 @@
 # well, Dovecot refuses it ("user doesn't exist") and Postfix bounces it to
 # the sender instead. Two test
 # addresses misbehave on purpose: $REJECT_ADDR is refused with a 5xx at
-# RCPT, $TEMPFAIL_ADDR with a 4xx. Delivery is asynchronous (~0.2 s after
+# RCPT, $TEMPFAIL_ADDR with a 4xx; $BOUNCE_ADDR is accepted (250) and then
+# bounced by Postfix's error transport, which mails a real DSN to the
+# envelope sender, as a remote server's later refusal does. Delivery is asynchronous (~0.2 s after
 # the 250): poll the Maildir, never read it straight after sending.
 #
 # One self-signed certificate (SAN localhost and 127.0.0.1) serves every
@@ -81,6 +83,7 @@ MAIL_USERS=${MAIL_USERS:-"complaints stage2 chief.executive staff catchall compl
 CATCHALL_USER=${CATCHALL_USER:-catchall@$MAIL_DOMAIN}
 REJECT_ADDR=${REJECT_ADDR:-rejected@$PUBLIC_DOMAIN}
 TEMPFAIL_ADDR=${TEMPFAIL_ADDR:-busy@$PUBLIC_DOMAIN}
+BOUNCE_ADDR=${BOUNCE_ADDR:-gone@$PUBLIC_DOMAIN}
 START_TIMEOUT=${START_TIMEOUT:-10}
 
 LOOPBACK=127.0.0.1
@@ -386,6 +389,9 @@ postfix_conf() {
 $REJECT_ADDR 550 5.1.1 No such mailbox here (redress test)
 $TEMPFAIL_ADDR 450 4.2.1 Mailbox busy, try again later (redress test)
 EOF
+	cat > "$etc/transport" <<EOF
+$BOUNCE_ADDR error:5.1.1 Mailbox unavailable (redress test bounce)
+EOF
 	cat > "$etc/main.cf" <<EOF
 # Written by redress tests/mailservers.sh; /etc/postfix is not read.
 compatibility_level = 3.6
@@ -410,6 +416,9 @@ default_transport = lmtp:unix:$run/dovecot/lmtp
 local_transport = \$default_transport
 relay_transport = \$default_transport
 virtual_transport = \$default_transport
+transport_maps = texthash:$etc/transport
+# Or smtpd refuses $BOUNCE_ADDR at RCPT, its transport being error:.
+smtpd_reject_unlisted_recipient = no
 lmtp_host_lookup = native
 lmtp_destination_recipient_limit = 1
 $(delimiter_line postfix)
@@ -463,7 +472,7 @@ scache    unix  - - n -     1 scache
 postlog   unix-dgram n - n - 1 postlogd
 EOF
 	# Older than a second, or Postfix waits ~2 s for the file to settle.
-	touch -d '-1 minute' "$etc/main.cf" "$etc/master.cf" "$etc/recipient_access"
+	touch -d '-1 minute' "$etc/main.cf" "$etc/master.cf" "$etc/recipient_access" "$etc/transport"
 }
 
 # ---- commands ---------------------------------------------------------------------
@@ -554,6 +563,7 @@ MAIL_PASSWORD=$MAIL_PASSWORD
 CATCHALL_USER=$CATCHALL_USER
 REJECT_ADDR=$REJECT_ADDR
 TEMPFAIL_ADDR=$TEMPFAIL_ADDR
+BOUNCE_ADDR=$BOUNCE_ADDR
 MAIL_ROOT=$dir/mail
 EOF
 	cat "$dir/env"

@@ -221,15 +221,17 @@ typedef struct {
 	const char *msgid;
 	const char *rcpt;
 	const char *status;
+	const char *diagnostic;  /* NULL: the report has none */
 } BounceCase;
 
 static const BounceCase bounce_cases[] = {
 	{ "postfix-dsn.eml", "ack.CMP-2026-000042.1@council.example.gov.uk",
-	  "resident@example.net", "5.1.1" },
+	  "resident@example.net", "5.1.1",
+	  "550 5.1.1 <resident@example.net>: Recipient address rejected: User unknown" },
 	{ "exim-bounce.eml", "ack.CMP-2026-000077.1@council.example.gov.uk",
-	  "someone@example.com", "5.2.2" },
+	  "someone@example.com", "5.2.2", NULL },
 	{ "exchange-ndr.eml", "letter.CMP-2026-000108.3@council.example.gov.uk",
-	  "officer@partner.example.org", "5.1.10" },
+	  "officer@partner.example.org", "5.1.10", NULL },
 };
 
 static void
@@ -243,6 +245,7 @@ test_bounces(void)
 		g_assert_cmpstr(m->bounced_message_id, ==, c->msgid);
 		g_assert_cmpstr(m->bounced_recipient, ==, c->rcpt);
 		g_assert_cmpstr(m->bounce_status, ==, c->status);
+		g_assert_cmpstr(m->bounce_diagnostic, ==, c->diagnostic);
 	}
 }
 

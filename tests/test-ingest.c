@@ -344,6 +344,96 @@ dsn_for(const char *message_id, const char *status)
 		"--B--\n", message_id, status, message_id);
 }
 
+/* A delivery failure report for a letter of a case marks that letter
+ * bounced (status and diagnostic), says so on the case, and alerts the
+ * complaints manager (no handler yet) once; a second report for the same
+ * letter is only an event. */
+static void
+test_bounce_marks_letter(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	g_free(f->cfg->complaints_manager);
+	f->cfg->complaints_manager = g_strdup("manager@council.test");
+	g_autofree char *ref = ingest_text(f, complaint, RD_MAILBOX_COMPLAINTS, NULL, NULL);
+	g_autoptr(RdCase) c = NULL;
+	g_assert_true(rd_store_case_get_by_ref(f->store, ref, &c, &err));
+	g_autoptr(GPtrArray) before = rd_store_outbox_for_case(f->store, c->id, &err);
+	g_assert_no_error(err);
+	const RdOutboxRow *ack = NULL;
+	for (guint i = 0; i < before->len; i++) {
+		const RdOutboxRow *o = before->pdata[i];
+		if (strcmp(o->kind, "stage1-acknowledgement") == 0)
+			ack = o;
+	}
+	g_assert_nonnull(ack);
+	g_assert_true(rd_store_outbox_mark_sent(f->store, ack->id, T0 + 60, "250 2.0.0 Ok: queued", &err));
+
+	g_autofree char *plain = dsn_for(ack->message_id, "5.1.1");
+	/* The same report with the receiving server's words. */
+	g_autofree char *dsn = NULL;
+	{
+		GString *g = g_string_new(plain);
+		g_autofree char *at = g_strdup("Status: 5.1.1\n");
+		char *p = strstr(g->str, at);
+		g_assert_nonnull(p);
+		g_string_insert(g, (p - g->str) + strlen(at),
+		                "Diagnostic-Code: smtp; 550 5.1.1 <ann@public.test>: Recipient address\n"
+		                "    rejected: User unknown\n");
+		dsn = g_string_free(g, FALSE);
+	}
+	g_autofree char *kind = NULL;
+	g_autofree char *ref2 = ingest_text(f, dsn, RD_MAILBOX_COMPLAINTS, &kind, NULL);
+	g_assert_cmpstr(ref2, ==, ref);
+	g_assert_cmpstr(kind, ==, "bounce");
+
+	g_autoptr(GPtrArray) after = rd_store_outbox_for_case(f->store, c->id, &err);
+	g_assert_no_error(err);
+	guint alerts = 0;
+	for (guint i = 0; i < after->len; i++) {
+		const RdOutboxRow *o = after->pdata[i];
+		if (o->id == ack->id) {
+			g_assert_cmpint(o->bounced_at, ==, T0);
+			g_assert_cmpstr(o->bounce_status, ==, "5.1.1");
+			g_assert_cmpstr(o->bounce_detail, ==,
+			                "550 5.1.1 <ann@public.test>: Recipient address rejected: User unknown");
+			g_assert_cmpstr(o->status, ==, "sent");
+		} else if (strcmp(o->kind, "staff-letter-failed") == 0) {
+			alerts++;
+			g_assert_cmpstr(o->to_addr, ==, "manager@council.test");
+			g_assert_true(g_str_has_suffix(o->idem_key, "/alert/bounce-1") ||
+			              strstr(o->idem_key, "/alert/bounce-") != NULL);
+		}
+	}
+	g_assert_cmpuint(alerts, ==, 1);
+
+	g_autoptr(GPtrArray) events = rd_store_events_for_case(f->store, c->id, &err);
+	g_assert_no_error(err);
+	gboolean bounced_event = FALSE;
+	for (guint i = 0; i < events->len; i++) {
+		const RdEvent *e = events->pdata[i];
+		if (strcmp(e->type, "letter-bounced") == 0) {
+			bounced_event = TRUE;
+			g_assert_nonnull(strstr(e->detail, "stage1-acknowledgement sent to ann@public.test"));
+			g_assert_nonnull(strstr(e->detail, "NOT been acknowledged"));
+			g_assert_nonnull(strstr(e->detail, "5.1.1 (550 5.1.1"));
+		}
+	}
+	g_assert_true(bounced_event);
+
+	/* The same letter reported again (another report, another
+	 * Message-ID): an event, no second alert, the first report kept. */
+	g_autofree char *again = g_strdup(dsn);
+	char *mid = strstr(again, "<dsn.");
+	g_assert_nonnull(mid);
+	mid[1] = 'D';
+	g_autofree char *ref3 = ingest_text(f, again, RD_MAILBOX_COMPLAINTS, NULL, NULL);
+	g_assert_cmpstr(ref3, ==, ref);
+	g_autoptr(GPtrArray) last = rd_store_outbox_for_case(f->store, c->id, &err);
+	g_assert_cmpuint(last->len, ==, after->len);
+	g_autoptr(GPtrArray) events2 = rd_store_events_for_case(f->store, c->id, &err);
+	g_assert_cmpstr(((RdEvent *)events2->pdata[events2->len - 1])->type, ==, "letter-undelivered");
+}
+
 /* A report that the self-test mail could not be delivered is the
  * self-test's answer: noted with its status, in no triage. A report
  * naming a self-test Message-ID whose token does not verify is an
@@ -535,6 +625,7 @@ main(int argc, char **argv)
 	g_test_add("/ingest/duplicate-and-route", Fixture, NULL, fx_setup, test_duplicate_and_route, fx_teardown);
 	g_test_add("/ingest/selftest-mail", Fixture, NULL, fx_setup, test_selftest_mail, fx_teardown);
 	g_test_add("/ingest/selftest-bounce", Fixture, NULL, fx_setup, test_selftest_bounce, fx_teardown);
+	g_test_add("/ingest/bounce-marks-letter", Fixture, NULL, fx_setup, test_bounce_marks_letter, fx_teardown);
 	g_test_add("/ingest/selftest-notes", Fixture, NULL, fx_setup, test_selftest_notes, fx_teardown);
 	g_test_add("/ingest/sync-behind", Fixture, NULL, fx_setup, test_sync_behind, fx_teardown);
 	g_test_add("/ingest/sync-synced-commits", Fixture, NULL, fx_setup, test_sync_synced_commits, fx_teardown);

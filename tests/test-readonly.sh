@@ -58,7 +58,9 @@ is "$(ls -A "$T/none")" "" "config check creates no database"
 mkdir "$T/old"
 DB="$T/old/case.db"
 "$R" --config /dev/null --db "$DB" ingest --quiet --received-at 2026-11-20T10:00:00Z "$F/01-new-complaint.eml"
-sqlite3 "$DB" "drop table quarantine; pragma user_version = 4"
+sqlite3 "$DB" "drop table quarantine; alter table outbox drop column bounced_at;
+    alter table outbox drop column bounce_status; alter table outbox drop column bounce_detail;
+    alter table outbox drop column bounce_msg_id; pragma user_version = 4"
 while IFS='|' read -r name args; do
     # A backup of an old file is what one wants before upgrading.
     [ "$name" = backup ] && continue

@@ -229,6 +229,11 @@ gboolean rd_letters_queue(RdLetters *l, RdStore *store, const RdLetterRequest *r
  * or when nobody can be told (logged). */
 gboolean rd_letters_alert_failure(RdLetters *l, RdStore *store, const RdOutboxRow *o, const char *why,
                                   gint64 now, GError **error);
+/* The same inside the caller's transaction, with @why the whole sentence
+ * the alert gives and @tag naming the kind of failure in its idempotency
+ * key ("letter", "bounce"), so one letter can be alerted once for each. */
+gboolean rd_letters_alert_failure_in(RdLetters *l, RdStore *store, const RdOutboxRow *o, const char *why,
+                                     const char *tag, gint64 now, GError **error);
 /* Queue the daily digest for an office (Chief Executive, Monitoring
  * Officer): one letter to @to listing @items (one line each), under
  * @idem_key, not tied to any case. Same rules as rd_letters_queue(). */

@@ -402,8 +402,8 @@ rd_letters_queue_digest(RdLetters *l, RdStore *store, RdMailbox mailbox, const c
 }
 
 gboolean
-rd_letters_alert_failure(RdLetters *l, RdStore *store, const RdOutboxRow *o, const char *why,
-                         gint64 now, GError **error)
+rd_letters_alert_failure_in(RdLetters *l, RdStore *store, const RdOutboxRow *o, const char *why,
+                            const char *tag, gint64 now, GError **error)
 {
 	/* Only letters to the complainant: an alert about an undelivered
 	 * staff notice would go to the same people by the same road. */
@@ -420,9 +420,8 @@ rd_letters_alert_failure(RdLetters *l, RdStore *store, const RdOutboxRow *o, con
 		            "(the case records it)", c->reference, o->kind);
 		return TRUE;
 	}
-	g_autofree char *key = g_strdup_printf("%s/alert/letter-%" G_GINT64_FORMAT, c->reference, o->id);
-	g_autofree char *reason = g_strdup_printf("The %s to %s was refused: %s", o->kind, o->to_addr,
-	                                          why ? why : "no reason given");
+	g_autofree char *key = g_strdup_printf("%s/alert/%s-%" G_GINT64_FORMAT, c->reference,
+	                                       tag != NULL ? tag : "letter", o->id);
 	RdLetterRequest r = { 0 };
 	r.name = "staff-letter-failed";
 	r.idem_key = key;
@@ -430,10 +429,20 @@ rd_letters_alert_failure(RdLetters *l, RdStore *store, const RdOutboxRow *o, con
 	r.mailbox = RD_MAILBOX_COMPLAINTS;
 	r.to_addr = to;
 	r.to_complainant = FALSE;
-	r.reason = reason;
+	r.reason = why;
+	return rd_letters_queue(l, store, &r, now, NULL, error);
+}
+
+gboolean
+rd_letters_alert_failure(RdLetters *l, RdStore *store, const RdOutboxRow *o, const char *why,
+                         gint64 now, GError **error)
+{
+	g_autofree char *reason = g_strdup_printf("The %s to %s was refused: %s", o->kind, o->to_addr,
+	                                          why ? why : "no reason given");
 	if (!rd_store_begin(store, error))
 		return FALSE;
-	if (!rd_letters_queue(l, store, &r, now, NULL, error) || !rd_store_commit(store, error)) {
+	if (!rd_letters_alert_failure_in(l, store, o, reason, "letter", now, error) ||
+	    !rd_store_commit(store, error)) {
 		rd_store_rollback(store);
 		return FALSE;
 	}

@@ -159,6 +159,55 @@ describe_message(RdOut *o, RdStore *store, const RdMessageRow *m)
 	rd_out_end(o);
 }
 
+/* What became of a letter, as a person asks it: "queued" (not tried
+ * yet), "deferred" (queued again after a temporary failure), "sent" (the
+ * server took it: its reply), "failed" (refused for good), "bounced"
+ * (taken, then a delivery failure report came back) or "suppressed" (the
+ * daily cap). A bounce is kept beside 'sent' in the store (schema v7). */
+static const char *
+letter_state(const RdOutboxRow *l)
+{
+	if (strcmp(l->status, "sent") == 0 && l->bounced_at != 0)
+		return "bounced";
+	if (strcmp(l->status, "queued") == 0 && l->last_error != NULL)
+		return "deferred";
+	return l->status;
+}
+
+static void
+describe_letter(RdOut *o, const RdOutboxRow *l)
+{
+	const char *state = letter_state(l);
+	gboolean sent = strcmp(l->status, "sent") == 0;
+	rd_out_begin(o, NULL, NULL);
+	rd_out_str(o, "kind", NULL, l->kind);
+	rd_out_str(o, "status", NULL, state);
+	rd_out_str(o, "language", NULL, l->language);
+	rd_out_str(o, "to", NULL, l->to_addr);
+	rd_out_str(o, "message_id", NULL, l->message_id);
+	rd_out_time(o, "created", NULL, l->created_at);
+	rd_out_time(o, "sent", NULL, sent ? l->sent_at : 0);
+	rd_out_int(o, "attempts", NULL, l->attempts);
+	/* The server's reply when it went; why it did not go, otherwise. */
+	rd_out_str(o, "server_reply", NULL, sent ? l->detail : NULL);
+	rd_out_str(o, "error", NULL, sent ? NULL : l->last_error != NULL ? l->last_error : l->detail);
+	if (l->bounced_at != 0) {
+		rd_out_begin(o, "bounce", NULL);
+		rd_out_time(o, "at", NULL, l->bounced_at);
+		rd_out_str(o, "status", NULL, l->bounce_status);
+		rd_out_str(o, "diagnostic", NULL, l->bounce_detail);
+		rd_out_end(o);
+	}
+	rd_out_end(o);
+	g_autofree char *when = rd_time_format_local(l->created_at);
+	rd_out_line(o, "  %s  %-24s %-10s %s to %s", when, l->kind, state, rd_cli_or_dash(l->language),
+	            rd_cli_or_dash(l->to_addr));
+	if (l->bounced_at != 0)
+		rd_out_line(o, "        bounced: %s %s", rd_cli_or_dash(l->bounce_status), rd_cli_or_dash(l->bounce_detail));
+	else if (!sent && l->last_error != NULL)
+		rd_out_line(o, "        %s: %s", state, l->last_error);
+}
+
 /* The whole case, once: `redress show` and `redress show --json`. */
 static void
 describe(RdOut *o, RdStore *store, const RdCase *c, GPtrArray *stages, GPtrArray *msgs, GPtrArray *events,
@@ -181,19 +230,8 @@ describe(RdOut *o, RdStore *store, const RdCase *c, GPtrArray *stages, GPtrArray
 	rd_out_line(o, "%s", "");
 	rd_out_line(o, "Letters");
 	rd_out_begin_list(o, "letters", NULL);
-	for (guint i = 0; i < letters->len; i++) {
-		const RdOutboxRow *l = letters->pdata[i];
-		rd_out_begin(o, NULL, NULL);
-		rd_out_str(o, "kind", NULL, l->kind);
-		rd_out_str(o, "status", NULL, l->status);
-		rd_out_str(o, "language", NULL, l->language);
-		rd_out_str(o, "to", NULL, l->to_addr);
-		rd_out_time(o, "created", NULL, l->created_at);
-		rd_out_end(o);
-		g_autofree char *when = rd_time_format_local(l->created_at);
-		rd_out_line(o, "  %s  %-24s %-10s %s to %s", when, l->kind, l->status, rd_cli_or_dash(l->language),
-		            rd_cli_or_dash(l->to_addr));
-	}
+	for (guint i = 0; i < letters->len; i++)
+		describe_letter(o, letters->pdata[i]);
 	rd_out_end(o);
 	rd_out_line(o, "%s", "");
 	rd_out_line(o, "Events");

@@ -242,6 +242,60 @@ insert_message(RdIngest *ing, gsize len, const RdMessage *msg, const char *conte
 	return msg_id;
 }
 
+/* A delivery failure report on a case: the letter it names (by the
+ * Message-ID of the returned headers) is marked bounced, with an event and
+ * an alert to the handler, because a letter that bounced has not reached
+ * anyone — an acknowledgement that bounced means the complaint has not
+ * been acknowledged. A report that names no letter of this case is an
+ * event all the same. */
+static gboolean
+record_bounce(RdIngest *ing, const RdMessage *msg, gint64 msg_id, gint64 case_id, gint64 received_at,
+              GError **error)
+{
+	RdStore *st = ing->store;
+	const char *severity = msg->bounce_status == NULL ? ""
+	                       : msg->bounce_status[0] == '5' ? ", permanent failure"
+	                       : ", temporary failure";
+	g_autofree char *why = g_strdup_printf("%s%s%s%s%s", msg->bounce_status ? msg->bounce_status : "no status given",
+	                                       msg->bounce_diagnostic ? " (" : "",
+	                                       msg->bounce_diagnostic ? msg->bounce_diagnostic : "",
+	                                       msg->bounce_diagnostic ? ")" : "", severity);
+	g_autoptr(RdOutboxRow) letter = NULL;
+	if (!rd_store_outbox_find_by_message_id(st, msg->bounced_message_id, &letter, error))
+		return FALSE;
+	gboolean marked = FALSE;
+	if (letter != NULL && letter->case_id == case_id &&
+	    !rd_store_outbox_mark_bounced(st, letter->id, received_at, msg->bounce_status, msg->bounce_diagnostic,
+	                                  msg_id, &marked, error))
+		return FALSE;
+	if (!marked) {
+		g_autofree char *detail = g_strdup_printf(
+			"A letter could not be delivered%s%s%s%s%s: %s. The handler must check the address: "
+			"a letter that bounced has not reached the complainant.",
+			msg->bounced_message_id ? " (Message-ID " : "",
+			msg->bounced_message_id ? msg->bounced_message_id : "",
+			msg->bounced_message_id ? ")" : "",
+			msg->bounced_recipient ? " to " : "",
+			msg->bounced_recipient ? msg->bounced_recipient : "", why);
+		return rd_store_event_add(st, case_id, received_at, "redress", "letter-undelivered", detail, msg_id,
+		                          error) != 0;
+	}
+	gboolean ack = g_str_has_suffix(letter->kind, "-acknowledgement") ||
+	               strcmp(letter->kind, "chief-executive-referral") == 0;
+	g_autofree char *sent = letter->sent_at ? rd_time_format_local(letter->sent_at) : g_strdup("?");
+	g_autofree char *detail = g_strdup_printf(
+		"The %s sent to %s on %s bounced: %s. %s", letter->kind, letter->to_addr, sent, why,
+		ack ? "The complaint has NOT been acknowledged: contact the complainant another way and "
+		      "record it on the case."
+		    : "It has not reached the recipient: send it another way or correct the address.");
+	if (rd_store_event_add(st, case_id, received_at, "redress", "letter-bounced", detail, msg_id, error) == 0)
+		return FALSE;
+	if (!rd_casework_letters_on(ing->cw))
+		return TRUE;
+	return rd_letters_alert_failure_in(rd_rules_letters(ing->rules), st, letter, detail, "bounce", received_at,
+	                                   error);
+}
+
 /* What the message means for the case it is on: its event, and for a
  * Stage 2 request the stage opened, for a bounce the letter marked as not
  * delivered. @single: the case's single-stage profile, when a Stage 2
@@ -278,17 +332,7 @@ record_on_case(RdIngest *ing, const RdMessage *msg, gint64 msg_id, gint64 case_i
 	}
 	if (kind != RD_KIND_BOUNCE)
 		return TRUE;
-	g_autofree char *detail = g_strdup_printf(
-		"A letter could not be delivered%s%s%s%s%s%s. The handler must check the address: "
-		"a letter that bounced has not reached the complainant.",
-		msg->bounced_message_id ? " (Message-ID " : "",
-		msg->bounced_message_id ? msg->bounced_message_id : "",
-		msg->bounced_message_id ? ")" : "",
-		msg->bounced_recipient ? " to " : "",
-		msg->bounced_recipient ? msg->bounced_recipient : "",
-		msg->bounce_status ? (msg->bounce_status[0] == '5' ? ", permanent failure" : ", temporary failure") : "");
-	return rd_store_event_add(st, case_id, received_at, "redress", "letter-undelivered", detail, msg_id,
-	                          error) != 0;
+	return record_bounce(ing, msg, msg_id, case_id, received_at, error);
 }
 
 /* Step 3: everything this message changes, inside the caller's

@@ -146,7 +146,7 @@ check_message(const RdMessage *m, gsize len, const RdParseOptions *opts)
 	check_utf8(m->auto_reason, "auto_reason");
 	if (m->auto_kind != RD_AUTO_BOUNCE)
 		rd_fuzz_check(m->bounced_message_id == NULL && m->bounced_recipient == NULL &&
-		              m->bounce_status == NULL, "bounce fields set on a %s mail",
+		              m->bounce_status == NULL && m->bounce_diagnostic == NULL, "bounce fields set on a %s mail",
 		              rd_auto_kind_to_string(m->auto_kind));
 	check_msgid(m->bounced_message_id, "bounced_message_id");
 	if (m->bounced_recipient != NULL) {
@@ -155,6 +155,9 @@ check_message(const RdMessage *m, gsize len, const RdParseOptions *opts)
 		              m->bounced_recipient);
 	}
 	check_utf8(m->bounce_status, "bounce_status");
+	check_utf8(m->bounce_diagnostic, "bounce_diagnostic");
+	rd_fuzz_check(m->bounce_diagnostic == NULL || strlen(m->bounce_diagnostic) <= 500,
+	              "bounce_diagnostic of %zu bytes", m->bounce_diagnostic ? strlen(m->bounce_diagnostic) : 0);
 
 	const char *prefix = opts->ref_prefix != NULL ? opts->ref_prefix : "CMP";
 	check_unique(m->case_refs, "case_refs");
