@@ -28,6 +28,7 @@ DEB_PKGS = build-essential pkg-config perl sqlite3 tzdata \
            libjson-glib-dev nettle-dev \
            libetpan-dev libcurl4-gnutls-dev libgnutls28-dev libsystemd-dev \
            dovecot-imapd dovecot-lmtpd postfix openssl ca-certificates curl \
+           opendkim opendkim-tools opendmarc dbconfig-no-thanks s-nail \
            python3 clang libclang-rt-14-dev
 # jq reads `redress show --json` in the shell tests.
 DEB_PKGS += jq

@@ -4,6 +4,8 @@
 #   is "got" "expected" "description"
 #   skip_all "reason"                       exit 0 with "1..0 # SKIP reason"
 #   done_testing                            prints the plan; exit 1 if any failed
+#   staff_send TO SUBJECT TEXT...           a staff member mails with s-nail
+#   staff_reply MAILDIR MSG TEXT...         and replies with s-nail (below)
 #
 # Tests print TAP on stdout; diagnostics go to stdout as "# …" lines.
 
@@ -64,4 +66,47 @@ skip_all() {
 done_testing() {
     echo "1..$_tap_n"
     [ "$_tap_failed" -eq 0 ]
+}
+
+# A council staff member using a real mail client, s-nail, headless, in a
+# MILTERS=1 world of tests/mailservers.sh (its env lines evaluated): it
+# submits on $STAFF_SMTP_PORT with STARTTLS (trusting $CA_FILE) and AUTH
+# PLAIN as ${STAFF_USER:-staff}@$MAIL_DOMAIN, so the mail is DKIM-signed
+# and arrives with dkim=pass and dmarc=pass. -#: batch mode (commands and
+# the text from standard input, no questions, exit status 4 when the
+# message could not be sent); -:/ reads no resource file (~/.mailrc,
+# /etc/s-nail.rc); v15-compat for the credentials in the mta URL (so
+# $MAIL_PASSWORD must not need URL escapes); nosave: no dead.letter in
+# $HOME. "localhost", not 127.0.0.1: s-nail checks the certificate's
+# DNS name only. A TEXT line starting with ~ is a command escape.
+#
+# staff_send TO SUBJECT TEXT...: a new message, one line per TEXT.
+# staff_reply MAILDIR MSG TEXT...: s-nail's Reply to message MSG of the
+# Maildir folder MAILDIR: to its sender, or to its Reply-To (honoured),
+# with In-Reply-To and References, its text quoted with "> " under an
+# "X wrote:" line, then the TEXT lines. MSG is a number in s-nail's order
+# (arrival) or any s-nail message specification, such as
+# '@message-id@<id@host>'. -R opens the folder read-only: the message
+# stays unread in new/, as the tests left it. errexit: without it a
+# Reply to a message that is not there fails, s-nail reads the TEXT
+# lines as commands, and exits 0.
+_staff_snail() {
+    s-nail -#:/ -S v15-compat -S nosave \
+        -S "mta=smtp://${STAFF_USER:-staff}%40$MAIL_DOMAIN:$MAIL_PASSWORD@localhost:$STAFF_SMTP_PORT" \
+        -S smtp-auth=plain -S smtp-use-starttls \
+        -S "tls-ca-file=$CA_FILE" -S tls-ca-no-defaults \
+        -S "from=${STAFF_USER:-staff}@$MAIL_DOMAIN" "$@"
+}
+
+staff_send() {
+    _to=$1 _subject=$2
+    shift 2
+    printf '%s\n' "$@" | _staff_snail -s "$_subject" "$_to"
+}
+
+staff_reply() {
+    _maildir=$1 _msg=$2
+    shift 2
+    { printf 'Reply %s\n' "$_msg"; printf '%s\n' "$@"; printf '~.\n'; } |
+        _staff_snail -R -S errexit -S reply-to-honour=yes -S quote -S 'indentprefix=> ' -f "$_maildir"
 }

@@ -1,14 +1,19 @@
 #!/bin/bash
 # mailservers.sh — real mail servers on 127.0.0.1 for redress's tests.
 #
-#   bash tests/mailservers.sh install      apt-get the servers (idempotent; root)
+#   bash tests/mailservers.sh install      apt-get the servers, the milters and
+#                                          s-nail (idempotent; root)
 #   bash tests/mailservers.sh start DIR    Dovecot (IMAP, IMAPS, LMTP) and Postfix
 #                                          (SMTP with STARTTLS, SMTPS, AUTH optional)
 #                                          with every file under DIR; prints
 #                                          KEY=VALUE lines, also kept in DIR/env
-#   bash tests/mailservers.sh stop DIR     stop both and delete DIR
+#   MILTERS=1 bash tests/mailservers.sh start DIR
+#                                          the same, plus the council's border:
+#                                          OpenDKIM and OpenDMARC as milters and
+#                                          a staff submission port that signs
+#   bash tests/mailservers.sh stop DIR     stop all and delete DIR
 #                                          (RD_MAILSERVERS_KEEP=1 keeps DIR and its logs)
-#   bash tests/mailservers.sh status DIR   exit 0 and print DIR/env if both run
+#   bash tests/mailservers.sh status DIR   exit 0 and print DIR/env if all run
 #   bash tests/mailservers.sh stop-smtp DIR / start-smtp DIR
 #                                          only Postfix, for "server down" tests
 #   bash tests/mailservers.sh stop-imap DIR / start-imap DIR
@@ -18,8 +23,12 @@
 #                                          Dovecot dies as in a crash: SIGKILL
 #                                          to its master and every process
 #                                          under it (start-imap brings it back)
+#   bash tests/mailservers.sh stop-milters DIR / start-milters DIR
+#                                          only the milters: Postfix answers
+#                                          451 to every message meanwhile
 #
-# A test uses it like this (see tests/test-smtp.sh):
+# A test uses it like this (see tests/test-smtp.sh; tests/test-milters.sh
+# for MILTERS=1):
 #
 #   D=$(mktemp -d /tmp/rd-mail.XXXXXX)
 #   eval "$(bash tests/mailservers.sh start "$D")" || skip_all "no mail servers"
@@ -48,6 +57,61 @@
 # envelope sender, as a remote server's later refusal does. Delivery is asynchronous (~0.2 s after
 # the 250): poll the Maildir, never read it straight after sending.
 #
+# Staff-mail authentication (MILTERS=1; without it none of this exists and
+# start costs nothing more). redress decides whether mail claiming to be
+# from council staff is, from the Authentication-Results field (RFC 8601)
+# that the council's border writes; here Debian's own OpenDKIM and
+# OpenDMARC write it, as milters of this Postfix, with authserv-id
+# $AUTHSERV_ID (mx.$MAIL_DOMAIN). Added env lines: STAFF_SMTP_PORT,
+# AUTHSERV_ID, DKIM_SELECTOR (rd) and DKIM_KEY (the private key).
+#  - $SMTP_PORT and $SMTPS_PORT are the internet's way in: every message
+#    is verified, never signed. $STAFF_SMTP_PORT is the council's
+#    submission service: SMTP AUTH required (any user above; STARTTLS
+#    offered), and a message whose From is @$MAIL_DOMAIN is DKIM-signed
+#    (d=$MAIL_DOMAIN, s=$DKIM_SELECTOR, RSA 2048, a new key per DIR), then
+#    verified like any other. Both deliver over LMTP as before.
+#  - Three milter processes, each from its own DIR/milters/NAME.conf:
+#    dkim-sign (OpenDKIM, Mode s), dkim-verify (OpenDKIM, Mode v,
+#    AlwaysAddARHeader, so unsigned mail gets dkim=none) and dmarc
+#    (OpenDMARC). One OpenDKIM cannot do both to one message: it signs
+#    or it verifies. So the staff port's smtpd_milters are sign, verify,
+#    dmarc and the other ports' are verify, dmarc (also non_smtpd_milters).
+#    Postfix hands each milter the message as the milters before it left
+#    it, so the verifier sees the new DKIM-Signature and OpenDMARC sees
+#    OpenDKIM's result. (Rejected: sign on submission, then a
+#    content_filter re-injecting into $SMTP_PORT; it needs an smtp
+#    transport and a second pass through the queue for the same headers.)
+#  - milter_default_action = tempfail: a milter that is down makes Postfix
+#    answer 451, so nothing arrives unchecked. OpenDMARC's RejectFailures
+#    is off: a spoof of $MAIL_DOMAIN (p=reject) is delivered with
+#    dmarc=fail, for redress to flag. $PUBLIC_DOMAIN has no DMARC record
+#    (dmarc=none).
+#  - What a delivered copy's header looks like, top first (staff port;
+#    from outside there is no DKIM-Signature, and "with ESMTP"):
+#      Return-Path, Delivered-To, Received (Dovecot LMTP),
+#      Authentication-Results: mx.…; dmarc=pass (p=reject dis=none) header.from=…
+#      Authentication-Results: mx.…; dkim=pass (2048-bit key) header.d=… header.s=rd …; dkim-atps=neutral
+#      DKIM-Signature, Received (Postfix, "with ESMTPA"), the sender's own fields.
+#    A sender's forged Authentication-Results with our authserv-id is
+#    deleted by OpenDKIM when it holds a dkim result (any case); one
+#    without (say only dmarc=pass) arrives where the sender put it, below
+#    Postfix's Received and so below the real ones. OpenDMARC deletes
+#    nothing. Trust the topmost fields only.
+#  - OpenDMARC believes any spf= result under a trusted authserv-id: with
+#    Debian's defaults a forged "mx.…; spf=pass smtp.mailfrom=$MAIL_DOMAIN"
+#    turned an unsigned spoof into dmarc=pass. This border checks no SPF,
+#    so SPFIgnoreResults is on: DMARC here rests on DKIM alone.
+#  - Only the staff port signs: a client that authenticates on $SMTP_PORT
+#    (redress sending letters, in test-smtp.sh) is verified like the rest,
+#    so From @$MAIL_DOMAIN through it arrives with dmarc=fail.
+#  - A real client: tests/lib.sh's staff_send and staff_reply run s-nail
+#    headless through the staff port (the exact incantation is there):
+#      s-nail -#:/ -S v15-compat -S nosave \
+#        -S mta=smtp://staff%40$MAIL_DOMAIN:$MAIL_PASSWORD@localhost:$STAFF_SMTP_PORT \
+#        -S smtp-auth=plain -S smtp-use-starttls -S tls-ca-file=$CA_FILE -S tls-ca-no-defaults \
+#        -S from=staff@$MAIL_DOMAIN -R -S errexit -S reply-to-honour=yes -S quote \
+#        -S 'indentprefix=> ' -f MAILDIR   <<< $'Reply 1\nText\n~.'
+#
 # One self-signed certificate (SAN localhost and 127.0.0.1) serves every
 # TLS port: trust it with $CA_FILE. Only 127.0.0.1 is bound. Only processes
 # whose pid file lives under DIR and whose command line names DIR are ever
@@ -73,6 +137,21 @@
 #    the letters' own headers are what the tests check.
 #  - No delay after a failed login or a refused command: negative tests
 #    stay fast.
+#  - There is no DNS (and no name server may be asked: only loopback).
+#    Both milters take TXT records from DIR/milters/dns.txt (TestDNSData;
+#    OpenDMARC's is undocumented but in 1.4.2) and, given one, ask no
+#    server at all: a name missing there does not exist. OpenDKIM's file
+#    data sets split values at spaces, so the records have none.
+#  - OpenDMARC ignores mail from 127.0.0.1 unless IgnoreHosts names some
+#    other list (an empty file); OpenDKIM's InternalHosts likewise
+#    defaults to 127.0.0.1, so the verifier gets an empty one too.
+#  - OpenDKIM's RequireSafeKeys refuses a key under /tmp (others can write
+#    there), whoever owns the key: it is off.
+#  - libmilter notices SIGTERM only at its next 5-second poll: the milters
+#    are killed with SIGKILL (they keep nothing). OpenDKIM takes -x FILE,
+#    OpenDMARC -c FILE. Their logs go nowhere (syslog only; there is none).
+#  - opendmarc depends on "dbconfig-mysql | dbconfig-no-thanks": without
+#    dbconfig-no-thanks named, apt brings a MariaDB client.
 
 set -eu -o pipefail
 
@@ -85,9 +164,13 @@ REJECT_ADDR=${REJECT_ADDR:-rejected@$PUBLIC_DOMAIN}
 TEMPFAIL_ADDR=${TEMPFAIL_ADDR:-busy@$PUBLIC_DOMAIN}
 BOUNCE_ADDR=${BOUNCE_ADDR:-gone@$PUBLIC_DOMAIN}
 START_TIMEOUT=${START_TIMEOUT:-10}
+MILTERS=${MILTERS:-0}
+DKIM_SELECTOR=${DKIM_SELECTOR:-rd}
+AUTHSERV_ID=${AUTHSERV_ID:-mx.$MAIL_DOMAIN}
 
 LOOPBACK=127.0.0.1
-SERVER_PACKAGES="dovecot-imapd dovecot-lmtpd postfix openssl ca-certificates curl"
+SERVER_PACKAGES="dovecot-imapd dovecot-lmtpd postfix openssl ca-certificates curl
+	opendkim opendkim-tools opendmarc dbconfig-no-thanks s-nail"
 POSTFIX_MASTER=/usr/lib/postfix/sbin/master
 
 say() { echo "mailservers: $*" >&2; }
@@ -153,11 +236,27 @@ run_dir() {
 dovecot_pid() { read_pid "$(run_dir "$1")/dovecot/master.pid"; }
 postfix_pid() { read_pid "$(run_dir "$1")/postfix/pid/master.pid"; }
 
+# The milters of a MILTERS=1 world: NAME USER (each runs as USER, from
+# DIR/milters/NAME.conf, with its socket and pid file in RUN/USER).
+MILTER_NAMES="dkim-sign dkim-verify dmarc"
+milter_user() { case "$1" in dmarc) echo opendmarc ;; *) echo opendkim ;; esac; }
+milter_pid() { read_pid "$(run_dir "$1")/$(milter_user "$2")/$2.pid"; }
+with_milters() { [ -f "$1/milters/dkim-sign.conf" ]; }
+
+milters_running() {
+	local m p
+	for m in $MILTER_NAMES; do
+		p=$(milter_pid "$1" "$m")
+		[ -n "$p" ] && mine "$p" "$1/milters/$m.conf" || return 1
+	done
+}
+
 both_running() {
 	local dp pp
 	dp=$(dovecot_pid "$1")
 	pp=$(postfix_pid "$1")
-	[ -n "$dp" ] && mine "$dp" "$1/dovecot" && [ -n "$pp" ] && mine "$pp" "$1/postfix"
+	[ -n "$dp" ] && mine "$dp" "$1/dovecot" && [ -n "$pp" ] && mine "$pp" "$1/postfix" &&
+		{ ! with_milters "$1" || milters_running "$1"; }
 }
 
 # wait_exit PID: up to 10 s (Dovecot's master takes about 1 s).
@@ -172,6 +271,12 @@ wait_exit() {
 }
 
 stop_processes() {
+	stop_servers "$1"
+	stop_milters "$1"
+}
+
+# stop_servers DIR: Postfix and Dovecot.
+stop_servers() {
 	local dir=$1 dp pp
 	dp=$(dovecot_pid "$dir")
 	pp=$(postfix_pid "$dir")
@@ -180,6 +285,25 @@ stop_processes() {
 	if [ -n "$pp" ] && ! wait_exit "$pp" && mine "$pp" "$dir/postfix"; then kill -KILL "$pp" 2>/dev/null || true; fi
 	if [ -n "$dp" ] && ! wait_exit "$dp" && mine "$dp" "$dir/dovecot"; then kill -KILL "$dp" 2>/dev/null || true; fi
 	rm -f "$(run_dir "$dir")/postfix/pid/master.pid" "$(run_dir "$dir")/dovecot/master.pid"
+}
+
+# stop_milters DIR: each milter of DIR that runs is killed outright.
+# libmilter sees a SIGTERM only at its next 5-second poll, and the
+# milters keep nothing that a clean exit would save.
+stop_milters() {
+	local dir=$1 run m p pids=""
+	run=$(run_dir "$dir")
+	for m in $MILTER_NAMES; do
+		p=$(milter_pid "$dir" "$m")
+		if [ -n "$p" ] && mine "$p" "$dir/milters/$m.conf"; then
+			kill -KILL "$p" 2>/dev/null || true
+			pids="$pids $p"
+		fi
+	done
+	for p in $pids; do wait_exit "$p" || true; done
+	for m in $MILTER_NAMES; do
+		rm -f "$run/$(milter_user "$m")/$m.pid" "$run/$(milter_user "$m")/$m.sock"
+	done
 }
 
 # ---- ports -------------------------------------------------------------------
@@ -367,9 +491,10 @@ protocol lmtp {
 EOF
 }
 
-# postfix_conf DIR RUN SMTP SMTPS
+# postfix_conf DIR RUN SMTP SMTPS [STAFF]: with STAFF (MILTERS=1), the
+# milters and the staff submission service on that port.
 postfix_conf() {
-	local dir=$1 run=$2 smtp=$3 smtps=$4 etc=$1/postfix/etc q=$2/postfix d
+	local dir=$1 run=$2 smtp=$3 smtps=$4 staff=${5:-} etc=$1/postfix/etc q=$2/postfix d
 	mkdir -p "$etc" "$dir/postfix/data" "$q/maildrop" "$q/public" "$q/pid"
 	# The queue layout postfix-script would make.
 	for d in active bounce corrupt defer deferred flush hold incoming private saved trace; do
@@ -449,6 +574,21 @@ smtpd_sasl_type = dovecot
 smtpd_sasl_path = $run/dovecot/auth-postfix
 smtpd_tls_auth_only = no
 EOF
+	if [ -n "$staff" ]; then
+		cat >> "$etc/main.cf" <<EOF
+
+# MILTERS=1: every message is checked by the border's milters, OpenDKIM
+# (verify) then OpenDMARC, which reads OpenDKIM's result; the staff
+# submission service signs first. A milter that does not answer makes the
+# message wait (4xx), as at a real border: nothing unchecked gets in.
+border_milters = unix:$run/opendkim/dkim-verify.sock, unix:$run/opendmarc/dmarc.sock
+staff_milters = unix:$run/opendkim/dkim-sign.sock, \$border_milters
+smtpd_milters = \$border_milters
+non_smtpd_milters = \$border_milters
+milter_default_action = tempfail
+staff_restrictions = check_recipient_access texthash:$etc/recipient_access, permit_sasl_authenticated, reject
+EOF
+	fi
 	cat > "$etc/master.cf" <<EOF
 $LOOPBACK:$smtp  inet n - n - - smtpd
 $LOOPBACK:$smtps inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt
@@ -471,8 +611,127 @@ anvil     unix  - - n -     1 anvil
 scache    unix  - - n -     1 scache
 postlog   unix-dgram n - n - 1 postlogd
 EOF
+	if [ -n "$staff" ]; then
+		cat >> "$etc/master.cf" <<EOF
+$LOOPBACK:$staff inet n - n - - smtpd -o syslog_name=postfix/staff -o smtpd_milters=\$staff_milters -o smtpd_relay_restrictions=\$staff_restrictions -o smtpd_recipient_restrictions=\$staff_restrictions
+EOF
+	fi
 	# Older than a second, or Postfix waits ~2 s for the file to settle.
 	touch -d '-1 minute' "$etc/main.cf" "$etc/master.cf" "$etc/recipient_access" "$etc/transport"
+}
+
+# milters_conf DIR RUN: the DKIM key, the DNS records and a configuration
+# for each milter (MILTERS=1). See the header for why there are three.
+milters_conf() {
+	local dir=$1 run=$2 m=$1/milters u pub
+	mkdir -p "$m" "$dir/log"
+	for u in opendkim opendmarc; do
+		mkdir -p "$run/$u"
+		chown "$u:$u" "$run/$u"
+		chmod 755 "$run/$u"
+	done
+	if [ ! -s "$m/$DKIM_SELECTOR.private" ]; then
+		opendkim-genkey -b 2048 -D "$m" -d "$MAIL_DOMAIN" -s "$DKIM_SELECTOR" ||
+			die "opendkim-genkey could not make the DKIM key"
+	fi
+	# The key belongs to the user that signs, 0600; RequireSafeKeys is
+	# off all the same, since it also refuses a key below /tmp.
+	chown opendkim:opendkim "$m/$DKIM_SELECTOR.private"
+	chmod 600 "$m/$DKIM_SELECTOR.private"
+	pub=$(openssl pkey -in "$m/$DKIM_SELECTOR.private" -pubout -outform DER 2>/dev/null | base64 -w0)
+	[ -n "$pub" ] || die "could not read the DKIM key's public half"
+	# There is no DNS: both milters read their TXT records from this file
+	# (TestDNSData), and, having one, ask no name server anything. A name
+	# missing here does not exist. No spaces inside a value: OpenDKIM's
+	# file data sets split at them.
+	cat > "$m/dns.txt" <<EOF
+$DKIM_SELECTOR._domainkey.$MAIL_DOMAIN v=DKIM1;k=rsa;p=$pub
+_dmarc.$MAIL_DOMAIN v=DMARC1;p=reject
+EOF
+	# Neither milter may skip 127.0.0.1, where every test client is:
+	# OpenDMARC ignores the hosts in this file (127.0.0.1 without one).
+	: > "$m/nobody"
+	chmod 644 "$m/dns.txt" "$m/nobody"
+
+	# The staff submission service's signer: every message it is given
+	# whose From is @$MAIL_DOMAIN. OpenDKIM signs for a client that has
+	# authenticated or comes from InternalHosts (127.0.0.1 by default):
+	# here both, since the staff port wants AUTH.
+	cat > "$m/dkim-sign.conf" <<EOF
+# Written by redress tests/mailservers.sh; /etc/opendkim.conf is not read.
+Mode                s
+Domain              $MAIL_DOMAIN
+Selector            $DKIM_SELECTOR
+KeyFile             $m/$DKIM_SELECTOR.private
+RequireSafeKeys     no
+Canonicalization    relaxed/simple
+OversignHeaders     From
+Socket              local:$run/opendkim/dkim-sign.sock
+PidFile             $run/opendkim/dkim-sign.pid
+UserID              opendkim
+UMask               000
+Background          yes
+Syslog              no
+EOF
+	# The border's verifier: never signs (no Domain), a result for every
+	# message, unsigned ones too.
+	cat > "$m/dkim-verify.conf" <<EOF
+# Written by redress tests/mailservers.sh; /etc/opendkim.conf is not read.
+Mode                v
+AuthservID          $AUTHSERV_ID
+AlwaysAddARHeader   yes
+TestDNSData         file:$m/dns.txt
+InternalHosts       file:$m/nobody
+Socket              local:$run/opendkim/dkim-verify.sock
+PidFile             $run/opendkim/dkim-verify.pid
+UserID              opendkim
+UMask               000
+Background          yes
+Syslog              no
+EOF
+	cat > "$m/dmarc.conf" <<EOF
+# Written by redress tests/mailservers.sh; /etc/opendmarc.conf is not read.
+AuthservID          $AUTHSERV_ID
+TrustedAuthservIDs  $AUTHSERV_ID
+TestDNSData         $m/dns.txt
+IgnoreHosts         $m/nobody
+RejectFailures      false
+SPFIgnoreResults    true
+SPFSelfValidate     false
+FailureReports      false
+Socket              local:$run/opendmarc/dmarc.sock
+PidFile             $run/opendmarc/dmarc.pid
+UserID              opendmarc
+UMask               000
+Background          true
+Syslog              false
+EOF
+	chmod 644 "$m"/*.conf
+}
+
+# start_milters DIR: each milter not already running; returns when every
+# socket exists (the first message must not find one missing).
+start_milters() {
+	local dir=$1 run m u p until
+	run=$(run_dir "$dir")
+	for m in $MILTER_NAMES; do
+		u=$(milter_user "$m")
+		p=$(milter_pid "$dir" "$m")
+		[ -n "$p" ] && mine "$p" "$dir/milters/$m.conf" && continue
+		rm -f "$run/$u/$m.sock" "$run/$u/$m.pid"
+		# -x for OpenDKIM, -c for OpenDMARC.
+		"/usr/sbin/$u" "$(if [ "$u" = opendkim ]; then echo -x; else echo -c; fi)" "$dir/milters/$m.conf" \
+			2>>"$dir/log/milters.log" ||
+			{ say "$u ($m) would not start; see $dir/log/milters.log"; return 1; }
+	done
+	until=$((SECONDS + START_TIMEOUT))
+	for m in $MILTER_NAMES; do
+		u=$(milter_user "$m")
+		while [ ! -S "$run/$u/$m.sock" ] || [ ! -s "$run/$u/$m.pid" ]; do
+			[ $SECONDS -lt $until ] || { say "$m made no socket"; return 1; }
+			sleep 0.02
+		done
+	done
 }
 
 # ---- commands ---------------------------------------------------------------------
@@ -495,7 +754,12 @@ cmd_start() {
 	[ "$(id -u)" = 0 ] || die "start needs root (Postfix's master runs as root)"
 	command -v dovecot >/dev/null && [ -x "$POSTFIX_MASTER" ] ||
 		die "Dovecot or Postfix is not installed; run: bash tests/mailservers.sh install"
-	if [ -f "$dir/.rd-mailservers" ] && both_running "$dir"; then
+	if [ "$MILTERS" = 1 ]; then
+		[ -x /usr/sbin/opendkim ] && [ -x /usr/sbin/opendmarc ] && command -v opendkim-genkey >/dev/null ||
+			die "OpenDKIM or OpenDMARC is not installed; run: bash tests/mailservers.sh install"
+	fi
+	if [ -f "$dir/.rd-mailservers" ] && both_running "$dir" &&
+	   { [ "$MILTERS" != 1 ] || with_milters "$dir"; }; then
 		cat "$dir/env"
 		return 0
 	fi
@@ -529,25 +793,45 @@ cmd_start() {
 		gid=$(id -g mail)
 	fi
 	make_cert "$dir"
+	local milters_job=""
+	if [ "$MILTERS" = 1 ]; then
+		# The DKIM key costs a few hundred ms of CPU: it is made, and the
+		# milters started, while Dovecot and Postfix start.
+		{ milters_conf "$dir" "$run" && start_milters "$dir"; } >&2 &
+		milters_job=$!
+	else
+		rm -rf "$dir/milters"
+	fi
 
-	local try imap imaps smtp smtps up=0
+	local try imap imaps smtp smtps staff="" up=0
 	for try in 1 2 3 4 5; do
-		read -r imap imaps smtp smtps <<< "$(free_ports 4)"
+		if [ "$MILTERS" = 1 ]; then
+			read -r imap imaps smtp smtps staff <<< "$(free_ports 5)"
+		else
+			read -r imap imaps smtp smtps <<< "$(free_ports 4)"
+		fi
 		dovecot_conf "$dir" "$run" "$imap" "$imaps" "$uid" "$gid"
-		postfix_conf "$dir" "$run" "$smtp" "$smtps"
+		postfix_conf "$dir" "$run" "$smtp" "$smtps" "$staff"
 		# Both masters have bound every listener when they return.
 		if dovecot -c "$dir/dovecot/dovecot.conf" 2>>"$dir/log/dovecot.log" &&
 		   "$POSTFIX_MASTER" -c "$dir/postfix/etc" -w 2>>"$dir/log/postfix.log" &&
-		   greets "$imap" "* OK" && greets "$smtp" "220"; then
+		   greets "$imap" "* OK" && greets "$smtp" "220" &&
+		   { [ -z "$staff" ] || greets "$staff" "220"; }; then
 			up=1
 			break
 		fi
 		say "attempt $try failed; logs in $dir/log"
 		# postfix check under a pseudo-terminal, so it says what is wrong.
 		script -qec "postfix -c '$dir/postfix/etc' check" /dev/null >> "$dir/log/postfix.log" 2>&1 || true
-		stop_processes "$dir"
+		stop_servers "$dir"
 	done
-	[ $up = 1 ] || die "the mail servers would not start; logs in $dir/log"
+	local milters_up=1
+	if [ -n "$milters_job" ]; then wait "$milters_job" || milters_up=0; fi
+	if [ $up = 0 ] || [ $milters_up = 0 ]; then
+		stop_processes "$dir"
+		[ $up = 1 ] || die "the mail servers would not start; logs in $dir/log"
+		die "the milters would not start; logs in $dir/log"
+	fi
 
 	cat > "$dir/env" <<EOF
 MAILTEST_DIR=$dir
@@ -566,6 +850,14 @@ TEMPFAIL_ADDR=$TEMPFAIL_ADDR
 BOUNCE_ADDR=$BOUNCE_ADDR
 MAIL_ROOT=$dir/mail
 EOF
+	if [ "$MILTERS" = 1 ]; then
+		cat >> "$dir/env" <<EOF
+STAFF_SMTP_PORT=$staff
+AUTHSERV_ID=$AUTHSERV_ID
+DKIM_SELECTOR=$DKIM_SELECTOR
+DKIM_KEY=$dir/milters/$DKIM_SELECTOR.private
+EOF
+	fi
 	cat "$dir/env"
 }
 
@@ -643,6 +935,22 @@ cmd_start_imap() {
 		greets "$port" "* OK" || die "Dovecot would not start again; see $dir/log/dovecot.log"
 }
 
+# stop-milters DIR / start-milters DIR: only the milters (MILTERS=1), for
+# "border down" tests: Postfix then answers 4xx to every message.
+cmd_stop_milters() {
+	local dir
+	dir=$(absolute "${1:?usage: stop-milters DIR}")
+	with_milters "$dir" || die "$dir has no milters; start it with MILTERS=1"
+	stop_milters "$dir"
+}
+
+cmd_start_milters() {
+	local dir
+	dir=$(absolute "${1:?usage: start-milters DIR}")
+	with_milters "$dir" || die "$dir has no milters; start it with MILTERS=1"
+	start_milters "$dir" || die "the milters would not start again; see $dir/log/milters.log"
+}
+
 cmd_stop() {
 	local dir run
 	dir=$(absolute "${1:?usage: stop DIR}")
@@ -677,5 +985,7 @@ start-smtp) shift; cmd_start_smtp "$@" ;;
 stop-imap)  shift; cmd_stop_imap "$@" ;;
 start-imap) shift; cmd_start_imap "$@" ;;
 kill-imap)  shift; cmd_kill_imap "$@" ;;
-*)          sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+stop-milters)  shift; cmd_stop_milters "$@" ;;
+start-milters) shift; cmd_start_milters "$@" ;;
+*)          sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
