@@ -27,6 +27,40 @@ gboolean rd_working_days_before(const RdCalendar *cal, const GDate *from,
 /* TRUE if @a and @b are both cleared, or both valid and the same day. */
 gboolean rd_date_same(const GDate *a, const GDate *b);
 
+/* ---- Authentication-Results (staffauth.c) ---- */
+
+/* One resinfo of an Authentication-Results field (RFC 8601 §2.2). */
+typedef struct {
+	char *method;       /* lower case, method version dropped: "dkim" */
+	char *result;       /* lower case: "pass"; NULL when @broken */
+	char *reason;       /* reason= value, or NULL */
+	GPtrArray *keys;    /* "header.d", "smtp.mailfrom", … lower case */
+	GPtrArray *values;  /* their values, quotes and comments removed */
+	gboolean broken;    /* the method was read, the rest did not parse:
+	                       it reported this method, but what is unknown */
+} RdAuthresResult;
+
+/* One Authentication-Results field value. */
+typedef struct {
+	char *authserv_id;  /* lower case; NULL if not even that parsed */
+	guint version;      /* authres-version, 1 when absent */
+	gboolean none;      /* "none": the server checked nothing */
+	gboolean garbled;   /* some part did not parse and its method is not
+	                       known, so it might have reported any method */
+	GPtrArray *results; /* RdAuthresResult*, in field order */
+} RdAuthres;
+
+/* Parse @value (NULL is treated as ""); never NULL. Comments, quoted
+ * strings and folding white space are handled; an unreadable resinfo is
+ * kept as broken (method known) or marks the field garbled, and parsing
+ * goes on at the next ';'. */
+RdAuthres *_rd_authres_parse(const char *value);
+void _rd_authres_free(RdAuthres *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdAuthres, _rd_authres_free)
+/* The value of property @key ("header.d") of @r, the first if it is
+ * given twice, or NULL. */
+const char *_rd_authres_prop(const RdAuthresResult *r, const char *key);
+
 G_END_DECLS
 
 #endif /* RD_PROCEDURE_PRIVATE_H */

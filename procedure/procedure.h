@@ -11,13 +11,17 @@
  *  - case states;
  *  - case references (format and parse);
  *  - per-case reply tokens (HMAC) for addresses like
- *    complaints+cmp-2026-000123-k3j9m2qa@council.gov.uk;
+ *    complaints+cmp-2026-000123-k3j9m2qa@council.gov.uk, and the staff
+ *    reply addresses complaints+cmp-2026-000123-r-XXXXXXXX@… (token.c);
  *  - the threading and classification decision (rd_decide).
  *  - the working-day calendar: bank holidays and closures (calendar.c).
  *  - procedure profiles: the timescales of each procedure (profile.c);
  *  - stage clocks: the due dates of a stage, extensions (clock.c);
  *  - the deadline sweep: reminders, holding replies, overdue alerts
- *    (sweep.c).
+ *    (sweep.c);
+ *  - staff by email: the #commands at the top of a staff message
+ *    (commands.c) and whether a message counts as coming from staff
+ *    (staffauth.c).
  *
  * Depends on GLib only.
  */
@@ -91,6 +95,56 @@ char *rd_token_address(const guint8 *key, gsize key_len, const char *base,
  * Tolerates l/I→1 and o→0 in the MAC, as people retype them. */
 char *rd_token_verify(const guint8 *key, gsize key_len, const char *prefix,
                       const char *address);
+
+/* ---- staff reply addresses (token.c) ---------------------------------- */
+
+/*
+ * Every notification redress sends a member of staff about a case carries
+ * that member's own reply address for the case:
+ *
+ *     complaints+cmp-2026-000123-r-k3j9m2qa@council.gov.uk
+ *
+ * the reference in lower case, the purpose letter, and eight characters
+ * (the alphabet of rd_token_make) of
+ * HMAC-SHA256(key, "staff" NUL ref NUL purpose NUL lower(member)). The
+ * MAC binds the address to the case, the purpose and the member, so a
+ * reply counts only when it comes From the member it was issued to, and
+ * neither kind of token verifies as the other: rd_token_verify() refuses
+ * staff addresses, rd_staff_token_parse() complainants' addresses.
+ */
+typedef enum {
+	RD_STAFF_TOKEN_REPLY = 'r', /* a reply on the case: #commands, and
+	                               the text goes to the complainant with
+	                               #final */
+	RD_STAFF_TOKEN_NOTE = 'n',  /* whatever is written is an internal
+	                               note on the case */
+} RdStaffTokenPurpose;
+
+/* The reply address for @member (an addr-spec; compared in ASCII lower
+ * case, without <>) on the case @ref (any valid reference; the canonical
+ * form is used) for @purpose, built from the mailbox address @base as
+ * rd_token_address() does. Newly allocated; NULL (with a critical) on a
+ * bad argument. */
+char *rd_staff_token_address(const guint8 *key, gsize key_len,
+                             const char *base, const char *ref,
+                             const char *member,
+                             RdStaffTokenPurpose purpose);
+
+/* If @address (any case, <> and blanks around it tolerated) carries a
+ * staff-token extension for @prefix — "+REF-P-MAC" with REF a reference
+ * (the digit repairs of rd_token_verify apply), P one of the purpose
+ * letters and MAC eight characters of the alphabet (l/I→1, o→0, u→v
+ * repaired) — return TRUE with the canonical reference in *@ref_r (newly
+ * allocated), the purpose in *@purpose_r, and in *@valid_r whether the MAC
+ * is right for @member (the message's From; NULL: never valid). Return
+ * FALSE, with *@ref_r NULL and *@valid_r FALSE, when the extension does not
+ * have that shape at all (a complainant's token, a plain address). Any
+ * out parameter may be NULL. */
+gboolean rd_staff_token_parse(const guint8 *key, gsize key_len,
+                              const char *prefix, const char *address,
+                              const char *member, char **ref_r,
+                              RdStaffTokenPurpose *purpose_r,
+                              gboolean *valid_r);
 
 /* ---- threading and classification ----------------------------------- */
 
@@ -588,6 +642,214 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdAction, rd_action_free)
 GPtrArray *rd_stage_sweep(const RdProfile *p, const RdCalendar *cal,
                           const RdStageDates *d, const GDate *today,
                           const char *const *fired);
+
+/* ---- staff commands by email (commands.c) ---------------------------------- */
+
+/*
+ * Staff run a case from their own mail client by replying to redress's
+ * notifications. Lines at the very top of the message text are commands:
+ *
+ *     #assign jo.bloggs@council.example
+ *     #outcome partly-upheld
+ *     #final
+ *
+ *     Dear Mrs Smith, …
+ *
+ * The command block is every line from the top that is blank or
+ * "command-looking", up to the first other line; everything from that line
+ * on is the body, and a '#' line in the body is text, not a command. A
+ * line is command-looking when its first non-blank character is '#'
+ * followed by a letter or digit ("#1 priority" too, which is then an
+ * unknown command), or '#', blanks and a command name ("# assign …",
+ * reported so the space is not silently taken for text). Blank means
+ * white space (no-break spaces included) and the zero-width characters
+ * Outlook and Word leave behind. Lines end at LF, CRLF or a lone CR.
+ *
+ * Command names are matched ignoring case, and punctuation after a name
+ * or a value is tolerated, so Outlook's "#Outcome Upheld." is "#outcome
+ * upheld". Each command-looking line becomes exactly one RdCommand or one
+ * RdCommandError, never both, never neither; errors do not stop the
+ * parse. What a command may do (roles, whether the case is in a state to
+ * take it) is for the caller.
+ */
+typedef enum {
+	RD_CMD_ASSIGN,       /* #assign ADDRESS: arg the address */
+	RD_CMD_SERVICE,      /* #service NAME: arg the whole name as written
+	                        (service names have spaces: "Children's
+	                        services"), blanks collapsed, no trailing
+	                        punctuation; match it ignoring case */
+	RD_CMD_OUTCOME,      /* #outcome upheld|partly-upheld|not-upheld|resolved
+	                        ("not upheld", "partially upheld" accepted) */
+	RD_CMD_FINAL,        /* #final: the reply itself is the stage's
+	                        response; no arg */
+	RD_CMD_CLOSE,        /* #close withdrawn|excluded REASON (required) */
+	RD_CMD_HOLDING,      /* #holding DATE|+N REASON (required); #holding!
+	                        sets force */
+	RD_CMD_STAGE2,       /* #stage2 investigate|refer-back|decline REASON
+	                        (required but for investigate) */
+	RD_CMD_NOTIFY_DEPT,  /* #notify-dept ADDRESS: arg the address */
+	RD_CMD_LINK,         /* #link REF: arg the reference */
+	RD_CMD_LANGUAGE,     /* #language en|cy ("english", "welsh",
+	                        "cymraeg", "saesneg" accepted) */
+	RD_CMD_CAUSE,        /* #cause TEXT: no arg, rest the text (required) */
+	RD_CMD_NOTE,         /* #note TEXT, or #note alone (rest NULL): the
+	                        body is the internal note */
+	RD_CMD_NEW,          /* #new Name <address> | #new Name: name, and arg
+	                        the address or NULL (phone, letter) */
+	RD_CMD_CHANNEL,      /* #channel phone|letter|in-person|email
+	                        ("telephone", "e-mail", "in person" accepted) */
+} RdCommandKind;
+
+/* The name as typed without '#': "assign", "notify-dept", "stage2", …
+ * (static); "unknown" for a value outside the enum. */
+const char *rd_command_kind_to_string(RdCommandKind k);
+/* Parses those names, ignoring ASCII case; FALSE if @s is none of them. */
+gboolean rd_command_kind_from_string(const char *s, RdCommandKind *k_r);
+
+typedef struct {
+	RdCommandKind kind;
+	guint line;          /* 1-based line in the text */
+	char *text;          /* the line as written, trimmed */
+	char *arg;           /* the argument, normalised, or NULL if the
+	                        command has none:
+	                        - addresses (#assign, #notify-dept, #new): the
+	                          addr-spec in ASCII lower case, without <>
+	                          or "mailto:"; ASCII only;
+	                        - values (#outcome, #close, #stage2, #language,
+	                          #channel): the canonical value, lower case;
+	                        - #link: the canonical reference when the text
+	                          reads as one for the prefix (CMP-2026-000123,
+	                          "cmp 2026 123", "CMP/2026/123"), else the
+	                          first word as written (another system's
+	                          reference; the caller looks it up);
+	                        - #holding: YYYY-MM-DD for a date, NULL for +N;
+	                        - #service: the name (see above) */
+	char *name;          /* #new: the display name; else NULL */
+	char *rest;          /* REASON / TEXT after the argument, trimmed, or
+	                        NULL when there is none */
+	int plus_days;       /* #holding +N: N working days (1–365); 0 when a
+	                        date was given */
+	gboolean force;      /* #holding! (the caller checks that the sender
+	                        is a complaints manager) */
+} RdCommand;
+
+typedef struct {
+	guint line;          /* 1-based line in the text */
+	char *text;          /* the line as written, trimmed */
+	char *message;       /* why, in a sentence for a council officer */
+} RdCommandError;
+
+typedef struct {
+	GPtrArray *commands; /* RdCommand*, in order; owned */
+	GPtrArray *errors;   /* RdCommandError*, in order; owned */
+	char *body;          /* the text after the command block (trimmed),
+	                        "" if none; owned */
+} RdCommandBlock;
+
+/*
+ * Parse the command block at the top of @text (NULL is taken as ""; bytes
+ * that are not UTF-8 are replaced first, so every string out is UTF-8).
+ * @ref_prefix is the case-reference prefix for #link ("CMP"; NULL: #link
+ * keeps what was written). Besides each line's own checks:
+ *
+ *  - a command that may appear once (all but #notify-dept, #link and
+ *    #note; #holding and #holding! are one command) given again is an
+ *    error on the later line;
+ *  - #close cannot go with #outcome, #final, #holding or #stage2, nor
+ *    #final with #holding: the later line of such a pair is an error.
+ *
+ * Dates for #holding: YYYY-MM-DD, D/M/YYYY or DD/MM/YYYY (day first, as in
+ * the UK), or "5 January 2027" with English or Welsh month names (full or,
+ * in English, three-letter), ordinals like 5th or 5ed allowed; impossible
+ * dates and years outside 2000–2099 are errors. Never NULL; free with
+ * rd_command_block_free().
+ */
+RdCommandBlock *rd_commands_parse(const char *text, const char *ref_prefix);
+void rd_command_block_free(RdCommandBlock *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdCommandBlock, rd_command_block_free)
+
+/* ---- staff authentication (staffauth.c) ------------------------------------ */
+
+/*
+ * Mail counts as staff mail only when its sender is in the staff
+ * directory (the caller's lookup) AND it passes the council's
+ * authentication policy, decided here from what the caller read out of
+ * the message. docs/procedure.md §7.3 says what each policy trusts.
+ */
+typedef enum {
+	RD_STAFF_AUTH_AUTHRES = 1 << 0,   /* Authentication-Results (RFC 8601)
+	                                     written by the council's border:
+	                                     aligned DMARC or DKIM pass */
+	RD_STAFF_AUTH_EXCHANGE = 1 << 1,  /* X-MS-Exchange-Organization-AuthAs:
+	                                     Internal, mailbox read from the
+	                                     council's own Exchange */
+	RD_STAFF_AUTH_TOKEN = 1 << 2,     /* sent to the member's own reply
+	                                     address for the case */
+	RD_STAFF_AUTH_FROM_ONLY = 1 << 3, /* no check at all (tests, trials) */
+} RdStaffAuthPolicy;
+
+/* Parse "authentication-results", "exchange-internal", "token",
+ * "from-only", or several joined by '+' ("authentication-results+token":
+ * any one passing is enough); ASCII case and blanks around the words are
+ * ignored. On error, FALSE and a message naming the bad word in *@error_r
+ * (newly allocated; may be NULL); from-only cannot be combined. */
+gboolean rd_staff_auth_policy_parse(const char *s, guint *policy_r,
+                                    char **error_r);
+/* The canonical spelling of @policy, words in the order above joined by
+ * '+'; "" for 0. Bits outside the enum are left out. Newly allocated. */
+char *rd_staff_auth_policy_to_string(guint policy);
+
+typedef struct {
+	guint policy;
+	const char *const *trusted_ids;   /* authserv-ids of the council's own
+	                                     border, lower case, NULL-terminated */
+	const char *const *domains;       /* the council's mail domains, lower
+	                                     case, NULL-terminated */
+	const char *from;                 /* From addr-spec, lower case (NULL:
+	                                     none) */
+	const char *reply_to;             /* Reply-To addr-spec or NULL */
+	const char *const *auth_results;  /* every Authentication-Results field
+	                                     value, in header order, topmost
+	                                     first; NULL-terminated or NULL */
+	const char *const *exchange_authas; /* every X-MS-Exchange-Organization-
+	                                     AuthAs value, topmost first;
+	                                     NULL-terminated or NULL */
+	gboolean token_ok;                /* the mail went to a reply address
+	                                     issued to this member for this case
+	                                     (the caller verified the MAC with
+	                                     From) */
+} RdStaffAuthInput;
+
+typedef struct {
+	gboolean pass;
+	gboolean reply_to_mismatch; /* Reply-To set and different from From:
+	                               the caller suspends the commands */
+	const char *method;         /* static: the policy that passed
+	                               ("authentication-results", …), or NULL */
+	char *reason;               /* one sentence for the case file either
+	                               way; owned, valid UTF-8 */
+} RdStaffAuthResult;
+
+/*
+ * Decide whether @in passes its policy. Every policy but from-only also
+ * needs the From domain to be one of @domains or a subdomain of one.
+ *
+ *  - authentication-results: only fields whose authserv-id is in
+ *    trusted_ids count, and for each method only the topmost such result
+ *    (lower ones with that method are ignored: anyone can write one below
+ *    ours). Pass on a dmarc=pass whose header.from (else the From domain)
+ *    is the From domain, or on a dkim=pass among the topmost dkim results
+ *    whose header.d (else the domain of header.i) is a council domain and
+ *    equal to, a parent of or a child of the From domain;
+ *  - exchange-internal: the topmost AuthAs value is "Internal";
+ *  - token: token_ok;
+ *  - from-only: always.
+ *
+ * Fills @out (pass, method, reason, and reply_to_mismatch whatever the
+ * result); free its reason with rd_staff_auth_result_clear().
+ */
+void rd_staff_auth_decide(const RdStaffAuthInput *in, RdStaffAuthResult *out);
+void rd_staff_auth_result_clear(RdStaffAuthResult *r);
 
 G_END_DECLS
 

@@ -23,6 +23,21 @@
  *   u    -> v     (handwritten v is read as u; u is otherwise unused)
  * Case is ignored everywhere: mail systems change it freely. The same
  * i/l -> 1 and o -> 0 rule applies to the digits of the reference part.
+ *
+ * Staff reply addresses (rd_staff_token_address) add a purpose letter and
+ * bind the MAC to the member of staff:
+ *
+ *     complaints+cmp-2026-000123-r-xxxxxxxx@council.gov.uk
+ *     MAC = HMAC-SHA256(key, "staff" NUL ref NUL purpose NUL lower(member))
+ *
+ * The "staff" label and the NULs keep the two kinds of MAC apart: the
+ * complainant's MAC is over the reference alone, and a reference has no
+ * NUL, so no input of one is an input of the other. The shapes differ too
+ * (the extra "-r"), so each verifier refuses the other's addresses before
+ * computing anything. Here the MAC does grant something — staff commands
+ * — but only together with the staff directory and the authentication
+ * policy (staffauth.c); alone it proves that whoever wrote had the
+ * notification sent to that member.
  */
 #include <string.h>
 
@@ -32,17 +47,17 @@
 
 static const char alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
 
-/* Write the MAC of the canonical reference @ref into @mac_r (MAC_CHARS
- * characters and a NUL). */
+/* Write the MAC of the @len bytes at @data (the canonical reference, or
+ * the staff input) into @mac_r (MAC_CHARS characters and a NUL). */
 static void
-compute_mac(const guint8 *key, gsize key_len, const char *ref,
+compute_mac(const guint8 *key, gsize key_len, const void *data, gsize len,
             char mac_r[MAC_CHARS + 1])
 {
 	guint8 digest[32];
 	gsize digest_len = sizeof(digest);
 	GHmac *hmac = g_hmac_new(G_CHECKSUM_SHA256, key, key_len);
 
-	g_hmac_update(hmac, (const guchar *)ref, (gssize)strlen(ref));
+	g_hmac_update(hmac, data, (gssize)len);
 	g_hmac_get_digest(hmac, digest, &digest_len);
 	g_hmac_unref(hmac);
 
@@ -87,7 +102,7 @@ rd_token_make(const guint8 *key, gsize key_len, const char *ref)
 	g_autofree char *canon = canonical_any(ref);
 	g_return_val_if_fail(canon != NULL, NULL);
 
-	compute_mac(key, key_len, canon, mac);
+	compute_mac(key, key_len, canon, strlen(canon), mac);
 	g_autofree char *lower = g_ascii_strdown(canon, -1);
 	return g_strconcat(lower, "-", mac, NULL);
 }
@@ -205,8 +220,156 @@ rd_token_verify(const guint8 *key, gsize key_len, const char *prefix,
 	if (canon == NULL)
 		return NULL;
 
-	compute_mac(key, key_len, canon, expected);
+	compute_mac(key, key_len, canon, strlen(canon), expected);
 	if (!equal_constant_time(expected, given, MAC_CHARS))
 		return NULL;
 	return g_steal_pointer(&canon);
+}
+
+/* ---- staff reply addresses ------------------------------------------ */
+
+/* @member as the MAC takes it: blanks and <> around it off, ASCII lower
+ * case. */
+static char *
+member_key(const char *member)
+{
+	g_autofree char *m = g_strstrip(g_strdup(member));
+	gsize n = strlen(m);
+	if (n >= 2 && m[0] == '<' && m[n - 1] == '>') {
+		m[n - 1] = '\0';
+		memmove(m, m + 1, n - 1);
+	}
+	return g_ascii_strdown(m, -1);
+}
+
+static void
+staff_mac(const guint8 *key, gsize key_len, const char *canon,
+          RdStaffTokenPurpose purpose, const char *member,
+          char mac_r[MAC_CHARS + 1])
+{
+	g_autofree char *m = member_key(member);
+	GByteArray *in = g_byte_array_new();
+	static const char label[] = "staff";
+	const guint8 nul = 0;
+	const guint8 p = (guint8)purpose;
+
+	g_byte_array_append(in, (const guint8 *)label, sizeof(label) - 1);
+	g_byte_array_append(in, &nul, 1);
+	g_byte_array_append(in, (const guint8 *)canon, (guint)strlen(canon));
+	g_byte_array_append(in, &nul, 1);
+	g_byte_array_append(in, &p, 1);
+	g_byte_array_append(in, &nul, 1);
+	g_byte_array_append(in, (const guint8 *)m, (guint)strlen(m));
+	compute_mac(key, key_len, in->data, in->len, mac_r);
+	g_byte_array_unref(in);
+}
+
+static gboolean
+purpose_is_valid(int c)
+{
+	return c == RD_STAFF_TOKEN_REPLY || c == RD_STAFF_TOKEN_NOTE;
+}
+
+char *
+rd_staff_token_address(const guint8 *key, gsize key_len, const char *base,
+                       const char *ref, const char *member,
+                       RdStaffTokenPurpose purpose)
+{
+	char mac[MAC_CHARS + 1];
+
+	g_return_val_if_fail(key != NULL && key_len > 0, NULL);
+	g_return_val_if_fail(base != NULL && member != NULL, NULL);
+	g_return_val_if_fail(purpose_is_valid(purpose), NULL);
+	const char *at = strrchr(base, '@');
+	g_return_val_if_fail(at != NULL && at != base, NULL);
+	g_autofree char *canon = canonical_any(ref);
+	g_return_val_if_fail(canon != NULL, NULL);
+
+	staff_mac(key, key_len, canon, purpose, member, mac);
+	g_autofree char *lower = g_ascii_strdown(canon, -1);
+	const char *plus = memchr(base, '+', (gsize)(at - base));
+	const char *local_end = plus != NULL ? plus : at;
+	g_autofree char *local = g_strndup(base, (gsize)(local_end - base));
+	char purpose_s[2] = { (char)purpose, '\0' };
+	return g_strconcat(local, "+", lower, "-", purpose_s, "-", mac, at, NULL);
+}
+
+gboolean
+rd_staff_token_parse(const guint8 *key, gsize key_len, const char *prefix,
+                     const char *address, const char *member, char **ref_r,
+                     RdStaffTokenPurpose *purpose_r, gboolean *valid_r)
+{
+	char given[MAC_CHARS + 1];
+	char expected[MAC_CHARS + 1];
+	int year;
+	gint64 seq;
+
+	if (ref_r != NULL)
+		*ref_r = NULL;
+	if (valid_r != NULL)
+		*valid_r = FALSE;
+	if (prefix == NULL || address == NULL)
+		return FALSE;
+
+	g_autofree char *addr = g_strstrip(g_strdup(address));
+	gsize alen = strlen(addr);
+	if (alen >= 2 && addr[0] == '<' && addr[alen - 1] == '>') {
+		addr[alen - 1] = '\0';
+		memmove(addr, addr + 1, alen - 1);
+	}
+	const char *at = strrchr(addr, '@');
+	if (at == NULL)
+		return FALSE;
+	const char *plus = memchr(addr, '+', (gsize)(at - addr));
+	if (plus == NULL)
+		return FALSE;
+	g_autofree char *ext = g_strndup(plus + 1, (gsize)(at - plus - 1));
+
+	/* From the end: the MAC, then "-P", then the reference. */
+	char *dash = strrchr(ext, '-');
+	if (dash == NULL || strlen(dash + 1) != MAC_CHARS)
+		return FALSE;
+	*dash = '\0';
+	for (guint i = 0; i < MAC_CHARS; i++) {
+		given[i] = normalise_mac_char(dash[1 + i]);
+		if (given[i] == '\0')
+			return FALSE;
+	}
+	given[MAC_CHARS] = '\0';
+	gsize elen = strlen(ext);
+	if (elen < 2 || ext[elen - 2] != '-')
+		return FALSE;
+	int purpose = g_ascii_tolower(ext[elen - 1]);
+	if (!purpose_is_valid(purpose))
+		return FALSE;
+	ext[elen - 2] = '\0';
+
+	gsize plen = strlen(prefix);
+	if (strlen(ext) <= plen)
+		return FALSE;
+	for (char *p = ext + plen; *p != '\0'; p++) {
+		char c = g_ascii_tolower(*p);
+		if (c == 'o')
+			*p = '0';
+		else if (c == 'i' || c == 'l')
+			*p = '1';
+	}
+	if (!rd_reference_parse(prefix, ext, &year, &seq))
+		return FALSE;
+	g_autofree char *canon = rd_reference_format(prefix, year, seq);
+	if (canon == NULL)
+		return FALSE;
+
+	gboolean valid = FALSE;
+	if (key != NULL && key_len > 0 && member != NULL) {
+		staff_mac(key, key_len, canon, (RdStaffTokenPurpose)purpose, member, expected);
+		valid = equal_constant_time(expected, given, MAC_CHARS);
+	}
+	if (purpose_r != NULL)
+		*purpose_r = (RdStaffTokenPurpose)purpose;
+	if (valid_r != NULL)
+		*valid_r = valid;
+	if (ref_r != NULL)
+		*ref_r = g_steal_pointer(&canon);
+	return TRUE;
 }
