@@ -11,7 +11,9 @@
  * Attachments are hashed by streaming their decoded content through a
  * checksum filter into a null stream: no copy of a large file is made.
  * message/rfc822 parts are attachments too (named by their subject); their
- * text is theirs, not the outer message's.
+ * text is theirs, not the outer message's. The walk remembers the first
+ * one for forward.c, which reads its text with _rd_body_text(): the same
+ * walk without attachments, within the limits the outer walk left.
  */
 #include <string.h>
 
@@ -19,15 +21,21 @@
 
 typedef struct {
 	const RdParseOptions *opts;
-	RdMessage *msg;
+	RdMessage *msg;     /* NULL: text only, no attachments or problems */
 	guint parts;
 	GMimePart *plain;   /* borrowed from the tree */
 	GMimePart *html;
+	RdBodyInner inner;  /* the first message/rfc822 part outside reports */
+	guint in_report;    /* open multipart/report parts */
 } BodyWalk;
 
 static void
 note_problem(RdMessage *msg, RdParseProblem p, char *detail)
 {
+	if (msg == NULL) {
+		g_free(detail);
+		return;
+	}
 	if (msg->problem == RD_PROBLEM_NONE) {
 		msg->problem = p;
 		msg->problem_detail = detail;
@@ -130,7 +138,8 @@ visit_leaf(BodyWalk *w, GMimePart *part)
 			w->html = part;
 		return;
 	}
-	add_leaf_attachment(w, part, filename);
+	if (w->msg != NULL)
+		add_leaf_attachment(w, part, filename);
 }
 
 static void
@@ -154,10 +163,21 @@ walk(BodyWalk *w, GMimeObject *obj, guint depth)
 
 	if (GMIME_IS_MULTIPART(obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		GMimeContentType *ct = g_mime_object_get_content_type(obj);
+		/* a report's returned message is not a forward */
+		gboolean report = ct != NULL && g_mime_content_type_is_type(ct, "multipart", "report");
+		w->in_report += report;
 		int n = g_mime_multipart_get_count(mp);
 		for (int i = 0; i < n; i++)
 			walk(w, g_mime_multipart_get_part(mp, i), depth + 1);
+		w->in_report -= report;
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		if (w->msg == NULL)
+			return;  /* a forward inside a forward is its text's business */
+		if (w->inner.part == NULL && w->in_report == 0) {
+			w->inner.part = GMIME_MESSAGE_PART(obj);
+			w->inner.depth = depth;
+		}
 		add_message_attachment(w, GMIME_MESSAGE_PART(obj));
 	} else if (GMIME_IS_PART(obj)) {
 		visit_leaf(w, GMIME_PART(obj));
@@ -259,10 +279,15 @@ part_text(GMimePart *part, gboolean html)
 }
 
 void
-_rd_body_extract(GMimeMessage *mime, RdMessage *msg, const RdParseOptions *opts)
+_rd_body_extract(GMimeMessage *mime, RdMessage *msg, const RdParseOptions *opts,
+                 RdBodyInner *inner_r)
 {
 	BodyWalk w = { .opts = opts, .msg = msg };
 	walk(&w, g_mime_message_get_mime_part(mime), 0);
+	if (inner_r != NULL) {
+		*inner_r = w.inner;
+		inner_r->parts_seen = w.parts;
+	}
 
 	g_free(msg->text);
 	if (w.plain != NULL) {
@@ -273,4 +298,19 @@ _rd_body_extract(GMimeMessage *mime, RdMessage *msg, const RdParseOptions *opts)
 	} else {
 		msg->text = g_strdup("");
 	}
+}
+
+char *
+_rd_body_text(GMimeMessage *mime, guint max_depth, guint max_parts)
+{
+	RdParseOptions limits = { .max_depth = max_depth, .max_parts = max_parts };
+	BodyWalk w = { .opts = &limits, .msg = NULL };
+	if (max_parts == 0)
+		return g_strdup("");
+	walk(&w, g_mime_message_get_mime_part(mime), 0);
+	if (w.plain != NULL)
+		return part_text(w.plain, FALSE);
+	if (w.html != NULL)
+		return part_text(w.html, TRUE);
+	return g_strdup("");
 }

@@ -10,8 +10,9 @@
  *     message over max_size — all in the single copy handed to GMime;
  *  3. GMime builds the tree; we read the headers (address lists through
  *     address.c) and the body and attachments (body.c);
- *  4. quote stripping, case references and classification, which live in
- *     quotes.c, refs.c and classify.c.
+ *  4. quote stripping, case references, a forwarded message and
+ *     classification, which live in quotes.c, refs.c, forward.c and
+ *     classify.c.
  *
  * Invariants: never NULL, never a crash on any input, every string valid
  * UTF-8, and every GMime object created here is released before return —
@@ -86,6 +87,7 @@ rd_message_free(RdMessage *msg)
 	g_free(msg->bounce_status);
 	g_free(msg->bounce_diagnostic);
 	g_clear_pointer(&msg->case_refs, g_ptr_array_unref);
+	g_clear_pointer(&msg->forwarded, _rd_forwarded_free);
 	g_free(msg->problem_detail);
 	g_free(msg);
 }
@@ -791,10 +793,17 @@ parse(const char *data, gsize len, gint64 received_at, const RdParseOptions *opt
 	}
 
 	read_headers(mime, msg, received_at);
+	RdBodyInner inner = { 0 };
 	if (!too_large)
-		_rd_body_extract(mime, msg, opts);
+		_rd_body_extract(mime, msg, opts, &inner);
 	finish_text(msg, opts);
 	_rd_classify(mime, msg);
+	/* Before @mime goes: an attached forward is read from its tree. A
+	 * bounce, an auto-reply or a report carries the mail it answers,
+	 * which is not a forward; a list (bulk) may pass a person's forward
+	 * on. */
+	if (msg->auto_kind == RD_AUTO_NONE || msg->auto_kind == RD_AUTO_BULK)
+		_rd_forward_find(msg, &inner, opts);
 
 	g_object_unref(mime);
 	g_object_unref(stream);

@@ -4,8 +4,9 @@
  * This is the only public header of parsers/. It turns the bytes of one
  * email into the plain facts the rest of redress needs: headers with
  * addresses normalised, the body as UTF-8 text with quoted history
- * separated, attachments, whether the mail is automatic or a bounce, and any
- * case references it names.
+ * separated, attachments, whether the mail is automatic or a bounce, any
+ * case references it names, and the message it forwards. For mail from
+ * staff, rd_relay_text() gives what may be sent on to the complainant.
  *
  * Invariants:
  *  - rd_message_parse() never fails and never returns NULL: garbage in gives
@@ -81,6 +82,26 @@ typedef struct {
 	gboolean is_tnef;    /* application/ms-tnef or winmail.dat */
 } RdAttachment;
 
+/* A message forwarded inside another: what rd_message_parse() found of
+ * the original when a member of staff forwarded someone's mail to
+ * redress. Only the outermost forward counts; forwards inside it are part
+ * of its text. Every string is valid UTF-8. */
+typedef struct {
+	RdAddress *from;     /* the original sender (lower-cased addr-spec,
+	                        no brackets, with an '@'); NULL if none found */
+	gint64 date;         /* when the original was sent (Unix seconds,
+	                        UTC); 0 if unknown or not read with certainty */
+	char *subject;       /* the original subject, or NULL */
+	char *message_id;    /* attached message/rfc822 only: its Message-ID
+	                        without <> or blanks, or NULL */
+	char *text;          /* the original's body text, trimmed ("" if none) */
+	char *note;          /* what the forwarder wrote above the forwarded
+	                        part, trimmed, "#command" lines kept ("" if
+	                        nothing) */
+	gboolean attached;   /* TRUE: from an attached message/rfc822 part;
+	                        FALSE: inline in the body text */
+} RdForwarded;
+
 typedef struct {
 	/* Identity */
 	char *raw_sha256;       /* hex SHA-256 of the exact bytes given */
@@ -140,6 +161,10 @@ typedef struct {
 	                           the subject, then the new text, then the
 	                           quoted text; deduplicated, in that order */
 
+	RdForwarded *forwarded; /* the message forwarded in this one, or NULL
+	                           when it forwards nothing (see
+	                           rd_message_parse) */
+
 	/* Problems */
 	RdParseProblem problem;
 	char *problem_detail;   /* human-readable: what and where; NULL if none */
@@ -153,7 +178,32 @@ typedef struct {
 char *rd_message_content_hash(const char *data, gsize len);
 /* Parse @len bytes at @data. @received_at (seconds since the epoch) is used
  * when the Date header is missing or invalid. @opts may be NULL for the
- * defaults. Never returns NULL; free with rd_message_free(). */
+ * defaults. Never returns NULL; free with rd_message_free().
+ *
+ * Forwards: msg->forwarded is set when the message forwards another one,
+ * found in this order:
+ *  1. inline in the body text, below a forward banner: Gmail's
+ *     "---------- Forwarded message ---------" (Welsh "Neges wedi'i hanfon
+ *     ymlaen"), Thunderbird's "-------- Forwarded Message --------", Apple
+ *     Mail's and iOS's "Begin forwarded message:" (also when the whole
+ *     forward is ">"-quoted, as Apple's clients send it);
+ *  2. inline, an Outlook header block ("From: … Sent: …", Welsh "Oddi
+ *     wrth: … Anfonwyd: …", with or without "-----Original Message-----"
+ *     or a "____" rule above it), but only when the Subject starts with a
+ *     forward prefix (FW:, Fwd:, Welsh YML:, see forward.c): the same block
+ *     opens the history of every Outlook reply;
+ *  3. the first message/rfc822 part, attached or inline, when what the
+ *     forwarder wrote is short (a long letter with an email attached is
+ *     not a forward); its own headers and body are read within the depth
+ *     and part limits left, and forwards inside it are not looked for.
+ * An inline forward must come before anything that opens a reply's
+ * history (an attribution, a reply's Outlook block, redress's reply
+ * marker): a reply quoting an old forward is a reply. A message/rfc822
+ * inside a multipart/report is a returned message, not a forward, and
+ * forwards are not looked for in automatic mail (auto_kind other than
+ * RD_AUTO_NONE and RD_AUTO_BULK) or when the problem is fatal. Dates
+ * written without a zone are taken as Europe/London time; a date not
+ * understood in full is 0, never a guess. */
 RdMessage *rd_message_parse(const char *data, gsize len, gint64 received_at,
                             const RdParseOptions *opts);
 /* The message of @len bytes at @data WITHOUT parsing it: only its raw
@@ -188,6 +238,42 @@ char *rd_html_to_text(const char *html, gssize len);
  * markers, "Sent from my iPhone" style mobile signatures and "-- "
  * signatures. Returns the new text, trimmed; newly allocated. */
 char *rd_text_strip_quotes(const char *text);
+
+/* The marker line at the top of every notification redress sends staff,
+ * in English and Welsh. rd_relay_text() cuts at any line holding "##-"
+ * and, later, "-##", so a reworded or other-language marker cuts too. */
+#define RD_REPLY_MARKER_EN "##- Please type your reply above this line -##"
+#define RD_REPLY_MARKER_CY "##- Teipiwch eich ateb uwchben y llinell hon -##"
+
+/* What a member of staff newly wrote in @text (the UTF-8 body text of
+ * their mail, RdMessage.text), to be sent on to the complainant.
+ * Removed:
+ *  - quoted history wherever it is: ">" lines (unquoted answers between
+ *    or below them are kept), attributions ("On … wrote:", "Ar …
+ *    ysgrifennodd:", wrapped or not) and everything below those that the
+ *    history follows unquoted, Outlook's header block (English and Welsh,
+ *    also after a "____" rule), "-----Original Message-----" (and
+ *    "-----Neges Wreiddiol-----"), forwarded-message banners, and
+ *    everything below each of these;
+ *  - everything from a line holding redress's reply marker (RD_REPLY_
+ *    MARKER_EN, _CY, or any "##- … -##") down, quoted or not, so an answer
+ *    written below a quoted notification is cut too;
+ *  - "#command" lines at the very top: leading lines whose first
+ *    non-blank character is '#' followed by a letter, with blank lines
+ *    between them; a '#' further down stays;
+ *  - mobile clients' footer lines ("Sent from my iPhone", "Get Outlook for
+ *    Android", "Anfonwyd o fy iPhone"); the rest after them is still read.
+ * Kept: the text as written, including a "-- " signature and what it
+ * holds. Runs of blank lines become one.
+ *
+ * The result is trimmed (no leading blank lines, no trailing white space;
+ * the first line keeps its indentation), valid UTF-8 (bytes of @text that
+ * are not are dropped), never longer than @text, and each of its lines is
+ * a line of @text (the last perhaps without its trailing white space):
+ * lines are left out, never reworded. No line of it is ">"-quoted or
+ * holds the marker. "" when nothing is new, and for NULL. Pure; newly
+ * allocated. */
+char *rd_relay_text(const char *text);
 
 /* Find case references for @prefix (e.g. "CMP") in @text, tolerant of case,
  * of spaces, hyphens, slashes, dots or nothing between the parts, of l/I

@@ -5,8 +5,10 @@
  *
  * It calls no other parser file, and message.c, address.c and body.c all
  * call it, so the files of parsers/ form no circle: setup.c and charset.c
- * at the bottom, address.c, body.c, html.c, quotes.c, refs.c and
- * classify.c above them, message.c on top.
+ * at the bottom, address.c, body.c, html.c, quotes.c, refs.c, dates.c and
+ * classify.c above them, relay.c (over quotes.c) and forward.c (over
+ * quotes.c, address.c, body.c and dates.c) above those, message.c on
+ * top.
  */
 #include <string.h>
 #include <libxml/parser.h>
