@@ -77,6 +77,7 @@ rd_message_free(RdMessage *msg)
 	g_free(msg->return_path);
 	g_free(msg->content_language);
 	g_clear_pointer(&msg->auth_results, g_ptr_array_unref);
+	g_clear_pointer(&msg->exchange_authas, g_ptr_array_unref);
 	g_free(msg->selftest);
 	g_free(msg->text);
 	g_free(msg->new_text);
@@ -554,6 +555,10 @@ read_headers(GMimeMessage *mime, RdMessage *msg, gint64 received_at)
 			char *c = unfold_collapse(raw);
 			if (c != NULL)
 				g_ptr_array_add(msg->auth_results, c);
+		} else if (g_ascii_strcasecmp(name, "X-MS-Exchange-Organization-AuthAs") == 0) {
+			char *c = unfold_collapse(raw);
+			if (c != NULL)
+				g_ptr_array_add(msg->exchange_authas, c);
 		} else if (g_ascii_strcasecmp(name, "X-Redress-Selftest") == 0) {
 			if (msg->selftest == NULL)
 				msg->selftest = unfold_collapse(raw);
@@ -651,6 +656,7 @@ message_new(const char *data, gsize len, gint64 received_at)
 	msg->cc = g_ptr_array_new_with_free_func((GDestroyNotify) _rd_address_free);
 	msg->recipients = g_ptr_array_new_with_free_func(g_free);
 	msg->auth_results = g_ptr_array_new_with_free_func(g_free);
+	msg->exchange_authas = g_ptr_array_new_with_free_func(g_free);
 	msg->attachments = g_ptr_array_new_with_free_func((GDestroyNotify) _rd_attachment_free);
 	msg->case_refs = g_ptr_array_new_with_free_func(g_free);
 	msg->date = received_at;

@@ -132,7 +132,12 @@ typedef struct {
 	gboolean date_from_header; /* FALSE: Date missing or unparseable and
 	                              `date` is the received_at given */
 	char *content_language; /* Content-Language, lower case, or NULL */
-	GPtrArray *auth_results; /* char*: each Authentication-Results value */
+	GPtrArray *auth_results; /* char*: each Authentication-Results value,
+	                           topmost (latest added) first */
+	GPtrArray *exchange_authas; /* char*: each X-MS-Exchange-Organization-
+	                           AuthAs value ("Internal", "Anonymous"), topmost
+	                           first: Exchange's own mark of mail that
+	                           authenticated inside the organisation */
 	char *selftest;         /* X-Redress-Selftest (the first), white space
 	                           collapsed: the token of redress's own
 	                           self-test mail, or NULL. Only a token that

@@ -43,6 +43,9 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_BEGIN]    = "BEGIN IMMEDIATE",
 	[RD_STMT_COMMIT]   = "COMMIT",
 	[RD_STMT_ROLLBACK] = "ROLLBACK",
+	[RD_STMT_SAVEPOINT] = "SAVEPOINT rd_part",
+	[RD_STMT_RELEASE]   = "RELEASE rd_part",
+	[RD_STMT_ROLLBACK_TO] = "ROLLBACK TO rd_part",
 
 	[RD_STMT_SETTING_GET] =
 		"SELECT value FROM settings WHERE key = ?1",

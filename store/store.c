@@ -670,6 +670,29 @@ rd_store_rollback(RdStore *store)
 	sqlite3_step(st);
 }
 
+gboolean
+rd_store_part_begin(RdStore *store, GError **error)
+{
+	g_return_val_if_fail(store != NULL, FALSE);
+	g_return_val_if_fail(!sqlite3_get_autocommit(store->db), FALSE);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_SAVEPOINT);
+	return rd_stmt_run(store, st, "starting part of a transaction", error);
+}
+
+gboolean
+rd_store_part_end(RdStore *store, gboolean keep, GError **error)
+{
+	g_return_val_if_fail(store != NULL, FALSE);
+	if (!keep) {
+		g_autoptr(RdStmt) back = rd_stmt(store, RD_STMT_ROLLBACK_TO);
+		if (!rd_stmt_run(store, back, "undoing part of a transaction", error))
+			return FALSE;
+	}
+	/* ROLLBACK TO leaves the savepoint open: RELEASE ends it either way. */
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_RELEASE);
+	return rd_stmt_run(store, st, "ending part of a transaction", error);
+}
+
 /* ---- settings ---------------------------------------------------------- */
 
 gboolean

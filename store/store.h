@@ -110,6 +110,12 @@ gboolean rd_store_check_writable(RdStore *store, GError **error);
 gboolean rd_store_begin(RdStore *store, GError **error);   /* BEGIN IMMEDIATE */
 gboolean rd_store_commit(RdStore *store, GError **error);
 void rd_store_rollback(RdStore *store);                    /* never fails */
+/* A part of the open transaction that can be undone alone (a SAVEPOINT;
+ * not nested): each staff command of one mail is tried in its own part,
+ * so a refused one leaves nothing while the others and the mail commit
+ * together. rd_store_part_end() keeps (@keep) or undoes the part. */
+gboolean rd_store_part_begin(RdStore *store, GError **error);
+gboolean rd_store_part_end(RdStore *store, gboolean keep, GError **error);
 
 /* WAL checkpoints. By default SQLite copies the write-ahead log into the
  * database file from inside the committing thread once the log passes

@@ -42,6 +42,10 @@ static const char *const letter_variables[] = {
 	"handler.phone",
 	"office.name",             /* office that received the mail: Chief
 	                              Executive, Monitoring Officer */
+	"staff.name",              /* the member of staff a staff notice is
+	                              about: who sent the commands, forwarded
+	                              the complaint, or whose address was used */
+	"staff.email",
 
 	/* the Ombudsman of the procedure profile */
 	"ombudsman.name",
@@ -51,6 +55,9 @@ static const char *const letter_variables[] = {
 	/* free text */
 	"reason",                  /* reason for delay, or for a Stage 2
 	                              decision */
+	"message.text",            /* staff-reply: the member of staff's words
+	                              to relay; command-result: what was and
+	                              was not done */
 
 	/* flags: set with rd_tpl_values_set_flag() */
 	"flag.ombudsman_details",  /* holding reply: give Ombudsman details */
@@ -58,6 +65,9 @@ static const char *const letter_variables[] = {
 	                              service rather than declined */
 	"flag.final_stage",        /* closing letter: Stage 2 was the last stage,
 	                              so the next step is the Ombudsman */
+	"flag.final_response",     /* staff-reply: the reply is the stage's
+	                              response, so the rights that follow are
+	                              given as in a closing letter */
 
 	/* lists */
 	"points[]",                /* issues, one string each: {{.}} */

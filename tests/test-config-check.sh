@@ -273,4 +273,52 @@ else
     echo "# not root: the permission cases for another user are not run"
 fi
 
+# The staff directory and [staff_auth]: every problem with its line, and
+# `redress staff list` shows what was read.
+cat > "$T/staff.conf" <<'EOF'
+[council]
+domain = council.example
+[staff:sam@council.example]
+name = Sam Patel
+role = handler
+services = housing; repairs
+also = s.p@council.example
+[staff:Bad Address]
+name = x
+[staff:morgan@council.example]
+role = boss
+also = sam@council.example
+[staff:complaints@council.example]
+[staff_auth]
+policy = authentication-results+tokn
+EOF
+"$R" --config "$T/staff.conf" config check >/dev/null 2>"$T/err"; rc=$?
+is "$rc" 1 "a bad staff directory fails config check"
+errs=$(cat "$T/err")
+like "$errs" "staff.conf:8: [staff:Bad Address]: a member of staff is named by one email address" "a group that is not an address, at its line"
+like "$errs" "staff.conf:11: role must be handler, complaints-manager or stage2-manager, not 'boss'" "a bad role, at its line"
+like "$errs" "staff.conf:15: policy: unknown staff authentication policy 'tokn'" "a bad policy word, at its line"
+like "$errs" "staff.conf:12: sam@council.example is also the address of [staff:sam@council.example]" "an address given to two members"
+like "$errs" "complaints@council.example is redress's own complaints mailbox" "a staff address that is one of redress's mailboxes"
+printf '[staff:sam@council.example]\nname = Sam\n' > "$T/nopolicy.conf"
+"$R" --config "$T/nopolicy.conf" config check >/dev/null 2>"$T/err"
+like "$(cat "$T/err")" "need [staff_auth] policy" "a directory without a policy is refused (there is no safe default)"
+printf '[staff:sam@council.example]\n[staff_auth]\npolicy = authentication-results\n' > "$T/noids.conf"
+"$R" --config "$T/noids.conf" config check >/dev/null 2>"$T/err"
+like "$(cat "$T/err")" "noids.conf:3: policy authentication-results needs trusted_authserv_ids" "authentication-results names its servers"
+printf '[staff:sam@council.example]\nname = Sam Patel\nalso = s.p@council.example\n[staff_auth]\npolicy = token+authentication-results\ntrusted_authserv_ids = MX.Council.Example\n' > "$T/good.conf"
+"$R" --config "$T/good.conf" config check >/dev/null 2>&1
+is "$?" 0 "a good staff directory passes"
+out=$("$R" --config "$T/good.conf" staff list)
+like "$out" "sam@council.example" "staff list names the member"
+like "$out" "Sam Patel" "with the name"
+like "$out" "also: s.p@council.example" "and the other address"
+like "$out" "Trusted servers: mx.council.example" "and the trusted server, lower case"
+js=$("$R" --config "$T/good.conf" staff list --json | tr -d ' \n')
+like "$js" '"policy":"token+authentication-results"' "staff list --json gives the policy"
+like "$js" '"role":"handler","services":null' "and null for every service"
+printf '[staff:sam@council.example]\n[staff_auth]\npolicy = from-only\n' > "$T/fromonly.conf"
+"$R" --config "$T/fromonly.conf" staff list >/dev/null 2>"$T/err"
+like "$(cat "$T/err")" "ANYONE can act as a member of staff" "from-only is warned about loudly"
+
 done_testing

@@ -200,10 +200,13 @@ side_query(const char *path, const char *sql)
 	return out;
 }
 
-/* Turns a current file back into a version 5 one (UNDO_V6), or a
+/* Turns a current file back into a version 6 one (UNDO_V7), a version 5
+ * one (UNDO_V6), or a
  * version 3 one, indexes and all (UNDO_V4), so that the migration tests
  * start from what an older redress left. */
-#define UNDO_V6 "DROP TABLE quarantine;"
+#define UNDO_V7 "ALTER TABLE outbox DROP COLUMN bounced_at; ALTER TABLE outbox DROP COLUMN bounce_status;" \
+	" ALTER TABLE outbox DROP COLUMN bounce_detail; ALTER TABLE outbox DROP COLUMN bounce_msg_id;"
+#define UNDO_V6 UNDO_V7 " DROP TABLE quarantine;"
 #define UNDO_V4 \
 	UNDO_V6 " DROP INDEX messages_content_hash_no_id; DROP INDEX messages_raw_key;" \
 	" CREATE INDEX messages_content_hash ON messages(content_hash);" \

@@ -242,8 +242,9 @@ letters_dir(void)
 }
 
 static const char *const shipped_letters[] = {
-	"chief-executive-referral", "closing-letter", "holding-reply",
-	"staff-digest", "staff-letter-failed", "staff-new-case", "staff-overdue", "staff-reminder",
+	"chief-executive-referral", "closing-letter", "command-result", "holding-reply",
+	"staff-dept-notice", "staff-digest", "staff-forward-confirmation", "staff-letter-failed",
+	"staff-new-case", "staff-overdue", "staff-reminder", "staff-reply", "staff-spoof-alert",
 	"stage1-acknowledgement", "stage2-acknowledgement", "stage2-declined", NULL
 };
 
@@ -383,9 +384,22 @@ full_values(const char *lang, gboolean flags)
 	rd_tpl_values_set_flag(v, "flag.ombudsman_details", flags);
 	rd_tpl_values_set_flag(v, "flag.referred_back", flags);
 	rd_tpl_values_set_flag(v, "flag.final_stage", flags);
+	rd_tpl_values_set_flag(v, "flag.final_response", flags);
+	rd_tpl_values_set(v, "message.text", cy ? "Diolch am eich neges." : "Thank you for your message.");
+	rd_tpl_values_set(v, "staff.name", "Sam Patel");
+	rd_tpl_values_set(v, "staff.email", "sam.patel@council.example");
 	rd_tpl_values_add_string(v, "points", "The bin was missed twice");
 	rd_tpl_values_add_string(v, "points", "Nobody called back");
 	return v;
+}
+
+/* Staff notices are named staff-… (and command-result); staff-reply is
+ * the member of staff's words relayed to the complainant. */
+static gboolean
+to_complainant(const char *name)
+{
+	return strcmp(name, "staff-reply") == 0 ||
+	       (!g_str_has_prefix(name, "staff-") && strcmp(name, "command-result") != 0);
 }
 
 static void
@@ -431,13 +445,20 @@ test_render_shipped(void)
 					g_assert_null(strstr(r->html, "<again>"));
 				}
 				/* Letters to the complainant say Welsh is welcome. */
-				if (!g_str_has_prefix(*n, "staff-"))
+				if (to_complainant(*n))
 					g_assert_nonnull(strstr(r->text, langs[l][0] == 'c' ?
 					        "croesawu gohebiaeth yn Gymraeg" :
 					        "welcome correspondence in Welsh"));
 				/* The Stage 2 department date is never shown to the complainant. */
-				if (!g_str_has_prefix(*n, "staff-"))
+				if (to_complainant(*n))
 					g_assert_null(strstr(r->text, "10 March 2026"));
+				/* A notice a member of staff may answer says where
+				 * to write, as the relay cuts it (parsers). */
+				if (!to_complainant(*n) && strcmp(*n, "staff-digest") != 0 &&
+				    strcmp(*n, "staff-dept-notice") != 0)
+					g_assert_nonnull(strstr(r->text, langs[l][0] == 'c'
+					        ? "##- Teipiwch eich ateb uwchben y llinell hon -##"
+					        : "##- Please type your reply above this line -##"));
 
 				letter.from_name = "Example County Council";
 				letter.from_address = "complaints@council.example";

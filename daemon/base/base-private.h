@@ -45,6 +45,9 @@ gboolean rd_key_is_true(const char *val);
  * dropped. Newly allocated, NULL-terminated. */
 char **rd_key_items(GKeyFile *kf, const char *group, const char *key);
 
+/* @val looks like one email address (what KEY_EMAIL checks). */
+gboolean rd_config_is_email(const char *val);
+
 /* What is wrong with [smtp] url @url, or NULL if nothing. Newly allocated. */
 char *rd_smtp_url_problem(const char *url);
 

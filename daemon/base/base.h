@@ -117,6 +117,37 @@ typedef struct {
 	                            before an alert mail, default 1800 */
 } RdDaemonConfig;
 
+/* [staff:ADDRESS]: a member of staff who may act on cases from their own
+ * mail client (docs/staff-by-email.md). */
+typedef enum {
+	RD_STAFF_HANDLER = 0,        /* works the cases of their services */
+	RD_STAFF_COMPLAINTS_MANAGER, /* any case; may hold past the cap (#holding!) */
+	RD_STAFF_STAGE2_MANAGER,     /* any case; decides Stage 2 requests */
+} RdStaffRole;
+
+/* "handler", "complaints-manager", "stage2-manager". */
+const char *rd_staff_role_to_string(RdStaffRole r);
+
+typedef struct {
+	char *email;             /* lower case: the group's address */
+	char *name;              /* may be NULL */
+	RdStaffRole role;
+	char **services;         /* lower case; empty: every service */
+	char **also;             /* other addresses of the same person, lower case */
+	guint line;              /* where its group starts, for messages */
+} RdStaffMember;
+
+/* [staff_auth]: when mail from a staff address is believed. */
+typedef struct {
+	char *policy_text;       /* as written, e.g. "authentication-results+token" */
+	guint policy;            /* RdStaffAuthPolicy bits; 0 when no [staff:] group */
+	char **trusted_ids;      /* trusted_authserv_ids, lower case */
+	char **domains;          /* the council's mail domains, lower case
+	                            (default: [council] domain) */
+	gboolean by_service;     /* restrict_to_services: a handler acts only on
+	                            cases of their services (or unassigned ones) */
+} RdStaffAuthConfig;
+
 /* Immutable after load; passed explicitly, never global. */
 typedef struct {
 	char *path;              /* file it came from, or NULL for defaults */
@@ -157,7 +188,14 @@ typedef struct {
 	RdSmtpConfig smtp;
 	/* [daemon] */
 	RdDaemonConfig daemon;
+	/* [staff:ADDRESS] groups (RdStaffMember*, in file order) and [staff_auth] */
+	GPtrArray *staff;
+	RdStaffAuthConfig staff_auth;
 } RdConfig;
+
+/* The member of staff whose address (or one of whose `also` addresses)
+ * is @email (any case), or NULL. */
+const RdStaffMember *rd_config_staff_member(const RdConfig *cfg, const char *email);
 
 /* Load @path (NULL: the built-in defaults, no file). Every problem is
  * reported as "FILE:LINE: message" lines in the error, all at once. */

@@ -87,6 +87,14 @@ static const RdKeySpec keys[] = {
 	{ "daemon",    "send_interval",     KEY_DURATION, 1, 86400 },
 	{ "daemon",    "sweep_interval",    KEY_DURATION, 1, 7 * 86400 },
 	{ "daemon",    "alert_after",       KEY_DURATION, 1, 7 * 86400 },
+	{ "staff:*",   "name",              KEY_STRING, 0, 0 },
+	{ "staff:*",   "role",              KEY_STRING, 0, 0 },
+	{ "staff:*",   "services",          KEY_LIST,   0, 0 },
+	{ "staff:*",   "also",              KEY_LIST,   0, 0 },
+	{ "staff_auth", "policy",           KEY_STRING, 0, 0 },
+	{ "staff_auth", "trusted_authserv_ids", KEY_LIST, 0, 0 },
+	{ "staff_auth", "domains",          KEY_LIST,   0, 0 },
+	{ "staff_auth", "restrict_to_services", KEY_BOOL, 0, 0 },
 	/* Any key: service names, and profile settings checked by procedure/. */
 	{ "services",  "*",                 KEY_ANY,    0, 0 },
 	{ "profile:*", "*",                 KEY_ANY,    0, 0 },
@@ -101,6 +109,7 @@ static const struct {
 	{ "auth",        "password or xoauth2" },
 	{ "oauth_grant", "client_credentials or refresh_token" },
 	{ "sent_mailbox", "complaints, stage2, chief-executive or monitoring-officer" },
+	{ "role",        "handler, complaints-manager or stage2-manager" },
 };
 
 /* TRUE unless @key is enumerated and @val is not one of its words;
@@ -357,12 +366,18 @@ rd_imap_url_clear(RdImapUrl *u)
 	g_clear_pointer(&u->folder, g_free);
 }
 
+gboolean
+rd_config_is_email(const char *val)
+{
+	const char *at = strchr(val, '@');
+	return !(at == NULL || at == val || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
+	         strpbrk(val, " <>,;\"") != NULL);
+}
+
 static void
 check_email(const char *key, const char *val, GPtrArray *problems)
 {
-	const char *at = strchr(val, '@');
-	if (at == NULL || at == val || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
-	    strpbrk(val, " <>,;\"") != NULL)
+	if (!rd_config_is_email(val))
 		problem(problems, "%s must be one email address such as complaints@council.gov.uk, not '%s'", key, val);
 }
 

@@ -291,6 +291,68 @@ assign_daemon(Reader *rd, const Setting *s)
 	else if (strcmp(s->key, "alert_after") == 0) d->alert_after = (guint)s->num;
 }
 
+/* The member of [@group] ("staff:ADDRESS"), made on its first key. */
+static RdStaffMember *
+staff_member_for(Reader *rd, const char *group)
+{
+	g_autofree char *email = g_ascii_strdown(group + strlen("staff:"), -1);
+	GPtrArray *staff = rd->cfg->staff;
+	for (guint i = 0; i < staff->len; i++) {
+		RdStaffMember *m = staff->pdata[i];
+		if (strcmp(m->email, email) == 0)
+			return m;
+	}
+	RdStaffMember *m = g_new0(RdStaffMember, 1);
+	m->email = g_steal_pointer(&email);
+	m->services = g_new0(char *, 1);
+	m->also = g_new0(char *, 1);
+	m->line = rd_config_file_line(rd->cfg->file, group, NULL);
+	g_ptr_array_add(staff, m);
+	return m;
+}
+
+static char **lower_list(GKeyFile *kf, const char *group, const char *key);
+
+/* [staff:ADDRESS] and [staff_auth]. The policy is read in check_staff(),
+ * once every key is in. */
+static void
+assign_staff(Reader *rd, const Setting *s)
+{
+	if (strcmp(s->group, "staff_auth") == 0) {
+		RdStaffAuthConfig *a = &rd->cfg->staff_auth;
+		if (strcmp(s->key, "policy") == 0)
+			replace(&a->policy_text, s->val);
+		else if (strcmp(s->key, "trusted_authserv_ids") == 0) {
+			g_strfreev(a->trusted_ids);
+			a->trusted_ids = lower_list(rd->kf, s->group, s->key);
+		} else if (strcmp(s->key, "domains") == 0) {
+			g_strfreev(a->domains);
+			a->domains = lower_list(rd->kf, s->group, s->key);
+		} else if (strcmp(s->key, "restrict_to_services") == 0)
+			a->by_service = rd_key_is_true(s->val);
+		return;
+	}
+	RdStaffMember *m = staff_member_for(rd, s->group);
+	if (strcmp(s->key, "name") == 0)
+		replace(&m->name, s->val);
+	else if (strcmp(s->key, "role") == 0)
+		m->role = strcmp(s->val, "complaints-manager") == 0 ? RD_STAFF_COMPLAINTS_MANAGER
+		          : strcmp(s->val, "stage2-manager") == 0 ? RD_STAFF_STAGE2_MANAGER
+		          : RD_STAFF_HANDLER;
+	else if (strcmp(s->key, "services") == 0) {
+		g_strfreev(m->services);
+		m->services = rd_key_items(rd->kf, s->group, s->key);
+		for (guint i = 0; m->services[i] != NULL; i++) {
+			char *low = g_utf8_strdown(m->services[i], -1);
+			g_free(m->services[i]);
+			m->services[i] = low;
+		}
+	} else if (strcmp(s->key, "also") == 0) {
+		g_strfreev(m->also);
+		m->also = lower_list(rd->kf, s->group, s->key);
+	}
+}
+
 typedef void (*Assign)(Reader *rd, const Setting *s);
 
 static const struct {
@@ -310,6 +372,8 @@ static const struct {
 	{ "profile:", assign_procedure },
 	{ "smtp", assign_smtp },
 	{ "daemon", assign_daemon },
+	{ "staff:", assign_staff },
+	{ "staff_auth", assign_staff },
 };
 
 static Assign
@@ -363,9 +427,17 @@ load_group(Reader *rd, const char *group)
 		/* Its keys are still checked, but belong to no mailbox. */
 		store = FALSE;
 	}
+	if (g_str_has_prefix(group, "staff:") && !rd_config_is_email(group + strlen("staff:"))) {
+		bad(rd, group, NULL, "[%s]: a member of staff is named by one email address, e.g. "
+		    "[staff:sam.patel@council.example]", group);
+		store = FALSE;
+	}
 	g_auto(GStrv) names = g_key_file_get_keys(rd->kf, group, NULL, NULL);
 	for (guint i = 0; names != NULL && names[i] != NULL; i++)
 		load_key(rd, group, names[i], store);
+	/* A member with no keys at all still exists (handler of every service). */
+	if (store && g_str_has_prefix(group, "staff:"))
+		staff_member_for(rd, group);
 }
 
 /* ---- keys that only mean something together --------------------------------------- */
@@ -430,6 +502,100 @@ check_auth(Reader *rd)
 	    cfg->mailboxes[role].imap_url == NULL)
 		bad(rd, "smtp", "sent_mailbox", "sent_mailbox = %s, but [mailbox:%s] has no imap_url to append the copies over",
 		    sm->sent_mailbox, sm->sent_mailbox);
+}
+
+/* The staff directory and [staff_auth] fit together: a policy is chosen
+ * whenever there is staff (there is no safe default: it depends on the
+ * council's mail system), the policy names the settings it needs, and an
+ * address belongs to one member only and is none of redress's own
+ * mailboxes (mail from it would be taken for staff mail). */
+static void
+check_staff(Reader *rd)
+{
+	RdConfig *cfg = rd->cfg;
+	RdStaffAuthConfig *a = &cfg->staff_auth;
+	if (a->domains == NULL || a->domains[0] == NULL) {
+		g_strfreev(a->domains);
+		a->domains = g_new0(char *, 2);
+		if (cfg->council_domain != NULL)
+			a->domains[0] = g_ascii_strdown(cfg->council_domain, -1);
+	}
+	if (a->policy_text != NULL) {
+		g_autofree char *why = NULL;
+		if (!rd_staff_auth_policy_parse(a->policy_text, &a->policy, &why))
+			bad(rd, "staff_auth", "policy", "policy: %s", why);
+	}
+	if (cfg->staff->len == 0)
+		return;
+	if (a->policy_text == NULL) {
+		bad(rd, "staff_auth", NULL, "[staff:…] groups need [staff_auth] policy = authentication-results, "
+		    "exchange-internal or token (or several joined by '+'): how redress tells a member of staff "
+		    "from someone using their address (see docs/staff-by-email.md)");
+		return;
+	}
+	if ((a->policy & RD_STAFF_AUTH_AUTHRES) && (a->trusted_ids == NULL || a->trusted_ids[0] == NULL))
+		bad(rd, "staff_auth", "policy", "policy authentication-results needs trusted_authserv_ids: the "
+		    "authserv-id your own mail servers write in Authentication-Results (e.g. mx.council.example)");
+	if ((a->policy & (RD_STAFF_AUTH_AUTHRES | RD_STAFF_AUTH_EXCHANGE)) && a->domains[0] == NULL)
+		bad(rd, "staff_auth", "domains", "set domains (the council's mail domains) or [council] domain");
+	if (a->policy & RD_STAFF_AUTH_FROM_ONLY)
+		rd_log_warn("%s: [staff_auth] policy = from-only: ANYONE can act as a member of staff by writing "
+		            "their address in From; use it only to try redress out",
+		            cfg->path != NULL ? cfg->path : "configuration");
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; i < cfg->staff->len; i++) {
+		RdStaffMember *m = cfg->staff->pdata[i];
+		g_autofree char *group = g_strconcat("staff:", m->email, NULL);
+		for (int k = -1; k < 0 || m->also[k] != NULL; k++) {
+			const char *addr = k < 0 ? m->email : m->also[k];
+			const RdStaffMember *other = g_hash_table_lookup(seen, addr);
+			if (other != NULL && other != m)
+				bad(rd, group, k < 0 ? NULL : "also", "%s is also the address of [staff:%s]: an address belongs "
+				    "to one member of staff", addr, other->email);
+			g_hash_table_insert(seen, (gpointer)addr, m);
+			for (int mb = 0; mb < RD_MAILBOX_N; mb++)
+				if (cfg->mailboxes[mb].address != NULL && g_ascii_strcasecmp(cfg->mailboxes[mb].address, addr) == 0)
+					bad(rd, group, k < 0 ? NULL : "also", "%s is redress's own %s mailbox, not a member of staff",
+					    addr, rd_mailbox_to_string((RdMailbox)mb));
+		}
+	}
+}
+
+const char *
+rd_staff_role_to_string(RdStaffRole r)
+{
+	switch (r) {
+	case RD_STAFF_COMPLAINTS_MANAGER: return "complaints-manager";
+	case RD_STAFF_STAGE2_MANAGER: return "stage2-manager";
+	case RD_STAFF_HANDLER: break;
+	}
+	return "handler";
+}
+
+const RdStaffMember *
+rd_config_staff_member(const RdConfig *cfg, const char *email)
+{
+	if (email == NULL || cfg->staff == NULL)
+		return NULL;
+	for (guint i = 0; i < cfg->staff->len; i++) {
+		const RdStaffMember *m = cfg->staff->pdata[i];
+		if (g_ascii_strcasecmp(m->email, email) == 0)
+			return m;
+		for (guint k = 0; m->also[k] != NULL; k++)
+			if (g_ascii_strcasecmp(m->also[k], email) == 0)
+				return m;
+	}
+	return NULL;
+}
+
+static void
+staff_member_free(RdStaffMember *m)
+{
+	g_free(m->email);
+	g_free(m->name);
+	g_strfreev(m->services);
+	g_strfreev(m->also);
+	g_free(m);
 }
 
 /* ---- loading ------------------------------------------------------------------------ */
@@ -508,6 +674,7 @@ set_defaults(RdConfig *cfg)
 	cfg->daemon.alert_after = 1800;
 	cfg->profile_groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	                                            (GDestroyNotify)g_hash_table_unref);
+	cfg->staff = g_ptr_array_new_with_free_func((GDestroyNotify)staff_member_free);
 }
 
 /* The RdConfig of @text (@len bytes, read from @path), as far as it can
@@ -534,6 +701,7 @@ parse(const char *path, const char *text, gsize len, GString *errs)
 		load_group(&rd, groups[i]);
 	check_profiles(&rd);
 	check_auth(&rd);
+	check_staff(&rd);
 	cfg->limits.ref_prefix = cfg->reference_prefix;
 	return g_steal_pointer(&cfg);
 }
@@ -543,6 +711,8 @@ defaults(void)
 {
 	RdConfig *cfg = g_new0(RdConfig, 1);
 	set_defaults(cfg);
+	cfg->staff_auth.domains = g_new0(char *, 2);
+	cfg->staff_auth.domains[0] = g_strdup(cfg->council_domain);
 	cfg->limits.ref_prefix = cfg->reference_prefix;
 	return cfg;
 }
@@ -644,6 +814,10 @@ rd_config_free(RdConfig *cfg)
 	g_strfreev(cfg->member_addresses);
 	g_strfreev(cfg->member_domains);
 	g_clear_pointer(&cfg->profile_groups, g_hash_table_unref);
+	g_clear_pointer(&cfg->staff, g_ptr_array_unref);
+	g_free(cfg->staff_auth.policy_text);
+	g_strfreev(cfg->staff_auth.trusted_ids);
+	g_strfreev(cfg->staff_auth.domains);
 	g_free(cfg->smtp.url);
 	g_free(cfg->smtp.ca_file);
 	g_free(cfg->smtp.user);

@@ -1,6 +1,7 @@
 /*
  * actions.c — what a case handler does to a case: assign, extend,
- * respond, close, escalate, link, service.
+ * respond, close, escalate, link, service, language, note, cause and
+ * notify-dept.
  *
  * The one way to change a case by hand: `redress case` calls it today,
  * staff commands by email next. Each action takes a plain request
@@ -29,6 +30,8 @@ typedef struct {
 	/* the request's details (RdCaseAction) */
 	int stage;                 /* 0 = the current open stage */
 	const char *to, *reason, *outcome, *date, *decline, *refer_back;
+	const char *language, *text;
+	gboolean force, no_letter;
 	/* what was done, for the result */
 	GString *done;             /* one line per change */
 	GPtrArray *letters;        /* char*: names of the letters queued */
@@ -269,11 +272,19 @@ do_extend(Ctx *x, GError **error)
 	if (x->to != NULL && !parse_date("--to", x->to, &req, error))
 		return FALSE;
 	g_autoptr(GError) perr = NULL;
+	gboolean past_cap = FALSE;
 	if (!rd_stage_extend(p, rd_rules_calendar(x->rules), &d, x->to ? &req : NULL, &nd, &perr)) {
 		/* The profile's refusal (beyond the cap, no extension) is the
-		 * handler's to act on: agree a date within it, or respond. */
-		return refuse(error, "cannot extend Stage %d of %s: %s", s->stage, x->c->reference,
-		              perr->message);
+		 * handler's to act on: agree a date within it, or respond. A
+		 * complaints manager may decide otherwise for a named date after
+		 * the one owed now (recorded as such). */
+		gboolean over = g_error_matches(perr, RD_PROFILE_ERROR, RD_PROFILE_ERROR_CAP);
+		const GDate *owed = g_date_valid(&d.extended_to) ? &d.extended_to : &d.response_due;
+		if (!(x->force && over && x->to != NULL && g_date_compare(&req, owed) > 0))
+			return refuse(error, "cannot extend Stage %d of %s: %s", s->stage, x->c->reference,
+			              perr->message);
+		nd = req;
+		past_cap = TRUE;
 	}
 	g_autofree char *new_date = rd_date_format_iso(&nd);
 	if (g_strcmp0(s->extended_to, new_date) == 0) {
@@ -300,8 +311,11 @@ do_extend(Ctx *x, GError **error)
 		return FALSE;
 
 	const char *was = s->extended_to ? s->extended_to : s->response_due;
-	g_autofree char *what = g_strdup_printf("Stage %d response date extended from %s to %s: %s",
-	                                        s->stage, was, new_date, x->reason);
+	g_autofree char *what = g_strdup_printf("Stage %d response date extended from %s to %s%s: %s",
+	                                        s->stage, was, new_date,
+	                                        past_cap ? " (past the procedure's limit, by a complaints "
+	                                                   "manager's decision)" : "",
+	                                        x->reason);
 	g_string_append_printf(x->done, "%s\n", what);
 	/* The sweep looks again today: reminders now run to the new date. */
 	return set_stage(x, s->stage, "extended_to", new_date, error) &&
@@ -413,7 +427,10 @@ do_respond(Ctx *x, GError **error)
 		return FALSE;
 
 	/* The closing letter gives the rights that follow: Stage 2, or the
-	 * Ombudsman after the last stage (docs/procedure.md §2.14). */
+	 * Ombudsman after the last stage (docs/procedure.md §2.14). A caller
+	 * that sends the response itself gives the same rights in it. */
+	if (x->no_letter)
+		return TRUE;
 	g_autofree char *base = g_strdup_printf("%s/s%d/closing", x->c->reference, n);
 	g_autofree char *key = fresh_key(x, base, error);
 	if (key == NULL)
@@ -755,13 +772,84 @@ do_service(Ctx *x, const char *name_arg, GError **error)
 	       event(x, "profile-changed", moved, error);
 }
 
+/* ---- language, note, cause, notify-dept ------------------------------------------ */
+
+static gboolean
+do_language(Ctx *x, GError **error)
+{
+	if (g_strcmp0(x->language, "en") != 0 && g_strcmp0(x->language, "cy") != 0)
+		return refuse(error, "the language is en (English) or cy (Welsh)");
+	if (g_strcmp0(x->c->language, x->language) == 0) {
+		g_string_append_printf(x->done, "Letters are already in %s; nothing changed.\n",
+		                       strcmp(x->language, "cy") == 0 ? "Welsh" : "English");
+		return TRUE;
+	}
+	if (!rd_store_case_set_field(x->store, x->c->id, "language", x->language, x->at, error))
+		return FALSE;
+	g_autofree char *what = g_strdup_printf("Letters from now on in %s (was %s).",
+	                                        strcmp(x->language, "cy") == 0 ? "Welsh" : "English",
+	                                        g_strcmp0(x->c->language, "cy") == 0 ? "Welsh" : "English");
+	g_string_append_printf(x->done, "%s\n", what);
+	return event(x, "language-set", what, error);
+}
+
+/* A note or a root cause: words on the case journey, changing nothing
+ * else (the oversight reports read the causes). */
+static gboolean
+do_words(Ctx *x, const char *type, const char *label, GError **error)
+{
+	g_autofree char *text = g_strstrip(g_strdup(x->text ? x->text : ""));
+	if (*text == '\0')
+		return refuse(error, "give the text of the %s", label);
+	g_autofree char *what = g_strdup_printf("%s%s", strcmp(type, "cause") == 0 ? "Root cause: " : "", text);
+	g_string_append_printf(x->done, "%s recorded.\n", strcmp(type, "cause") == 0 ? "Root cause" : "Note");
+	return event(x, type, what, error);
+}
+
+/* The department a complaint is about is told of it, with the date its
+ * comments are needed by (the profile's department notice date). */
+static gboolean
+do_notify_dept(Ctx *x, const char *address, GError **error)
+{
+	g_autofree char *email = g_ascii_strdown(address ? address : "", -1);
+	g_strstrip(email);
+	const char *at = strchr(email, '@');
+	if (at == NULL || at == email || at[1] == '\0' || strpbrk(email, " \t\r\n,;<>\"") != NULL)
+		return refuse(error, "'%s' is not an email address: give the department's address",
+		              address ? address : "");
+	RdStage *s = open_stage(x, "notify the department about", error);
+	if (s == NULL)
+		return FALSE;
+	g_autofree char *key = g_strdup_printf("%s/s%d/dept-%s", x->c->reference, s->stage, email);
+	RdLetterRequest r = { 0 };
+	r.name = "staff-dept-notice";
+	r.idem_key = key;
+	r.c = x->c;
+	r.stage = s;
+	r.mailbox = RD_MAILBOX_COMPLAINTS;
+	r.to_addr = email;
+	r.to_complainant = FALSE;
+	gboolean queued = FALSE;
+	if (!rd_letters_queue(rd_rules_letters(x->rules), x->store, &r, x->at, &queued, error))
+		return FALSE;
+	if (queued)
+		g_ptr_array_add(x->letters, g_strdup(r.name));
+	g_autofree char *what = g_strdup_printf("Department %s told of the complaint%s%s.", email,
+	                                        s->dept_notice_due ? "; its comments are due by " : "",
+	                                        s->dept_notice_due ? s->dept_notice_due : "");
+	g_string_append_printf(x->done, "%s\n", what);
+	return event(x, "department-notified", what, error);
+}
+
 /* ---- the API ------------------------------------------------------------------ */
 
 static const char *const action_names[] = {
 	[RD_CASE_ACTION_ASSIGN] = "assign",     [RD_CASE_ACTION_EXTEND] = "extend",
 	[RD_CASE_ACTION_RESPOND] = "respond",   [RD_CASE_ACTION_CLOSE] = "close",
 	[RD_CASE_ACTION_ESCALATE] = "escalate", [RD_CASE_ACTION_LINK] = "link",
-	[RD_CASE_ACTION_SERVICE] = "service",
+	[RD_CASE_ACTION_SERVICE] = "service",   [RD_CASE_ACTION_LANGUAGE] = "language",
+	[RD_CASE_ACTION_NOTE] = "note",         [RD_CASE_ACTION_CAUSE] = "cause",
+	[RD_CASE_ACTION_NOTIFY_DEPT] = "notify-dept",
 };
 
 const char *
@@ -809,6 +897,14 @@ dispatch(Ctx *x, const RdCaseAction *a, GError **error)
 		return do_link(x, a->other ? a->other : "", error);
 	case RD_CASE_ACTION_SERVICE:
 		return do_service(x, a->service ? a->service : "", error);
+	case RD_CASE_ACTION_LANGUAGE:
+		return do_language(x, error);
+	case RD_CASE_ACTION_NOTE:
+		return do_words(x, "note", "note", error);
+	case RD_CASE_ACTION_CAUSE:
+		return do_words(x, "cause", "root cause", error);
+	case RD_CASE_ACTION_NOTIFY_DEPT:
+		return do_notify_dept(x, a->handler, error);
 	}
 	return refuse(error, "unknown action");
 }
@@ -839,6 +935,10 @@ rd_casework_act_in(RdCasework *cw, RdCase *c, const RdCaseAction *a, RdCaseActio
 	x.date = a->date;
 	x.decline = a->decline;
 	x.refer_back = a->refer_back;
+	x.language = a->language;
+	x.text = a->text;
+	x.force = a->force;
+	x.no_letter = a->no_letter;
 	x.done = g_string_new(NULL);
 	x.letters = g_ptr_array_new_with_free_func(g_free);
 	x.stages = rd_store_stages_for_case(x.store, c->id, error);

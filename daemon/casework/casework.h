@@ -82,6 +82,11 @@ typedef struct {
 	const char *complainant_name; /* may be NULL */
 	const char *language;        /* "en"/"cy"; NULL: the mailbox's, else [letters] language */
 	const char *summary;         /* the subject; may be NULL */
+	const char *channel;         /* NULL: the mailbox's; else "forwarded",
+	                                "phone", "letter", "in-person" (a
+	                                complaint staff passed on or logged) */
+	const char *service;         /* NULL: none yet; else the service (and so
+	                                the profile) from the start */
 } RdCaseOpening;
 
 /* A new case at Stage 1 with the configured reference prefix, the default
@@ -124,6 +129,10 @@ typedef enum {
 	RD_CASE_ACTION_ESCALATE,      /* open Stage 2, or [decline | refer_back] a request */
 	RD_CASE_ACTION_LINK,          /* other: one group for both cases */
 	RD_CASE_ACTION_SERVICE,       /* service: the service (and so the profile) */
+	RD_CASE_ACTION_LANGUAGE,      /* language: en|cy, for the letters from now on */
+	RD_CASE_ACTION_NOTE,          /* text: an internal note on the case journey */
+	RD_CASE_ACTION_CAUSE,         /* text: the root cause, for learning (oversight) */
+	RD_CASE_ACTION_NOTIFY_DEPT,   /* handler = the department's address: told of the case */
 } RdCaseActionKind;
 
 const char *rd_case_action_kind_to_string(RdCaseActionKind k);
@@ -148,6 +157,13 @@ typedef struct {
 	const char *date;        /* respond: the day it was sent; NULL = today */
 	const char *decline;     /* escalate: do not investigate, because … */
 	const char *refer_back;  /* escalate: back to Stage 1, because … */
+	const char *language;    /* language: "en" or "cy" */
+	const char *text;        /* note, cause: the words to record */
+	gboolean force;          /* extend: past the profile's cap (a complaints
+	                            manager's decision; the caller checks who) */
+	gboolean no_letter;      /* respond: queue no closing letter, because the
+	                            caller sends the response itself (a staff
+	                            reply marked #final carries the same rights) */
 } RdCaseAction;
 
 /* What an action did. */
@@ -205,7 +221,17 @@ typedef struct {
 	gboolean ombudsman_details;
 	gboolean referred_back;
 	gboolean final_stage;
+	const char *text;          /* staff-reply: the words relayed;
+	                              command-result: the report */
+	const char *staff_name;    /* the member of staff a notice is about */
+	const char *staff_email;
+	gboolean final_response;   /* staff-reply: it is the stage's response */
 } RdLetterRequest;
+
+/* TRUE for the names of notices to staff ("staff-…", "command-result"),
+ * FALSE for letters to the complainant ("staff-reply" is one: a member of
+ * staff's words relayed). */
+gboolean rd_letters_is_staff_notice(const char *name);
 
 /* The language the letter is written in ("en"/"cy"). */
 const char *rd_letters_language(const RdLetters *l, const RdLetterRequest *r);

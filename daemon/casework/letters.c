@@ -157,6 +157,41 @@ set_date(RdTplValues *v, const char *name, const char *iso, const char *lang)
 		rd_tpl_values_set(v, name, s);
 }
 
+gboolean
+rd_letters_is_staff_notice(const char *name)
+{
+	if (name == NULL || strcmp(name, "staff-reply") == 0)
+		return FALSE;
+	return g_str_has_prefix(name, "staff-") || strcmp(name, "command-result") == 0;
+}
+
+/* Where a reply to the letter goes (its Reply-To, and case.reply_address).
+ * The complainant answers to the case's token address. A member of the
+ * staff directory answers to their own reply address for the case (HMAC
+ * over case, member and purpose: docs/staff-by-email.md), so that the
+ * reply is known to be theirs and to be about this case. Anyone else a
+ * notice goes to (a department, an office copy) answers the handler, or
+ * the complaints manager: mail from them is not staff mail. */
+static char *
+reply_address(RdLetters *l, const RdLetterRequest *r)
+{
+	const RdConfig *cfg = l->cfg;
+	const char *base = cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address;
+	if (r->to_complainant || r->to_addr == NULL)
+		return rd_token_address(l->key, RD_TOKEN_KEY_LEN, base, r->c->reference);
+	const RdStaffMember *m = rd_config_staff_member(cfg, r->to_addr);
+	if (m != NULL)
+		return rd_staff_token_address(l->key, RD_TOKEN_KEY_LEN, base, r->c->reference, r->to_addr,
+		                              RD_STAFF_TOKEN_REPLY);
+	const char *other = r->c->handler != NULL && g_ascii_strcasecmp(r->c->handler, r->to_addr) != 0
+	                    ? r->c->handler : cfg->complaints_manager;
+	if (other != NULL && g_ascii_strcasecmp(other, r->to_addr) != 0)
+		return g_strdup(other);
+	/* The staff notices to the handler or manager themselves before
+	 * there is any directory: the case's address, as before. */
+	return rd_token_address(l->key, RD_TOKEN_KEY_LEN, base, r->c->reference);
+}
+
 RdTplValues *
 rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
 {
@@ -182,9 +217,7 @@ rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
 	rd_tpl_values_set(v, "case.summary", summary);
 	rd_tpl_values_set(v, "case.service", c->service);
 	rd_tpl_values_set(v, "case.channel", c->channel);
-	g_autofree char *reply = rd_token_address(l->key, RD_TOKEN_KEY_LEN,
-	                                          cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address,
-	                                          c->reference);
+	g_autofree char *reply = reply_address(l, r);
 	rd_tpl_values_set(v, "case.reply_address", reply);
 	g_autofree char *excerpt = excerpt_of(r->excerpt);
 	rd_tpl_values_set(v, "case.excerpt", excerpt);
@@ -208,6 +241,10 @@ rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
 	rd_tpl_values_set(v, "handler.phone", cfg->council_phone);
 	rd_tpl_values_set(v, "office.name", r->office_name);
 	rd_tpl_values_set(v, "reason", r->reason);
+	rd_tpl_values_set(v, "message.text", r->text);
+	rd_tpl_values_set(v, "staff.name", r->staff_name);
+	rd_tpl_values_set(v, "staff.email", r->staff_email);
+	rd_tpl_values_set_flag(v, "flag.final_response", r->final_response);
 
 	for (gsize i = 0; i < G_N_ELEMENTS(ombudsmen); i++) {
 		if (g_strcmp0(ombudsmen[i].id, r->ombudsman) == 0) {
@@ -249,9 +286,7 @@ rd_letters_compose(RdLetters *l, const RdLetterRequest *r, char **subject_r,
 	if (rendered == NULL)
 		return NULL;
 	g_autofree char *msgid = rd_letter_message_id(r->c->reference, r->name, cfg->council_domain);
-	g_autofree char *reply = rd_token_address(l->key, RD_TOKEN_KEY_LEN,
-	                                          cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address,
-	                                          r->c->reference);
+	g_autofree char *reply = reply_address(l, r);
 	g_autofree char *from_name = g_strdup_printf("%s, %s", cfg->team_name, cfg->council_name);
 	RdLetter letter = { 0 };
 	letter.from_name = from_name;
@@ -407,7 +442,7 @@ rd_letters_alert_failure_in(RdLetters *l, RdStore *store, const RdOutboxRow *o, 
 {
 	/* Only letters to the complainant: an alert about an undelivered
 	 * staff notice would go to the same people by the same road. */
-	if (o->case_id == 0 || g_str_has_prefix(o->kind, "staff-"))
+	if (o->case_id == 0 || rd_letters_is_staff_notice(o->kind))
 		return TRUE;
 	g_autoptr(RdCase) c = NULL;
 	if (!rd_store_case_get(store, o->case_id, &c, error))

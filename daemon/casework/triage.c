@@ -34,7 +34,7 @@ rd_casework_create_case(RdCasework *cw, const RdCaseOpening *o, GError **error)
 	RdCaseNew n = { 0 };
 	n.prefix = cfg->reference_prefix;
 	n.year = rd_time_year_local(o->at);
-	n.channel = rd_channel_for_mailbox(o->mailbox);
+	n.channel = o->channel ? o->channel : rd_channel_for_mailbox(o->mailbox);
 	n.complainant_email = o->complainant_email;
 	n.complainant_name = o->complainant_name;
 	/* Welsh Language Standards: a Welsh message gets Welsh letters;
@@ -43,11 +43,20 @@ rd_casework_create_case(RdCasework *cw, const RdCaseOpening *o, GError **error)
 	             : cfg->mailboxes[o->mailbox].language ? cfg->mailboxes[o->mailbox].language
 	             : cfg->default_language;
 	n.summary = o->summary;
-	/* A new case has no service yet, so it gets the default profile;
-	 * recorded now rather than by an UPDATE when its clock starts. */
-	n.profile = rd_rules_profile(rules, rd_rules_profile_for_service(rules, NULL))->name;
+	/* The service's profile (the default one when there is no service
+	 * yet), recorded now rather than by an UPDATE when its clock starts. */
+	n.profile = rd_rules_profile(rules, rd_rules_profile_for_service(rules, o->service))->name;
 	n.opened_at = o->at;
-	return rd_store_case_create(rd_casework_store(cw), &n, error);
+	RdCase *c = rd_store_case_create(rd_casework_store(cw), &n, error);
+	if (c != NULL && o->service != NULL) {
+		if (!rd_store_case_set_field(rd_casework_store(cw), c->id, "service", o->service, o->at, error)) {
+			rd_case_free(c);
+			return NULL;
+		}
+		g_free(c->service);
+		c->service = g_strdup(o->service);
+	}
+	return c;
 }
 
 void

@@ -49,6 +49,8 @@ int rd_cmd_selftest(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_backup(const RdGlobalOptions *g, int argc, char **argv);
 /* `redress restore SRC`: put a backup back (restore.c). */
 int rd_cmd_restore(const RdGlobalOptions *g, int argc, char **argv);
+/* `redress staff list`: the staff directory from the configuration (staff.c). */
+int rd_cmd_staff(const RdGlobalOptions *g, int argc, char **argv);
 
 /* Find the configuration as the subcommands do (--config, $REDRESS_CONFIG,
  * /etc/redress/redress.conf if it exists, else defaults) and load it,

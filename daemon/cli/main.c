@@ -33,6 +33,7 @@ static const struct {
 	{ "outbox", rd_cmd_outbox, "list letters; 'outbox send' delivers due letters by SMTP, 'outbox flush --to DIR' to a folder" },
 	{ "letters", rd_cmd_letters, "'letters preview NAME REF': show a letter as it would be sent" },
 	{ "case", rd_cmd_case, "'case REF ACTION': assign, extend, respond, close, escalate, link, service" },
+	{ "staff", rd_cmd_staff, "'staff list': who may act on cases by email, and how their mail is believed" },
 	{ "config", rd_cmd_config, "'config check': validate the configuration file" },
 	{ "backup", rd_cmd_backup, "'backup DEST': a consistent copy of the database, safe while the daemon runs" },
 	{ "restore", rd_cmd_restore, "'restore SRC': put a backup back (the daemon stopped); the old database is kept" },

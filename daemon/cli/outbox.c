@@ -308,7 +308,7 @@ rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv)
 	r.c = c;
 	r.stage = stages->len ? stages->pdata[stages->len - 1] : NULL;
 	r.mailbox = RD_MAILBOX_COMPLAINTS;
-	r.to_complainant = !g_str_has_prefix(argv[2], "staff-");
+	r.to_complainant = !rd_letters_is_staff_notice(argv[2]);
 	r.to_addr = r.to_complainant ? c->complainant_email
 	                             : (c->handler ? c->handler : cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address);
 	r.to_name = r.to_complainant ? c->complainant_name : NULL;

@@ -18,15 +18,7 @@
  * message is ever reported done before it is durable.
  */
 #include <string.h>
-#include "inbound/inbound.h"
-
-struct _RdIngest {
-	RdCasework *cw;            /* borrowed: the store, configuration, rules */
-	RdStore *store;            /* rd_casework_store(cw) */
-	const RdConfig *cfg;       /* rd_casework_config(cw) */
-	RdRules *rules;            /* rd_casework_rules(cw) */
-	const guint8 *key;         /* rd_casework_token_key(cw) */
-};
+#include "inbound/ingest-private.h"
 
 RdIngest *
 rd_ingest_new(RdCasework *cw)
@@ -188,10 +180,10 @@ result_from_row(RdIngest *ing, gint64 msg_id, RdIngestResult *r, GError **error)
 
 /* The message row itself, its route, attachments and (for bytes kept
  * unparsed) its quarantine link. Returns the row id, 0 on error. */
-static gint64
-insert_message(RdIngest *ing, gsize len, const RdMessage *msg, const char *content_hash,
-               gint64 case_id, RdKind kind, RdVia via, const char *reason, RdMailbox mailbox,
-               gint64 received_at, const char *source, GError **error)
+gint64
+rd_ingest_insert_message(RdIngest *ing, gsize len, const RdMessage *msg, const char *content_hash,
+                         gint64 case_id, const char *kind, const char *via, const char *reason,
+                         RdMailbox mailbox, gint64 received_at, const char *source, GError **error)
 {
 	RdStore *st = ing->store;
 	g_autofree char *to = join_addresses(msg->to);
@@ -213,8 +205,8 @@ insert_message(RdIngest *ing, gsize len, const RdMessage *msg, const char *conte
 	m.cc_addrs = cc;
 	m.date = msg->date;
 	m.received_at = received_at;
-	m.kind = rd_kind_to_string(kind);
-	m.via = rd_via_to_string(via);
+	m.kind = kind;
+	m.via = via;
 	m.reason = reason;
 	m.auto_reason = msg->auto_reason;
 	m.bounced_message_id = msg->bounced_message_id;
@@ -386,8 +378,9 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 		}
 	}
 
-	gint64 msg_id = insert_message(ing, len, msg, content_hash, case_id, kind, d->via, reason, mailbox,
-	                               received_at, source, error);
+	gint64 msg_id = rd_ingest_insert_message(ing, len, msg, content_hash, case_id, rd_kind_to_string(kind),
+	                                         rd_via_to_string(d->via), reason, mailbox, received_at, source,
+	                                         error);
 	if (msg_id == 0)
 		return FALSE;
 	if (case_id != 0 &&
@@ -633,6 +626,18 @@ rd_ingest_message(RdIngest *ing, const char *data, gsize len, const RdMessage *m
 		rd_ingest_result_clear(r);
 		return FALSE;
 	}
+
+	/* 1b. Mail from the council's own staff, or to a staff reply
+	 * address, is theirs to act on (staffmail.c), never a complaint. */
+	gboolean staff = FALSE;
+	if (!rd_ingest_staff(ing, data, len, msg, content_hash, mailbox, received_at, source, &staff, r, error)) {
+		rd_ingest_result_clear(r);
+		return FALSE;
+	}
+	if (staff)
+		return TRUE;
+	rd_ingest_result_clear(r);
+	memset(r, 0, sizeof *r);
 
 	/* 2. What the store knows, then the decision. */
 	const char *sender = msg->from ? msg->from->email : NULL;

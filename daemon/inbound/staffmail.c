@@ -1,0 +1,767 @@
+/*
+ * staffmail.c — mail from the council's own staff: replies relayed to the
+ * complainant, #commands, internal notes, forwarded and logged complaints,
+ * and mail that only claims to be from staff.
+ *
+ * Mail takes this path when its From is in the staff directory
+ * ([staff:ADDRESS]) or it was sent to a staff reply address (a per-member,
+ * per-case token: procedure/token.c). The order of work:
+ *
+ *   1. Who: the member From names, and whether the mail passes the
+ *      council's policy ([staff_auth]: procedure/staffauth.c). Identity
+ *      never comes from Reply-To; mail to a staff reply address from
+ *      someone not in the directory is nobody's to apply (triage).
+ *   2. Which case: the staff reply address, then In-Reply-To/References
+ *      (our letters' Message-IDs are known), then a case reference.
+ *   3. Mail that fails the policy is kept on that case as spoofed-staff,
+ *      applied never; the complaints manager and the member whose address
+ *      was used are told.
+ *   4. Automatic mail from staff (out of office) is recorded and ignored.
+ *   5. Commands, each in its own part of the transaction, so a refused one
+ *      leaves nothing while the rest and the mail commit together; what
+ *      was done and why the rest was not goes back to the sender in one
+ *      command-result letter.
+ *   6. The words: relayed to the complainant as a staff-reply letter,
+ *      unless it is a note (#note, or mail only to the case's note
+ *      address), a forward of a notice, a reply-all that reached the
+ *      complainant already, or nothing but commands.
+ *   7. No case, but a forwarded complaint, or #new: a case for the
+ *      ORIGINAL complainant, acknowledged to them, confirmed to staff.
+ *
+ * All of it runs inside the caller's transaction: the message, the case
+ * changes, the events and the letters commit together or not at all.
+ * docs/staff-by-email.md describes it for the people who use it.
+ */
+#include <string.h>
+#include "inbound/ingest-private.h"
+
+typedef struct {
+	RdIngest *ing;
+	RdStore *st;
+	const RdConfig *cfg;
+	const RdMessage *msg;
+	const char *data;
+	gsize len;
+	const char *content_hash;
+	RdMailbox mailbox;
+	gint64 at;
+	const char *source;
+	const char *from;                 /* the sender, lower case */
+	const RdStaffMember *member;      /* From in the directory, or NULL */
+	char *token_ref;                  /* a staff reply address's case */
+	RdStaffTokenPurpose purpose;
+	gboolean token_valid;             /* its MAC holds for From */
+	RdCase *c;                        /* the case, once found */
+	RdIngestResult *r;
+} Staff;
+
+static void
+staff_clear(Staff *s)
+{
+	g_clear_pointer(&s->token_ref, g_free);
+	g_clear_pointer(&s->c, rd_case_free);
+}
+
+static const char *
+member_name(const Staff *s)
+{
+	return s->member && s->member->name ? s->member->name : s->from;
+}
+
+/* ---- writing ------------------------------------------------------------------ */
+
+/* The message row on @case_id (0: none), with the result filled in. */
+static gint64
+store_message(Staff *s, gint64 case_id, const char *kind, const char *via, const char *reason, GError **error)
+{
+	if (!rd_store_raw_put(s->st, s->msg->raw_sha256, s->data, s->len, error))
+		return 0;
+	gint64 id = rd_ingest_insert_message(s->ing, s->len, s->msg, s->content_hash, case_id, kind, via, reason,
+	                                     s->mailbox, s->at, s->source, error);
+	if (id == 0)
+		return 0;
+	RdIngestResult *r = s->r;
+	r->status = RD_INGEST_STORED;
+	r->msg_id = id;
+	r->message_id = g_strdup(s->msg->message_id);
+	g_free(r->kind);
+	r->kind = g_strdup(kind);
+	r->via = g_strdup(via);
+	g_free(r->reason);
+	r->reason = g_strdup(reason);
+	if (case_id != 0 && s->c != NULL && r->case_ref == NULL)
+		r->case_ref = g_strdup(s->c->reference);
+	return id;
+}
+
+/* Nobody's to apply: kept in triage with @why, suggesting @ref. */
+static gboolean
+to_triage(Staff *s, const char *kind, const char *why, const char *ref, GError **error)
+{
+	gint64 id = store_message(s, 0, kind, rd_via_to_string(RD_VIA_NONE), why, error);
+	if (id == 0 || !rd_store_triage_add(s->st, id, why, ref, s->at, error))
+		return FALSE;
+	s->r->triage = TRUE;
+	return TRUE;
+}
+
+static gboolean
+event(Staff *s, const char *type, const char *detail, gint64 msg_id, GError **error)
+{
+	return rd_store_event_add(s->st, s->c->id, s->at, s->from, type, detail, msg_id, error) != 0;
+}
+
+/* A notice about the case to a member of staff (or the manager). */
+static gboolean
+notice(Staff *s, const char *name, const char *key_tail, const char *to, const char *text, const char *reason,
+       const char *staff_name, const char *staff_email, GError **error)
+{
+	if (!rd_casework_letters_on(s->ing->cw) || to == NULL)
+		return TRUE;
+	g_autofree char *key = g_strdup_printf("%s/%s", s->c->reference, key_tail);
+	RdLetterRequest q = { 0 };
+	q.name = name;
+	q.idem_key = key;
+	q.c = s->c;
+	q.mailbox = RD_MAILBOX_COMPLAINTS;
+	q.to_addr = to;
+	q.to_complainant = FALSE;
+	q.text = text;
+	q.reason = reason;
+	q.staff_name = staff_name;
+	q.staff_email = staff_email;
+	return rd_letters_queue(rd_rules_letters(s->ing->rules), s->st, &q, s->at, NULL, error);
+}
+
+/* ---- 1 and 2: who, and which case ---------------------------------------------- */
+
+static void
+find_token(Staff *s)
+{
+	const GPtrArray *rc = s->msg->recipients;
+	for (guint i = 0; rc != NULL && i < rc->len && s->token_ref == NULL; i++) {
+		char *ref = NULL;
+		RdStaffTokenPurpose purpose;
+		gboolean valid = FALSE;
+		if (rd_staff_token_parse(s->ing->key, RD_TOKEN_KEY_LEN, s->cfg->reference_prefix, rc->pdata[i],
+		                         s->from, &ref, &purpose, &valid)) {
+			s->token_ref = ref;
+			s->purpose = purpose;
+			s->token_valid = valid;
+		}
+	}
+}
+
+static gboolean
+find_case(Staff *s, GError **error)
+{
+	const RdMessage *m = s->msg;
+	if (s->token_ref != NULL && !rd_store_case_get_by_ref(s->st, s->token_ref, &s->c, error))
+		return FALSE;
+	for (guint i = m->references ? m->references->len : 0; i > 0 && s->c == NULL; i--)
+		if (!rd_store_case_get_by_message_id(s->st, m->references->pdata[i - 1], &s->c, error))
+			return FALSE;
+	for (guint i = 0; m->case_refs && i < m->case_refs->len && s->c == NULL; i++)
+		if (!rd_store_case_get_by_ref(s->st, m->case_refs->pdata[i], &s->c, error))
+			return FALSE;
+	return TRUE;
+}
+
+/* A NULL-terminated view of @a (borrowed strings). */
+static const char **
+strv_of(const GPtrArray *a)
+{
+	guint n = a != NULL ? a->len : 0;
+	const char **v = g_new0(const char *, n + 1);
+	for (guint i = 0; i < n; i++)
+		v[i] = a->pdata[i];
+	return v;
+}
+
+static void
+authenticate(Staff *s, RdStaffAuthResult *out)
+{
+	const RdStaffAuthConfig *a = &s->cfg->staff_auth;
+	g_autofree const char **ar = strv_of(s->msg->auth_results);
+	g_autofree const char **ex = strv_of(s->msg->exchange_authas);
+	RdStaffAuthInput in = { 0 };
+	in.policy = a->policy;
+	in.trusted_ids = (const char *const *)a->trusted_ids;
+	in.domains = (const char *const *)a->domains;
+	in.from = s->from;
+	in.reply_to = s->msg->reply_to ? s->msg->reply_to->email : NULL;
+	in.auth_results = ar;
+	in.exchange_authas = ex;
+	in.token_ok = s->token_valid;
+	rd_staff_auth_decide(&in, out);
+}
+
+/* The complaints manager: [council] complaints_manager, else the first
+ * member with that role. */
+static const char *
+complaints_manager(const RdConfig *cfg)
+{
+	if (cfg->complaints_manager != NULL)
+		return cfg->complaints_manager;
+	for (guint i = 0; i < cfg->staff->len; i++) {
+		const RdStaffMember *m = cfg->staff->pdata[i];
+		if (m->role == RD_STAFF_COMPLAINTS_MANAGER)
+			return m->email;
+	}
+	return NULL;
+}
+
+/* ---- 3: mail that claims a staff address and fails ----------------------------- */
+
+static gboolean
+spoofed(Staff *s, const RdStaffAuthResult *auth, GError **error)
+{
+	const char *claimed = s->member->email;
+	g_autofree char *why = g_strdup_printf(
+		"Claims to be from %s <%s> (staff), but failed the staff check (%s): %s. Not applied, not sent on.",
+		member_name(s), s->from, s->cfg->staff_auth.policy_text, auth->reason);
+	if (s->c == NULL)
+		return to_triage(s, "spoofed-staff", why, NULL, error);
+	gint64 id = store_message(s, s->c->id, "spoofed-staff", "none", why, error);
+	if (id == 0 || !event(s, "spoofing-attempt", why, id, error))
+		return FALSE;
+	g_autofree char *tail = g_strdup_printf("spoof-%" G_GINT64_FORMAT, id);
+	g_autofree char *tail2 = g_strdup_printf("spoof-%" G_GINT64_FORMAT "-member", id);
+	const char *manager = complaints_manager(s->cfg);
+	if (!notice(s, "staff-spoof-alert", tail, manager, NULL, auth->reason, s->member->name, claimed, error))
+		return FALSE;
+	if (manager != NULL && g_ascii_strcasecmp(manager, claimed) == 0)
+		return TRUE;
+	return notice(s, "staff-spoof-alert", tail2, claimed, NULL, auth->reason, s->member->name, claimed, error);
+}
+
+/* ---- 5: commands ---------------------------------------------------------------- */
+
+/* What the commands did, for the command-result letter and the event. */
+typedef struct {
+	GString *report;
+	guint applied, refused;
+	gboolean note;            /* #note: the mail is an internal note */
+	gboolean final;           /* #final */
+	gboolean responded;       /* #outcome applied: the stage is closed */
+} Applied;
+
+static gboolean
+may(const Staff *s, RdStaffRole need, const char **why_r)
+{
+	if (s->member->role == need || s->member->role == RD_STAFF_COMPLAINTS_MANAGER)
+		return TRUE;
+	*why_r = need == RD_STAFF_COMPLAINTS_MANAGER ? "only a complaints manager may do this"
+	                                              : "only a Stage 2 manager or complaints manager may do this";
+	return FALSE;
+}
+
+/* The action a command stands for; FALSE with *why_r when it is refused
+ * before it reaches the case (role, or nothing to do here). */
+static gboolean
+action_of(Staff *s, const RdCommand *cmd, const RdCommandBlock *b, RdCaseAction *a, char **to_r, const char **why_r)
+{
+	a->actor = s->from;
+	a->at = s->at;
+	switch (cmd->kind) {
+	case RD_CMD_ASSIGN:
+		if (rd_config_staff_member(s->cfg, cmd->arg) == NULL) {
+			*why_r = "that address is not in the staff directory ([staff:ADDRESS] in the configuration)";
+			return FALSE;
+		}
+		a->kind = RD_CASE_ACTION_ASSIGN;
+		a->handler = cmd->arg;
+		return TRUE;
+	case RD_CMD_SERVICE:
+		a->kind = RD_CASE_ACTION_SERVICE;
+		a->service = cmd->arg;
+		return TRUE;
+	case RD_CMD_OUTCOME:
+		a->kind = RD_CASE_ACTION_RESPOND;
+		a->outcome = cmd->arg;
+		/* With #final the relayed reply is the response and carries the
+		 * rights that follow; without it the closing letter does. */
+		for (guint i = 0; i < b->commands->len; i++)
+			if (((RdCommand *)b->commands->pdata[i])->kind == RD_CMD_FINAL)
+				a->no_letter = TRUE;
+		return TRUE;
+	case RD_CMD_CLOSE:
+		a->kind = RD_CASE_ACTION_CLOSE;
+		a->outcome = cmd->arg;
+		a->reason = cmd->rest;
+		return TRUE;
+	case RD_CMD_HOLDING: {
+		if (cmd->force && !may(s, RD_STAFF_COMPLAINTS_MANAGER, why_r))
+			return FALSE;
+		a->kind = RD_CASE_ACTION_EXTEND;
+		a->reason = cmd->rest;
+		a->force = cmd->force;
+		if (cmd->plus_days > 0) {
+			g_autofree char *local = rd_time_format_local(s->at);
+			GDate today, to;
+			g_autofree char *day = g_strndup(local, 10);
+			if (!rd_date_parse_iso(day, &today) ||
+			    !rd_calendar_add_working_days(rd_rules_calendar(s->ing->rules), &today, cmd->plus_days, &to)) {
+				*why_r = "that many working days is beyond the calendar redress knows";
+				return FALSE;
+			}
+			*to_r = rd_date_format_iso(&to);
+		} else {
+			*to_r = g_strdup(cmd->arg);
+		}
+		a->to = *to_r;
+		return TRUE;
+	}
+	case RD_CMD_STAGE2:
+		if (!may(s, RD_STAFF_STAGE2_MANAGER, why_r))
+			return FALSE;
+		a->kind = RD_CASE_ACTION_ESCALATE;
+		if (g_strcmp0(cmd->arg, "decline") == 0)
+			a->decline = cmd->rest ? cmd->rest : "";
+		else if (g_strcmp0(cmd->arg, "refer-back") == 0)
+			a->refer_back = cmd->rest ? cmd->rest : "";
+		return TRUE;
+	case RD_CMD_NOTIFY_DEPT:
+		a->kind = RD_CASE_ACTION_NOTIFY_DEPT;
+		a->handler = cmd->arg;
+		return TRUE;
+	case RD_CMD_LINK:
+		a->kind = RD_CASE_ACTION_LINK;
+		a->other = cmd->arg;
+		return TRUE;
+	case RD_CMD_LANGUAGE:
+		a->kind = RD_CASE_ACTION_LANGUAGE;
+		a->language = cmd->arg;
+		return TRUE;
+	case RD_CMD_CAUSE:
+		a->kind = RD_CASE_ACTION_CAUSE;
+		a->text = cmd->rest ? cmd->rest : cmd->arg;
+		return TRUE;
+	case RD_CMD_NOTE:
+		a->kind = RD_CASE_ACTION_NOTE;
+		a->text = cmd->rest ? cmd->rest : cmd->arg;
+		return TRUE;
+	case RD_CMD_FINAL:
+	case RD_CMD_NEW:
+	case RD_CMD_CHANNEL:
+		break;
+	}
+	*why_r = "it has no action of its own here";
+	return FALSE;
+}
+
+static void
+report_line(Applied *ap, gboolean ok, const char *text, const char *what)
+{
+	g_string_append_printf(ap->report, "%s %s\n    %s\n", ok ? "Done:   " : "NOT DONE:", text, what);
+	if (ok)
+		ap->applied++;
+	else
+		ap->refused++;
+}
+
+/* One command in its own part of the transaction. FALSE only when the
+ * store failed. */
+static gboolean
+apply_one(Staff *s, const RdCommand *cmd, const RdCommandBlock *b, Applied *ap, gint64 msg_id, GError **error)
+{
+	switch (cmd->kind) {
+	case RD_CMD_FINAL:
+		ap->final = TRUE;
+		report_line(ap, TRUE, cmd->text, "This reply is the response to the stage (with #outcome).");
+		return TRUE;
+	case RD_CMD_NOTE:
+		ap->note = TRUE;
+		if (cmd->rest == NULL && cmd->arg == NULL) {
+			report_line(ap, TRUE, cmd->text, "This message is an internal note: kept on the case, not sent on.");
+			return TRUE;
+		}
+		break;
+	case RD_CMD_NEW:
+	case RD_CMD_CHANNEL:
+		report_line(ap, FALSE, cmd->text, "#new and #channel log a new complaint: send them in a new message "
+		            "to the complaints address, not in a reply about an existing case.");
+		return TRUE;
+	default:
+		break;
+	}
+	if (s->msg->reply_to != NULL && g_ascii_strcasecmp(s->msg->reply_to->email, s->from) != 0) {
+		report_line(ap, FALSE, cmd->text, "Commands are not applied from mail whose Reply-To differs from From: "
+		            "send it again without a Reply-To.");
+		return TRUE;
+	}
+	RdCaseAction a = { 0 };
+	g_autofree char *to = NULL;
+	const char *why = NULL;
+	if (!action_of(s, cmd, b, &a, &to, &why)) {
+		report_line(ap, FALSE, cmd->text, why);
+		return TRUE;
+	}
+	if (!rd_store_part_begin(s->st, error))
+		return FALSE;
+	RdCaseActionResult res = { 0 };
+	g_autoptr(GError) aerr = NULL;
+	gboolean ok = rd_casework_act_in(s->ing->cw, s->c, &a, &res, &aerr);
+	if (!ok && !g_error_matches(aerr, RD_CASEWORK_ERROR, RD_CASEWORK_ERROR_REFUSED) &&
+	    !g_error_matches(aerr, RD_CASEWORK_ERROR, RD_CASEWORK_ERROR_NO_CASE)) {
+		rd_case_action_result_clear(&res);
+		rd_store_part_end(s->st, FALSE, NULL);
+		g_propagate_error(error, g_steal_pointer(&aerr));
+		return FALSE;
+	}
+	if (!rd_store_part_end(s->st, ok, error)) {
+		rd_case_action_result_clear(&res);
+		return FALSE;
+	}
+	if (ok) {
+		g_autoptr(GString) done = g_string_new(NULL);
+		for (guint i = 0; res.done && i < res.done->len; i++)
+			g_string_append_printf(done, "%s%s", i ? " " : "", (const char *)res.done->pdata[i]);
+		for (guint i = 0; res.letters && i < res.letters->len; i++)
+			g_string_append_printf(done, " Letter queued: %s.", (const char *)res.letters->pdata[i]);
+		report_line(ap, TRUE, cmd->text, done->len ? done->str : "Done.");
+		if (cmd->kind == RD_CMD_OUTCOME)
+			ap->responded = TRUE;
+		/* The case as it is now, for the next command and the letters. */
+		RdCase *now = NULL;
+		if (!rd_store_case_get(s->st, s->c->id, &now, error)) {
+			rd_case_action_result_clear(&res);
+			return FALSE;
+		}
+		if (now != NULL) {
+			rd_case_free(s->c);
+			s->c = now;
+		}
+	} else {
+		report_line(ap, FALSE, cmd->text, aerr->message);
+	}
+	rd_case_action_result_clear(&res);
+	(void)msg_id;
+	return TRUE;
+}
+
+static gboolean
+apply_commands(Staff *s, const RdCommandBlock *b, Applied *ap, gint64 msg_id, GError **error)
+{
+	for (guint i = 0; i < b->commands->len; i++)
+		if (!apply_one(s, b->commands->pdata[i], b, ap, msg_id, error))
+			return FALSE;
+	for (guint i = 0; i < b->errors->len; i++) {
+		const RdCommandError *e = b->errors->pdata[i];
+		report_line(ap, FALSE, e->text, e->message);
+	}
+	return TRUE;
+}
+
+/* ---- 6: the words ------------------------------------------------------------------ */
+
+static gboolean
+complainant_addressed(const Staff *s)
+{
+	const char *who = s->c->complainant_email;
+	if (who == NULL)
+		return FALSE;
+	const GPtrArray *lists[] = { s->msg->to, s->msg->cc };
+	for (gsize l = 0; l < G_N_ELEMENTS(lists); l++)
+		for (guint i = 0; lists[l] != NULL && i < lists[l]->len; i++)
+			if (g_ascii_strcasecmp(((RdAddress *)lists[l]->pdata[i])->email, who) == 0)
+				return TRUE;
+	return FALSE;
+}
+
+static gboolean
+forwarding(const Staff *s)
+{
+	const char *subj = s->msg->subject ? s->msg->subject : "";
+	return s->msg->forwarded != NULL || g_ascii_strncasecmp(subj, "fw:", 3) == 0 ||
+	       g_ascii_strncasecmp(subj, "fwd:", 4) == 0;
+}
+
+/* The complainant's latest message on the case, to thread under. */
+static char *
+last_complainant_message(Staff *s, GError **error)
+{
+	g_autoptr(GPtrArray) msgs = rd_store_messages_for_case(s->st, s->c->id, error);
+	if (msgs == NULL)
+		return NULL;
+	for (guint i = msgs->len; i > 0; i--) {
+		const RdMessageRow *m = msgs->pdata[i - 1];
+		if (strcmp(m->direction, "in") == 0 && m->message_id != NULL &&
+		    g_strcmp0(m->from_email, s->c->complainant_email) == 0)
+			return g_strdup(m->message_id);
+	}
+	return g_strdup("");
+}
+
+static gboolean
+relay(Staff *s, const char *text, const Applied *ap, gint64 msg_id, GError **error)
+{
+	if (!rd_casework_letters_on(s->ing->cw))
+		return TRUE;
+	g_autoptr(GError) lerr = NULL;
+	g_autofree char *irt = last_complainant_message(s, &lerr);
+	if (irt == NULL) {
+		g_propagate_error(error, g_steal_pointer(&lerr));
+		return FALSE;
+	}
+	g_autofree char *key = g_strdup_printf("%s/staff-reply/%" G_GINT64_FORMAT, s->c->reference, msg_id);
+	const RdProfile *p = rd_rules_profile(s->ing->rules, s->c->profile);
+	RdLetterRequest q = { 0 };
+	q.name = "staff-reply";
+	q.idem_key = key;
+	q.c = s->c;
+	q.mailbox = RD_MAILBOX_COMPLAINTS;
+	q.to_addr = s->c->complainant_email;
+	q.to_name = s->c->complainant_name;
+	q.to_complainant = TRUE;
+	q.in_reply_to = *irt ? irt : NULL;
+	q.text = text;
+	q.staff_name = s->member->name;
+	q.staff_email = s->member->email;
+	q.final_response = ap->final && ap->responded;
+	q.final_stage = strcmp(s->c->state, "closed") == 0;
+	q.ombudsman = rd_ombudsman_to_string(p->ombudsman);
+	q.ombudsman_details = q.final_stage;
+	return rd_letters_queue(rd_rules_letters(s->ing->rules), s->st, &q, s->at, NULL, error);
+}
+
+/* Staff mail on a case it is allowed to act on. */
+static gboolean
+on_case(Staff *s, GError **error)
+{
+	g_autoptr(RdCommandBlock) b = rd_commands_parse(s->msg->text, s->cfg->reference_prefix);
+	g_autofree char *words = rd_relay_text(s->msg->text);
+	gboolean commands = b->commands->len > 0 || b->errors->len > 0;
+
+	/* What the message is, decided before anything is applied so the row
+	 * says it; the reason is what a person reads on the case. */
+	const char *kind = NULL, *why = NULL;
+	gboolean send_on = FALSE;
+	gboolean note_cmd = FALSE;
+	for (guint i = 0; i < b->commands->len; i++)
+		note_cmd |= ((RdCommand *)b->commands->pdata[i])->kind == RD_CMD_NOTE;
+	gboolean to_note_address = s->token_ref != NULL && s->purpose == RD_STAFF_TOKEN_NOTE;
+	if (note_cmd || (to_note_address && !complainant_addressed(s))) {
+		kind = "staff-note";
+		why = "An internal note from staff: kept on the case, never sent to the complainant.";
+	} else if (forwarding(s)) {
+		kind = "staff-note";
+		why = "A member of staff forwarded mail about the case: kept on the case, not a reply to the "
+		      "complainant.";
+	} else if (*words != '\0' && complainant_addressed(s)) {
+		kind = "staff-reply";
+		why = "A staff reply that went to the complainant directly (reply all): recorded, not sent again.";
+	} else if (*words != '\0') {
+		kind = "staff-reply";
+		why = "A staff reply: the new text is sent on to the complainant.";
+		send_on = TRUE;
+	} else if (commands) {
+		kind = "staff-command";
+		why = "Staff commands: nothing is sent to the complainant.";
+	} else {
+		kind = "staff-note";
+		why = "Staff mail with nothing new to send on: kept on the case.";
+	}
+	gint64 id = store_message(s, s->c->id, kind, s->token_ref ? "token" : "headers", why, error);
+	if (id == 0)
+		return FALSE;
+
+	Applied ap = { g_string_new(NULL), 0, 0, FALSE, FALSE, FALSE };
+	gboolean ok = apply_commands(s, b, &ap, id, error);
+	if (ok && send_on)
+		ok = relay(s, words, &ap, id, error);
+	if (ok) {
+		g_autofree char *what = g_strdup_printf("%s (%s) wrote: %s%s", member_name(s), s->from, why,
+		                                        commands ? " Commands: see the command-result letter." : "");
+		ok = event(s, kind, what, id, error);
+	}
+	if (ok && commands) {
+		g_autofree char *tail = g_strdup_printf("command-result/%" G_GINT64_FORMAT, id);
+		g_string_append_printf(ap.report, "\n%u applied, %u not applied.%s", ap.applied, ap.refused,
+		                       send_on ? " Your words were sent on to the complainant."
+		                               : " Nothing was sent to the complainant.");
+		ok = notice(s, "command-result", tail, s->from, ap.report->str, NULL, s->member->name, s->member->email,
+		            error);
+	}
+	g_string_free(ap.report, TRUE);
+	return ok;
+}
+
+/* ---- 7: a complaint passed on by staff --------------------------------------------- */
+
+static gboolean
+open_for(Staff *s, const char *email, const char *name, const char *channel, gint64 received,
+         const char *summary, const char *excerpt, const char *in_reply_to, const char *kind,
+         const char *why, GError **error)
+{
+	RdCaseOpening o = { 0 };
+	o.mailbox = s->mailbox;
+	o.at = received;
+	o.complainant_email = email;
+	o.complainant_name = name;
+	o.summary = summary;
+	o.channel = channel;
+	o.service = s->member->services[0];
+	s->c = rd_casework_create_case(s->ing->cw, &o, error);
+	if (s->c == NULL)
+		return FALSE;
+	gint64 id = store_message(s, s->c->id, kind, "new", why, error);
+	if (id == 0)
+		return FALSE;
+	s->r->new_case = TRUE;
+	g_free(s->r->case_ref);
+	s->r->case_ref = g_strdup(s->c->reference);
+	RdStageOpening st = { 0 };
+	st.stage = 1;
+	st.mailbox = s->mailbox;
+	st.at = received;
+	st.msg_id = id;
+	st.in_reply_to = in_reply_to;
+	st.excerpt = excerpt;
+	if (!rd_casework_open_stage(s->ing->cw, s->c, &st, error) || !event(s, kind, why, id, error))
+		return FALSE;
+	return notice(s, "staff-forward-confirmation", "forward-confirmation", s->from, NULL, NULL,
+	              s->member->name, s->member->email, error);
+}
+
+static gboolean
+forwarded_complaint(Staff *s, GError **error)
+{
+	const RdForwarded *f = s->msg->forwarded;
+	/* The clock starts when the council first had it: the original's
+	 * date, unless that is missing or later than now (a wrong clock). */
+	gint64 received = f->date > 0 && f->date <= s->at ? f->date : s->at;
+	g_autofree char *why = g_strdup_printf(
+		"A complaint from %s forwarded by %s (%s)%s: the case is the original complainant's, received "
+		"when the council first had it.", f->from->email, member_name(s), s->from,
+		s->member->services[0] ? " of the service recorded on the case" : "");
+	return open_for(s, f->from->email, f->from->name, "forwarded", received, f->subject ? f->subject : s->msg->subject,
+	                f->text, f->message_id, "forwarded-complaint", why, error);
+}
+
+static gboolean
+logged_complaint(Staff *s, const RdCommandBlock *b, const RdCommand *nw, GError **error)
+{
+	const char *channel = "phone";
+	for (guint i = 0; i < b->commands->len; i++) {
+		const RdCommand *c = b->commands->pdata[i];
+		if (c->kind == RD_CMD_CHANNEL && c->arg != NULL)
+			channel = c->arg;
+	}
+	g_autofree char *why = g_strdup_printf("A complaint made by %s, logged by %s (%s).", channel,
+	                                       member_name(s), s->from);
+	return open_for(s, nw->arg, nw->name, channel, s->at, s->msg->subject, b->body, NULL, "forwarded-complaint",
+	                why, error);
+}
+
+static gboolean
+no_case(Staff *s, GError **error)
+{
+	g_autoptr(RdCommandBlock) b = rd_commands_parse(s->msg->text, s->cfg->reference_prefix);
+	for (guint i = 0; i < b->commands->len; i++) {
+		const RdCommand *c = b->commands->pdata[i];
+		if (c->kind != RD_CMD_NEW)
+			continue;
+		if (c->arg == NULL)
+			return to_triage(s, "staff-command", "#new without an email address: redress cannot yet write "
+			                 "to a complainant by post; open the case by hand (redress case) or add the "
+			                 "address.", NULL, error);
+		return logged_complaint(s, b, c, error);
+	}
+	const RdForwarded *f = s->msg->forwarded;
+	if (f != NULL && f->from != NULL && s->mailbox != RD_MAILBOX_STAGE2 &&
+	    rd_config_staff_member(s->cfg, f->from->email) == NULL)
+		return forwarded_complaint(s, error);
+	return to_triage(s, "staff-command", "Mail from staff that names no case (no reply address, thread or "
+	                 "reference) and forwards no complaint: a person must place it.", NULL, error);
+}
+
+/* ---- the entry ------------------------------------------------------------------ */
+
+static gboolean
+allowed(const Staff *s, const char **why_r)
+{
+	const RdStaffAuthConfig *a = &s->cfg->staff_auth;
+	if (!a->by_service || s->member->role != RD_STAFF_HANDLER || s->member->services[0] == NULL ||
+	    s->c->service == NULL)
+		return TRUE;
+	for (guint i = 0; s->member->services[i] != NULL; i++)
+		if (g_utf8_collate(s->member->services[i], s->c->service) == 0)
+			return TRUE;
+	if (s->c->handler != NULL && g_ascii_strcasecmp(s->c->handler, s->from) == 0)
+		return TRUE;
+	*why_r = "the case is for a service this member of staff is not on (restrict_to_services)";
+	return FALSE;
+}
+
+static gboolean
+staff_mail(Staff *s, GError **error)
+{
+	find_token(s);
+	if (s->member == NULL && s->token_ref == NULL)
+		return TRUE;
+	s->r->status = RD_INGEST_STORED;
+	if (s->member == NULL) {
+		g_autofree char *why = g_strdup_printf(
+			"Sent to a staff reply address of %s by %s, who is not in the staff directory (a colleague "
+			"it was forwarded to, or someone no longer on it): nothing applied or sent on.", s->token_ref,
+			s->from ? s->from : "an unknown sender");
+		return to_triage(s, "staff-command", why, s->token_ref, error);
+	}
+	if (!find_case(s, error))
+		return FALSE;
+	/* An out-of-office reply to a notice: recorded, never acted on, never
+	 * flagged (it is not a person claiming anything). */
+	if (s->msg->auto_kind != RD_AUTO_NONE) {
+		const char *why = "Automatic mail from a member of staff (out of office or similar): recorded and "
+		                  "ignored.";
+		if (s->c == NULL)
+			return to_triage(s, "automatic", why, NULL, error);
+		return store_message(s, s->c->id, "automatic", "headers", why, error) != 0;
+	}
+	RdStaffAuthResult auth = { 0 };
+	authenticate(s, &auth);
+	gboolean ok;
+	const char *refused = NULL;
+	if (!auth.pass)
+		ok = spoofed(s, &auth, error);
+	else if (s->c == NULL)
+		ok = no_case(s, error);
+	else if (!allowed(s, &refused)) {
+		g_autofree char *why = g_strdup_printf("Not applied: %s.", refused);
+		gint64 id = store_message(s, s->c->id, "staff-refused", "none", why, error);
+		g_autofree char *tail = g_strdup_printf("command-result/%" G_GINT64_FORMAT, id);
+		ok = id != 0 && event(s, "staff-refused", why, id, error) &&
+		     notice(s, "command-result", tail, s->from, why, NULL, s->member->name, s->member->email, error);
+	} else
+		ok = on_case(s, error);
+	rd_staff_auth_result_clear(&auth);
+	return ok;
+}
+
+gboolean
+rd_ingest_staff(RdIngest *ing, const char *data, gsize len, const RdMessage *msg, const char *content_hash, RdMailbox mailbox,
+                gint64 received_at, const char *source, gboolean *handled_r, RdIngestResult *r, GError **error)
+{
+	*handled_r = FALSE;
+	if (ing->cfg->staff->len == 0 || rd_parse_problem_is_fatal(msg->problem) || msg->from == NULL)
+		return TRUE;
+	Staff s = { 0 };
+	s.ing = ing;
+	s.st = ing->store;
+	s.cfg = ing->cfg;
+	s.msg = msg;
+	s.data = data;
+	s.len = len;
+	s.content_hash = content_hash;
+	s.mailbox = mailbox;
+	s.at = received_at;
+	s.source = source;
+	s.from = msg->from->email;
+	s.member = rd_config_staff_member(ing->cfg, s.from);
+	s.r = r;
+	gboolean ok = staff_mail(&s, error);
+	*handled_r = ok && r->status == RD_INGEST_STORED && r->msg_id != 0;
+	staff_clear(&s);
+	return ok;
+}

@@ -1,0 +1,520 @@
+/*
+ * test-staffmail.c — mail from the council's staff through intake
+ * (daemon/inbound/staffmail.c) on a real SQLite file: a reply relayed to
+ * the complainant with only the new words, reply-all recorded once, notes
+ * never relayed, commands applied with a command-result letter, typos
+ * answered, a spoofed staff address flagged and alerted with nothing
+ * applied, a forwarded complaint opened for the ORIGINAL complainant, an
+ * out-of-office recorded and ignored, and a non-member writing to a staff
+ * reply address put in triage.
+ *
+ * The configuration is a real file with a staff directory and the
+ * authentication-results policy; the Authentication-Results fields are
+ * written into the test mail as the council's border would write them.
+ * The real border (OpenDKIM, OpenDMARC) is tests/test-staff-e2e.sh's.
+ */
+#include <string.h>
+#include <glib/gstdio.h>
+#include "inbound/inbound.h"
+
+typedef struct {
+	char *dir;
+	char *path;
+	RdStore *store;
+	RdConfig *cfg;
+	RdCasework *cw;
+	RdIngest *ing;
+	char *ref;               /* the case opened by set-up */
+} Fixture;
+
+/* Wednesday 2 December 2026, 10:00 UTC (10:00 in London). */
+#define T0 1796205600
+
+static const char config_text[] =
+	"[council]\n"
+	"domain = council.test\n"
+	"complaints_manager = manager@council.test\n"
+	"[mailbox:complaints]\n"
+	"address = complaints@council.test\n"
+	"[staff:sam.patel@council.test]\n"
+	"name = Sam Patel\n"
+	"role = handler\n"
+	"services = housing\n"
+	"also = s.patel@council.test\n"
+	"[staff:manager@council.test]\n"
+	"name = Morgan Lee\n"
+	"role = complaints-manager\n"
+	"[staff_auth]\n"
+	"policy = authentication-results\n"
+	"trusted_authserv_ids = mx.council.test\n";
+
+#define PASS "Authentication-Results: mx.council.test; dkim=pass header.d=council.test; " \
+	"dmarc=pass header.from=council.test\n"
+#define FAIL "Authentication-Results: mx.council.test; dkim=none; dmarc=fail header.from=council.test\n"
+
+static const char complaint[] =
+	"From: Ann Example <ann@public.test>\n"
+	"To: complaints@council.test\n"
+	"Subject: Damp in my flat\n"
+	"Message-ID: <c1@public.test>\n"
+	"\n"
+	"There is black mould in the bedroom of 3 Elm Court.\n";
+
+static char *
+ingest(Fixture *f, const char *text, gint64 at, char **kind_r)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdMessage) m = rd_message_parse(text, strlen(text), at, &f->cfg->limits);
+	RdIngestResult r;
+	g_assert_true(rd_store_begin(f->store, &err));
+	gboolean ok = rd_ingest_message(f->ing, text, strlen(text), m, RD_MAILBOX_COMPLAINTS, at, "test", &r, &err);
+	g_assert_no_error(err);
+	g_assert_true(ok);
+	g_assert_true(rd_store_commit(f->store, &err));
+	char *ref = g_strdup(r.case_ref);
+	if (kind_r != NULL)
+		*kind_r = g_strdup(r.kind);
+	rd_ingest_result_clear(&r);
+	return ref;
+}
+
+static void
+fx_setup(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	f->dir = g_dir_make_tmp("rd-staffmail-XXXXXX", &err);
+	g_assert_no_error(err);
+	g_autofree char *conf = g_build_filename(f->dir, "redress.conf", NULL);
+	g_assert_true(g_file_set_contents(conf, config_text, -1, &err));
+	f->cfg = rd_config_load(conf, &err);
+	g_assert_no_error(err);
+	g_free(f->cfg->templates_dir);
+	f->cfg->templates_dir = g_strdup(RD_SRCDIR "/templates/letters");
+	f->path = g_build_filename(f->dir, "t.db", NULL);
+	f->store = rd_store_open(f->path, &err);
+	g_assert_no_error(err);
+	f->cw = rd_casework_new(f->store, f->cfg, &err);
+	g_assert_no_error(err);
+	f->ing = rd_ingest_new(f->cw);
+	f->ref = ingest(f, complaint, T0, NULL);
+	g_assert_nonnull(f->ref);
+}
+
+static void
+fx_teardown(Fixture *f, gconstpointer data)
+{
+	rd_ingest_free(f->ing);
+	rd_casework_free(f->cw);
+	rd_config_free(f->cfg);
+	rd_store_close(f->store);
+	g_autofree char *wal = g_strconcat(f->path, "-wal", NULL);
+	g_autofree char *shm = g_strconcat(f->path, "-shm", NULL);
+	g_autofree char *lock = g_strconcat(f->path, ".lock", NULL);
+	g_autofree char *conf = g_build_filename(f->dir, "redress.conf", NULL);
+	g_unlink(wal);
+	g_unlink(shm);
+	g_unlink(lock);
+	g_unlink(conf);
+	g_unlink(f->path);
+	g_rmdir(f->dir);
+	g_free(f->path);
+	g_free(f->dir);
+	g_free(f->ref);
+}
+
+static RdCase *
+the_case(Fixture *f, const char *ref)
+{
+	g_autoptr(GError) err = NULL;
+	RdCase *c = NULL;
+	g_assert_true(rd_store_case_get_by_ref(f->store, ref, &c, &err));
+	g_assert_nonnull(c);
+	return c;
+}
+
+/* The letters of @kind on the case, newest last. */
+static GPtrArray *
+letters(Fixture *f, const char *ref, const char *kind)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdCase) c = the_case(f, ref);
+	g_autoptr(GPtrArray) all = rd_store_outbox_for_case(f->store, c->id, &err);
+	g_assert_no_error(err);
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)rd_outbox_row_free);
+	for (guint i = 0; i < all->len; i++) {
+		RdOutboxRow *o = all->pdata[i];
+		if (strcmp(o->kind, kind) == 0) {
+			all->pdata[i] = NULL;
+			g_ptr_array_add(out, o);
+		}
+	}
+	g_ptr_array_set_free_func(all, (GDestroyNotify)rd_outbox_row_free);
+	return out;
+}
+
+/* The text part of a queued letter, decoded, as its reader sees it. */
+static char *
+letter_text(Fixture *f, const RdOutboxRow *o)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GPtrArray) due = rd_store_outbox_due(f->store, G_MAXINT64, 1000, &err);
+	g_assert_no_error(err);
+	for (guint i = 0; i < due->len; i++) {
+		const RdOutboxRow *d = due->pdata[i];
+		if (d->id != o->id)
+			continue;
+		gsize n = 0;
+		const char *raw = g_bytes_get_data(d->raw, &n);
+		g_autoptr(RdMessage) m = rd_message_parse(raw, n, T0, NULL);
+		return g_strdup(m->text);
+	}
+	g_assert_not_reached();
+	return NULL;
+}
+
+static char *
+raw_of(Fixture *f, const RdOutboxRow *o)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GPtrArray) due = rd_store_outbox_due(f->store, G_MAXINT64, 1000, &err);
+	for (guint i = 0; i < due->len; i++) {
+		const RdOutboxRow *d = due->pdata[i];
+		if (d->id == o->id) {
+			gsize n = 0;
+			const char *raw = g_bytes_get_data(d->raw, &n);
+			return g_strndup(raw, n);
+		}
+	}
+	g_assert_not_reached();
+	return NULL;
+}
+
+static gboolean
+has_event(Fixture *f, const char *ref, const char *type, const char *needle)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdCase) c = the_case(f, ref);
+	g_autoptr(GPtrArray) ev = rd_store_events_for_case(f->store, c->id, &err);
+	for (guint i = 0; i < ev->len; i++) {
+		const RdEvent *e = ev->pdata[i];
+		if (strcmp(e->type, type) == 0 && (needle == NULL || strstr(e->detail ? e->detail : "", needle)))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Sam's reply address for the case, as the notices give it. */
+static char *
+sam_address(Fixture *f, const char *member, RdStaffTokenPurpose purpose)
+{
+	return rd_staff_token_address(rd_casework_token_key(f->cw), RD_TOKEN_KEY_LEN, "complaints@council.test",
+	                              f->ref, member, purpose);
+}
+
+/* A staff notice carries the member's own reply address and the line a
+ * reply is cut at. */
+static void
+test_notice_reply_address(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GPtrArray) l = letters(f, f->ref, "staff-new-case");
+	g_assert_cmpuint(l->len, ==, 1);
+	const RdOutboxRow *o = l->pdata[0];
+	g_assert_cmpstr(o->to_addr, ==, "manager@council.test");
+	g_autofree char *raw = raw_of(f, o);
+	g_autofree char *addr = sam_address(f, "manager@council.test", RD_STAFF_TOKEN_REPLY);
+	g_autofree char *want = g_strdup_printf("Reply-To: %s", addr);
+	g_assert_nonnull(strstr(raw, want));
+	g_autofree char *text = letter_text(f, o);
+	g_assert_nonnull(strstr(text, "##- Please type your reply above this line -##"));
+}
+
+/* Sam replies from Outlook above the quote, with a command on top: the
+ * command is applied, only the new words (signature kept) go to Ann,
+ * threaded under her mail, and Sam gets one command-result letter. */
+static void
+test_reply_relayed(Fixture *f, gconstpointer data)
+{
+	g_autofree char *to = sam_address(f, "sam.patel@council.test", RD_STAFF_TOKEN_REPLY);
+	g_autofree char *mail = g_strdup_printf(
+		PASS
+		"From: Sam Patel <sam.patel@council.test>\n"
+		"To: %s\n"
+		"Subject: RE: New complaint %s\n"
+		"Message-ID: <s1@council.test>\n"
+		"\n"
+		"#assign sam.patel@council.test\n"
+		"\n"
+		"Dear Ann,\n"
+		"\n"
+		"Thank you. A surveyor will visit on Friday.\n"
+		"\n"
+		"Kind regards,\n"
+		"Sam Patel\n"
+		"Housing Officer\n"
+		"\n"
+		"________________________________\n"
+		"From: Complaints Team <complaints@council.test>\n"
+		"Sent: 02 December 2026 10:01\n"
+		"To: Sam Patel <sam.patel@council.test>\n"
+		"Subject: New complaint %s\n"
+		"\n"
+		"##- Please type your reply above this line -##\n"
+		"A new complaint has been opened.\n", to, f->ref, f->ref);
+	g_autofree char *kind = NULL;
+	g_autofree char *ref = ingest(f, mail, T0 + 3600, &kind);
+	g_assert_cmpstr(ref, ==, f->ref);
+	g_assert_cmpstr(kind, ==, "staff-reply");
+	g_autoptr(RdCase) c = the_case(f, f->ref);
+	g_assert_cmpstr(c->handler, ==, "sam.patel@council.test");
+
+	g_autoptr(GPtrArray) relayed = letters(f, f->ref, "staff-reply");
+	g_assert_cmpuint(relayed->len, ==, 1);
+	const RdOutboxRow *o = relayed->pdata[0];
+	g_assert_cmpstr(o->to_addr, ==, "ann@public.test");
+	g_autofree char *text = letter_text(f, o);
+	g_test_message("relayed:\n%s", text);
+	g_assert_nonnull(strstr(text, "A surveyor will visit on Friday."));
+	g_assert_nonnull(strstr(text, "Housing Officer"));
+	g_assert_null(strstr(text, "#assign"));
+	g_assert_null(strstr(text, "Sent: 02 December"));
+	g_assert_null(strstr(text, "##-"));
+	g_assert_null(strstr(text, "A new complaint has been opened"));
+	g_assert_nonnull(strstr(text, f->ref));
+	g_autofree char *raw = raw_of(f, o);
+	g_assert_nonnull(strstr(raw, "In-Reply-To: <c1@public.test>"));
+	g_assert_nonnull(strstr(raw, "From: "));
+	g_assert_nonnull(strstr(raw, "complaints@council.test"));
+
+	g_autoptr(GPtrArray) res = letters(f, f->ref, "command-result");
+	g_assert_cmpuint(res->len, ==, 1);
+	g_assert_cmpstr(((RdOutboxRow *)res->pdata[0])->to_addr, ==, "sam.patel@council.test");
+	g_autofree char *report = letter_text(f, res->pdata[0]);
+	g_assert_nonnull(strstr(report, "Done:"));
+	g_assert_nonnull(strstr(report, "#assign sam.patel@council.test"));
+	g_assert_nonnull(strstr(report, "sent on to the complainant"));
+
+	/* The same mail fetched again changes nothing. */
+	g_autofree char *kind2 = NULL;
+	g_autofree char *ref2 = ingest(f, mail, T0 + 3700, &kind2);
+	g_autoptr(GPtrArray) again = letters(f, f->ref, "staff-reply");
+	g_assert_cmpuint(again->len, ==, 1);
+}
+
+/* Reply all reached Ann already: recorded, not sent a second time. A
+ * #note is never relayed. Commands only: nothing to Ann. */
+static void
+test_reply_all_note_commands(Fixture *f, gconstpointer data)
+{
+	g_autofree char *to = sam_address(f, "sam.patel@council.test", RD_STAFF_TOKEN_REPLY);
+	g_autofree char *all = g_strdup_printf(
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: Ann Example <ann@public.test>\nCc: %s\n"
+		"Subject: Re: Your complaint %s\nMessage-ID: <s2@council.test>\n\nWe will call you today.\n", to, f->ref);
+	g_autofree char *k1 = NULL;
+	g_autofree char *r1 = ingest(f, all, T0 + 100, &k1);
+	g_assert_cmpstr(k1, ==, "staff-reply");
+	g_autoptr(GPtrArray) l1 = letters(f, f->ref, "staff-reply");
+	g_assert_cmpuint(l1->len, ==, 0);
+	g_assert_true(has_event(f, f->ref, "staff-reply", "reply all"));
+
+	g_autofree char *note = g_strdup_printf(
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: %s\nSubject: Re: %s\nMessage-ID: <s3@council.test>\n\n"
+		"#note Spoke to the landlord; access agreed for Friday.\n\nMore detail for the file.\n", to, f->ref);
+	g_autofree char *k2 = NULL;
+	g_autofree char *r2 = ingest(f, note, T0 + 200, &k2);
+	g_assert_cmpstr(k2, ==, "staff-note");
+	g_autoptr(GPtrArray) l2 = letters(f, f->ref, "staff-reply");
+	g_assert_cmpuint(l2->len, ==, 0);
+	g_assert_true(has_event(f, f->ref, "note", "access agreed for Friday"));
+
+	/* Mail only to the case's note address is a note too. */
+	g_autofree char *noteaddr = sam_address(f, "sam.patel@council.test", RD_STAFF_TOKEN_NOTE);
+	g_autofree char *note2 = g_strdup_printf(
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: %s\nSubject: file\nMessage-ID: <s4@council.test>\n\n"
+		"Landlord's email attached for the file.\n", noteaddr);
+	g_autofree char *k3 = NULL;
+	g_autofree char *r3 = ingest(f, note2, T0 + 300, &k3);
+	g_assert_cmpstr(r3, ==, f->ref);
+	g_assert_cmpstr(k3, ==, "staff-note");
+	g_autoptr(GPtrArray) l3 = letters(f, f->ref, "staff-reply");
+	g_assert_cmpuint(l3->len, ==, 0);
+
+	g_autofree char *cmds = g_strdup_printf(
+		PASS "From: s.patel@council.test\nTo: %s\nSubject: Re: %s\nMessage-ID: <s5@council.test>\n\n"
+		"#service housing\n#asign sam.patel@council.test\n#outcome uphold\n", to, f->ref);
+	g_autofree char *k4 = NULL;
+	g_autofree char *r4 = ingest(f, cmds, T0 + 400, &k4);
+	g_assert_cmpstr(k4, ==, "staff-command");
+	g_autoptr(GPtrArray) l4 = letters(f, f->ref, "staff-reply");
+	g_assert_cmpuint(l4->len, ==, 0);
+	g_autoptr(RdCase) c = the_case(f, f->ref);
+	g_assert_cmpstr(c->service, ==, "housing");
+	g_assert_cmpstr(c->state, ==, "stage1");
+	/* Every mail with commands is answered once: the #note mail, then
+	 * this one. */
+	g_autoptr(GPtrArray) res = letters(f, f->ref, "command-result");
+	g_assert_cmpuint(res->len, ==, 2);
+	/* The also-address wrote: the answer goes back to it. */
+	g_assert_cmpstr(((RdOutboxRow *)res->pdata[1])->to_addr, ==, "s.patel@council.test");
+	g_autofree char *report = letter_text(f, res->pdata[1]);
+	g_test_message("report:\n%s", report);
+	g_assert_nonnull(strstr(report, "#assign"));           /* the suggestion */
+	g_assert_nonnull(strstr(report, "NOT DONE"));
+	g_assert_nonnull(strstr(report, "uphold"));
+	g_assert_nonnull(strstr(report, "1 applied, 2 not applied"));
+}
+
+/* #outcome with #final: the stage closes, the reply is the response and
+ * carries the right to escalate, and no separate closing letter goes. */
+static void
+test_final_response(Fixture *f, gconstpointer data)
+{
+	g_autofree char *to = sam_address(f, "sam.patel@council.test", RD_STAFF_TOKEN_REPLY);
+	g_autofree char *mail = g_strdup_printf(
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: %s\nSubject: Re: %s\nMessage-ID: <s6@council.test>\n\n"
+		"#outcome upheld\n#final\n\nDear Ann, we have treated the mould and will fit a fan.\n", to, f->ref);
+	g_autofree char *kind = NULL;
+	g_autofree char *ref = ingest(f, mail, T0 + 86400, &kind);
+	g_assert_cmpstr(kind, ==, "staff-reply");
+	g_autoptr(RdCase) c = the_case(f, f->ref);
+	g_assert_cmpstr(c->state, ==, "stage1-closed");
+	g_autoptr(GPtrArray) closing = letters(f, f->ref, "closing-letter");
+	g_assert_cmpuint(closing->len, ==, 0);
+	g_autoptr(GPtrArray) relayed = letters(f, f->ref, "staff-reply");
+	g_assert_cmpuint(relayed->len, ==, 1);
+	g_autofree char *text = letter_text(f, relayed->pdata[0]);
+	g_assert_nonnull(strstr(text, "fit a fan"));
+	g_assert_nonnull(strstr(text, "If you are not satisfied"));
+	g_assert_nonnull(strstr(text, "Stage 2"));
+	g_assert_null(strstr(text, "#final"));
+}
+
+/* Sam's address from outside, failing DMARC (and with a forged pass
+ * below the border's fail): stored, flagged, alerted, nothing applied,
+ * nothing relayed. */
+static void
+test_spoofed(Fixture *f, gconstpointer data)
+{
+	g_autofree char *to = sam_address(f, "sam.patel@council.test", RD_STAFF_TOKEN_REPLY);
+	g_autofree char *mail = g_strdup_printf(
+		FAIL PASS "From: Sam Patel <sam.patel@council.test>\nTo: %s\nSubject: Re: %s\nMessage-ID: <x1@evil.test>\n\n"
+		"#close withdrawn the complainant asked us to stop\n\nDear Ann, please send your bank details.\n",
+		to, f->ref);
+	g_autofree char *kind = NULL;
+	g_autofree char *ref = ingest(f, mail, T0 + 500, &kind);
+	g_assert_cmpstr(ref, ==, f->ref);
+	g_assert_cmpstr(kind, ==, "spoofed-staff");
+	g_autoptr(RdCase) c = the_case(f, f->ref);
+	g_assert_cmpstr(c->state, ==, "stage1");
+	g_autoptr(GPtrArray) relayed = letters(f, f->ref, "staff-reply");
+	g_assert_cmpuint(relayed->len, ==, 0);
+	g_assert_true(has_event(f, f->ref, "spoofing-attempt", "failed the staff check"));
+	g_autoptr(GPtrArray) alerts = letters(f, f->ref, "staff-spoof-alert");
+	g_assert_cmpuint(alerts->len, ==, 2);
+	gboolean to_manager = FALSE, to_sam = FALSE;
+	for (guint i = 0; i < alerts->len; i++) {
+		const RdOutboxRow *o = alerts->pdata[i];
+		to_manager |= strcmp(o->to_addr, "manager@council.test") == 0;
+		to_sam |= strcmp(o->to_addr, "sam.patel@council.test") == 0;
+	}
+	g_assert_true(to_manager && to_sam);
+
+	/* No Authentication-Results at all: the same. */
+	g_autofree char *bare = g_strdup_printf(
+		"From: sam.patel@council.test\nTo: %s\nSubject: Re: %s\nMessage-ID: <x2@evil.test>\n\n#outcome upheld\n",
+		to, f->ref);
+	g_autofree char *k2 = NULL;
+	g_autofree char *r2 = ingest(f, bare, T0 + 600, &k2);
+	g_assert_cmpstr(k2, ==, "spoofed-staff");
+	g_autoptr(RdCase) c2 = the_case(f, f->ref);
+	g_assert_cmpstr(c2->state, ==, "stage1");
+}
+
+/* A housing officer forwards a tenant's complaint: the case is the
+ * tenant's, acknowledged to the tenant, confirmed to the officer. */
+static void
+test_forwarded_complaint(Fixture *f, gconstpointer data)
+{
+	static const char fwd[] =
+		PASS
+		"From: Sam Patel <sam.patel@council.test>\n"
+		"To: complaints@council.test\n"
+		"Subject: Fwd: Broken boiler\n"
+		"Message-ID: <f1@council.test>\n"
+		"\n"
+		"Please log this one, it came to me directly.\n"
+		"\n"
+		"---------- Forwarded message ---------\n"
+		"From: Tom Tenant <tom@public.test>\n"
+		"Date: Tue, 1 Dec 2026 at 09:12\n"
+		"Subject: Broken boiler\n"
+		"To: Sam Patel <sam.patel@council.test>\n"
+		"\n"
+		"My boiler has been broken for two weeks and nobody has come.\n";
+	g_autofree char *kind = NULL;
+	g_autofree char *ref = ingest(f, fwd, T0 + 700, &kind);
+	g_assert_nonnull(ref);
+	g_assert_cmpstr(ref, !=, f->ref);
+	g_assert_cmpstr(kind, ==, "forwarded-complaint");
+	g_autoptr(RdCase) c = the_case(f, ref);
+	g_assert_cmpstr(c->complainant_email, ==, "tom@public.test");
+	g_assert_cmpstr(c->complainant_name, ==, "Tom Tenant");
+	g_assert_cmpstr(c->channel, ==, "forwarded");
+	g_assert_cmpstr(c->service, ==, "housing");
+	g_autoptr(GPtrArray) ack = letters(f, ref, "stage1-acknowledgement");
+	g_assert_cmpuint(ack->len, ==, 1);
+	g_assert_cmpstr(((RdOutboxRow *)ack->pdata[0])->to_addr, ==, "tom@public.test");
+	g_autoptr(GPtrArray) conf = letters(f, ref, "staff-forward-confirmation");
+	g_assert_cmpuint(conf->len, ==, 1);
+	g_assert_cmpstr(((RdOutboxRow *)conf->pdata[0])->to_addr, ==, "sam.patel@council.test");
+	/* Received when the council first had it: Tuesday 1 December. */
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GPtrArray) st = rd_store_stages_for_case(f->store, c->id, &err);
+	g_assert_cmpstr(((RdStage *)st->pdata[0])->received, ==, "2026-12-01");
+}
+
+/* Out of office from staff: recorded, ignored. A non-member writing to a
+ * staff reply address: triage, nothing applied. */
+static void
+test_ooo_and_stranger(Fixture *f, gconstpointer data)
+{
+	g_autofree char *to = sam_address(f, "sam.patel@council.test", RD_STAFF_TOKEN_REPLY);
+	g_autofree char *ooo = g_strdup_printf(
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: %s\nSubject: Automatic reply: %s\n"
+		"Auto-Submitted: auto-replied\nMessage-ID: <o1@council.test>\n\nI am out of the office until Monday.\n",
+		to, f->ref);
+	g_autofree char *kind = NULL;
+	g_autofree char *ref = ingest(f, ooo, T0 + 800, &kind);
+	g_assert_cmpstr(kind, ==, "automatic");
+	g_assert_cmpstr(ref, ==, f->ref);
+	g_autoptr(GPtrArray) relayed = letters(f, f->ref, "staff-reply");
+	g_assert_cmpuint(relayed->len, ==, 0);
+	g_autoptr(GPtrArray) res = letters(f, f->ref, "command-result");
+	g_assert_cmpuint(res->len, ==, 0);
+
+	g_autofree char *stranger = g_strdup_printf(
+		"From: Pat Colleague <pat@council.test>\nTo: %s\nSubject: Re: %s\nMessage-ID: <p1@council.test>\n\n"
+		"#outcome upheld\n\nHello Ann.\n", to, f->ref);
+	g_autofree char *k2 = NULL;
+	g_autofree char *r2 = ingest(f, stranger, T0 + 900, &k2);
+	g_assert_null(r2);
+	g_autoptr(RdCase) c = the_case(f, f->ref);
+	g_assert_cmpstr(c->state, ==, "stage1");
+	g_autoptr(GPtrArray) l2 = letters(f, f->ref, "staff-reply");
+	g_assert_cmpuint(l2->len, ==, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	rd_parsers_init();
+	g_test_add("/staffmail/notice-reply-address", Fixture, NULL, fx_setup, test_notice_reply_address, fx_teardown);
+	g_test_add("/staffmail/reply-relayed", Fixture, NULL, fx_setup, test_reply_relayed, fx_teardown);
+	g_test_add("/staffmail/reply-all-note-commands", Fixture, NULL, fx_setup, test_reply_all_note_commands,
+	           fx_teardown);
+	g_test_add("/staffmail/final-response", Fixture, NULL, fx_setup, test_final_response, fx_teardown);
+	g_test_add("/staffmail/spoofed", Fixture, NULL, fx_setup, test_spoofed, fx_teardown);
+	g_test_add("/staffmail/forwarded-complaint", Fixture, NULL, fx_setup, test_forwarded_complaint, fx_teardown);
+	g_test_add("/staffmail/ooo-and-stranger", Fixture, NULL, fx_setup, test_ooo_and_stranger, fx_teardown);
+	return g_test_run();
+}
