@@ -52,6 +52,8 @@ _rd_attachment_free(RdAttachment *a)
 	g_free(a->filename);
 	g_free(a->content_type);
 	g_free(a->sha256);
+	if (a->data != NULL)
+		g_bytes_unref(a->data);
 	g_free(a);
 }
 
@@ -81,6 +83,8 @@ hash_into(RdAttachment *att, GMimeDataWrapper *wrapper, GMimeObject *obj)
 	g_object_unref(hs);
 }
 
+static GByteArray *decoded_bytes(GMimePart *part);
+
 static void
 add_leaf_attachment(BodyWalk *w, GMimePart *part, const char *filename)
 {
@@ -92,6 +96,8 @@ add_leaf_attachment(BodyWalk *w, GMimePart *part, const char *filename)
 	               (att->filename != NULL &&
 	                g_ascii_strcasecmp(att->filename, "winmail.dat") == 0);
 	hash_into(att, g_mime_part_get_content(part), NULL);
+	if (w->opts->attachment_data)
+		att->data = g_byte_array_free_to_bytes(decoded_bytes(part));
 	g_ptr_array_add(w->msg->attachments, att);
 }
 
@@ -112,6 +118,14 @@ add_message_attachment(BodyWalk *w, GMimeMessagePart *mp)
 	hash_into(att, NULL, inner != NULL ? GMIME_OBJECT(inner) : NULL);
 	if (inner == NULL)
 		att->size = 0;
+	if (w->opts->attachment_data && inner != NULL) {
+		GByteArray *ba = g_byte_array_new();
+		GMimeStream *mem = g_mime_stream_mem_new_with_byte_array(ba);
+		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
+		g_mime_object_write_to_stream(GMIME_OBJECT(inner), NULL, mem);
+		g_object_unref(mem);
+		att->data = g_byte_array_free_to_bytes(ba);
+	}
 	g_ptr_array_add(w->msg->attachments, att);
 }
 

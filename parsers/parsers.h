@@ -36,6 +36,10 @@ typedef struct {
 	guint max_parts;       /* MIME parts in total (default 1000) */
 	gsize max_header_len;  /* one unfolded header field, bytes (default 64 KiB) */
 	const char *ref_prefix; /* case reference prefix, e.g. "CMP" (default) */
+	gboolean attachment_data; /* keep each attachment's decoded bytes in
+	                           RdAttachment.data (default FALSE: intake
+	                           only lists and hashes them; a staff reply
+	                           relayed with its attachments needs them) */
 } RdParseOptions;
 
 /* Fill @opts with the defaults above. */
@@ -80,6 +84,8 @@ typedef struct {
 	gsize size;          /* decoded size in bytes */
 	char *sha256;        /* hex digest of the decoded content */
 	gboolean is_tnef;    /* application/ms-tnef or winmail.dat */
+	GBytes *data;        /* the decoded bytes (an attached message: as
+	                        written), only with attachment_data; else NULL */
 } RdAttachment;
 
 /* A message forwarded inside another: what rd_message_parse() found of

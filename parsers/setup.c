@@ -58,6 +58,7 @@ rd_parse_options_init(RdParseOptions *opts)
 	opts->max_parts = 1000;
 	opts->max_header_len = 64 * 1024;
 	opts->ref_prefix = "CMP";
+	opts->attachment_data = FALSE;
 }
 
 /* Valid UTF-8 copy with surrounding white space removed; NULL for NULL

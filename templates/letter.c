@@ -204,6 +204,74 @@ require(const char *value, const char *what, GError **error)
 	return FALSE;
 }
 
+/* One attached file: base64 (any bytes survive any server), named with
+ * the filename encoded as RFC 2231 asks; an attached message stays a
+ * message/rfc822 part, parsed again so that GMime writes it as one. */
+static GMimeObject *
+attachment_part(const RdLetterAttachment *a, GError **error)
+{
+	const char *type = a->content_type != NULL ? a->content_type : "application/octet-stream";
+	if (g_ascii_strcasecmp(type, "message/rfc822") == 0) {
+		GMimeStream *st = g_mime_stream_mem_new_with_buffer(a->data, a->len);
+		GMimeParser *p = g_mime_parser_new_with_stream(st);
+		GMimeMessage *inner = g_mime_parser_construct_message(p, NULL);
+		g_object_unref(p);
+		g_object_unref(st);
+		if (inner != NULL) {
+			GMimeMessagePart *mp = g_mime_message_part_new_with_message("rfc822", inner);
+			g_object_unref(inner);
+			if (a->filename != NULL)
+				g_mime_object_set_content_disposition_parameter(GMIME_OBJECT(mp), "filename", a->filename);
+			g_mime_object_set_disposition(GMIME_OBJECT(mp), "attachment");
+			return GMIME_OBJECT(mp);
+		}
+		type = "application/octet-stream";   /* not a message after all: the bytes as they are */
+	}
+	GMimeContentType *ct = g_mime_content_type_parse(NULL, type);
+	if (ct == NULL || g_mime_content_type_get_media_type(ct) == NULL) {
+		g_clear_object(&ct);
+		g_set_error(error, RD_TEMPLATE_ERROR, RD_TEMPLATE_ERROR_INVALID,
+		            "attachment type '%s' is not type/subtype", type);
+		return NULL;
+	}
+	GMimePart *part = g_mime_part_new_with_type(g_mime_content_type_get_media_type(ct),
+	                                            g_mime_content_type_get_media_subtype(ct));
+	g_object_unref(ct);
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(a->data, a->len);
+	GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(part, w);
+	g_object_unref(w);
+	g_object_unref(st);
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	g_mime_object_set_disposition(GMIME_OBJECT(part), "attachment");
+	if (a->filename != NULL) {
+		g_autofree char *name = header_text(a->filename);
+		g_mime_part_set_filename(part, name);
+	}
+	return GMIME_OBJECT(part);
+}
+
+/* multipart/mixed: the letter (@alt) first, then its attachments. */
+static GMimeMultipart *
+with_attachments(GMimeMultipart *alt, const RdLetter *letter, GError **error)
+{
+	GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
+	g_autofree char *h = g_compute_checksum_for_string(G_CHECKSUM_SHA1, letter->message_id, -1);
+	g_autofree char *boundary = g_strdup_printf("=-redress-mixed-%s", h);
+	g_mime_multipart_set_boundary(mixed, boundary);
+	g_mime_multipart_add(mixed, GMIME_OBJECT(alt));
+	for (gsize i = 0; i < letter->n_attachments; i++) {
+		GMimeObject *part = attachment_part(&letter->attachments[i], error);
+		if (part == NULL) {
+			g_object_unref(mixed);
+			return NULL;
+		}
+		g_mime_multipart_add(mixed, part);
+		g_object_unref(part);
+	}
+	return mixed;
+}
+
 GBytes *
 rd_letter_build(const RdLetter *letter, GError **error)
 {
@@ -215,6 +283,7 @@ rd_letter_build(const RdLetter *letter, GError **error)
 	g_autofree char *lang = NULL;
 	GMimeMessage *msg = NULL;
 	GMimeMultipart *alt = NULL;
+	GMimeMultipart *mixed = NULL;
 	GMimeObject *plain = NULL;
 	GMimeObject *html = NULL;
 	GMimeStream *out = NULL;
@@ -305,7 +374,14 @@ rd_letter_build(const RdLetter *letter, GError **error)
 	html = text_part("html", letter->html_body);
 	g_mime_multipart_add(alt, plain);
 	g_mime_multipart_add(alt, html);
-	g_mime_message_set_mime_part(msg, GMIME_OBJECT(alt));
+	if (letter->n_attachments == 0) {
+		g_mime_message_set_mime_part(msg, GMIME_OBJECT(alt));
+	} else {
+		mixed = with_attachments(alt, letter, error);
+		if (mixed == NULL)
+			goto out;
+		g_mime_message_set_mime_part(msg, GMIME_OBJECT(mixed));
+	}
 
 	fmt = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(fmt, GMIME_NEWLINE_FORMAT_DOS);
@@ -324,6 +400,7 @@ out:
 	g_clear_object(&plain);
 	g_clear_object(&html);
 	g_clear_object(&alt);
+	g_clear_object(&mixed);
 	g_clear_object(&msg);
 	return result;
 }

@@ -201,7 +201,20 @@ typedef struct {
 	                               reply to the complainant); TRUE:
 	                               auto-generated (reminders, staff notices) */
 	GDateTime *date;            /* Date header; NULL means now */
+	const struct _RdLetterAttachment *attachments; /* @n_attachments files
+	                               sent with the letter (a staff reply's),
+	                               after the text and HTML; may be NULL */
+	gsize n_attachments;
 } RdLetter;
+
+/* A file sent with a letter. */
+typedef struct _RdLetterAttachment {
+	const char *filename;       /* may be NULL */
+	const char *content_type;   /* "type/subtype"; NULL: application/octet-stream.
+	                               message/rfc822: @data is a whole message */
+	const void *data;
+	gsize len;
+} RdLetterAttachment;
 
 /* Build the message: multipart/alternative of text/plain and text/html,
  * both charset=utf-8 quoted-printable; From, To, Reply-To, Subject

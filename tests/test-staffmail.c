@@ -300,6 +300,55 @@ test_reply_relayed(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(again->len, ==, 1);
 }
 
+/* Attachments go on with the words: the same name, type and bytes. */
+static void
+test_reply_attachment(Fixture *f, gconstpointer data)
+{
+	g_autofree char *to = sam_address(f, "sam.patel@council.test", RD_STAFF_TOKEN_REPLY);
+	/* "%PDF-1.4 survey report" in base64. */
+	g_autofree char *mail = g_strdup_printf(
+		PASS
+		"From: Sam Patel <sam.patel@council.test>\n"
+		"To: %s\n"
+		"Subject: Re: %s\n"
+		"Message-ID: <a1@council.test>\n"
+		"MIME-Version: 1.0\n"
+		"Content-Type: multipart/mixed; boundary=\"b\"\n"
+		"\n"
+		"--b\n"
+		"Content-Type: text/plain; charset=utf-8\n"
+		"\n"
+		"Dear Ann, the surveyor's report is attached.\n"
+		"--b\n"
+		"Content-Type: application/pdf; name=\"survey report.pdf\"\n"
+		"Content-Disposition: attachment; filename=\"survey report.pdf\"\n"
+		"Content-Transfer-Encoding: base64\n"
+		"\n"
+		"JVBERi0xLjQgc3VydmV5IHJlcG9ydA==\n"
+		"--b--\n", to, f->ref);
+	g_autofree char *kind = NULL;
+	g_autofree char *ref = ingest(f, mail, T0 + 50, &kind);
+	g_assert_cmpstr(kind, ==, "staff-reply");
+	g_autoptr(GPtrArray) relayed = letters(f, f->ref, "staff-reply");
+	g_assert_cmpuint(relayed->len, ==, 1);
+	g_autofree char *raw = raw_of(f, relayed->pdata[0]);
+	RdParseOptions opts;
+	rd_parse_options_init(&opts);
+	opts.attachment_data = TRUE;
+	g_autoptr(RdMessage) m = rd_message_parse(raw, strlen(raw), T0, &opts);
+	g_assert_nonnull(strstr(m->text, "report is attached"));
+	g_assert_cmpuint(m->attachments->len, ==, 1);
+	const RdAttachment *a = m->attachments->pdata[0];
+	g_assert_cmpstr(a->filename, ==, "survey report.pdf");
+	g_assert_cmpstr(a->content_type, ==, "application/pdf");
+	gsize n = 0;
+	const char *bytes = g_bytes_get_data(a->data, &n);
+	g_assert_cmpmem(bytes, n, "%PDF-1.4 survey report", 22);
+	/* No commands and nothing wrong: no command-result letter. */
+	g_autoptr(GPtrArray) res = letters(f, f->ref, "command-result");
+	g_assert_cmpuint(res->len, ==, 0);
+}
+
 /* Reply all reached Ann already: recorded, not sent a second time. A
  * #note is never relayed. Commands only: nothing to Ann. */
 static void
@@ -510,6 +559,7 @@ main(int argc, char **argv)
 	rd_parsers_init();
 	g_test_add("/staffmail/notice-reply-address", Fixture, NULL, fx_setup, test_notice_reply_address, fx_teardown);
 	g_test_add("/staffmail/reply-relayed", Fixture, NULL, fx_setup, test_reply_relayed, fx_teardown);
+	g_test_add("/staffmail/reply-attachment", Fixture, NULL, fx_setup, test_reply_attachment, fx_teardown);
 	g_test_add("/staffmail/reply-all-note-commands", Fixture, NULL, fx_setup, test_reply_all_note_commands,
 	           fx_teardown);
 	g_test_add("/staffmail/final-response", Fixture, NULL, fx_setup, test_final_response, fx_teardown);

@@ -226,6 +226,9 @@ typedef struct {
 	const char *staff_name;    /* the member of staff a notice is about */
 	const char *staff_email;
 	gboolean final_response;   /* staff-reply: it is the stage's response */
+	const RdLetterAttachment *attachments; /* staff-reply: the files the
+	                              member attached; may be NULL */
+	gsize n_attachments;
 } RdLetterRequest;
 
 /* TRUE for the names of notices to staff ("staff-…", "command-result"),

@@ -302,6 +302,8 @@ rd_letters_compose(RdLetters *l, const RdLetterRequest *r, char **subject_r,
 	letter.in_reply_to = r->to_complainant ? r->in_reply_to : NULL;
 	letter.language = lang;
 	letter.auto_generated = !r->to_complainant;
+	letter.attachments = r->attachments;
+	letter.n_attachments = r->n_attachments;
 	GBytes *raw = rd_letter_build(&letter, error);
 	if (raw == NULL)
 		return NULL;

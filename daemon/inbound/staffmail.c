@@ -244,6 +244,8 @@ typedef struct {
 	gboolean note;            /* #note: the mail is an internal note */
 	gboolean final;           /* #final */
 	gboolean responded;       /* #outcome applied: the stage is closed */
+	gboolean must_tell;       /* something went wrong the member must hear
+	                             of, commands or not */
 } Applied;
 
 static gboolean
@@ -493,8 +495,49 @@ last_complainant_message(Staff *s, GError **error)
 	return g_strdup("");
 }
 
+/* More than this in attachments and the words go alone (mail servers
+ * commonly refuse 25 MB; base64 adds a third): the member is told. */
+#define RELAY_ATTACHMENTS_MAX (18u << 20)
+
+/* The member's attachments, with their bytes, for the relayed letter:
+ * the message parsed again, keeping them this time (intake only hashes
+ * them). *@skipped_r: there were some, but too many bytes to send on. */
+static GPtrArray *
+attachments_of(Staff *s, GArray *files, gboolean *skipped_r)
+{
+	*skipped_r = FALSE;
+	if (s->msg->attachments == NULL || s->msg->attachments->len == 0)
+		return NULL;
+	RdParseOptions opts = s->cfg->limits;
+	opts.attachment_data = TRUE;
+	RdMessage *again = rd_message_parse(s->data, s->len, s->at, &opts);
+	gsize total = 0;
+	for (guint i = 0; i < again->attachments->len; i++) {
+		const RdAttachment *a = again->attachments->pdata[i];
+		total += a->data != NULL ? g_bytes_get_size(a->data) : 0;
+	}
+	if (total > RELAY_ATTACHMENTS_MAX) {
+		*skipped_r = TRUE;
+		rd_message_free(again);
+		return NULL;
+	}
+	GPtrArray *keep = g_ptr_array_new_with_free_func((GDestroyNotify)rd_message_free);
+	g_ptr_array_add(keep, again);
+	for (guint i = 0; i < again->attachments->len; i++) {
+		const RdAttachment *a = again->attachments->pdata[i];
+		if (a->data == NULL)
+			continue;
+		RdLetterAttachment f = { 0 };
+		f.filename = a->filename;
+		f.content_type = a->content_type;
+		f.data = g_bytes_get_data(a->data, &f.len);
+		g_array_append_val(files, f);
+	}
+	return keep;
+}
+
 static gboolean
-relay(Staff *s, const char *text, const Applied *ap, gint64 msg_id, GError **error)
+relay(Staff *s, const char *text, Applied *ap, gint64 msg_id, GError **error)
 {
 	if (!rd_casework_letters_on(s->ing->cw))
 		return TRUE;
@@ -522,6 +565,18 @@ relay(Staff *s, const char *text, const Applied *ap, gint64 msg_id, GError **err
 	q.final_stage = strcmp(s->c->state, "closed") == 0;
 	q.ombudsman = rd_ombudsman_to_string(p->ombudsman);
 	q.ombudsman_details = q.final_stage;
+	g_autoptr(GArray) files = g_array_new(FALSE, TRUE, sizeof(RdLetterAttachment));
+	gboolean skipped = FALSE;
+	g_autoptr(GPtrArray) keep = attachments_of(s, files, &skipped);
+	q.attachments = files->len > 0 ? (const RdLetterAttachment *)files->data : NULL;
+	q.n_attachments = files->len;
+	ap->must_tell |= skipped;
+	if (skipped)
+		g_string_append_printf(ap->report, "NOT SENT: your attachments (over %u MB in all) were kept on the "
+		                       "case but not sent on: send them another way.\n", RELAY_ATTACHMENTS_MAX >> 20);
+	else if (files->len > 0)
+		g_string_append_printf(ap->report, "Sent on with your words: %u attachment%s.\n", files->len,
+		                       files->len == 1 ? "" : "s");
 	return rd_letters_queue(rd_rules_letters(s->ing->rules), s->st, &q, s->at, NULL, error);
 }
 
@@ -566,10 +621,13 @@ on_case(Staff *s, GError **error)
 	if (id == 0)
 		return FALSE;
 
-	Applied ap = { g_string_new(NULL), 0, 0, FALSE, FALSE, FALSE };
+	Applied ap = { g_string_new(NULL), 0, 0, FALSE, FALSE, FALSE, FALSE };
 	gboolean ok = apply_commands(s, b, &ap, id, error);
 	if (ok && send_on)
 		ok = relay(s, words, &ap, id, error);
+	/* Attachments that could not go are reason enough to answer a mail
+	 * that had no commands. */
+	commands |= ap.must_tell;
 	if (ok) {
 		g_autofree char *what = g_strdup_printf("%s (%s) wrote: %s%s", member_name(s), s->from, why,
 		                                        commands ? " Commands: see the command-result letter." : "");
