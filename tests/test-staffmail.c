@@ -521,6 +521,49 @@ test_forwarded_complaint(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(((RdStage *)st->pdata[0])->received, ==, "2026-12-01");
 }
 
+/* Complaints made another way, logged with #new: with an address the
+ * complainant is written to as usual; without one, their letters go to
+ * the person who will post them. */
+static void
+test_logged_complaints(Fixture *f, gconstpointer data)
+{
+	static const char phone[] =
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: complaints@council.test\nSubject: Noise from the pub\n"
+		"Message-ID: <n1@council.test>\n\n#new Jane Doe <jane@public.test>\n#channel phone\n\n"
+		"Mrs Doe rang: the pub on the corner plays music until 2 am.\n";
+	g_autofree char *kind = NULL;
+	g_autofree char *ref = ingest(f, phone, T0 + 1000, &kind);
+	g_assert_cmpstr(kind, ==, "forwarded-complaint");
+	g_autoptr(RdCase) c = the_case(f, ref);
+	g_assert_cmpstr(c->complainant_email, ==, "jane@public.test");
+	g_assert_cmpstr(c->complainant_name, ==, "Jane Doe");
+	g_assert_cmpstr(c->channel, ==, "phone");
+	g_autoptr(GPtrArray) ack = letters(f, ref, "stage1-acknowledgement");
+	g_assert_cmpuint(ack->len, ==, 1);
+	g_assert_cmpstr(((RdOutboxRow *)ack->pdata[0])->to_addr, ==, "jane@public.test");
+	g_autofree char *text = letter_text(f, ack->pdata[0]);
+	g_assert_nonnull(strstr(text, "plays music until 2 am"));
+
+	static const char letter[] =
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: complaints@council.test\nSubject: Bins\n"
+		"Message-ID: <n2@council.test>\n\n#new Joe Bloggs\n#channel letter\n\n"
+		"Mr Bloggs wrote: his bin has not been emptied for three weeks.\n";
+	g_autofree char *k2 = NULL;
+	g_autofree char *ref2 = ingest(f, letter, T0 + 1100, &k2);
+	g_assert_cmpstr(k2, ==, "forwarded-complaint");
+	g_autoptr(RdCase) c2 = the_case(f, ref2);
+	g_assert_true(rd_letters_is_postal(c2->complainant_email));
+	g_assert_cmpstr(c2->channel, ==, "letter");
+	g_autoptr(GPtrArray) ack2 = letters(f, ref2, "stage1-acknowledgement");
+	g_assert_cmpuint(ack2->len, ==, 1);
+	const RdOutboxRow *o = ack2->pdata[0];
+	g_assert_cmpstr(o->to_addr, ==, "manager@council.test");
+	g_assert_true(g_str_has_prefix(o->subject, "FOR POSTING to Joe Bloggs: "));
+	g_autofree char *body = letter_text(f, o);
+	g_assert_nonnull(strstr(body, "Dear Joe Bloggs"));
+	g_assert_true(has_event(f, ref2, "letter-queued", "queued for posting"));
+}
+
 /* Out of office from staff: recorded, ignored. A non-member writing to a
  * staff reply address: triage, nothing applied. */
 static void
@@ -565,6 +608,7 @@ main(int argc, char **argv)
 	g_test_add("/staffmail/final-response", Fixture, NULL, fx_setup, test_final_response, fx_teardown);
 	g_test_add("/staffmail/spoofed", Fixture, NULL, fx_setup, test_spoofed, fx_teardown);
 	g_test_add("/staffmail/forwarded-complaint", Fixture, NULL, fx_setup, test_forwarded_complaint, fx_teardown);
+	g_test_add("/staffmail/logged-complaints", Fixture, NULL, fx_setup, test_logged_complaints, fx_teardown);
 	g_test_add("/staffmail/ooo-and-stranger", Fixture, NULL, fx_setup, test_ooo_and_stranger, fx_teardown);
 	return g_test_run();
 }

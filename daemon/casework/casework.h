@@ -231,6 +231,16 @@ typedef struct {
 	gsize n_attachments;
 } RdLetterRequest;
 
+/* A complainant with no email address (a complaint made by phone, letter
+ * or in person, logged with #new) is recorded under a placeholder address
+ * in the reserved .invalid domain (RFC 2606), which nothing can deliver
+ * to; their letters go to the handler (else the complaints manager) with
+ * "FOR POSTING" in the subject, to print and post. */
+#define RD_POSTAL_DOMAIN "no-email.invalid"
+gboolean rd_letters_is_postal(const char *email);
+/* A new placeholder address (newly allocated). */
+char *rd_letters_postal_placeholder(void);
+
 /* TRUE for the names of notices to staff ("staff-…", "command-result"),
  * FALSE for letters to the complainant ("staff-reply" is one: a member of
  * staff's words relayed). */

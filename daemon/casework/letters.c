@@ -158,6 +158,36 @@ set_date(RdTplValues *v, const char *name, const char *iso, const char *lang)
 }
 
 gboolean
+rd_letters_is_postal(const char *email)
+{
+	return email != NULL && g_str_has_suffix(email, "@" RD_POSTAL_DOMAIN);
+}
+
+char *
+rd_letters_postal_placeholder(void)
+{
+	return g_strdup_printf("post-%08x%08x@" RD_POSTAL_DOMAIN, g_random_int(), g_random_int());
+}
+
+/* Who prints and posts a letter to a complainant without email. */
+static const char *
+posting_to(RdLetters *l, const RdLetterRequest *r)
+{
+	const RdConfig *cfg = l->cfg;
+	if (r->c->handler != NULL)
+		return r->c->handler;
+	if (cfg->complaints_manager != NULL)
+		return cfg->complaints_manager;
+	return cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address;
+}
+
+static gboolean
+for_posting(const RdLetterRequest *r)
+{
+	return r->to_complainant && rd_letters_is_postal(r->to_addr);
+}
+
+gboolean
 rd_letters_is_staff_notice(const char *name)
 {
 	if (name == NULL || strcmp(name, "staff-reply") == 0)
@@ -295,6 +325,17 @@ rd_letters_compose(RdLetters *l, const RdLetterRequest *r, char **subject_r,
 	letter.to_address = r->to_addr;
 	letter.reply_to = reply;
 	letter.subject = rendered->subject;
+	g_autofree char *posting_subject = NULL;
+	if (for_posting(r)) {
+		/* The letter as the complainant will read it on paper, to the
+		 * person who prints and posts it. */
+		posting_subject = g_strdup_printf("FOR POSTING to %s: %s",
+		                                  r->c->complainant_name ? r->c->complainant_name : "the complainant",
+		                                  rendered->subject);
+		letter.to_name = NULL;
+		letter.to_address = posting_to(l, r);
+		letter.subject = posting_subject;
+	}
 	letter.reference = r->c->reference;
 	letter.text_body = rendered->text;
 	letter.html_body = rendered->html;
@@ -308,7 +349,7 @@ rd_letters_compose(RdLetters *l, const RdLetterRequest *r, char **subject_r,
 	if (raw == NULL)
 		return NULL;
 	if (subject_r)
-		*subject_r = g_strdup(rendered->subject);
+		*subject_r = g_strdup(letter.subject);
 	if (message_id_r)
 		*message_id_r = g_steal_pointer(&msgid);
 	return raw;
@@ -338,7 +379,8 @@ rd_letters_queue(RdLetters *l, RdStore *store, const RdLetterRequest *r, gint64 
 	 * cannon; the letter is still recorded, and the handler told. */
 	const char *status = "queued";
 	g_autofree char *detail = NULL;
-	if (r->to_complainant) {
+	const char *to = for_posting(r) ? posting_to(l, r) : r->to_addr;
+	if (r->to_complainant && !for_posting(r)) {
 		gint64 recent = rd_store_outbox_count_to(store, r->to_addr, now - 24 * 3600, error);
 		if (recent < 0)
 			return FALSE;
@@ -356,7 +398,7 @@ rd_letters_queue(RdLetters *l, RdStore *store, const RdLetterRequest *r, gint64 
 	o.kind = r->name;
 	o.language = rd_letters_language(l, r);
 	o.from_addr = l->cfg->mailboxes[r->mailbox].address;
-	o.to_addr = r->to_addr;
+	o.to_addr = to;
 	o.subject = subject;
 	o.message_id = msgid;
 	o.raw = data;
@@ -372,6 +414,9 @@ rd_letters_queue(RdLetters *l, RdStore *store, const RdLetterRequest *r, gint64 
 	if (queued) {
 		g_autofree char *what = detail
 			? g_strdup_printf("Letter %s to %s was not sent: %s", r->name, r->to_addr, detail)
+			: for_posting(r)
+			? g_strdup_printf("Letter %s queued for posting: sent to %s to print and post (%s).", r->name, to,
+			                  subject)
 			: g_strdup_printf("Letter %s queued for %s (%s).", r->name, r->to_addr, subject);
 		if (rd_store_event_add(store, r->c->id, now, "redress",
 		                       detail ? "letter-suppressed" : "letter-queued", what, 0, error) == 0)

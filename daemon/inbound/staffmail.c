@@ -706,10 +706,14 @@ logged_complaint(Staff *s, const RdCommandBlock *b, const RdCommand *nw, GError 
 		if (c->kind == RD_CMD_CHANNEL && c->arg != NULL)
 			channel = c->arg;
 	}
-	g_autofree char *why = g_strdup_printf("A complaint made by %s, logged by %s (%s).", channel,
-	                                       member_name(s), s->from);
-	return open_for(s, nw->arg, nw->name, channel, s->at, s->msg->subject, b->body, NULL, "forwarded-complaint",
-	                why, error);
+	/* No email address: letters go to the handler to print and post. */
+	g_autofree char *postal = nw->arg == NULL ? rd_letters_postal_placeholder() : NULL;
+	g_autofree char *why = g_strdup_printf("A complaint made by %s, logged by %s (%s)%s.", channel,
+	                                       member_name(s), s->from,
+	                                       postal ? "; the complainant has no email address, so their letters "
+	                                                "go to the handler for posting" : "");
+	return open_for(s, postal ? postal : nw->arg, nw->name, channel, s->at, s->msg->subject, b->body, NULL,
+	                "forwarded-complaint", why, error);
 }
 
 static gboolean
@@ -720,10 +724,6 @@ no_case(Staff *s, GError **error)
 		const RdCommand *c = b->commands->pdata[i];
 		if (c->kind != RD_CMD_NEW)
 			continue;
-		if (c->arg == NULL)
-			return to_triage(s, "staff-command", "#new without an email address: redress cannot yet write "
-			                 "to a complainant by post; open the case by hand (redress case) or add the "
-			                 "address.", NULL, error);
 		return logged_complaint(s, b, c, error);
 	}
 	const RdForwarded *f = s->msg->forwarded;
