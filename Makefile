@@ -7,7 +7,9 @@
 #   make faults   the full fault campaign on build/redress (tests/faults/)
 #   make bench    ingest benchmark (20,000 messages), deadline sweep over
 #                 1,000,000 open cases, IMAP fetch and SMTP send against the
-#                 local test servers; figures in bench/out/results.txt
+#                 local test servers, then the latency of a complaint's
+#                 acknowledgement with the daemon in IDLE (bench/latency.sh);
+#                 figures in bench/out/results.txt
 #   make demo     examples/demo.sh: starts throwaway Dovecot and Postfix on
 #                 127.0.0.1 and redress daemon on them, sends sample
 #                 complaints by SMTP, shows the cases, the status and a
@@ -165,7 +167,8 @@ faults: all
 bench:
 	@$(MAKE) --no-print-directory deps-bench
 	@$(MAKE) --no-print-directory build $(BENCH_BINS)
-	@sh bench/run.sh && sh bench/sweep.sh | tee -a bench/out/results.txt && sh bench/mail.sh
+	@sh bench/run.sh && sh bench/sweep.sh | tee -a bench/out/results.txt && sh bench/mail.sh && \
+	 sh bench/latency.sh
 
 demo:
 	@$(MAKE) --no-print-directory deps

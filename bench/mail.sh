@@ -17,8 +17,9 @@
 #   4. for comparison, redress ingest of the same messages from files:
 #      storing without IMAP, the ceiling for the fetch.
 #   5. redress outbox send: the acknowledgements that fetch queued, through
-#      Postfix with STARTTLS (test CA) and AUTH, one SMTP session per
-#      letter; letters/s is letters handed over (250) per second. How long
+#      Postfix with STARTTLS (test CA) and AUTH, one SMTP session for the
+#      whole run (libcurl keeps the connection: Postfix logs one session
+#      with mail=N); letters/s is letters handed over (250) per second. How long
 #      Postfix then takes to deliver them all into Dovecot is shown too.
 #
 # Needs root (Postfix's master); otherwise, or when the servers cannot be
@@ -239,7 +240,7 @@ row "redress ingest (same, files)" "$files_secs" "$COUNT" "$files_rate" "${files
 row "redress outbox send" "$send_secs" "${sent:-0}" "$send_rate" ""
 say "(messages/s and letters/s over wall-clock time; plain fetch is the best of three after"
 say " a warm-up; redress fetch stores, files and queues each new case's acknowledgement,"
-say " peak RSS $(printf '%.1f' "$(calc "${fetch_rss:-0} / 1024")") MB; outbox send: STARTTLS + AUTH, one session per letter)"
+say " peak RSS $(printf '%.1f' "$(calc "${fetch_rss:-0} / 1024")") MB; outbox send: STARTTLS + AUTH, one session for all)"
 if [ -n "$files_rate" ] && [ -n "$fetch_rate" ]; then
 	say " redress fetch runs at $(printf '%.2f' "$(calc "$fetch_rate / $files_rate")") x redress ingest of the same messages from files"
 fi

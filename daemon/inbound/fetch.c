@@ -45,6 +45,8 @@ typedef struct {
 	RdJournal *journal;           /* notes what the fetch thread parses, or NULL */
 	GHashTable *quarantined;      /* sources not to parse (read-only in the pass) */
 	gboolean crash_after_commit;  /* REDRESS_TEST_CRASH=after-commit */
+	RdFetchCommitFunc on_commit;  /* told after each commit that stored mail, or NULL */
+	gpointer on_commit_data;
 	RdFetchCounts *n;
 } Ctx;
 
@@ -140,6 +142,15 @@ store_group(Ctx *c, const char *role, RdMailbox mailbox, guint32 uidvalidity, GP
 	for (guint i = 0; i < done; i++)
 		rd_ingest_result_clear(&results[i]);
 	return ok;
+}
+
+/* After a commit: the caller hears of new mail (its letters are committed
+ * with it) before the moves, which can wait. */
+static void
+told_committed(Ctx *c, guint stored_before)
+{
+	if (c->on_commit != NULL && c->n->stored > stored_before)
+		c->on_commit(c->n, c->on_commit_data);
 }
 
 /* ---- the fetch thread ------------------------------------------------------
@@ -308,9 +319,21 @@ rd_fetch_pass(RdStore *store, RdIngest *ing, const RdConfig *cfg, RdImap *s, RdM
               RdCheckpointer *ckpt, RdJournal *journal, const gint *stop, RdFetchCounts *counts_r,
               gboolean *store_broken_r, GError **error)
 {
+	return rd_fetch_pass_notify(store, ing, cfg, s, mailbox, ckpt, journal, stop, NULL, NULL, counts_r,
+	                            store_broken_r, error);
+}
+
+gboolean
+rd_fetch_pass_notify(RdStore *store, RdIngest *ing, const RdConfig *cfg, RdImap *s, RdMailbox mailbox,
+                     RdCheckpointer *ckpt, RdJournal *journal, const gint *stop,
+                     RdFetchCommitFunc on_commit, gpointer user_data, RdFetchCounts *counts_r,
+                     gboolean *store_broken_r, GError **error)
+{
 	g_return_val_if_fail(store != NULL && ing != NULL && s != NULL && counts_r != NULL, FALSE);
 	Ctx c = { 0 };
 	c.cfg = cfg;
+	c.on_commit = on_commit;
+	c.on_commit_data = user_data;
 	c.store = store;
 	c.ing = ing;
 	c.ckpt = ckpt;
@@ -430,6 +453,7 @@ write_groups(Ctx *c, Pipe *p, RdMailbox mailbox, gboolean *store_broken_r, GErro
 		if (group->len == 0)
 			break;
 		g_array_set_size(ours, 0);
+		guint stored_before = c->n->stored;
 		gboolean stored = store_group(c, p->role, mailbox, p->uidvalidity, group, ours, error);
 		t_store += (double)(g_get_monotonic_time() - t1) / G_USEC_PER_SEC;
 		if (!stored) {
@@ -443,6 +467,7 @@ write_groups(Ctx *c, Pipe *p, RdMailbox mailbox, gboolean *store_broken_r, GErro
 			fflush(NULL);
 			_exit(3);
 		}
+		told_committed(c, stored_before);
 		hand_over(p, group, ours);
 	}
 	rd_log_debug("fetch timing mailbox=%s: waited %.2f s for the network and parser, stored and "

@@ -312,6 +312,20 @@ gboolean rd_fetch_pass(RdStore *store, RdIngest *ing, const RdConfig *cfg, RdIma
                        const gint *stop, RdFetchCounts *counts_r,
                        gboolean *store_broken_r, GError **error);
 
+/* Called on the caller's thread straight after each commit that stored
+ * new mail, before that mail is moved: @counts holds what the pass has
+ * committed so far. The daemon wakes its sender here, so that the letters
+ * of a commit go out while the pass is still moving, fetching and storing
+ * the rest (a pass over many messages would otherwise hold every letter
+ * back until its end). */
+typedef void (*RdFetchCommitFunc)(const RdFetchCounts *counts, gpointer user_data);
+
+/* rd_fetch_pass() with @on_commit (may be NULL) called as above. */
+gboolean rd_fetch_pass_notify(RdStore *store, RdIngest *ing, const RdConfig *cfg, RdImap *s,
+                              RdMailbox mailbox, RdCheckpointer *ckpt, RdJournal *journal,
+                              const gint *stop, RdFetchCommitFunc on_commit, gpointer user_data,
+                              RdFetchCounts *counts_r, gboolean *store_broken_r, GError **error);
+
 G_END_DECLS
 
 #endif /* RD_INBOUND_H */

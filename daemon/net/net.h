@@ -98,7 +98,11 @@ gboolean rd_imap_finish(RdImap *s, const guint32 *uids, guint n, GError **error)
  * anyone else. */
 gboolean rd_imap_remove(RdImap *s, const guint32 *uids, guint n, GError **error);
 /* Wait up to @timeout_s seconds for new mail: IDLE when the server has
- * it, else a sleep and NOOP. *@new_mail_r says whether the folder grew. */
+ * it, else a sleep and NOOP. *@new_mail_r says whether the folder grew.
+ * When the server told of new mail in its answer to the last open-ended
+ * rd_imap_search() (first:*), it returns at once with new mail, without
+ * waiting: that mail may not be in the search's answer, and the server
+ * would not tell of it again. */
 gboolean rd_imap_wait(RdImap *s, guint timeout_s, gboolean *new_mail_r, GError **error);
 /* How rd_imap_wait() waits: @use_idle FALSE polls (a sleep, then NOOP)
  * even where the server has IDLE; while @wake_fd (-1 = none) is

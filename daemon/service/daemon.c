@@ -198,6 +198,16 @@ jittered(guint delay)
 	return (guint)(delay * g_random_double_range(0.8, 1.2) + 0.5);
 }
 
+/* A commit of the pass stored new mail, and the letters it queued with
+ * it: the sender goes at once, while the pass moves that mail and goes on
+ * with the rest. */
+static void
+wake_sender(const RdFetchCounts *counts, gpointer data)
+{
+	Generation *gen = data;
+	g_async_queue_push(gen->send_q, TOKEN_WAKE);
+}
+
 /* One session: open, then fetch and wait until it fails or we stop.
  * TRUE if the session was opened and the database took the mail (the
  * backoff starts again, and a lost connection is opened again at once). */
@@ -227,10 +237,8 @@ watch_session(Watcher *w, RdStore *store, RdIngest *ing)
 	while (!stopping(gen)) {
 		RdFetchCounts n = { 0 };
 		gboolean store_broken = FALSE;
-		gboolean ok = rd_fetch_pass(store, ing, cfg, s, w->mailbox, NULL, gen->d->journal, &gen->stop, &n,
-		                            &store_broken, &err);
-		if (n.stored > 0)
-			g_async_queue_push(gen->send_q, TOKEN_WAKE);
+		gboolean ok = rd_fetch_pass_notify(store, ing, cfg, s, w->mailbox, NULL, gen->d->journal, &gen->stop,
+		                                   wake_sender, gen, &n, &store_broken, &err);
 		if (!ok) {
 			rd_log_error("daemon mailbox=%s fetch failed%s: %s", w->role,
 			             store_broken ? " (the database)" : "", err->message);
@@ -257,6 +265,14 @@ watch_session(Watcher *w, RdStore *store, RdIngest *ing)
 		watcher_save(w, store);
 		if (stopping(gen))
 			break;
+		/* Mail that came while the pass fetched and moved was told of
+		 * in the answers to those commands (EXISTS), which libetpan
+		 * takes in: the server has nothing new to say when IDLE starts,
+		 * and that mail would wait for the next to arrive. So only a
+		 * pass that found nothing leads to a wait; after any other, a
+		 * new pass looks again. */
+		if (n.fetched > 0)
+			continue;
 		gboolean new_mail = FALSE;
 		if (!rd_imap_wait(s, idle ? IDLE_WAIT_S : cfg->daemon.poll_interval, &new_mail, &err)) {
 			rd_log_error("daemon mailbox=%s wait failed: %s", w->role, err->message);
