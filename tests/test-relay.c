@@ -130,6 +130,9 @@ static const TextCase text_cases[] = {
 	{ "welsh iphone", "Iawn\n\nAnfonwyd o fy iPhone\n", "Iawn" },
 	{ "blank runs", "a\n\n\n\nb\n\n> q\n\nc\n", "a\n\nb\n\nc" },
 	{ "crlf", "Thanks\r\n\r\n> old\r\n", "Thanks" },
+	/* a line end of CR CR LF loses one CR, as in the walk, not two
+	 * (tests/fuzz/regressions/relay-double-cr.txt) */
+	{ "cr cr lf", "a\r\r\nb\n", "a\r\nb" },
 	{ "original message", "See below.\n\n-----Original Message-----\nFrom: A\nSent: Monday\n\nold\n", "See below." },
 	{ "welsh original", "Gweler isod.\n-----Neges Wreiddiol-----\nOddi wrth: A\n", "Gweler isod." },
 	{ "welsh outlook block", "Ateb.\n\nOddi wrth: Cwynion <c@x.example>\nAnfonwyd: 4 Rhagfyr 2026\nAt: Sam\nPwnc: x\n\nhen\n", "Ateb." },
@@ -205,6 +208,9 @@ static const ForwardCase forward_cases[] = {
 	  "Jo Bloggs", "2026-12-03T09:12:00Z", "Bins not collected", ORIG_FIRST, "Log please.", FALSE, NULL },
 	{ "fwd-thunderbird", "Thunderbird, RFC 5322 date", "jo.bloggs@public.example", "Jo Bloggs",
 	  "2026-12-03T09:12:00Z", "Bins not collected", ORIG_FIRST, "Forwarding as discussed.", FALSE, NULL },
+	{ "fwd-thunderbird-html", "Thunderbird, HTML only (header table)", "jo.bloggs@public.example",
+	  "Jo Bloggs", "2026-12-03T09:12:00Z", "Bins not collected", ORIG_FIRST, "Forwarding as discussed.",
+	  FALSE, NULL },
 	{ "fwd-apple-mail", "Apple Mail, HTML only, quoted forward", "jo.bloggs@public.example",
 	  "Jo Bloggs", "2026-12-03T09:12:00Z", "Bins not collected", ORIG_FIRST, "For the case file.",
 	  FALSE, NULL },
@@ -265,7 +271,7 @@ static const struct {
 	{ "not-fwd-outlook-reply", "an Outlook reply (RE:) with its header block" },
 	{ "not-fwd-reply-to-forward", "a reply quoting a forward below its attribution" },
 	{ "not-fwd-long-letter", "a long letter with an email attached" },
-	{ "not-fwd-garbage", "garbage with a banner in it" },
+	{ "not-fwd-garbage", "broken bytes under FW:, a From: with no Sent: near it, a banner cut short" },
 };
 
 static void

@@ -7,7 +7,8 @@
 # lowest priority, in one process (no -jobs/-workers): the machine is
 # shared. Its corpus grows in build-fuzz/corpus/TARGET/, seeded from the
 # hand-made seeds, the target's regression inputs, the project's examples
-# and fixtures and, for messages, ../shared/corpus when it exists (read in
+# and fixtures (tests/fixtures for messages, tests/fixtures/relay for
+# relay) and, for messages, ../shared/corpus when it exists (read in
 # place, never copied into the project). Crashes are saved in
 # build-fuzz/crashes/TARGET/, the log in build-fuzz/logs/TARGET.log, and
 # one line per run is added to build-fuzz/runs.tsv (date, target,
@@ -17,7 +18,7 @@
 # only, so that a run of a few seconds fuzzes rather than loads.
 #
 # FUZZ_MAX_LEN overrides the largest input tried (4096 bytes; holidays
-# 16384, messages 65536).
+# and relay 16384, messages 65536).
 #
 # Prints "TARGET: N executions in S s, ok" or "..., CRASH: FILE" per
 # target; exits 1 if any target crashed.
@@ -61,6 +62,10 @@ for t in "$@"; do
         max_len=65536
         extra="tests/fixtures"
         [ "$brief" -eq 0 ] && [ -d ../shared/corpus ] && extra="$extra ../shared/corpus"
+        ;;
+    relay)
+        max_len=16384
+        extra="tests/fixtures/relay"
         ;;
     config) cp examples/redress.conf "$corpus/" ;;
     holidays) max_len=16384; cp examples/bank-holidays.json "$corpus/" ;;
