@@ -468,11 +468,17 @@ _rd_quotes_walk(const char *text, RdWalkFlags flags)
 	GString *out = g_string_sized_new(MIN(strlen(text), 64 * 1024) + 1);
 	for (gsize i = 0; i < n; i++) {
 		RdLine line = lines[i];
-		/* Before the quote test: the marker cuts quoted or not. */
-		if (relay && _rd_line_is_marker(line))
-			break;
 		guint span = 1;
 		RdLineKind kind = _rd_line_kind(lines, n, i, &span);
+		/* The marker unquoted cuts everything below: a client that
+		 * quoted the notice without ">" (Outlook) left it below. Quoted,
+		 * it is part of a ">" quote, dropped like the rest of it, and an
+		 * answer written under the quote (bottom-posting) stays. */
+		if (relay && _rd_line_is_marker(line)) {
+			if (kind == RD_LINE_QUOTED)
+				continue;
+			break;
+		}
 		gboolean cut = FALSE;
 		switch (kind) {
 		case RD_LINE_QUOTED:

@@ -9,13 +9,13 @@
  *
  *  - "#command" lines at the very top are for redress, not the
  *    complainant, and go (the caller reads them from the message text);
- *  - a line carrying redress's reply marker ("##- … -##") cuts everything
- *    below it, quoted or not: below the marker is the notification, which
- *    some clients quote without ">", and none of it may reach the
- *    complainant. The price is that an answer written below a quoted
- *    notification (bottom-posting, inline answers) is cut with it: the
- *    marker asks for the reply above the line, and an empty result tells
- *    the caller to ask the officer again rather than send nothing;
+ *  - a line carrying redress's reply marker ("##- … -##") unquoted cuts
+ *    everything below it: below the marker is the notification, which
+ *    some clients (Outlook) quote without ">", and none of it may reach
+ *    the complainant. Quoted with ">", the marker is part of the quote and
+ *    goes with it, and an answer written below the quoted notification
+ *    (bottom-posting, inline answers) stays. An empty result tells the
+ *    caller to ask the officer again rather than send nothing;
  *  - a "-- " signature stays (name, post and phone number belong in a
  *    letter), and a mobile client's footer line ("Sent from my iPhone")
  *    is dropped without cutting what follows.

@@ -583,6 +583,37 @@ test_ooo_and_stranger(Fixture *f, gconstpointer data)
 	g_autoptr(GPtrArray) res = letters(f, f->ref, "command-result");
 	g_assert_cmpuint(res->len, ==, 0);
 
+	/* A reply sent with nothing written (only the quoted notice): nothing
+	 * to relay, and the member is told so. */
+	g_autofree char *below = g_strdup_printf(
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: %s\nSubject: Re: %s\nMessage-ID: <b1@council.test>\n\n"
+		"On Wed, 2 Dec 2026 at 10:01, Complaints Team wrote:\n"
+		"> ##- Please type your reply above this line -##\n> A new complaint has been opened.\n", to, f->ref);
+	g_autofree char *kb = NULL;
+	g_autofree char *rb = ingest(f, below, T0 + 850, &kb);
+	g_assert_cmpstr(kb, ==, "staff-note");
+	g_autoptr(GPtrArray) none = letters(f, f->ref, "staff-reply");
+	g_assert_cmpuint(none->len, ==, 0);
+	g_autoptr(GPtrArray) told = letters(f, f->ref, "command-result");
+	g_assert_cmpuint(told->len, ==, 1);
+	g_autofree char *what = letter_text(f, told->pdata[0]);
+	g_assert_nonnull(strstr(what, "NOT SENT: no new words were found above the line"));
+
+	/* Written under the quoted notice (bottom-posting): relayed. */
+	g_autofree char *bottom = g_strdup_printf(
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: %s\nSubject: Re: %s\nMessage-ID: <b2@council.test>\n\n"
+		"On Wed, 2 Dec 2026 at 10:01, Complaints Team wrote:\n"
+		"> ##- Please type your reply above this line -##\n> A new complaint has been opened.\n\n"
+		"Dear Ann, we will call you.\n", to, f->ref);
+	g_autofree char *kb2 = NULL;
+	g_autofree char *rb2 = ingest(f, bottom, T0 + 860, &kb2);
+	g_assert_cmpstr(kb2, ==, "staff-reply");
+	g_autoptr(GPtrArray) one = letters(f, f->ref, "staff-reply");
+	g_assert_cmpuint(one->len, ==, 1);
+	g_autofree char *said = letter_text(f, one->pdata[0]);
+	g_assert_nonnull(strstr(said, "Dear Ann, we will call you."));
+	g_assert_null(strstr(said, "A new complaint has been opened"));
+
 	g_autofree char *stranger = g_strdup_printf(
 		"From: Pat Colleague <pat@council.test>\nTo: %s\nSubject: Re: %s\nMessage-ID: <p1@council.test>\n\n"
 		"#outcome upheld\n\nHello Ann.\n", to, f->ref);
@@ -592,7 +623,7 @@ test_ooo_and_stranger(Fixture *f, gconstpointer data)
 	g_autoptr(RdCase) c = the_case(f, f->ref);
 	g_assert_cmpstr(c->state, ==, "stage1");
 	g_autoptr(GPtrArray) l2 = letters(f, f->ref, "staff-reply");
-	g_assert_cmpuint(l2->len, ==, 0);
+	g_assert_cmpuint(l2->len, ==, 1);
 }
 
 int

@@ -617,11 +617,22 @@ on_case(Staff *s, GError **error)
 		kind = "staff-note";
 		why = "Staff mail with nothing new to send on: kept on the case.";
 	}
+	/* A reply written below the quoted notice (or only under the line
+	 * the notice asks replies to go above) has no words left to relay:
+	 * the member must hear that nothing went, not find out later. */
+	gboolean nothing_found = !commands && *words == '\0' && strcmp(kind, "staff-note") == 0 &&
+	                         !note_cmd && !forwarding(s) && !to_note_address;
 	gint64 id = store_message(s, s->c->id, kind, s->token_ref ? "token" : "headers", why, error);
 	if (id == 0)
 		return FALSE;
 
 	Applied ap = { g_string_new(NULL), 0, 0, FALSE, FALSE, FALSE, FALSE };
+	if (nothing_found) {
+		g_string_append(ap.report, "NOT SENT: no new words were found above the line \""
+		                RD_REPLY_MARKER_EN "\" (or above the quoted message), so nothing went to the "
+		                "complainant. Write your reply at the top and send it again.\n");
+		ap.must_tell = TRUE;
+	}
 	gboolean ok = apply_commands(s, b, &ap, id, error);
 	if (ok && send_on)
 		ok = relay(s, words, &ap, id, error);
@@ -716,6 +727,16 @@ logged_complaint(Staff *s, const RdCommandBlock *b, const RdCommand *nw, GError 
 	                "forwarded-complaint", why, error);
 }
 
+/* One of redress's own mailboxes: a forwarded notice, not a complaint. */
+static gboolean
+own_address(const RdConfig *cfg, const char *email)
+{
+	for (int i = 0; i < RD_MAILBOX_N; i++)
+		if (cfg->mailboxes[i].address != NULL && g_ascii_strcasecmp(cfg->mailboxes[i].address, email) == 0)
+			return TRUE;
+	return FALSE;
+}
+
 static gboolean
 no_case(Staff *s, GError **error)
 {
@@ -728,7 +749,7 @@ no_case(Staff *s, GError **error)
 	}
 	const RdForwarded *f = s->msg->forwarded;
 	if (f != NULL && f->from != NULL && s->mailbox != RD_MAILBOX_STAGE2 &&
-	    rd_config_staff_member(s->cfg, f->from->email) == NULL)
+	    rd_config_staff_member(s->cfg, f->from->email) == NULL && !own_address(s->cfg, f->from->email))
 		return forwarded_complaint(s, error);
 	return to_triage(s, "staff-command", "Mail from staff that names no case (no reply address, thread or "
 	                 "reference) and forwards no complaint: a person must place it.", NULL, error);
