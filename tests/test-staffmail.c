@@ -521,6 +521,61 @@ test_forwarded_complaint(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(((RdStage *)st->pdata[0])->received, ==, "2026-12-01");
 }
 
+/* What a role may do: a handler cannot hold past the procedure's limit
+ * or decide Stage 2; the complaints manager can hold past it with
+ * #holding!, and without the ! is refused like anyone. A Reply-To that
+ * differs from From suspends the commands. */
+static void
+test_roles_and_reply_to(Fixture *f, gconstpointer data)
+{
+	g_autofree char *sam = sam_address(f, "sam.patel@council.test", RD_STAFF_TOKEN_REPLY);
+	g_autofree char *mgr = sam_address(f, "manager@council.test", RD_STAFF_TOKEN_REPLY);
+	g_autofree char *h1 = g_strdup_printf(
+		PASS "From: sam.patel@council.test\nTo: %s\nSubject: Re: %s\nMessage-ID: <r1@council.test>\n\n"
+		"#holding! 2027-06-30 the contractor is away\n#stage2 investigate\n", sam, f->ref);
+	g_autofree char *k1 = NULL;
+	g_autofree char *r1 = ingest(f, h1, T0 + 100, &k1);
+	g_autoptr(GPtrArray) res1 = letters(f, f->ref, "command-result");
+	g_assert_cmpuint(res1->len, ==, 1);
+	g_autofree char *t1 = letter_text(f, res1->pdata[0]);
+	g_assert_nonnull(strstr(t1, "only a complaints manager may do this"));
+	g_assert_nonnull(strstr(t1, "only a Stage 2 manager or complaints manager may do this"));
+	g_assert_nonnull(strstr(t1, "0 applied, 2 not applied"));
+
+	g_autofree char *h2 = g_strdup_printf(
+		PASS "From: manager@council.test\nTo: %s\nSubject: Re: %s\nMessage-ID: <r2@council.test>\n\n"
+		"#holding 2027-06-30 the contractor is away\n", mgr, f->ref);
+	g_autofree char *k2 = NULL;
+	g_autofree char *r2 = ingest(f, h2, T0 + 200, &k2);
+	g_autoptr(GPtrArray) res2 = letters(f, f->ref, "command-result");
+	g_autofree char *t2 = letter_text(f, res2->pdata[1]);
+	g_assert_nonnull(strstr(t2, "NOT DONE"));
+	g_autoptr(GPtrArray) hold0 = letters(f, f->ref, "holding-reply");
+	g_assert_cmpuint(hold0->len, ==, 0);
+
+	g_autofree char *h3 = g_strdup_printf(
+		PASS "From: manager@council.test\nTo: %s\nSubject: Re: %s\nMessage-ID: <r3@council.test>\n\n"
+		"#holding! 30/06/2027 the contractor is away\n", mgr, f->ref);
+	g_autofree char *k3 = NULL;
+	g_autofree char *r3 = ingest(f, h3, T0 + 300, &k3);
+	g_autoptr(GPtrArray) hold = letters(f, f->ref, "holding-reply");
+	g_assert_cmpuint(hold->len, ==, 1);
+	g_autofree char *ht = letter_text(f, hold->pdata[0]);
+	g_assert_nonnull(strstr(ht, "30 June 2027"));
+	g_assert_true(has_event(f, f->ref, "extended", "by a complaints manager's decision"));
+
+	g_autofree char *h4 = g_strdup_printf(
+		PASS "From: sam.patel@council.test\nReply-To: someone@elsewhere.test\nTo: %s\nSubject: Re: %s\n"
+		"Message-ID: <r4@council.test>\n\n#service repairs\n", sam, f->ref);
+	g_autofree char *k4 = NULL;
+	g_autofree char *r4 = ingest(f, h4, T0 + 400, &k4);
+	g_autoptr(RdCase) c = the_case(f, f->ref);
+	g_assert_null(c->service);
+	g_autoptr(GPtrArray) res4 = letters(f, f->ref, "command-result");
+	g_autofree char *t4 = letter_text(f, res4->pdata[res4->len - 1]);
+	g_assert_nonnull(strstr(t4, "Reply-To differs from From"));
+}
+
 /* Complaints made another way, logged with #new: with an address the
  * complainant is written to as usual; without one, their letters go to
  * the person who will post them. */
@@ -639,6 +694,7 @@ main(int argc, char **argv)
 	g_test_add("/staffmail/final-response", Fixture, NULL, fx_setup, test_final_response, fx_teardown);
 	g_test_add("/staffmail/spoofed", Fixture, NULL, fx_setup, test_spoofed, fx_teardown);
 	g_test_add("/staffmail/forwarded-complaint", Fixture, NULL, fx_setup, test_forwarded_complaint, fx_teardown);
+	g_test_add("/staffmail/roles-and-reply-to", Fixture, NULL, fx_setup, test_roles_and_reply_to, fx_teardown);
 	g_test_add("/staffmail/logged-complaints", Fixture, NULL, fx_setup, test_logged_complaints, fx_teardown);
 	g_test_add("/staffmail/ooo-and-stranger", Fixture, NULL, fx_setup, test_ooo_and_stranger, fx_teardown);
 	return g_test_run();
