@@ -161,6 +161,46 @@ equal_constant_time(const char *a, const char *b, gsize n)
 	return diff == 0;
 }
 
+/* The "+extension" of @address without its trailing "-MAC", the MAC
+ * (normalised as people retype it) into @given; NULL when @address has no
+ * extension ending in a MAC. The angle brackets and spaces of an address
+ * copied from a header are tolerated; anything else around it makes it
+ * malformed. Both token forms (the complainant's, staff reply addresses)
+ * end this way. Newly allocated. */
+static char *
+token_extension(const char *address, char given[MAC_CHARS + 1])
+{
+	g_autofree char *addr = g_strstrip(g_strdup(address));
+	gsize alen = strlen(addr);
+	if (alen >= 2 && addr[0] == '<' && addr[alen - 1] == '>') {
+		addr[alen - 1] = '\0';
+		memmove(addr, addr + 1, alen - 1);
+	}
+	const char *at = strrchr(addr, '@');
+	if (at == NULL)
+		return NULL;
+	const char *plus = memchr(addr, '+', (gsize)(at - addr));
+	if (plus == NULL)
+		return NULL;
+	char *ext = g_strndup(plus + 1, (gsize)(at - plus - 1));
+	/* The reference has hyphens of its own; the MAC follows the last. */
+	char *dash = strrchr(ext, '-');
+	if (dash == NULL || strlen(dash + 1) != MAC_CHARS) {
+		g_free(ext);
+		return NULL;
+	}
+	*dash = '\0';
+	for (guint i = 0; i < MAC_CHARS; i++) {
+		given[i] = normalise_mac_char(dash[1 + i]);
+		if (given[i] == '\0') {
+			g_free(ext);
+			return NULL;
+		}
+	}
+	given[MAC_CHARS] = '\0';
+	return ext;
+}
+
 char *
 rd_token_verify(const guint8 *key, gsize key_len, const char *prefix,
                 const char *address)
@@ -173,34 +213,9 @@ rd_token_verify(const guint8 *key, gsize key_len, const char *prefix,
 	if (key == NULL || key_len == 0 || prefix == NULL || address == NULL)
 		return NULL;
 
-	/* Tolerate the angle brackets and spaces of an address copied from a
-	 * header; anything else around it makes it malformed. */
-	g_autofree char *addr = g_strstrip(g_strdup(address));
-	gsize alen = strlen(addr);
-	if (alen >= 2 && addr[0] == '<' && addr[alen - 1] == '>') {
-		addr[alen - 1] = '\0';
-		memmove(addr, addr + 1, alen - 1);
-	}
-
-	const char *at = strrchr(addr, '@');
-	if (at == NULL)
+	g_autofree char *ext = token_extension(address, given);
+	if (ext == NULL)
 		return NULL;
-	const char *plus = memchr(addr, '+', (gsize)(at - addr));
-	if (plus == NULL)
-		return NULL;
-	g_autofree char *ext = g_strndup(plus + 1, (gsize)(at - plus - 1));
-
-	/* The reference has hyphens of its own; the MAC follows the last. */
-	char *dash = strrchr(ext, '-');
-	if (dash == NULL || strlen(dash + 1) != MAC_CHARS)
-		return NULL;
-	*dash = '\0';
-	for (guint i = 0; i < MAC_CHARS; i++) {
-		given[i] = normalise_mac_char(dash[1 + i]);
-		if (given[i] == '\0')
-			return NULL;
-	}
-	given[MAC_CHARS] = '\0';
 
 	/* Reference part: the prefix is letters and may well contain an o or
 	 * an l, so only the characters after it get the digit repairs. */
@@ -311,31 +326,10 @@ rd_staff_token_parse(const guint8 *key, gsize key_len, const char *prefix,
 	if (prefix == NULL || address == NULL)
 		return FALSE;
 
-	g_autofree char *addr = g_strstrip(g_strdup(address));
-	gsize alen = strlen(addr);
-	if (alen >= 2 && addr[0] == '<' && addr[alen - 1] == '>') {
-		addr[alen - 1] = '\0';
-		memmove(addr, addr + 1, alen - 1);
-	}
-	const char *at = strrchr(addr, '@');
-	if (at == NULL)
-		return FALSE;
-	const char *plus = memchr(addr, '+', (gsize)(at - addr));
-	if (plus == NULL)
-		return FALSE;
-	g_autofree char *ext = g_strndup(plus + 1, (gsize)(at - plus - 1));
-
 	/* From the end: the MAC, then "-P", then the reference. */
-	char *dash = strrchr(ext, '-');
-	if (dash == NULL || strlen(dash + 1) != MAC_CHARS)
+	g_autofree char *ext = token_extension(address, given);
+	if (ext == NULL)
 		return FALSE;
-	*dash = '\0';
-	for (guint i = 0; i < MAC_CHARS; i++) {
-		given[i] = normalise_mac_char(dash[1 + i]);
-		if (given[i] == '\0')
-			return FALSE;
-	}
-	given[MAC_CHARS] = '\0';
 	gsize elen = strlen(ext);
 	if (elen < 2 || ext[elen - 2] != '-')
 		return FALSE;
