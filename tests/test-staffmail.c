@@ -364,7 +364,8 @@ test_reply_all_note_commands(Fixture *f, gconstpointer data)
 }
 
 /* #outcome with #final: the stage closes, the reply is the response and
- * carries the right to escalate, and no separate closing letter goes. */
+ * carries the right to escalate with its date, and no separate closing
+ * letter goes. */
 static void
 test_final_response(Fixture *f, gconstpointer data)
 {
@@ -385,6 +386,9 @@ test_final_response(Fixture *f, gconstpointer data)
 	g_assert_nonnull(strstr(text, "fit a fan"));
 	g_assert_nonnull(strstr(text, "If you are not satisfied"));
 	g_assert_nonnull(strstr(text, "Stage 2"));
+	/* and the date to ask by, as the closing letter would give it: 20
+	 * working days after Thursday 3 December 2026, over Christmas. */
+	g_assert_nonnull(strstr(text, "reply to this email by Tuesday 5 January 2027"));
 	g_assert_null(strstr(text, "#final"));
 }
 

@@ -244,6 +244,7 @@ typedef struct {
 	gboolean note;            /* #note: the mail is an internal note */
 	gboolean final;           /* #final */
 	gboolean responded;       /* #outcome applied: the stage is closed */
+	char *escalate_by;        /* and the last day to ask for Stage 2 */
 } Applied;
 
 static gboolean
@@ -420,8 +421,11 @@ apply_one(Staff *s, const RdCommand *cmd, const RdCommandBlock *b, Applied *ap, 
 		for (guint i = 0; res.letters && i < res.letters->len; i++)
 			g_string_append_printf(done, " Letter queued: %s.", (const char *)res.letters->pdata[i]);
 		report_line(ap, TRUE, cmd->text, done->len ? done->str : "Done.");
-		if (cmd->kind == RD_CMD_OUTCOME)
+		if (cmd->kind == RD_CMD_OUTCOME) {
 			ap->responded = TRUE;
+			g_free(ap->escalate_by);
+			ap->escalate_by = g_steal_pointer(&res.escalate_by);
+		}
 		/* The case as it is now, for the next command and the letters. */
 		RdCase *now = NULL;
 		if (!rd_store_case_get(s->st, s->c->id, &now, error)) {
@@ -519,6 +523,9 @@ relay(Staff *s, const char *text, const Applied *ap, gint64 msg_id, GError **err
 	q.staff_name = s->member->name;
 	q.staff_email = s->member->email;
 	q.final_response = ap->final && ap->responded;
+	/* With #final the reply is the response: it gives the date to ask for
+	 * Stage 2 by, as the closing letter it replaces would. */
+	q.escalate_by = q.final_response ? ap->escalate_by : NULL;
 	q.final_stage = strcmp(s->c->state, "closed") == 0;
 	q.ombudsman = rd_ombudsman_to_string(p->ombudsman);
 	q.ombudsman_details = q.final_stage;
@@ -566,7 +573,7 @@ on_case(Staff *s, GError **error)
 	if (id == 0)
 		return FALSE;
 
-	Applied ap = { g_string_new(NULL), 0, 0, FALSE, FALSE, FALSE };
+	Applied ap = { g_string_new(NULL), 0, 0, FALSE, FALSE, FALSE, NULL };
 	gboolean ok = apply_commands(s, b, &ap, id, error);
 	if (ok && send_on)
 		ok = relay(s, words, &ap, id, error);
@@ -584,6 +591,7 @@ on_case(Staff *s, GError **error)
 		            error);
 	}
 	g_string_free(ap.report, TRUE);
+	g_free(ap.escalate_by);
 	return ok;
 }
 
