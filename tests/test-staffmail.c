@@ -392,6 +392,40 @@ test_final_response(Fixture *f, gconstpointer data)
 	g_assert_null(strstr(text, "#final"));
 }
 
+/* The daily cap holds a relayed reply back (here a cap of 1: the
+ * acknowledgement was the day's one letter to Ann): Sam is told so in a
+ * command-result letter, with or without commands, never "sent on". */
+static void
+test_reply_held_by_cap(Fixture *f, gconstpointer data)
+{
+	f->cfg->daily_cap = 1;
+	g_autofree char *to = sam_address(f, "sam.patel@council.test", RD_STAFF_TOKEN_REPLY);
+	g_autofree char *mail = g_strdup_printf(
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: %s\nSubject: Re: %s\nMessage-ID: <s9@council.test>\n\n"
+		"Dear Ann, a surveyor will visit on Friday.\n", to, f->ref);
+	g_autofree char *kind = NULL;
+	g_autofree char *ref = ingest(f, mail, T0 + 3600, &kind);
+	g_assert_cmpstr(kind, ==, "staff-reply");
+	g_autoptr(GPtrArray) relayed = letters(f, f->ref, "staff-reply");
+	g_assert_cmpuint(relayed->len, ==, 1);
+	g_assert_cmpstr(((RdOutboxRow *)relayed->pdata[0])->status, ==, "suppressed");
+	g_autoptr(GPtrArray) results = letters(f, f->ref, "command-result");
+	g_assert_cmpuint(results->len, ==, 1);
+	g_autofree char *report = letter_text(f, results->pdata[0]);
+	g_assert_nonnull(strstr(report, "Your words were NOT sent to the complainant"));
+	g_assert_null(strstr(report, "sent on"));
+
+	g_autofree char *mail2 = g_strdup_printf(
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: %s\nSubject: Re: %s\nMessage-ID: <s10@council.test>\n\n"
+		"#outcome upheld\n#final\n\nDear Ann, we will treat the mould.\n", to, f->ref);
+	g_autofree char *ref2 = ingest(f, mail2, T0 + 7200, NULL);
+	g_autoptr(GPtrArray) results2 = letters(f, f->ref, "command-result");
+	g_assert_cmpuint(results2->len, ==, 2);
+	g_autofree char *report2 = letter_text(f, results2->pdata[1]);
+	g_assert_nonnull(strstr(report2, "2 applied, 0 not applied. Your words were NOT sent"));
+	g_assert_nonnull(strstr(report2, "recorded as responded"));
+}
+
 /* Sam's address from outside, failing DMARC (and with a forged pass
  * below the border's fail): stored, flagged, alerted, nothing applied,
  * nothing relayed. */
@@ -517,6 +551,7 @@ main(int argc, char **argv)
 	g_test_add("/staffmail/reply-all-note-commands", Fixture, NULL, fx_setup, test_reply_all_note_commands,
 	           fx_teardown);
 	g_test_add("/staffmail/final-response", Fixture, NULL, fx_setup, test_final_response, fx_teardown);
+	g_test_add("/staffmail/reply-held-by-cap", Fixture, NULL, fx_setup, test_reply_held_by_cap, fx_teardown);
 	g_test_add("/staffmail/spoofed", Fixture, NULL, fx_setup, test_spoofed, fx_teardown);
 	g_test_add("/staffmail/forwarded-complaint", Fixture, NULL, fx_setup, test_forwarded_complaint, fx_teardown);
 	g_test_add("/staffmail/ooo-and-stranger", Fixture, NULL, fx_setup, test_ooo_and_stranger, fx_teardown);

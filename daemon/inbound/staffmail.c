@@ -497,9 +497,13 @@ last_complainant_message(Staff *s, GError **error)
 	return g_strdup("");
 }
 
+/* *@queued_r: FALSE when the letter was held back (the daily cap on
+ * letters to one address, or a letter that could not be written: the
+ * case's letter-suppressed or letter-not-written event). */
 static gboolean
-relay(Staff *s, const char *text, const Applied *ap, gint64 msg_id, GError **error)
+relay(Staff *s, const char *text, const Applied *ap, gint64 msg_id, gboolean *queued_r, GError **error)
 {
+	*queued_r = TRUE;
 	if (!rd_casework_letters_on(s->ing->cw))
 		return TRUE;
 	g_autoptr(GError) lerr = NULL;
@@ -529,7 +533,7 @@ relay(Staff *s, const char *text, const Applied *ap, gint64 msg_id, GError **err
 	q.final_stage = strcmp(s->c->state, "closed") == 0;
 	q.ombudsman = rd_ombudsman_to_string(p->ombudsman);
 	q.ombudsman_details = q.final_stage;
-	return rd_letters_queue(rd_rules_letters(s->ing->rules), s->st, &q, s->at, NULL, error);
+	return rd_letters_queue(rd_rules_letters(s->ing->rules), s->st, &q, s->at, queued_r, error);
 }
 
 /* Staff mail on a case it is allowed to act on. */
@@ -575,18 +579,32 @@ on_case(Staff *s, GError **error)
 
 	Applied ap = { g_string_new(NULL), 0, 0, FALSE, FALSE, FALSE, NULL };
 	gboolean ok = apply_commands(s, b, &ap, id, error);
+	gboolean relayed = TRUE;
 	if (ok && send_on)
-		ok = relay(s, words, &ap, id, error);
+		ok = relay(s, words, &ap, id, &relayed, error);
 	if (ok) {
 		g_autofree char *what = g_strdup_printf("%s (%s) wrote: %s%s", member_name(s), s->from, why,
 		                                        commands ? " Commands: see the command-result letter." : "");
 		ok = event(s, kind, what, id, error);
 	}
-	if (ok && commands) {
+	/* Words that were to go and did not (the daily cap held the letter
+	 * back, or it could not be written) are the sender's to know of, commands or not: the report used
+	 * to say "sent on" whatever happened, and a plain reply got nothing. */
+	gboolean held = send_on && !relayed;
+	if (ok && (commands || held)) {
 		g_autofree char *tail = g_strdup_printf("command-result/%" G_GINT64_FORMAT, id);
-		g_string_append_printf(ap.report, "\n%u applied, %u not applied.%s", ap.applied, ap.refused,
-		                       send_on ? " Your words were sent on to the complainant."
-		                               : " Nothing was sent to the complainant.");
+		if (commands)
+			g_string_append_printf(ap.report, "\n%u applied, %u not applied.", ap.applied, ap.refused);
+		if (held)
+			g_string_append_printf(ap.report, "%sYour words were NOT sent to the complainant: the letter was held "
+			                       "back (the case's events say why: letter-suppressed, the daily cap on letters "
+			                       "to one address, or letter-not-written). Contact the complainant another way, or send your reply "
+			                       "again later.%s", commands ? " " : "",
+			                       ap.final && ap.responded ? " The stage is recorded as responded to all the "
+			                                                  "same: make sure the response reaches them." : "");
+		else
+			g_string_append(ap.report, send_on ? " Your words were sent on to the complainant."
+			                                   : " Nothing was sent to the complainant.");
 		ok = notice(s, "command-result", tail, s->from, ap.report->str, NULL, s->member->name, s->member->email,
 		            error);
 	}
