@@ -6,6 +6,7 @@
 #   done_testing                            prints the plan; exit 1 if any failed
 #   staff_send TO SUBJECT TEXT...           a staff member mails with s-nail
 #   staff_reply MAILDIR MSG TEXT...         and replies with s-nail (below)
+#   staff_reply_top MAILDIR MSG TEXT...     replies above the quoted message
 #
 # Tests print TAP on stdout; diagnostics go to stdout as "# …" lines.
 
@@ -90,6 +91,11 @@ done_testing() {
 # stays unread in new/, as the tests left it. errexit: without it a
 # Reply to a message that is not there fails, s-nail reads the TEXT
 # lines as commands, and exits 0.
+# staff_reply_top MAILDIR MSG TEXT...: the same Reply, top-posted as
+# Outlook, Gmail and Thunderbird write by default: the TEXT lines first,
+# then a blank line and the message replied to, quoted with "> " under
+# s-nail's "X wrote:" line (the ~Q command escape: the quote as the
+# quote variable would have put it, but where it is typed).
 _staff_snail() {
     s-nail -#:/ -S v15-compat -S nosave \
         -S "mta=smtp://${STAFF_USER:-staff}%40$MAIL_DOMAIN:$MAIL_PASSWORD@localhost:$STAFF_SMTP_PORT" \
@@ -109,4 +115,11 @@ staff_reply() {
     shift 2
     { printf 'Reply %s\n' "$_msg"; printf '%s\n' "$@"; printf '~.\n'; } |
         _staff_snail -R -S errexit -S reply-to-honour=yes -S quote -S 'indentprefix=> ' -f "$_maildir"
+}
+
+staff_reply_top() {
+    _maildir=$1 _msg=$2
+    shift 2
+    { printf 'Reply %s\n' "$_msg"; printf '%s\n' "$@"; printf '\n~Q\n~.\n'; } |
+        _staff_snail -R -S errexit -S reply-to-honour=yes -S 'indentprefix=> ' -f "$_maildir"
 }

@@ -67,6 +67,8 @@ like "$hb" "Friday 11 December 2026" "holding reply gives the new date written o
 like "$hb" "Friday 4 December 2026" "and the date we had given"
 like "$hb" "the contractor" "and the reason"
 like "$hb" "Local Government and Social Care Ombudsman" "and the Ombudsman's details (council profile)"
+case "$hb" in *"the Local Government"*) lgsco=lower ;; *) lgsco=capital ;; esac
+is "$lgsco" "capital" "the Ombudsman's name heads its details as its name, with no article"
 "$R" case $C1 extend --reason "More time needed" --at 2026-12-04T10:00:00Z >/dev/null
 is "$(sql "select extended_to from stages where stage=1")" "2026-12-18" "--reason alone takes the profile's full extension"
 

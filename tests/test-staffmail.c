@@ -413,7 +413,8 @@ test_reply_all_note_commands(Fixture *f, gconstpointer data)
 }
 
 /* #outcome with #final: the stage closes, the reply is the response and
- * carries the right to escalate, and no separate closing letter goes. */
+ * carries the right to escalate with its date, and no separate closing
+ * letter goes. */
 static void
 test_final_response(Fixture *f, gconstpointer data)
 {
@@ -434,7 +435,44 @@ test_final_response(Fixture *f, gconstpointer data)
 	g_assert_nonnull(strstr(text, "fit a fan"));
 	g_assert_nonnull(strstr(text, "If you are not satisfied"));
 	g_assert_nonnull(strstr(text, "Stage 2"));
+	/* and the date to ask by, as the closing letter would give it: 20
+	 * working days after Thursday 3 December 2026, over Christmas. */
+	g_assert_nonnull(strstr(text, "reply to this email by Tuesday 5 January 2027"));
 	g_assert_null(strstr(text, "#final"));
+}
+
+/* The daily cap holds a relayed reply back (here a cap of 1: the
+ * acknowledgement was the day's one letter to Ann): Sam is told so in a
+ * command-result letter, with or without commands, never "sent on". */
+static void
+test_reply_held_by_cap(Fixture *f, gconstpointer data)
+{
+	f->cfg->daily_cap = 1;
+	g_autofree char *to = sam_address(f, "sam.patel@council.test", RD_STAFF_TOKEN_REPLY);
+	g_autofree char *mail = g_strdup_printf(
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: %s\nSubject: Re: %s\nMessage-ID: <s9@council.test>\n\n"
+		"Dear Ann, a surveyor will visit on Friday.\n", to, f->ref);
+	g_autofree char *kind = NULL;
+	g_autofree char *ref = ingest(f, mail, T0 + 3600, &kind);
+	g_assert_cmpstr(kind, ==, "staff-reply");
+	g_autoptr(GPtrArray) relayed = letters(f, f->ref, "staff-reply");
+	g_assert_cmpuint(relayed->len, ==, 1);
+	g_assert_cmpstr(((RdOutboxRow *)relayed->pdata[0])->status, ==, "suppressed");
+	g_autoptr(GPtrArray) results = letters(f, f->ref, "command-result");
+	g_assert_cmpuint(results->len, ==, 1);
+	g_autofree char *report = letter_text(f, results->pdata[0]);
+	g_assert_nonnull(strstr(report, "Your words were NOT sent to the complainant"));
+	g_assert_null(strstr(report, "sent on"));
+
+	g_autofree char *mail2 = g_strdup_printf(
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: %s\nSubject: Re: %s\nMessage-ID: <s10@council.test>\n\n"
+		"#outcome upheld\n#final\n\nDear Ann, we will treat the mould.\n", to, f->ref);
+	g_autofree char *ref2 = ingest(f, mail2, T0 + 7200, NULL);
+	g_autoptr(GPtrArray) results2 = letters(f, f->ref, "command-result");
+	g_assert_cmpuint(results2->len, ==, 2);
+	g_autofree char *report2 = letter_text(f, results2->pdata[1]);
+	g_assert_nonnull(strstr(report2, "2 applied, 0 not applied. Your words were NOT sent"));
+	g_assert_nonnull(strstr(report2, "recorded as responded"));
 }
 
 /* Sam's address from outside, failing DMARC (and with a forged pass
@@ -542,16 +580,29 @@ test_roles_and_reply_to(Fixture *f, gconstpointer data)
 	g_assert_nonnull(strstr(t1, "only a Stage 2 manager or complaints manager may do this"));
 	g_assert_nonnull(strstr(t1, "0 applied, 2 not applied"));
 
+	/* +N: working days after the date the complainant has. Stage 1 is
+	 * due Wednesday 16 December 2026; two working days on is Friday 18. */
+	g_autofree char *h0 = g_strdup_printf(
+		PASS "From: sam.patel@council.test\nTo: %s\nSubject: Re: %s\nMessage-ID: <r0@council.test>\n\n"
+		"#holding +2 the surveyor is ill\n", sam, f->ref);
+	g_autofree char *k0 = NULL;
+	g_autofree char *r0 = ingest(f, h0, T0 + 50, &k0);
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdCase) c0 = the_case(f, f->ref);
+	g_autoptr(GPtrArray) st0 = rd_store_stages_for_case(f->store, c0->id, &err);
+	g_assert_cmpstr(((RdStage *)st0->pdata[0])->response_due, ==, "2026-12-16");
+	g_assert_cmpstr(((RdStage *)st0->pdata[0])->extended_to, ==, "2026-12-18");
+
 	g_autofree char *h2 = g_strdup_printf(
 		PASS "From: manager@council.test\nTo: %s\nSubject: Re: %s\nMessage-ID: <r2@council.test>\n\n"
 		"#holding 2027-06-30 the contractor is away\n", mgr, f->ref);
 	g_autofree char *k2 = NULL;
 	g_autofree char *r2 = ingest(f, h2, T0 + 200, &k2);
 	g_autoptr(GPtrArray) res2 = letters(f, f->ref, "command-result");
-	g_autofree char *t2 = letter_text(f, res2->pdata[1]);
+	g_autofree char *t2 = letter_text(f, res2->pdata[res2->len - 1]);
 	g_assert_nonnull(strstr(t2, "NOT DONE"));
 	g_autoptr(GPtrArray) hold0 = letters(f, f->ref, "holding-reply");
-	g_assert_cmpuint(hold0->len, ==, 0);
+	g_assert_cmpuint(hold0->len, ==, 1);
 
 	g_autofree char *h3 = g_strdup_printf(
 		PASS "From: manager@council.test\nTo: %s\nSubject: Re: %s\nMessage-ID: <r3@council.test>\n\n"
@@ -559,8 +610,8 @@ test_roles_and_reply_to(Fixture *f, gconstpointer data)
 	g_autofree char *k3 = NULL;
 	g_autofree char *r3 = ingest(f, h3, T0 + 300, &k3);
 	g_autoptr(GPtrArray) hold = letters(f, f->ref, "holding-reply");
-	g_assert_cmpuint(hold->len, ==, 1);
-	g_autofree char *ht = letter_text(f, hold->pdata[0]);
+	g_assert_cmpuint(hold->len, ==, 2);
+	g_autofree char *ht = letter_text(f, hold->pdata[1]);
 	g_assert_nonnull(strstr(ht, "30 June 2027"));
 	g_assert_true(has_event(f, f->ref, "extended", "by a complaints manager's decision"));
 
@@ -692,6 +743,7 @@ main(int argc, char **argv)
 	g_test_add("/staffmail/reply-all-note-commands", Fixture, NULL, fx_setup, test_reply_all_note_commands,
 	           fx_teardown);
 	g_test_add("/staffmail/final-response", Fixture, NULL, fx_setup, test_final_response, fx_teardown);
+	g_test_add("/staffmail/reply-held-by-cap", Fixture, NULL, fx_setup, test_reply_held_by_cap, fx_teardown);
 	g_test_add("/staffmail/spoofed", Fixture, NULL, fx_setup, test_spoofed, fx_teardown);
 	g_test_add("/staffmail/forwarded-complaint", Fixture, NULL, fx_setup, test_forwarded_complaint, fx_teardown);
 	g_test_add("/staffmail/roles-and-reply-to", Fixture, NULL, fx_setup, test_roles_and_reply_to, fx_teardown);

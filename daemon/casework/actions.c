@@ -35,6 +35,7 @@ typedef struct {
 	/* what was done, for the result */
 	GString *done;             /* one line per change */
 	GPtrArray *letters;        /* char*: names of the letters queued */
+	char *escalate_by;         /* respond: the last day to ask for Stage 2 */
 } Ctx;
 
 /* The case @arg names into *@case_r (NULL if none), accepting a reference
@@ -426,26 +427,30 @@ do_respond(Ctx *x, GError **error)
 	if (!event(x, "responded", what, error) || !reload_stages(x, error))
 		return FALSE;
 
-	/* The closing letter gives the rights that follow: Stage 2, or the
-	 * Ombudsman after the last stage (docs/procedure.md §2.14). A caller
-	 * that sends the response itself gives the same rights in it. */
+	/* The closing letter gives the rights that follow: Stage 2 and the
+	 * date to ask by, or the Ombudsman after the last stage
+	 * (docs/procedure.md §2.14). A caller that sends the response itself
+	 * gives the same rights in it, so the date is in the result too (a
+	 * staff reply marked #final left it out before: the relayed reply
+	 * said "reply to this email" with no date where the closing letter
+	 * gives one). */
+	if (!final) {
+		GDate e;
+		if (!escalate_by(x, p, &day, &e, error))
+			return FALSE;
+		g_free(x->escalate_by);
+		x->escalate_by = rd_date_format_iso(&e);
+	}
 	if (x->no_letter)
 		return TRUE;
 	g_autofree char *base = g_strdup_printf("%s/s%d/closing", x->c->reference, n);
 	g_autofree char *key = fresh_key(x, base, error);
 	if (key == NULL)
 		return FALSE;
-	g_autofree char *by = NULL;
-	if (!final) {
-		GDate e;
-		if (!escalate_by(x, p, &day, &e, error))
-			return FALSE;
-		by = rd_date_format_iso(&e);
-	}
 	RdLetterRequest r = { 0 };
 	r.name = "closing-letter";
 	r.idem_key = key;
-	r.escalate_by = by;
+	r.escalate_by = x->escalate_by;
 	r.final_stage = final;
 	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
 	r.ombudsman_details = final;
@@ -877,6 +882,7 @@ rd_case_action_result_clear(RdCaseActionResult *r)
 	g_clear_pointer(&r->state, g_free);
 	g_clear_pointer(&r->done, g_ptr_array_unref);
 	g_clear_pointer(&r->letters, g_ptr_array_unref);
+	g_clear_pointer(&r->escalate_by, g_free);
 }
 
 static gboolean
@@ -951,7 +957,9 @@ rd_casework_act_in(RdCasework *cw, RdCase *c, const RdCaseAction *a, RdCaseActio
 			if (*lines[i])
 				g_ptr_array_add(r->done, g_strdup(lines[i]));
 		r->letters = g_steal_pointer(&x.letters);
+		r->escalate_by = g_steal_pointer(&x.escalate_by);
 	}
+	g_clear_pointer(&x.escalate_by, g_free);
 	g_clear_pointer(&x.stages, g_ptr_array_unref);
 	g_clear_pointer(&x.letters, g_ptr_array_unref);
 	g_string_free(x.done, TRUE);

@@ -172,6 +172,9 @@ typedef struct {
 	char *state;             /* its state after the action (rd_casework_act) */
 	GPtrArray *done;         /* char*: one sentence per change, as recorded */
 	GPtrArray *letters;      /* char*: names of the letters queued */
+	char *escalate_by;       /* respond before the last stage: the last day
+	                            to ask for Stage 2 (YYYY-MM-DD), for a caller
+	                            that sends the response itself (no_letter) */
 } RdCaseActionResult;
 void rd_case_action_result_clear(RdCaseActionResult *r);
 

@@ -107,13 +107,18 @@ rd_letters_format_date(const char *iso, const char *lang)
 
 /* ---- Ombudsmen ----------------------------------------------------------------- */
 
+/* Each Ombudsman by its own name, as a heading above its contact
+ * details (so no article); in a Welsh letter by its Welsh name where it
+ * has one (only the Welsh Ombudsman does: the others are English and
+ * Scottish bodies and are named as they name themselves). */
 static const struct {
-	const char *id, *name, *website, *phone;
+	const char *id, *name, *name_cy, *website, *phone;
 } ombudsmen[] = {
-	{ "lgsco", "the Local Government and Social Care Ombudsman", "www.lgo.org.uk", "0300 061 0614" },
-	{ "housing-ombudsman", "the Housing Ombudsman Service", "www.housing-ombudsman.org.uk", "0300 111 3000" },
-	{ "spso", "the Scottish Public Services Ombudsman", "www.spso.org.uk", "0800 377 7330" },
-	{ "psow", "the Public Services Ombudsman for Wales", "www.ombudsman.wales", "0300 790 0203" },
+	{ "lgsco", "Local Government and Social Care Ombudsman", NULL, "www.lgo.org.uk", "0300 061 0614" },
+	{ "housing-ombudsman", "Housing Ombudsman Service", NULL, "www.housing-ombudsman.org.uk", "0300 111 3000" },
+	{ "spso", "Scottish Public Services Ombudsman", NULL, "www.spso.org.uk", "0800 377 7330" },
+	{ "psow", "Public Services Ombudsman for Wales", "Ombwdsmon Gwasanaethau Cyhoeddus Cymru",
+	  "www.ombudsman.wales", "0300 790 0203" },
 };
 
 /* ---- values --------------------------------------------------------------------- */
@@ -278,7 +283,8 @@ rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
 
 	for (gsize i = 0; i < G_N_ELEMENTS(ombudsmen); i++) {
 		if (g_strcmp0(ombudsmen[i].id, r->ombudsman) == 0) {
-			rd_tpl_values_set(v, "ombudsman.name", ombudsmen[i].name);
+			rd_tpl_values_set(v, "ombudsman.name", g_strcmp0(lang, "cy") == 0 && ombudsmen[i].name_cy != NULL
+			                                       ? ombudsmen[i].name_cy : ombudsmen[i].name);
 			rd_tpl_values_set(v, "ombudsman.website", ombudsmen[i].website);
 			rd_tpl_values_set(v, "ombudsman.phone", ombudsmen[i].phone);
 		}

@@ -246,6 +246,7 @@ typedef struct {
 	gboolean responded;       /* #outcome applied: the stage is closed */
 	gboolean must_tell;       /* something went wrong the member must hear
 	                             of, commands or not */
+	char *escalate_by;        /* and the last day to ask for Stage 2 */
 } Applied;
 
 static gboolean
@@ -255,6 +256,23 @@ may(const Staff *s, RdStaffRole need, const char **why_r)
 		return TRUE;
 	*why_r = need == RD_STAFF_COMPLAINTS_MANAGER ? "only a complaints manager may do this"
 	                                              : "only a Stage 2 manager or complaints manager may do this";
+	return FALSE;
+}
+
+/* The response date the complainant now has for the open stage: the
+ * extended date, else the response date. FALSE when none is open. */
+static gboolean
+owed_date(Staff *s, GDate *owed_r)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GPtrArray) stages = rd_store_stages_for_case(s->st, s->c->id, &err);
+	for (guint i = stages ? stages->len : 0; i > 0; i--) {
+		const RdStage *st = stages->pdata[i - 1];
+		if (st->responded != NULL || st->closed != NULL)
+			continue;
+		const char *d = st->extended_to ? st->extended_to : st->response_due;
+		return d != NULL && rd_date_parse_iso(d, owed_r);
+	}
 	return FALSE;
 }
 
@@ -299,11 +317,15 @@ action_of(Staff *s, const RdCommand *cmd, const RdCommandBlock *b, RdCaseAction 
 		a->reason = cmd->rest;
 		a->force = cmd->force;
 		if (cmd->plus_days > 0) {
-			g_autofree char *local = rd_time_format_local(s->at);
-			GDate today, to;
-			g_autofree char *day = g_strndup(local, 10);
-			if (!rd_date_parse_iso(day, &today) ||
-			    !rd_calendar_add_working_days(rd_rules_calendar(s->ing->rules), &today, cmd->plus_days, &to)) {
+			/* "+5": five working days more than the date the complainant
+			 * has been given (the extended date, else the response date),
+			 * as a holding reply moves that date. */
+			GDate owed, to;
+			if (!owed_date(s, &owed)) {
+				*why_r = "the case has no open stage with a response date to extend";
+				return FALSE;
+			}
+			if (!rd_calendar_add_working_days(rd_rules_calendar(s->ing->rules), &owed, cmd->plus_days, &to)) {
 				*why_r = "that many working days is beyond the calendar redress knows";
 				return FALSE;
 			}
@@ -422,8 +444,11 @@ apply_one(Staff *s, const RdCommand *cmd, const RdCommandBlock *b, Applied *ap, 
 		for (guint i = 0; res.letters && i < res.letters->len; i++)
 			g_string_append_printf(done, " Letter queued: %s.", (const char *)res.letters->pdata[i]);
 		report_line(ap, TRUE, cmd->text, done->len ? done->str : "Done.");
-		if (cmd->kind == RD_CMD_OUTCOME)
+		if (cmd->kind == RD_CMD_OUTCOME) {
 			ap->responded = TRUE;
+			g_free(ap->escalate_by);
+			ap->escalate_by = g_steal_pointer(&res.escalate_by);
+		}
 		/* The case as it is now, for the next command and the letters. */
 		RdCase *now = NULL;
 		if (!rd_store_case_get(s->st, s->c->id, &now, error)) {
@@ -536,9 +561,13 @@ attachments_of(Staff *s, GArray *files, gboolean *skipped_r)
 	return keep;
 }
 
+/* *@queued_r: FALSE when the letter was held back (the daily cap on
+ * letters to one address, or a letter that could not be written: the
+ * case's letter-suppressed or letter-not-written event). */
 static gboolean
-relay(Staff *s, const char *text, Applied *ap, gint64 msg_id, GError **error)
+relay(Staff *s, const char *text, Applied *ap, gint64 msg_id, gboolean *queued_r, GError **error)
 {
+	*queued_r = TRUE;
 	if (!rd_casework_letters_on(s->ing->cw))
 		return TRUE;
 	g_autoptr(GError) lerr = NULL;
@@ -562,6 +591,9 @@ relay(Staff *s, const char *text, Applied *ap, gint64 msg_id, GError **error)
 	q.staff_name = s->member->name;
 	q.staff_email = s->member->email;
 	q.final_response = ap->final && ap->responded;
+	/* With #final the reply is the response: it gives the date to ask for
+	 * Stage 2 by, as the closing letter it replaces would. */
+	q.escalate_by = q.final_response ? ap->escalate_by : NULL;
 	q.final_stage = strcmp(s->c->state, "closed") == 0;
 	q.ombudsman = rd_ombudsman_to_string(p->ombudsman);
 	q.ombudsman_details = q.final_stage;
@@ -577,7 +609,7 @@ relay(Staff *s, const char *text, Applied *ap, gint64 msg_id, GError **error)
 	else if (files->len > 0)
 		g_string_append_printf(ap->report, "Sent on with your words: %u attachment%s.\n", files->len,
 		                       files->len == 1 ? "" : "s");
-	return rd_letters_queue(rd_rules_letters(s->ing->rules), s->st, &q, s->at, NULL, error);
+	return rd_letters_queue(rd_rules_letters(s->ing->rules), s->st, &q, s->at, queued_r, error);
 }
 
 /* Staff mail on a case it is allowed to act on. */
@@ -626,7 +658,7 @@ on_case(Staff *s, GError **error)
 	if (id == 0)
 		return FALSE;
 
-	Applied ap = { g_string_new(NULL), 0, 0, FALSE, FALSE, FALSE, FALSE };
+	Applied ap = { g_string_new(NULL), 0, 0, FALSE, FALSE, FALSE, FALSE, NULL };
 	if (nothing_found) {
 		g_string_append(ap.report, "NOT SENT: no new words were found above the line \""
 		                RD_REPLY_MARKER_EN "\" (or above the quoted message), so nothing went to the "
@@ -634,25 +666,40 @@ on_case(Staff *s, GError **error)
 		ap.must_tell = TRUE;
 	}
 	gboolean ok = apply_commands(s, b, &ap, id, error);
+	gboolean relayed = TRUE;
 	if (ok && send_on)
-		ok = relay(s, words, &ap, id, error);
-	/* Attachments that could not go are reason enough to answer a mail
-	 * that had no commands. */
+		ok = relay(s, words, &ap, id, &relayed, error);
+	/* Attachments that could not go, or no words found, are reason
+	 * enough to answer a mail that had no commands. */
 	commands |= ap.must_tell;
 	if (ok) {
 		g_autofree char *what = g_strdup_printf("%s (%s) wrote: %s%s", member_name(s), s->from, why,
 		                                        commands ? " Commands: see the command-result letter." : "");
 		ok = event(s, kind, what, id, error);
 	}
-	if (ok && commands) {
+	/* Words that were to go and did not (the daily cap held the letter
+	 * back, or it could not be written) are the sender's to know of, commands or not: the report used
+	 * to say "sent on" whatever happened, and a plain reply got nothing. */
+	gboolean held = send_on && !relayed;
+	if (ok && (commands || held)) {
 		g_autofree char *tail = g_strdup_printf("command-result/%" G_GINT64_FORMAT, id);
-		g_string_append_printf(ap.report, "\n%u applied, %u not applied.%s", ap.applied, ap.refused,
-		                       send_on ? " Your words were sent on to the complainant."
-		                               : " Nothing was sent to the complainant.");
+		if (commands)
+			g_string_append_printf(ap.report, "\n%u applied, %u not applied.", ap.applied, ap.refused);
+		if (held)
+			g_string_append_printf(ap.report, "%sYour words were NOT sent to the complainant: the letter was held "
+			                       "back (the case's events say why: letter-suppressed, the daily cap on letters "
+			                       "to one address, or letter-not-written). Contact the complainant another way, or send your reply "
+			                       "again later.%s", commands ? " " : "",
+			                       ap.final && ap.responded ? " The stage is recorded as responded to all the "
+			                                                  "same: make sure the response reaches them." : "");
+		else
+			g_string_append(ap.report, send_on ? " Your words were sent on to the complainant."
+			                                   : " Nothing was sent to the complainant.");
 		ok = notice(s, "command-result", tail, s->from, ap.report->str, NULL, s->member->name, s->member->email,
 		            error);
 	}
 	g_string_free(ap.report, TRUE);
+	g_free(ap.escalate_by);
 	return ok;
 }
 
