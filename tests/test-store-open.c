@@ -225,7 +225,9 @@ test_migrate_at_once(Fixture *f, gconstpointer data)
 	g_autoptr(RdStore) s = rd_store_open(f->path, &error);
 	g_assert_no_error(error);
 	g_clear_pointer(&s, rd_store_close);
-	side_exec(f->path, "DROP TABLE quarantine; DROP INDEX messages_content_hash_no_id; DROP INDEX messages_raw_key;"
+	side_exec(f->path, "ALTER TABLE outbox DROP COLUMN bounced_at; ALTER TABLE outbox DROP COLUMN bounce_status;"
+	                   " ALTER TABLE outbox DROP COLUMN bounce_detail; ALTER TABLE outbox DROP COLUMN bounce_msg_id;"
+	                   " DROP TABLE quarantine; DROP INDEX messages_content_hash_no_id; DROP INDEX messages_raw_key;"
 	                   " CREATE INDEX messages_content_hash ON messages(content_hash);"
 	                   " CREATE INDEX messages_raw ON messages(raw_sha256);"
 	                   " DROP INDEX outbox_copy_due; ALTER TABLE outbox DROP COLUMN sent_copy;"
@@ -361,7 +363,9 @@ test_readonly_outdated(Fixture *f, gconstpointer data)
 	g_autoptr(RdStore) w = rd_store_open(f->path, &error);
 	g_assert_no_error(error);
 	g_clear_pointer(&w, rd_store_close);
-	side_exec(f->path, "DROP TABLE quarantine; PRAGMA user_version = 4");
+	side_exec(f->path, "ALTER TABLE outbox DROP COLUMN bounced_at; ALTER TABLE outbox DROP COLUMN bounce_status;"
+	                   " ALTER TABLE outbox DROP COLUMN bounce_detail; ALTER TABLE outbox DROP COLUMN bounce_msg_id;"
+	                   " DROP TABLE quarantine; PRAGMA user_version = 4");
 
 	g_autoptr(RdStore) s = rd_store_open_readonly(f->path, &error);
 	g_assert_null(s);
