@@ -19,6 +19,9 @@ static const char *const letter_variables[] = {
 	/* the case */
 	"case.reference",          /* "CMP-2026-000123" */
 	"case.received",           /* date the complaint counts as received */
+	"case.received_on",        /* the same with its preposition: "on Friday
+	                              4 December 2026", "ar ddydd Gwener 4 Rhagfyr
+	                              2026" (Welsh mutates after "ar") */
 	"case.reply_by",           /* date the (current stage) response is due */
 	"case.new_date",           /* the extended date of a holding reply */
 	"case.escalate_by",        /* last date to ask for Stage 2 */
@@ -37,7 +40,8 @@ static const char *const letter_variables[] = {
 	/* people */
 	"complainant.name",
 	"complainant.email",
-	"handler.name",            /* officer or team */
+	"handler.name",            /* officer (their name from the staff
+	                              directory, else their address) or team */
 	"handler.email",
 	"handler.phone",
 	"office.name",             /* office that received the mail: Chief
@@ -46,6 +50,10 @@ static const char *const letter_variables[] = {
 	                              about: who sent the commands, forwarded
 	                              the complaint, or whose address was used */
 	"staff.email",
+
+	"recipient.name",          /* staff notices: the name of the member of
+	                              staff it goes to (staff directory), or
+	                              empty: "Hello," */
 
 	/* the Ombudsman of the procedure profile */
 	"ombudsman.name",
@@ -65,6 +73,7 @@ static const char *const letter_variables[] = {
 	                              service rather than declined */
 	"flag.final_stage",        /* closing letter: Stage 2 was the last stage,
 	                              so the next step is the Ombudsman */
+	"flag.assigned",           /* staff notices: the case has a handler */
 	"flag.final_response",     /* staff-reply: the reply is the stage's
 	                              response, so the rights that follow are
 	                              given as in a closing letter */

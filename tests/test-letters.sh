@@ -85,6 +85,20 @@ is "$(sql "select group_concat(kind||'>'||to_addr, ' ') from (select * from outb
 CE="$T/out/CMP-2026-000002_s1_ack.eml"
 ce_body=$(tr -d '\r' < "$CE" | sed 's/=$//' | tr -d '\n')
 like "$ce_body" "normal" "referral letter says it is handled under the normal procedure"
+like "$ce_body" "your email to the Chief Executive" "and names the office (office_name = the Chief Executive: the article is not doubled)"
+case "$ce_body" in *"the the "*|*"The the "*) doubled=yes ;; *) doubled=no ;; esac
+is "$doubled" "no" "no doubled article anywhere in the referral letter"
+# In Welsh, the office by its Welsh name, with the article the sentence needs.
+sed -e 's/^Content-Type: text\/html; charset=utf-8$/Content-Language: cy\nContent-Type: text\/html; charset=utf-8/' \
+    -e 's/robert.roe@public.test/rhodri@public.test/' -e 's/c7-pothole@/c7-cy@/' "$F/07-ce-complaint.eml" > "$T/ce-cy.eml"
+"$R" --config "$T/ce.conf" ingest -q --mailbox chief-executive --received-at 2026-11-23T08:00:00Z "$T/ce-cy.eml"
+CYREF=$(sql "select reference from cases where complainant_id=(select id from people where email='rhodri@public.test')")
+"$R" outbox flush -q --to "$T/out" --now 2026-11-23T08:06:00Z
+ce_cy=$(tr -d '\r' < "$T/out/${CYREF}_s1_ack.eml" | sed 's/=$//' | tr -d '\n')
+like "$ce_cy" "at y Prif Weithredwr" "a Welsh referral names y Prif Weithredwr"
+like "$ce_cy" "Nid yw'r Prif Weithredwr" "with 'r after a vowel"
+case "$ce_cy" in *"Chief Executive"*) english=yes ;; *) english=no ;; esac
+is "$english" "no" "and no English office name in the Welsh letter"
 is "$(hdr Auto-Submitted "$T/out/CMP-2026-000002_s1_staff-new.eml")" "auto-generated" "staff notices are auto-generated"
 
 # Welsh: a complaint marked Content-Language: cy gets a Welsh letter.
@@ -93,9 +107,12 @@ sed 's/^Content-Type: text\/plain; charset=utf-8$/Content-Language: cy\nContent-
 "$R" ingest -q --received-at 2026-11-20T10:00:00Z "$T/cy.eml"
 is "$(sql "select language from cases where complainant_id=(select id from people where email='sian@public.test')")" "cy" "Welsh recorded on the case"
 "$R" outbox flush -q --to "$T/out" --now 2026-11-20T10:10:00Z
-CY=$(ls "$T/out" | grep -v 'CMP-2026-00000[12]_' | grep '_s1_ack' | head -n 1)
+CY="$(sql "select reference from cases where complainant_id=(select id from people where email='sian@public.test')")_s1_ack.eml"
 cy_body=$(tr -d '\r' < "$T/out/$CY" | sed 's/=$//' | tr -d '\n')
 like "$cy_body" "Rhagfyr" "Welsh letter dates are in Welsh"
+like "$cy_body" "Cawsom eich cwyn ar ddydd Gwener 20 Tachwedd 2026" "with the soft mutation after 'ar' (ar ddydd)"
+case "$cy_body" in *"ar Dydd"*|*"ar dydd "*|*"Dydd "*) unmutated=yes ;; *) unmutated=no ;; esac
+is "$unmutated" "no" "and no unmutated or capitalised 'Dydd' mid-sentence"
 is "$(hdr Content-Language "$T/out/$CY")" "cy" "Content-Language: cy"
 
 # Header injection through the subject: no extra header appears.

@@ -226,6 +226,11 @@ test_notice_reply_address(Fixture *f, gconstpointer data)
 	g_assert_nonnull(strstr(raw, want));
 	g_autofree char *text = letter_text(f, o);
 	g_assert_nonnull(strstr(text, "##- Please type your reply above this line -##"));
+	/* It greets the person it goes to, and says nobody has the case. */
+	g_assert_nonnull(strstr(text, "Dear Morgan Lee,"));
+	g_assert_nonnull(strstr(text, "It is not yet assigned to anyone"));
+	g_assert_null(strstr(text, "assigned to you"));
+	g_assert_null(strstr(text, "Dear Complaints Team"));
 }
 
 /* Sam replies from Outlook above the quote, with a command on top: the

@@ -40,6 +40,9 @@ H="$T/out/CMP-2026-000001_s1_holding_2026-12-04.eml"
 check "holding reply written" test -f "$H"
 hb=$(tr -d '\r' < "$H" | sed 's/=$//' | tr -d '\n')
 like "$hb" "Friday 18 December 2026" "holding reply gives the new date"
+like "$hb" "respond to your complaint by Friday 4 December 2026" "and the date the complainant had been given, not the new one twice"
+case "$hb" in *"by 2026-12-04"*|*"reason for the delay"*) circular=yes ;; *) circular=no ;; esac
+is "$circular" "no" "and no circular reason line with a date in ISO form"
 like "$hb" "Ombudsman" "holding reply names the Ombudsman (council profile requires it)"
 is "$(actions 2026-12-16)" "reminder" "a reminder two working days before the extended date"
 is "$(actions 2026-12-21)" "overdue" "overdue once the extended date has passed"

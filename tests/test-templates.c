@@ -357,6 +357,7 @@ full_values(const char *lang, gboolean flags)
 	rd_tpl_values_set(v, "council.website", "https://council.example/complaints");
 	rd_tpl_values_set(v, "case.reference", "CMP-2026-000123");
 	rd_tpl_values_set(v, "case.received", cy ? "3 Mawrth 2026" : "3 March 2026");
+	rd_tpl_values_set(v, "case.received_on", cy ? "ar ddydd Mawrth 3 Mawrth 2026" : "on Tuesday 3 March 2026");
 	rd_tpl_values_set(v, "case.reply_by", cy ? "17 Mawrth 2026" : "17 March 2026");
 	rd_tpl_values_set(v, "case.new_date", cy ? "31 Mawrth 2026" : "31 March 2026");
 	rd_tpl_values_set(v, "case.escalate_by", cy ? "17 Ebrill 2026" : "17 April 2026");
@@ -375,7 +376,7 @@ full_values(const char *lang, gboolean flags)
 	rd_tpl_values_set(v, "handler.name", "J. Smith");
 	rd_tpl_values_set(v, "handler.email", "j.smith@council.example");
 	rd_tpl_values_set(v, "handler.phone", "01234 567891");
-	rd_tpl_values_set(v, "office.name", cy ? "Swyddfa'r Prif Weithredwr" : "Chief Executive's Office");
+	rd_tpl_values_set(v, "office.name", cy ? "Prif Weithredwr" : "Chief Executive");
 	rd_tpl_values_set(v, "ombudsman.name", cy ? "Ombwdsmon Gwasanaethau Cyhoeddus Cymru"
 	                                          : "Local Government and Social Care Ombudsman");
 	rd_tpl_values_set(v, "ombudsman.website", "https://ombudsman.example");

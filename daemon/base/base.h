@@ -67,7 +67,10 @@ typedef struct {
 	char *language;          /* letters for mail arriving here: "en"/"cy",
 	                            or NULL for [letters] language */
 	char *office_name;       /* chief-executive / monitoring-officer: the
-	                            office named in the referral letter */
+	                            office named in the referral letter, without
+	                            an article ("Chief Executive"): the letters
+	                            put "the" (Welsh "y"/"'r") where it goes */
+	char *office_name_cy;    /* its name in Welsh letters ("Prif Weithredwr") */
 	char *copy_to;           /* chief-executive / monitoring-officer: where
 	                            a copy of each referral goes, or NULL */
 	char *copy;              /* "each" (default), "digest" (one letter a

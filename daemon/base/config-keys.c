@@ -41,6 +41,7 @@ static const RdKeySpec keys[] = {
 	{ "mailbox:*", "address",           KEY_EMAIL,  0, 0 },
 	{ "mailbox:*", "language",          KEY_LANG,   0, 0 },
 	{ "mailbox:*", "office_name",       KEY_STRING, 0, 0 },
+	{ "mailbox:*", "office_name_cy",    KEY_STRING, 0, 0 },
 	{ "mailbox:*", "copy_to",           KEY_EMAIL,  0, 0 },
 	{ "mailbox:*", "copy",              KEY_STRING, 0, 0 },
 	{ "mailbox:*", "imap_url",          KEY_IMAP_URL, 0, 0 },

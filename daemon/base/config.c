@@ -168,6 +168,17 @@ assign_oauth_key(RdOAuthConfig *o, const char *key, const char *val)
 	return TRUE;
 }
 
+/* An office's name as the letters want it, without a leading article
+ * (@article, "the " or Welsh "y "), which the letters put in themselves:
+ * configurations written before said "the Chief Executive", and the
+ * letters then read "to the the Chief Executive". */
+static const char *
+without_article(const char *val, const char *article)
+{
+	gsize n = strlen(article);
+	return g_ascii_strncasecmp(val, article, n) == 0 && val[n] != '\0' ? val + n : val;
+}
+
 /* [mailbox:ROLE], whose role load_group() has checked. */
 static void
 assign_mailbox(Reader *rd, const Setting *s)
@@ -178,7 +189,8 @@ assign_mailbox(Reader *rd, const Setting *s)
 	const char *k = s->key, *val = s->val;
 	if (strcmp(k, "address") == 0) replace_lower(&m->address, val);
 	else if (strcmp(k, "language") == 0) replace(&m->language, val);
-	else if (strcmp(k, "office_name") == 0) replace(&m->office_name, val);
+	else if (strcmp(k, "office_name") == 0) replace(&m->office_name, without_article(val, "the "));
+	else if (strcmp(k, "office_name_cy") == 0) replace(&m->office_name_cy, without_article(val, "y "));
 	else if (strcmp(k, "copy_to") == 0) replace_lower(&m->copy_to, val);
 	else if (strcmp(k, "copy") == 0) replace(&m->copy, val);
 	else if (strcmp(k, "imap_url") == 0) replace(&m->imap_url, val);
@@ -655,8 +667,10 @@ set_defaults(RdConfig *cfg)
 		cfg->mailboxes[i].address = g_strdup_printf("%s@council.example", local[i]);
 		cfg->mailboxes[i].processed_folder = g_strdup("Processed");
 	}
-	cfg->mailboxes[RD_MAILBOX_CHIEF_EXECUTIVE].office_name = g_strdup("the Chief Executive");
-	cfg->mailboxes[RD_MAILBOX_MONITORING_OFFICER].office_name = g_strdup("the Monitoring Officer");
+	cfg->mailboxes[RD_MAILBOX_CHIEF_EXECUTIVE].office_name = g_strdup("Chief Executive");
+	cfg->mailboxes[RD_MAILBOX_MONITORING_OFFICER].office_name = g_strdup("Monitoring Officer");
+	cfg->mailboxes[RD_MAILBOX_CHIEF_EXECUTIVE].office_name_cy = g_strdup("Prif Weithredwr");
+	cfg->mailboxes[RD_MAILBOX_MONITORING_OFFICER].office_name_cy = g_strdup("Swyddog Monitro");
 	cfg->default_language = g_strdup("en");
 	cfg->daily_cap = 5;
 	cfg->default_profile = g_strdup("council");
@@ -798,6 +812,7 @@ rd_config_free(RdConfig *cfg)
 		g_free(cfg->mailboxes[i].address);
 		g_free(cfg->mailboxes[i].language);
 		g_free(cfg->mailboxes[i].office_name);
+		g_free(cfg->mailboxes[i].office_name_cy);
 		g_free(cfg->mailboxes[i].copy_to);
 		g_free(cfg->mailboxes[i].copy);
 		g_free(cfg->mailboxes[i].imap_url);

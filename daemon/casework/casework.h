@@ -220,6 +220,7 @@ typedef struct {
 	const char *new_date;      /* YYYY-MM-DD: an extended reply date */
 	const char *escalate_by;   /* YYYY-MM-DD: last day to ask for Stage 2 */
 	const char *office_name;   /* Chief Executive / Monitoring Officer */
+	const char *office_name_cy; /* its Welsh name, for a Welsh letter */
 	const char *ombudsman;     /* "lgsco", "housing-ombudsman", "spso", "psow" */
 	gboolean ombudsman_details;
 	gboolean referred_back;
@@ -282,7 +283,7 @@ gboolean rd_letters_alert_failure_in(RdLetters *l, RdStore *store, const RdOutbo
 gboolean rd_letters_queue_digest(RdLetters *l, RdStore *store, RdMailbox mailbox, const char *to,
                                  const char *day, GPtrArray *items, const char *idem_key,
                                  gint64 now, GError **error);
-/* "Friday 4 December 2026" / "Dydd Gwener 4 Rhagfyr 2026" from
+/* "Friday 4 December 2026" / "dydd Gwener 4 Rhagfyr 2026" from
  * "2026-12-04"; NULL if unparseable. */
 char *rd_letters_format_date(const char *iso, const char *lang);
 

@@ -85,8 +85,10 @@ static const char *const days_en[] = { NULL, "Monday", "Tuesday", "Wednesday", "
 static const char *const months_en[] = { NULL, "January", "February", "March", "April", "May",
                                          "June", "July", "August", "September", "October",
                                          "November", "December" };
-static const char *const days_cy[] = { NULL, "Dydd Llun", "Dydd Mawrth", "Dydd Mercher",
-                                       "Dydd Iau", "Dydd Gwener", "Dydd Sadwrn", "Dydd Sul" };
+/* In a Welsh sentence "dydd" is lower case; after "ar" it takes the soft
+ * mutation ("ar ddydd Llun"), which case.received_on carries. */
+static const char *const days_cy[] = { NULL, "dydd Llun", "dydd Mawrth", "dydd Mercher",
+                                       "dydd Iau", "dydd Gwener", "dydd Sadwrn", "dydd Sul" };
 static const char *const months_cy[] = { NULL, "Ionawr", "Chwefror", "Mawrth", "Ebrill", "Mai",
                                          "Mehefin", "Gorffennaf", "Awst", "Medi", "Hydref",
                                          "Tachwedd", "Rhagfyr" };
@@ -227,6 +229,17 @@ reply_address(RdLetters *l, const RdLetterRequest *r)
 	return rd_token_address(l->key, RD_TOKEN_KEY_LEN, base, r->c->reference);
 }
 
+/* The office a letter names, in the letter's language: its Welsh name
+ * in a Welsh letter, when the mailbox has one. */
+static const char *
+office_name(const RdConfig *cfg, RdMailbox mailbox, const char *name, const char *lang)
+{
+	if (name == NULL)
+		return NULL;
+	const char *cy = cfg->mailboxes[mailbox].office_name_cy;
+	return g_strcmp0(lang, "cy") == 0 && cy != NULL ? cy : name;
+}
+
 RdTplValues *
 rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
 {
@@ -260,6 +273,15 @@ rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
 		g_autofree char *stage = g_strdup_printf("%d", s->stage);
 		rd_tpl_values_set(v, "case.stage", stage);
 		set_date(v, "case.received", s->received, lang);
+		g_autofree char *received = rd_letters_format_date(s->received, lang);
+		if (received != NULL) {
+			/* "on Friday 4 December 2026"; "ar ddydd Gwener 4 Rhagfyr
+			 * 2026": the preposition with the date, because in Welsh it
+			 * mutates the word after it. */
+			g_autofree char *on = g_strcmp0(lang, "cy") == 0 ? g_strdup_printf("ar d%s", received)
+			                                                : g_strdup_printf("on %s", received);
+			rd_tpl_values_set(v, "case.received_on", on);
+		}
 		set_date(v, "case.reply_by", s->extended_to ? s->extended_to : s->response_due, lang);
 		set_date(v, "case.department_notice_by", s->dept_notice_due, lang);
 		rd_tpl_values_set(v, "case.outcome", s->outcome);
@@ -269,12 +291,22 @@ rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
 
 	rd_tpl_values_set(v, "complainant.name", c->complainant_name);
 	rd_tpl_values_set(v, "complainant.email", c->complainant_email);
-	/* Until a named handler is assigned, the team is the contact. */
-	rd_tpl_values_set(v, "handler.name", c->handler ? c->handler : cfg->team_name);
+	/* Until a named handler is assigned, the team is the contact; a
+	 * handler in the staff directory by their name. */
+	const RdStaffMember *handler = c->handler ? rd_config_staff_member(cfg, c->handler) : NULL;
+	rd_tpl_values_set(v, "handler.name", handler && handler->name ? handler->name
+	                                     : c->handler ? c->handler : cfg->team_name);
+	rd_tpl_values_set_flag(v, "flag.assigned", c->handler != NULL);
+	/* A staff notice greets the person it goes to, by name when the
+	 * directory has it ("Dear Complaints Team … assigned to you" went to
+	 * the complaints manager before). */
+	const RdStaffMember *to = !r->to_complainant && r->to_addr ? rd_config_staff_member(cfg, r->to_addr) : NULL;
+	rd_tpl_values_set(v, "recipient.name", to != NULL ? to->name : NULL);
 	rd_tpl_values_set(v, "handler.email",
 	                  c->handler ? c->handler : cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address);
 	rd_tpl_values_set(v, "handler.phone", cfg->council_phone);
-	rd_tpl_values_set(v, "office.name", r->office_name);
+	rd_tpl_values_set(v, "office.name",
+	                  g_strcmp0(lang, "cy") == 0 && r->office_name_cy != NULL ? r->office_name_cy : r->office_name);
 	rd_tpl_values_set(v, "reason", r->reason);
 	rd_tpl_values_set(v, "message.text", r->text);
 	rd_tpl_values_set(v, "staff.name", r->staff_name);
@@ -444,7 +476,7 @@ rd_letters_queue_digest(RdLetters *l, RdStore *store, RdMailbox mailbox, const c
 		lang = "en";
 	g_autoptr(RdTplValues) v = rd_tpl_values_new();
 	rd_tpl_values_set(v, "council.name", cfg->council_name);
-	rd_tpl_values_set(v, "office.name", cfg->mailboxes[mailbox].office_name);
+	rd_tpl_values_set(v, "office.name", office_name(cfg, mailbox, cfg->mailboxes[mailbox].office_name, lang));
 	g_autofree char *when = rd_letters_format_date(day, lang);
 	rd_tpl_values_set(v, "case.received", when);
 	for (guint i = 0; i < items->len; i++)

@@ -142,6 +142,7 @@ queue_opening_letters(RdCasework *cw, RdCase *c, const RdProfile *p, int stage, 
 	r.in_reply_to = in_reply_to;
 	r.excerpt = excerpt;
 	r.office_name = cfg->mailboxes[mailbox].office_name;
+	r.office_name_cy = cfg->mailboxes[mailbox].office_name_cy;
 	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
 	if (!rd_letters_queue(rd_rules_letters(rules), st, &r, received_at, NULL, error))
 		return FALSE;

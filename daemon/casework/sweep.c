@@ -129,14 +129,11 @@ holding_reply(Sweep *s, RdCase *c, RdStage *st, const RdProfile *p, RdStageDates
 	RdStore *store = s->store;
 	int stage_no = st->stage;
 	g_autofree char *new_due = rd_date_format_iso(&a->new_due);
-	g_autofree char *reason = g_strdup_printf("we have not been able to complete our response by %s", due);
-	if (!rd_store_stage_set_field(store, c->id, stage_no, "extended_to", new_due, error) ||
-	    !rd_store_stage_set_field(store, c->id, stage_no, "extension_reason",
-	                              "automatic holding reply: no response by the due date", error))
-		return FALSE;
-	g_free(st->extended_to);
-	st->extended_to = g_strdup(new_due);
-	d->extended_to = a->new_due;
+	/* The letter first, from the stage as the complainant knows it: "we
+	 * told you we would respond by <the date they were given>", then the
+	 * new date. Queued after the extension was recorded, it promised the
+	 * new date twice. No reason line: the automatic reply has none to
+	 * give beyond the delay the letter already states. */
 	g_autofree char *idem = g_strdup_printf("%s/%s", c->reference, a->key);
 	RdLetterRequest r = { 0 };
 	r.name = "holding-reply";
@@ -148,14 +145,21 @@ holding_reply(Sweep *s, RdCase *c, RdStage *st, const RdProfile *p, RdStageDates
 	r.to_name = c->complainant_name;
 	r.to_complainant = TRUE;
 	r.new_date = new_due;
-	r.reason = reason;
 	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
 	r.ombudsman_details = p->holding_ombudsman_details;
+	if (!rd_letters_queue(rd_rules_letters(s->rules), store, &r, s->now, NULL, error))
+		return FALSE;
+	if (!rd_store_stage_set_field(store, c->id, stage_no, "extended_to", new_due, error) ||
+	    !rd_store_stage_set_field(store, c->id, stage_no, "extension_reason",
+	                              "automatic holding reply: no response by the due date", error))
+		return FALSE;
+	g_free(st->extended_to);
+	st->extended_to = g_strdup(new_due);
+	d->extended_to = a->new_due;
 	g_autofree char *what = g_strdup_printf(
 		"Stage %d response was due %s and none is recorded: automatic holding reply sent, "
 		"extended to %s.", stage_no, due, new_due);
-	if (!rd_letters_queue(rd_rules_letters(s->rules), store, &r, s->now, NULL, error) ||
-	    !notify_staff(s, c, st, "staff-overdue", a->key, FALSE, new_due, error) ||
+	if (!notify_staff(s, c, st, "staff-overdue", a->key, FALSE, new_due, error) ||
 	    !record(s, c, "deadline-holding-reply", a->key, what, error))
 		return FALSE;
 	s->holding++;
