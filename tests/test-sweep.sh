@@ -86,6 +86,10 @@ REDRESS_CONFIG="$T/closure.conf" "$R" sweep -q --now 2026-11-21T09:00:00Z
 is "$(sqlite3 "$REDRESS_DB" "select ack_due||' '||response_due from stages")" "2026-11-24 2026-12-07" \
    "a new closure day moves the response date by one working day"
 is "$(sqlite3 "$REDRESS_DB" "select count(*) from events where type='deadlines-moved'")" "1" "the case says its deadlines moved"
+moved=$(sqlite3 "$REDRESS_DB" "select detail from events where type='deadlines-moved'")
+like "$moved" "Stage 1 response due moved from 2026-12-04 to 2026-12-07" "naming the date that moved, from what to what"
+case "$moved" in *acknowledgement*) ackmoved=yes ;; *) ackmoved=no ;; esac
+is "$ackmoved" "no" "and not the acknowledgement date, which did not move"
 REDRESS_CONFIG="$T/closure.conf" "$R" sweep -q --now 2026-11-22T09:00:00Z
 is "$(sqlite3 "$REDRESS_DB" "select count(*) from events where type='deadlines-moved'")" "1" "an unchanged calendar moves nothing"
 

@@ -298,6 +298,45 @@ calendar_fingerprint(const RdCalendar *cal, const GDate *today)
 
 /* Recompute every open stage's deadlines on the current calendar, with an
  * event on each case whose dates moved. One transaction per stage. */
+/* "The calendar changed …: Stage 1 response due moved from 2026-12-21 to
+ * 2026-12-22." naming each date of @a that differs in @b, or NULL when
+ * none does. Newly allocated. */
+static char *
+moved_dates(int stage, const RdStageDates *a, const RdStageDates *b)
+{
+	static const struct {
+		const char *what;
+		gsize offset;
+	} dates[] = {
+		{ "acknowledgement due", G_STRUCT_OFFSET(RdStageDates, ack_due) },
+		{ "response due", G_STRUCT_OFFSET(RdStageDates, response_due) },
+		{ "department notice due", G_STRUCT_OFFSET(RdStageDates, dept_notice_due) },
+		{ "latest extension", G_STRUCT_OFFSET(RdStageDates, extension_cap) },
+	};
+	GString *out = NULL;
+	for (gsize i = 0; i < G_N_ELEMENTS(dates); i++) {
+		const GDate *x = G_STRUCT_MEMBER_P(a, dates[i].offset);
+		const GDate *y = G_STRUCT_MEMBER_P(b, dates[i].offset);
+		gboolean xv = g_date_valid(x), yv = g_date_valid(y);
+		if (xv == yv && (!xv || g_date_compare(x, y) == 0))
+			continue;
+		g_autofree char *from = xv ? rd_date_format_iso(x) : g_strdup("none");
+		g_autofree char *to = yv ? rd_date_format_iso(y) : g_strdup("none");
+		if (out == NULL)
+			out = g_string_new("The calendar changed (a holiday or closure): Stage ");
+		else
+			g_string_append(out, ";");
+		if (out->str[out->len - 1] == ' ')
+			g_string_append_printf(out, "%d %s moved from %s to %s", stage, dates[i].what, from, to);
+		else
+			g_string_append_printf(out, " %s moved from %s to %s", dates[i].what, from, to);
+	}
+	if (out == NULL)
+		return NULL;
+	g_string_append_c(out, '.');
+	return g_string_free(out, FALSE);
+}
+
 static gboolean
 recompute_open(Sweep *s, guint *moved_r, GError **error)
 {
@@ -340,22 +379,24 @@ recompute_open(Sweep *s, guint *moved_r, GError **error)
 			}
 			if (!moved)
 				continue;
-			g_autofree char *o = g_strdup_printf("%s/%s", st->ack_due ? st->ack_due : "-",
-			                                     st->response_due ? st->response_due : "-");
-			g_autofree char *na = g_date_valid(&now_d.ack_due) ? rd_date_format_iso(&now_d.ack_due) : g_strdup("-");
-			g_autofree char *nr = g_date_valid(&now_d.response_due) ? rd_date_format_iso(&now_d.response_due) : g_strdup("-");
-			g_autofree char *what = g_strdup_printf(
-				"The calendar changed (a holiday or closure): Stage %d acknowledgement/response due moved "
-				"from %s to %s/%s.", st->stage, o, na, nr);
+			/* The event says which dates moved, from what to what; a
+			 * change no date shows (only whether the response date is
+			 * still provisional) is saved without one, so a new year's
+			 * recomputation does not write "moved from X to X" on every
+			 * open case. */
+			g_autofree char *what = moved_dates(st->stage, &old, &now_d);
 			/* Look again from the new dates. */
 			g_autofree char *next = rd_rules_next_check(p, cal, &now_d, &s->today, NULL);
 			if (!rd_rules_save_dates(s->store, c->id, &now_d, error) ||
 			    !rd_store_stage_set_field(s->store, c->id, st->stage, "next_check", next, error) ||
-			    rd_store_event_add(s->store, c->id, s->now, "redress", "deadlines-moved", what, 0, error) == 0) {
+			    (what != NULL &&
+			     rd_store_event_add(s->store, c->id, s->now, "redress", "deadlines-moved", what, 0, error) == 0)) {
 				rd_store_rollback(s->store);
 				tell_pending(s, FALSE);
 				return FALSE;
 			}
+			if (what == NULL)
+				continue;
 			note(s, c->reference, "recomputed", NULL, what);
 			(*moved_r)++;
 		}
