@@ -273,6 +273,12 @@ else
     echo "# not root: the permission cases for another user are not run"
 fi
 
+# A mailbox without an address is at the council's domain.
+printf '[council]\ndomain = Borough.Gov.UK\n[mailbox:stage2]\naddress = s2@other.example\n' > "$T/domain.conf"
+out=$("$R" --config "$T/domain.conf" config check 2>&1)
+like "$out" "mailbox complaints         complaints@borough.gov.uk" "a default mailbox address takes [council] domain"
+like "$out" "mailbox stage2             s2@other.example" "an address given is kept"
+
 # The staff directory and [staff_auth]: every problem with its line, and
 # `redress staff list` shows what was read.
 cat > "$T/staff.conf" <<'EOF'

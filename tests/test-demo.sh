@@ -13,7 +13,7 @@ trap 'rm -rf "$T"' EXIT
 
 sh examples/demo-offline.sh > "$T/offline" 2>&1
 is "$?" "0" "offline demo runs to the end"
-like "$(cat "$T/offline")" "9 letters written" "offline demo writes the letters"
+like "$(cat "$T/offline")" "10 letters written" "offline demo writes the letters (with the notice of the complainant writing again)"
 like "$(cat "$T/offline")" "holding-reply" "offline demo shows the sweep"
 
 if [ "$(id -u)" != 0 ]; then

@@ -675,6 +675,53 @@ test_logged_complaints(Fixture *f, gconstpointer data)
 	g_assert_true(has_event(f, ref2, "letter-queued", "queued for posting"));
 }
 
+/* The complainant writing on their case is news for the person handling
+ * it, who can answer by replying; on a closed case the notice says so. */
+static void
+test_correspondence_notified(Fixture *f, gconstpointer data)
+{
+	g_autofree char *ann = rd_token_address(rd_casework_token_key(f->cw), RD_TOKEN_KEY_LEN,
+	                                        "complaints@council.test", f->ref);
+	g_autofree char *more = g_strdup_printf(
+		"From: Ann Example <ann@public.test>\nTo: %s\nSubject: Re: Your complaint %s\n"
+		"Message-ID: <c2@public.test>\nIn-Reply-To: <c1@public.test>\n\n"
+		"The mould has spread to the kitchen now.\n", ann, f->ref);
+	g_autofree char *k1 = NULL;
+	g_autofree char *r1 = ingest(f, more, T0 + 100, &k1);
+	g_assert_cmpstr(k1, ==, "correspondence");
+	g_autoptr(GPtrArray) n1 = letters(f, f->ref, "staff-correspondence");
+	g_assert_cmpuint(n1->len, ==, 1);
+	g_assert_cmpstr(((RdOutboxRow *)n1->pdata[0])->to_addr, ==, "manager@council.test");
+	g_autofree char *t1 = letter_text(f, n1->pdata[0]);
+	g_assert_nonnull(strstr(t1, "The mould has spread to the kitchen now."));
+	g_assert_nonnull(strstr(t1, "##- Please type your reply above this line -##"));
+	g_assert_null(strstr(t1, "CLOSED"));
+	g_autofree char *raw = raw_of(f, n1->pdata[0]);
+	g_autofree char *addr = sam_address(f, "manager@council.test", RD_STAFF_TOKEN_REPLY);
+	g_autofree char *want = g_strdup_printf("Reply-To: %s", addr);
+	g_assert_nonnull(strstr(raw, want));
+
+	/* Closed: the stage answered, then Ann writes again. */
+	g_autofree char *mgr = sam_address(f, "manager@council.test", RD_STAFF_TOKEN_REPLY);
+	g_autofree char *close = g_strdup_printf(
+		PASS "From: manager@council.test\nTo: %s\nSubject: Re: %s\nMessage-ID: <m9@council.test>\n\n"
+		"#outcome resolved\n", mgr, f->ref);
+	g_autofree char *k2 = NULL;
+	g_autofree char *r2 = ingest(f, close, T0 + 200, &k2);
+	g_autoptr(RdCase) c = the_case(f, f->ref);
+	g_assert_cmpstr(c->state, ==, "stage1-closed");
+	g_autofree char *again = g_strdup_printf(
+		"From: Ann Example <ann@public.test>\nTo: %s\nSubject: Re: Your complaint %s\n"
+		"Message-ID: <c3@public.test>\n\nThe rubbish is back, worse than before.\n", ann, f->ref);
+	g_autofree char *k3 = NULL;
+	g_autofree char *r3 = ingest(f, again, T0 + 300, &k3);
+	g_autoptr(GPtrArray) n2 = letters(f, f->ref, "staff-correspondence");
+	g_assert_cmpuint(n2->len, ==, 2);
+	g_autofree char *t2 = letter_text(f, n2->pdata[1]);
+	g_assert_nonnull(strstr(t2, "The rubbish is back"));
+	g_assert_nonnull(strstr(t2, "This case is CLOSED"));
+}
+
 /* Out of office from staff: recorded, ignored. A non-member writing to a
  * staff reply address: triage, nothing applied. */
 static void
@@ -753,6 +800,8 @@ main(int argc, char **argv)
 	g_test_add("/staffmail/forwarded-complaint", Fixture, NULL, fx_setup, test_forwarded_complaint, fx_teardown);
 	g_test_add("/staffmail/roles-and-reply-to", Fixture, NULL, fx_setup, test_roles_and_reply_to, fx_teardown);
 	g_test_add("/staffmail/logged-complaints", Fixture, NULL, fx_setup, test_logged_complaints, fx_teardown);
+	g_test_add("/staffmail/correspondence-notified", Fixture, NULL, fx_setup, test_correspondence_notified,
+	           fx_teardown);
 	g_test_add("/staffmail/ooo-and-stranger", Fixture, NULL, fx_setup, test_ooo_and_stranger, fx_teardown);
 	return g_test_run();
 }

@@ -639,6 +639,32 @@ rd_config_profile_new(const RdConfig *cfg, const char *name, GError **error)
 	                                (const char *const *)values->pdata, error);
 }
 
+/* The local part of each mailbox's default address. */
+static const char *const mailbox_local[RD_MAILBOX_N] = {
+	[RD_MAILBOX_COMPLAINTS] = "complaints",
+	[RD_MAILBOX_STAGE2] = "stage2",
+	[RD_MAILBOX_CHIEF_EXECUTIVE] = "chief.executive",
+	[RD_MAILBOX_MONITORING_OFFICER] = "monitoring.officer",
+};
+
+/* A mailbox whose address the file does not give is at the council's
+ * domain (complaints@<[council] domain>), not at council.example. */
+static void
+default_addresses(Reader *rd)
+{
+	RdConfig *cfg = rd->cfg;
+	if (cfg->council_domain == NULL || *cfg->council_domain == '\0')
+		return;
+	for (int i = 0; i < RD_MAILBOX_N; i++) {
+		g_autofree char *group = g_strdup_printf("mailbox:%s", rd_mailbox_to_string((RdMailbox)i));
+		if (g_key_file_has_key(rd->kf, group, "address", NULL))
+			continue;
+		g_autofree char *addr = g_strdup_printf("%s@%s", mailbox_local[i], cfg->council_domain);
+		g_free(cfg->mailboxes[i].address);
+		cfg->mailboxes[i].address = g_ascii_strdown(addr, -1);
+	}
+}
+
 static void
 set_defaults(RdConfig *cfg)
 {
@@ -657,14 +683,8 @@ set_defaults(RdConfig *cfg)
 	cfg->council_name = g_strdup("Example Council");
 	cfg->council_domain = g_strdup("council.example");
 	cfg->team_name = g_strdup("Complaints Team");
-	static const char *const local[RD_MAILBOX_N] = {
-		[RD_MAILBOX_COMPLAINTS] = "complaints",
-		[RD_MAILBOX_STAGE2] = "stage2",
-		[RD_MAILBOX_CHIEF_EXECUTIVE] = "chief.executive",
-		[RD_MAILBOX_MONITORING_OFFICER] = "monitoring.officer",
-	};
 	for (int i = 0; i < RD_MAILBOX_N; i++) {
-		cfg->mailboxes[i].address = g_strdup_printf("%s@council.example", local[i]);
+		cfg->mailboxes[i].address = g_strdup_printf("%s@council.example", mailbox_local[i]);
 		cfg->mailboxes[i].processed_folder = g_strdup("Processed");
 	}
 	cfg->mailboxes[RD_MAILBOX_CHIEF_EXECUTIVE].office_name = g_strdup("Chief Executive");
@@ -713,6 +733,7 @@ parse(const char *path, const char *text, gsize len, GString *errs)
 	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
 	for (guint i = 0; groups[i] != NULL; i++)
 		load_group(&rd, groups[i]);
+	default_addresses(&rd);
 	check_profiles(&rd);
 	check_auth(&rd);
 	check_staff(&rd);

@@ -288,6 +288,41 @@ record_bounce(RdIngest *ing, const RdMessage *msg, gint64 msg_id, gint64 case_id
 	                                   error);
 }
 
+/* A complainant writing on their case is news for the person handling
+ * it (else the complaints manager): a staff-correspondence notice with
+ * what they wrote, which the member answers by replying. On a closed case
+ * the notice says so and what can be done, since nobody is watching a
+ * closed case. Mail from the handler or the manager themselves (a reply
+ * that reached the case's address without a staff directory) is not
+ * news to them. */
+static gboolean
+notify_correspondence(RdIngest *ing, const RdMessage *msg, gint64 msg_id, gint64 case_id, gint64 received_at,
+                      GError **error)
+{
+	if (!rd_casework_letters_on(ing->cw))
+		return TRUE;
+	g_autoptr(RdCase) c = NULL;
+	if (!need_case(ing->store, case_id, &c, error))
+		return FALSE;
+	const char *to = c->handler != NULL ? c->handler : ing->cfg->complaints_manager;
+	const char *from = msg->from ? msg->from->email : NULL;
+	if (to == NULL || (from != NULL && (g_ascii_strcasecmp(from, to) == 0 ||
+	                                    rd_config_staff_member(ing->cfg, from) != NULL)))
+		return TRUE;
+	gboolean closed = strcmp(c->state, "closed") == 0 || strcmp(c->state, "stage1-closed") == 0;
+	g_autofree char *key = g_strdup_printf("%s/correspondence/%" G_GINT64_FORMAT, c->reference, msg_id);
+	RdLetterRequest r = { 0 };
+	r.name = "staff-correspondence";
+	r.idem_key = key;
+	r.c = c;
+	r.mailbox = RD_MAILBOX_COMPLAINTS;
+	r.to_addr = to;
+	r.to_complainant = FALSE;
+	r.text = msg->new_text != NULL && *msg->new_text != '\0' ? msg->new_text : msg->text;
+	r.reason = closed ? "closed" : NULL;
+	return rd_letters_queue(rd_rules_letters(ing->rules), ing->store, &r, received_at, NULL, error);
+}
+
 /* What the message means for the case it is on: its event, and for a
  * Stage 2 request the stage opened, for a bounce the letter marked as not
  * delivered. @single: the case's single-stage profile, when a Stage 2
@@ -322,6 +357,8 @@ record_on_case(RdIngest *ing, const RdMessage *msg, gint64 msg_id, gint64 case_i
 		o.excerpt = msg->new_text;
 		return rd_casework_open_stage(ing->cw, c, &o, error);
 	}
+	if (kind == RD_KIND_CORRESPONDENCE)
+		return notify_correspondence(ing, msg, msg_id, case_id, received_at, error);
 	if (kind != RD_KIND_BOUNCE)
 		return TRUE;
 	return record_bounce(ing, msg, msg_id, case_id, received_at, error);
