@@ -387,7 +387,7 @@ report_line(Applied *ap, gboolean ok, const char *text, const char *what)
 /* One command in its own part of the transaction. FALSE only when the
  * store failed. */
 static gboolean
-apply_one(Staff *s, const RdCommand *cmd, const RdCommandBlock *b, Applied *ap, gint64 msg_id, GError **error)
+apply_one(Staff *s, const RdCommand *cmd, const RdCommandBlock *b, Applied *ap, GError **error)
 {
 	switch (cmd->kind) {
 	case RD_CMD_FINAL:
@@ -463,15 +463,14 @@ apply_one(Staff *s, const RdCommand *cmd, const RdCommandBlock *b, Applied *ap, 
 		report_line(ap, FALSE, cmd->text, aerr->message);
 	}
 	rd_case_action_result_clear(&res);
-	(void)msg_id;
 	return TRUE;
 }
 
 static gboolean
-apply_commands(Staff *s, const RdCommandBlock *b, Applied *ap, gint64 msg_id, GError **error)
+apply_commands(Staff *s, const RdCommandBlock *b, Applied *ap, GError **error)
 {
 	for (guint i = 0; i < b->commands->len; i++)
-		if (!apply_one(s, b->commands->pdata[i], b, ap, msg_id, error))
+		if (!apply_one(s, b->commands->pdata[i], b, ap, error))
 			return FALSE;
 	for (guint i = 0; i < b->errors->len; i++) {
 		const RdCommandError *e = b->errors->pdata[i];
@@ -665,7 +664,7 @@ on_case(Staff *s, GError **error)
 		                "complainant. Write your reply at the top and send it again.\n");
 		ap.must_tell = TRUE;
 	}
-	gboolean ok = apply_commands(s, b, &ap, id, error);
+	gboolean ok = apply_commands(s, b, &ap, error);
 	gboolean relayed = TRUE;
 	if (ok && send_on)
 		ok = relay(s, words, &ap, id, &relayed, error);
