@@ -315,6 +315,7 @@ rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv)
 	r.in_reply_to = first ? first->message_id : NULL;
 	r.excerpt = first ? first->new_text : NULL;
 	r.office_name = cfg->mailboxes[RD_MAILBOX_CHIEF_EXECUTIVE].office_name;
+	r.office_name_cy = cfg->mailboxes[RD_MAILBOX_CHIEF_EXECUTIVE].office_name_cy;
 	/* As the case's procedure would write it. */
 	const RdProfile *p = rd_rules_profile(rules, c->profile);
 	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
