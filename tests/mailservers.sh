@@ -912,15 +912,19 @@ descendants() {
 }
 
 cmd_kill_imap() {
-	local dir dp pids
+	local dir dp pids p
 	dir=$(absolute "${1:?usage: kill-imap DIR}")
 	dp=$(dovecot_pid "$dir")
 	[ -n "$dp" ] && mine "$dp" "$dir/dovecot" || die "no Dovecot of $dir is running"
-	# Listed while the master lives (its orphans would be re-parented),
-	# then all killed at once.
+	# The master is stopped first so that it cannot start a child between
+	# the listing and the kill (a login process it forked then would live
+	# on, holding the listening sockets, and Dovecot could not start
+	# again); listed while it lives (its orphans would be re-parented),
+	# then all killed at once, and waited for.
+	kill -STOP "$dp" 2>/dev/null || true
 	pids=$(descendants "$dp" || true)   # a process may vanish while /proc is read
 	kill -KILL "$dp" $pids 2>/dev/null || true
-	wait_exit "$dp" || true
+	for p in "$dp" $pids; do wait_exit "$p" || true; done
 	# A crash leaves its pid file; a killed master left as a zombie (see
 	# the top) would make the next Dovecot think itself already running.
 	rm -f "$(run_dir "$dir")/dovecot/master.pid"
@@ -931,8 +935,16 @@ cmd_start_imap() {
 	dir=$(absolute "${1:?usage: start-imap DIR}")
 	[ -f "$dir/env" ] || die "$dir has no running instance; use start"
 	port=$(sed -n 's/^IMAP_PORT=//p' "$dir/env")
-	dovecot -c "$dir/dovecot/dovecot.conf" 2>>"$dir/log/dovecot.log" &&
-		greets "$port" "* OK" || die "Dovecot would not start again; see $dir/log/dovecot.log"
+	# Tried again for START_TIMEOUT seconds: just after a kill -9 the
+	# kernel may not yet have released every socket of the dead processes
+	# on a busy machine, and the master then refuses to start ("Address
+	# already in use").
+	local until=$((SECONDS + START_TIMEOUT))
+	until dovecot -c "$dir/dovecot/dovecot.conf" 2>>"$dir/log/dovecot.log"; do
+		[ $SECONDS -lt $until ] || die "Dovecot would not start again; see $dir/log/dovecot.log"
+		sleep 0.2
+	done
+	greets "$port" "* OK" || die "Dovecot started again but does not greet; see $dir/log/dovecot.log"
 }
 
 # stop-milters DIR / start-milters DIR: only the milters (MILTERS=1), for
