@@ -413,6 +413,43 @@ rd_attachment_row_free(RdAttachmentRow *a)
 	g_free(a);
 }
 
+/* The row @st is on (RD_STMT_ATTACHMENTS_FOR_MESSAGE's columns). */
+static RdAttachmentRow *
+attachment_row(sqlite3_stmt *st)
+{
+	RdAttachmentRow *a = g_new0(RdAttachmentRow, 1);
+	a->filename = rd_col_text(st, 0);
+	a->content_type = rd_col_text(st, 1);
+	a->sha256 = rd_col_text(st, 2);
+	a->size = (gsize)sqlite3_column_int64(st, 3);
+	a->is_tnef = sqlite3_column_int(st, 4) != 0;
+	a->id = sqlite3_column_int64(st, 5);
+	a->msg_id = sqlite3_column_int64(st, 6);
+	return a;
+}
+
+gboolean
+rd_store_attachment_get(RdStore *store, gint64 id, RdAttachmentRow **row_r, GError **error)
+{
+	g_return_val_if_fail(store != NULL && row_r != NULL, FALSE);
+	*row_r = NULL;
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_ATTACHMENT_GET);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, id);
+	if (!rd_bind_end(store, &b, "reading attachment", error))
+		return FALSE;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*row_r = attachment_row(st);
+		return TRUE;
+	}
+	if (rc != SQLITE_DONE) {
+		rd_store_fail(store, rc, "reading attachment", error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 GPtrArray *
 rd_store_attachments_for_message(RdStore *store, gint64 msg_id,
                                  GError **error)
@@ -432,13 +469,7 @@ rd_store_attachments_for_message(RdStore *store, gint64 msg_id,
 		rc = sqlite3_step(st);
 		if (rc != SQLITE_ROW)
 			break;
-		RdAttachmentRow *a = g_new0(RdAttachmentRow, 1);
-		a->filename = rd_col_text(st, 0);
-		a->content_type = rd_col_text(st, 1);
-		a->sha256 = rd_col_text(st, 2);
-		a->size = (gsize)sqlite3_column_int64(st, 3);
-		a->is_tnef = sqlite3_column_int(st, 4) != 0;
-		g_ptr_array_add(atts, a);
+		g_ptr_array_add(atts, attachment_row(st));
 	}
 	if (rc != SQLITE_DONE) {
 		rd_store_fail(store, rc, "listing attachments", error);

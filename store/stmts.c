@@ -219,8 +219,11 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		"INSERT INTO attachments (msg_id, filename, content_type, size,"
 		" sha256, is_tnef) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[RD_STMT_ATTACHMENTS_FOR_MESSAGE] =
-		"SELECT filename, content_type, sha256, size, is_tnef"
+		"SELECT filename, content_type, sha256, size, is_tnef, id, msg_id"
 		" FROM attachments WHERE msg_id = ?1 ORDER BY id",
+	[RD_STMT_ATTACHMENT_GET] =
+		"SELECT filename, content_type, sha256, size, is_tnef, id, msg_id"
+		" FROM attachments WHERE id = ?1",
 
 	[RD_STMT_EVENT_ADD] =
 		"INSERT INTO events (case_id, at, actor, type, detail, msg_id)"

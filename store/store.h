@@ -429,14 +429,20 @@ gboolean rd_store_attachment_add(RdStore *store, gint64 msg_id,
                                  GError **error);
 
 typedef struct {
+	gint64 id;               /* what `redress attachment ID` names */
+	gint64 msg_id;
 	char *filename, *content_type, *sha256;
 	gsize size;
 	gboolean is_tnef;
 } RdAttachmentRow;
 void rd_attachment_row_free(RdAttachmentRow *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdAttachmentRow, rd_attachment_row_free)
 /* RdAttachmentRow* elements in stored order. */
 GPtrArray *rd_store_attachments_for_message(RdStore *store, gint64 msg_id,
                                             GError **error);
+/* One attachment into *@row_r (owned by the caller), or NULL if none. */
+gboolean rd_store_attachment_get(RdStore *store, gint64 id, RdAttachmentRow **row_r,
+                                 GError **error);
 
 /* ---- events: the case journey --------------------------------------- */
 

@@ -52,6 +52,11 @@ int rd_cmd_restore(const RdGlobalOptions *g, int argc, char **argv);
 /* `redress staff list`: the staff directory from the configuration (staff.c). */
 int rd_cmd_staff(const RdGlobalOptions *g, int argc, char **argv);
 
+/* `redress message ID --raw` and `redress attachment ID --out FILE`:
+ * what was received, got back out (export.c). */
+int rd_cmd_message(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_attachment(const RdGlobalOptions *g, int argc, char **argv);
+
 /* Find the configuration as the subcommands do (--config, $REDRESS_CONFIG,
  * /etc/redress/redress.conf if it exists, else defaults) and load it,
  * printing what to fix on failure (NULL). */

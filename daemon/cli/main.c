@@ -26,6 +26,8 @@ static const struct {
 	{ "selftest", rd_cmd_selftest, "send a test mail to a case reply address and check it reaches the complaints mailbox" },
 	{ "cases",  rd_cmd_cases,  "list cases (--open for those still owed a response)" },
 	{ "show",   rd_cmd_show,   "show one case: stages, messages and events in time order" },
+	{ "message", rd_cmd_message, "'message ID --raw': a stored message byte for byte, as it arrived" },
+	{ "attachment", rd_cmd_attachment, "'attachment ID --out FILE': one attachment, as it was sent" },
 	{ "triage", rd_cmd_triage, "list messages a person must place; 'triage assign MSG REF', 'triage new MSG'" },
 	{ "holidays", rd_cmd_holidays, "list a year's non-working days and where each came from" },
 	{ "workdays", rd_cmd_workdays, "'workdays add DATE N': the Nth working day after DATE" },
@@ -49,7 +51,7 @@ usage(FILE *out)
 	        "\n"
 	        "commands:\n");
 	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(out,
 	        "\n"
 	        "global options (before or after the command):\n"

@@ -147,13 +147,14 @@ describe_message(RdOut *o, RdStore *store, const RdMessageRow *m)
 	for (guint k = 0; atts && k < atts->len; k++) {
 		const RdAttachmentRow *a = atts->pdata[k];
 		rd_out_begin(o, NULL, NULL);
+		rd_out_int(o, "id", NULL, a->id);
 		rd_out_str(o, "filename", NULL, a->filename);
 		rd_out_str(o, "content_type", NULL, a->content_type);
 		rd_out_int(o, "size", NULL, (gint64)a->size);
 		rd_out_str(o, "sha256", NULL, a->sha256);
 		rd_out_end(o);
-		rd_out_line(o, "      attachment: %s (%s, %" G_GSIZE_FORMAT " bytes)", rd_cli_or_dash(a->filename),
-		            rd_cli_or_dash(a->content_type), a->size);
+		rd_out_line(o, "      attachment %" G_GINT64_FORMAT ": %s (%s, %" G_GSIZE_FORMAT " bytes)", a->id,
+		            rd_cli_or_dash(a->filename), rd_cli_or_dash(a->content_type), a->size);
 	}
 	rd_out_end(o);
 	rd_out_end(o);
@@ -252,10 +253,59 @@ describe(RdOut *o, RdStore *store, const RdCase *c, GPtrArray *stages, GPtrArray
 	rd_out_end(o);
 }
 
+/* `redress show REF --attachments`: every file the case's messages
+ * carried, with the ids `redress attachment ID --out FILE` takes. */
+static void
+describe_attachments(RdOut *o, RdStore *store, const RdCase *c, GPtrArray *msgs)
+{
+	rd_out_begin(o, NULL, NULL);
+	rd_out_str(o, "case", NULL, c->reference);
+	rd_out_begin_list(o, "attachments", NULL);
+	guint n = 0;
+	for (guint i = 0; i < msgs->len; i++) {
+		const RdMessageRow *m = msgs->pdata[i];
+		g_autoptr(GPtrArray) atts = rd_store_attachments_for_message(store, m->id, NULL);
+		for (guint k = 0; atts && k < atts->len; k++) {
+			const RdAttachmentRow *a = atts->pdata[k];
+			rd_out_begin(o, NULL, NULL);
+			rd_out_int(o, "id", NULL, a->id);
+			rd_out_int(o, "message", NULL, m->id);
+			rd_out_str(o, "from", NULL, m->from_email);
+			rd_out_time(o, "received_at", NULL, m->received_at);
+			rd_out_str(o, "filename", NULL, a->filename);
+			rd_out_str(o, "content_type", NULL, a->content_type);
+			rd_out_int(o, "size", NULL, (gint64)a->size);
+			rd_out_str(o, "sha256", NULL, a->sha256);
+			rd_out_end(o);
+			if (n++ == 0)
+				rd_out_line(o, "%6s %8s  %-16s  %-30s %-24s %10s", "ID", "MESSAGE", "RECEIVED", "FILE",
+				            "TYPE", "BYTES");
+			g_autofree char *when = rd_time_format_local(m->received_at);
+			g_autofree char *name = rd_cli_one_line(rd_cli_or_dash(a->filename), 30);
+			g_autofree char *msg = g_strdup_printf("#%" G_GINT64_FORMAT, m->id);
+			rd_out_line(o, "%6" G_GINT64_FORMAT " %8s  %-16s  %-30s %-24s %10" G_GSIZE_FORMAT, a->id, msg, when, name,
+			            rd_cli_or_dash(a->content_type), a->size);
+		}
+	}
+	rd_out_end(o);
+	rd_out_end(o);
+	if (n == 0)
+		rd_out_line(o, "%s: no attachments", c->reference);
+	else
+		rd_out_line(o, "Save one with: redress attachment ID --out FILE");
+}
+
 int
 rd_cmd_show(const RdGlobalOptions *g, int argc, char **argv)
 {
+	gboolean attachments = FALSE;
+	GOptionEntry entries[] = {
+		{ "attachments", 0, 0, G_OPTION_ARG_NONE, &attachments,
+		  "Only the case's attachments, with the ids 'redress attachment' takes", NULL },
+		{ NULL }
+	};
 	g_autoptr(GOptionContext) oc = g_option_context_new("REF — one case: stages, messages and events in time order");
+	g_option_context_add_main_entries(oc, entries, NULL);
 	g_autoptr(GError) err = NULL;
 	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
 		fprintf(stderr, "redress show: %s\n", err->message);
@@ -278,6 +328,17 @@ rd_cmd_show(const RdGlobalOptions *g, int argc, char **argv)
 	if (c == NULL) {
 		fprintf(stderr, "redress show: no case %s (list them with: redress cases)\n", argv[1]);
 		return RD_EXIT_USAGE;
+	}
+	if (attachments) {
+		g_autoptr(GPtrArray) msgs = rd_store_messages_for_case(store, c->id, &err);
+		if (msgs == NULL) {
+			fprintf(stderr, "redress: error: reading case %s: %s\n", c->reference, err->message);
+			return RD_EXIT_INTERNAL;
+		}
+		g_autoptr(RdOut) o = rd_out_new(g->json);
+		describe_attachments(o, store, c, msgs);
+		rd_out_print(o);
+		return RD_EXIT_OK;
 	}
 	g_autoptr(GPtrArray) stages = rd_store_stages_for_case(store, c->id, &err);
 	g_autoptr(GPtrArray) msgs = stages ? rd_store_messages_for_case(store, c->id, &err) : NULL;
