@@ -380,6 +380,32 @@ rd_store_case_set_state(RdStore *store, gint64 case_id, const char *state,
 	                   "setting case state", error);
 }
 
+gboolean
+rd_store_case_set_complainant(RdStore *store, gint64 case_id, const char *email, const char *name,
+                              gint64 at, GError **error)
+{
+	g_return_val_if_fail(store != NULL && email != NULL, FALSE);
+	gint64 person = rd_store_person_ensure(store, email, name, error);
+	if (person == 0)
+		return FALSE;
+	if (name != NULL) {
+		g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_PERSON_SET_NAME);
+		RdBind b = rd_bind_begin(st);
+		rd_bind_int64(&b, person);
+		rd_bind_text(&b, name);
+		if (!rd_bind_end(store, &b, "correcting a name", error) ||
+		    !rd_stmt_run(store, st, "correcting a name", error))
+			return FALSE;
+	}
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_CASE_SET_COMPLAINANT);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, case_id);
+	rd_bind_int64(&b, person);
+	rd_bind_int64(&b, at);
+	return rd_bind_end(store, &b, "setting the complainant", error) &&
+	       run_update(store, st, "setting the complainant", "case", case_id, error);
+}
+
 /* The only case columns rd_store_case_set_field() may touch. */
 static const struct {
 	const char *column;

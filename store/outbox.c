@@ -237,6 +237,19 @@ rd_store_outbox_mark_failed(RdStore *store, gint64 id, gint64 at, const char *re
 	return mark(store, RD_STMT_OUTBOX_MARK_FAILED, id, at, reason, "marking a letter failed", error);
 }
 
+gboolean
+rd_store_outbox_withdraw(RdStore *store, gint64 id, gint64 at, const char *why, gboolean *withdrawn_r,
+                         GError **error)
+{
+	g_return_val_if_fail(store != NULL && withdrawn_r != NULL, FALSE);
+	g_autoptr(GError) err = NULL;
+	*withdrawn_r = mark(store, RD_STMT_OUTBOX_WITHDRAW, id, at, why, "withdrawing a letter", &err);
+	if (*withdrawn_r || g_error_matches(err, RD_STORE_ERROR, RD_STORE_ERROR_NOT_FOUND))
+		return TRUE;
+	g_propagate_error(error, g_steal_pointer(&err));
+	return FALSE;
+}
+
 gint64
 rd_store_outbox_count_to(RdStore *store, const char *to_addr, gint64 since, GError **error)
 {

@@ -118,6 +118,10 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		"SELECT " CASE_COLS "WHERE c.state IN ('stage1', 'stage2')"
 		" ORDER BY c.opened_at DESC, c.id DESC",
 	[RD_STMT_CASE_SET_STATE]          = CASE_SET("state"),
+	[RD_STMT_CASE_SET_COMPLAINANT] =
+		"UPDATE cases SET complainant_id = ?2, updated_at = ?3 WHERE id = ?1",
+	[RD_STMT_PERSON_SET_NAME] =
+		"UPDATE people SET name = ?2 WHERE id = ?1",
 	[RD_STMT_CASE_SET_SERVICE]        = CASE_SET("service"),
 	[RD_STMT_CASE_SET_HANDLER]        = CASE_SET("handler"),
 	[RD_STMT_CASE_SET_LANGUAGE]       = CASE_SET("language"),
@@ -288,6 +292,9 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_OUTBOX_MARK_FAILED] =
 		"UPDATE outbox SET status = 'failed', sent_at = NULL, last_error = ?3,"
 		" attempts = attempts + 1, next_try = ?2"
+		" WHERE id = ?1 AND status = 'queued'",
+	[RD_STMT_OUTBOX_WITHDRAW] =
+		"UPDATE outbox SET status = 'suppressed', detail = ?3, next_try = ?2"
 		" WHERE id = ?1 AND status = 'queued'",
 	[RD_STMT_OUTBOX_COUNT_TO] =
 		"SELECT count(*) FROM outbox WHERE to_addr = ?1 AND created_at >= ?2"

@@ -243,6 +243,11 @@ GPtrArray *rd_store_cases_list(RdStore *store, RdCasesFilter filter,
 /* Set the state (and updated_at). */
 gboolean rd_store_case_set_state(RdStore *store, gint64 case_id,
                                  const char *state, gint64 at, GError **error);
+/* The case's complainant is now the person with @email (created if
+ * needed); @name, if given, becomes that person's name (a correction, so
+ * it replaces one already known). */
+gboolean rd_store_case_set_complainant(RdStore *store, gint64 case_id, const char *email,
+                                       const char *name, gint64 at, GError **error);
 /* Set one text column: "service", "handler", "language", "profile",
  * "flags", "representative_email". Any other column is a bug. */
 gboolean rd_store_case_set_field(RdStore *store, gint64 case_id,
@@ -560,6 +565,11 @@ gboolean rd_store_outbox_mark_retry(RdStore *store, gint64 id, gint64 next_try,
 /* A permanent failure: the letter will not be sent. */
 gboolean rd_store_outbox_mark_failed(RdStore *store, gint64 id, gint64 at,
                                      const char *reason, GError **error);
+/* A queued letter that must not go after all (its recipient was wrong):
+ * 'suppressed', with @why. *@withdrawn_r FALSE when it was no longer
+ * queued (already sent, or being sent). */
+gboolean rd_store_outbox_withdraw(RdStore *store, gint64 id, gint64 at, const char *why,
+                                  gboolean *withdrawn_r, GError **error);
 /* A sent letter whose copy should go to the Sent folder: 'pending'. */
 gboolean rd_store_outbox_copy_wanted(RdStore *store, gint64 id, GError **error);
 /* Sent letters whose copy is pending, with an id above @after_id (0 for

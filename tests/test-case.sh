@@ -251,4 +251,56 @@ like "$(sql "select detail from events where type='profile-changed'")" "acknowle
 "$R" --config "$T/lgsco.conf" case $C1 service "Parks" --at 2026-11-24T10:00:00Z >/dev/null
 is "$(sql "select service||' '||profile from cases")" "Parks lgsco-2024" "a service of the default procedure switches back"
 
+# ---- complainant: corrections, and what is refused
+printf '[council]\ndomain = council.example\n' > "$T/council.conf"
+export REDRESS_DB="$T/who.db"
+RW() { "$R" --config "$T/council.conf" "$@"; }
+RW ingest -q --received-at 2026-11-20T10:00:00Z "$F/01-new-complaint.eml"
+W1=$(sql "select reference from cases")
+RW case "$W1" complainant 'a.officer@council.example' 2>"$T/err"
+is "$?" "1" "complainant: a council address is refused"
+like "$(cat "$T/err")" "council's own" "saying why"
+RW case "$W1" complainant 'not an address' 2>/dev/null
+is "$?" "1" "complainant: a malformed address is refused"
+is "$(sql "select p.email from cases c join people p on p.id = c.complainant_id")" "jane.citizen@public.test" \
+   "and nothing changed"
+out=$(RW case "$W1" complainant 'jane.c@public.test')
+like "$out" "(was Jane Citizen <jane.citizen@public.test>)" "an address alone is taken"
+is "$(sql "select p.email||' '||p.name from cases c join people p on p.id = c.complainant_id")" \
+   "jane.c@public.test Jane Citizen" "the name is kept"
+like "$out" "Complainant jane.c@public.test" "the correction is said"
+is "$(sql "select count(*) from outbox where kind = 'stage1-acknowledgement'")" "1" \
+   "no second acknowledgement when the old address was the public's own"
+out=$(RW case "$W1" complainant '"Jane Q. Citizen" <jane.c@public.test>')
+is "$(sql "select p.name from cases c join people p on p.id = c.complainant_id")" "Jane Q. Citizen" \
+   "a quoted display name corrects the name"
+out=$(RW case "$W1" complainant 'Jane Q. Citizen' 'jane.c@public.test')
+like "$out" "already jane.c@public.test; nothing changed" "the same again changes nothing"
+is "$(sql "select count(*) from events where type = 'complainant-corrected'")" "2" "one event per correction"
+
+# ---- case new: what is refused
+RW case new --name X --channel email --summary s 2>"$T/err"
+is "$?" "1" "case new: a complaint by email needs --email"
+RW case new --name X --email x@public.test --channel phone --summary s --received-at 2099-01-01T00:00:00Z 2>"$T/err"
+is "$?" "1" "case new: a received time in the future is refused"
+like "$(cat "$T/err")" "in the future" "saying so"
+RW case new --email x@public.test --channel phone --summary s 2>/dev/null
+is "$?" "1" "case new: --name is required"
+RW case new --name X --email x@public.test --channel phone 2>/dev/null
+is "$?" "1" "case new: --summary is required"
+RW case new --name X --email x@public.test --channel phone --summary s --language fr 2>/dev/null
+is "$?" "1" "case new: --language is en or cy"
+RW case new --name X --email x@public.test --channel phone --summary s extra 2>/dev/null
+is "$?" "1" "case new: a stray argument is refused"
+is "$(sql "select count(*) from cases")" "1" "and none of them opened a case"
+out=$(RW case new --name 'Elin Hughes' --email elin@public.test --channel in-person --summary 'Rude staff at the library' \
+      --language cy --service Libraries --received-at 2026-11-23T10:00:00Z --json)
+is "$(printf '%s' "$out" | jq -r '.letters | join(",")')" "stage1-acknowledgement to elin@public.test" \
+   "case new --json lists the letters queued"
+N=$(printf '%s' "$out" | jq -r '.case')
+is "$(sql "select channel||' '||language||' '||service from cases where reference = '$N'")" "in-person cy Libraries" \
+   "channel, language and service are recorded"
+is "$(sql "select o.language from outbox o join cases c on c.id = o.case_id where c.reference = '$N' and o.kind = 'stage1-acknowledgement'")" "cy" \
+   "its acknowledgement is in Welsh"
+
 done_testing

@@ -1,7 +1,7 @@
 /*
  * actions.c — what a case handler does to a case: assign, extend,
- * respond, close, escalate, link, service, language, note, cause and
- * notify-dept.
+ * respond, close, escalate, link, service, language, note, cause,
+ * notify-dept and complainant.
  *
  * The one way to change a case by hand: `redress case` calls it today,
  * staff commands by email next. Each action takes a plain request
@@ -31,6 +31,7 @@ typedef struct {
 	int stage;                 /* 0 = the current open stage */
 	const char *to, *reason, *outcome, *date, *decline, *refer_back;
 	const char *language, *text;
+	const char *email, *name;
 	gboolean force, no_letter;
 	/* what was done, for the result */
 	GString *done;             /* one line per change */
@@ -50,19 +51,6 @@ find_case(RdStore *store, const RdConfig *cfg, const char *arg, RdCase **case_r,
 	return rd_store_case_get_by_ref(store, ref, case_r, error);
 }
 
-static gboolean
-refuse(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static gboolean
-refuse(GError **error, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	g_set_error_literal(error, RD_CASEWORK_ERROR, RD_CASEWORK_ERROR_REFUSED, msg);
-	return FALSE;
-}
 
 static RdStage *
 stage_row(Ctx *x, int n)
@@ -86,7 +74,7 @@ current_stage(Ctx *x, GError **error)
 	if (x->stage != 0) {
 		RdStage *s = stage_row(x, x->stage);
 		if (s == NULL)
-			refuse(error, "%s has no Stage %d (see redress show %s)", x->c->reference, x->stage,
+			rd_casework_refused(error, "%s has no Stage %d (see redress show %s)", x->c->reference, x->stage,
 			       x->c->reference);
 		return s;
 	}
@@ -95,7 +83,7 @@ current_stage(Ctx *x, GError **error)
 		if (stage_is_open(s))
 			return s;
 	}
-	refuse(error, "%s has no open stage (state %s); name one with --stage N", x->c->reference,
+	rd_casework_refused(error, "%s has no open stage (state %s); name one with --stage N", x->c->reference,
 	       x->c->state);
 	return NULL;
 }
@@ -117,7 +105,7 @@ open_stage(Ctx *x, const char *action, GError **error)
 	if (s == NULL)
 		return NULL;
 	if (!stage_is_open(s)) {
-		refuse(error, "Stage %d of %s was %s on %s: there is nothing to %s (see redress show %s)",
+		rd_casework_refused(error, "Stage %d of %s was %s on %s: there is nothing to %s (see redress show %s)",
 		       s->stage, x->c->reference, s->closed ? "closed" : "answered",
 		       s->closed ? s->closed : s->responded, action, x->c->reference);
 		return NULL;
@@ -206,7 +194,7 @@ static gboolean
 parse_date(const char *opt, const char *s, GDate *d, GError **error)
 {
 	if (s == NULL || !rd_date_parse_iso(s, d))
-		return refuse(error, "%s '%s' is not a date: write it as YYYY-MM-DD", opt, s ? s : "");
+		return rd_casework_refused(error, "%s '%s' is not a date: write it as YYYY-MM-DD", opt, s ? s : "");
 	return TRUE;
 }
 
@@ -219,7 +207,7 @@ do_assign(Ctx *x, const char *email_arg, GError **error)
 	g_strstrip(email);
 	const char *at = strchr(email, '@');
 	if (at == NULL || at == email || at[1] == '\0' || strpbrk(email, " \t\r\n,;<>\"") != NULL)
-		return refuse(error, "'%s' is not an email address: give the handler's address, "
+		return rd_casework_refused(error, "'%s' is not an email address: give the handler's address, "
 		              "e.g. a.officer@council.example", email_arg);
 	/* The handler of the stage in hand too, if there is one open (or
 	 * named with --stage): Stage 2 has its own handler. */
@@ -239,7 +227,7 @@ do_assign(Ctx *x, const char *email_arg, GError **error)
 		const RdStage *s1 = stage_row(x, 1);
 		const char *h1 = s1 && s1->handler ? s1->handler : NULL;
 		if (h1 != NULL && g_ascii_strcasecmp(h1, email) == 0)
-			return refuse(error, "%s handled Stage 1 of %s; Stage 2 needs someone else", email,
+			return rd_casework_refused(error, "%s handled Stage 1 of %s; Stage 2 needs someone else", email,
 			              x->c->reference);
 	}
 	if (!rd_store_case_set_field(x->store, x->c->id, "handler", email, x->at, error))
@@ -260,7 +248,7 @@ static gboolean
 do_extend(Ctx *x, GError **error)
 {
 	if (x->reason == NULL || *x->reason == '\0')
-		return refuse(error, "give the reason for the delay with --reason TEXT; the complainant is told it");
+		return rd_casework_refused(error, "give the reason for the delay with --reason TEXT; the complainant is told it");
 	RdStage *s = open_stage(x, "extend", error);
 	if (s == NULL)
 		return FALSE;
@@ -268,7 +256,7 @@ do_extend(Ctx *x, GError **error)
 	RdStageDates d;
 	rd_rules_dates_from_stage(s, &d);
 	if (!g_date_valid(&d.response_due))
-		return refuse(error, "Stage %d of %s has no response date to extend", s->stage, x->c->reference);
+		return rd_casework_refused(error, "Stage %d of %s has no response date to extend", s->stage, x->c->reference);
 	GDate req, nd;
 	if (x->to != NULL && !parse_date("--to", x->to, &req, error))
 		return FALSE;
@@ -282,7 +270,7 @@ do_extend(Ctx *x, GError **error)
 		gboolean over = g_error_matches(perr, RD_PROFILE_ERROR, RD_PROFILE_ERROR_CAP);
 		const GDate *owed = g_date_valid(&d.extended_to) ? &d.extended_to : &d.response_due;
 		if (!(x->force && over && x->to != NULL && g_date_compare(&req, owed) > 0))
-			return refuse(error, "cannot extend Stage %d of %s: %s", s->stage, x->c->reference,
+			return rd_casework_refused(error, "cannot extend Stage %d of %s: %s", s->stage, x->c->reference,
 			              perr->message);
 		nd = req;
 		past_cap = TRUE;
@@ -294,7 +282,7 @@ do_extend(Ctx *x, GError **error)
 		return TRUE;
 	}
 	if (s->extended_to != NULL && strcmp(new_date, s->extended_to) < 0)
-		return refuse(error, "Stage %d of %s is already extended to %s; the complainant has been told that "
+		return rd_casework_refused(error, "Stage %d of %s is already extended to %s; the complainant has been told that "
 		              "date, so a holding reply cannot bring it forward to %s. Respond early instead.",
 		              s->stage, x->c->reference, s->extended_to, new_date);
 
@@ -383,14 +371,14 @@ static gboolean
 do_respond(Ctx *x, GError **error)
 {
 	if (!in_list(x->outcome, response_outcomes))
-		return refuse(error, "--outcome must be upheld, partly-upheld, not-upheld or resolved"
+		return rd_casework_refused(error, "--outcome must be upheld, partly-upheld, not-upheld or resolved"
 		              " (to withdraw or exclude a case use 'redress case REF close')");
 	RdStage *s = open_stage(x, "respond to", error);
 	if (s == NULL)
 		return FALSE;
 	const char *want = s->stage == 1 ? "stage1" : "stage2";
 	if (strcmp(x->c->state, want) != 0)
-		return refuse(error, "%s is %s, not open at Stage %d: nothing to respond to", x->c->reference,
+		return rd_casework_refused(error, "%s is %s, not open at Stage %d: nothing to respond to", x->c->reference,
 		              x->c->state, s->stage);
 	GDate day;
 	const char *date = x->date ? x->date : x->today;
@@ -406,9 +394,9 @@ do_respond(Ctx *x, GError **error)
 	}
 	const char *floor = arrived ? arrived : s->received;
 	if (floor != NULL && strcmp(date, floor) < 0)
-		return refuse(error, "--date %s is before Stage %d arrived (%s)", date, s->stage, floor);
+		return rd_casework_refused(error, "--date %s is before Stage %d arrived (%s)", date, s->stage, floor);
 	if (strcmp(date, x->today) > 0)
-		return refuse(error, "--date %s is in the future; record the response once it has been sent", date);
+		return rd_casework_refused(error, "--date %s is in the future; record the response once it has been sent", date);
 
 	const RdProfile *p = case_profile(x);
 	gboolean final = s->stage == 2 || !p->has_stage2;
@@ -463,13 +451,13 @@ static gboolean
 do_close(Ctx *x, GError **error)
 {
 	if (g_strcmp0(x->outcome, "withdrawn") != 0 && g_strcmp0(x->outcome, "excluded") != 0)
-		return refuse(error, "--outcome must be withdrawn or excluded (a response is recorded with "
+		return rd_casework_refused(error, "--outcome must be withdrawn or excluded (a response is recorded with "
 		              "'redress case REF respond --outcome …')");
 	if (x->reason == NULL || *x->reason == '\0')
-		return refuse(error, "give the reason with --reason TEXT%s",
+		return rd_casework_refused(error, "give the reason with --reason TEXT%s",
 		              strcmp(x->outcome, "excluded") == 0 ? "; the complainant is told it" : "");
 	if (strcmp(x->c->state, "closed") == 0)
-		return refuse(error, "%s is already closed", x->c->reference);
+		return rd_casework_refused(error, "%s is already closed", x->c->reference);
 	GError *none = NULL;
 	RdStage *s = current_stage(x, &none);
 	if (s == NULL && x->stage != 0) {
@@ -519,7 +507,7 @@ static gboolean
 stage2_open(Ctx *x, const RdProfile *p, GError **error)
 {
 	if (!p->has_stage2)
-		return refuse(error, "the %s procedure of %s has a single stage: tell the complainant about the "
+		return rd_casework_refused(error, "the %s procedure of %s has a single stage: tell the complainant about the "
 		              "Ombudsman instead", p->name, x->c->reference);
 	GError *lerr = NULL;
 	g_autofree char *in_reply_to = last_message_id(x, &lerr);
@@ -550,10 +538,10 @@ stage2_refuse(Ctx *x, const RdProfile *p, gboolean back, GError **error)
 {
 	const char *reason = back ? x->refer_back : x->decline;
 	if (*reason == '\0')
-		return refuse(error, "give the reason: the complainant is told it");
+		return rd_casework_refused(error, "give the reason: the complainant is told it");
 	RdStage *s2 = stage_row(x, 2);
 	if (s2 != NULL && !stage_is_open(s2))
-		return refuse(error, "Stage 2 of %s was already %s on %s", x->c->reference,
+		return rd_casework_refused(error, "Stage 2 of %s was already %s on %s", x->c->reference,
 		              s2->closed ? "closed" : "answered", s2->closed ? s2->closed : s2->responded);
 	/* A request that came by mail opened Stage 2 already: close that
 	 * stage with the decision. */
@@ -632,19 +620,19 @@ static gboolean
 do_escalate(Ctx *x, GError **error)
 {
 	if (x->decline != NULL && x->refer_back != NULL)
-		return refuse(error, "give --decline or --refer-back, not both");
+		return rd_casework_refused(error, "give --decline or --refer-back, not both");
 	const RdProfile *p = case_profile(x);
 	RdCaseState state;
 	if (!rd_case_state_from_string(x->c->state, &state))
 		state = RD_CASE_STAGE1;
 	gboolean deciding = x->decline != NULL || x->refer_back != NULL;
 	if (state == RD_CASE_STAGE1)
-		return refuse(error, "Stage 1 of %s is still open: record its response first with "
+		return rd_casework_refused(error, "Stage 1 of %s is still open: record its response first with "
 		              "'redress case %s respond --outcome …'", x->c->reference, x->c->reference);
 	if (state == RD_CASE_CLOSED)
-		return refuse(error, "%s is closed", x->c->reference);
+		return rd_casework_refused(error, "%s is closed", x->c->reference);
 	if (state == RD_CASE_STAGE2 && !deciding)
-		return refuse(error, "%s is already at Stage 2", x->c->reference);
+		return rd_casework_refused(error, "%s is already at Stage 2", x->c->reference);
 	if (!deciding)
 		return stage2_open(x, p, error);
 	return stage2_refuse(x, p, x->refer_back != NULL, error);
@@ -667,9 +655,9 @@ do_link(Ctx *x, const char *other_arg, GError **error)
 	if (!find_case(x->store, x->cfg, other_arg, &o, error))
 		return FALSE;
 	if (o == NULL)
-		return refuse(error, "no case %s (list them with: redress cases)", other_arg);
+		return rd_casework_refused(error, "no case %s (list them with: redress cases)", other_arg);
 	if (o->id == x->c->id)
-		return refuse(error, "a case cannot be linked with itself");
+		return rd_casework_refused(error, "a case cannot be linked with itself");
 	if (x->c->group_id != 0 && x->c->group_id == o->group_id) {
 		g_string_append_printf(x->done, "%s and %s are already linked; nothing changed.\n",
 		                       x->c->reference, o->reference);
@@ -697,7 +685,7 @@ do_link(Ctx *x, const char *other_arg, GError **error)
 			if (!rd_store_case_get(x->store, pair[i]->id, &one, error))
 				return FALSE;
 			if (one == NULL)
-				return refuse(error, "%s no longer exists", pair[i]->reference);
+				return rd_casework_refused(error, "%s no longer exists", pair[i]->reference);
 			g_ptr_array_add(moving, one);
 		} else {
 			g_autoptr(GPtrArray) members = rd_store_cases_in_group(x->store, pair[i]->group_id, error);
@@ -712,7 +700,7 @@ do_link(Ctx *x, const char *other_arg, GError **error)
 	if (!rd_store_case_get(x->store, target, &head, error))
 		return FALSE;
 	if (head == NULL)
-		return refuse(error, "the group of %s names a case that no longer exists", x->c->reference);
+		return rd_casework_refused(error, "the group of %s names a case that no longer exists", x->c->reference);
 	/* The founder itself may be ungrouped still. */
 	if (head->group_id != target && !rd_store_case_set_group(x->store, head->id, target, x->at, error))
 		return FALSE;
@@ -735,7 +723,7 @@ do_service(Ctx *x, const char *name_arg, GError **error)
 {
 	g_autofree char *name = g_strstrip(g_strdup(name_arg));
 	if (*name == '\0')
-		return refuse(error, "give the service's name, e.g. \"Children's services\"");
+		return rd_casework_refused(error, "give the service's name, e.g. \"Children's services\"");
 	if (!rd_store_case_set_field(x->store, x->c->id, "service", name, x->at, error))
 		return FALSE;
 	g_autofree char *what = g_strdup_printf("Service %s (was %s).", name,
@@ -783,7 +771,7 @@ static gboolean
 do_language(Ctx *x, GError **error)
 {
 	if (g_strcmp0(x->language, "en") != 0 && g_strcmp0(x->language, "cy") != 0)
-		return refuse(error, "the language is en (English) or cy (Welsh)");
+		return rd_casework_refused(error, "the language is en (English) or cy (Welsh)");
 	if (g_strcmp0(x->c->language, x->language) == 0) {
 		g_string_append_printf(x->done, "Letters are already in %s; nothing changed.\n",
 		                       strcmp(x->language, "cy") == 0 ? "Welsh" : "English");
@@ -805,7 +793,7 @@ do_words(Ctx *x, const char *type, const char *label, GError **error)
 {
 	g_autofree char *text = g_strstrip(g_strdup(x->text ? x->text : ""));
 	if (*text == '\0')
-		return refuse(error, "give the text of the %s", label);
+		return rd_casework_refused(error, "give the text of the %s", label);
 	g_autofree char *what = g_strdup_printf("%s%s", strcmp(type, "cause") == 0 ? "Root cause: " : "", text);
 	g_string_append_printf(x->done, "%s recorded.\n", strcmp(type, "cause") == 0 ? "Root cause" : "Note");
 	return event(x, type, what, error);
@@ -820,7 +808,7 @@ do_notify_dept(Ctx *x, const char *address, GError **error)
 	g_strstrip(email);
 	const char *at = strchr(email, '@');
 	if (at == NULL || at == email || at[1] == '\0' || strpbrk(email, " \t\r\n,;<>\"") != NULL)
-		return refuse(error, "'%s' is not an email address: give the department's address",
+		return rd_casework_refused(error, "'%s' is not an email address: give the department's address",
 		              address ? address : "");
 	RdStage *s = open_stage(x, "notify the department about", error);
 	if (s == NULL)
@@ -846,6 +834,105 @@ do_notify_dept(Ctx *x, const char *address, GError **error)
 	return event(x, "department-notified", what, error);
 }
 
+/* ---- complainant NAME <ADDR> ------------------------------------------------------ */
+
+static gboolean
+do_complainant(Ctx *x, GError **error)
+{
+	g_autofree char *email = g_strstrip(g_ascii_strdown(x->email ? x->email : "", -1));
+	g_autofree char *name = x->name ? g_strstrip(g_strdup(x->name)) : NULL;
+	if (name != NULL && *name == '\0')
+		g_clear_pointer(&name, g_free);
+	const char *at = strchr(email, '@');
+	if (at == NULL || at == email || at[1] == '\0' || strchr(at + 1, '@') != NULL || strchr(at + 1, '.') == NULL ||
+	    strpbrk(email, " \t\r\n,;<>\"()[]\\") != NULL)
+		return rd_casework_refused(error, "'%s' is not an email address: give the complainant's, e.g. "
+		              "redress case %s complainant 'Jane Citizen' jane@example.org", x->email ? x->email : "",
+		              x->c->reference);
+	if (rd_letters_is_postal(email))
+		return rd_casework_refused(error, "%s is the placeholder of a complainant without email; give a real address",
+		              email);
+	if (rd_casework_is_council_address(x->cfg, email))
+		return rd_casework_refused(error, "%s is the council's own (a member of staff, a council domain or a redress "
+		              "mailbox); the complainant is the person who complained", email);
+	const char *old = x->c->complainant_email;
+	gboolean same_addr = g_strcmp0(old, email) == 0;
+	if (same_addr && (name == NULL || g_strcmp0(name, x->c->complainant_name) == 0)) {
+		g_string_append_printf(x->done, "The complainant is already %s; nothing changed.\n", email);
+		return TRUE;
+	}
+	/* The acknowledgement went to someone who is not the complainant: a
+	 * member of staff (or the council) it was forwarded by, or nobody (a
+	 * complaint logged without an address). The complainant has not had
+	 * one, so they get it now at their own address. */
+	gboolean unacknowledged = !same_addr && (rd_letters_is_postal(old) || rd_casework_is_council_address(x->cfg, old));
+	/* An address alone keeps the name known, unless that address's
+	 * person already has one of their own. */
+	if (name == NULL && x->c->complainant_name != NULL &&
+	    rd_store_person_ensure(x->store, email, x->c->complainant_name, error) == 0)
+		return FALSE;
+	if (!rd_store_case_set_complainant(x->store, x->c->id, email, name, x->at, error))
+		return FALSE;
+	g_autofree char *was = g_strdup_printf("%s%s%s%s", x->c->complainant_name ? x->c->complainant_name : "",
+	                                       x->c->complainant_name ? " <" : "",
+	                                       rd_letters_is_postal(old) ? "no email address" : old,
+	                                       x->c->complainant_name ? ">" : "");
+	g_autofree char *what = g_strdup_printf("Complainant %s%s%s%s (was %s).", name ? name : "", name ? " <" : "",
+	                                        email, name ? ">" : "", was);
+	g_string_append_printf(x->done, "%s\n", what);
+	if (!event(x, "complainant-corrected", what, error))
+		return FALSE;
+	if (unacknowledged) {
+		/* Letters to the wrong person that have not gone yet do not go. */
+		g_autoptr(GPtrArray) rows = rd_store_outbox_for_case(x->store, x->c->id, error);
+		if (rows == NULL)
+			return FALSE;
+		for (guint i = 0; i < rows->len; i++) {
+			const RdOutboxRow *o = rows->pdata[i];
+			if (strcmp(o->status, "queued") != 0 || g_ascii_strcasecmp(o->to_addr, old) != 0)
+				continue;
+			gboolean gone = FALSE;
+			g_autofree char *why = g_strdup_printf("Not sent: the complainant was corrected to %s before it "
+			                                       "went.", email);
+			if (!rd_store_outbox_withdraw(x->store, o->id, x->at, why, &gone, error))
+				return FALSE;
+			if (gone) {
+				g_autofree char *w = g_strdup_printf("Letter %s to %s withdrawn before it went.", o->kind, old);
+				g_string_append_printf(x->done, "%s\n", w);
+				if (!event(x, "letter-withdrawn", w, error))
+					return FALSE;
+			}
+		}
+	}
+	/* The case as the letters will read it: the name may be the one the
+	 * new address's person already had. */
+	g_autoptr(RdCase) now = NULL;
+	if (!rd_store_case_get(x->store, x->c->id, &now, error))
+		return FALSE;
+	if (now != NULL) {
+		g_free(x->c->complainant_email);
+		x->c->complainant_email = g_strdup(now->complainant_email);
+		g_free(x->c->complainant_name);
+		x->c->complainant_name = g_strdup(now->complainant_name);
+	}
+	if (!unacknowledged)
+		return TRUE;
+	RdStage *s = NULL;
+	for (guint i = x->stages->len; i > 0 && s == NULL; i--)
+		if (stage_is_open(x->stages->pdata[i - 1]))
+			s = x->stages->pdata[i - 1];
+	if (s == NULL) {
+		g_string_append(x->done, "No acknowledgement sent: no stage is open; write to them about the outcome.\n");
+		return TRUE;
+	}
+	RdLetterRequest r = { 0 };
+	g_autofree char *key = g_strdup_printf("%s/s%d/ack-to-%s", x->c->reference, s->stage, email);
+	r.name = s->stage == 2 ? "stage2-acknowledgement" : "stage1-acknowledgement";
+	r.idem_key = key;
+	r.ombudsman = rd_ombudsman_to_string(rd_rules_profile(x->rules, x->c->profile)->ombudsman);
+	return queue_letter(x, &r, s, error);
+}
+
 /* ---- the API ------------------------------------------------------------------ */
 
 static const char *const action_names[] = {
@@ -854,7 +941,7 @@ static const char *const action_names[] = {
 	[RD_CASE_ACTION_ESCALATE] = "escalate", [RD_CASE_ACTION_LINK] = "link",
 	[RD_CASE_ACTION_SERVICE] = "service",   [RD_CASE_ACTION_LANGUAGE] = "language",
 	[RD_CASE_ACTION_NOTE] = "note",         [RD_CASE_ACTION_CAUSE] = "cause",
-	[RD_CASE_ACTION_NOTIFY_DEPT] = "notify-dept",
+	[RD_CASE_ACTION_NOTIFY_DEPT] = "notify-dept", [RD_CASE_ACTION_COMPLAINANT] = "complainant",
 };
 
 const char *
@@ -911,8 +998,10 @@ dispatch(Ctx *x, const RdCaseAction *a, GError **error)
 		return do_words(x, "cause", "root cause", error);
 	case RD_CASE_ACTION_NOTIFY_DEPT:
 		return do_notify_dept(x, a->handler, error);
+	case RD_CASE_ACTION_COMPLAINANT:
+		return do_complainant(x, error);
 	}
-	return refuse(error, "unknown action");
+	return rd_casework_refused(error, "unknown action");
 }
 
 gboolean
@@ -921,7 +1010,7 @@ rd_casework_act_in(RdCasework *cw, RdCase *c, const RdCaseAction *a, RdCaseActio
 	g_return_val_if_fail(cw != NULL && c != NULL && a != NULL && r != NULL, FALSE);
 	memset(r, 0, sizeof *r);
 	if (a->stage != 0 && a->stage != 1 && a->stage != 2)
-		return refuse(error, "the stage is 1 or 2");
+		return rd_casework_refused(error, "the stage is 1 or 2");
 	Ctx x = { 0 };
 	x.cw = cw;
 	x.cfg = rd_casework_config(cw);
@@ -943,6 +1032,8 @@ rd_casework_act_in(RdCasework *cw, RdCase *c, const RdCaseAction *a, RdCaseActio
 	x.refer_back = a->refer_back;
 	x.language = a->language;
 	x.text = a->text;
+	x.email = a->email;
+	x.name = a->name;
 	x.force = a->force;
 	x.no_letter = a->no_letter;
 	x.done = g_string_new(NULL);

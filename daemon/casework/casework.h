@@ -95,6 +95,29 @@ typedef struct {
  * rd_casework_open_stage(). */
 RdCase *rd_casework_create_case(RdCasework *cw, const RdCaseOpening *o, GError **error);
 
+/* A complaint made by phone, letter or in person (or by email to someone
+ * who passed it on), typed in by a member of staff. Strings are borrowed. */
+typedef struct {
+	const char *name;        /* the complainant's name (required) */
+	const char *email;       /* their address; NULL: they have none, and
+	                            their letters go to the handler for posting */
+	const char *phone;       /* may be NULL */
+	const char *address;     /* postal address; required without @email */
+	const char *channel;     /* "phone", "letter", "in-person" or "email" */
+	const char *summary;     /* what the complaint is about (required) */
+	gint64 received_at;      /* when the council had it: the clock starts here */
+	const char *service;     /* may be NULL */
+	const char *language;    /* "en"/"cy"; NULL: as for a new case */
+	const char *actor;       /* who logged it, for the events */
+	gint64 at;               /* when it was logged */
+} RdLoggedComplaint;
+
+/* TRUE for an address of the council's own rather than a member of the
+ * public's: a member of staff, one of the council's mail domains
+ * ([staff_auth] domains, by default [council] domain), or one of
+ * redress's mailboxes. */
+gboolean rd_casework_is_council_address(const RdConfig *cfg, const char *email);
+
 /* What placing a message from triage did. */
 typedef struct {
 	char *reference;         /* the case it is now on */
@@ -133,6 +156,7 @@ typedef enum {
 	RD_CASE_ACTION_NOTE,          /* text: an internal note on the case journey */
 	RD_CASE_ACTION_CAUSE,         /* text: the root cause, for learning (oversight) */
 	RD_CASE_ACTION_NOTIFY_DEPT,   /* handler = the department's address: told of the case */
+	RD_CASE_ACTION_COMPLAINANT,   /* email [, name]: the complainant corrected */
 } RdCaseActionKind;
 
 const char *rd_case_action_kind_to_string(RdCaseActionKind k);
@@ -159,6 +183,8 @@ typedef struct {
 	const char *refer_back;  /* escalate: back to Stage 1, because … */
 	const char *language;    /* language: "en" or "cy" */
 	const char *text;        /* note, cause: the words to record */
+	const char *email;       /* complainant: their address */
+	const char *name;        /* complainant: their name; NULL = keep it */
 	gboolean force;          /* extend: past the profile's cap (a complaints
 	                            manager's decision; the caller checks who) */
 	gboolean no_letter;      /* respond: queue no closing letter, because the
@@ -178,6 +204,11 @@ typedef struct {
 } RdCaseActionResult;
 void rd_case_action_result_clear(RdCaseActionResult *r);
 
+/* Set @error to RD_CASEWORK_ERROR @code with the message; FALSE. */
+gboolean rd_casework_refuse(GError **error, int code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* The usual one: not allowed now, the message says what to do instead. */
+#define rd_casework_refused(error, ...) rd_casework_refuse((error), RD_CASEWORK_ERROR_REFUSED, __VA_ARGS__)
+
 /* Apply @a to the case @ref names (typed as people type it, "cmp 2026 12")
  * in a transaction of its own: everything or nothing. FALSE with
  * RD_CASEWORK_ERROR (refused, or no such case: nothing changed) or with
@@ -189,6 +220,14 @@ gboolean rd_casework_act(RdCasework *cw, const char *ref, const RdCaseAction *a,
  * more in the same transaction. r->state is not set. */
 gboolean rd_casework_act_in(RdCasework *cw, RdCase *c, const RdCaseAction *a, RdCaseActionResult *r,
                             GError **error);
+
+/* logged.c: open a case for @l with its Stage 1 clock from @l->received_at and its
+ * letters (the acknowledgement to the complainant, or for posting), in a
+ * transaction of its own. r->reference, done, letters and state are set.
+ * FALSE with RD_CASEWORK_ERROR_REFUSED (nothing changed; the message says
+ * what to give) or the store's error. */
+gboolean rd_casework_log_complaint(RdCasework *cw, const RdLoggedComplaint *l, RdCaseActionResult *r,
+                                   GError **error);
 
 /* ---- letters: from a case to the outbox (letters.c) ------------------------ */
 

@@ -12,11 +12,8 @@
 #include <string.h>
 #include "casework/casework.h"
 
-static gboolean
-refuse(GError **error, int code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-
-static gboolean
-refuse(GError **error, int code, const char *fmt, ...)
+gboolean
+rd_casework_refuse(GError **error, int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -79,7 +76,7 @@ place(RdCasework *cw, const RdMessageRow *m, const char *ref, const char *actor,
 		if (!rd_store_case_get_by_ref(st, refs->len > 0 ? refs->pdata[0] : ref, &target, error))
 			return FALSE;
 		if (target == NULL)
-			return refuse(error, RD_CASEWORK_ERROR_NO_CASE, "no case %s (list them with: redress cases)", ref);
+			return rd_casework_refuse(error, RD_CASEWORK_ERROR_NO_CASE, "no case %s (list them with: redress cases)", ref);
 		/* Keep what the message is (automatic, bounce); only mail that
 		 * could not be classified becomes correspondence. */
 		const char *kind = strcmp(m->kind, "triage") == 0 ? "correspondence" : m->kind;
@@ -91,7 +88,7 @@ place(RdCasework *cw, const RdMessageRow *m, const char *ref, const char *actor,
 		       rd_store_event_add(st, target->id, at, actor, "triage-assigned", reason, m->id, error) != 0;
 	}
 	if (m->from_email == NULL)
-		return refuse(error, RD_CASEWORK_ERROR_REFUSED,
+		return rd_casework_refuse(error, RD_CASEWORK_ERROR_REFUSED,
 		              "message #%" G_GINT64_FORMAT " has no sender address, so it cannot open a case; "
 		              "assign it to a case with 'redress triage assign %" G_GINT64_FORMAT " REF'",
 		              m->id, m->id);
@@ -137,14 +134,14 @@ rd_casework_place(RdCasework *cw, gint64 msg_id, const char *ref, const char *ac
 	g_autoptr(RdMessageRow) m = NULL;
 	gboolean ok = rd_store_message_get(st, msg_id, &m, error);
 	if (ok && m == NULL)
-		ok = refuse(error, RD_CASEWORK_ERROR_REFUSED, "no message #%" G_GINT64_FORMAT
+		ok = rd_casework_refuse(error, RD_CASEWORK_ERROR_REFUSED, "no message #%" G_GINT64_FORMAT
 		            " (use the number shown by 'redress triage')", msg_id);
 	GError *perr = NULL;
 	if (ok && !place(cw, m, ref, actor ? actor : "redress", at, p, &perr)) {
 		/* The store's "no such open triage entry": said as a refusal. */
 		if (perr->domain == RD_STORE_ERROR && perr->code == RD_STORE_ERROR_NOT_FOUND) {
 			g_clear_error(&perr);
-			refuse(&perr, RD_CASEWORK_ERROR_REFUSED,
+			rd_casework_refuse(&perr, RD_CASEWORK_ERROR_REFUSED,
 			       "message #%" G_GINT64_FORMAT " is not waiting in triage", msg_id);
 		}
 		g_propagate_error(error, perr);

@@ -37,10 +37,46 @@ static const struct {
 	{ RD_CASE_ACTION_ESCALATE, 0, OPT_DECLINE | OPT_REFER, "escalate [--decline REASON | --refer-back REASON]" },
 	{ RD_CASE_ACTION_LINK,     1, 0, "link OTHER-REF" },
 	{ RD_CASE_ACTION_SERVICE,  1, 0, "service NAME" },
+	{ RD_CASE_ACTION_COMPLAINANT, -1, 0, "complainant [NAME] ADDR  (or 'NAME <ADDR>')" },
 };
 
+/* complainant: "Jane Citizen <jane@example.org>" as one argument, or NAME
+ * and ADDR as two, or ADDR alone (the name kept). */
 static void
-print_result(const RdGlobalOptions *g, const RdCaseActionResult *r, const char *action)
+complainant_args(int argc, char **argv, char **name_r, char **email_r)
+{
+	if (argc >= 5) {
+		*name_r = g_strdup(argv[3]);
+		*email_r = g_strdup(argv[4]);
+	} else {
+		const char *lt = strchr(argv[3], '<');
+		if (lt != NULL) {
+			*name_r = g_strndup(argv[3], (gsize)(lt - argv[3]));
+			*email_r = g_strdup(lt + 1);
+		} else {
+			*email_r = g_strdup(argv[3]);
+		}
+	}
+	/* The angle brackets people type around an address. */
+	g_strstrip(*email_r);
+	if (**email_r == '<')
+		memmove(*email_r, *email_r + 1, strlen(*email_r));
+	gsize n = strlen(*email_r);
+	if (n > 0 && (*email_r)[n - 1] == '>')
+		(*email_r)[n - 1] = '\0';
+	if (*name_r != NULL) {
+		g_strstrip(*name_r);
+		/* A quoted display name, as mail clients copy it. */
+		gsize k = strlen(*name_r);
+		if (k >= 2 && (*name_r)[0] == '"' && (*name_r)[k - 1] == '"') {
+			(*name_r)[k - 1] = '\0';
+			memmove(*name_r, *name_r + 1, k - 1);
+		}
+	}
+}
+
+void
+rd_cli_print_action_result(const RdGlobalOptions *g, const RdCaseActionResult *r, const char *action)
 {
 	if (g->json) {
 		g_autoptr(JsonBuilder) b = json_builder_new();
@@ -71,11 +107,29 @@ print_result(const RdGlobalOptions *g, const RdCaseActionResult *r, const char *
 }
 
 int
+rd_cli_casework_failed(const char *cmd, const GError *err)
+{
+	if (err->domain == RD_CASEWORK_ERROR && err->code == RD_CASEWORK_ERROR_NO_CASE) {
+		fprintf(stderr, "redress %s: %s\n", cmd, err->message);
+		return RD_EXIT_USAGE;
+	}
+	if (err->domain == RD_CASEWORK_ERROR) {
+		fprintf(stderr, "redress %s: %s; nothing changed\n", cmd, err->message);
+		return RD_EXIT_USAGE;
+	}
+	fprintf(stderr, "redress: error: nothing changed: %s\n", err->message);
+	return RD_EXIT_INTERNAL;
+}
+
+int
 rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 {
 	g_autofree char *when = NULL, *to = NULL, *reason = NULL, *outcome = NULL, *date = NULL,
 	                *decline = NULL, *refer_back = NULL;
 	int stage = 0;
+	/* `case new` opens a case rather than acting on one. */
+	if (argc >= 2 && strcmp(argv[1], "new") == 0)
+		return rd_cmd_case_new(g, argc - 1, argv + 1);
 	GOptionEntry entries[] = {
 		{ "at", 0, 0, G_OPTION_ARG_STRING, &when, "When it happened (ISO 8601; default now)", "TIME" },
 		{ "stage", 0, 0, G_OPTION_ARG_INT, &stage, "The stage concerned (default: the open one)", "N" },
@@ -90,6 +144,8 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 	g_autoptr(GOptionContext) oc = g_option_context_new("REF ACTION … — record what a case handler did");
 	g_option_context_add_main_entries(oc, entries, NULL);
 	g_autoptr(GString) desc = g_string_new("Actions:\n");
+	g_string_append(desc, "  (redress case new --name NAME --channel HOW --summary TEXT …: log a complaint; "
+	                "see redress case new --help)\n");
 	for (gsize i = 0; i < G_N_ELEMENTS(actions); i++)
 		g_string_append_printf(desc, "  %s\n", actions[i].usage);
 	g_option_context_set_description(oc, desc->str);
@@ -111,11 +167,11 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 				ai = i;
 	if (ai == G_N_ELEMENTS(actions)) {
 		fprintf(stderr, "redress case: unknown action '%s'; use assign, extend, respond, close, escalate, "
-		        "link or service (see redress case --help)\n", argv[2]);
+		        "link, service or complainant, or 'redress case new' (see redress case --help)\n", argv[2]);
 		return RD_EXIT_USAGE;
 	}
 	const char *action = argv[2];
-	if (argc != 3 + actions[ai].nargs) {
+	if (actions[ai].nargs < 0 ? argc != 4 && argc != 5 : argc != 3 + actions[ai].nargs) {
 		fprintf(stderr, "redress case: usage: redress case REF %s\n", actions[ai].usage);
 		return RD_EXIT_USAGE;
 	}
@@ -145,6 +201,11 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 	a.handler = a.kind == RD_CASE_ACTION_ASSIGN ? argv[3] : NULL;
 	a.other = a.kind == RD_CASE_ACTION_LINK ? argv[3] : NULL;
 	a.service = a.kind == RD_CASE_ACTION_SERVICE ? argv[3] : NULL;
+	g_autofree char *cname = NULL, *cemail = NULL;
+	if (a.kind == RD_CASE_ACTION_COMPLAINANT)
+		complainant_args(argc, argv, &cname, &cemail);
+	a.name = cname;
+	a.email = cemail;
 	a.to = to;
 	a.reason = reason;
 	a.outcome = outcome;
@@ -162,19 +223,9 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 	if (crc != RD_EXIT_OK)
 		return crc;
 	RdCaseActionResult r = { 0 };
-	if (!rd_casework_act(cw, argv[1], &a, &r, &err)) {
-		if (err->domain == RD_CASEWORK_ERROR && err->code == RD_CASEWORK_ERROR_NO_CASE) {
-			fprintf(stderr, "redress case: %s\n", err->message);
-			return RD_EXIT_USAGE;
-		}
-		if (err->domain == RD_CASEWORK_ERROR) {
-			fprintf(stderr, "redress case: %s; nothing changed\n", err->message);
-			return RD_EXIT_USAGE;
-		}
-		fprintf(stderr, "redress: error: nothing changed: %s\n", err->message);
-		return RD_EXIT_INTERNAL;
-	}
-	print_result(g, &r, action);
+	if (!rd_casework_act(cw, argv[1], &a, &r, &err))
+		return rd_cli_casework_failed("case", err);
+	rd_cli_print_action_result(g, &r, action);
 	rd_case_action_result_clear(&r);
 	return RD_EXIT_OK;
 }

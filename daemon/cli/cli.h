@@ -36,6 +36,13 @@ int rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_outbox(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv);
+/* `redress case new …`: a complaint made by phone, letter or in person (casenew.c). */
+int rd_cmd_case_new(const RdGlobalOptions *g, int argc, char **argv);
+/* A casework call failed: print why, as `redress CMD` (a refusal, or no
+ * such case: exit 1; the database: exit 2). Nothing changed either way. */
+int rd_cli_casework_failed(const char *cmd, const GError *err);
+/* What a case action (or case new) did, as text or --json (case.c). */
+void rd_cli_print_action_result(const RdGlobalOptions *g, const RdCaseActionResult *r, const char *action);
 int rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv);
 /* `redress fetch`: every IMAP mailbox (or those named) once (fetch.c). */
 int rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv);
