@@ -327,6 +327,41 @@ decide_stage2_sender(const RdThreadInput *in, RdDecision *out)
 	set_suggestion(out, first);
 }
 
+/* Before rule 7: mail that would open a case but looks like a machine
+ * talking to our letters goes to a person instead, with the reason. A
+ * person who really complains twice is answered from triage in a minute;
+ * a loop left alone opens a case (clock, notices, holding replies,
+ * overdue alerts) on every turn. */
+static gboolean
+looks_like_loop(const RdThreadInput *in, RdDecision *out)
+{
+	const char *who = in->sender ? in->sender : "the sender";
+	if (in->sender_recent.window_hours > 0 && in->sender_recent.same_text_msg != 0) {
+		set_decision(out, RD_KIND_TRIAGE, RD_VIA_NONE, NULL, TRUE,
+		             g_strdup_printf("Possible automatic loop: the same text came from %s within the last %u "
+		                             "hours (message #%" G_GINT64_FORMAT "), so no new case was opened. If it "
+		                             "is a new complaint, open one from triage.", who,
+		                             in->sender_recent.window_hours, in->sender_recent.same_text_msg));
+		return TRUE;
+	}
+	if (in->sender_recent.quick_max > 0 && in->sender_recent.quick_answers > in->sender_recent.quick_max) {
+		set_decision(out, RD_KIND_TRIAGE, RD_VIA_NONE, NULL, TRUE,
+		             g_strdup_printf("Possible automatic loop: %s has answered our letters within %u seconds "
+		                             "%u times in 24 hours, so no new case was opened. If it is a new "
+		                             "complaint, open one from triage.", who, in->sender_recent.quick_seconds,
+		                             in->sender_recent.quick_answers));
+		return TRUE;
+	}
+	if (in->sender_recent.case_cap > 0 && in->sender_recent.cases_opened >= in->sender_recent.case_cap) {
+		set_decision(out, RD_KIND_TRIAGE, RD_VIA_NONE, NULL, TRUE,
+		             g_strdup_printf("%u cases were opened for %s in the last 24 hours, the daily cap, so no "
+		                             "more is opened automatically. If it is a new complaint, open one from "
+		                             "triage.", in->sender_recent.cases_opened, who));
+		return TRUE;
+	}
+	return FALSE;
+}
+
 /* Rule 7, a complaints mailbox: a new complaint at Stage 1. */
 static void
 decide_new(const RdThreadInput *in, RdDecision *out)
@@ -353,6 +388,8 @@ decide_new(const RdThreadInput *in, RdDecision *out)
 		? " It asks to take a complaint further; check for an earlier case."
 		: "";
 
+	if (looks_like_loop(in, out))
+		return;
 	set_decision(out, RD_KIND_NEW_COMPLAINT, RD_VIA_NEW, NULL, FALSE,
 	             g_strdup_printf("No reply token, message header or case "
 	                             "reference matched: a new complaint %s at "

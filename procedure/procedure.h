@@ -187,6 +187,23 @@ typedef struct {
 	/* Configuration: lower-case phrases that ask for escalation
 	 * ("not satisfied", "escalate", "stage 2", …); NULL-terminated. */
 	const char *const *stage2_phrases;
+
+	/* What the sender did lately, looked up only for mail that matched
+	 * no case: how a would-be new complaint is told from an automatic
+	 * loop (an auto-responder without RFC 3834 headers answering our
+	 * letters). Zero limits turn a check off. */
+	struct {
+		gint64 same_text_msg;   /* their message with the same new text
+		                           within @window_hours, or 0 */
+		guint window_hours;
+		guint quick_answers;    /* their messages in 24 hours, this one
+		                           included, that came within
+		                           @quick_seconds of a letter to them */
+		guint quick_seconds;
+		guint quick_max;        /* more than this many: a loop */
+		guint cases_opened;     /* cases opened for them in 24 hours */
+		guint case_cap;         /* this many already: no more */
+	} sender_recent;
 } RdThreadInput;
 
 typedef enum {

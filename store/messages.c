@@ -380,6 +380,78 @@ rd_store_route_add(RdStore *store, gint64 msg_id, const char *mailbox,
 	return TRUE;
 }
 
+/* ---- a sender's recent mail ------------------------------------------------ */
+
+/* The one integer a statement yields, into *@v. */
+static gboolean
+one_int(RdStore *store, sqlite3_stmt *st, const char *doing, gint64 *v, GError **error)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(st, 0);
+		return TRUE;
+	}
+	rd_store_fail(store, rc, doing, error);
+	return FALSE;
+}
+
+gboolean
+rd_store_sender_history(RdStore *store, const char *sender, const char *new_text, gint64 text_since,
+                        gint64 since, gint64 now, gint64 quick_s, RdSenderHistory *h, GError **error)
+{
+	g_return_val_if_fail(store != NULL && sender != NULL && h != NULL, FALSE);
+	memset(h, 0, sizeof *h);
+	const char *doing = "reading the sender's recent mail";
+	if (new_text != NULL && *new_text != '\0') {
+		g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_SENDER_SAME_TEXT);
+		RdBind b = rd_bind_begin(st);
+		rd_bind_text(&b, sender);
+		rd_bind_int64(&b, text_since);
+		rd_bind_text(&b, new_text);
+		if (!rd_bind_end(store, &b, doing, error))
+			return FALSE;
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			h->same_text_msg = sqlite3_column_int64(st, 0);
+			h->same_text_at = sqlite3_column_int64(st, 1);
+		} else if (rc != SQLITE_DONE) {
+			rd_store_fail(store, rc, doing, error);
+			return FALSE;
+		}
+	}
+	gint64 v = 0;
+	{
+		g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_SENDER_QUICK_ANSWERS);
+		RdBind b = rd_bind_begin(st);
+		rd_bind_text(&b, sender);
+		rd_bind_int64(&b, since);
+		rd_bind_int64(&b, quick_s);
+		if (!rd_bind_end(store, &b, doing, error) || !one_int(store, st, doing, &v, error))
+			return FALSE;
+		h->quick_answers = (guint)v;
+	}
+	{
+		g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_SENDER_QUICK_NOW);
+		RdBind b = rd_bind_begin(st);
+		rd_bind_text(&b, sender);
+		rd_bind_int64(&b, now);
+		rd_bind_int64(&b, quick_s);
+		if (!rd_bind_end(store, &b, doing, error) || !one_int(store, st, doing, &v, error))
+			return FALSE;
+		h->quick_now = v != 0;
+	}
+	{
+		g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_SENDER_CASES_OPENED);
+		RdBind b = rd_bind_begin(st);
+		rd_bind_text(&b, sender);
+		rd_bind_int64(&b, since);
+		if (!rd_bind_end(store, &b, doing, error) || !one_int(store, st, doing, &v, error))
+			return FALSE;
+		h->cases_opened = (guint)v;
+	}
+	return TRUE;
+}
+
 /* ---- attachments -------------------------------------------------------- */
 
 gboolean

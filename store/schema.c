@@ -326,6 +326,13 @@ static const char schema_v7[] =
 	 * key names), as tests/test-readonly.sh does to make an old file. */
 	"ALTER TABLE outbox ADD COLUMN bounce_msg_id INTEGER;";
 
+/* Version 8: a sender's recent mail, found without reading every
+ * message: intake asks it of every mail that would open a case, to tell
+ * an automatic loop from a complaint (rd_store_sender_history). IF NOT
+ * EXISTS: tests make older files by lowering user_version alone. */
+static const char schema_v8[] =
+	"CREATE INDEX IF NOT EXISTS messages_from ON messages(from_email, received_at);";
+
 static gboolean exec_sql(sqlite3 *db, const char *sql, const char *doing,
                          GError **error);
 
@@ -375,6 +382,12 @@ migrate_6_to_7(sqlite3 *db, GError **error)
 	return exec_sql(db, schema_v7, "creating schema version 7", error);
 }
 
+static gboolean
+migrate_7_to_8(sqlite3 *db, GError **error)
+{
+	return exec_sql(db, schema_v8, "creating schema version 8", error);
+}
+
 /* migrations[N] takes the file from version N to N+1. */
 static const RdMigrateFunc migrations[] = {
 	migrate_0_to_1,
@@ -384,6 +397,7 @@ static const RdMigrateFunc migrations[] = {
 	migrate_4_to_5,
 	migrate_5_to_6,
 	migrate_6_to_7,
+	migrate_7_to_8,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == RD_STORE_SCHEMA_VERSION);

@@ -219,6 +219,21 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_ROUTES_FOR_MESSAGE] =
 		"SELECT mailbox FROM message_routes WHERE msg_id = ?1 ORDER BY id",
 
+	[RD_STMT_SENDER_SAME_TEXT] =
+		"SELECT id, received_at FROM messages"
+		" WHERE from_email = ?1 AND received_at >= ?2 AND direction = 'in' AND new_text = ?3"
+		" ORDER BY received_at DESC, id DESC LIMIT 1",
+	[RD_STMT_SENDER_QUICK_ANSWERS] =
+		"SELECT count(*) FROM messages m"
+		" WHERE m.from_email = ?1 AND m.received_at >= ?2 AND m.direction = 'in'"
+		"   AND EXISTS (SELECT 1 FROM outbox o WHERE o.to_addr = ?1 AND o.sent_at IS NOT NULL"
+		"               AND o.sent_at <= m.received_at AND o.sent_at >= m.received_at - ?3)",
+	[RD_STMT_SENDER_QUICK_NOW] =
+		"SELECT EXISTS (SELECT 1 FROM outbox WHERE to_addr = ?1 AND sent_at IS NOT NULL"
+		"               AND sent_at <= ?2 AND sent_at >= ?2 - ?3)",
+	[RD_STMT_SENDER_CASES_OPENED] =
+		"SELECT count(*) FROM cases c JOIN people p ON p.id = c.complainant_id"
+		" WHERE p.email = ?1 AND c.opened_at >= ?2",
 	[RD_STMT_ATTACHMENT_ADD] =
 		"INSERT INTO attachments (msg_id, filename, content_type, size,"
 		" sha256, is_tnef) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -51,7 +51,7 @@ typedef enum {
 	                             foreign keys, not a redress database) */
 } RdStoreError;
 
-#define RD_STORE_SCHEMA_VERSION 7
+#define RD_STORE_SCHEMA_VERSION 8
 
 typedef struct _RdStore RdStore;
 
@@ -425,6 +425,25 @@ GPtrArray *rd_store_messages_for_case(RdStore *store, gint64 case_id,
 gboolean rd_store_route_add(RdStore *store, gint64 msg_id, const char *mailbox,
                             gint64 received_at, const char *source,
                             gboolean *added_r, GError **error);
+
+/* What a sender did lately, for telling an automatic loop from a
+ * complaint (rd_store_sender_history). */
+typedef struct {
+	gint64 same_text_msg;    /* their latest message since @text_since with
+	                            the same new text, or 0 */
+	gint64 same_text_at;     /* when it came */
+	guint quick_answers;     /* their messages since @since that came within
+	                            @quick_s of a letter sent to them */
+	gboolean quick_now;      /* a letter went to them within @quick_s
+	                            before @now */
+	guint cases_opened;      /* cases opened for them since @since */
+} RdSenderHistory;
+
+/* Fill @h for @sender (lower case) as of @now: the same text looked for
+ * back to @text_since, the rest counted back to @since. @new_text may be
+ * NULL or empty (then same_text_msg stays 0). */
+gboolean rd_store_sender_history(RdStore *store, const char *sender, const char *new_text, gint64 text_since,
+                                 gint64 since, gint64 now, gint64 quick_s, RdSenderHistory *h, GError **error);
 
 /* ---- attachments ----------------------------------------------------- */
 

@@ -178,7 +178,11 @@ typedef struct {
 	/* [letters] */
 	char *templates_dir;     /* default: the installed or source templates */
 	char *default_language;  /* "en" */
-	guint daily_cap;         /* letters to one address per day, default 5 */
+	guint daily_cap;         /* letters to one address per day, default 5;
+	                            also cases opened for one sender per day */
+	guint loop_window_hours; /* the same text again within this: a loop (6; 0 off) */
+	guint loop_quick_seconds; /* an answer this soon after our letter … (60) */
+	guint loop_quick_max;    /* … more than this often in a day: a loop (2; 0 off) */
 	/* [procedure] default_profile; [services] service = profile */
 	char *default_profile;
 	GHashTable *services;    /* lower-case service name → profile name */

@@ -212,6 +212,12 @@ assign_letters(Reader *rd, const Setting *s)
 	if (strcmp(s->key, "templates") == 0) replace(&cfg->templates_dir, s->val);
 	else if (strcmp(s->key, "language") == 0) replace(&cfg->default_language, s->val);
 	else if (strcmp(s->key, "daily_cap") == 0) cfg->daily_cap = (guint)g_ascii_strtoull(s->val, NULL, 10);
+	else if (strcmp(s->key, "loop_window_hours") == 0)
+		cfg->loop_window_hours = (guint)g_ascii_strtoull(s->val, NULL, 10);
+	else if (strcmp(s->key, "loop_quick_seconds") == 0)
+		cfg->loop_quick_seconds = (guint)g_ascii_strtoull(s->val, NULL, 10);
+	else if (strcmp(s->key, "loop_quick_max") == 0)
+		cfg->loop_quick_max = (guint)g_ascii_strtoull(s->val, NULL, 10);
 }
 
 /* [procedure] stage2_phrases: lower case, and at least one. */
@@ -693,6 +699,9 @@ set_defaults(RdConfig *cfg)
 	cfg->mailboxes[RD_MAILBOX_MONITORING_OFFICER].office_name_cy = g_strdup("Swyddog Monitro");
 	cfg->default_language = g_strdup("en");
 	cfg->daily_cap = 5;
+	cfg->loop_window_hours = 6;
+	cfg->loop_quick_seconds = 60;
+	cfg->loop_quick_max = 2;
 	cfg->default_profile = g_strdup("council");
 	cfg->services = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	/* Statutory procedures apply by service, not the corporate clock

@@ -601,6 +601,28 @@ look_up_refs(RdIngest *ing, const RdMessage *msg, const char *sender, Lookups *l
 	return TRUE;
 }
 
+/* The sender's recent mail, for the loop checks of a would-be new case. */
+static gboolean
+look_up_sender_recent(RdIngest *ing, const RdMessage *msg, const char *sender, gint64 received_at,
+                      RdThreadInput *in, GError **error)
+{
+	const RdConfig *cfg = ing->cfg;
+	RdSenderHistory h;
+	gint64 day = received_at - 24 * 3600;
+	gint64 window = received_at - (gint64)cfg->loop_window_hours * 3600;
+	if (!rd_store_sender_history(ing->store, sender, cfg->loop_window_hours > 0 ? msg->new_text : NULL, window,
+	                             day, received_at, cfg->loop_quick_seconds, &h, error))
+		return FALSE;
+	in->sender_recent.same_text_msg = h.same_text_msg;
+	in->sender_recent.window_hours = cfg->loop_window_hours;
+	in->sender_recent.quick_answers = h.quick_answers + (h.quick_now ? 1 : 0);
+	in->sender_recent.quick_seconds = cfg->loop_quick_seconds;
+	in->sender_recent.quick_max = cfg->loop_quick_max;
+	in->sender_recent.cases_opened = h.cases_opened;
+	in->sender_recent.case_cap = cfg->daily_cap;
+	return TRUE;
+}
+
 static gboolean
 look_up_closed(RdIngest *ing, const char *sender, Lookups *l, GError **error)
 {
@@ -698,6 +720,11 @@ rd_ingest_message(RdIngest *ing, const char *data, gsize len, const RdMessage *m
 	              look_up_headers(ing, msg, sender, &l, &in, error) &&
 	              look_up_refs(ing, msg, sender, &l, error) &&
 	              (mailbox != RD_MAILBOX_STAGE2 || sender == NULL || look_up_closed(ing, sender, &l, error));
+	/* Mail that found no case may open one: what its sender did lately
+	 * tells a complaint from an automatic loop (decide.c). */
+	if (ok && sender != NULL && in.token_case == NULL && in.header_case == NULL && l.ref_views->len == 0 &&
+	    !in.bounce && !in.automatic && in.fatal_problem == NULL)
+		ok = look_up_sender_recent(ing, msg, sender, received_at, &in, error);
 	if (ok) {
 		in.ref_cases = (const RdCaseView *const *)l.ref_views->pdata;
 		in.n_ref_cases = l.ref_views->len;
