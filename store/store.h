@@ -554,6 +554,11 @@ gboolean rd_store_outbox_mark_retry(RdStore *store, gint64 id, gint64 next_try,
 /* A permanent failure: the letter will not be sent. */
 gboolean rd_store_outbox_mark_failed(RdStore *store, gint64 id, gint64 at,
                                      const char *reason, GError **error);
+/* A queued letter that is no longer to go (replaced by another): marked
+ * suppressed with @why as its detail. FALSE + RD_STORE_ERROR_NOT_FOUND
+ * if @id is not queued (the sender took it first). */
+gboolean rd_store_outbox_withdraw(RdStore *store, gint64 id, gint64 at, const char *why,
+                                  GError **error);
 /* A sent letter whose copy should go to the Sent folder: 'pending'. */
 gboolean rd_store_outbox_copy_wanted(RdStore *store, gint64 id, GError **error);
 /* Sent letters whose copy is pending, with an id above @after_id (0 for
