@@ -37,6 +37,7 @@ static const struct {
 	{ RD_CASE_ACTION_ESCALATE, 0, OPT_DECLINE | OPT_REFER, "escalate [--decline REASON | --refer-back REASON]" },
 	{ RD_CASE_ACTION_LINK,     1, 0, "link OTHER-REF" },
 	{ RD_CASE_ACTION_SERVICE,  1, 0, "service NAME" },
+	{ RD_CASE_ACTION_LANGUAGE, 1, 0, "language cy|en" },
 };
 
 static void
@@ -111,7 +112,7 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 				ai = i;
 	if (ai == G_N_ELEMENTS(actions)) {
 		fprintf(stderr, "redress case: unknown action '%s'; use assign, extend, respond, close, escalate, "
-		        "link or service (see redress case --help)\n", argv[2]);
+		        "link, service or language (see redress case --help)\n", argv[2]);
 		return RD_EXIT_USAGE;
 	}
 	const char *action = argv[2];
@@ -145,6 +146,11 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 	a.handler = a.kind == RD_CASE_ACTION_ASSIGN ? argv[3] : NULL;
 	a.other = a.kind == RD_CASE_ACTION_LINK ? argv[3] : NULL;
 	a.service = a.kind == RD_CASE_ACTION_SERVICE ? argv[3] : NULL;
+	/* "welsh"/"english" as well as the codes, as #language takes them. */
+	g_autofree char *lang = a.kind == RD_CASE_ACTION_LANGUAGE ? g_ascii_strdown(argv[3], -1) : NULL;
+	if (lang != NULL)
+		a.language = strcmp(lang, "welsh") == 0 || strcmp(lang, "cymraeg") == 0 ? "cy"
+		             : strcmp(lang, "english") == 0 || strcmp(lang, "saesneg") == 0 ? "en" : lang;
 	a.to = to;
 	a.reason = reason;
 	a.outcome = outcome;
