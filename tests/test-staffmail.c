@@ -784,6 +784,41 @@ test_ooo_and_stranger(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(l2->len, ==, 1);
 }
 
+/* #language cy from the handler: the case goes Welsh, and the English
+ * acknowledgement, still waiting to be sent, is replaced by a Welsh one
+ * (not sent as well). */
+static void
+test_language_resends_ack(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GPtrArray) before = letters(f, f->ref, "stage1-acknowledgement");
+	g_assert_cmpuint(before->len, ==, 1);
+	g_assert_cmpstr(((RdOutboxRow *)before->pdata[0])->language, ==, "en");
+	g_autofree char *to = sam_address(f, "sam.patel@council.test", RD_STAFF_TOKEN_REPLY);
+	g_autofree char *mail = g_strdup_printf(
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: %s\nSubject: Re: %s\nMessage-ID: <s9@council.test>\n\n"
+		"#language cy\n", to, f->ref);
+	g_autofree char *kind = NULL;
+	g_autofree char *ref = ingest(f, mail, T0 + 600, &kind);
+	g_assert_cmpstr(kind, ==, "staff-command");
+	g_autoptr(RdCase) c = the_case(f, f->ref);
+	g_assert_cmpstr(c->language, ==, "cy");
+	g_autoptr(GPtrArray) acks = letters(f, f->ref, "stage1-acknowledgement");
+	g_assert_cmpuint(acks->len, ==, 2);
+	const RdOutboxRow *en = acks->pdata[0], *cy = acks->pdata[1];
+	g_assert_cmpstr(en->status, ==, "suppressed");
+	g_assert_cmpstr(en->detail, ==, "replaced by the letter in Welsh");
+	g_assert_cmpstr(cy->language, ==, "cy");
+	g_assert_cmpstr(cy->status, ==, "queued");
+	g_autofree char *text = letter_text(f, cy);
+	g_assert_nonnull(strstr(text, "Cawsom eich cwyn ar ddydd Mercher 2 Rhagfyr 2026"));
+	g_assert_nonnull(strstr(text, "black mould"));
+	g_assert_true(has_event(f, f->ref, "acknowledgement-resent", "replaced by one in Welsh"));
+	g_autoptr(GPtrArray) res = letters(f, f->ref, "command-result");
+	g_assert_cmpuint(res->len, ==, 1);
+	g_autofree char *report = letter_text(f, res->pdata[0]);
+	g_assert_nonnull(strstr(report, "replaced by one in Welsh"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -803,5 +838,7 @@ main(int argc, char **argv)
 	g_test_add("/staffmail/correspondence-notified", Fixture, NULL, fx_setup, test_correspondence_notified,
 	           fx_teardown);
 	g_test_add("/staffmail/ooo-and-stranger", Fixture, NULL, fx_setup, test_ooo_and_stranger, fx_teardown);
+	g_test_add("/staffmail/language-resends-ack", Fixture, NULL, fx_setup, test_language_resends_ack,
+	           fx_teardown);
 	return g_test_run();
 }
