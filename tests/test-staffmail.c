@@ -562,6 +562,39 @@ test_forwarded_complaint(Fixture *f, gconstpointer data)
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GPtrArray) st = rd_store_stages_for_case(f->store, c->id, &err);
 	g_assert_cmpstr(((RdStage *)st->pdata[0])->received, ==, "2026-12-01");
+	g_assert_cmpstr(c->language, ==, "en");
+
+	/* A complaint forwarded in Welsh gets Welsh letters: its words say so,
+	 * not the English of the member who passed it on. */
+	static const char fwd_cy[] =
+		PASS
+		"From: Sam Patel <sam.patel@council.test>\n"
+		"To: complaints@council.test\n"
+		"Subject: Fwd: Boeler wedi torri\n"
+		"Message-ID: <f2@council.test>\n"
+		"\n"
+		"Please log this one too.\n"
+		"\n"
+		"---------- Forwarded message ---------\n"
+		"From: Elin Jones <elin@public.test>\n"
+		"Date: Tue, 1 Dec 2026 at 10:30\n"
+		"Subject: Boeler wedi torri\n"
+		"To: Sam Patel <sam.patel@council.test>\n"
+		"\n"
+		"Mae'r boeler wedi torri ers pythefnos a does neb wedi dod i'w drwsio.\n";
+	g_autofree char *kind_cy = NULL;
+	g_autofree char *ref_cy = ingest(f, fwd_cy, T0 + 800, &kind_cy);
+	g_assert_cmpstr(kind_cy, ==, "forwarded-complaint");
+	g_autoptr(RdCase) ccy = the_case(f, ref_cy);
+	g_assert_cmpstr(ccy->language, ==, "cy");
+	g_assert_true(has_event(f, ref_cy, "language-chosen", "written in Welsh"));
+	g_autoptr(GPtrArray) ack_cy = letters(f, ref_cy, "stage1-acknowledgement");
+	g_assert_cmpuint(ack_cy->len, ==, 1);
+	g_assert_cmpstr(((RdOutboxRow *)ack_cy->pdata[0])->language, ==, "cy");
+	/* The member's confirmation stays in the council's language. */
+	g_autoptr(GPtrArray) conf_cy = letters(f, ref_cy, "staff-forward-confirmation");
+	g_assert_cmpuint(conf_cy->len, ==, 1);
+	g_assert_cmpstr(((RdOutboxRow *)conf_cy->pdata[0])->language, ==, "en");
 }
 
 /* What a role may do: a handler cannot hold past the procedure's limit
