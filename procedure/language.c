@@ -39,11 +39,11 @@ static const char *const welsh_words[] = {
 	"gydag", "nid", "ddim", "dim", "fy", "eich", "chi", "ni", "roedd", "oedd", "bod", "fod",
 	"sydd", "sy", "hefyd", "ond", "neu", "gan", "heb", "ers", "ein", "eto", "iawn", "wrth",
 	"dros", "drwy", "trwy", "rhwng", "tu", "allan", "ôl", "ydw", "ydy", "ydych", "ydyn", "yw",
-	"dw", "dwi", "rwy", "rwyf", "rydw", "rydym", "rydyn", "dydy", "dydw", "dyw", "does", "oes",
+	"dw", "dwi", "rwy", "rwyf", "rydw", "rydym", "rydyn", "dydy", "dydw", "dyw", "oes",
 	"nad", "na", "pam", "pwy", "beth", "pryd", "ble", "sut", "hyn", "hynny", "hon", "hwn",
 	"hwnnw", "honno", "dyma", "dyna", "cael", "gael", "chael", "gwneud", "wneud", "byth",
 	"erioed", "unrhyw", "pob", "bob", "neb", "mewn", "ag", "â", "gyda'r", "fe", "mi",
-	"i'm", "i'r", "a'r", "o'r", "cyn", "ddoe", "heddiw", "nesaf", "gen", "arna", "arnaf",
+	"i'r", "a'r", "o'r", "cyn", "ddoe", "heddiw", "nesaf", "gen", "arna", "arnaf",
 	"gennym", "gennyf", "atoch", "ato", "iddo", "iddi", "yno", "yma", "fel", "er", "os",
 	"oherwydd", "achos", "felly", "cyngor", "cwyn", "gwyno", "cwyno", "plis",
 	"byddwn", "bydd", "fydd", "byddaf", "hoffwn", "allwch", "gallech", "cefais", "ges",
@@ -52,7 +52,8 @@ static const char *const welsh_words[] = {
 };
 
 /* Words of grammar that are English and not Welsh too ("a", "I", "am"
- * and "at" are both; "does" is a Welsh word as well). */
+ * and "at" are both; "does" is a Welsh word as well, so in neither
+ * list). "I" with or without a contraction is worked out on its own. */
 static const char *const english_words[] = {
 	"the", "and", "of", "to", "is", "was", "are", "were", "my", "on", "in", "it", "its", "for",
 	"that", "this", "these", "those", "with", "have", "has", "had", "not", "be", "been", "we",
@@ -60,8 +61,7 @@ static const char *const english_words[] = {
 	"would", "could", "should", "please", "no", "me", "about", "because", "since", "will",
 	"do", "did", "what", "when", "why", "who", "how", "if", "so", "as", "still", "after",
 	"before", "again", "nobody", "anything", "nothing", "someone", "can't", "isn't", "hasn't",
-	"haven't", "didn't", "don't", "doesn't", "won't", "wasn't", "it's", "i've", "i'm", "i'd",
-	"i'll", "he", "she", "his", "her", "him", "them", "us", "up", "out", "into", "over",
+	"haven't", "didn't", "don't", "doesn't", "won't", "wasn't", "it's", "he", "she", "his", "her", "him", "them", "us", "up", "out", "into", "over",
 	"every", "all", "any", "some", "very", "just", "than", "then", "also", "yet", "next",
 	"without", "although", "though", "even", "outside", "near", "behind", "between", "here",
 	"where", "got", "get", "thanks", "hi", "dear", "madam", "sir", "yesterday", "today",
@@ -235,18 +235,24 @@ RdLanguageGuess
 rd_language_detect(const char *text, RdLanguageScore *score_r)
 {
 	RdLanguageScore s = { 0 };
-	g_autoptr(GArray) toks = tokenise(text ? text : "");
+	/* Intake's text is valid UTF-8; anything else is made so first. */
+	g_autofree char *valid = g_utf8_make_valid(text ? text : "", -1);
+	g_autoptr(GArray) toks = tokenise(valid);
 	for (guint i = 0; i < toks->len; i++) {
 		const Token *t = &g_array_index(toks, Token, i);
 		s.words++;
 		if (t->name_part)
 			continue;
-		/* "I" alone is English whatever the case; "i" is Welsh "to"
-		 * (and written lower case in Welsh, upper case in English). */
-		if (strcmp(t->word, "i") == 0 && t->tail == NULL) {
-			if (t->capital)
+		/* "I", "I'm", "I've" are English; "i" is Welsh "to" (and "i'r",
+		 * "i'w", "i'm" its contractions), written lower case, as some
+		 * English writers write "i" too: lower case alone says nothing. */
+		if (strcmp(t->word, "i") == 0) {
+			if (t->capital) {
 				s.english += 2;
-			continue;
+				continue;
+			}
+			if (t->tail == NULL)
+				continue;
 		}
 		g_autofree char *whole = t->tail ? g_strconcat(t->word, "'", t->tail, NULL) : NULL;
 		gboolean whole_cy = whole && in_list(welsh_words, G_N_ELEMENTS(welsh_words), whole);

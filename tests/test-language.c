@@ -79,6 +79,10 @@ static const struct {
 	{ "bilingual", "Mae'r biniau heb eu casglu. The bins have not been collected.", "unsure" },
 	{ "address-ignored", "Bins missed, see www.llyn-y-dref.cymru/biniau or jones@ty-yr-ysgol.cymru", "en" },
 	{ "capital-I-en", "I paid it twice.", "en" },
+	{ "lower-case-i-en", "i'm not happy, the council does nothing", "en" },
+	{ "dim-in-english", "The street lights are very dim and nobody has fixed them.", "en" },
+	{ "i-contractions-cy", "Dw i wedi ysgrifennu i'r cyngor i'w hatgoffa.", "cy" },
+	{ "invalid-utf8", "Mae'r bin yn \xff llawn ac mae'n drewi.", "cy" },
 };
 
 static void
