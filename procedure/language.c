@@ -235,8 +235,11 @@ RdLanguageGuess
 rd_language_detect(const char *text, RdLanguageScore *score_r)
 {
 	RdLanguageScore s = { 0 };
-	/* Intake's text is valid UTF-8; anything else is made so first. */
-	g_autofree char *valid = g_utf8_make_valid(text ? text : "", -1);
+	/* The first 8 KiB say the language as well as the whole would, and
+	 * keep a huge body from costing intake time. Intake's text is valid
+	 * UTF-8; anything else (and a character cut at the end) is made so. */
+	gsize len = text ? strlen(text) : 0;
+	g_autofree char *valid = g_utf8_make_valid(text ? text : "", MIN(len, 8192));
 	g_autoptr(GArray) toks = tokenise(valid);
 	for (guint i = 0; i < toks->len; i++) {
 		const Token *t = &g_array_index(toks, Token, i);

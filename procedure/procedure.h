@@ -873,8 +873,8 @@ const char *rd_language_guess_to_string(RdLanguageGuess g);
 /* Whether @text (UTF-8: a complaint's subject and new text) is Welsh or
  * English, from its grammar words and, in lower-case words, its spelling;
  * names (capitalised words, hyphenated place names, "Heol y Nant") do not
- * count. Unsure unless one language clearly wins; tuned so English text
- * is never taken for Welsh. @score_r may be NULL. */
+ * count. Reads the first 8 KiB. Unsure unless one language clearly wins;
+ * tuned so English text is never taken for Welsh. @score_r may be NULL. */
 RdLanguageGuess rd_language_detect(const char *text, RdLanguageScore *score_r);
 
 G_END_DECLS
