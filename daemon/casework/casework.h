@@ -221,7 +221,8 @@ void rd_casework_choose_language(const RdConfig *cfg, RdMailbox mailbox, const c
  * caller's transaction): if the acknowledgement of the stage still open
  * went, or waits to go, in the other language, send it again in this
  * one. One still waiting is withdrawn (marked suppressed, "replaced by
- * the letter in Welsh") rather than sent as well. Appends what it did to
+ * the letter in Welsh") rather than sent as well (a daemon sending it at
+ * that very moment still delivers it: both arrive). Appends what it did to
  * @done (a line each) and the letter's name to @letters. Nothing when no
  * stage is open or the acknowledgement is already in this language. */
 gboolean rd_casework_resend_acknowledgement(RdCasework *cw, const RdCase *c, gint64 at, GString *done,
