@@ -354,9 +354,10 @@ looks_like_loop(const RdThreadInput *in, RdDecision *out)
 	}
 	if (in->sender_recent.case_cap > 0 && in->sender_recent.cases_opened >= in->sender_recent.case_cap) {
 		set_decision(out, RD_KIND_TRIAGE, RD_VIA_NONE, NULL, TRUE,
-		             g_strdup_printf("%u cases were opened for %s in the last 24 hours, the daily cap, so no "
+		             g_strdup_printf("%u %s opened for %s in the last 24 hours, the daily cap, so no "
 		                             "more is opened automatically. If it is a new complaint, open one from "
-		                             "triage.", in->sender_recent.cases_opened, who));
+		                             "triage.", in->sender_recent.cases_opened,
+		                             in->sender_recent.cases_opened == 1 ? "case was" : "cases were", who));
 		return TRUE;
 	}
 	return FALSE;

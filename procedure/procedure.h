@@ -21,7 +21,8 @@
  *    (sweep.c);
  *  - staff by email: the #commands at the top of a staff message
  *    (commands.c) and whether a message counts as coming from staff
- *    (staffauth.c).
+ *    (staffauth.c);
+ *  - the language of a complaint with no Content-Language (language.c).
  *
  * Depends on GLib only.
  */
@@ -867,6 +868,31 @@ typedef struct {
  */
 void rd_staff_auth_decide(const RdStaffAuthInput *in, RdStaffAuthResult *out);
 void rd_staff_auth_result_clear(RdStaffAuthResult *r);
+
+/* ---- the language of a complaint (language.c) ------------------------ */
+
+typedef enum {
+	RD_LANGUAGE_UNSURE = 0,  /* too little to tell, or both languages */
+	RD_LANGUAGE_EN,
+	RD_LANGUAGE_CY,
+} RdLanguageGuess;
+
+/* What the guess rests on, for the case's event and the tests. */
+typedef struct {
+	RdLanguageGuess guess;
+	guint words;             /* words read */
+	int welsh, english;      /* grammar-word points (two a word) */
+	int welsh_spelling, english_spelling; /* words spelt only one way */
+} RdLanguageScore;
+
+/* "cy", "en", "unsure". */
+const char *rd_language_guess_to_string(RdLanguageGuess g);
+/* Whether @text (UTF-8: a complaint's subject and new text) is Welsh or
+ * English, from its grammar words and, in lower-case words, its spelling;
+ * names (capitalised words, hyphenated place names, "Heol y Nant") do not
+ * count. Reads the first 8 KiB. Unsure unless one language clearly wins;
+ * tuned so English text is never taken for Welsh. @score_r may be NULL. */
+RdLanguageGuess rd_language_detect(const char *text, RdLanguageScore *score_r);
 
 G_END_DECLS
 

@@ -191,7 +191,7 @@ rd_store_outbox_mark_bounced(RdStore *store, gint64 id, gint64 at, const char *s
 	return TRUE;
 }
 
-/* Run one of the three state changes; NOT_FOUND when the row was not
+/* Run one of the state changes; NOT_FOUND when the row was not
  * queued, so the caller knows it lost a race or named the wrong letter. */
 static gboolean
 mark(RdStore *store, RdStmtId id_stmt, gint64 id, gint64 t, const char *text,

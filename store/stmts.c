@@ -308,6 +308,8 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		"UPDATE outbox SET status = 'failed', sent_at = NULL, last_error = ?3,"
 		" attempts = attempts + 1, next_try = ?2"
 		" WHERE id = ?1 AND status = 'queued'",
+	/* Not sent, and not a failure either: recorded as suppressed, with
+	 * why in detail; ?2 (when) is kept in next_try, as a failure does. */
 	[RD_STMT_OUTBOX_WITHDRAW] =
 		"UPDATE outbox SET status = 'suppressed', detail = ?3, next_try = ?2"
 		" WHERE id = ?1 AND status = 'queued'",

@@ -77,6 +77,9 @@ static const char *const letter_variables[] = {
 	"flag.final_response",     /* staff-reply: the reply is the stage's
 	                              response, so the rights that follow are
 	                              given as in a closing letter */
+	"flag.language_unsure",    /* Stage 1 acknowledgement: the complaint's
+	                              words did not say Welsh or English, so
+	                              the letter asks in both */
 
 	/* lists */
 	"points[]",                /* issues, one string each: {{.}} */

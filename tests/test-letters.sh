@@ -153,13 +153,20 @@ is "$(sql "select received||' '||ack_due||' '||dept_notice_due||' '||response_du
    "2026-12-07 2026-12-09 2026-12-14 2027-01-07" "stage 2 dates: ack 2, department 5, reply 20 working days (Christmas and New Year skipped)"
 is "$(sql "select count(*) from outbox where kind='stage2-acknowledgement'")" "1" "stage 2 acknowledgement queued"
 
-# Daily cap: with a cap of 1, a second letter the same day is kept but
-# not sent, and the case says so.
+# Daily cap: with a cap of 1, a second letter the same day (a holding
+# reply) is kept but not sent, and the case says so; a second complaint
+# the same day opens no case (the cap counts cases too) but waits in
+# triage.
 printf '[letters]\ndaily_cap = 1\n' > "$T/cap.conf"
 for i in 1 2; do
     printf 'From: busy@public.test\nTo: complaints@council.test\nSubject: Complaint %s\nMessage-ID: <cap%s@public.test>\n\nComplaint %s.\n' "$i" "$i" "$i" > "$T/cap$i.eml"
     "$R" --config "$T/cap.conf" ingest -q "$T/cap$i.eml"
 done
+BUSY=$(sql "select c.reference from cases c join people p on p.id=c.complainant_id where p.email='busy@public.test'")
+is "$(printf '%s\n' "$BUSY" | wc -l | tr -d ' ')" "1" "the second complaint the same day opens no case under a cap of 1"
+like "$("$R" --config "$T/cap.conf" triage)" "1 case was opened for busy@public.test in the last 24 hours, the daily cap" \
+     "it waits in triage, saying why"
+"$R" --config "$T/cap.conf" case "$BUSY" extend --reason "We are waiting for a report." >/dev/null
 is "$(sql "select group_concat(status, ' ') from (select status from outbox where to_addr='busy@public.test' order by id)")" \
    "queued suppressed" "the daily cap holds the second letter back"
 is "$(sql "select count(*) from events where type='letter-suppressed'")" "1" "an event says the letter was held back"

@@ -562,6 +562,39 @@ test_forwarded_complaint(Fixture *f, gconstpointer data)
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GPtrArray) st = rd_store_stages_for_case(f->store, c->id, &err);
 	g_assert_cmpstr(((RdStage *)st->pdata[0])->received, ==, "2026-12-01");
+	g_assert_cmpstr(c->language, ==, "en");
+
+	/* A complaint forwarded in Welsh gets Welsh letters: its words say so,
+	 * not the English of the member who passed it on. */
+	static const char fwd_cy[] =
+		PASS
+		"From: Sam Patel <sam.patel@council.test>\n"
+		"To: complaints@council.test\n"
+		"Subject: Fwd: Boeler wedi torri\n"
+		"Message-ID: <f2@council.test>\n"
+		"\n"
+		"Please log this one too.\n"
+		"\n"
+		"---------- Forwarded message ---------\n"
+		"From: Elin Jones <elin@public.test>\n"
+		"Date: Tue, 1 Dec 2026 at 10:30\n"
+		"Subject: Boeler wedi torri\n"
+		"To: Sam Patel <sam.patel@council.test>\n"
+		"\n"
+		"Mae'r boeler wedi torri ers pythefnos a does neb wedi dod i'w drwsio.\n";
+	g_autofree char *kind_cy = NULL;
+	g_autofree char *ref_cy = ingest(f, fwd_cy, T0 + 800, &kind_cy);
+	g_assert_cmpstr(kind_cy, ==, "forwarded-complaint");
+	g_autoptr(RdCase) ccy = the_case(f, ref_cy);
+	g_assert_cmpstr(ccy->language, ==, "cy");
+	g_assert_true(has_event(f, ref_cy, "language-chosen", "written in Welsh"));
+	g_autoptr(GPtrArray) ack_cy = letters(f, ref_cy, "stage1-acknowledgement");
+	g_assert_cmpuint(ack_cy->len, ==, 1);
+	g_assert_cmpstr(((RdOutboxRow *)ack_cy->pdata[0])->language, ==, "cy");
+	/* The member's confirmation stays in the council's language. */
+	g_autoptr(GPtrArray) conf_cy = letters(f, ref_cy, "staff-forward-confirmation");
+	g_assert_cmpuint(conf_cy->len, ==, 1);
+	g_assert_cmpstr(((RdOutboxRow *)conf_cy->pdata[0])->language, ==, "en");
 }
 
 /* What a role may do: a handler cannot hold past the procedure's limit
@@ -784,6 +817,41 @@ test_ooo_and_stranger(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(l2->len, ==, 1);
 }
 
+/* #language cy from the handler: the case goes Welsh, and the English
+ * acknowledgement, still waiting to be sent, is replaced by a Welsh one
+ * (not sent as well). */
+static void
+test_language_resends_ack(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GPtrArray) before = letters(f, f->ref, "stage1-acknowledgement");
+	g_assert_cmpuint(before->len, ==, 1);
+	g_assert_cmpstr(((RdOutboxRow *)before->pdata[0])->language, ==, "en");
+	g_autofree char *to = sam_address(f, "sam.patel@council.test", RD_STAFF_TOKEN_REPLY);
+	g_autofree char *mail = g_strdup_printf(
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: %s\nSubject: Re: %s\nMessage-ID: <s9@council.test>\n\n"
+		"#language cy\n", to, f->ref);
+	g_autofree char *kind = NULL;
+	g_autofree char *ref = ingest(f, mail, T0 + 600, &kind);
+	g_assert_cmpstr(kind, ==, "staff-command");
+	g_autoptr(RdCase) c = the_case(f, f->ref);
+	g_assert_cmpstr(c->language, ==, "cy");
+	g_autoptr(GPtrArray) acks = letters(f, f->ref, "stage1-acknowledgement");
+	g_assert_cmpuint(acks->len, ==, 2);
+	const RdOutboxRow *en = acks->pdata[0], *cy = acks->pdata[1];
+	g_assert_cmpstr(en->status, ==, "suppressed");
+	g_assert_cmpstr(en->detail, ==, "replaced by the letter in Welsh");
+	g_assert_cmpstr(cy->language, ==, "cy");
+	g_assert_cmpstr(cy->status, ==, "queued");
+	g_autofree char *text = letter_text(f, cy);
+	g_assert_nonnull(strstr(text, "Cawsom eich cwyn ar ddydd Mercher 2 Rhagfyr 2026"));
+	g_assert_nonnull(strstr(text, "black mould"));
+	g_assert_true(has_event(f, f->ref, "acknowledgement-resent", "replaced by one in Welsh"));
+	g_autoptr(GPtrArray) res = letters(f, f->ref, "command-result");
+	g_assert_cmpuint(res->len, ==, 1);
+	g_autofree char *report = letter_text(f, res->pdata[0]);
+	g_assert_nonnull(strstr(report, "replaced by one in Welsh"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -803,5 +871,7 @@ main(int argc, char **argv)
 	g_test_add("/staffmail/correspondence-notified", Fixture, NULL, fx_setup, test_correspondence_notified,
 	           fx_teardown);
 	g_test_add("/staffmail/ooo-and-stranger", Fixture, NULL, fx_setup, test_ooo_and_stranger, fx_teardown);
+	g_test_add("/staffmail/language-resends-ack", Fixture, NULL, fx_setup, test_language_resends_ack,
+	           fx_teardown);
 	return g_test_run();
 }

@@ -783,7 +783,14 @@ do_language(Ctx *x, GError **error)
 	                                        strcmp(x->language, "cy") == 0 ? "Welsh" : "English",
 	                                        g_strcmp0(x->c->language, "cy") == 0 ? "Welsh" : "English");
 	g_string_append_printf(x->done, "%s\n", what);
-	return event(x, "language-set", what, error);
+	if (!event(x, "language-set", what, error))
+		return FALSE;
+	/* The case as it is now, for the letter; the caller's copy follows. */
+	g_free(x->c->language);
+	x->c->language = g_strdup(x->language);
+	/* An acknowledgement that went in the other language goes again in
+	 * this one (or, not sent yet, is replaced). */
+	return rd_casework_resend_acknowledgement(x->cw, x->c, x->at, x->done, x->letters, error);
 }
 
 /* A note or a root cause: words on the case journey, changing nothing

@@ -60,6 +60,9 @@ typedef struct {
 	gint64 msg_id;           /* the message that opened it, or 0 */
 	const char *in_reply_to; /* letters thread under this Message-ID; may be NULL */
 	const char *excerpt;     /* what the complainant wrote; may be NULL */
+	gboolean language_unsure; /* Stage 1: the complaint's language could
+	                            not be told (rd_casework_choose_language):
+	                            the acknowledgement asks in both languages */
 } RdStageOpening;
 
 /* Open @o->stage on @c inside the caller's transaction: the ONE way a
@@ -87,6 +90,9 @@ typedef struct {
 	                                complaint staff passed on or logged) */
 	const char *service;         /* NULL: none yet; else the service (and so
 	                                the profile) from the start */
+	const char *language_why;    /* how the language was chosen, for the
+	                                case's "language-chosen" event; NULL:
+	                                no event */
 } RdCaseOpening;
 
 /* A new case at Stage 1 with the configured reference prefix, the default
@@ -228,6 +234,37 @@ gboolean rd_casework_act_in(RdCasework *cw, RdCase *c, const RdCaseAction *a, Rd
  * what to give) or the store's error. */
 gboolean rd_casework_log_complaint(RdCasework *cw, const RdLoggedComplaint *l, RdCaseActionResult *r,
                                    GError **error);
+/* ---- the language of a case (language.c) ------------------------------------ */
+
+/* How a new complaint's language was chosen. */
+typedef struct {
+	const char *language;    /* "cy" or "en" (static) */
+	gboolean unsure;         /* its words did not say: ask in both */
+	char *why;               /* one sentence for the case's event (owned) */
+} RdLanguageChoice;
+void rd_language_choice_clear(RdLanguageChoice *c);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(RdLanguageChoice, rd_language_choice_clear)
+
+/* The language for a new case sent to @mailbox from @content_language
+ * (the header, lower case; may be NULL) and the complaint's own @subject
+ * and @text (either may be NULL): a Content-Language of Welsh wins; then
+ * the words, when they clearly say Welsh or English (mail programs add
+ * "Content-Language: en-GB" on their own, so an English header does not
+ * outweigh Welsh words); then an English header; otherwise unsure, and
+ * the mailbox's language, else the council's. */
+void rd_casework_choose_language(const RdConfig *cfg, RdMailbox mailbox, const char *content_language,
+                                 const char *subject, const char *text, RdLanguageChoice *out);
+
+/* After the case's language changed to @c->language (inside the
+ * caller's transaction): if the acknowledgement of the stage still open
+ * went, or waits to go, in the other language, send it again in this
+ * one. One still waiting is withdrawn (marked suppressed, "replaced by
+ * the letter in Welsh") rather than sent as well (a daemon sending it at
+ * that very moment still delivers it: both arrive). Appends what it did to
+ * @done (a line each) and the letter's name to @letters. Nothing when no
+ * stage is open or the acknowledgement is already in this language. */
+gboolean rd_casework_resend_acknowledgement(RdCasework *cw, const RdCase *c, gint64 at, GString *done,
+                                            GPtrArray *letters, GError **error);
 
 /* ---- letters: from a case to the outbox (letters.c) ------------------------ */
 
@@ -272,6 +309,9 @@ typedef struct {
 	const RdLetterAttachment *attachments; /* staff-reply: the files the
 	                              member attached; may be NULL */
 	gsize n_attachments;
+	gboolean language_unsure;  /* stage 1 acknowledgement: ask in English
+	                              and Welsh which language they want
+	                              (flag.language_unsure) */
 } RdLetterRequest;
 
 /* A complainant with no email address (a complaint made by phone, letter

@@ -324,6 +324,7 @@ rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
 	rd_tpl_values_set_flag(v, "flag.ombudsman_details", r->ombudsman_details);
 	rd_tpl_values_set_flag(v, "flag.referred_back", r->referred_back);
 	rd_tpl_values_set_flag(v, "flag.final_stage", r->final_stage);
+	rd_tpl_values_set_flag(v, "flag.language_unsure", r->language_unsure);
 	return v;
 }
 

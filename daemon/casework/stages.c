@@ -107,7 +107,7 @@ save_clock(RdCasework *cw, gint64 case_id, const RdProfile *p, int stage, gint64
 static gboolean
 queue_opening_letters(RdCasework *cw, RdCase *c, const RdProfile *p, int stage, RdMailbox mailbox,
                       gint64 received_at, const char *in_reply_to, const char *excerpt,
-                      gboolean reopened, GError **error)
+                      gboolean reopened, gboolean language_unsure, GError **error)
 {
 	RdStore *st = rd_casework_store(cw);
 	const RdConfig *cfg = rd_casework_config(cw);
@@ -144,10 +144,12 @@ queue_opening_letters(RdCasework *cw, RdCase *c, const RdProfile *p, int stage, 
 	r.office_name = cfg->mailboxes[mailbox].office_name;
 	r.office_name_cy = cfg->mailboxes[mailbox].office_name_cy;
 	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
+	r.language_unsure = stage == 1 && language_unsure;
 	if (!rd_letters_queue(rd_rules_letters(rules), st, &r, received_at, NULL, error))
 		return FALSE;
 
 	RdLetterRequest n = r;
+	n.language_unsure = FALSE;
 	n.name = "staff-new-case";
 	n.to_complainant = FALSE;
 	n.to_name = NULL;
@@ -178,7 +180,8 @@ queue_opening_letters(RdCasework *cw, RdCase *c, const RdProfile *p, int stage, 
  * complaints manager's new-case notice. Same transaction as the case. */
 static gboolean
 start_clock(RdCasework *cw, RdCase *c, int stage, RdMailbox mailbox, gint64 received_at,
-            const char *in_reply_to, const char *excerpt, gboolean reopened, GError **error)
+            const char *in_reply_to, const char *excerpt, gboolean reopened, gboolean language_unsure,
+            GError **error)
 {
 	RdStore *st = rd_casework_store(cw);
 	RdRules *rules = rd_casework_rules(cw);
@@ -219,7 +222,7 @@ start_clock(RdCasework *cw, RdCase *c, int stage, RdMailbox mailbox, gint64 rece
 	}
 
 	return queue_opening_letters(cw, c, p, stage, mailbox, received_at, in_reply_to, excerpt, reopened,
-	                             error);
+	                             language_unsure, error);
 }
 
 gboolean
@@ -249,5 +252,5 @@ rd_casework_open_stage(RdCasework *cw, RdCase *c, const RdStageOpening *o, GErro
 		c->state = g_strdup(rd_case_state_to_string(RD_CASE_STAGE2));
 	}
 	return start_clock(cw, c, o->stage, o->mailbox, o->at, o->in_reply_to, o->excerpt, reopened,
-	                   error);
+	                   o->language_unsure, error);
 }

@@ -53,6 +53,12 @@ rd_casework_create_case(RdCasework *cw, const RdCaseOpening *o, GError **error)
 		g_free(c->service);
 		c->service = g_strdup(o->service);
 	}
+	if (c != NULL && o->language_why != NULL &&
+	    rd_store_event_add(rd_casework_store(cw), c->id, o->at, "redress", "language-chosen", o->language_why, 0,
+	                       error) == 0) {
+		rd_case_free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -100,7 +106,15 @@ place(RdCasework *cw, const RdMessageRow *m, const char *ref, const char *actor,
 	o.complainant_email = m->from_email;
 	o.complainant_name = m->from_name;
 	o.summary = m->subject;
+	/* The Content-Language is not kept with the message: the words
+	 * decide. */
+	RdLanguageChoice lc;
+	rd_casework_choose_language(cfg, o.mailbox, NULL, m->subject, m->new_text, &lc);
+	o.language = lc.language;
+	o.language_why = lc.why;
 	target = rd_casework_create_case(cw, &o, error);
+	gboolean unsure = lc.unsure;
+	rd_language_choice_clear(&lc);
 	if (target == NULL)
 		return FALSE;
 	g_autofree char *reason = g_strdup_printf("case opened from triage by %s", actor);
@@ -120,6 +134,7 @@ place(RdCasework *cw, const RdMessageRow *m, const char *ref, const char *actor,
 	so.msg_id = m->id;
 	so.in_reply_to = m->message_id;
 	so.excerpt = m->new_text;
+	so.language_unsure = unsure;
 	return rd_casework_open_stage(cw, target, &so, error);
 }
 

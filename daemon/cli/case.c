@@ -38,6 +38,7 @@ static const struct {
 	{ RD_CASE_ACTION_LINK,     1, 0, "link OTHER-REF" },
 	{ RD_CASE_ACTION_SERVICE,  1, 0, "service NAME" },
 	{ RD_CASE_ACTION_COMPLAINANT, -1, 0, "complainant [NAME] ADDR  (or 'NAME <ADDR>')" },
+	{ RD_CASE_ACTION_LANGUAGE, 1, 0, "language cy|en" },
 };
 
 /* complainant: "Jane Citizen <jane@example.org>" as one argument, or NAME
@@ -167,7 +168,7 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 				ai = i;
 	if (ai == G_N_ELEMENTS(actions)) {
 		fprintf(stderr, "redress case: unknown action '%s'; use assign, extend, respond, close, escalate, "
-		        "link, service or complainant, or 'redress case new' (see redress case --help)\n", argv[2]);
+		        "link, service, language or complainant, or 'redress case new' (see redress case --help)\n", argv[2]);
 		return RD_EXIT_USAGE;
 	}
 	const char *action = argv[2];
@@ -206,6 +207,11 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 		complainant_args(argc, argv, &cname, &cemail);
 	a.name = cname;
 	a.email = cemail;
+	/* "welsh"/"english" as well as the codes, as #language takes them. */
+	g_autofree char *lang = a.kind == RD_CASE_ACTION_LANGUAGE ? g_ascii_strdown(argv[3], -1) : NULL;
+	if (lang != NULL)
+		a.language = strcmp(lang, "welsh") == 0 || strcmp(lang, "cymraeg") == 0 ? "cy"
+		             : strcmp(lang, "english") == 0 || strcmp(lang, "saesneg") == 0 ? "en" : lang;
 	a.to = to;
 	a.reason = reason;
 	a.outcome = outcome;

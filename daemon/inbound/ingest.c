@@ -380,14 +380,20 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 	gint64 case_id = d->match ? d->match->id : 0;
 	const char *case_ref = d->match ? d->match->reference : NULL;
 	g_autoptr(RdCase) created = NULL;
+	g_auto(RdLanguageChoice) language = { 0 };
 	if (d->kind == RD_KIND_NEW_COMPLAINT) {
 		RdCaseOpening o = { 0 };
 		o.mailbox = mailbox;
 		o.at = received_at;
 		o.complainant_email = msg->from ? msg->from->email : NULL;
 		o.complainant_name = msg->from ? msg->from->name : NULL;
-		/* Welsh Language Standards: a Welsh message gets Welsh letters. */
-		o.language = msg->content_language && g_str_has_prefix(msg->content_language, "cy") ? "cy" : NULL;
+		/* Welsh Language Standards: a Welsh message gets Welsh letters,
+		 * whether its header or only its words say it is Welsh. */
+		rd_casework_choose_language(rd_casework_config(ing->cw), mailbox, msg->content_language, msg->subject,
+		                            msg->new_text != NULL && *msg->new_text != '\0' ? msg->new_text : msg->text,
+		                            &language);
+		o.language = language.language;
+		o.language_why = language.why;
 		o.summary = msg->subject;
 		created = rd_casework_create_case(ing->cw, &o, error);
 		if (created == NULL)
@@ -433,6 +439,7 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 		o.msg_id = msg_id;
 		o.in_reply_to = msg->message_id;
 		o.excerpt = msg->new_text;
+		o.language_unsure = language.unsure;
 		if (!rd_casework_open_stage(ing->cw, created, &o, error))
 			return FALSE;
 	}

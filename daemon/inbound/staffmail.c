@@ -717,6 +717,15 @@ open_for(Staff *s, const char *email, const char *name, const char *channel, gin
 	o.summary = summary;
 	o.channel = channel;
 	o.service = s->member->services[0];
+	/* A forwarded complaint is in the complainant's own words, which say
+	 * its language as they would had it come to us directly; one logged
+	 * from a call or a letter is in staff's words, which do not. */
+	g_auto(RdLanguageChoice) lc = { 0 };
+	if (g_strcmp0(channel, "forwarded") == 0) {
+		rd_casework_choose_language(s->cfg, s->mailbox, NULL, summary, excerpt, &lc);
+		o.language = lc.language;
+		o.language_why = lc.why;
+	}
 	s->c = rd_casework_create_case(s->ing->cw, &o, error);
 	if (s->c == NULL)
 		return FALSE;
@@ -733,6 +742,7 @@ open_for(Staff *s, const char *email, const char *name, const char *channel, gin
 	st.msg_id = id;
 	st.in_reply_to = in_reply_to;
 	st.excerpt = excerpt;
+	st.language_unsure = lc.unsure;
 	if (!rd_casework_open_stage(s->ing->cw, s->c, &st, error) || !event(s, kind, why, id, error))
 		return FALSE;
 	return notice(s, "staff-forward-confirmation", "forward-confirmation", s->from, NULL, NULL,
