@@ -1763,7 +1763,7 @@ test_open_migrate_v3(Fixture *f, gconstpointer data)
 		" WHERE type = 'index' AND tbl_name = 'messages' AND name LIKE 'messages_%'"
 		" ORDER BY name)");
 	g_assert_cmpstr(indexes, ==, "messages_case messages_content_hash_no_id"
-	                " messages_message_id messages_raw_key messages_staff");
+	                " messages_from messages_message_id messages_raw_key messages_staff");
 
 	/* The rows and the bytes are as they were. */
 	g_autoptr(RdMessageRow) after = t_msg_get(f->store, with_id, &error);
