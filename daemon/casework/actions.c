@@ -1,7 +1,7 @@
 /*
  * actions.c — what a case handler does to a case: assign, extend,
  * respond, close, escalate, link, service, language, note, cause,
- * notify-dept and complainant.
+ * notify-dept, complainant and reopen.
  *
  * The one way to change a case by hand: `redress case` calls it today,
  * staff commands by email next. Each action takes a plain request
@@ -531,6 +531,90 @@ stage2_open(Ctx *x, const RdProfile *p, GError **error)
 	return TRUE;
 }
 
+/* Open @stage again from now: a new response date counted by the
+ * profile as if the complaint had arrived (and been acknowledged) now,
+ * the stage's answer and extension cleared, the case at that stage. The
+ * new response date (YYYY-MM-DD, newly allocated), or NULL when the store
+ * failed. */
+static char *
+restart_clock(Ctx *x, const RdProfile *p, int stage, GError **error)
+{
+	g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc(x->at);
+	RdStageDates d;
+	if (!rd_stage_receive(p, rd_rules_calendar(x->rules), (guint)stage, when, x->cfg->cutoff_hour,
+	                      x->cfg->cutoff_minute, &d, error))
+		return NULL;
+	if (g_date_valid(&d.ack_due)) {
+		d.ack_sent = d.received;
+		if (!rd_stage_compute(p, rd_rules_calendar(x->rules), &d, error))
+			return NULL;
+	}
+	char *due = rd_date_format_iso(&d.response_due);
+	/* The clock restarts: store its new base (received, and the letter
+	 * saying so as the acknowledgement) so that the sweep, which
+	 * recomputes from these, arrives at the same dates. */
+	g_autofree char *recv = rd_date_format_iso(&d.received);
+	g_autofree char *acked = g_date_valid(&d.ack_sent) ? rd_date_format_iso(&d.ack_sent) : NULL;
+	g_autofree char *ack_due = g_date_valid(&d.ack_due) ? rd_date_format_iso(&d.ack_due) : NULL;
+	g_autofree char *dept = g_date_valid(&d.dept_notice_due) ? rd_date_format_iso(&d.dept_notice_due) : NULL;
+	if (!set_stage(x, stage, "received", recv, error) ||
+	    !set_stage(x, stage, "ack_due", ack_due, error) ||
+	    !set_stage(x, stage, "ack_sent", acked, error) ||
+	    !set_stage(x, stage, "responded", NULL, error) ||
+	    !set_stage(x, stage, "outcome", NULL, error) ||
+	    !set_stage(x, stage, "closed", NULL, error) ||
+	    !set_stage(x, stage, "extended_to", NULL, error) ||
+	    !set_stage(x, stage, "extension_reason", NULL, error) ||
+	    !set_stage(x, stage, "response_due", due, error) ||
+	    (stage == 2 && !set_stage(x, stage, "dept_notice_due", dept, error)) ||
+	    !set_stage(x, stage, "next_check", x->today, error) ||
+	    !rd_store_case_set_state(x->store, x->c->id,
+	                             rd_case_state_to_string(stage == 2 ? RD_CASE_STAGE2 : RD_CASE_STAGE1), x->at,
+	                             error)) {
+		g_free(due);
+		return NULL;
+	}
+	return due;
+}
+
+/* ---- reopen --------------------------------------------------------------------- */
+
+/* The complainant wrote again after the case was closed and a person
+ * decided it is the same complaint, not yet put right: the last stage
+ * that ran opens again with a fresh clock from now. No letter is sent by
+ * itself: the handler tells the complainant (their reply is relayed). */
+static gboolean
+do_reopen(Ctx *x, GError **error)
+{
+	RdCaseState state;
+	if (!rd_case_state_from_string(x->c->state, &state))
+		state = RD_CASE_STAGE1;
+	if (state == RD_CASE_STAGE1 || state == RD_CASE_STAGE2)
+		return rd_casework_refused(error, "%s is open at Stage %d: there is nothing to reopen", x->c->reference,
+		                           state == RD_CASE_STAGE2 ? 2 : 1);
+	RdStage *last = NULL;
+	for (guint i = 0; i < x->stages->len; i++) {
+		RdStage *s = x->stages->pdata[i];
+		if (last == NULL || s->stage > last->stage)
+			last = s;
+	}
+	if (last == NULL)
+		return rd_casework_refused(error, "%s has no stage to reopen", x->c->reference);
+	const RdProfile *p = case_profile(x);
+	g_autofree char *was = g_strdup_printf("%s on %s%s%s", last->closed ? "closed" : "answered",
+	                                       last->closed ? last->closed : last->responded ? last->responded : "-",
+	                                       last->outcome ? ", outcome " : "", last->outcome ? last->outcome : "");
+	int n = last->stage;
+	g_autofree char *due = restart_clock(x, p, n, error);
+	if (due == NULL)
+		return FALSE;
+	g_autofree char *what = g_strdup_printf("Stage %d reopened (it was %s)%s%s; response now due %s. No letter "
+	                                        "was sent: tell the complainant.", n, was, x->reason ? ": " : "",
+	                                        x->reason ? x->reason : "", due);
+	g_string_append_printf(x->done, "%s\n", what);
+	return event(x, "reopened", what, error) && reload_stages(x, error);
+}
+
 /* Not investigated at Stage 2: declined (case closed) or referred back
  * for a full Stage 1 response (Stage 1 reopened with a new date). */
 static gboolean
@@ -553,42 +637,13 @@ stage2_refuse(Ctx *x, const RdProfile *p, gboolean back, GError **error)
 
 	g_autofree char *what = NULL;
 	if (back) {
-		/* A new Stage 1 response date counted from today by the profile,
-		 * as if the complaint had arrived (and been acknowledged) today. */
-		g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc(x->at);
-		RdStageDates d;
-		if (!rd_stage_receive(p, rd_rules_calendar(x->rules), 1, when, x->cfg->cutoff_hour,
-		                      x->cfg->cutoff_minute, &d, error))
-			return FALSE;
-		if (g_date_valid(&d.ack_due)) {
-			d.ack_sent = d.received;
-			if (!rd_stage_compute(p, rd_rules_calendar(x->rules), &d, error))
-				return FALSE;
-		}
-		g_autofree char *due = rd_date_format_iso(&d.response_due);
 		const RdStage *s1 = stage_row(x, 1);
-		what = g_strdup_printf("Stage 2 request referred back to Stage 1: %s. Stage 1 reopened "
-		                       "(it was closed on %s); response now due %s.",
-		                       reason, s1 && s1->closed ? s1->closed : "-", due);
-		/* The clock restarts: store its new base (received, and the
-		 * letter saying so as the acknowledgement) so that the sweep,
-		 * which recomputes from these, arrives at the same dates. */
-		g_autofree char *recv = rd_date_format_iso(&d.received);
-		g_autofree char *acked = g_date_valid(&d.ack_sent) ? rd_date_format_iso(&d.ack_sent) : NULL;
-		g_autofree char *ack_due = g_date_valid(&d.ack_due) ? rd_date_format_iso(&d.ack_due) : NULL;
-		if (!set_stage(x, 1, "received", recv, error) ||
-		    !set_stage(x, 1, "ack_due", ack_due, error) ||
-		    !set_stage(x, 1, "ack_sent", acked, error) ||
-		    !set_stage(x, 1, "responded", NULL, error) ||
-		    !set_stage(x, 1, "outcome", NULL, error) ||
-		    !set_stage(x, 1, "closed", NULL, error) ||
-		    !set_stage(x, 1, "extended_to", NULL, error) ||
-		    !set_stage(x, 1, "extension_reason", NULL, error) ||
-		    !set_stage(x, 1, "response_due", due, error) ||
-		    !set_stage(x, 1, "next_check", x->today, error) ||
-		    !rd_store_case_set_state(x->store, x->c->id, rd_case_state_to_string(RD_CASE_STAGE1),
-		                             x->at, error))
+		g_autofree char *was_closed = g_strdup(s1 && s1->closed ? s1->closed : "-");
+		g_autofree char *due = restart_clock(x, p, 1, error);
+		if (due == NULL)
 			return FALSE;
+		what = g_strdup_printf("Stage 2 request referred back to Stage 1: %s. Stage 1 reopened "
+		                       "(it was closed on %s); response now due %s.", reason, was_closed, due);
 	} else {
 		what = g_strdup_printf("Stage 2 request declined: %s. Case closed.", reason);
 		if (!rd_store_case_set_state(x->store, x->c->id, rd_case_state_to_string(RD_CASE_CLOSED),
@@ -949,6 +1004,7 @@ static const char *const action_names[] = {
 	[RD_CASE_ACTION_SERVICE] = "service",   [RD_CASE_ACTION_LANGUAGE] = "language",
 	[RD_CASE_ACTION_NOTE] = "note",         [RD_CASE_ACTION_CAUSE] = "cause",
 	[RD_CASE_ACTION_NOTIFY_DEPT] = "notify-dept", [RD_CASE_ACTION_COMPLAINANT] = "complainant",
+	[RD_CASE_ACTION_REOPEN] = "reopen",
 };
 
 const char *
@@ -1007,6 +1063,8 @@ dispatch(Ctx *x, const RdCaseAction *a, GError **error)
 		return do_notify_dept(x, a->handler, error);
 	case RD_CASE_ACTION_COMPLAINANT:
 		return do_complainant(x, error);
+	case RD_CASE_ACTION_REOPEN:
+		return do_reopen(x, error);
 	}
 	return rd_casework_refused(error, "unknown action");
 }

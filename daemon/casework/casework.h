@@ -141,6 +141,14 @@ void rd_placement_clear(RdPlacement *p);
 gboolean rd_casework_place(RdCasework *cw, gint64 msg_id, const char *ref, const char *actor,
                            gint64 at, RdPlacement *p, GError **error);
 
+/* Decide mail written on a closed case, waiting in triage: @stage2 TRUE
+ * takes it as a request for Stage 2 (the case's Stage 1 must be closed),
+ * FALSE reopens the case's last stage (RD_CASE_ACTION_REOPEN); either
+ * counts from when the mail arrived. One transaction; refused as
+ * rd_casework_place() is, and for a message on no case. */
+gboolean rd_casework_place_closed(RdCasework *cw, gint64 msg_id, gboolean stage2, const char *actor, gint64 at,
+                                  RdPlacement *p, GError **error);
+
 /* ---- case actions (actions.c) -------------------------------------------------- */
 
 #define RD_CASEWORK_ERROR (rd_casework_error_quark())
@@ -163,6 +171,7 @@ typedef enum {
 	RD_CASE_ACTION_CAUSE,         /* text: the root cause, for learning (oversight) */
 	RD_CASE_ACTION_NOTIFY_DEPT,   /* handler = the department's address: told of the case */
 	RD_CASE_ACTION_COMPLAINANT,   /* email [, name]: the complainant corrected */
+	RD_CASE_ACTION_REOPEN,        /* [reason]: the last stage of a closed case opened again */
 } RdCaseActionKind;
 
 const char *rd_case_action_kind_to_string(RdCaseActionKind k);

@@ -170,3 +170,75 @@ rd_casework_place(RdCasework *cw, gint64 msg_id, const char *ref, const char *ac
 	}
 	return ok;
 }
+
+/* rd_casework_place_closed() inside the transaction. */
+static gboolean
+place_closed(RdCasework *cw, const RdMessageRow *m, gboolean stage2, const char *actor, gint64 at,
+             RdPlacement *p, GError **error)
+{
+	RdStore *st = rd_casework_store(cw);
+	if (m->case_id == 0)
+		return rd_casework_refuse(error, RD_CASEWORK_ERROR_REFUSED,
+		                          "message #%" G_GINT64_FORMAT " is on no case: place it with 'redress triage "
+		                          "assign %" G_GINT64_FORMAT " REF' or 'redress triage new %" G_GINT64_FORMAT "'",
+		                          m->id, m->id, m->id);
+	g_autoptr(RdCase) c = NULL;
+	if (!rd_store_case_get(st, m->case_id, &c, error))
+		return FALSE;
+	if (c == NULL)
+		return rd_casework_refuse(error, RD_CASEWORK_ERROR_NO_CASE, "the case of message #%" G_GINT64_FORMAT
+		                          " is gone", m->id);
+	g_autofree char *when = rd_time_format_local(m->received_at);
+	g_autofree char *why = g_strdup_printf("the complainant wrote again on %s (message #%" G_GINT64_FORMAT
+	                                       "), decided from triage by %s", when, m->id, actor);
+	RdCaseAction a = { 0 };
+	a.kind = stage2 ? RD_CASE_ACTION_ESCALATE : RD_CASE_ACTION_REOPEN;
+	a.actor = actor;
+	/* The complaint was raised again when the mail came, not when a
+	 * person read it. */
+	a.at = m->received_at;
+	a.reason = why;
+	RdCaseActionResult r = { 0 };
+	gboolean ok = rd_casework_act_in(cw, c, &a, &r, error);
+	rd_case_action_result_clear(&r);
+	if (!ok)
+		return FALSE;
+	p->reference = g_strdup(c->reference);
+	p->resolution = stage2 ? g_strdup_printf("Stage 2 request on %s", c->reference)
+	                       : g_strdup_printf("reopened %s", c->reference);
+	if (stage2 && !rd_store_message_set_case(st, m->id, c->id, "stage2-request", "triage", why, error))
+		return FALSE;
+	return rd_store_triage_resolve(st, m->id, p->resolution, at, error);
+}
+
+gboolean
+rd_casework_place_closed(RdCasework *cw, gint64 msg_id, gboolean stage2, const char *actor, gint64 at,
+                         RdPlacement *p, GError **error)
+{
+	RdStore *st = rd_casework_store(cw);
+	memset(p, 0, sizeof *p);
+	if (!rd_store_begin(st, error))
+		return FALSE;
+	g_autoptr(RdMessageRow) m = NULL;
+	gboolean ok = rd_store_message_get(st, msg_id, &m, error);
+	if (ok && m == NULL)
+		ok = rd_casework_refuse(error, RD_CASEWORK_ERROR_REFUSED, "no message #%" G_GINT64_FORMAT
+		                        " (use the number shown by 'redress triage')", msg_id);
+	GError *perr = NULL;
+	if (ok && !place_closed(cw, m, stage2, actor ? actor : "redress", at, p, &perr)) {
+		if (perr->domain == RD_STORE_ERROR && perr->code == RD_STORE_ERROR_NOT_FOUND) {
+			g_clear_error(&perr);
+			rd_casework_refuse(&perr, RD_CASEWORK_ERROR_REFUSED,
+			                   "message #%" G_GINT64_FORMAT " is not waiting in triage", msg_id);
+		}
+		g_propagate_error(error, perr);
+		ok = FALSE;
+	}
+	if (ok)
+		ok = rd_store_commit(st, error);
+	if (!ok) {
+		rd_store_rollback(st);
+		rd_placement_clear(p);
+	}
+	return ok;
+}

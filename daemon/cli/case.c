@@ -38,6 +38,7 @@ static const struct {
 	{ RD_CASE_ACTION_LINK,     1, 0, "link OTHER-REF" },
 	{ RD_CASE_ACTION_SERVICE,  1, 0, "service NAME" },
 	{ RD_CASE_ACTION_COMPLAINANT, -1, 0, "complainant [NAME] ADDR  (or 'NAME <ADDR>')" },
+	{ RD_CASE_ACTION_REOPEN,   0, OPT_REASON, "reopen [--reason TEXT]" },
 	{ RD_CASE_ACTION_LANGUAGE, 1, 0, "language cy|en" },
 };
 
@@ -168,7 +169,7 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 				ai = i;
 	if (ai == G_N_ELEMENTS(actions)) {
 		fprintf(stderr, "redress case: unknown action '%s'; use assign, extend, respond, close, escalate, "
-		        "link, service, language or complainant, or 'redress case new' (see redress case --help)\n", argv[2]);
+		        "link, service, language, complainant or reopen, or 'redress case new' (see redress case --help)\n", argv[2]);
 		return RD_EXIT_USAGE;
 	}
 	const char *action = argv[2];

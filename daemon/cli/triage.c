@@ -1,6 +1,7 @@
 /*
  * triage.c — `redress triage`: messages a person must place, and placing
- * them (`triage assign MSG REF`, `triage new MSG`).
+ * them (`triage assign MSG REF`, `triage new MSG`, and for mail written on
+ * a closed case `triage reopen MSG` or `triage stage2 MSG`).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,9 +100,11 @@ triage_list(const RdGlobalOptions *g, RdStore *store)
 	return RD_EXIT_OK;
 }
 
+/* assign (@ref_arg), new, or with @how "reopen"/"stage2" a decision on
+ * mail written on a closed case. */
 static int
 triage_place(const RdGlobalOptions *g, RdStore *store, const RdConfig *cfg,
-             const char *msg_arg, const char *ref_arg)
+             const char *msg_arg, const char *ref_arg, const char *how)
 {
 	g_autoptr(GError) err = NULL;
 	g_autoptr(RdMessageRow) m = NULL;
@@ -114,7 +117,10 @@ triage_place(const RdGlobalOptions *g, RdStore *store, const RdConfig *cfg,
 		return crc;
 	g_autofree char *actor = rd_cli_actor();
 	RdPlacement p = { 0 };
-	if (!rd_casework_place(cw, m->id, ref_arg, actor, g_get_real_time() / G_USEC_PER_SEC, &p, &err)) {
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	gboolean ok = how == NULL ? rd_casework_place(cw, m->id, ref_arg, actor, now, &p, &err)
+	                          : rd_casework_place_closed(cw, m->id, strcmp(how, "stage2") == 0, actor, now, &p, &err);
+	if (!ok) {
 		if (err->domain == RD_CASEWORK_ERROR) {
 			fprintf(stderr, "redress triage: %s; nothing changed\n", err->message);
 			return RD_EXIT_USAGE;
@@ -200,12 +206,14 @@ rd_cmd_triage(const RdGlobalOptions *g, int argc, char **argv)
 		{ NULL }
 	};
 	g_autoptr(GOptionContext) oc = g_option_context_new(
-		"[assign MSG REF | new MSG | reparse MSG] — messages a person must place");
+		"[assign MSG REF | new MSG | reopen MSG | stage2 MSG | reparse MSG] — messages a person must place");
 	g_option_context_add_main_entries(oc, entries, NULL);
 	g_option_context_set_description(oc,
 		"With no arguments, lists the messages waiting in triage.\n"
 		"  assign MSG REF   put message MSG (its number or Message-ID) on case REF\n"
 		"  new MSG          open a new case from message MSG\n"
+		"  reopen MSG       mail on a closed case: reopen the case's last stage\n"
+		"  stage2 MSG       mail on a case whose Stage 1 is closed: a request for Stage 2\n"
 		"  reparse MSG      parse again a message kept unparsed because it crashed\n"
 		"                   redress, and file it as if it had just arrived\n");
 	g_autoptr(GError) err = NULL;
@@ -217,9 +225,12 @@ rd_cmd_triage(const RdGlobalOptions *g, int argc, char **argv)
 	gboolean assign = argc == 4 && strcmp(argv[1], "assign") == 0;
 	gboolean new_ = argc == 3 && strcmp(argv[1], "new") == 0;
 	gboolean reparse = argc == 3 && strcmp(argv[1], "reparse") == 0;
-	if (!list && !assign && !new_ && !reparse) {
+	const char *how = argc == 3 && (strcmp(argv[1], "reopen") == 0 || strcmp(argv[1], "stage2") == 0) ? argv[1]
+	                                                                                              : NULL;
+	if (!list && !assign && !new_ && !reparse && how == NULL) {
 		fprintf(stderr, "redress triage: use 'redress triage', 'redress triage assign MSG REF', "
-		        "'redress triage new MSG' or 'redress triage reparse MSG'\n");
+		        "'redress triage new MSG', 'redress triage reopen MSG', 'redress triage stage2 MSG' or "
+		        "'redress triage reparse MSG'\n");
 		return RD_EXIT_USAGE;
 	}
 	if (force && !reparse) {
@@ -237,6 +248,6 @@ rd_cmd_triage(const RdGlobalOptions *g, int argc, char **argv)
 		return triage_list(g, store);
 	if (reparse)
 		return triage_reparse(g, store, cfg, db_path, argv[2], force);
-	return triage_place(g, store, cfg, argv[2], assign ? argv[3] : NULL);
+	return triage_place(g, store, cfg, argv[2], assign ? argv[3] : NULL, how);
 }
 

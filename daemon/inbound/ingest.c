@@ -323,6 +323,37 @@ notify_correspondence(RdIngest *ing, const RdMessage *msg, gint64 msg_id, gint64
 	return rd_letters_queue(rd_rules_letters(ing->rules), ing->store, &r, received_at, NULL, error);
 }
 
+/* A complainant writing on a closed case may be raising it again, making
+ * a new complaint, or asking for Stage 2 in words the phrases missed:
+ * nobody is watching a closed case, so the mail also waits in triage
+ * until a person decides (it stays on the case meanwhile, and the handler
+ * has the staff-correspondence notice). Mail from staff is not offered. */
+static gboolean
+offer_closed(RdIngest *ing, const RdMessage *msg, gint64 msg_id, gint64 case_id, gint64 received_at,
+             GError **error)
+{
+	g_autoptr(RdCase) c = NULL;
+	if (!need_case(ing->store, case_id, &c, error))
+		return FALSE;
+	gboolean stage1_closed = strcmp(c->state, "stage1-closed") == 0;
+	if (!stage1_closed && strcmp(c->state, "closed") != 0)
+		return TRUE;
+	const char *from = msg->from ? msg->from->email : NULL;
+	if (from == NULL || rd_config_staff_member(ing->cfg, from) != NULL ||
+	    (c->handler != NULL && g_ascii_strcasecmp(from, c->handler) == 0))
+		return TRUE;
+	g_autoptr(GString) why = g_string_new(NULL);
+	g_string_printf(why, "Written on %s after it was closed%s. Decide what it is: the same complaint, not put right "
+	                "(redress triage reopen %" G_GINT64_FORMAT "); a new complaint (redress triage new %"
+	                G_GINT64_FORMAT ")", c->reference, stage1_closed ? " (Stage 1 answered)" : "", msg_id, msg_id);
+	/* No Stage 2 to offer on a case closed for good. */
+	if (stage1_closed)
+		g_string_append_printf(why, "; a request for Stage 2 (redress triage stage2 %" G_GINT64_FORMAT ")", msg_id);
+	g_string_append_printf(why, "; or only correspondence (redress triage assign %" G_GINT64_FORMAT " %s).", msg_id,
+	                       c->reference);
+	return rd_store_triage_add(ing->store, msg_id, why->str, c->reference, received_at, error);
+}
+
 /* What the message means for the case it is on: its event, and for a
  * Stage 2 request the stage opened, for a bounce the letter marked as not
  * delivered. @single: the case's single-stage profile, when a Stage 2
@@ -430,6 +461,9 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 	    !record_on_case(ing, msg, msg_id, case_id, kind, reason, single, mailbox, received_at, error))
 		return FALSE;
 	if (d->to_triage && !rd_store_triage_add(st, msg_id, d->reason, d->suggestion, received_at, error))
+		return FALSE;
+	if (!d->to_triage && kind == RD_KIND_CORRESPONDENCE && case_id != 0 &&
+	    !offer_closed(ing, msg, msg_id, case_id, received_at, error))
 		return FALSE;
 	if (kind == RD_KIND_NEW_COMPLAINT) {
 		RdStageOpening o = { 0 };
