@@ -292,10 +292,14 @@ rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
 	rd_tpl_values_set(v, "complainant.name", c->complainant_name);
 	rd_tpl_values_set(v, "complainant.email", c->complainant_email);
 	/* Until a named handler is assigned, the team is the contact; a
-	 * handler in the staff directory by their name. */
+	 * handler in the staff directory by their name. The team's name is
+	 * configured in English only, so a Welsh letter leaves it out and
+	 * its template names the team in Welsh ("Ein tîm cwynion"): the
+	 * Welsh acknowledgement said "Complaints Team" before. */
 	const RdStaffMember *handler = c->handler ? rd_config_staff_member(cfg, c->handler) : NULL;
 	rd_tpl_values_set(v, "handler.name", handler && handler->name ? handler->name
-	                                     : c->handler ? c->handler : cfg->team_name);
+	                                     : c->handler ? c->handler
+	                                     : g_strcmp0(lang, "cy") == 0 ? NULL : cfg->team_name);
 	rd_tpl_values_set_flag(v, "flag.assigned", c->handler != NULL);
 	/* A staff notice greets the person it goes to, by name when the
 	 * directory has it ("Dear Complaints Team … assigned to you" went to
