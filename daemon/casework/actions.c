@@ -564,6 +564,7 @@ stage2_refuse(Ctx *x, const RdProfile *p, gboolean back, GError **error)
 		return FALSE;
 
 	g_autofree char *what = NULL;
+	g_autofree char *due = NULL;   /* referred back: Stage 1's new response date */
 	if (back) {
 		/* A new Stage 1 response date counted from today by the profile,
 		 * as if the complaint had arrived (and been acknowledged) today. */
@@ -577,7 +578,7 @@ stage2_refuse(Ctx *x, const RdProfile *p, gboolean back, GError **error)
 			if (!rd_stage_compute(p, rd_rules_calendar(x->rules), &d, error))
 				return FALSE;
 		}
-		g_autofree char *due = rd_date_format_iso(&d.response_due);
+		due = rd_date_format_iso(&d.response_due);
 		const RdStage *s1 = stage_row(x, 1);
 		what = g_strdup_printf("Stage 2 request referred back to Stage 1: %s. Stage 1 reopened "
 		                       "(it was closed on %s); response now due %s.",
@@ -618,6 +619,9 @@ stage2_refuse(Ctx *x, const RdProfile *p, gboolean back, GError **error)
 	r.idem_key = key;
 	r.reason = reason;
 	r.referred_back = back;
+	/* The complainant is told when the new Stage 1 response is due, as
+	 * an acknowledgement would (the letter gave no date before). */
+	r.new_date = due;
 	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
 	r.ombudsman_details = TRUE;
 	/* The Stage 2 row (if the request opened one) dates the request;
