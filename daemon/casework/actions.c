@@ -421,12 +421,6 @@ do_respond(Ctx *x, GError **error)
 	    !set_stage(x, n, "next_check", NULL, error) ||
 	    !rd_store_case_set_state(x->store, x->c->id, state, x->at, error))
 		return FALSE;
-	g_autofree char *what = g_strdup_printf("Stage %d response sent on %s, outcome %s; Stage %d closed, case %s.",
-	                                        n, date, x->outcome, n, state);
-	g_string_append_printf(x->done, "%s\n", what);
-	if (!event(x, "responded", what, error) || !reload_stages(x, error))
-		return FALSE;
-
 	/* The closing letter gives the rights that follow: Stage 2 and the
 	 * date to ask by, or the Ombudsman after the last stage
 	 * (docs/procedure.md §2.14). A caller that sends the response itself
@@ -441,6 +435,16 @@ do_respond(Ctx *x, GError **error)
 		g_free(x->escalate_by);
 		x->escalate_by = rd_date_format_iso(&e);
 	}
+	/* The event keeps the escalate-by date the letter promises: it is
+	 * stored nowhere else, and a later look at the case must be able to
+	 * say what the complainant was told. */
+	g_autofree char *what = g_strdup_printf("Stage %d response sent on %s, outcome %s; Stage %d closed, case %s.",
+	                                        n, date, x->outcome, n, state);
+	g_string_append_printf(x->done, "%s\n", what);
+	g_autofree char *logged = x->escalate_by
+		? g_strdup_printf("%s Stage 2 may be asked for by %s.", what, x->escalate_by) : g_strdup(what);
+	if (!event(x, "responded", logged, error) || !reload_stages(x, error))
+		return FALSE;
 	if (x->no_letter)
 		return TRUE;
 	g_autofree char *base = g_strdup_printf("%s/s%d/closing", x->c->reference, n);
