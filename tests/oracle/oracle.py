@@ -463,6 +463,14 @@ class Case:
         # The escalate-by date is not stored; the day it counts from is.
         self.letters("respond stage %d" % stage, [("closing-letter", roles)],
                      [(stage, "responded", day)])
+        # ... and the case journey records the date the letter promises.
+        if not final:
+            ev = self.sql("select detail from events where type = 'responded' order by id desc limit 1")
+            want = "by %s." % roles["escalate_by"].isoformat()
+            if not ev or want not in ev[0][0]:
+                self.unexpected.append("respond stage %d: the 'responded' event does not record the "
+                                       "escalate-by date %s: %r" % (stage, roles["escalate_by"],
+                                                                    ev and ev[0][0]))
         self.responded = day
         self.outcome = outcome
 
