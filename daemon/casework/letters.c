@@ -327,18 +327,22 @@ rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
 	 * configured in English only, so a Welsh letter leaves it out and
 	 * its template names the team in Welsh ("Ein tîm cwynion"): the
 	 * Welsh acknowledgement said "Complaints Team" before. */
-	const RdStaffMember *handler = c->handler ? rd_config_staff_member(cfg, c->handler) : NULL;
+	/* A letter about Stage 2 names Stage 2's own handler: the case keeps
+	 * the Stage 1 handler until someone is assigned, and the Stage 2
+	 * acknowledgement named them as the reviewer "who was not involved
+	 * in the Stage 1 response" (docs/procedure.md §3.2). */
+	const char *hid = s != NULL && s->stage == 2 ? s->handler : c->handler;
+	const RdStaffMember *handler = hid ? rd_config_staff_member(cfg, hid) : NULL;
 	rd_tpl_values_set(v, "handler.name", handler && handler->name ? handler->name
-	                                     : c->handler ? c->handler
+	                                     : hid ? hid
 	                                     : g_strcmp0(lang, "cy") == 0 ? NULL : cfg->team_name);
-	rd_tpl_values_set_flag(v, "flag.assigned", c->handler != NULL);
+	rd_tpl_values_set_flag(v, "flag.assigned", hid != NULL);
 	/* A staff notice greets the person it goes to, by name when the
 	 * directory has it ("Dear Complaints Team … assigned to you" went to
 	 * the complaints manager before). */
 	const RdStaffMember *to = !r->to_complainant && r->to_addr ? rd_config_staff_member(cfg, r->to_addr) : NULL;
 	rd_tpl_values_set(v, "recipient.name", to != NULL ? to->name : NULL);
-	rd_tpl_values_set(v, "handler.email",
-	                  c->handler ? c->handler : cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address);
+	rd_tpl_values_set(v, "handler.email", hid ? hid : cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address);
 	rd_tpl_values_set(v, "handler.phone", cfg->council_phone);
 	rd_tpl_values_set(v, "office.name",
 	                  g_strcmp0(lang, "cy") == 0 && r->office_name_cy != NULL ? r->office_name_cy : r->office_name);
