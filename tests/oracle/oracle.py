@@ -244,8 +244,13 @@ def make_scenarios(seed, n, year_lo, year_hi):
         # Every path, profile and nation turns up early, then at random.
         profile = profiles[i % len(profiles)] if i < 3 * len(profiles) else rng.choice(profiles)
         nation = ukcal.NATIONS[(i // len(profiles)) % 3] if i < 3 * len(profiles) else rng.choice(ukcal.NATIONS)
-        paths = SINGLE_STAGE_PATHS if PROFILES[profile][1] is None else PATHS
-        path = paths[i % len(paths)] if i < len(PATHS) * 2 else rng.choice(paths)
+        if i < len(PATHS) * 2:
+            path = PATHS[i % len(PATHS)]
+            # A path through Stage 2 needs a profile that has one.
+            while path not in SINGLE_STAGE_PATHS and PROFILES[profile][1] is None:
+                profile = profiles[(profiles.index(profile) + 1) % len(profiles)]
+        else:
+            path = rng.choice(SINGLE_STAGE_PATHS if PROFILES[profile][1] is None else PATHS)
         cutoff = rng.choice([(16, 30), (16, 30), None])
         cal = ukcal.Calendar(nation)
         kind, arrival = random_arrival(rng, cal, year_lo, year_hi, cutoff,
@@ -520,6 +525,14 @@ class Case:
         path = self.sc["path"]
         self.open_case()
         s1 = self.s1
+        # A third of the cases get a named handler at Stage 1, whom no
+        # Stage 2 letter may present as the Stage 2 reviewer.
+        self.handler1 = None
+        if self.rng.random() < 0.33:
+            self.handler1 = "officer%d@council.example" % self.sc["n"]
+            when = self.at_local(local(self.clock).date(), 12)
+            self.run("case", self.ref, "assign", self.handler1, "--at", self.iso_z(when))
+            self.letters("assign", [], [])
         if path == "withdrawn":
             return self.close("withdrawn")
         if path == "excluded":
@@ -713,6 +726,8 @@ def check_letter(case, e, path, counts):
             probs.append("the HTML part gives the dates %s, the text part %s" % (hdates, tdates))
     if not e["complainant"]:
         return probs
+    if row[2] == "stage2-acknowledgement" and case.handler1 and case.handler1 in text:
+        probs.append("names the Stage 1 handler %s as the Stage 2 reviewer" % case.handler1)
     found = find_dates(text, lang)
     roles = e["roles"]
     if roles is None:
