@@ -287,9 +287,8 @@ class Case:
         self.name = self.rng.choice(NAMES)
         self.ref = None
         self.seen = 0            # outbox rows already accounted for
-        self.expect = []         # (outbox row, kind, roles, stage checks) per letter
-        self.unexpected = []     # letters no step asked for
-        self.missing = []        # letters a step asked for that did not come
+        self.expect = []         # per letter: its outbox row, the step, the dates it must give
+        self.unexpected = []     # problems found while driving (kinds, stage rows, events)
         self.clock = sc["arrival"]
         self.lines = None
         self.reasons = []
