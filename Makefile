@@ -173,7 +173,7 @@ check-letters:
 	@$(MAKE) --no-print-directory SANITIZE=1 build-asan/redress
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	 python3 tests/oracle/oracle.py --redress build-asan/redress --seed $(ORACLE_SEED) \
+	 python3 -B tests/oracle/oracle.py --redress build-asan/redress --seed $(ORACLE_SEED) \
 	   --cases $(ORACLE_CASES) --years $(ORACLE_YEARS) --jobs 2
 
 # The full fault campaign (kill -9, disk full, servers dying, read-only

@@ -18,5 +18,5 @@ if ! command -v python3 >/dev/null 2>&1; then
 fi
 # 24 cases: each of the 14 paths at least once, all six profiles and three
 # nations, a third of them in Welsh; about 35 s under ASan on two cores.
-exec python3 tests/oracle/oracle.py --redress "$R" --seed "${RD_ORACLE_SEED:-12}" \
+exec python3 -B tests/oracle/oracle.py --redress "$R" --seed "${RD_ORACLE_SEED:-12}" \
     --cases "${RD_ORACLE_CASES:-24}" --jobs "${RD_ORACLE_JOBS:-2}" --years 2026-2026
