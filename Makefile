@@ -5,6 +5,11 @@
 #   make test     build under ASan+UBSan and run every test (TAP, via prove)
 #   make asan     only build the sanitised binary and tests in build-asan/
 #   make faults   the full fault campaign on build/redress (tests/faults/)
+#   make check-letters
+#                 the letters oracle (tests/oracle/) on a larger seeded
+#                 run than make test's: 300 cases over 2022–2027 (the
+#                 jubilee and coronation years included), under ASan;
+#                 ORACLE_SEED, ORACLE_CASES, ORACLE_YEARS change it
 #   make bench    ingest benchmark (20,000 messages), deadline sweep over
 #                 1,000,000 open cases, IMAP fetch and SMTP send against the
 #                 local test servers, then the latency of a complaint's
@@ -157,6 +162,19 @@ test: asan
 	 G_SLICE=always-malloc G_DEBUG=gc-friendly \
 	 RD_BUILD=build-asan sh tests/run.sh
 check: test
+
+# The letters oracle, larger than the fixed-seed run in make test
+# (tests/test-oracle.sh): same checks, more cases, more years.
+ORACLE_SEED  ?= 20261
+ORACLE_CASES ?= 300
+ORACLE_YEARS ?= 2022-2027
+.PHONY: check-letters
+check-letters:
+	@$(MAKE) --no-print-directory SANITIZE=1 build-asan/redress
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	 python3 -B tests/oracle/oracle.py --redress build-asan/redress --seed $(ORACLE_SEED) \
+	   --cases $(ORACLE_CASES) --years $(ORACLE_YEARS) --jobs 2
 
 # The full fault campaign (kill -9, disk full, servers dying, read-only
 # database, broken reload) on the release build: tests/faults/README.md.

@@ -91,7 +91,7 @@ like "$(cat "$T/err")" "closed on 2026-12-10" "and says when it closed"
 cb=$(body "$T/out/${C1}_s1_closing.eml")
 like "$cb" "Stage 2" "closing letter says how to ask for Stage 2"
 like "$cb" "Tuesday 12 January 2027" "by 20 working days after the response (Christmas skipped)"
-like "$cb" "partly-upheld" "with the outcome"
+like "$cb" "Outcome: partly upheld" "with the outcome in words, not its code"
 
 # ---- escalate: Stage 2 opens as ingest would open it
 "$R" case $C1 escalate --at 2026-12-14T10:00:00Z >/dev/null

@@ -409,12 +409,6 @@ do_respond(Ctx *x, GError **error)
 	    !set_stage(x, n, "next_check", NULL, error) ||
 	    !rd_store_case_set_state(x->store, x->c->id, state, x->at, error))
 		return FALSE;
-	g_autofree char *what = g_strdup_printf("Stage %d response sent on %s, outcome %s; Stage %d closed, case %s.",
-	                                        n, date, x->outcome, n, state);
-	g_string_append_printf(x->done, "%s\n", what);
-	if (!event(x, "responded", what, error) || !reload_stages(x, error))
-		return FALSE;
-
 	/* The closing letter gives the rights that follow: Stage 2 and the
 	 * date to ask by, or the Ombudsman after the last stage
 	 * (docs/procedure.md §2.14). A caller that sends the response itself
@@ -429,6 +423,16 @@ do_respond(Ctx *x, GError **error)
 		g_free(x->escalate_by);
 		x->escalate_by = rd_date_format_iso(&e);
 	}
+	/* The event keeps the escalate-by date the letter promises: it is
+	 * stored nowhere else, and a later look at the case must be able to
+	 * say what the complainant was told. */
+	g_autofree char *what = g_strdup_printf("Stage %d response sent on %s, outcome %s; Stage %d closed, case %s.",
+	                                        n, date, x->outcome, n, state);
+	g_string_append_printf(x->done, "%s\n", what);
+	g_autofree char *logged = x->escalate_by
+		? g_strdup_printf("%s Stage 2 may be asked for by %s.", what, x->escalate_by) : g_strdup(what);
+	if (!event(x, "responded", logged, error) || !reload_stages(x, error))
+		return FALSE;
 	if (x->no_letter)
 		return TRUE;
 	g_autofree char *base = g_strdup_printf("%s/s%d/closing", x->c->reference, n);
@@ -636,10 +640,11 @@ stage2_refuse(Ctx *x, const RdProfile *p, gboolean back, GError **error)
 		return FALSE;
 
 	g_autofree char *what = NULL;
+	g_autofree char *due = NULL;   /* referred back: Stage 1's new response date */
 	if (back) {
 		const RdStage *s1 = stage_row(x, 1);
 		g_autofree char *was_closed = g_strdup(s1 && s1->closed ? s1->closed : "-");
-		g_autofree char *due = restart_clock(x, p, 1, error);
+		due = restart_clock(x, p, 1, error);
 		if (due == NULL)
 			return FALSE;
 		what = g_strdup_printf("Stage 2 request referred back to Stage 1: %s. Stage 1 reopened "
@@ -661,6 +666,9 @@ stage2_refuse(Ctx *x, const RdProfile *p, gboolean back, GError **error)
 	r.idem_key = key;
 	r.reason = reason;
 	r.referred_back = back;
+	/* The complainant is told when the new Stage 1 response is due, as
+	 * an acknowledgement would (the letter gave no date before). */
+	r.new_date = due;
 	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
 	r.ombudsman_details = TRUE;
 	/* The Stage 2 row (if the request opened one) dates the request;

@@ -107,6 +107,36 @@ rd_letters_format_date(const char *iso, const char *lang)
 	                       g_date_get_year(&d));
 }
 
+/* ---- outcomes in words ----------------------------------------------------------- */
+
+/* The stage outcome as the letter says it ("Outcome: partly upheld"), in
+ * the letter's language; the stored codes ("partly-upheld") are for
+ * reports. The Welsh agrees with "cwyn", which is feminine. An unknown
+ * code is shown with its hyphens as spaces rather than not at all. */
+static const struct {
+	const char *code, *en, *cy;
+} outcomes[] = {
+	{ "upheld", "upheld", "wedi'i chadarnhau" },
+	{ "partly-upheld", "partly upheld", "wedi'i chadarnhau'n rhannol" },
+	{ "not-upheld", "not upheld", "heb ei chadarnhau" },
+	{ "resolved", "resolved", "wedi'i datrys" },
+	{ "excluded", "excluded from the complaints procedure", "wedi'i heithrio o'r weithdrefn gwynion" },
+	{ "withdrawn", "withdrawn", "wedi'i thynnu'n ôl" },
+	{ "declined", "not investigated at Stage 2", "heb ymchwiliad yng Ngham 2" },
+	{ "referred-back", "referred back to Stage 1", "wedi'i hanfon yn ôl i Gam 1" },
+};
+
+static char *
+outcome_words(const char *code, const char *lang)
+{
+	if (code == NULL)
+		return NULL;
+	for (gsize i = 0; i < G_N_ELEMENTS(outcomes); i++)
+		if (strcmp(outcomes[i].code, code) == 0)
+			return g_strdup(g_strcmp0(lang, "cy") == 0 ? outcomes[i].cy : outcomes[i].en);
+	return g_strdelimit(g_strdup(code), "-", ' ');
+}
+
 /* ---- Ombudsmen ----------------------------------------------------------------- */
 
 /* Each Ombudsman by its own name, as a heading above its contact
@@ -284,7 +314,8 @@ rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
 		}
 		set_date(v, "case.reply_by", s->extended_to ? s->extended_to : s->response_due, lang);
 		set_date(v, "case.department_notice_by", s->dept_notice_due, lang);
-		rd_tpl_values_set(v, "case.outcome", s->outcome);
+		g_autofree char *outcome = outcome_words(s->outcome, lang);
+		rd_tpl_values_set(v, "case.outcome", outcome);
 	}
 	set_date(v, "case.new_date", r->new_date, lang);
 	set_date(v, "case.escalate_by", r->escalate_by, lang);
@@ -292,18 +323,26 @@ rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
 	rd_tpl_values_set(v, "complainant.name", c->complainant_name);
 	rd_tpl_values_set(v, "complainant.email", c->complainant_email);
 	/* Until a named handler is assigned, the team is the contact; a
-	 * handler in the staff directory by their name. */
-	const RdStaffMember *handler = c->handler ? rd_config_staff_member(cfg, c->handler) : NULL;
+	 * handler in the staff directory by their name. The team's name is
+	 * configured in English only, so a Welsh letter leaves it out and
+	 * its template names the team in Welsh ("Ein tîm cwynion"): the
+	 * Welsh acknowledgement said "Complaints Team" before. */
+	/* A letter about Stage 2 names Stage 2's own handler: the case keeps
+	 * the Stage 1 handler until someone is assigned, and the Stage 2
+	 * acknowledgement named them as the reviewer "who was not involved
+	 * in the Stage 1 response" (docs/procedure.md §3.2). */
+	const char *hid = s != NULL && s->stage == 2 ? s->handler : c->handler;
+	const RdStaffMember *handler = hid ? rd_config_staff_member(cfg, hid) : NULL;
 	rd_tpl_values_set(v, "handler.name", handler && handler->name ? handler->name
-	                                     : c->handler ? c->handler : cfg->team_name);
-	rd_tpl_values_set_flag(v, "flag.assigned", c->handler != NULL);
+	                                     : hid ? hid
+	                                     : g_strcmp0(lang, "cy") == 0 ? NULL : cfg->team_name);
+	rd_tpl_values_set_flag(v, "flag.assigned", hid != NULL);
 	/* A staff notice greets the person it goes to, by name when the
 	 * directory has it ("Dear Complaints Team … assigned to you" went to
 	 * the complaints manager before). */
 	const RdStaffMember *to = !r->to_complainant && r->to_addr ? rd_config_staff_member(cfg, r->to_addr) : NULL;
 	rd_tpl_values_set(v, "recipient.name", to != NULL ? to->name : NULL);
-	rd_tpl_values_set(v, "handler.email",
-	                  c->handler ? c->handler : cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address);
+	rd_tpl_values_set(v, "handler.email", hid ? hid : cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address);
 	rd_tpl_values_set(v, "handler.phone", cfg->council_phone);
 	rd_tpl_values_set(v, "office.name",
 	                  g_strcmp0(lang, "cy") == 0 && r->office_name_cy != NULL ? r->office_name_cy : r->office_name);
