@@ -338,7 +338,7 @@ looks_like_loop(const RdThreadInput *in, RdDecision *out)
 	const char *who = in->sender ? in->sender : "the sender";
 	if (in->sender_recent.window_hours > 0 && in->sender_recent.same_text_msg != 0) {
 		set_decision(out, RD_KIND_TRIAGE, RD_VIA_NONE, NULL, TRUE,
-		             g_strdup_printf("Possible automatic loop: the same text came from %s within the last %u "
+		             g_strdup_printf("Possible automatic loop: the same subject and text came from %s within the last %u "
 		                             "hours (message #%" G_GINT64_FORMAT "), so no new case was opened. If it "
 		                             "is a new complaint, open one from triage.", who,
 		                             in->sender_recent.window_hours, in->sender_recent.same_text_msg));

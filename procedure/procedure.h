@@ -194,8 +194,8 @@ typedef struct {
 	 * loop (an auto-responder without RFC 3834 headers answering our
 	 * letters). Zero limits turn a check off. */
 	struct {
-		gint64 same_text_msg;   /* their message with the same new text
-		                           within @window_hours, or 0 */
+		gint64 same_text_msg;   /* their message with the same subject and
+		                           new text within @window_hours, or 0 */
 		guint window_hours;
 		guint quick_answers;    /* their messages in 24 hours, this one
 		                           included, that came within

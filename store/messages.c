@@ -396,7 +396,8 @@ one_int(RdStore *store, sqlite3_stmt *st, const char *doing, gint64 *v, GError *
 }
 
 gboolean
-rd_store_sender_history(RdStore *store, const char *sender, const char *new_text, gint64 text_since,
+rd_store_sender_history(RdStore *store, const char *sender, const char *subject, const char *new_text,
+                        gint64 text_since,
                         gint64 since, gint64 now, gint64 quick_s, RdSenderHistory *h, GError **error)
 {
 	g_return_val_if_fail(store != NULL && sender != NULL && h != NULL, FALSE);
@@ -408,6 +409,7 @@ rd_store_sender_history(RdStore *store, const char *sender, const char *new_text
 		rd_bind_text(&b, sender);
 		rd_bind_int64(&b, text_since);
 		rd_bind_text(&b, new_text);
+		rd_bind_text(&b, subject);
 		if (!rd_bind_end(store, &b, doing, error))
 			return FALSE;
 		int rc = sqlite3_step(st);

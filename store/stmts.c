@@ -222,6 +222,7 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_SENDER_SAME_TEXT] =
 		"SELECT id, received_at FROM messages"
 		" WHERE from_email = ?1 AND received_at >= ?2 AND direction = 'in' AND new_text = ?3"
+		"   AND subject IS ?4"
 		" ORDER BY received_at DESC, id DESC LIMIT 1",
 	[RD_STMT_SENDER_QUICK_ANSWERS] =
 		"SELECT count(*) FROM messages m"

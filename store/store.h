@@ -430,7 +430,7 @@ gboolean rd_store_route_add(RdStore *store, gint64 msg_id, const char *mailbox,
  * complaint (rd_store_sender_history). */
 typedef struct {
 	gint64 same_text_msg;    /* their latest message since @text_since with
-	                            the same new text, or 0 */
+	                            the same subject and new text, or 0 */
 	gint64 same_text_at;     /* when it came */
 	guint quick_answers;     /* their messages since @since that came within
 	                            @quick_s of a letter sent to them */
@@ -439,10 +439,11 @@ typedef struct {
 	guint cases_opened;      /* cases opened for them since @since */
 } RdSenderHistory;
 
-/* Fill @h for @sender (lower case) as of @now: the same text looked for
- * back to @text_since, the rest counted back to @since. @new_text may be
- * NULL or empty (then same_text_msg stays 0). */
-gboolean rd_store_sender_history(RdStore *store, const char *sender, const char *new_text, gint64 text_since,
+/* Fill @h for @sender (lower case) as of @now: the same subject and new
+ * text looked for back to @text_since, the rest counted back to @since.
+ * @new_text may be NULL or empty (then same_text_msg stays 0). */
+gboolean rd_store_sender_history(RdStore *store, const char *sender, const char *subject, const char *new_text,
+                                 gint64 text_since,
                                  gint64 since, gint64 now, gint64 quick_s, RdSenderHistory *h, GError **error);
 
 /* ---- attachments ----------------------------------------------------- */

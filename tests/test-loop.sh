@@ -1,7 +1,7 @@
 #!/bin/sh
 # test-loop.sh — mail that would open a case but looks like a machine
 # answering our letters goes to triage with the reason, offline:
-#   - an auto-responder without RFC 3834 headers: the same text again
+#   - an auto-responder without RFC 3834 headers: the same subject and text again
 #     within loop_window_hours;
 #   - one whose text changes every time, answering within
 #     loop_quick_seconds of our letter more than loop_quick_max times;
@@ -47,11 +47,20 @@ out=$("$R" ingest --json --received-at 2026-11-23T10:01:04Z "$F")
 is "$(cases_of $A)" "2" "the same text again within hours opens no case"
 like "$out" '"kind":"triage"' "it goes to triage"
 tri=$("$R" triage)
-like "$tri" "Possible automatic loop: the same text came from $A within the last 6 hours" "with the reason"
+like "$tri" "Possible automatic loop: the same subject and text came from $A within the last 6 hours" "with the reason"
 # The same text a day later is not a loop (a person may write it again).
 mail "Ann Away <$A>" "Thank you for your email" "I am away from the office until Monday 30 November."
 "$R" ingest -q --received-at 2026-11-24T12:00:00Z "$F"
 is "$(cases_of $A)" "3" "the same text outside the window opens a case as usual"
+
+# Two complaints with the same words under different subjects are a
+# person's ("Please see the attached photo."), not a loop.
+S=same@public.test
+mail "Sam Same <$S>" "Pothole on Mill Lane" "Please look into this."
+"$R" ingest -q --received-at 2026-11-23T11:00:00Z "$F"
+mail "Sam Same <$S>" "Street light out on Heol y Nant" "Please look into this."
+"$R" ingest -q --received-at 2026-11-23T11:05:00Z "$F"
+is "$(cases_of $S)" "2" "the same text under another subject opens a case"
 
 # ---- an auto-responder whose text changes, answering within seconds ---------------
 Q=quick@public.test

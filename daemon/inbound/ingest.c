@@ -651,7 +651,8 @@ look_up_sender_recent(RdIngest *ing, const RdMessage *msg, const char *sender, g
 	RdSenderHistory h;
 	gint64 day = received_at - 24 * 3600;
 	gint64 window = received_at - (gint64)cfg->loop_window_hours * 3600;
-	if (!rd_store_sender_history(ing->store, sender, cfg->loop_window_hours > 0 ? msg->new_text : NULL, window,
+	if (!rd_store_sender_history(ing->store, sender, msg->subject, cfg->loop_window_hours > 0 ? msg->new_text : NULL,
+	                             window,
 	                             day, received_at, cfg->loop_quick_seconds, &h, error))
 		return FALSE;
 	in->sender_recent.same_text_msg = h.same_text_msg;
