@@ -138,9 +138,21 @@ place(RdCasework *cw, const RdMessageRow *m, const char *ref, const char *actor,
 	return rd_casework_open_stage(cw, target, &so, error);
 }
 
-gboolean
-rd_casework_place(RdCasework *cw, gint64 msg_id, const char *ref, const char *actor, gint64 at,
-                  RdPlacement *p, GError **error)
+/* How a message waiting in triage is placed: assigned or a new case
+ * (place), or decided on its closed case (place_closed). */
+typedef struct {
+	const char *ref;         /* place: the case, or NULL for a new one */
+	int closed;              /* 0: place; 1: reopen; 2: Stage 2 request */
+} How;
+
+static gboolean place_closed(RdCasework *cw, const RdMessageRow *m, gboolean stage2, const char *actor,
+                             gint64 at, RdPlacement *p, GError **error);
+
+/* Message @msg_id placed as @how says, in one transaction: everything or
+ * nothing, and a message not waiting in triage is a refusal. */
+static gboolean
+place_in_transaction(RdCasework *cw, gint64 msg_id, const How *how, const char *actor, gint64 at,
+                     RdPlacement *p, GError **error)
 {
 	RdStore *st = rd_casework_store(cw);
 	memset(p, 0, sizeof *p);
@@ -152,7 +164,9 @@ rd_casework_place(RdCasework *cw, gint64 msg_id, const char *ref, const char *ac
 		ok = rd_casework_refuse(error, RD_CASEWORK_ERROR_REFUSED, "no message #%" G_GINT64_FORMAT
 		            " (use the number shown by 'redress triage')", msg_id);
 	GError *perr = NULL;
-	if (ok && !place(cw, m, ref, actor ? actor : "redress", at, p, &perr)) {
+	actor = actor ? actor : "redress";
+	if (ok && !(how->closed ? place_closed(cw, m, how->closed == 2, actor, at, p, &perr)
+	                        : place(cw, m, how->ref, actor, at, p, &perr))) {
 		/* The store's "no such open triage entry": said as a refusal. */
 		if (perr->domain == RD_STORE_ERROR && perr->code == RD_STORE_ERROR_NOT_FOUND) {
 			g_clear_error(&perr);
@@ -169,6 +183,14 @@ rd_casework_place(RdCasework *cw, gint64 msg_id, const char *ref, const char *ac
 		rd_placement_clear(p);
 	}
 	return ok;
+}
+
+gboolean
+rd_casework_place(RdCasework *cw, gint64 msg_id, const char *ref, const char *actor, gint64 at,
+                  RdPlacement *p, GError **error)
+{
+	How how = { ref, 0 };
+	return place_in_transaction(cw, msg_id, &how, actor, at, p, error);
 }
 
 /* rd_casework_place_closed() inside the transaction. */
@@ -215,30 +237,6 @@ gboolean
 rd_casework_place_closed(RdCasework *cw, gint64 msg_id, gboolean stage2, const char *actor, gint64 at,
                          RdPlacement *p, GError **error)
 {
-	RdStore *st = rd_casework_store(cw);
-	memset(p, 0, sizeof *p);
-	if (!rd_store_begin(st, error))
-		return FALSE;
-	g_autoptr(RdMessageRow) m = NULL;
-	gboolean ok = rd_store_message_get(st, msg_id, &m, error);
-	if (ok && m == NULL)
-		ok = rd_casework_refuse(error, RD_CASEWORK_ERROR_REFUSED, "no message #%" G_GINT64_FORMAT
-		                        " (use the number shown by 'redress triage')", msg_id);
-	GError *perr = NULL;
-	if (ok && !place_closed(cw, m, stage2, actor ? actor : "redress", at, p, &perr)) {
-		if (perr->domain == RD_STORE_ERROR && perr->code == RD_STORE_ERROR_NOT_FOUND) {
-			g_clear_error(&perr);
-			rd_casework_refuse(&perr, RD_CASEWORK_ERROR_REFUSED,
-			                   "message #%" G_GINT64_FORMAT " is not waiting in triage", msg_id);
-		}
-		g_propagate_error(error, perr);
-		ok = FALSE;
-	}
-	if (ok)
-		ok = rd_store_commit(st, error);
-	if (!ok) {
-		rd_store_rollback(st);
-		rd_placement_clear(p);
-	}
-	return ok;
+	How how = { NULL, stage2 ? 2 : 1 };
+	return place_in_transaction(cw, msg_id, &how, actor, at, p, error);
 }
