@@ -66,6 +66,9 @@ static const char *const letter_variables[] = {
 	"message.text",            /* staff-reply: the member of staff's words
 	                              to relay; command-result: what was and
 	                              was not done */
+	"attachments.left_out",    /* staff-new-case, staff-correspondence: the
+	                              complainant's files too large to send on
+	                              with the notice, named with their sizes */
 
 	/* flags: set with rd_tpl_values_set_flag() */
 	"flag.ombudsman_details",  /* holding reply: give Ombudsman details */

@@ -100,4 +100,59 @@ like "$(cat "$T/err")" "usage: redress message ID --raw" "with the usage"
 is "$?" "1" "an unknown message id: exit 1"
 like "$(cat "$T/err")" "no message #9999" "saying so"
 
+# ---- the staff notices carry the complainant's files --------------------------------
+# A part of a letter file, decoded: the attachment named $2 of $1.
+part() { python3 -B -c '
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
+for p in m.iter_attachments():
+    if p.get_filename() == sys.argv[2]:
+        sys.stdout.buffer.write(p.get_content() if isinstance(p.get_content(), bytes) else p.get_content().encode())
+' "$1" "$2"; }
+printf '[council]\ncomplaints_manager = manager@council.example\n' > "$T/mgr.conf"
+export REDRESS_DB="$T/notice.db"
+"$R" --config "$T/mgr.conf" ingest -q --received-at 2026-11-16T09:00:00Z "$T/in.eml"
+"$R" --config "$T/mgr.conf" outbox flush -q --to "$T/n1" --now 2026-11-16T09:01:00Z
+N=$(ls "$T"/n1/*staff-new* 2>/dev/null | head -n 1)
+check "the new-case notice is written" test -n "$N"
+part "$N" tip.jpg > "$T/n-tip"
+check "it carries the photo, byte for byte" cmp "$T/photo.bin" "$T/n-tip"
+part "$N" "llythyr ŵ.pdf" > "$T/n-pdf"
+check "and the PDF" cmp "$T/letter.pdf" "$T/n-pdf"
+A=$(ls "$T"/n1/*ack* | head -n 1)
+is "$(grep -c 'filename' "$A")" "0" "the acknowledgement to the complainant carries none of them"
+# With a limit of 0 MiB nothing is sent on, and the notice names what it left out.
+printf '[council]\ncomplaints_manager = manager@council.example\n[letters]\nnotice_attachments_mb = 0\n' > "$T/none.conf"
+export REDRESS_DB="$T/notice0.db"
+"$R" --config "$T/none.conf" ingest -q --received-at 2026-11-16T09:00:00Z "$T/in.eml"
+"$R" --config "$T/none.conf" outbox flush -q --to "$T/n0" --now 2026-11-16T09:01:00Z
+N0=$(ls "$T"/n0/*staff-new* | head -n 1)
+is "$(grep -c 'filename=' "$N0")" "0" "notice_attachments_mb = 0: no file is sent on"
+body=$(python3 -B -c '
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
+print(m.get_body(("plain",)).get_content())' "$N0")
+like "$body" "Not attached here, too large to send on: tip.jpg (300 bytes), llythyr ŵ.pdf" \
+     "the notice names the files left out, with their sizes"
+like "$body" "redress show CMP-2026-000001 --attachments" "and how to get them"
+# Correspondence with a file: the handler's notice carries it.
+{
+    printf 'From: Siân Evans <sian@public.test>\r\nTo: complaints@council.example\r\n'
+    printf 'Subject: Re: Fly-tipping on Heol y Nant\r\nMessage-ID: <export-2@public.test>\r\nIn-Reply-To: <export-1@public.test>\r\n'
+    printf 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b2"\r\n\r\n'
+    printf -- '--b2\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nAnother photo from this morning.\r\n'
+    printf -- '--b2\r\nContent-Type: image/jpeg\r\nContent-Disposition: attachment; filename="morning.jpg"\r\n'
+    printf 'Content-Transfer-Encoding: base64\r\n\r\n'; b64 "$T/photo.bin"
+    printf -- '--b2--\r\n'
+} > "$T/more.eml"
+export REDRESS_DB="$T/notice.db"
+"$R" --config "$T/mgr.conf" ingest -q --received-at 2026-11-17T09:00:00Z "$T/more.eml"
+"$R" --config "$T/mgr.conf" outbox flush -q --to "$T/n2" --now 2026-11-17T09:01:00Z
+NC=$(ls "$T"/n2/*correspondence* 2>/dev/null | head -n 1)
+check "the correspondence notice is written" test -n "$NC"
+part "$NC" morning.jpg > "$T/n-morning"
+check "it carries the new photo" cmp "$T/photo.bin" "$T/n-morning"
+
 done_testing

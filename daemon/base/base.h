@@ -183,6 +183,8 @@ typedef struct {
 	guint loop_window_hours; /* the same text again within this: a loop (6; 0 off) */
 	guint loop_quick_seconds; /* an answer this soon after our letter … (60) */
 	guint loop_quick_max;    /* … more than this often in a day: a loop (2; 0 off) */
+	guint notice_attachments_mb; /* the complainant's files sent on with
+	                            staff notices, MiB in all (10; 0 none) */
 	/* [procedure] default_profile; [services] service = profile */
 	char *default_profile;
 	GHashTable *services;    /* lower-case service name → profile name */

@@ -65,6 +65,7 @@ static const RdKeySpec keys[] = {
 	{ "letters",   "loop_window_hours", KEY_UINT,   0, 168 },
 	{ "letters",   "loop_quick_seconds", KEY_UINT,  1, 3600 },
 	{ "letters",   "loop_quick_max",    KEY_UINT,   0, 1000 },
+	{ "letters",   "notice_attachments_mb", KEY_UINT, 0, 50 },
 	{ "procedure", "default_profile",   KEY_STRING, 0, 0 },
 	{ "elected_members", "addresses",   KEY_LIST,   0, 0 },
 	{ "elected_members", "domains",     KEY_LIST,   0, 0 },

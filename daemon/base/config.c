@@ -218,6 +218,8 @@ assign_letters(Reader *rd, const Setting *s)
 		cfg->loop_quick_seconds = (guint)g_ascii_strtoull(s->val, NULL, 10);
 	else if (strcmp(s->key, "loop_quick_max") == 0)
 		cfg->loop_quick_max = (guint)g_ascii_strtoull(s->val, NULL, 10);
+	else if (strcmp(s->key, "notice_attachments_mb") == 0)
+		cfg->notice_attachments_mb = (guint)g_ascii_strtoull(s->val, NULL, 10);
 }
 
 /* [procedure] stage2_phrases: lower case, and at least one. */
@@ -702,6 +704,7 @@ set_defaults(RdConfig *cfg)
 	cfg->loop_window_hours = 6;
 	cfg->loop_quick_seconds = 60;
 	cfg->loop_quick_max = 2;
+	cfg->notice_attachments_mb = 10;
 	cfg->default_profile = g_strdup("council");
 	cfg->services = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	/* Statutory procedures apply by service, not the corporate clock

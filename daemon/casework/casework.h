@@ -63,6 +63,12 @@ typedef struct {
 	gboolean language_unsure; /* Stage 1: the complaint's language could
 	                            not be told (rd_casework_choose_language):
 	                            the acknowledgement asks in both languages */
+	const RdLetterAttachment *attachments; /* the complainant's files, for
+	                            the staff notices (never the letters to the
+	                            complainant); may be NULL */
+	gsize n_attachments;
+	const char *attachments_left_out; /* the files too large to send on,
+	                            named for the notices; may be NULL */
 } RdStageOpening;
 
 /* Open @o->stage on @c inside the caller's transaction: the ONE way a
@@ -316,8 +322,11 @@ typedef struct {
 	const char *staff_email;
 	gboolean final_response;   /* staff-reply: it is the stage's response */
 	const RdLetterAttachment *attachments; /* staff-reply: the files the
-	                              member attached; may be NULL */
+	                              member attached; staff notices: the
+	                              complainant's; may be NULL */
 	gsize n_attachments;
+	const char *attachments_left_out; /* staff notices: files not sent
+	                              on (too large), named; may be NULL */
 	gboolean language_unsure;  /* stage 1 acknowledgement: ask in English
 	                              and Welsh which language they want
 	                              (flag.language_unsure) */

@@ -348,6 +348,7 @@ rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
 	                  g_strcmp0(lang, "cy") == 0 && r->office_name_cy != NULL ? r->office_name_cy : r->office_name);
 	rd_tpl_values_set(v, "reason", r->reason);
 	rd_tpl_values_set(v, "message.text", r->text);
+	rd_tpl_values_set(v, "attachments.left_out", r->attachments_left_out);
 	rd_tpl_values_set(v, "staff.name", r->staff_name);
 	rd_tpl_values_set(v, "staff.email", r->staff_email);
 	rd_tpl_values_set_flag(v, "flag.final_response", r->final_response);

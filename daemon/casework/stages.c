@@ -107,7 +107,7 @@ save_clock(RdCasework *cw, gint64 case_id, const RdProfile *p, int stage, gint64
 static gboolean
 queue_opening_letters(RdCasework *cw, RdCase *c, const RdProfile *p, int stage, RdMailbox mailbox,
                       gint64 received_at, const char *in_reply_to, const char *excerpt,
-                      gboolean reopened, gboolean language_unsure, GError **error)
+                      gboolean reopened, gboolean language_unsure, const RdStageOpening *o, GError **error)
 {
 	RdStore *st = rd_casework_store(cw);
 	const RdConfig *cfg = rd_casework_config(cw);
@@ -150,6 +150,11 @@ queue_opening_letters(RdCasework *cw, RdCase *c, const RdProfile *p, int stage, 
 
 	RdLetterRequest n = r;
 	n.language_unsure = FALSE;
+	/* Staff see what the complainant sent (the photo of the fly-tip)
+	 * without going to the case file. */
+	n.attachments = o->attachments;
+	n.n_attachments = o->n_attachments;
+	n.attachments_left_out = o->attachments_left_out;
 	n.name = "staff-new-case";
 	n.to_complainant = FALSE;
 	n.to_name = NULL;
@@ -181,7 +186,7 @@ queue_opening_letters(RdCasework *cw, RdCase *c, const RdProfile *p, int stage, 
 static gboolean
 start_clock(RdCasework *cw, RdCase *c, int stage, RdMailbox mailbox, gint64 received_at,
             const char *in_reply_to, const char *excerpt, gboolean reopened, gboolean language_unsure,
-            GError **error)
+            const RdStageOpening *o, GError **error)
 {
 	RdStore *st = rd_casework_store(cw);
 	RdRules *rules = rd_casework_rules(cw);
@@ -222,7 +227,7 @@ start_clock(RdCasework *cw, RdCase *c, int stage, RdMailbox mailbox, gint64 rece
 	}
 
 	return queue_opening_letters(cw, c, p, stage, mailbox, received_at, in_reply_to, excerpt, reopened,
-	                             language_unsure, error);
+	                             language_unsure, o, error);
 }
 
 gboolean
@@ -252,5 +257,5 @@ rd_casework_open_stage(RdCasework *cw, RdCase *c, const RdStageOpening *o, GErro
 		c->state = g_strdup(rd_case_state_to_string(RD_CASE_STAGE2));
 	}
 	return start_clock(cw, c, o->stage, o->mailbox, o->at, o->in_reply_to, o->excerpt, reopened,
-	                   o->language_unsure, error);
+	                   o->language_unsure, o, error);
 }

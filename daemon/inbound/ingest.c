@@ -288,6 +288,62 @@ record_bounce(RdIngest *ing, const RdMessage *msg, gint64 msg_id, gint64 case_id
 	                                   error);
 }
 
+/* The complainant's files for the staff notices about their mail, within
+ * [letters] notice_attachments_mb in all: the message parsed again keeping
+ * the bytes (intake only hashes them). The rest are named in left_out,
+ * so the notice says what it does not carry. */
+typedef struct {
+	RdMessage *again;        /* owns the bytes @files point into */
+	GArray *files;           /* RdLetterAttachment */
+	char *left_out;          /* "video.mp4 (41.2 MB), …" or NULL */
+} NoticeFiles;
+
+static void
+notice_files_clear(NoticeFiles *f)
+{
+	g_clear_pointer(&f->files, g_array_unref);
+	g_clear_pointer(&f->again, rd_message_free);
+	g_clear_pointer(&f->left_out, g_free);
+}
+
+static void
+notice_files(RdIngest *ing, const char *data, gsize len, const RdMessage *msg, gint64 at, NoticeFiles *f)
+{
+	memset(f, 0, sizeof *f);
+	if (data == NULL || msg->attachments == NULL || msg->attachments->len == 0 ||
+	    !rd_casework_letters_on(ing->cw))
+		return;
+	gsize room = (gsize)ing->cfg->notice_attachments_mb << 20, total = 0;
+	/* Only what will be sent on needs its bytes again. */
+	const GPtrArray *atts = msg->attachments;
+	if (room > 0) {
+		RdParseOptions opts = ing->cfg->limits;
+		opts.attachment_data = TRUE;
+		f->again = rd_message_parse(data, len, at, &opts);
+		atts = f->again->attachments;
+	}
+	f->files = g_array_new(FALSE, TRUE, sizeof(RdLetterAttachment));
+	g_autoptr(GString) left = g_string_new(NULL);
+	for (guint i = 0; atts != NULL && i < atts->len; i++) {
+		const RdAttachment *a = atts->pdata[i];
+		gsize n = a->data != NULL ? g_bytes_get_size(a->data) : 0;
+		if (a->data != NULL && total + n <= room) {
+			RdLetterAttachment la = { 0 };
+			la.filename = a->filename;
+			la.content_type = a->content_type;
+			la.data = g_bytes_get_data(a->data, &la.len);
+			g_array_append_val(f->files, la);
+			total += n;
+			continue;
+		}
+		g_autofree char *size = g_format_size(a->size);
+		g_string_append_printf(left, "%s%s (%s)", left->len ? ", " : "", a->filename ? a->filename : "unnamed",
+		                       size);
+	}
+	if (left->len > 0)
+		f->left_out = g_string_free(g_steal_pointer(&left), FALSE);
+}
+
 /* A complainant writing on their case is news for the person handling
  * it (else the complaints manager): a staff-correspondence notice with
  * what they wrote, which the member answers by replying. On a closed case
@@ -296,8 +352,8 @@ record_bounce(RdIngest *ing, const RdMessage *msg, gint64 msg_id, gint64 case_id
  * that reached the case's address without a staff directory) is not
  * news to them. */
 static gboolean
-notify_correspondence(RdIngest *ing, const RdMessage *msg, gint64 msg_id, gint64 case_id, gint64 received_at,
-                      GError **error)
+notify_correspondence(RdIngest *ing, const char *data, gsize len, const RdMessage *msg, gint64 msg_id,
+                      gint64 case_id, gint64 received_at, GError **error)
 {
 	if (!rd_casework_letters_on(ing->cw))
 		return TRUE;
@@ -320,7 +376,14 @@ notify_correspondence(RdIngest *ing, const RdMessage *msg, gint64 msg_id, gint64
 	r.to_complainant = FALSE;
 	r.text = msg->new_text != NULL && *msg->new_text != '\0' ? msg->new_text : msg->text;
 	r.reason = closed ? "closed" : NULL;
-	return rd_letters_queue(rd_rules_letters(ing->rules), ing->store, &r, received_at, NULL, error);
+	NoticeFiles files;
+	notice_files(ing, data, len, msg, received_at, &files);
+	r.attachments = files.files ? (const RdLetterAttachment *)(void *)files.files->data : NULL;
+	r.n_attachments = files.files ? files.files->len : 0;
+	r.attachments_left_out = files.left_out;
+	gboolean ok = rd_letters_queue(rd_rules_letters(ing->rules), ing->store, &r, received_at, NULL, error);
+	notice_files_clear(&files);
+	return ok;
 }
 
 /* A complainant writing on a closed case may be raising it again, making
@@ -359,7 +422,8 @@ offer_closed(RdIngest *ing, const RdMessage *msg, gint64 msg_id, gint64 case_id,
  * delivered. @single: the case's single-stage profile, when a Stage 2
  * request had to become correspondence. */
 static gboolean
-record_on_case(RdIngest *ing, const RdMessage *msg, gint64 msg_id, gint64 case_id, RdKind kind,
+record_on_case(RdIngest *ing, const char *data, gsize len, const RdMessage *msg, gint64 msg_id, gint64 case_id,
+               RdKind kind,
                const char *reason, const RdProfile *single, RdMailbox mailbox, gint64 received_at,
                GError **error)
 {
@@ -389,7 +453,7 @@ record_on_case(RdIngest *ing, const RdMessage *msg, gint64 msg_id, gint64 case_i
 		return rd_casework_open_stage(ing->cw, c, &o, error);
 	}
 	if (kind == RD_KIND_CORRESPONDENCE)
-		return notify_correspondence(ing, msg, msg_id, case_id, received_at, error);
+		return notify_correspondence(ing, data, len, msg, msg_id, case_id, received_at, error);
 	if (kind != RD_KIND_BOUNCE)
 		return TRUE;
 	return record_bounce(ing, msg, msg_id, case_id, received_at, error);
@@ -458,7 +522,7 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 	if (msg_id == 0)
 		return FALSE;
 	if (case_id != 0 &&
-	    !record_on_case(ing, msg, msg_id, case_id, kind, reason, single, mailbox, received_at, error))
+	    !record_on_case(ing, data, len, msg, msg_id, case_id, kind, reason, single, mailbox, received_at, error))
 		return FALSE;
 	if (d->to_triage && !rd_store_triage_add(st, msg_id, d->reason, d->suggestion, received_at, error))
 		return FALSE;
@@ -474,7 +538,18 @@ write_message(RdIngest *ing, const char *data, gsize len, const RdMessage *msg,
 		o.in_reply_to = msg->message_id;
 		o.excerpt = msg->new_text;
 		o.language_unsure = language.unsure;
-		if (!rd_casework_open_stage(ing->cw, created, &o, error))
+		/* Files for the new-case notice, which goes to the complaints
+		 * manager (and the office's copy, for mail to an office). */
+		NoticeFiles files = { 0 };
+		if (ing->cfg->complaints_manager != NULL || mailbox == RD_MAILBOX_CHIEF_EXECUTIVE ||
+		    mailbox == RD_MAILBOX_MONITORING_OFFICER)
+			notice_files(ing, data, len, msg, received_at, &files);
+		o.attachments = files.files ? (const RdLetterAttachment *)(void *)files.files->data : NULL;
+		o.n_attachments = files.files ? files.files->len : 0;
+		o.attachments_left_out = files.left_out;
+		gboolean opened = rd_casework_open_stage(ing->cw, created, &o, error);
+		notice_files_clear(&files);
+		if (!opened)
 			return FALSE;
 	}
 
