@@ -10,7 +10,12 @@
 #   3. a complaint sent in by a council officer (a forward taken for a
 #      complaint) is corrected with `redress case REF complainant`: the
 #      acknowledgement queued to the officer is withdrawn and the
-#      complainant gets one at their own address.
+#      complainant gets one at their own address;
+#   4. the complainant replies with s-nail to the acknowledgement of a case
+#      since closed: the mail is fetched onto the case, waits in triage,
+#      and the manager's notice arrives with the photo attached;
+#   5. an auto-responder without RFC 3834 headers sends the same mail
+#      twice: the second waits in triage as a possible loop.
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
@@ -150,5 +155,48 @@ like "$(tr -d '\r' < "$f")" "Dear Gareth Ellis" "addressed to them by name"
 wait_mail "$ALL" $((before_all + 1))
 check "the letter for posting reaches the manager" sh -c "grep -l 'FOR POSTING' '$ALL'/new/* | xargs grep -l '$REF3' >/dev/null"
 check "nothing reaches the officer" sh -c "! grep -l '^Delivered-To: pat.clerk@' '$ALL'/new/* '$ALL'/cur/* 2>/dev/null | grep -q ."
+
+# ---- 4. a reply from a mail client on a closed case ----------------------------------
+RC case "$REF1" respond --outcome not-upheld >/dev/null
+ack1=$(with_header "$CB" "^Subject:.*$REF1" | head -n 1)
+mkdir -p "$T/one/cur" "$T/one/new" "$T/one/tmp"
+cp "$ack1" "$T/one/cur/1:2,S"
+head -c 3000 /dev/urandom > "$T/again.jpg"
+{ printf 'Reply 1\n'; printf '~@ %s\n' "$T/again.jpg"; printf 'The rubbish is back, worse than before.\n'; printf '~.\n'; } |
+    s-nail -#:/ -S v15-compat -S nosave -S "mta=smtp://127.0.0.1:$SMTP_PORT" -S smtp-auth=none \
+        -S "from=Jane Citizen <complainant@$PUBLIC_DOMAIN>" -S reply-to-honour=yes -R -S errexit -f "$T/one" >/dev/null 2>&1
+is "$?" "0" "s-nail replies to the acknowledgement, with a photo"
+before=$(sql "select count(*) from messages")
+until_true 20 sh -c "[ \$(find '$MB/new' '$MB/cur' -type f 2>/dev/null | wc -l) -ge 1 ]"
+RC fetch -q 2>"$T/fetch3.err"
+is "$(sql "select c.reference||' '||m.kind from messages m join cases c on c.id = m.case_id order by m.id desc limit 1")" \
+   "$REF1 correspondence" "the reply is filed on its closed case"
+like "$(RC triage)" "Written on $REF1 after it was closed" "and waits in triage"
+before_all=$(count "$ALL")
+RC outbox send -q 2>>"$T/send.err"
+wait_mail "$ALL" $((before_all + 1))
+note=$(grep -l "wrote on complaint $REF1" "$ALL"/new/* 2>/dev/null | head -n 1)
+check "the manager's notice arrives" test -n "$note"
+got=$(python3 -B -c '
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
+for p in m.iter_attachments():
+    sys.stdout.buffer.write(p.get_content())
+' "$note" 2>/dev/null | cmp - "$T/again.jpg" >/dev/null 2>&1 && echo same)
+is "$got" "same" "with the complainant's photo attached, byte for byte"
+
+# ---- 5. an auto-responder that repeats itself ------------------------------------------
+for k in 1 2; do
+    printf 'From: Robot <robot@%s>\r\nTo: complaints@%s\r\nSubject: Thank you for contacting us\r\nMessage-ID: <robot-%s@%s>\r\n\r\nYour message has been received and will be dealt with shortly.\r\n' \
+        "$PUBLIC_DOMAIN" "$MAIL_DOMAIN" "$k" "$PUBLIC_DOMAIN" > "$T/robot$k.eml"
+    curl -s --url "smtp://127.0.0.1:$SMTP_PORT" --mail-from "robot@$PUBLIC_DOMAIN" \
+         --mail-rcpt "complaints@$MAIL_DOMAIN" --upload-file "$T/robot$k.eml"
+    wait_mail "$MB" 1
+    RC fetch -q 2>>"$T/fetch4.err"
+done
+is "$(sql "select count(*) from cases c join people p on p.id = c.complainant_id where p.email = 'robot@$PUBLIC_DOMAIN'")" "1" \
+   "the auto-responder's second identical mail opens no case"
+like "$(RC triage)" "Possible automatic loop: the same subject and text came from robot@$PUBLIC_DOMAIN" "it waits in triage, saying why"
 
 done_testing
