@@ -197,7 +197,7 @@ typedef struct {
 		gint64 same_text_msg;   /* their message with the same subject and
 		                           new text within @window_hours, or 0 */
 		guint window_hours;
-		guint quick_answers;    /* their messages in 24 hours, this one
+		guint quick_answers;    /* their mail that matched no case in 24 hours, this one
 		                           included, that came within
 		                           @quick_seconds of a letter to them */
 		guint quick_seconds;

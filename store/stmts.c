@@ -227,6 +227,7 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_SENDER_QUICK_ANSWERS] =
 		"SELECT count(*) FROM messages m"
 		" WHERE m.from_email = ?1 AND m.received_at >= ?2 AND m.direction = 'in'"
+		"   AND m.kind IN ('new-complaint', 'triage')"
 		"   AND EXISTS (SELECT 1 FROM outbox o WHERE o.to_addr = ?1 AND o.sent_at IS NOT NULL"
 		"               AND o.sent_at <= m.received_at AND o.sent_at >= m.received_at - ?3)",
 	[RD_STMT_SENDER_QUICK_NOW] =

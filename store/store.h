@@ -432,8 +432,10 @@ typedef struct {
 	gint64 same_text_msg;    /* their latest message since @text_since with
 	                            the same subject and new text, or 0 */
 	gint64 same_text_at;     /* when it came */
-	guint quick_answers;     /* their messages since @since that came within
-	                            @quick_s of a letter sent to them */
+	guint quick_answers;     /* their messages since @since that matched no
+	                            case (opened one, or went to triage) and
+	                            came within @quick_s of a letter to them:
+	                            a "thank you" on their case does not count */
 	gboolean quick_now;      /* a letter went to them within @quick_s
 	                            before @now */
 	guint cases_opened;      /* cases opened for them since @since */
