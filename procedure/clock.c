@@ -219,6 +219,27 @@ rd_stage_compute(const RdProfile *p, const RdCalendar *cal, RdStageDates *d,
 }
 
 gboolean
+rd_stage_keep_promise(const RdProfile *p, const RdCalendar *cal, RdStageDates *d, const GDate *promised)
+{
+	g_return_val_if_fail(p != NULL && cal != NULL && d != NULL, FALSE);
+	if (promised == NULL || !g_date_valid(promised) || !g_date_valid(&d->response_due) ||
+	    g_date_valid(&d->extended_to))
+		return FALSE;
+	const RdStageRules *r = rd_profile_stage_rules(p, d->stage, NULL);
+	if (r == NULL || r->base != RD_CLOCK_ACK || r->response_months > 0 ||
+	    g_date_compare(&d->response_due, promised) <= 0)
+		return FALSE;
+	d->response_due = *promised;
+	g_date_clear(&d->extension_cap, 1);
+	/* A calendar that cannot count from it leaves no cap, as a profile
+	 * extended by agreement has none. */
+	if (!r->extension_by_agreement &&
+	    !rd_working_days_after(cal, &d->response_due, r->extension_days, &d->extension_cap, NULL))
+		g_date_clear(&d->extension_cap, 1);
+	return TRUE;
+}
+
+gboolean
 rd_stage_receive(const RdProfile *p, const RdCalendar *cal, guint stage,
                  GDateTime *received, int cutoff_hour, int cutoff_minute,
                  RdStageDates *out, GError **error)

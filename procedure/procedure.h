@@ -577,6 +577,18 @@ gboolean rd_date_london(GDateTime *t, GDate *out);
 gboolean rd_stage_compute(const RdProfile *p, const RdCalendar *cal,
                           RdStageDates *d, GError **error);
 
+/* A reply date already promised in a letter (@promised, may be invalid)
+ * holds under a clock that counts from the acknowledgement: the
+ * acknowledgement states its reply-by date when it is written, counting
+ * from the day it is queued, and an acknowledgement that went out later
+ * (the mail server down) must not move that date later behind the
+ * complainant's back. So when the stage counts from the acknowledgement,
+ * has no extension, and @d's response_due (from rd_stage_compute) is
+ * after @promised, response_due becomes @promised and extension_cap is
+ * counted from it. TRUE when it changed @d. Other clocks are untouched. */
+gboolean rd_stage_keep_promise(const RdProfile *p, const RdCalendar *cal, RdStageDates *d,
+                               const GDate *promised);
+
 /* Start the clock of @stage for mail received at @received: the receipt
  * day comes from rd_calendar_receipt_day() (@cutoff_hour < 0: no
  * cut-off), then rd_stage_compute(). @out is initialised first. */

@@ -472,6 +472,52 @@ static const ExtendRow extend_rows[] = {
 	  "give the date agreed with the complainant" },
 };
 
+/* An acknowledgement that went out late does not move the reply date it
+ * promised: LGSCO 2024 counts from the acknowledgement. */
+static void
+test_keep_promise(void)
+{
+	const RdProfile *p = rd_profile_builtin("lgsco-2024");
+	g_autoptr(RdCalendar) cal = calendar(NULL);
+	g_autoptr(GError) error = NULL;
+	RdStageDates d;
+	rd_stage_dates_init(&d, 1);
+	d.received = date("2026-11-20");
+	/* Queued and promised on the day it arrived: 10 WD from Fri 20 Nov. */
+	d.ack_sent = date("2026-11-20");
+	g_assert_true(rd_stage_compute(p, cal, &d, &error));
+	assert_date(&d.response_due, "2026-12-04");
+	GDate promised = d.response_due;
+	/* It actually went on Tuesday 24th: the rule alone gives the 8th. */
+	d.ack_sent = date("2026-11-24");
+	g_assert_true(rd_stage_compute(p, cal, &d, &error));
+	assert_date(&d.response_due, "2026-12-08");
+	g_assert_true(rd_stage_keep_promise(p, cal, &d, &promised));
+	assert_date(&d.response_due, "2026-12-04");
+	/* The cap counts from the kept date: 10 WD after Fri 4 Dec. */
+	assert_date(&d.extension_cap, "2026-12-18");
+	/* A promise later than the rule's date is not a reason to wait. */
+	GDate later = date("2026-12-10");
+	d.ack_sent = date("2026-11-24");
+	g_assert_true(rd_stage_compute(p, cal, &d, &error));
+	g_assert_false(rd_stage_keep_promise(p, cal, &d, &later));
+	assert_date(&d.response_due, "2026-12-08");
+	/* An extended stage keeps its own dates. */
+	d.extended_to = date("2026-12-20");
+	g_assert_false(rd_stage_keep_promise(p, cal, &d, &promised));
+	/* A clock from receipt (the council profile) is not touched. */
+	RdStageDates c;
+	rd_stage_dates_init(&c, 1);
+	c.received = date("2026-11-20");
+	g_assert_true(rd_stage_compute(rd_profile_builtin("council"), cal, &c, &error));
+	GDate early = date("2026-12-01");
+	g_assert_false(rd_stage_keep_promise(rd_profile_builtin("council"), cal, &c, &early));
+	/* No promise: nothing to keep. */
+	GDate none;
+	g_date_clear(&none, 1);
+	g_assert_false(rd_stage_keep_promise(p, cal, &d, &none));
+}
+
 static void
 test_extend(gconstpointer data)
 {
@@ -889,5 +935,6 @@ main(int argc, char **argv)
 		g_test_add_data_func(path, &sweep_rows[i], test_sweep_row);
 	}
 	g_test_add_func("/clock/recompute", test_recompute);
+	g_test_add_func("/clock/keep-promise", test_keep_promise);
 	return g_test_run();
 }

@@ -120,8 +120,9 @@ like "$(cat "$T"/digest2/digest_*.eml)" "CMP-2026-000002" "it carries the referr
 "$R" sweep -q --now 2026-11-25T17:00:00Z 2>/dev/null
 is "$(sqlite3 "$REDRESS_DB" "select count(*) from outbox where kind='staff-digest'")" "2" "no digest on a day with no referrals"
 
-# Under a clock that counts from the acknowledgement, a late send moves
-# the response date, and the sweep records it.
+# Under a clock that counts from the acknowledgement, a late send would by
+# the rule move the response date later; the date the acknowledgement
+# promised holds (rd_stage_keep_promise), and nothing is recorded as moved.
 export REDRESS_DB="$T/lgsco.db"
 printf '[procedure]\ndefault_profile = lgsco-2024\n' > "$T/lgsco.conf"
 export REDRESS_CONFIG="$T/lgsco.conf"
@@ -129,9 +130,14 @@ export REDRESS_CONFIG="$T/lgsco.conf"
 is "$(sqlite3 "$REDRESS_DB" "select response_due from stages")" "2026-12-04" "promised: 10 working days from the day it arrived"
 "$R" outbox flush -q --to "$T/lgsco-out" --now 2026-11-24T09:00:00Z
 "$R" sweep -q --now 2026-12-02T09:00:00Z 2>/dev/null
-is "$(sqlite3 "$REDRESS_DB" "select ack_sent||' '||response_due from stages")" "2026-11-24 2026-12-08" \
-   "the acknowledgement went out on the 24th: the response is due 10 working days after it"
-like "$(sqlite3 "$REDRESS_DB" "select detail from events where type='deadlines-moved'")" "(was 2026-12-04)" "and the case says so"
+is "$(sqlite3 "$REDRESS_DB" "select ack_sent||' '||response_due from stages")" "2026-11-24 2026-12-04" \
+   "the acknowledgement went out on the 24th: the response stays due on the 4th, as it promised"
+like "$(tr -d '\r' < "$(ls "$T"/lgsco-out/*ack*.eml | head -n 1)" | sed 's/=$//' | tr -d '\n')" "Friday 4 December 2026" \
+     "which is the date the letter states"
+is "$(sqlite3 "$REDRESS_DB" "select count(*) from events where type='deadlines-moved'")" "0" "no date was moved"
+"$R" sweep -q --now 2026-12-07T09:00:00Z 2>/dev/null
+like "$(sqlite3 "$REDRESS_DB" "select detail from events where type='deadline-holding-reply'")" \
+     "Stage 1 response was due 2026-12-04" "the sweep acts on the promised date (the holding reply on the 7th)"
 
 # One case that cannot be swept does not stop the others: it is put off
 # to tomorrow with an event, and the run says so (exit 2).

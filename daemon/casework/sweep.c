@@ -256,7 +256,16 @@ sweep_stage(Sweep *s, gint64 case_id, int stage_no, GError **error)
 	const RdProfile *p = rd_rules_profile(s->rules, c->profile);
 	RdStageDates d;
 	rd_rules_dates_from_stage(st, &d);
-	if (!rd_stage_compute(p, cal, &d, error) || !keep_due_in_step(s, case_id, st, &d, error))
+	if (!rd_stage_compute(p, cal, &d, error))
+		return FALSE;
+	/* The acknowledgement promised the stored date; one that went out
+	 * late does not move it later (procedure/clock.c). */
+	GDate promised;
+	g_date_clear(&promised, 1);
+	if (st->response_due != NULL)
+		rd_date_parse_iso(st->response_due, &promised);
+	rd_stage_keep_promise(p, cal, &d, &promised);
+	if (!keep_due_in_step(s, case_id, st, &d, error))
 		return FALSE;
 	g_autoptr(GPtrArray) fired = fired_keys(store, case_id, error);
 	if (fired == NULL)
