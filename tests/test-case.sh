@@ -250,6 +250,19 @@ like "$(sql "select detail from events where type='profile-changed'")" "acknowle
    "event gives the old and new dates"
 "$R" --config "$T/lgsco.conf" case $C1 service "Parks" --at 2026-11-24T10:00:00Z >/dev/null
 is "$(sql "select service||' '||profile from cases")" "Parks lgsco-2024" "a service of the default procedure switches back"
+is "$(sql "select count(*) from outbox where kind='procedure-changed'")" "0" \
+   "no letter while the reply date the complainant has stays the same"
+# A service whose procedure gives another reply date: the complainant is
+# told, with the date they had and the new one, in their language.
+"$R" --config "$T/lgsco.conf" case $C1 service "Adult social care" --at 2026-11-25T10:00:00Z >/dev/null
+NEWDUE=$(sql "select response_due from stages where stage = 1")
+is "$(sql "select count(*) from outbox where kind='procedure-changed'")" "1" "a new reply date: the complainant is told"
+"$R" --config "$T/lgsco.conf" outbox flush -q --to "$T/svc-out" --now 2026-11-25T10:05:00Z
+PC=$(ls "$T"/svc-out/*procedure* | head -n 1)
+pc_text=$(tr -d '\r' < "$PC" | sed 's/=$//' | tr -d '\n' | sed 's/=E2=80=AF/ /g')
+like "$pc_text" "respond to your complaint by Friday 4 December 2026" "the letter gives the date they had"
+like "$pc_text" "$(date -d "$NEWDUE" '+%A %-d %B %Y')" "and the new one, $NEWDUE, written out"
+like "$pc_text" "Adult social care" "naming the service"
 
 # ---- complainant: corrections, and what is refused
 printf '[council]\ndomain = council.example\n' > "$T/council.conf"

@@ -242,7 +242,7 @@ letters_dir(void)
 }
 
 static const char *const shipped_letters[] = {
-	"chief-executive-referral", "closing-letter", "command-result", "holding-reply",
+	"chief-executive-referral", "closing-letter", "command-result", "holding-reply", "procedure-changed",
 	"staff-correspondence", "staff-dept-notice", "staff-digest", "staff-forward-confirmation", "staff-letter-failed",
 	"staff-new-case", "staff-overdue", "staff-reminder", "staff-reply", "staff-spoof-alert",
 	"stage1-acknowledgement", "stage2-acknowledgement", "stage2-declined", NULL

@@ -781,6 +781,9 @@ do_link(Ctx *x, const char *other_arg, GError **error)
 
 /* ---- service NAME -------------------------------------------------------------- */
 
+static gboolean tell_new_date(Ctx *x, const RdStage *s1, const char *service, const char *new_due,
+                              GError **error);
+
 static gboolean
 do_service(Ctx *x, const char *name_arg, GError **error)
 {
@@ -814,6 +817,10 @@ do_service(Ctx *x, const char *name_arg, GError **error)
 	d = old;
 	if (!rd_stage_compute(newp, rd_rules_calendar(x->rules), &d, error))
 		return FALSE;
+	/* A clock from the acknowledgement keeps the date already given
+	 * (before the acknowledgement goes, the rule alone would count from
+	 * the last day it may go). */
+	rd_stage_keep_promise(newp, rd_rules_calendar(x->rules), &d, &old.response_due);
 	g_autofree char *oa = g_date_valid(&old.ack_due) ? rd_date_format_iso(&old.ack_due) : g_strdup("none");
 	g_autofree char *orr = g_date_valid(&old.response_due) ? rd_date_format_iso(&old.response_due) : g_strdup("none");
 	g_autofree char *na = g_date_valid(&d.ack_due) ? rd_date_format_iso(&d.ack_due) : g_strdup("none");
@@ -822,10 +829,44 @@ do_service(Ctx *x, const char *name_arg, GError **error)
 		"Procedure changed from %s to %s for the %s service: Stage 1 acknowledgement due %s (was %s), "
 		"response due %s (was %s).", oldp->name, newp->name, name, na, oa, nr, orr);
 	g_string_append_printf(x->done, "%s\n", moved);
-	return rd_store_case_set_field(x->store, x->c->id, "profile", newp->name, x->at, error) &&
-	       rd_rules_save_dates(x->store, x->c->id, &d, error) &&
-	       set_stage(x, 1, "next_check", x->today, error) &&
-	       event(x, "profile-changed", moved, error);
+	if (!rd_store_case_set_field(x->store, x->c->id, "profile", newp->name, x->at, error) ||
+	    !rd_rules_save_dates(x->store, x->c->id, &d, error) ||
+	    !set_stage(x, 1, "next_check", x->today, error) ||
+	    !event(x, "profile-changed", moved, error))
+		return FALSE;
+	return tell_new_date(x, s1, name, nr, error);
+}
+
+/* The complainant was told a reply date (the acknowledgement went, or
+ * waits to go) and the service's own procedure gives another: they are
+ * told the new one (procedure-changed, with the date they had), so that
+ * no date moves behind their back. An extension already given stands,
+ * and then nothing changes for them. @s1 is Stage 1 as it was. */
+static gboolean
+tell_new_date(Ctx *x, const RdStage *s1, const char *service, const char *new_due, GError **error)
+{
+	if (s1->extended_to != NULL || g_strcmp0(s1->response_due, new_due) == 0)
+		return TRUE;
+	g_autoptr(GPtrArray) rows = rd_store_outbox_for_case(x->store, x->c->id, error);
+	if (rows == NULL)
+		return FALSE;
+	gboolean told = FALSE;
+	for (guint i = 0; i < rows->len && !told; i++) {
+		const RdOutboxRow *o = rows->pdata[i];
+		told = (strcmp(o->kind, "stage1-acknowledgement") == 0 || strcmp(o->kind, "chief-executive-referral") == 0) &&
+		       (strcmp(o->status, "queued") == 0 || strcmp(o->status, "sent") == 0);
+	}
+	if (!told)
+		return TRUE;
+	g_free(x->c->service);
+	x->c->service = g_strdup(service);
+	g_autofree char *key = g_strdup_printf("%s/s1/procedure-%s", x->c->reference, new_due);
+	RdLetterRequest r = { 0 };
+	r.name = "procedure-changed";
+	r.idem_key = key;
+	r.new_date = new_due;
+	/* Stage 1 as it was: its reply-by date is the one they were given. */
+	return queue_letter(x, &r, s1, error);
 }
 
 /* ---- language, note, cause, notify-dept ------------------------------------------ */
