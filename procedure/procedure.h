@@ -906,6 +906,60 @@ const char *rd_language_guess_to_string(RdLanguageGuess g);
  * tuned so English text is never taken for Welsh. @score_r may be NULL. */
 RdLanguageGuess rd_language_detect(const char *text, RdLanguageScore *score_r);
 
+/* ---- oversight figures (report.c) ------------------------------------ */
+
+/* One stage of a complaint as the reports see it. Dates invalid when not
+ * set. */
+typedef struct {
+	gboolean present;        /* the stage ran at all */
+	GDate received;          /* day zero of its clock */
+	GDate responded;         /* the day its response was sent */
+	const char *outcome;     /* upheld, partly-upheld, not-upheld, resolved,
+	                            withdrawn, excluded, …; may be NULL */
+	gboolean extended;       /* an extension was given */
+} RdReportStage;
+
+typedef struct {
+	RdReportStage stage1, stage2;
+} RdReportCase;
+
+/* The paths a complaint closes on, counted exclusively. */
+typedef enum {
+	RD_REPORT_STAGE1 = 0,      /* closed at Stage 1, never escalated */
+	RD_REPORT_STAGE2_DIRECT,   /* a Stage 2 without a Stage 1 response */
+	RD_REPORT_ESCALATED,       /* Stage 2 after a Stage 1 response */
+	RD_REPORT_PATHS
+} RdReportPath;
+/* "stage1", "stage2_direct", "escalated". */
+const char *rd_report_path_name(RdReportPath p);
+
+/* upheld, partly-upheld, not-upheld, resolved: the outcomes counted. */
+#define RD_REPORT_OUTCOMES 4
+const char *rd_report_outcome_name(guint i);
+
+/* The SPSO indicators 1–6 for a period (README "Reports"). */
+typedef struct {
+	guint received, closed;
+	guint closed_by_path[RD_REPORT_PATHS];
+	guint outcomes[RD_REPORT_PATHS][RD_REPORT_OUTCOMES];
+	double average_working_days[RD_REPORT_PATHS];
+	guint within_timescale[RD_REPORT_PATHS];  /* 5 WD at Stage 1, 20 at Stage 2 */
+	guint extended[RD_REPORT_PATHS];
+} RdSpsoFigures;
+
+/* Count @cases (@n of them) for the period @from..@to (both included),
+ * working days on @cal. */
+void rd_report_spso(const RdReportCase *cases, gsize n, const GDate *from, const GDate *to,
+                    const RdCalendar *cal, RdSpsoFigures *out);
+/* Working days after @from up to and including @to; 0 for a same-day
+ * (or earlier) @to. */
+guint rd_report_working_days(const RdCalendar *cal, const GDate *from, const GDate *to);
+/* A period as people write it: "2026Q3" (a calendar quarter, Q1 January
+ * to March), "2026-27" (a financial year, 1 April 2026 to 31 March 2027),
+ * "2026" (a calendar year) or "FROM..TO" (ISO dates, both included).
+ * FALSE for anything else. */
+gboolean rd_report_period_parse(const char *s, GDate *from, GDate *to);
+
 G_END_DECLS
 
 #endif /* RD_PROCEDURE_H */

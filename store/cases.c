@@ -460,20 +460,13 @@ rd_stage_free(RdStage *s)
 	g_free(s);
 }
 
-GPtrArray *
-rd_store_stages_for_case(RdStore *store, gint64 case_id, GError **error)
+/* Every stage row @st yields (STAGE_COLS), or NULL when the store failed. */
+static GPtrArray *
+stage_rows(RdStore *store, sqlite3_stmt *st, GError **error)
 {
 	int rc;
-
-	g_return_val_if_fail(store != NULL, NULL);
-
 	g_autoptr(GPtrArray) stages =
 		g_ptr_array_new_with_free_func((GDestroyNotify)rd_stage_free);
-	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_STAGES_FOR_CASE);
-	RdBind b = rd_bind_begin(st);
-	rd_bind_int64(&b, case_id);
-	if (!rd_bind_end(store, &b, "listing stages", error))
-		return NULL;
 	for (;;) {
 		rc = sqlite3_step(st);
 		if (rc != SQLITE_ROW)
@@ -504,6 +497,26 @@ rd_store_stages_for_case(RdStore *store, gint64 case_id, GError **error)
 		return NULL;
 	}
 	return g_steal_pointer(&stages);
+}
+
+GPtrArray *
+rd_store_stages_for_case(RdStore *store, gint64 case_id, GError **error)
+{
+	g_return_val_if_fail(store != NULL, NULL);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_STAGES_FOR_CASE);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, case_id);
+	if (!rd_bind_end(store, &b, "listing stages", error))
+		return NULL;
+	return stage_rows(store, st, error);
+}
+
+GPtrArray *
+rd_store_stages_all(RdStore *store, GError **error)
+{
+	g_return_val_if_fail(store != NULL, NULL);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_STAGES_ALL);
+	return stage_rows(store, st, error);
 }
 
 gint64

@@ -136,6 +136,8 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		" VALUES (?1, ?2, ?3, ?4)",
 	[RD_STMT_STAGES_FOR_CASE] =
 		"SELECT " STAGE_COLS "FROM stages WHERE case_id = ?1 ORDER BY stage",
+	[RD_STMT_STAGES_ALL] =
+		"SELECT " STAGE_COLS "FROM stages ORDER BY case_id, stage",
 	[RD_STMT_STAGE_SET_RECEIVED]         = STAGE_SET("received"),
 	[RD_STMT_STAGE_SET_NEXT_CHECK]       = STAGE_SET("next_check"),
 	[RD_STMT_STAGES_DUE] =

@@ -274,6 +274,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdStage, rd_stage_free)
 /* Stages of a case, stage 1 first. RdStage* elements, free func set. */
 GPtrArray *rd_store_stages_for_case(RdStore *store, gint64 case_id,
                                     GError **error);
+/* Every stage of every case, by case id then stage (RdStage*): what the
+ * oversight reports count. */
+GPtrArray *rd_store_stages_all(RdStore *store, GError **error);
 /* Add a stage row (used when Stage 2 opens). Returns its id. */
 gint64 rd_store_stage_open(RdStore *store, gint64 case_id, int stage,
                            gint64 opened_at, const char *received,

@@ -172,6 +172,7 @@ typedef struct {
 	/* [council]: who the letters come from */
 	char *council_name, *council_domain, *council_email, *council_phone,
 	     *council_website, *team_name, *complaints_manager;
+	guint council_population; /* for figures per 1,000 people; 0 unknown */
 	char *it_contact;        /* [council] it_contact: who gets alerts (else
 	                            complaints_manager) */
 	RdMailboxConfig mailboxes[RD_MAILBOX_N];

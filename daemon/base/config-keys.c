@@ -38,6 +38,7 @@ static const RdKeySpec keys[] = {
 	{ "council",   "team_name",         KEY_STRING, 0, 0 },
 	{ "council",   "complaints_manager", KEY_EMAIL, 0, 0 },
 	{ "council",   "it_contact",        KEY_EMAIL,  0, 0 },
+	{ "council",   "population",        KEY_UINT,   1, 100000000 },
 	{ "mailbox:*", "address",           KEY_EMAIL,  0, 0 },
 	{ "mailbox:*", "language",          KEY_LANG,   0, 0 },
 	{ "mailbox:*", "office_name",       KEY_STRING, 0, 0 },

@@ -145,6 +145,7 @@ assign_council(Reader *rd, const Setting *s)
 	else if (strcmp(k, "email") == 0) replace(&cfg->council_email, s->val);
 	else if (strcmp(k, "phone") == 0) replace(&cfg->council_phone, s->val);
 	else if (strcmp(k, "website") == 0) replace(&cfg->council_website, s->val);
+	else if (strcmp(k, "population") == 0) cfg->council_population = (guint)g_ascii_strtoull(s->val, NULL, 10);
 	else if (strcmp(k, "team_name") == 0) replace(&cfg->team_name, s->val);
 	else if (strcmp(k, "complaints_manager") == 0) replace_lower(&cfg->complaints_manager, s->val);
 	else if (strcmp(k, "it_contact") == 0) replace_lower(&cfg->it_contact, s->val);

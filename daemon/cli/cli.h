@@ -16,6 +16,7 @@
 #include "inbound/inbound.h"
 #include "outbound/outbound.h"
 #include "service/service.h"
+#include "report/report.h"
 
 G_BEGIN_DECLS
 
@@ -59,6 +60,8 @@ int rd_cmd_restore(const RdGlobalOptions *g, int argc, char **argv);
 /* `redress staff list`: the staff directory from the configuration (staff.c). */
 int rd_cmd_staff(const RdGlobalOptions *g, int argc, char **argv);
 
+/* `redress report`: oversight figures for a period (report.c). */
+int rd_cmd_report(const RdGlobalOptions *g, int argc, char **argv);
 /* `redress message ID --raw` and `redress attachment ID --out FILE`:
  * what was received, got back out (export.c). */
 int rd_cmd_message(const RdGlobalOptions *g, int argc, char **argv);

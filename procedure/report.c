@@ -1,0 +1,157 @@
+/*
+ * report.c — the SPSO complaints-handling indicators from case histories
+ * (pure: dates in, figures out; the README's "Reports" section gives
+ * every rule with a worked example).
+ *
+ * The rules, as the SPSO's local-authority indicators count them:
+ *
+ *  - received: complaints whose Stage 1 counts as received in the period;
+ *  - closed: a complaint is counted once, in the period in which its last
+ *    stage was responded to, on the path it took: Stage 1 only (no Stage
+ *    2), Stage 2 directly (a Stage 2 without a Stage 1 response), or
+ *    escalated (Stage 2 after a Stage 1 response). A complaint whose
+ *    Stage 2 is still open is not yet closed, even if Stage 1 was
+ *    answered in the period; one withdrawn or excluded (closed without a
+ *    response) was received but is never closed;
+ *  - working days taken: the working days after the stage's day zero
+ *    (its received date, as the clock set it) up to and including the
+ *    day the response was sent; a same-day response is 0;
+ *  - within timescale: 5 working days at Stage 1, 20 at Stage 2 (direct
+ *    or after escalation), counted as above;
+ *  - extended: the closing stage had an extension (extended_to set);
+ *  - outcomes: the closing stage's outcome.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "procedure-private.h"
+
+static const char *const outcome_names[RD_REPORT_OUTCOMES] = {
+	"upheld", "partly-upheld", "not-upheld", "resolved",
+};
+
+const char *
+rd_report_outcome_name(guint i)
+{
+	return i < RD_REPORT_OUTCOMES ? outcome_names[i] : NULL;
+}
+
+const char *
+rd_report_path_name(RdReportPath p)
+{
+	static const char *const names[RD_REPORT_PATHS] = { "stage1", "stage2_direct", "escalated" };
+	return (guint)p < RD_REPORT_PATHS ? names[p] : NULL;
+}
+
+/* Working days after @from up to and including @to (0 when @to is not
+ * after @from). */
+guint
+rd_report_working_days(const RdCalendar *cal, const GDate *from, const GDate *to)
+{
+	if (!g_date_valid(from) || !g_date_valid(to) || g_date_compare(to, from) <= 0)
+		return 0;
+	guint n = 0;
+	GDate d = *from;
+	while (g_date_compare(&d, to) < 0) {
+		g_date_add_days(&d, 1);
+		if (rd_calendar_is_working_day(cal, &d))
+			n++;
+	}
+	return n;
+}
+
+static gboolean
+in_period(const GDate *d, const GDate *from, const GDate *to)
+{
+	return g_date_valid(d) && g_date_compare(d, from) >= 0 && g_date_compare(d, to) <= 0;
+}
+
+/* The path a complaint closed on, and its closing stage; FALSE while it
+ * is not closed (no response to its last stage). */
+static gboolean
+closing(const RdReportCase *c, RdReportPath *path_r, const RdReportStage **stage_r)
+{
+	if (c->stage2.present) {
+		if (!g_date_valid(&c->stage2.responded))
+			return FALSE;
+		*path_r = g_date_valid(&c->stage1.responded) ? RD_REPORT_ESCALATED : RD_REPORT_STAGE2_DIRECT;
+		*stage_r = &c->stage2;
+		return TRUE;
+	}
+	if (!g_date_valid(&c->stage1.responded))
+		return FALSE;
+	*path_r = RD_REPORT_STAGE1;
+	*stage_r = &c->stage1;
+	return TRUE;
+}
+
+void
+rd_report_spso(const RdReportCase *cases, gsize n, const GDate *from, const GDate *to, const RdCalendar *cal,
+               RdSpsoFigures *out)
+{
+	memset(out, 0, sizeof *out);
+	double days[RD_REPORT_PATHS] = { 0 };
+	for (gsize i = 0; i < n; i++) {
+		const RdReportCase *c = &cases[i];
+		if (in_period(&c->stage1.received, from, to))
+			out->received++;
+		RdReportPath path;
+		const RdReportStage *s;
+		if (!closing(c, &path, &s) || !in_period(&s->responded, from, to))
+			continue;
+		out->closed++;
+		out->closed_by_path[path]++;
+		for (guint k = 0; k < RD_REPORT_OUTCOMES; k++)
+			if (g_strcmp0(s->outcome, outcome_names[k]) == 0)
+				out->outcomes[path][k]++;
+		guint wd = rd_report_working_days(cal, &s->received, &s->responded);
+		days[path] += wd;
+		if (wd <= (path == RD_REPORT_STAGE1 ? 5u : 20u))
+			out->within_timescale[path]++;
+		if (s->extended)
+			out->extended[path]++;
+	}
+	for (guint p = 0; p < RD_REPORT_PATHS; p++)
+		out->average_working_days[p] = out->closed_by_path[p] ? days[p] / out->closed_by_path[p] : 0.0;
+}
+
+/* ---- periods ---------------------------------------------------------------- */
+
+static gboolean
+set_range(GDate *from, GDate *to, int y1, int m1, int d1, int y2, int m2, int d2)
+{
+	if (!g_date_valid_dmy((GDateDay)d1, (GDateMonth)m1, (GDateYear)y1) ||
+	    !g_date_valid_dmy((GDateDay)d2, (GDateMonth)m2, (GDateYear)y2))
+		return FALSE;
+	g_date_set_dmy(from, (GDateDay)d1, (GDateMonth)m1, (GDateYear)y1);
+	g_date_set_dmy(to, (GDateDay)d2, (GDateMonth)m2, (GDateYear)y2);
+	return g_date_compare(from, to) <= 0;
+}
+
+gboolean
+rd_report_period_parse(const char *s, GDate *from, GDate *to)
+{
+	g_date_clear(from, 1);
+	g_date_clear(to, 1);
+	if (s == NULL)
+		return FALSE;
+	int y = 0, q = 0, y2 = 0;
+	char tail = 0;
+	/* FROM..TO */
+	const char *dots = strstr(s, "..");
+	if (dots != NULL) {
+		g_autofree char *a = g_strndup(s, (gsize)(dots - s));
+		return rd_date_parse_iso(a, from) && rd_date_parse_iso(dots + 2, to) && g_date_compare(from, to) <= 0;
+	}
+	/* 2026Q3: a calendar quarter (Q1 is January to March). */
+	if (sscanf(s, "%4dQ%1d%c", &y, &q, &tail) == 2 && strlen(s) == 6 && q >= 1 && q <= 4) {
+		int m1 = (q - 1) * 3 + 1, m2 = m1 + 2;
+		return set_range(from, to, y, m1, 1, y, m2, g_date_get_days_in_month((GDateMonth)m2, (GDateYear)y));
+	}
+	/* 2026-27: a financial year, 1 April to 31 March. */
+	if (sscanf(s, "%4d-%2d%c", &y, &y2, &tail) == 2 && strlen(s) == 7 && (y + 1) % 100 == y2)
+		return set_range(from, to, y, 4, 1, y + 1, 3, 31);
+	/* 2026: a calendar year. */
+	if (sscanf(s, "%4d%c", &y, &tail) == 1 && strlen(s) == 4)
+		return set_range(from, to, y, 1, 1, y, 12, 31);
+	return FALSE;
+}
