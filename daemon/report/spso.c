@@ -222,6 +222,23 @@ csv_row(GString *s, const char *indicator, const char *measure, const double v[R
 	g_string_append(s, "\r\n");
 }
 
+/* A count per path: its number row, and its percent row (of the
+ * complaints closed on that path; of all closed for the total). */
+static void
+csv_counts(GString *s, const char *indicator, const guint counts[RD_REPORT_PATHS], const RdSpsoFigures *f)
+{
+	double v[RD_REPORT_PATHS];
+	guint all = 0;
+	for (guint p = 0; p < RD_REPORT_PATHS; p++) {
+		v[p] = counts[p];
+		all += counts[p];
+	}
+	csv_row(s, indicator, "number", v, all, TRUE);
+	for (guint p = 0; p < RD_REPORT_PATHS; p++)
+		v[p] = round1(percent(counts[p], f->closed_by_path[p]));
+	csv_row(s, indicator, "percent of closed at the stage", v, round1(percent(all, f->closed)), FALSE);
+}
+
 static char *
 render_csv(const RdConfig *cfg, const RdSpsoFigures *f)
 {
@@ -245,37 +262,16 @@ render_csv(const RdConfig *cfg, const RdSpsoFigures *f)
 		                                       round1(per_1000(f->closed, cfg->council_population))));
 	for (guint k = 0; k < RD_REPORT_OUTCOMES; k++) {
 		g_autofree char *ind = g_strdup_printf("outcome %s", rd_report_outcome_name(k));
-		guint all = 0;
-		for (guint p = 0; p < RD_REPORT_PATHS; p++) {
-			v[p] = f->outcomes[p][k];
-			all += f->outcomes[p][k];
-		}
-		csv_row(s, ind, "number", v, all, TRUE);
+		guint counts[RD_REPORT_PATHS];
 		for (guint p = 0; p < RD_REPORT_PATHS; p++)
-			v[p] = round1(percent(f->outcomes[p][k], f->closed_by_path[p]));
-		csv_row(s, ind, "percent of closed at the stage", v, round1(percent(all, f->closed)), FALSE);
+			counts[p] = f->outcomes[p][k];
+		csv_counts(s, ind, counts, f);
 	}
 	for (guint p = 0; p < RD_REPORT_PATHS; p++)
 		v[p] = round1(f->average_working_days[p]);
 	csv_row(s, "average working days", "days", v, -1, FALSE);
-	guint all = 0;
-	for (guint p = 0; p < RD_REPORT_PATHS; p++) {
-		v[p] = f->within_timescale[p];
-		all += f->within_timescale[p];
-	}
-	csv_row(s, "within timescale", "number", v, all, TRUE);
-	for (guint p = 0; p < RD_REPORT_PATHS; p++)
-		v[p] = round1(percent(f->within_timescale[p], f->closed_by_path[p]));
-	csv_row(s, "within timescale", "percent of closed at the stage", v, round1(percent(all, f->closed)), FALSE);
-	all = 0;
-	for (guint p = 0; p < RD_REPORT_PATHS; p++) {
-		v[p] = f->extended[p];
-		all += f->extended[p];
-	}
-	csv_row(s, "extended", "number", v, all, TRUE);
-	for (guint p = 0; p < RD_REPORT_PATHS; p++)
-		v[p] = round1(percent(f->extended[p], f->closed_by_path[p]));
-	csv_row(s, "extended", "percent of closed at the stage", v, round1(percent(all, f->closed)), FALSE);
+	csv_counts(s, "within timescale", f->within_timescale, f);
+	csv_counts(s, "extended", f->extended, f);
 	return g_string_free(s, FALSE);
 }
 
