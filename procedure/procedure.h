@@ -917,11 +917,22 @@ typedef struct {
 	const char *outcome;     /* upheld, partly-upheld, not-upheld, resolved,
 	                            withdrawn, excluded, …; may be NULL */
 	gboolean extended;       /* an extension was given */
+	GDate ack_due, ack_sent; /* the acknowledgement: due, and sent */
+	GDate response_due;      /* before any extension */
+	GDate extended_to;       /* the extended date, if any */
+	GDate closed;            /* closed (answered, withdrawn, excluded) */
 } RdReportStage;
 
 typedef struct {
 	RdReportStage stage1, stage2;
+	const char *reference;   /* for the list of cases outside the timescales */
+	const char *service;     /* may be NULL: not recorded */
+	const char *channel;     /* email, chief-executive, phone, forwarded, … */
+	gboolean elected_member; /* from an elected member (or MP) */
 } RdReportCase;
+
+/* A stage fresh for filling: not present, every date invalid. */
+void rd_report_stage_init(RdReportStage *s);
 
 /* The paths a complaint closes on, counted exclusively. */
 typedef enum {
@@ -951,6 +962,42 @@ typedef struct {
  * working days on @cal. */
 void rd_report_spso(const RdReportCase *cases, gsize n, const GDate *from, const GDate *to,
                     const RdCalendar *cal, RdSpsoFigures *out);
+/* One stage outside the Code's timescales, for the list by reference. */
+typedef struct {
+	const char *reference;   /* borrowed from the case */
+	guint stage;             /* 1 or 2 */
+	const char *what;        /* "acknowledgement" or "response" */
+	GDate due, done;         /* done invalid: not done by the period's end */
+} RdReportLate;
+
+/* The quantitative part of the LGSCO / Housing Ombudsman annual
+ * complaints performance report (README "Reports"). Index 0 is Stage 1,
+ * 1 is Stage 2. */
+typedef struct {
+	guint received;                   /* Stage 1 received in the period */
+	guint stage2_received;            /* Stage 2 received in the period */
+	guint ack_due[2], ack_on_time[2]; /* acknowledgements due in the period;
+	                                     of those, sent by the due date */
+	guint responded[2];               /* responses sent in the period */
+	guint responded_in_time[2];       /* of those, by the due date (the
+	                                     extended one, if extended) */
+	guint outcomes[2][RD_REPORT_OUTCOMES];
+	guint extended[2];                /* of the responses, after an extension */
+	guint withdrawn, excluded;        /* closed without a response in the period */
+	GHashTable *by_service;           /* received: service (or "not recorded") → count */
+	GHashTable *by_channel;           /* received: channel → count */
+	guint elected_members;            /* received from elected members */
+	GArray *late;                     /* RdReportLate, by due date */
+} RdLgscoFigures;
+
+/* Count @cases for @from..@to; @out is set up by this call and must be
+ * cleared with rd_lgsco_figures_clear(). A deadline in the period that
+ * was missed is late; one that passed before @asof (the period's end, or
+ * today for a period not over yet) with nothing done is late too. */
+void rd_report_lgsco(const RdReportCase *cases, gsize n, const GDate *from, const GDate *to,
+                     const GDate *asof, RdLgscoFigures *out);
+void rd_lgsco_figures_clear(RdLgscoFigures *f);
+
 /* Working days after @from up to and including @to; 0 for a same-day
  * (or earlier) @to. */
 guint rd_report_working_days(const RdCalendar *cal, const GDate *from, const GDate *to);

@@ -155,3 +155,124 @@ rd_report_period_parse(const char *s, GDate *from, GDate *to)
 		return set_range(from, to, y, 1, 1, y, 12, 31);
 	return FALSE;
 }
+
+/* ---- the LGSCO / Housing Ombudsman annual figures ------------------------------- */
+
+void
+rd_report_stage_init(RdReportStage *s)
+{
+	memset(s, 0, sizeof *s);
+	g_date_clear(&s->received, 1);
+	g_date_clear(&s->responded, 1);
+	g_date_clear(&s->ack_due, 1);
+	g_date_clear(&s->ack_sent, 1);
+	g_date_clear(&s->response_due, 1);
+	g_date_clear(&s->extended_to, 1);
+	g_date_clear(&s->closed, 1);
+}
+
+void
+rd_lgsco_figures_clear(RdLgscoFigures *f)
+{
+	g_clear_pointer(&f->by_service, g_hash_table_unref);
+	g_clear_pointer(&f->by_channel, g_hash_table_unref);
+	g_clear_pointer(&f->late, g_array_unref);
+}
+
+static void
+tally(GHashTable *t, const char *key)
+{
+	gpointer v = g_hash_table_lookup(t, key);
+	g_hash_table_replace(t, g_strdup(key), GUINT_TO_POINTER(GPOINTER_TO_UINT(v) + 1));
+}
+
+static void
+late(RdLgscoFigures *f, const RdReportCase *c, guint stage, const char *what, const GDate *due, const GDate *done)
+{
+	RdReportLate l = { 0 };
+	l.reference = c->reference;
+	l.stage = stage;
+	l.what = what;
+	l.due = *due;
+	if (done != NULL && g_date_valid(done))
+		l.done = *done;
+	else
+		g_date_clear(&l.done, 1);
+	g_array_append_val(f->late, l);
+}
+
+static gint
+by_due(gconstpointer a, gconstpointer b)
+{
+	const RdReportLate *x = a, *y = b;
+	int c = g_date_compare(&x->due, &y->due);
+	return c != 0 ? c : g_strcmp0(x->reference, y->reference);
+}
+
+static void
+count_stage(RdLgscoFigures *f, const RdReportCase *c, const RdReportStage *s, guint i, const GDate *from,
+            const GDate *to, const GDate *asof)
+{
+	if (!s->present)
+		return;
+	/* The acknowledgement: due in the period, sent by then? */
+	if (in_period(&s->ack_due, from, to)) {
+		f->ack_due[i]++;
+		if (g_date_valid(&s->ack_sent) && g_date_compare(&s->ack_sent, &s->ack_due) <= 0)
+			f->ack_on_time[i]++;
+		else if (g_date_valid(&s->ack_sent) ||
+		         ((!g_date_valid(&s->closed) || g_date_compare(&s->closed, &s->ack_due) > 0) &&
+		          g_date_compare(&s->ack_due, asof) < 0))
+			late(f, c, i + 1, "acknowledgement", &s->ack_due, &s->ack_sent);
+	}
+	const GDate *due = g_date_valid(&s->extended_to) ? &s->extended_to : &s->response_due;
+	if (in_period(&s->responded, from, to)) {
+		f->responded[i]++;
+		gboolean in_time = g_date_valid(due) && g_date_compare(&s->responded, due) <= 0;
+		if (in_time)
+			f->responded_in_time[i]++;
+		for (guint k = 0; k < RD_REPORT_OUTCOMES; k++)
+			if (g_strcmp0(s->outcome, outcome_names[k]) == 0)
+				f->outcomes[i][k]++;
+		if (s->extended)
+			f->extended[i]++;
+		if (!in_time && g_date_valid(due))
+			late(f, c, i + 1, "response", due, &s->responded);
+	} else if (!g_date_valid(&s->responded) && in_period(&s->closed, from, to)) {
+		if (g_strcmp0(s->outcome, "withdrawn") == 0)
+			f->withdrawn++;
+		else if (g_strcmp0(s->outcome, "excluded") == 0)
+			f->excluded++;
+	}
+	/* Due in the period and not answered by its end, nor closed before
+	 * the date came: late too. */
+	if (g_date_valid(due) && in_period(due, from, to) && g_date_compare(due, asof) < 0 &&
+	    (!g_date_valid(&s->responded) || g_date_compare(&s->responded, asof) > 0) &&
+	    (!g_date_valid(&s->closed) || g_date_valid(&s->responded) || g_date_compare(&s->closed, due) > 0))
+		late(f, c, i + 1, "response", due, NULL);
+}
+
+void
+rd_report_lgsco(const RdReportCase *cases, gsize n, const GDate *from, const GDate *to, const GDate *asof,
+                RdLgscoFigures *out)
+{
+	memset(out, 0, sizeof *out);
+	out->by_service = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	out->by_channel = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	out->late = g_array_new(FALSE, TRUE, sizeof(RdReportLate));
+	for (gsize i = 0; i < n; i++) {
+		const RdReportCase *c = &cases[i];
+		if (in_period(&c->stage1.received, from, to)) {
+			out->received++;
+			tally(out->by_service, c->service != NULL && *c->service ? c->service : "not recorded");
+			tally(out->by_channel, c->channel != NULL ? c->channel : "email");
+			if (c->elected_member)
+				out->elected_members++;
+		}
+		if (c->stage2.present && in_period(&c->stage2.received, from, to))
+			out->stage2_received++;
+		count_stage(out, c, &c->stage1, 0, from, to, asof);
+		count_stage(out, c, &c->stage2, 1, from, to, asof);
+	}
+	g_array_sort(out->late, by_due);
+}

@@ -152,6 +152,114 @@ test_together(void)
 	g_assert_cmpuint(sum, ==, f.closed);
 }
 
+/* ---- LGSCO / Housing Ombudsman ---------------------------------------------------- */
+
+/* A Stage 1 with its procedure dates: received, ack due, ack sent,
+ * response due, extended to, responded, closed, outcome. */
+static RdReportStage
+s1(const char *recv, const char *ack_due, const char *ack_sent, const char *due, const char *ext,
+   const char *resp, const char *closed, const char *outcome)
+{
+	RdReportStage s;
+	rd_report_stage_init(&s);
+	s.present = TRUE;
+	s.received = date(recv);
+	s.ack_due = date(ack_due);
+	s.ack_sent = date(ack_sent);
+	s.response_due = date(due);
+	s.extended_to = date(ext);
+	s.extended = ext != NULL;
+	s.responded = date(resp);
+	s.closed = date(closed ? closed : resp);
+	s.outcome = outcome;
+	return s;
+}
+
+static void
+test_lgsco(void)
+{
+	GDate from = date("2026-04-01"), to = date("2027-03-31"), asof = date("2026-12-07");
+	RdReportCase cs[7];
+	memset(cs, 0, sizeof cs);
+	for (guint i = 0; i < G_N_ELEMENTS(cs); i++) {
+		rd_report_stage_init(&cs[i].stage1);
+		rd_report_stage_init(&cs[i].stage2);
+	}
+	/* 0: on time throughout, Parks, by email. */
+	cs[0].reference = "A-0";
+	cs[0].service = "Parks";
+	cs[0].channel = "email";
+	cs[0].stage1 = s1("2026-06-01", "2026-06-03", "2026-06-01", "2026-06-15", NULL, "2026-06-12", NULL, "upheld");
+	/* 1: acknowledged late, answered late, by phone, no service. */
+	cs[1].reference = "A-1";
+	cs[1].channel = "phone";
+	cs[1].stage1 = s1("2026-06-01", "2026-06-03", "2026-06-05", "2026-06-15", NULL, "2026-06-20", NULL,
+	                  "not-upheld");
+	/* 2: extended, answered by the extended date: on time, extended. */
+	cs[2].reference = "A-2";
+	cs[2].channel = "chief-executive";
+	cs[2].elected_member = TRUE;
+	cs[2].stage1 = s1("2026-06-01", "2026-06-03", "2026-06-02", "2026-06-15", "2026-06-29", "2026-06-26", NULL,
+	                  "resolved");
+	/* 3: escalated; Stage 2 answered on time. */
+	cs[3].reference = "A-3";
+	cs[3].service = "Parks";
+	cs[3].channel = "email";
+	cs[3].stage1 = s1("2026-06-01", "2026-06-03", "2026-06-01", "2026-06-15", NULL, "2026-06-05", NULL,
+	                  "not-upheld");
+	cs[3].stage2 = s1("2026-06-08", "2026-06-10", "2026-06-08", "2026-07-06", NULL, "2026-07-01", NULL,
+	                  "partly-upheld");
+	/* 4: withdrawn before any deadline: not late, counted withdrawn. */
+	cs[4].reference = "A-4";
+	cs[4].channel = "email";
+	cs[4].stage1 = s1("2026-06-01", "2026-06-03", NULL, "2026-06-15", NULL, NULL, "2026-06-02", "withdrawn");
+	/* 5: open, response due 1 Dec and not answered by 7 Dec: late. */
+	cs[5].reference = "A-5";
+	cs[5].channel = "email";
+	cs[5].stage1 = s1("2026-11-17", "2026-11-19", "2026-11-17", "2026-12-01", NULL, NULL, NULL, NULL);
+	/* 6: open, response due 18 Dec, after "today": not late yet. */
+	cs[6].reference = "A-6";
+	cs[6].channel = "email";
+	cs[6].stage1 = s1("2026-12-04", "2026-12-08", "2026-12-04", "2026-12-18", NULL, NULL, NULL, NULL);
+	RdLgscoFigures f;
+	rd_report_lgsco(cs, G_N_ELEMENTS(cs), &from, &to, &asof, &f);
+	g_assert_cmpuint(f.received, ==, 7);
+	g_assert_cmpuint(f.stage2_received, ==, 1);
+	g_assert_cmpuint(f.ack_due[0], ==, 7);
+	g_assert_cmpuint(f.ack_on_time[0], ==, 5);  /* 1 late, 4 never sent */
+	g_assert_cmpuint(f.ack_on_time[1], ==, 1);
+	g_assert_cmpuint(f.responded[0], ==, 4);
+	g_assert_cmpuint(f.responded_in_time[0], ==, 3);  /* 1 late; 2 by its extension */
+	g_assert_cmpuint(f.responded[1], ==, 1);
+	g_assert_cmpuint(f.responded_in_time[1], ==, 1);
+	g_assert_cmpuint(f.extended[0], ==, 1);
+	g_assert_cmpuint(f.outcomes[0][0], ==, 1);  /* upheld */
+	g_assert_cmpuint(f.outcomes[0][2], ==, 2);  /* not-upheld */
+	g_assert_cmpuint(f.outcomes[0][3], ==, 1);  /* resolved */
+	g_assert_cmpuint(f.outcomes[1][1], ==, 1);  /* partly-upheld at Stage 2 */
+	g_assert_cmpuint(f.withdrawn, ==, 1);
+	g_assert_cmpuint(f.excluded, ==, 0);
+	g_assert_cmpuint(f.elected_members, ==, 1);
+	g_assert_cmpuint(GPOINTER_TO_UINT(g_hash_table_lookup(f.by_service, "Parks")), ==, 2);
+	g_assert_cmpuint(GPOINTER_TO_UINT(g_hash_table_lookup(f.by_service, "not recorded")), ==, 5);
+	g_assert_cmpuint(GPOINTER_TO_UINT(g_hash_table_lookup(f.by_channel, "email")), ==, 5);
+	g_assert_cmpuint(GPOINTER_TO_UINT(g_hash_table_lookup(f.by_channel, "phone")), ==, 1);
+	/* Outside the timescales, by due date: A-1's acknowledgement and
+	 * response, A-5's response (not done); not A-4 (withdrawn first) nor
+	 * A-6 (not due yet). */
+	g_assert_cmpuint(f.late->len, ==, 3);
+	const RdReportLate *l = &g_array_index(f.late, RdReportLate, 0);
+	g_assert_cmpstr(l->reference, ==, "A-1");
+	g_assert_cmpstr(l->what, ==, "acknowledgement");
+	l = &g_array_index(f.late, RdReportLate, 1);
+	g_assert_cmpstr(l->reference, ==, "A-1");
+	g_assert_cmpstr(l->what, ==, "response");
+	l = &g_array_index(f.late, RdReportLate, 2);
+	g_assert_cmpstr(l->reference, ==, "A-5");
+	g_assert_false(g_date_valid(&l->done));
+	rd_lgsco_figures_clear(&f);
+}
+
 static const struct {
 	const char *in, *from, *to;
 } periods[] = {
@@ -198,5 +306,6 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/report/spso/together", test_together);
 	g_test_add_func("/report/periods", test_periods);
+	g_test_add_func("/report/lgsco", test_lgsco);
 	return g_test_run();
 }

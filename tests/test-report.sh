@@ -5,7 +5,8 @@
 #     Stage 2 directly, 116 after escalation; population 367,260) from
 #     generated case histories (tests/report/fife.py), in JSON, CSV and
 #     text;
-#   - cases worked through `redress case`, counted on the path they took;
+#   - cases worked through `redress case`, counted on the path they took,
+#     and the LGSCO / Housing Ombudsman figures for them;
 #   - periods and options that are refused.
 set -u
 cd "$(dirname "$0")/.."
@@ -78,12 +79,42 @@ is "$(printf '%s' "$out" | jq -r '.spso.average_working_days.escalated')" "10" \
 is "$(printf '%s' "$out" | jq -r '.population')" "null" "no population configured: null"
 is "$(printf '%s' "$out" | jq -r '.spso.received_per_1000')" "null" "and no figure per 1,000"
 
+# ---- the LGSCO / Housing Ombudsman figures -----------------------------------------
+"$R" case new --name "Dai Morgan" --email dai@public.test --channel phone --summary "Street light" \
+    --received-at 2026-07-01T10:00:00Z --at 2026-07-01T10:00:00Z >/dev/null
+"$R" case new --name "Ann Other" --email ann@public.test --channel letter --summary "Fence" \
+    --received-at 2026-07-01T10:00:00Z --at 2026-07-01T10:00:00Z >/dev/null
+C3=$(sqlite3 "$REDRESS_DB" "select reference from cases where summary = 'Fence'")
+"$R" case "$C3" close --outcome withdrawn --reason "Sorted with the neighbour" --at 2026-07-02T10:00:00Z >/dev/null
+out=$("$R" report --period 2026-27 --set lgsco --json)
+l() { printf '%s' "$out" | jq -r "$1"; }
+is "$(l .lgsco.received)" "3" "lgsco: three received"
+is "$(l .lgsco.stage2_received)" "1" "one Stage 2"
+is "$(l '.lgsco.received_by_channel | to_entries | map("\(.key)=\(.value)") | join(" ")')" "email=1 letter=1 phone=1" \
+   "received by channel"
+is "$(l .lgsco.withdrawn)" "1" "the withdrawn one is counted as withdrawn"
+is "$(l .lgsco.responded.stage1) $(l .lgsco.responded.stage2)" "1 1" "responses at each stage"
+like "$(l '[.lgsco.outside_timescales[] | .reference + " " + .what] | join(", ")')" "response" \
+     "the phone complaint, never acknowledged nor answered, is outside the timescales"
+case "$(l '[.lgsco.outside_timescales[].reference] | join(" ")')" in *"$C3"*) ok=1 ;; *) ok=0 ;; esac
+is "$ok" "0" "the withdrawn one is not"
+both=$("$R" report --period 2026-27 --set all --json)
+is "$(printf '%s' "$both" | jq -r '(.spso | type) + " " + (.lgsco | type)')" "object object" "--set all: both sets in one document"
+text=$("$R" report --period 2026-27 --set hos)
+like "$text" "LGSCO / Housing Ombudsman annual figures" "--set hos is the same report"
+like "$text" "Outside the timescales" "with the list by reference"
+"$R" report --period 2026-27 --set all --format csv 2>"$T/err"
+is "$?" "1" "CSV of two sets: exit 1"
+like "$(cat "$T/err")" "CSV holds one set" "saying which to give"
+"$R" report --period 2026-27 --set lgsco --format csv > "$T/l.csv"
+is "$(head -n 1 "$T/l.csv" | tr -d '\r')" "indicator,measure,stage1,stage2,all" "lgsco CSV: its header"
+
 # ---- refused -----------------------------------------------------------------------
 "$R" report --period 2026Q5 2>"$T/err"
 is "$?" "1" "a period that is not one: exit 1"
 like "$(cat "$T/err")" "is not a period" "saying what periods look like"
-"$R" report --set lgsco 2>"$T/err"
-is "$?" "1" "a set not built yet: exit 1"
+"$R" report --set reg18 2>"$T/err"
+is "$?" "1" "a set not built yet (reg 18): exit 1"
 like "$(cat "$T/err")" "not built yet" "saying so"
 "$R" report --format xml 2>/dev/null
 is "$?" "1" "an unknown format: exit 1"

@@ -27,7 +27,8 @@ rd_cmd_report(const RdGlobalOptions *g, int argc, char **argv)
 	GOptionEntry entries[] = {
 		{ "period", 0, 0, G_OPTION_ARG_STRING, &period, "2026Q3, 2026-27 (1 April to 31 March), 2026, or "
 		  "FROM..TO (default: this financial year so far)", "PERIOD" },
-		{ "set", 0, 0, G_OPTION_ARG_STRING, &set, "Which figures: spso (the only set so far)", "SET" },
+		{ "set", 0, 0, G_OPTION_ARG_STRING, &set, "Which figures: spso, lgsco (or hos: the same), all "
+		  "(default spso)", "SET" },
 		{ "format", 0, 0, G_OPTION_ARG_STRING, &format, "text, json or csv (default text; --json: json)", "FORMAT" },
 		{ "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Write to FILE instead of standard output", "FILE" },
 		{ NULL }
@@ -51,13 +52,20 @@ rd_cmd_report(const RdGlobalOptions *g, int argc, char **argv)
 		        "2026-27 (a financial year), 2026 (a calendar year) or 2026-04-01..2026-09-30\n", period);
 		return RD_EXIT_USAGE;
 	}
-	if (set != NULL && strcmp(set, "spso") != 0) {
-		fprintf(stderr, "redress report: --set %s is not built yet; the SPSO indicators (--set spso) are\n", set);
+	gboolean spso = set == NULL || strcmp(set, "spso") == 0 || strcmp(set, "all") == 0;
+	gboolean lgsco = set != NULL && (strcmp(set, "lgsco") == 0 || strcmp(set, "hos") == 0 || strcmp(set, "all") == 0);
+	if (!spso && !lgsco) {
+		fprintf(stderr, "redress report: --set is spso, lgsco, hos or all (the social-care reg 18 figures are "
+		        "not built yet)\n");
 		return RD_EXIT_USAGE;
 	}
 	RdReportFormat fmt = g->json ? RD_REPORT_FORMAT_JSON : RD_REPORT_FORMAT_TEXT;
 	if (format != NULL && !rd_report_format_from_string(format, &fmt)) {
 		fprintf(stderr, "redress report: --format is text, json or csv\n");
+		return RD_EXIT_USAGE;
+	}
+	if (fmt == RD_REPORT_FORMAT_CSV && spso && lgsco) {
+		fprintf(stderr, "redress report: CSV holds one set: give --set spso or --set lgsco\n");
 		return RD_EXIT_USAGE;
 	}
 	g_autoptr(RdConfig) cfg = NULL;
@@ -70,12 +78,33 @@ rd_cmd_report(const RdGlobalOptions *g, int argc, char **argv)
 		fprintf(stderr, "redress report: %s\n", err->message);
 		return RD_EXIT_USAGE;
 	}
-	RdSpsoFigures f;
-	if (!rd_report_spso_count(store, cal, &from, &to, &f, &err)) {
+	g_autoptr(RdReportData) data = rd_report_data_load(store, &err);
+	if (data == NULL) {
 		fprintf(stderr, "redress: error: counting: %s\n", err->message);
 		return RD_EXIT_INTERNAL;
 	}
-	g_autofree char *doc = rd_report_spso_render(cfg, &from, &to, &f, fmt);
+	gsize n = 0;
+	const RdReportCase *cases = rd_report_data_cases(data, &n);
+	RdSpsoFigures f;
+	rd_report_spso(cases, n, &from, &to, cal, &f);
+	/* What has not been done yet is late only once its day has passed. */
+	GDate today, ignore, asof = to;
+	year_to_date(&ignore, &today);
+	if (g_date_compare(&today, &asof) < 0)
+		asof = today;
+	RdLgscoFigures lf;
+	rd_report_lgsco(cases, n, &from, &to, &asof, &lf);
+	g_autofree char *doc = NULL;
+	if (spso && lgsco && fmt == RD_REPORT_FORMAT_JSON)
+		doc = rd_report_all_json(cfg, &from, &to, &f, &lf);
+	else if (spso && lgsco) {
+		g_autofree char *one = rd_report_spso_render(cfg, &from, &to, &f, fmt);
+		g_autofree char *two = rd_report_lgsco_render(cfg, &from, &to, &lf, fmt);
+		doc = g_strconcat(one, "\n", two, NULL);
+	}
+	else
+		doc = spso ? rd_report_spso_render(cfg, &from, &to, &f, fmt) : rd_report_lgsco_render(cfg, &from, &to, &lf, fmt);
+	rd_lgsco_figures_clear(&lf);
 	if (out == NULL) {
 		fputs(doc, stdout);
 		return RD_EXIT_OK;

@@ -26,16 +26,34 @@ typedef enum {
 /* "text", "json", "csv". */
 gboolean rd_report_format_from_string(const char *s, RdReportFormat *f_r);
 
-/* The SPSO indicators for @from..@to over every case in @store, working
- * days on @cal (rd_config_calendar). FALSE: the store failed. */
-gboolean rd_report_spso_count(RdStore *store, const RdCalendar *cal, const GDate *from, const GDate *to,
-                              RdSpsoFigures *out, GError **error);
+/* Every case's history as the reports count it, read from the store
+ * once (collect.c). */
+typedef struct _RdReportData RdReportData;
+RdReportData *rd_report_data_load(RdStore *store, GError **error);
+void rd_report_data_free(RdReportData *d);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdReportData, rd_report_data_free)
+const RdReportCase *rd_report_data_cases(const RdReportData *d, gsize *n_r);
+
 
 /* @f as a document in @format (newly allocated): the period, the
  * council, and every figure with its percentages and, given a population,
  * the figures per 1,000 people. */
 char *rd_report_spso_render(const RdConfig *cfg, const GDate *from, const GDate *to, const RdSpsoFigures *f,
                             RdReportFormat format);
+
+/* The LGSCO / Housing Ombudsman figures (lgsco.c), as a document in
+ * @format (newly allocated); CSV has columns stage1, stage2, all. */
+char *rd_report_lgsco_render(const RdConfig *cfg, const GDate *from, const GDate *to, const RdLgscoFigures *f,
+                             RdReportFormat format);
+/* The same as members of the JSON object being built (the "lgsco"
+ * member), for a document with more than one set. */
+struct _JsonBuilder;
+void rd_report_lgsco_json(struct _JsonBuilder *b, const RdLgscoFigures *f);
+/* Both sets in one JSON document ("spso" and "lgsco"). */
+char *rd_report_all_json(const RdConfig *cfg, const GDate *from, const GDate *to, const RdSpsoFigures *spso,
+                         const RdLgscoFigures *lgsco);
+/* The SPSO figures as the "spso" member of the JSON object being built. */
+void rd_report_spso_json(struct _JsonBuilder *b, const RdConfig *cfg, const RdSpsoFigures *f);
 
 G_END_DECLS
 

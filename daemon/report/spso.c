@@ -7,6 +7,7 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 #include "report/report.h"
+#include "report/report-private.h"
 
 gboolean
 rd_report_format_from_string(const char *s, RdReportFormat *f_r)
@@ -21,53 +22,10 @@ rd_report_format_from_string(const char *s, RdReportFormat *f_r)
 	return FALSE;
 }
 
-static void
-stage_of(const RdStage *row, RdReportStage *out)
-{
-	out->present = TRUE;
-	g_date_clear(&out->received, 1);
-	g_date_clear(&out->responded, 1);
-	if (row->received != NULL)
-		rd_date_parse_iso(row->received, &out->received);
-	if (row->responded != NULL)
-		rd_date_parse_iso(row->responded, &out->responded);
-	out->outcome = row->outcome;
-	out->extended = row->extended_to != NULL;
-}
-
-gboolean
-rd_report_spso_count(RdStore *store, const RdCalendar *cal, const GDate *from, const GDate *to,
-                     RdSpsoFigures *out, GError **error)
-{
-	g_autoptr(GPtrArray) rows = rd_store_stages_all(store, error);
-	if (rows == NULL)
-		return FALSE;
-	/* One history per case; the rows come by case, Stage 1 first. */
-	g_autoptr(GArray) cases = g_array_new(FALSE, TRUE, sizeof(RdReportCase));
-	gint64 current = 0;
-	for (guint i = 0; i < rows->len; i++) {
-		const RdStage *row = rows->pdata[i];
-		if (cases->len == 0 || row->case_id != current) {
-			RdReportCase blank = { 0 };
-			g_date_clear(&blank.stage1.received, 1);
-			g_date_clear(&blank.stage1.responded, 1);
-			g_date_clear(&blank.stage2.received, 1);
-			g_date_clear(&blank.stage2.responded, 1);
-			g_array_append_val(cases, blank);
-			current = row->case_id;
-		}
-		RdReportCase *c = &g_array_index(cases, RdReportCase, cases->len - 1);
-		stage_of(row, row->stage == 2 ? &c->stage2 : &c->stage1);
-	}
-	rd_report_spso(cases->len ? (const RdReportCase *)(void *)cases->data : NULL, cases->len, from, to,
-	               cal, out);
-	return TRUE;
-}
-
 /* ---- rendering ------------------------------------------------------------------ */
 
-static double
-percent(guint part, guint whole)
+double
+rd_report_percent(guint part, guint whole)
 {
 	return whole ? 100.0 * part / whole : 0.0;
 }
@@ -78,9 +36,8 @@ per_1000(guint n, guint population)
 	return population ? 1000.0 * n / population : 0.0;
 }
 
-/* One decimal place, as published tables give them. */
-static double
-round1(double x)
+double
+rd_report_round1(double x)
 {
 	return (double)(gint64)(x * 10.0 + (x >= 0 ? 0.5 : -0.5)) / 10.0;
 }
@@ -106,22 +63,24 @@ json_paths_percent(JsonBuilder *b, const char *name, const guint v[RD_REPORT_PAT
 	json_builder_begin_object(b);
 	for (guint p = 0; p < RD_REPORT_PATHS; p++) {
 		json_builder_set_member_name(b, rd_report_path_name((RdReportPath)p));
-		json_builder_add_double_value(b, round1(percent(v[p], of ? of[p] : whole)));
+		json_builder_add_double_value(b, rd_report_round1(rd_report_percent(v[p], of ? of[p] : whole)));
 	}
 	json_builder_end_object(b);
 }
 
-static char *
-render_json(const RdConfig *cfg, const char *from, const char *to, const RdSpsoFigures *f)
+JsonBuilder *
+rd_report_json_begin(const RdConfig *cfg, const GDate *from, const GDate *to)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autofree char *a = rd_date_format_iso(from);
+	g_autofree char *z = rd_date_format_iso(to);
+	JsonBuilder *b = json_builder_new();
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "period");
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "from");
-	json_builder_add_string_value(b, from);
+	json_builder_add_string_value(b, a);
 	json_builder_set_member_name(b, "to");
-	json_builder_add_string_value(b, to);
+	json_builder_add_string_value(b, z);
 	json_builder_end_object(b);
 	json_builder_set_member_name(b, "council");
 	json_builder_add_string_value(b, cfg->council_name);
@@ -130,7 +89,33 @@ render_json(const RdConfig *cfg, const char *from, const char *to, const RdSpsoF
 		json_builder_add_int_value(b, cfg->council_population);
 	else
 		json_builder_add_null_value(b);
+	return b;
+}
 
+char *
+rd_report_json_finish(JsonBuilder *b)
+{
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = json_builder_get_root(b);
+	json_generator_set_root(gen, root);
+	json_generator_set_pretty(gen, TRUE);
+	g_autofree char *out = json_generator_to_data(gen, NULL);
+	g_object_unref(b);
+	return g_strconcat(out, "\n", NULL);
+}
+
+static char *
+render_json(const RdConfig *cfg, const GDate *from, const GDate *to, const RdSpsoFigures *f)
+{
+	JsonBuilder *b = rd_report_json_begin(cfg, from, to);
+	rd_report_spso_json(b, cfg, f);
+	json_builder_end_object(b);
+	return rd_report_json_finish(b);
+}
+
+void
+rd_report_spso_json(JsonBuilder *b, const RdConfig *cfg, const RdSpsoFigures *f)
+{
 	json_builder_set_member_name(b, "spso");
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "received");
@@ -139,12 +124,12 @@ render_json(const RdConfig *cfg, const char *from, const char *to, const RdSpsoF
 	json_builder_add_int_value(b, f->closed);
 	json_builder_set_member_name(b, "received_per_1000");
 	if (cfg->council_population)
-		json_builder_add_double_value(b, round1(per_1000(f->received, cfg->council_population)));
+		json_builder_add_double_value(b, rd_report_round1(per_1000(f->received, cfg->council_population)));
 	else
 		json_builder_add_null_value(b);
 	json_builder_set_member_name(b, "closed_per_1000");
 	if (cfg->council_population)
-		json_builder_add_double_value(b, round1(per_1000(f->closed, cfg->council_population)));
+		json_builder_add_double_value(b, rd_report_round1(per_1000(f->closed, cfg->council_population)));
 	else
 		json_builder_add_null_value(b);
 	json_paths_uint(b, "closed_by_path", f->closed_by_path);
@@ -169,7 +154,7 @@ render_json(const RdConfig *cfg, const char *from, const char *to, const RdSpsoF
 		json_builder_begin_object(b);
 		for (guint k = 0; k < RD_REPORT_OUTCOMES; k++) {
 			json_builder_set_member_name(b, rd_report_outcome_name(k));
-			json_builder_add_double_value(b, round1(percent(f->outcomes[p][k], f->closed_by_path[p])));
+			json_builder_add_double_value(b, rd_report_round1(rd_report_percent(f->outcomes[p][k], f->closed_by_path[p])));
 		}
 		json_builder_end_object(b);
 	}
@@ -179,7 +164,7 @@ render_json(const RdConfig *cfg, const char *from, const char *to, const RdSpsoF
 	json_builder_begin_object(b);
 	for (guint p = 0; p < RD_REPORT_PATHS; p++) {
 		json_builder_set_member_name(b, rd_report_path_name((RdReportPath)p));
-		json_builder_add_double_value(b, round1(f->average_working_days[p]));
+		json_builder_add_double_value(b, rd_report_round1(f->average_working_days[p]));
 	}
 	json_builder_end_object(b);
 	json_paths_uint(b, "within_timescale", f->within_timescale);
@@ -187,16 +172,6 @@ render_json(const RdConfig *cfg, const char *from, const char *to, const RdSpsoF
 	json_paths_uint(b, "extended", f->extended);
 	json_paths_percent(b, "extended_percent", f->extended, f->closed_by_path, 0);
 	json_builder_end_object(b);
-	json_builder_end_object(b);
-
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonNode) root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
-	json_generator_set_pretty(gen, TRUE);
-	char *out = json_generator_to_data(gen, NULL);
-	char *nl = g_strconcat(out, "\n", NULL);
-	g_free(out);
-	return nl;
 }
 
 /* CSV: one row per figure, a column per path and one for all of them,
@@ -235,8 +210,8 @@ csv_counts(GString *s, const char *indicator, const guint counts[RD_REPORT_PATHS
 	}
 	csv_row(s, indicator, "number", v, all, TRUE);
 	for (guint p = 0; p < RD_REPORT_PATHS; p++)
-		v[p] = round1(percent(counts[p], f->closed_by_path[p]));
-	csv_row(s, indicator, "percent of closed at the stage", v, round1(percent(all, f->closed)), FALSE);
+		v[p] = rd_report_round1(rd_report_percent(counts[p], f->closed_by_path[p]));
+	csv_row(s, indicator, "percent of closed at the stage", v, rd_report_round1(rd_report_percent(all, f->closed)), FALSE);
 }
 
 static char *
@@ -249,17 +224,17 @@ render_csv(const RdConfig *cfg, const RdSpsoFigures *f)
 	if (cfg->council_population)
 		g_string_append_printf(s, "received,per 1000 population,,,,%s\r\n",
 		                       g_ascii_formatd(buf, sizeof buf, "%.1f",
-		                                       round1(per_1000(f->received, cfg->council_population))));
+		                                       rd_report_round1(per_1000(f->received, cfg->council_population))));
 	for (guint p = 0; p < RD_REPORT_PATHS; p++)
 		v[p] = f->closed_by_path[p];
 	csv_row(s, "closed", "number", v, f->closed, TRUE);
 	for (guint p = 0; p < RD_REPORT_PATHS; p++)
-		v[p] = round1(percent(f->closed_by_path[p], f->closed));
+		v[p] = rd_report_round1(rd_report_percent(f->closed_by_path[p], f->closed));
 	csv_row(s, "closed", "percent of all closed", v, f->closed ? 100.0 : 0.0, FALSE);
 	if (cfg->council_population)
 		g_string_append_printf(s, "closed,per 1000 population,,,,%s\r\n",
 		                       g_ascii_formatd(buf, sizeof buf, "%.1f",
-		                                       round1(per_1000(f->closed, cfg->council_population))));
+		                                       rd_report_round1(per_1000(f->closed, cfg->council_population))));
 	for (guint k = 0; k < RD_REPORT_OUTCOMES; k++) {
 		g_autofree char *ind = g_strdup_printf("outcome %s", rd_report_outcome_name(k));
 		guint counts[RD_REPORT_PATHS];
@@ -268,7 +243,7 @@ render_csv(const RdConfig *cfg, const RdSpsoFigures *f)
 		csv_counts(s, ind, counts, f);
 	}
 	for (guint p = 0; p < RD_REPORT_PATHS; p++)
-		v[p] = round1(f->average_working_days[p]);
+		v[p] = rd_report_round1(f->average_working_days[p]);
 	csv_row(s, "average working days", "days", v, -1, FALSE);
 	csv_counts(s, "within timescale", f->within_timescale, f);
 	csv_counts(s, "extended", f->extended, f);
@@ -290,13 +265,13 @@ render_text(const RdConfig *cfg, const char *from, const char *to, const RdSpsoF
 	g_string_append_printf(s, "%-28s %16s %16s %16s\n", "", "Stage 1", "Stage 2 direct", "After escalation");
 	g_string_append_printf(s, "%-28s", "Closed");
 	for (guint p = 0; p < RD_REPORT_PATHS; p++)
-		g_string_append_printf(s, " %7u (%5.1f%%)", f->closed_by_path[p], percent(f->closed_by_path[p], f->closed));
+		g_string_append_printf(s, " %7u (%5.1f%%)", f->closed_by_path[p], rd_report_percent(f->closed_by_path[p], f->closed));
 	g_string_append_c(s, '\n');
 	for (guint k = 0; k < RD_REPORT_OUTCOMES; k++) {
 		g_string_append_printf(s, "  %-26s", rd_report_outcome_name(k));
 		for (guint p = 0; p < RD_REPORT_PATHS; p++)
 			g_string_append_printf(s, " %7u (%5.1f%%)", f->outcomes[p][k],
-			                       percent(f->outcomes[p][k], f->closed_by_path[p]));
+			                       rd_report_percent(f->outcomes[p][k], f->closed_by_path[p]));
 		g_string_append_c(s, '\n');
 	}
 	g_string_append_printf(s, "%-28s", "Average working days");
@@ -305,10 +280,10 @@ render_text(const RdConfig *cfg, const char *from, const char *to, const RdSpsoF
 	g_string_append_printf(s, "\n%-28s", "Within 5 / 20 working days");
 	for (guint p = 0; p < RD_REPORT_PATHS; p++)
 		g_string_append_printf(s, " %7u (%5.1f%%)", f->within_timescale[p],
-		                       percent(f->within_timescale[p], f->closed_by_path[p]));
+		                       rd_report_percent(f->within_timescale[p], f->closed_by_path[p]));
 	g_string_append_printf(s, "\n%-28s", "Extended");
 	for (guint p = 0; p < RD_REPORT_PATHS; p++)
-		g_string_append_printf(s, " %7u (%5.1f%%)", f->extended[p], percent(f->extended[p], f->closed_by_path[p]));
+		g_string_append_printf(s, " %7u (%5.1f%%)", f->extended[p], rd_report_percent(f->extended[p], f->closed_by_path[p]));
 	g_string_append_c(s, '\n');
 	return g_string_free(s, FALSE);
 }
@@ -321,11 +296,22 @@ rd_report_spso_render(const RdConfig *cfg, const GDate *from, const GDate *to, c
 	g_autofree char *z = rd_date_format_iso(to);
 	switch (format) {
 	case RD_REPORT_FORMAT_JSON:
-		return render_json(cfg, a, z, f);
+		return render_json(cfg, from, to, f);
 	case RD_REPORT_FORMAT_CSV:
 		return render_csv(cfg, f);
 	case RD_REPORT_FORMAT_TEXT:
 	default:
 		return render_text(cfg, a, z, f);
 	}
+}
+
+char *
+rd_report_all_json(const RdConfig *cfg, const GDate *from, const GDate *to, const RdSpsoFigures *spso,
+                   const RdLgscoFigures *lgsco)
+{
+	JsonBuilder *b = rd_report_json_begin(cfg, from, to);
+	rd_report_spso_json(b, cfg, spso);
+	rd_report_lgsco_json(b, lgsco);
+	json_builder_end_object(b);
+	return rd_report_json_finish(b);
 }

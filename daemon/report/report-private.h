@@ -1,0 +1,21 @@
+/*
+ * report-private.h — what the report room's files share: the frame of a
+ * JSON document (period, council, population) that every set fills in.
+ */
+#ifndef RD_REPORT_PRIVATE_H
+#define RD_REPORT_PRIVATE_H
+
+#include <json-glib/json-glib.h>
+#include "report/report.h"
+
+/* A JSON object begun with period, council and population; the caller
+ * adds its members and hands it to rd_report_json_finish(). */
+JsonBuilder *rd_report_json_begin(const RdConfig *cfg, const GDate *from, const GDate *to);
+/* Ends the object, frees @b, returns the pretty document (newly allocated). */
+char *rd_report_json_finish(JsonBuilder *b);
+/* One decimal place, half up, as published tables give them. */
+double rd_report_round1(double x);
+/* @part as % of @whole (0 when @whole is 0). */
+double rd_report_percent(guint part, guint whole);
+
+#endif
