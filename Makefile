@@ -39,6 +39,8 @@ DEB_PKGS = build-essential pkg-config perl sqlite3 tzdata \
            python3 clang libclang-rt-14-dev
 # jq reads `redress show --json` in the shell tests.
 DEB_PKGS += jq
+# Headless Chromium renders the HTML report in tests/test-report-html.sh.
+DEB_PKGS += chromium
 BENCH_PKGS = notmuch maildir-utils time sqlite3
 
 PKGS     = gmime-3.0 glib-2.0 json-glib-1.0 sqlite3 libxml-2.0 nettle \

@@ -998,6 +998,13 @@ void rd_report_lgsco(const RdReportCase *cases, gsize n, const GDate *from, cons
                      const GDate *asof, RdLgscoFigures *out);
 void rd_lgsco_figures_clear(RdLgscoFigures *f);
 
+/* Month by month from @from's month to @to's (at most @max months):
+ * complaints received (Stage 1 day zero) and closed (as rd_report_spso
+ * counts them) in each, into @received and @closed (@max each). The
+ * number of months filled. */
+guint rd_report_monthly(const RdReportCase *cases, gsize n, const GDate *from, const GDate *to,
+                        guint *received, guint *closed, guint max);
+
 /* Working days after @from up to and including @to; 0 for a same-day
  * (or earlier) @to. */
 guint rd_report_working_days(const RdCalendar *cal, const GDate *from, const GDate *to);

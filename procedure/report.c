@@ -276,3 +276,41 @@ rd_report_lgsco(const RdReportCase *cases, gsize n, const GDate *from, const GDa
 	}
 	g_array_sort(out->late, by_due);
 }
+
+/* ---- month by month ------------------------------------------------------------ */
+
+static int
+month_index(const GDate *first, const GDate *d)
+{
+	return (int)(g_date_get_year(d) - g_date_get_year(first)) * 12 +
+	       (int)g_date_get_month(d) - (int)g_date_get_month(first);
+}
+
+guint
+rd_report_monthly(const RdReportCase *cases, gsize n, const GDate *from, const GDate *to, guint *received,
+                  guint *closed, guint max)
+{
+	int months = month_index(from, to) + 1;
+	if (months < 0)
+		months = 0;
+	if ((guint)months > max)
+		months = (int)max;
+	memset(received, 0, sizeof *received * (gsize)months);
+	memset(closed, 0, sizeof *closed * (gsize)months);
+	for (gsize i = 0; i < n; i++) {
+		const RdReportCase *c = &cases[i];
+		if (in_period(&c->stage1.received, from, to)) {
+			int m = month_index(from, &c->stage1.received);
+			if (m >= 0 && m < months)
+				received[m]++;
+		}
+		RdReportPath path;
+		const RdReportStage *s;
+		if (closing(c, &path, &s) && in_period(&s->responded, from, to)) {
+			int m = month_index(from, &s->responded);
+			if (m >= 0 && m < months)
+				closed[m]++;
+		}
+	}
+	return (guint)months;
+}

@@ -20,6 +20,71 @@ year_to_date(GDate *from, GDate *to)
 	g_date_set_dmy(from, 1, G_DATE_APRIL, (GDateYear)y);
 }
 
+#define MAX_MONTHS 60
+#define TREND 5
+
+/* The last day of the month @d is in. */
+static gboolean
+month_end(const GDate *d)
+{
+	return g_date_get_day(d) == g_date_get_days_in_month(g_date_get_month(d), g_date_get_year(d));
+}
+
+/* A period as people name it: 2016-17 (a financial year), 2016, 2016Q3,
+ * 2016-07, else its first and last months. */
+static char *
+period_label(const GDate *a, const GDate *z, guint len)
+{
+	int y = g_date_get_year(a), m = g_date_get_month(a);
+	if (len == 12 && m == 4)
+		return g_strdup_printf("%d-%02d", y, (y + 1) % 100);
+	if (len == 12 && m == 1)
+		return g_strdup_printf("%d", y);
+	if (len == 3 && (m - 1) % 3 == 0)
+		return g_strdup_printf("%dQ%d", y, (m - 1) / 3 + 1);
+	if (len == 1)
+		return g_strdup_printf("%d-%02d", y, m);
+	return g_strdup_printf("%02d/%02d-%02d/%02d", m, y % 100, g_date_get_month(z), g_date_get_year(z) % 100);
+}
+
+/* The HTML report: the figures, month by month, and for a period of
+ * whole months the same figures for the four periods of that length
+ * before it. */
+static char *
+html(const RdConfig *cfg, const RdCalendar *cal, const RdReportCase *cases, gsize n, const GDate *from,
+     const GDate *to, const RdSpsoFigures *f, const RdLgscoFigures *lf)
+{
+	guint received[MAX_MONTHS], closed[MAX_MONTHS];
+	RdReportHtmlData d = { 0 };
+	d.spso = f;
+	d.lgsco = lf;
+	d.months = rd_report_monthly(cases, n, from, to, received, closed, MAX_MONTHS);
+	d.received_by_month = received;
+	d.closed_by_month = closed;
+	RdSpsoFigures trend[TREND];
+	char *labels[TREND] = { NULL };
+	guint len = (guint)((g_date_get_year(to) - g_date_get_year(from)) * 12 + g_date_get_month(to) -
+	                    g_date_get_month(from) + 1);
+	if (g_date_get_day(from) == 1 && month_end(to) && len <= 24) {
+		for (guint k = 0; k < TREND; k++) {
+			GDate a = *from, z = *from;
+			g_date_subtract_months(&a, len * (TREND - 1 - k));
+			z = a;
+			g_date_add_months(&z, len);
+			g_date_subtract_days(&z, 1);
+			rd_report_spso(cases, n, &a, &z, cal, &trend[k]);
+			labels[k] = period_label(&a, &z, len);
+		}
+		d.n_trend = TREND;
+		d.trend_labels = (const char *const *)labels;
+		d.trend = trend;
+	}
+	char *doc = rd_report_html(cfg, from, to, &d);
+	for (guint k = 0; k < TREND; k++)
+		g_free(labels[k]);
+	return doc;
+}
+
 int
 rd_cmd_report(const RdGlobalOptions *g, int argc, char **argv)
 {
@@ -29,7 +94,8 @@ rd_cmd_report(const RdGlobalOptions *g, int argc, char **argv)
 		  "FROM..TO (default: this financial year so far)", "PERIOD" },
 		{ "set", 0, 0, G_OPTION_ARG_STRING, &set, "Which figures: spso, lgsco (or hos: the same), all "
 		  "(default spso)", "SET" },
-		{ "format", 0, 0, G_OPTION_ARG_STRING, &format, "text, json or csv (default text; --json: json)", "FORMAT" },
+		{ "format", 0, 0, G_OPTION_ARG_STRING, &format, "text, json, csv or html (default text; --json: json)",
+		  "FORMAT" },
 		{ "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Write to FILE instead of standard output", "FILE" },
 		{ NULL }
 	};
@@ -61,7 +127,7 @@ rd_cmd_report(const RdGlobalOptions *g, int argc, char **argv)
 	}
 	RdReportFormat fmt = g->json ? RD_REPORT_FORMAT_JSON : RD_REPORT_FORMAT_TEXT;
 	if (format != NULL && !rd_report_format_from_string(format, &fmt)) {
-		fprintf(stderr, "redress report: --format is text, json or csv\n");
+		fprintf(stderr, "redress report: --format is text, json, csv or html\n");
 		return RD_EXIT_USAGE;
 	}
 	if (fmt == RD_REPORT_FORMAT_CSV && spso && lgsco) {
@@ -95,7 +161,9 @@ rd_cmd_report(const RdGlobalOptions *g, int argc, char **argv)
 	RdLgscoFigures lf;
 	rd_report_lgsco(cases, n, &from, &to, &asof, &lf);
 	g_autofree char *doc = NULL;
-	if (spso && lgsco && fmt == RD_REPORT_FORMAT_JSON)
+	if (fmt == RD_REPORT_FORMAT_HTML)
+		doc = html(cfg, cal, cases, n, &from, &to, &f, lgsco ? &lf : NULL);
+	else if (spso && lgsco && fmt == RD_REPORT_FORMAT_JSON)
 		doc = rd_report_all_json(cfg, &from, &to, &f, &lf);
 	else if (spso && lgsco) {
 		g_autofree char *one = rd_report_spso_render(cfg, &from, &to, &f, fmt);

@@ -21,9 +21,10 @@ typedef enum {
 	RD_REPORT_FORMAT_TEXT = 0,
 	RD_REPORT_FORMAT_JSON,
 	RD_REPORT_FORMAT_CSV,
+	RD_REPORT_FORMAT_HTML,
 } RdReportFormat;
 
-/* "text", "json", "csv". */
+/* "text", "json", "csv", "html". */
 gboolean rd_report_format_from_string(const char *s, RdReportFormat *f_r);
 
 /* Every case's history as the reports count it, read from the store
@@ -49,6 +50,20 @@ char *rd_report_lgsco_render(const RdConfig *cfg, const GDate *from, const GDate
  * member), for a document with more than one set. */
 struct _JsonBuilder;
 void rd_report_lgsco_json(struct _JsonBuilder *b, const RdLgscoFigures *f);
+/* What the HTML report draws (html.c). */
+typedef struct {
+	const RdSpsoFigures *spso;
+	const RdLgscoFigures *lgsco;          /* may be NULL */
+	guint months;                         /* from @from's month on */
+	const guint *received_by_month, *closed_by_month;
+	guint n_trend;                        /* earlier periods and this one, oldest first */
+	const char *const *trend_labels;
+	const RdSpsoFigures *trend;
+} RdReportHtmlData;
+/* One self-contained printable HTML file (newly allocated): inline SVG
+ * charts, each with its text alternative and the table it is drawn from. */
+char *rd_report_html(const RdConfig *cfg, const GDate *from, const GDate *to, const RdReportHtmlData *d);
+
 /* Both sets in one JSON document ("spso" and "lgsco"). */
 char *rd_report_all_json(const RdConfig *cfg, const GDate *from, const GDate *to, const RdSpsoFigures *spso,
                          const RdLgscoFigures *lgsco);

@@ -12,7 +12,7 @@
 gboolean
 rd_report_format_from_string(const char *s, RdReportFormat *f_r)
 {
-	static const char *const names[] = { "text", "json", "csv" };
+	static const char *const names[] = { "text", "json", "csv", "html" };
 	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
 		if (g_strcmp0(s, names[i]) == 0) {
 			*f_r = (RdReportFormat)i;
