@@ -4,12 +4,24 @@
  * database, and hand both to the service (service/), which runs until it
  * is told to stop.
  */
+#include <signal.h>
 #include <stdio.h>
 #include "cli/cli.h"
 
 int
 rd_cmd_daemon(const RdGlobalOptions *g, int argc, char **argv)
 {
+	/* Stop and reload signals wait until the service can handle them
+	 * (rd_service_run unblocks them once its handlers are in place):
+	 * systemd stopping a daemon that is still starting, or a test that
+	 * stops one as soon as it holds the lock, then gets a clean stop
+	 * (exit 0) rather than a process killed mid-start. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	gboolean foreground = FALSE;
 	GOptionEntry entries[] = {
 		{ "foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,

@@ -849,6 +849,18 @@ rd_service_run(RdConfig *cfg, RdStore *store, const char *db_path, const char *c
 	guint sig_term = g_unix_signal_add(SIGTERM, on_stop, &d);
 	guint sig_int = g_unix_signal_add(SIGINT, on_stop, &d);
 	guint sig_hup = g_unix_signal_add(SIGHUP, on_reload, &d);
+	/* `redress daemon` held these signals blocked from its first line
+	 * (a SIGTERM while it took the lock and opened the database would
+	 * otherwise kill it before it could stop cleanly); one that came
+	 * meanwhile is delivered now, to the handlers above. */
+	{
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGHUP);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	}
 	guint beat = g_timeout_add_seconds(HEARTBEAT_S, on_heartbeat, &d);
 	guint dog = 0;
 	guint64 wd_usec = 0;
