@@ -134,7 +134,7 @@ import email, sys
 from email import policy
 m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
 print(m.get_body(("plain",)).get_content())' "$N0")
-like "$body" "Not attached here, too large to send on: tip.jpg (300 bytes), llythyr ŵ.pdf" \
+like "$body" "Not attached here (more than the size set for notices): tip.jpg (300 bytes), llythyr ŵ.pdf" \
      "the notice names the files left out, with their sizes"
 like "$body" "redress show CMP-2026-000001 --attachments" "and how to get them"
 # Correspondence with a file: the handler's notice carries it.
