@@ -20,71 +20,6 @@ year_to_date(GDate *from, GDate *to)
 	g_date_set_dmy(from, 1, G_DATE_APRIL, (GDateYear)y);
 }
 
-#define MAX_MONTHS 60
-#define TREND 5
-
-/* The last day of the month @d is in. */
-static gboolean
-month_end(const GDate *d)
-{
-	return g_date_get_day(d) == g_date_get_days_in_month(g_date_get_month(d), g_date_get_year(d));
-}
-
-/* A period as people name it: 2016-17 (a financial year), 2016, 2016Q3,
- * 2016-07, else its first and last months. */
-static char *
-period_label(const GDate *a, const GDate *z, guint len)
-{
-	int y = g_date_get_year(a), m = g_date_get_month(a);
-	if (len == 12 && m == 4)
-		return g_strdup_printf("%d-%02d", y, (y + 1) % 100);
-	if (len == 12 && m == 1)
-		return g_strdup_printf("%d", y);
-	if (len == 3 && (m - 1) % 3 == 0)
-		return g_strdup_printf("%dQ%d", y, (m - 1) / 3 + 1);
-	if (len == 1)
-		return g_strdup_printf("%d-%02d", y, m);
-	return g_strdup_printf("%02d/%02d-%02d/%02d", m, y % 100, g_date_get_month(z), g_date_get_year(z) % 100);
-}
-
-/* The HTML report: the figures, month by month, and for a period of
- * whole months the same figures for the four periods of that length
- * before it. */
-static char *
-html(const RdConfig *cfg, const RdCalendar *cal, const RdReportCase *cases, gsize n, const GDate *from,
-     const GDate *to, const RdSpsoFigures *f, const RdLgscoFigures *lf)
-{
-	guint received[MAX_MONTHS], closed[MAX_MONTHS];
-	RdReportHtmlData d = { 0 };
-	d.spso = f;
-	d.lgsco = lf;
-	d.months = rd_report_monthly(cases, n, from, to, received, closed, MAX_MONTHS);
-	d.received_by_month = received;
-	d.closed_by_month = closed;
-	RdSpsoFigures trend[TREND];
-	char *labels[TREND] = { NULL };
-	guint len = (guint)((g_date_get_year(to) - g_date_get_year(from)) * 12 + g_date_get_month(to) -
-	                    g_date_get_month(from) + 1);
-	if (g_date_get_day(from) == 1 && month_end(to) && len <= 24) {
-		for (guint k = 0; k < TREND; k++) {
-			GDate a = *from, z = *from;
-			g_date_subtract_months(&a, len * (TREND - 1 - k));
-			z = a;
-			g_date_add_months(&z, len);
-			g_date_subtract_days(&z, 1);
-			rd_report_spso(cases, n, &a, &z, cal, &trend[k]);
-			labels[k] = period_label(&a, &z, len);
-		}
-		d.n_trend = TREND;
-		d.trend_labels = (const char *const *)labels;
-		d.trend = trend;
-	}
-	char *doc = rd_report_html(cfg, from, to, &d);
-	for (guint k = 0; k < TREND; k++)
-		g_free(labels[k]);
-	return doc;
-}
-
 int
 rd_cmd_report(const RdGlobalOptions *g, int argc, char **argv)
 {
@@ -118,11 +53,9 @@ rd_cmd_report(const RdGlobalOptions *g, int argc, char **argv)
 		        "2026-27 (a financial year), 2026 (a calendar year) or 2026-04-01..2026-09-30\n", period);
 		return RD_EXIT_USAGE;
 	}
-	gboolean spso = set == NULL || strcmp(set, "spso") == 0 || strcmp(set, "all") == 0;
-	gboolean lgsco = set != NULL && (strcmp(set, "lgsco") == 0 || strcmp(set, "hos") == 0 || strcmp(set, "all") == 0);
-	if (!spso && !lgsco) {
-		fprintf(stderr, "redress report: --set is spso, lgsco, hos or all (the social-care reg 18 figures are "
-		        "not built yet)\n");
+	guint sets = RD_REPORT_SPSO;
+	if (set != NULL && !rd_report_sets_parse(set, &sets)) {
+		fprintf(stderr, "redress report: --set is spso, lgsco, hos, reg18 or all (or several joined by ',')\n");
 		return RD_EXIT_USAGE;
 	}
 	RdReportFormat fmt = g->json ? RD_REPORT_FORMAT_JSON : RD_REPORT_FORMAT_TEXT;
@@ -130,8 +63,9 @@ rd_cmd_report(const RdGlobalOptions *g, int argc, char **argv)
 		fprintf(stderr, "redress report: --format is text, json, csv or html\n");
 		return RD_EXIT_USAGE;
 	}
-	if (fmt == RD_REPORT_FORMAT_CSV && spso && lgsco) {
-		fprintf(stderr, "redress report: CSV holds one set: give --set spso or --set lgsco\n");
+	if (fmt == RD_REPORT_FORMAT_CSV && (sets & (sets - 1)) != 0) {
+		fprintf(stderr, "redress report: a CSV file holds one set: run it once for each of --set spso, "
+		        "--set lgsco and --set reg18\n");
 		return RD_EXIT_USAGE;
 	}
 	g_autoptr(RdConfig) cfg = NULL;
@@ -149,30 +83,14 @@ rd_cmd_report(const RdGlobalOptions *g, int argc, char **argv)
 		fprintf(stderr, "redress: error: counting: %s\n", err->message);
 		return RD_EXIT_INTERNAL;
 	}
-	gsize n = 0;
-	const RdReportCase *cases = rd_report_data_cases(data, &n);
-	RdSpsoFigures f;
-	rd_report_spso(cases, n, &from, &to, cal, &f);
-	/* What has not been done yet is late only once its day has passed. */
-	GDate today, ignore, asof = to;
-	year_to_date(&ignore, &today);
-	if (g_date_compare(&today, &asof) < 0)
-		asof = today;
-	RdLgscoFigures lf;
-	rd_report_lgsco(cases, n, &from, &to, &asof, &lf);
-	g_autofree char *doc = NULL;
-	if (fmt == RD_REPORT_FORMAT_HTML)
-		doc = html(cfg, cal, cases, n, &from, &to, &f, lgsco ? &lf : NULL);
-	else if (spso && lgsco && fmt == RD_REPORT_FORMAT_JSON)
-		doc = rd_report_all_json(cfg, &from, &to, &f, &lf);
-	else if (spso && lgsco) {
-		g_autofree char *one = rd_report_spso_render(cfg, &from, &to, &f, fmt);
-		g_autofree char *two = rd_report_lgsco_render(cfg, &from, &to, &lf, fmt);
-		doc = g_strconcat(one, "\n", two, NULL);
-	}
-	else
-		doc = spso ? rd_report_spso_render(cfg, &from, &to, &f, fmt) : rd_report_lgsco_render(cfg, &from, &to, &lf, fmt);
-	rd_lgsco_figures_clear(&lf);
+	RdReportRequest q = { 0 };
+	q.from = from;
+	q.to = to;
+	GDate ignore;
+	year_to_date(&ignore, &q.today);
+	q.sets = sets;
+	q.format = fmt;
+	g_autofree char *doc = rd_report_document(cfg, cal, data, &q);
 	if (out == NULL) {
 		fputs(doc, stdout);
 		return RD_EXIT_OK;

@@ -64,6 +64,46 @@ typedef struct {
  * charts, each with its text alternative and the table it is drawn from. */
 char *rd_report_html(const RdConfig *cfg, const GDate *from, const GDate *to, const RdReportHtmlData *d);
 
+/* ---- one document (build.c) ---- */
+
+/* Which figures a report holds. */
+typedef enum {
+	RD_REPORT_SPSO = 1 << 0,
+	RD_REPORT_LGSCO = 1 << 1,   /* the LGSCO and Housing Ombudsman annual figures */
+	RD_REPORT_REG18 = 1 << 2,   /* statutory adult social care (England, reg 18) */
+} RdReportSet;
+#define RD_REPORT_ALL (RD_REPORT_SPSO | RD_REPORT_LGSCO | RD_REPORT_REG18)
+/* "spso", "lgsco" (or "hos"), "reg18", "all", or several joined by ','
+ * (ASCII case ignored); FALSE for anything else. */
+gboolean rd_report_sets_parse(const char *s, guint *sets_r);
+
+/* What to count and how to give it out. */
+typedef struct {
+	GDate from, to;          /* the period, both days in it */
+	GDate today;             /* what is not done by then is not late yet
+	                            (invalid: the end of the period) */
+	guint sets;              /* RdReportSet bits */
+	RdReportFormat format;   /* CSV holds one set: the caller checks */
+} RdReportRequest;
+
+/* The document (newly allocated). */
+char *rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportData *data,
+                         const RdReportRequest *q);
+
+/* The SPSO figures for the period and the four of the same length before
+ * it, oldest first; none (n 0) unless the period is of whole months, two
+ * years at most. */
+#define RD_REPORT_TREND 5
+typedef struct {
+	guint n;
+	char *labels[RD_REPORT_TREND];    /* "2016-17", "2026Q3", "2026-07" */
+	GDate from[RD_REPORT_TREND], to[RD_REPORT_TREND];
+	RdSpsoFigures spso[RD_REPORT_TREND];
+} RdReportTrend;
+void rd_report_trend_count(const RdReportCase *cases, gsize n, const GDate *from, const GDate *to,
+                           const RdCalendar *cal, RdReportTrend *t);
+void rd_report_trend_clear(RdReportTrend *t);
+
 /* Both sets in one JSON document ("spso" and "lgsco"). */
 char *rd_report_all_json(const RdConfig *cfg, const GDate *from, const GDate *to, const RdSpsoFigures *spso,
                          const RdLgscoFigures *lgsco);

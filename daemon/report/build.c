@@ -1,0 +1,142 @@
+/*
+ * build.c — one report document from the case record: the sets asked
+ * for, counted over the period, in one format. `redress report` and the
+ * daemon's scheduled reports both come here, so what a senior officer
+ * receives by mail is what the command prints.
+ */
+#include <string.h>
+#include "report/report.h"
+#include "report/report-private.h"
+
+gboolean
+rd_report_sets_parse(const char *s, guint *sets_r)
+{
+	*sets_r = 0;
+	if (s == NULL || *s == '\0')
+		return FALSE;
+	g_auto(GStrv) words = g_strsplit(s, ",", -1);
+	for (guint i = 0; words[i] != NULL; i++) {
+		const char *w = g_strstrip(words[i]);
+		if (g_ascii_strcasecmp(w, "spso") == 0)
+			*sets_r |= RD_REPORT_SPSO;
+		else if (g_ascii_strcasecmp(w, "lgsco") == 0 || g_ascii_strcasecmp(w, "hos") == 0)
+			*sets_r |= RD_REPORT_LGSCO;
+		else if (g_ascii_strcasecmp(w, "reg18") == 0)
+			*sets_r |= RD_REPORT_REG18;
+		else if (g_ascii_strcasecmp(w, "all") == 0)
+			*sets_r |= RD_REPORT_ALL;
+		else
+			return FALSE;
+	}
+	return *sets_r != 0;
+}
+
+/* The last day of the month @d is in. */
+static gboolean
+month_end(const GDate *d)
+{
+	return g_date_get_day(d) == g_date_get_days_in_month(g_date_get_month(d), g_date_get_year(d));
+}
+
+/* A period as people name it: 2016-17 (a financial year), 2016, 2016Q3,
+ * 2016-07, else its first and last months. */
+static char *
+period_label(const GDate *a, const GDate *z, guint len)
+{
+	int y = g_date_get_year(a), m = g_date_get_month(a);
+	if (len == 12 && m == 4)
+		return g_strdup_printf("%d-%02d", y, (y + 1) % 100);
+	if (len == 12 && m == 1)
+		return g_strdup_printf("%d", y);
+	if (len == 3 && (m - 1) % 3 == 0)
+		return g_strdup_printf("%dQ%d", y, (m - 1) / 3 + 1);
+	if (len == 1)
+		return g_strdup_printf("%d-%02d", y, m);
+	return g_strdup_printf("%02d/%02d-%02d/%02d", m, y % 100, g_date_get_month(z), g_date_get_year(z) % 100);
+}
+
+void
+rd_report_trend_clear(RdReportTrend *t)
+{
+	for (guint k = 0; k < t->n; k++)
+		g_free(t->labels[k]);
+	memset(t, 0, sizeof *t);
+}
+
+void
+rd_report_trend_count(const RdReportCase *cases, gsize n, const GDate *from, const GDate *to, const RdCalendar *cal,
+                      RdReportTrend *t)
+{
+	memset(t, 0, sizeof *t);
+	/* Only a period of whole months has earlier ones of the same length
+	 * to stand beside it; two years at most, as published tables do. */
+	guint len = (guint)((g_date_get_year(to) - g_date_get_year(from)) * 12 + g_date_get_month(to) -
+	                    g_date_get_month(from) + 1);
+	if (g_date_get_day(from) != 1 || !month_end(to) || len > 24)
+		return;
+	for (guint k = 0; k < RD_REPORT_TREND; k++) {
+		GDate a = *from;
+		g_date_subtract_months(&a, len * (RD_REPORT_TREND - 1 - k));
+		GDate z = a;
+		g_date_add_months(&z, len);
+		g_date_subtract_days(&z, 1);
+		t->from[k] = a;
+		t->to[k] = z;
+		rd_report_spso(cases, n, &a, &z, cal, &t->spso[k]);
+		t->labels[k] = period_label(&a, &z, len);
+	}
+	t->n = RD_REPORT_TREND;
+}
+
+#define MAX_MONTHS 60
+
+static char *
+html(const RdConfig *cfg, const RdReportCase *cases, gsize n, const RdReportRequest *q, const RdSpsoFigures *f,
+     const RdLgscoFigures *lf, const RdReportTrend *trend)
+{
+	guint received[MAX_MONTHS], closed[MAX_MONTHS];
+	RdReportHtmlData d = { 0 };
+	d.spso = f;
+	d.lgsco = lf;
+	d.months = rd_report_monthly(cases, n, &q->from, &q->to, received, closed, MAX_MONTHS);
+	d.received_by_month = received;
+	d.closed_by_month = closed;
+	d.n_trend = trend->n;
+	d.trend_labels = (const char *const *)trend->labels;
+	d.trend = trend->spso;
+	return rd_report_html(cfg, &q->from, &q->to, &d);
+}
+
+char *
+rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportData *data, const RdReportRequest *q)
+{
+	gsize n = 0;
+	const RdReportCase *cases = rd_report_data_cases(data, &n);
+	gboolean spso = (q->sets & RD_REPORT_SPSO) != 0, lgsco = (q->sets & RD_REPORT_LGSCO) != 0;
+	RdSpsoFigures f;
+	rd_report_spso(cases, n, &q->from, &q->to, cal, &f);
+	/* What has not been done yet is late only once its day has passed. */
+	GDate asof = q->to;
+	if (g_date_valid(&q->today) && g_date_compare(&q->today, &asof) < 0)
+		asof = q->today;
+	RdLgscoFigures lf;
+	rd_report_lgsco(cases, n, &q->from, &q->to, &asof, &lf);
+	char *doc;
+	if (q->format == RD_REPORT_FORMAT_HTML) {
+		RdReportTrend trend;
+		rd_report_trend_count(cases, n, &q->from, &q->to, cal, &trend);
+		doc = html(cfg, cases, n, q, &f, lgsco ? &lf : NULL, &trend);
+		rd_report_trend_clear(&trend);
+	} else if (spso && lgsco && q->format == RD_REPORT_FORMAT_JSON) {
+		doc = rd_report_all_json(cfg, &q->from, &q->to, &f, &lf);
+	} else if (spso && lgsco) {
+		g_autofree char *one = rd_report_spso_render(cfg, &q->from, &q->to, &f, q->format);
+		g_autofree char *two = rd_report_lgsco_render(cfg, &q->from, &q->to, &lf, q->format);
+		doc = g_strconcat(one, "\n", two, NULL);
+	} else {
+		doc = spso ? rd_report_spso_render(cfg, &q->from, &q->to, &f, q->format)
+		           : rd_report_lgsco_render(cfg, &q->from, &q->to, &lf, q->format);
+	}
+	rd_lgsco_figures_clear(&lf);
+	return doc;
+}
