@@ -913,7 +913,9 @@ RdLanguageGuess rd_language_detect(const char *text, RdLanguageScore *score_r);
 typedef struct {
 	gboolean present;        /* the stage ran at all */
 	GDate received;          /* day zero of its clock */
-	GDate responded;         /* the day its response was sent */
+	GDate responded;         /* the day its response was sent: the day the
+	                            response letter left redress, else the day
+	                            recorded as sent (a response by hand) */
 	const char *outcome;     /* upheld, partly-upheld, not-upheld, resolved,
 	                            withdrawn, excluded, …; may be NULL */
 	gboolean extended;       /* an extension was given */
@@ -929,7 +931,16 @@ typedef struct {
 	const char *service;     /* may be NULL: not recorded */
 	const char *channel;     /* email, chief-executive, phone, forwarded, … */
 	gboolean elected_member; /* from an elected member (or MP) */
+	const char *profile;     /* the procedure it followed; may be NULL */
+	const char *cause;       /* root-cause category; NULL: not recorded */
+	gboolean remedy;         /* a remedy or apology was recorded */
+	GDate ombudsman_referred;/* the council learned of a referral */
+	GDate ombudsman_decided; /* the Ombudsman decided */
+	const char *ombudsman_outcome; /* its finding; may be NULL */
 } RdReportCase;
+
+/* A case fresh for filling: both stages absent, every date invalid. */
+void rd_report_case_init(RdReportCase *c);
 
 /* A stage fresh for filling: not present, every date invalid. */
 void rd_report_stage_init(RdReportStage *s);
@@ -997,6 +1008,24 @@ typedef struct {
 void rd_report_lgsco(const RdReportCase *cases, gsize n, const GDate *from, const GDate *to,
                      const GDate *asof, RdLgscoFigures *out);
 void rd_lgsco_figures_clear(RdLgscoFigures *f);
+
+/* The statutory adult social care figures (England: the 2009
+ * Regulations, reg 18) for the cases whose profile is one of @profiles
+ * (NULL-terminated): received (day zero in the period); decided (their
+ * last stage answered in the period); of those, well-founded (upheld or
+ * partly upheld); referred (the council learned of an Ombudsman
+ * referral in the period); and the Ombudsman's decisions in the period.
+ * by_cause: the decided ones by root cause ("not recorded" when none),
+ * the regulation's summary of subject matter. Clear with
+ * rd_reg18_figures_clear(). */
+typedef struct {
+	guint received, decided, well_founded, referred;
+	guint ombudsman_decided, ombudsman_upheld; /* upheld: "upheld" or "partly-upheld" */
+	GHashTable *by_cause;    /* char* → count */
+} RdReg18Figures;
+void rd_report_reg18(const RdReportCase *cases, gsize n, const GDate *from, const GDate *to,
+                     const char *const *profiles, RdReg18Figures *out);
+void rd_reg18_figures_clear(RdReg18Figures *f);
 
 /* Month by month from @from's month to @to's (at most @max months):
  * complaints received (Stage 1 day zero) and closed (as rd_report_spso

@@ -172,6 +172,16 @@ rd_report_stage_init(RdReportStage *s)
 }
 
 void
+rd_report_case_init(RdReportCase *c)
+{
+	memset(c, 0, sizeof *c);
+	rd_report_stage_init(&c->stage1);
+	rd_report_stage_init(&c->stage2);
+	g_date_clear(&c->ombudsman_referred, 1);
+	g_date_clear(&c->ombudsman_decided, 1);
+}
+
+void
 rd_lgsco_figures_clear(RdLgscoFigures *f)
 {
 	g_clear_pointer(&f->by_service, g_hash_table_unref);
@@ -275,6 +285,50 @@ rd_report_lgsco(const RdReportCase *cases, gsize n, const GDate *from, const GDa
 		count_stage(out, c, &c->stage2, 1, from, to, asof);
 	}
 	g_array_sort(out->late, by_due);
+}
+
+/* ---- statutory adult social care (reg 18) ------------------------------------------ */
+
+static gboolean
+well_founded(const char *outcome)
+{
+	return g_strcmp0(outcome, "upheld") == 0 || g_strcmp0(outcome, "partly-upheld") == 0;
+}
+
+void
+rd_reg18_figures_clear(RdReg18Figures *f)
+{
+	g_clear_pointer(&f->by_cause, g_hash_table_unref);
+}
+
+void
+rd_report_reg18(const RdReportCase *cases, gsize n, const GDate *from, const GDate *to, const char *const *profiles,
+                RdReg18Figures *out)
+{
+	memset(out, 0, sizeof *out);
+	out->by_cause = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (gsize i = 0; i < n; i++) {
+		const RdReportCase *c = &cases[i];
+		if (c->profile == NULL || profiles == NULL || !g_strv_contains(profiles, c->profile))
+			continue;
+		if (in_period(&c->stage1.received, from, to))
+			out->received++;
+		RdReportPath path;
+		const RdReportStage *s;
+		if (closing(c, &path, &s) && in_period(&s->responded, from, to)) {
+			out->decided++;
+			if (well_founded(s->outcome))
+				out->well_founded++;
+			tally(out->by_cause, c->cause != NULL && *c->cause ? c->cause : "not recorded");
+		}
+		if (in_period(&c->ombudsman_referred, from, to))
+			out->referred++;
+		if (in_period(&c->ombudsman_decided, from, to)) {
+			out->ombudsman_decided++;
+			if (well_founded(c->ombudsman_outcome))
+				out->ombudsman_upheld++;
+		}
+	}
 }
 
 /* ---- month by month ------------------------------------------------------------ */

@@ -116,6 +116,11 @@ rd_case_free(RdCase *c)
 	g_free(c->profile);
 	g_free(c->flags);
 	g_free(c->summary);
+	g_free(c->cause);
+	g_free(c->remedy);
+	g_free(c->ombudsman_referred);
+	g_free(c->ombudsman_decided);
+	g_free(c->ombudsman_outcome);
 	g_free(c);
 }
 
@@ -141,6 +146,11 @@ case_from_row(sqlite3_stmt *st)
 	c->group_id = sqlite3_column_int64(st, 13);
 	c->opened_at = sqlite3_column_int64(st, 14);
 	c->updated_at = sqlite3_column_int64(st, 15);
+	c->cause = rd_col_text(st, 16);
+	c->remedy = rd_col_text(st, 17);
+	c->ombudsman_referred = rd_col_text(st, 18);
+	c->ombudsman_decided = rd_col_text(st, 19);
+	c->ombudsman_outcome = rd_col_text(st, 20);
 	return c;
 }
 
@@ -417,6 +427,11 @@ static const struct {
 	{ "profile",              RD_STMT_CASE_SET_PROFILE },
 	{ "flags",                RD_STMT_CASE_SET_FLAGS },
 	{ "representative_email", RD_STMT_CASE_SET_REPRESENTATIVE },
+	{ "cause",                RD_STMT_CASE_SET_CAUSE },
+	{ "remedy",               RD_STMT_CASE_SET_REMEDY },
+	{ "ombudsman_referred",   RD_STMT_CASE_SET_OMB_REFERRED },
+	{ "ombudsman_decided",    RD_STMT_CASE_SET_OMB_DECIDED },
+	{ "ombudsman_outcome",    RD_STMT_CASE_SET_OMB_OUTCOME },
 };
 
 gboolean
@@ -457,6 +472,7 @@ rd_stage_free(RdStage *s)
 	g_free(s->closed);
 	g_free(s->handler);
 	g_free(s->next_check);
+	g_free(s->response_sent);
 	g_free(s);
 }
 
@@ -490,6 +506,7 @@ stage_rows(RdStore *store, sqlite3_stmt *st, GError **error)
 		s->closed = rd_col_text(st, 13);
 		s->handler = rd_col_text(st, 14);
 		s->next_check = rd_col_text(st, 15);
+		s->response_sent = rd_col_text(st, 16);
 		g_ptr_array_add(stages, s);
 	}
 	if (rc != SQLITE_DONE) {
@@ -535,6 +552,7 @@ static const struct {
 	RdStmtId stmt;
 } stage_fields[] = {
 	{ "received",         RD_STMT_STAGE_SET_RECEIVED },
+	{ "response_sent",    RD_STMT_STAGE_SET_RESPONSE_SENT },
 	{ "next_check",       RD_STMT_STAGE_SET_NEXT_CHECK },
 	{ "ack_due",          RD_STMT_STAGE_SET_ACK_DUE },
 	{ "ack_sent",         RD_STMT_STAGE_SET_ACK_SENT },

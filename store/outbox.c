@@ -36,6 +36,7 @@ rd_store_outbox_enqueue(RdStore *store, const RdOutboxNew *o, gboolean *queued_r
 		rd_bind_int64(&b, o->next_try);
 		rd_bind_int64(&b, o->created_at);
 		rd_bind_text(&b, o->detail);
+		rd_bind_int64(&b, o->responds_stage);
 		if (!rd_bind_end(store, &b, "queueing a letter", error) ||
 		    !rd_stmt_run(store, st, "queueing a letter", error))
 			return 0;
@@ -104,6 +105,7 @@ row_from(sqlite3_stmt *st)
 	o->bounced_at = sqlite3_column_int64(st, 17);
 	o->bounce_status = rd_col_text(st, 18);
 	o->bounce_detail = rd_col_text(st, 19);
+	o->responds_stage = sqlite3_column_int(st, 20);
 	return o;
 }
 

@@ -333,6 +333,24 @@ static const char schema_v7[] =
 static const char schema_v8[] =
 	"CREATE INDEX IF NOT EXISTS messages_from ON messages(from_email, received_at);";
 
+/* Version 9: the facts the oversight reports count (README "Reports").
+ * On a case: its root-cause category, the remedy given, and the
+ * Ombudsman's involvement (the day it was referred, the day it decided,
+ * and its finding). On a stage: the day its response letter actually
+ * left (timeliness is measured from that, not from when someone recorded
+ * the response). On a letter: the stage whose response it is, so that the
+ * sender can set that day when it goes. Added column by column, each only
+ * when missing: tests make older files by lowering user_version alone. */
+static const char *const schema_v9[][3] = {
+	{ "cases", "cause", "TEXT" },
+	{ "cases", "remedy", "TEXT" },
+	{ "cases", "ombudsman_referred", "TEXT" },
+	{ "cases", "ombudsman_decided", "TEXT" },
+	{ "cases", "ombudsman_outcome", "TEXT" },
+	{ "stages", "response_sent", "TEXT" },
+	{ "outbox", "responds_stage", "INTEGER NOT NULL DEFAULT 0" },
+};
+
 static gboolean exec_sql(sqlite3 *db, const char *sql, const char *doing,
                          GError **error);
 
@@ -388,6 +406,35 @@ migrate_7_to_8(sqlite3 *db, GError **error)
 	return exec_sql(db, schema_v8, "creating schema version 8", error);
 }
 
+static gboolean
+has_column(sqlite3 *db, const char *table, const char *column)
+{
+	g_autofree char *sql = g_strdup_printf("SELECT 1 FROM pragma_table_info('%s') WHERE name = ?1", table);
+	sqlite3_stmt *st = NULL;
+	gboolean found = FALSE;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, column, -1, SQLITE_STATIC);
+		found = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+static gboolean
+migrate_8_to_9(sqlite3 *db, GError **error)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(schema_v9); i++) {
+		if (has_column(db, schema_v9[i][0], schema_v9[i][1]))
+			continue;
+		/* Names from the table above, never from input. */
+		g_autofree char *sql = g_strdup_printf("ALTER TABLE %s ADD COLUMN %s %s", schema_v9[i][0],
+		                                       schema_v9[i][1], schema_v9[i][2]);
+		if (!exec_sql(db, sql, "creating schema version 9", error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 /* migrations[N] takes the file from version N to N+1. */
 static const RdMigrateFunc migrations[] = {
 	migrate_0_to_1,
@@ -398,6 +445,7 @@ static const RdMigrateFunc migrations[] = {
 	migrate_5_to_6,
 	migrate_6_to_7,
 	migrate_7_to_8,
+	migrate_8_to_9,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == RD_STORE_SCHEMA_VERSION);

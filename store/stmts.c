@@ -17,13 +17,14 @@
 #define CASE_COLS \
 	"c.id, c.reference, c.state, c.channel, c.service, p.email, p.name," \
 	" c.representative_email, c.handler, c.language, c.profile, c.flags," \
-	" c.summary, c.group_id, c.opened_at, c.updated_at" \
+	" c.summary, c.group_id, c.opened_at, c.updated_at, c.cause, c.remedy," \
+	" c.ombudsman_referred, c.ombudsman_decided, c.ombudsman_outcome" \
 	" FROM cases c JOIN people p ON p.id = c.complainant_id "
 
 #define STAGE_COLS \
 	"id, case_id, stage, opened_at, received, ack_due, ack_sent," \
 	" response_due, dept_notice_due, extended_to, extension_reason," \
-	" responded, outcome, closed, handler, next_check "
+	" responded, outcome, closed, handler, next_check, response_sent "
 
 #define MESSAGE_COLS \
 	"id, case_id, direction, raw_sha256, content_hash, size, message_id," \
@@ -130,6 +131,11 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_CASE_SET_GROUP]          =
 		"UPDATE cases SET group_id = ?2, updated_at = ?3 WHERE id = ?1",
 	[RD_STMT_CASE_SET_REPRESENTATIVE] = CASE_SET("representative_email"),
+	[RD_STMT_CASE_SET_CAUSE]          = CASE_SET("cause"),
+	[RD_STMT_CASE_SET_REMEDY]         = CASE_SET("remedy"),
+	[RD_STMT_CASE_SET_OMB_REFERRED]   = CASE_SET("ombudsman_referred"),
+	[RD_STMT_CASE_SET_OMB_DECIDED]    = CASE_SET("ombudsman_decided"),
+	[RD_STMT_CASE_SET_OMB_OUTCOME]    = CASE_SET("ombudsman_outcome"),
 
 	[RD_STMT_STAGE_INSERT] =
 		"INSERT INTO stages (case_id, stage, opened_at, received)"
@@ -169,6 +175,7 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_STAGE_SET_OUTCOME]          = STAGE_SET("outcome"),
 	[RD_STMT_STAGE_SET_CLOSED]           = STAGE_SET("closed"),
 	[RD_STMT_STAGE_SET_HANDLER]          = STAGE_SET("handler"),
+	[RD_STMT_STAGE_SET_RESPONSE_SENT]    = STAGE_SET("response_sent"),
 	[RD_STMT_STAGE_SET_CLOCK] =
 		"UPDATE stages SET received = ?3, ack_due = ?4, response_due = ?5,"
 		" dept_notice_due = ?6, next_check = ?7"
@@ -282,20 +289,21 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_OUTBOX_INSERT] =
 		"INSERT INTO outbox (case_id, idem_key, kind, language, from_addr,"
 		" to_addr, subject, message_id, raw, status, next_try, created_at,"
-		" detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+		" detail, responds_stage)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
 		" ON CONFLICT (idem_key) DO NOTHING",
 	[RD_STMT_OUTBOX_GET_BY_KEY] =
 		"SELECT id FROM outbox WHERE idem_key = ?1",
 	[RD_STMT_OUTBOX_DUE] =
-		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, raw, bounced_at, bounce_status, bounce_detail FROM outbox"
+		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, raw, bounced_at, bounce_status, bounce_detail, responds_stage FROM outbox"
 		" WHERE status = 'queued' AND next_try <= ?1"
 		" ORDER BY next_try, id LIMIT ?2",
 	[RD_STMT_OUTBOX_FOR_CASE] =
-		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, NULL, bounced_at, bounce_status, bounce_detail FROM outbox"
+		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, NULL, bounced_at, bounce_status, bounce_detail, responds_stage FROM outbox"
 		" WHERE case_id = ?1 ORDER BY created_at, id",
 	/* The letter a delivery failure report names (outbox_message_id). */
 	[RD_STMT_OUTBOX_BY_MESSAGE_ID] =
-		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, NULL, bounced_at, bounce_status, bounce_detail FROM outbox"
+		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, NULL, bounced_at, bounce_status, bounce_detail, responds_stage FROM outbox"
 		" WHERE message_id = ?1 ORDER BY id DESC LIMIT 1",
 	/* Only a letter that went can bounce; the first report is kept. */
 	[RD_STMT_OUTBOX_MARK_BOUNCED] =
@@ -326,7 +334,7 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_OUTBOX_COPY_WANTED] =
 		"UPDATE outbox SET sent_copy = 'pending' WHERE id = ?1 AND status = 'sent'",
 	[RD_STMT_OUTBOX_COPY_DUE] =
-		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, raw, bounced_at, bounce_status, bounce_detail FROM outbox"
+		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, raw, bounced_at, bounce_status, bounce_detail, responds_stage FROM outbox"
 		" WHERE sent_copy = 'pending' AND id > ?1 ORDER BY id LIMIT ?2",
 	[RD_STMT_OUTBOX_COPY_SET] =
 		"UPDATE outbox SET sent_copy = ?2, copy_error = ?3 WHERE id = ?1 AND sent_copy = 'pending'",

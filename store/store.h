@@ -51,7 +51,7 @@ typedef enum {
 	                             foreign keys, not a redress database) */
 } RdStoreError;
 
-#define RD_STORE_SCHEMA_VERSION 8
+#define RD_STORE_SCHEMA_VERSION 9
 
 typedef struct _RdStore RdStore;
 
@@ -189,6 +189,12 @@ typedef struct {
 	gint64 group_id;        /* 0 if not in a group */
 	gint64 opened_at;
 	gint64 updated_at;
+	/* What the oversight reports count (schema 9); NULL until recorded. */
+	char *cause;            /* root-cause category, as configured */
+	char *remedy;           /* the remedy or apology given, in a few words */
+	char *ombudsman_referred; /* YYYY-MM-DD the council learned of a referral */
+	char *ombudsman_decided;  /* YYYY-MM-DD the Ombudsman decided */
+	char *ombudsman_outcome;  /* its finding: rd_ombudsman_outcome names */
 } RdCase;
 
 void rd_case_free(RdCase *c);
@@ -249,7 +255,9 @@ gboolean rd_store_case_set_state(RdStore *store, gint64 case_id,
 gboolean rd_store_case_set_complainant(RdStore *store, gint64 case_id, const char *email,
                                        const char *name, gint64 at, GError **error);
 /* Set one text column: "service", "handler", "language", "profile",
- * "flags", "representative_email". Any other column is a bug. */
+ * "flags", "representative_email", "cause", "remedy",
+ * "ombudsman_referred", "ombudsman_decided", "ombudsman_outcome". Any
+ * other column is a bug. */
 gboolean rd_store_case_set_field(RdStore *store, gint64 case_id,
                                  const char *column, const char *value,
                                  gint64 at, GError **error);
@@ -266,6 +274,8 @@ typedef struct {
 	     *extended_to, *extension_reason, *responded, *outcome, *closed;
 	char *handler;
 	char *next_check;       /* YYYY-MM-DD: when the sweep next looks; NULL never */
+	char *response_sent;    /* YYYY-MM-DD its response letter left redress
+	                           (the sender sets it), or NULL */
 } RdStage;
 
 void rd_stage_free(RdStage *s);
@@ -284,7 +294,7 @@ gint64 rd_store_stage_open(RdStore *store, gint64 case_id, int stage,
 
 /* Set one text column of the @stage row of a case: "received", "next_check", "ack_due", "ack_sent",
  * "response_due", "dept_notice_due", "extended_to", "extension_reason",
- * "responded", "outcome", "closed", "handler" (dates as YYYY-MM-DD; NULL
+ * "responded", "outcome", "closed", "handler", "response_sent" (dates as YYYY-MM-DD; NULL
  * clears). Any other column is a bug. FALSE + RD_STORE_ERROR_NOT_FOUND if
  * the case has no such stage. */
 gboolean rd_store_stage_set_field(RdStore *store, gint64 case_id, int stage,
@@ -541,6 +551,9 @@ typedef struct {
 	const char *detail;      /* why suppressed, or NULL */
 	gint64 next_try;         /* send no earlier than this */
 	gint64 created_at;
+	int responds_stage;      /* 1 or 2: the letter is that stage's response
+	                            (its sending sets the stage's response_sent);
+	                            0 otherwise */
 } RdOutboxNew;
 
 /* Queue a letter unless one with the same idem_key exists. Returns the row
@@ -557,6 +570,7 @@ typedef struct {
 	gint64 bounced_at;       /* a delivery failure report came back, or 0 */
 	char *bounce_status;     /* its DSN status ("5.1.1"), or NULL */
 	char *bounce_detail;     /* what it said (diagnostic), or NULL */
+	int responds_stage;      /* as RdOutboxNew */
 } RdOutboxRow;
 void rd_outbox_row_free(RdOutboxRow *o);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdOutboxRow, rd_outbox_row_free)

@@ -37,6 +37,7 @@ typedef struct {
 	GString *done;             /* one line per change */
 	GPtrArray *letters;        /* char*: names of the letters queued */
 	char *escalate_by;         /* respond: the last day to ask for Stage 2 */
+	int responded;             /* respond: the stage answered */
 } Ctx;
 
 /* The case @arg names into *@case_r (NULL if none), accepting a reference
@@ -433,6 +434,7 @@ do_respond(Ctx *x, GError **error)
 		? g_strdup_printf("%s Stage 2 may be asked for by %s.", what, x->escalate_by) : g_strdup(what);
 	if (!event(x, "responded", logged, error) || !reload_stages(x, error))
 		return FALSE;
+	x->responded = n;
 	if (x->no_letter)
 		return TRUE;
 	g_autofree char *base = g_strdup_printf("%s/s%d/closing", x->c->reference, n);
@@ -442,6 +444,7 @@ do_respond(Ctx *x, GError **error)
 	RdLetterRequest r = { 0 };
 	r.name = "closing-letter";
 	r.idem_key = key;
+	r.responds_stage = n;
 	r.escalate_by = x->escalate_by;
 	r.final_stage = final;
 	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
@@ -1163,6 +1166,7 @@ rd_casework_act_in(RdCasework *cw, RdCase *c, const RdCaseAction *a, RdCaseActio
 				g_ptr_array_add(r->done, g_strdup(lines[i]));
 		r->letters = g_steal_pointer(&x.letters);
 		r->escalate_by = g_steal_pointer(&x.escalate_by);
+		r->responded_stage = x.responded;
 	}
 	g_clear_pointer(&x.escalate_by, g_free);
 	g_clear_pointer(&x.stages, g_ptr_array_unref);

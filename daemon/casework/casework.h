@@ -222,6 +222,8 @@ typedef struct {
 	char *escalate_by;       /* respond before the last stage: the last day
 	                            to ask for Stage 2 (YYYY-MM-DD), for a caller
 	                            that sends the response itself (no_letter) */
+	int responded_stage;     /* respond: the stage answered (1 or 2); its
+	                            response letter carries the number */
 } RdCaseActionResult;
 void rd_case_action_result_clear(RdCaseActionResult *r);
 
@@ -321,6 +323,9 @@ typedef struct {
 	const char *staff_name;    /* the member of staff a notice is about */
 	const char *staff_email;
 	gboolean final_response;   /* staff-reply: it is the stage's response */
+	int responds_stage;        /* the letter is that stage's response (a
+	                              closing letter, a staff reply marked
+	                              #final): its sending is the response's date */
 	const RdLetterAttachment *attachments; /* staff-reply: the files the
 	                              member attached; staff notices: the
 	                              complainant's; may be NULL */

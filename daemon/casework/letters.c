@@ -486,6 +486,7 @@ rd_letters_queue(RdLetters *l, RdStore *store, const RdLetterRequest *r, gint64 
 	o.detail = detail;
 	o.next_try = now;
 	o.created_at = now;
+	o.responds_stage = r->responds_stage;
 	gboolean queued = FALSE;
 	gint64 id = rd_store_outbox_enqueue(store, &o, &queued, error);
 	if (id == 0)

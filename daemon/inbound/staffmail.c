@@ -244,6 +244,7 @@ typedef struct {
 	gboolean note;            /* #note: the mail is an internal note */
 	gboolean final;           /* #final */
 	gboolean responded;       /* #outcome applied: the stage is closed */
+	int responded_stage;      /* and which */
 	gboolean must_tell;       /* something went wrong the member must hear
 	                             of, commands or not */
 	char *escalate_by;        /* and the last day to ask for Stage 2 */
@@ -446,6 +447,7 @@ apply_one(Staff *s, const RdCommand *cmd, const RdCommandBlock *b, Applied *ap, 
 		report_line(ap, TRUE, cmd->text, done->len ? done->str : "Done.");
 		if (cmd->kind == RD_CMD_OUTCOME) {
 			ap->responded = TRUE;
+			ap->responded_stage = res.responded_stage;
 			g_free(ap->escalate_by);
 			ap->escalate_by = g_steal_pointer(&res.escalate_by);
 		}
@@ -590,6 +592,7 @@ relay(Staff *s, const char *text, Applied *ap, gint64 msg_id, gboolean *queued_r
 	q.staff_name = s->member->name;
 	q.staff_email = s->member->email;
 	q.final_response = ap->final && ap->responded;
+	q.responds_stage = q.final_response ? ap->responded_stage : 0;
 	/* With #final the reply is the response: it gives the date to ask for
 	 * Stage 2 by, as the closing letter it replaces would. */
 	q.escalate_by = q.final_response ? ap->escalate_by : NULL;
@@ -657,7 +660,8 @@ on_case(Staff *s, GError **error)
 	if (id == 0)
 		return FALSE;
 
-	Applied ap = { g_string_new(NULL), 0, 0, FALSE, FALSE, FALSE, FALSE, NULL };
+	Applied ap = { 0 };
+	ap.report = g_string_new(NULL);
 	if (nothing_found) {
 		g_string_append(ap.report, "NOT SENT: no new words were found above the line \""
 		                RD_REPLY_MARKER_EN "\" (or above the quoted message), so nothing went to the "

@@ -58,8 +58,12 @@ record_sent(RdStore *store, RdSink *sink, const RdOutboxRow *o, gint64 now, cons
 		return FALSE;
 	if (o->case_id == 0)
 		return TRUE;
-	int stage = ack_stage_of(o->kind);
-	if (stage != 0) {
+	/* The day an acknowledgement or a response left is the day the
+	 * Codes and the SPSO count it done (the reports measure timeliness
+	 * from it, not from when the response was recorded). Only the first
+	 * sending counts: a response sent again is not a later response. */
+	int ack = ack_stage_of(o->kind), resp = o->responds_stage;
+	if (ack != 0 || resp != 0) {
 		g_autofree char *local = rd_time_format_local(now);
 		g_autofree char *day = g_strndup(local, 10);
 		g_autoptr(GPtrArray) stages = rd_store_stages_for_case(store, o->case_id, error);
@@ -67,8 +71,11 @@ record_sent(RdStore *store, RdSink *sink, const RdOutboxRow *o, gint64 now, cons
 			return FALSE;
 		for (guint k = 0; k < stages->len; k++) {
 			const RdStage *s = stages->pdata[k];
-			if (s->stage == stage && s->ack_sent == NULL &&
-			    !rd_store_stage_set_field(store, o->case_id, stage, "ack_sent", day, error))
+			if (s->stage == ack && s->ack_sent == NULL &&
+			    !rd_store_stage_set_field(store, o->case_id, ack, "ack_sent", day, error))
+				return FALSE;
+			if (s->stage == resp && s->response_sent == NULL &&
+			    !rd_store_stage_set_field(store, o->case_id, resp, "response_sent", day, error))
 				return FALSE;
 		}
 	}

@@ -38,7 +38,10 @@ stage_of(const RdStage *row, RdReportStage *out)
 	rd_report_stage_init(out);
 	out->present = TRUE;
 	date_of(row->received, &out->received);
-	date_of(row->responded, &out->responded);
+	/* The day the response letter left, when redress sent it: a
+	 * response recorded on Friday and stuck in the outbox until Monday
+	 * reached the complainant on Monday. */
+	date_of(row->response_sent != NULL ? row->response_sent : row->responded, &out->responded);
 	date_of(row->ack_due, &out->ack_due);
 	date_of(row->ack_sent, &out->ack_sent);
 	date_of(row->response_due, &out->response_due);
@@ -69,15 +72,19 @@ rd_report_data_load(RdStore *store, GError **error)
 		const RdStage *row = d->stages->pdata[i];
 		if (d->histories->len == 0 || row->case_id != current) {
 			RdReportCase h;
-			memset(&h, 0, sizeof h);
-			rd_report_stage_init(&h.stage1);
-			rd_report_stage_init(&h.stage2);
+			rd_report_case_init(&h);
 			const RdCase *c = g_hash_table_lookup(by_id, &row->case_id);
 			if (c != NULL) {
 				h.reference = c->reference;
 				h.service = c->service;
 				h.channel = c->channel;
 				h.elected_member = c->flags != NULL && strstr(c->flags, "elected-member") != NULL;
+				h.profile = c->profile;
+				h.cause = c->cause;
+				h.remedy = c->remedy != NULL && *c->remedy;
+				date_of(c->ombudsman_referred, &h.ombudsman_referred);
+				date_of(c->ombudsman_decided, &h.ombudsman_decided);
+				h.ombudsman_outcome = c->ombudsman_outcome;
 			}
 			g_array_append_val(d->histories, h);
 			current = row->case_id;
