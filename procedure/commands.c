@@ -23,7 +23,7 @@
 
 #include "procedure.h"
 
-#define N_KINDS (RD_CMD_CHANNEL + 1)
+#define N_KINDS (RD_CMD_OMBUDSMAN + 1)
 /* How much of what was typed an error message quotes. */
 #define QUOTE_MAX 40
 #define PLUS_DAYS_MAX 365
@@ -31,6 +31,7 @@
 static const char *const kind_names[] = {
 	"assign", "service", "outcome", "final", "close", "holding", "stage2",
 	"notify-dept", "link", "language", "cause", "note", "new", "channel",
+	"remedy", "ombudsman",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(kind_names) == N_KINDS);
 
@@ -537,6 +538,24 @@ static const Value channel_values[] = {
 	{ NULL, NULL },
 };
 
+static const Value ombudsman_values[] = {
+	{ "referred", "referred" }, { "decided", "decided" }, { NULL, NULL },
+};
+static const Value finding_values[] = {
+	{ "upheld", "upheld" }, { "partly-upheld", "partly-upheld" }, { "partially-upheld", "partly-upheld" },
+	{ "not-upheld", "not-upheld" }, { "not-investigated", "not-investigated" }, { "settled", "settled" },
+	{ "discontinued", "discontinued" }, { NULL, NULL },
+};
+
+gboolean
+rd_ombudsman_finding_valid(const char *s)
+{
+	for (const Value *v = finding_values; v->typed != NULL; v++)
+		if (g_strcmp0(s, v->value) == 0 && strcmp(v->typed, v->value) == 0)
+			return TRUE;
+	return FALSE;
+}
+
 /* What an error message lists for each kind of value. */
 static const char *
 values_list(RdCommandKind k)
@@ -552,6 +571,8 @@ values_list(RdCommandKind k)
 		return "en (English) or cy (Welsh)";
 	case RD_CMD_CHANNEL:
 		return "one of phone, letter, in-person, email";
+	case RD_CMD_OMBUDSMAN:
+		return "referred or decided";
 	default:
 		return "a value";
 	}
@@ -750,6 +771,8 @@ command_free(RdCommand *c)
 	g_free(c->arg);
 	g_free(c->name);
 	g_free(c->rest);
+	g_free(c->value);
+	g_free(c->date);
 	g_free(c);
 }
 
@@ -1122,6 +1145,51 @@ parse_service(Parsed *x, const char *args)
 	return TRUE;
 }
 
+/* "#ombudsman referred [DATE]", "#ombudsman decided not upheld [DATE]":
+ * what the council has learned of an Ombudsman's involvement. */
+static gboolean
+parse_ombudsman(Parsed *x, const char *args)
+{
+	static const char usage[] = "#ombudsman referred, or #ombudsman decided upheld|partly-upheld|not-upheld|"
+	                            "not-investigated|settled|discontinued, then the date if not today";
+	RdCommand *c = x->cmd;
+	guint n = 0;
+	const char *what = match_value(args, ombudsman_values, &n);
+	if (what == NULL)
+		return fail(x, "%s", usage);
+	c->arg = g_strdup(what);
+	g_autofree char *rest = rest_after_words(args, n);
+	if (strcmp(what, "decided") == 0) {
+		guint m = 0;
+		const char *finding = rest != NULL ? match_value(rest, finding_values, &m) : NULL;
+		if (finding == NULL)
+			return fail(x, "#ombudsman decided needs the finding: one of upheld, partly-upheld, not-upheld, "
+			            "not-investigated, settled, discontinued");
+		c->value = g_strdup(finding);
+		char *more = rest_after_words(rest, m);
+		g_free(rest);
+		rest = more;
+	}
+	if (rest != NULL) {
+		g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func(g_free);
+		split_words(rest, 3, words);
+		GDate d;
+		guint used = 1;
+		if (words->len == 0 || read_date(words, &d, &used) != DATE_OK) {
+			g_autofree char *q = quote_typed(rest);
+			return fail(x, "#ombudsman %s: %s is not a date — write 2027-02-26 or 26/02/2027, or leave it out "
+			            "for today", what, q);
+		}
+		g_autofree char *after = rest_after_words(rest, used);
+		if (after != NULL) {
+			g_autofree char *q = quote_typed(after);
+			return fail(x, "#ombudsman %s: unexpected %s after the date", what, q);
+		}
+		c->date = rd_date_format_iso(&d);
+	}
+	return TRUE;
+}
+
 /* Parse the arguments of @x->cmd (kind, force set) from @args. */
 static gboolean
 parse_args(Parsed *x, const char *args, const char *prefix)
@@ -1166,6 +1234,13 @@ parse_args(Parsed *x, const char *args, const char *prefix)
 		return parse_new(x, args);
 	case RD_CMD_CHANNEL:
 		return parse_value_cmd(x, args, channel_values);
+	case RD_CMD_REMEDY:
+		c->rest = rest_after_words(args, 0);
+		if (c->rest == NULL)
+			return fail(x, "#remedy needs what was given, e.g. #remedy apology and £50 for time and trouble");
+		return TRUE;
+	case RD_CMD_OMBUDSMAN:
+		return parse_ombudsman(x, args);
 	}
 	return fail(x, "internal error: command kind %d", (int)c->kind);
 }

@@ -728,6 +728,12 @@ typedef enum {
 	                        the address or NULL (phone, letter) */
 	RD_CMD_CHANNEL,      /* #channel phone|letter|in-person|email
 	                        ("telephone", "e-mail", "in person" accepted) */
+	RD_CMD_REMEDY,       /* #remedy TEXT: no arg, rest what was given
+	                        (required): "apology and £50" */
+	RD_CMD_OMBUDSMAN,    /* #ombudsman referred [DATE] | #ombudsman decided
+	                        FINDING [DATE]: arg "referred" or "decided",
+	                        value the finding (rd_ombudsman_finding
+	                        names), date YYYY-MM-DD or NULL (today) */
 } RdCommandKind;
 
 /* The name as typed without '#': "assign", "notify-dept", "stage2", …
@@ -761,7 +767,23 @@ typedef struct {
 	                        date was given */
 	gboolean force;      /* #holding! (the caller checks that the sender
 	                        is a complaints manager) */
+	char *value;         /* #ombudsman decided: the finding; else NULL */
+	char *date;          /* #ombudsman: the day, YYYY-MM-DD; NULL = today */
 } RdCommand;
+
+/* The root-cause category @text starts with (causes.c): the longest of
+ * @categories (NULL-terminated) that @text begins with, ignoring case and
+ * ending at a word boundary; *@category_r points into @categories and
+ * *@detail_r (newly allocated, or NULL when there is none) is what
+ * follows it after a separator (":", "-", "—", ","). FALSE when @text
+ * starts with none of them. */
+gboolean rd_cause_match(const char *const *categories, const char *text, const char **category_r,
+                        char **detail_r);
+
+/* What an Ombudsman can find: "upheld", "partly-upheld", "not-upheld",
+ * "not-investigated", "settled" (resolved early), "discontinued". TRUE
+ * when @s is one of them (lower case, as written here). */
+gboolean rd_ombudsman_finding_valid(const char *s);
 
 typedef struct {
 	guint line;          /* 1-based line in the text */

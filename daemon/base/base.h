@@ -161,6 +161,8 @@ typedef struct {
 	char *reference_prefix;  /* [redress] reference_prefix, default "CMP" */
 	RdParseOptions limits;   /* [limits] (ref_prefix points at reference_prefix) */
 	char **stage2_phrases;   /* [procedure] stage2_phrases, lower case */
+	char **causes;           /* [procedure] causes: the root-cause
+	                            categories #cause takes, as written */
 	guint batch_messages;    /* [ingest] batch_messages, default 256 */
 	guint parse_threads;     /* [ingest] parse_threads, 0 = number of cores */
 	RdNation nation;         /* [calendar] nation, default england-and-wales */

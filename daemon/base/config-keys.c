@@ -24,6 +24,7 @@ static const RdKeySpec keys[] = {
 	{ "limits",    "max_mime_parts",    KEY_UINT,   1, 100000 },
 	{ "limits",    "max_header_length", KEY_SIZE,   256, 16u << 20 },
 	{ "procedure", "stage2_phrases",    KEY_LIST,   0, 0 },
+	{ "procedure", "causes",            KEY_LIST,   0, 0 },
 	{ "ingest",    "batch_messages",    KEY_UINT,   1, 100000 },
 	{ "ingest",    "parse_threads",     KEY_UINT,   0, 64 },
 	{ "calendar",  "nation",            KEY_NATION, 0, 0 },

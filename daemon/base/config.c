@@ -238,6 +238,24 @@ assign_stage2_phrases(Reader *rd, const Setting *s)
 	rd->cfg->stage2_phrases = (char **)g_ptr_array_free(list, FALSE);
 }
 
+/* [procedure] causes: the categories the reports group complaints by;
+ * at least one, none given twice (ignoring case). */
+static void
+assign_causes(Reader *rd, const Setting *s)
+{
+	g_auto(GStrv) items = rd_key_items(rd->kf, s->group, s->key);
+	if (items[0] == NULL) {
+		bad(rd, s->group, s->key, "causes needs at least one category, separated by ';'");
+		return;
+	}
+	for (guint i = 0; items[i] != NULL; i++)
+		for (guint j = 0; j < i; j++)
+			if (g_utf8_collate(items[i], items[j]) == 0 || g_ascii_strcasecmp(items[i], items[j]) == 0)
+				bad(rd, s->group, s->key, "causes lists '%s' twice", items[i]);
+	g_strfreev(rd->cfg->causes);
+	rd->cfg->causes = g_steal_pointer(&items);
+}
+
 /* A ';'-separated list of addresses or domains, in lower case. */
 static char **
 lower_list(GKeyFile *kf, const char *group, const char *key)
@@ -263,6 +281,8 @@ assign_procedure(Reader *rd, const Setting *s)
 			replace(&cfg->default_profile, s->val);
 		else if (strcmp(s->key, "stage2_phrases") == 0)
 			assign_stage2_phrases(rd, s);
+		else if (strcmp(s->key, "causes") == 0)
+			assign_causes(rd, s);
 	} else if (strcmp(s->group, "elected_members") == 0) {
 		char ***slot = strcmp(s->key, "addresses") == 0 ? &cfg->member_addresses : &cfg->member_domains;
 		g_strfreev(*slot);
@@ -681,6 +701,10 @@ set_defaults(RdConfig *cfg)
 	cfg->reference_prefix = g_strdup("CMP");
 	rd_parse_options_init(&cfg->limits);
 	cfg->stage2_phrases = g_strdupv((char **)rd_default_stage2_phrases());
+	/* The categories councils' published reports use most. */
+	static const char *const causes[] = { "service standards", "policy", "staff attitude", "delay",
+	                                      "communication", "other", NULL };
+	cfg->causes = g_strdupv((char **)causes);
 	cfg->batch_messages = 256;
 	cfg->parse_threads = 0;
 	cfg->nation = RD_NATION_ENGLAND_WALES;
@@ -832,6 +856,7 @@ rd_config_free(RdConfig *cfg)
 	g_free(cfg->database);
 	g_free(cfg->reference_prefix);
 	g_strfreev(cfg->stage2_phrases);
+	g_strfreev(cfg->causes);
 	g_free(cfg->bank_holidays);
 	g_strfreev(cfg->closures);
 	g_free(cfg->council_name);

@@ -30,7 +30,7 @@ typedef struct {
 	/* the request's details (RdCaseAction) */
 	int stage;                 /* 0 = the current open stage */
 	const char *to, *reason, *outcome, *date, *decline, *refer_back;
-	const char *language, *text;
+	const char *language, *text, *ombudsman;
 	const char *email, *name;
 	gboolean force, no_letter;
 	/* what was done, for the result */
@@ -900,17 +900,101 @@ do_language(Ctx *x, GError **error)
 	return rd_casework_resend_acknowledgement(x->cw, x->c, x->at, x->done, x->letters, error);
 }
 
-/* A note or a root cause: words on the case journey, changing nothing
- * else (the oversight reports read the causes). */
+/* A note: words on the case journey, changing nothing else. */
 static gboolean
 do_words(Ctx *x, const char *type, const char *label, GError **error)
 {
 	g_autofree char *text = g_strstrip(g_strdup(x->text ? x->text : ""));
 	if (*text == '\0')
 		return rd_casework_refused(error, "give the text of the %s", label);
-	g_autofree char *what = g_strdup_printf("%s%s", strcmp(type, "cause") == 0 ? "Root cause: " : "", text);
-	g_string_append_printf(x->done, "%s recorded.\n", strcmp(type, "cause") == 0 ? "Root cause" : "Note");
-	return event(x, type, what, error);
+	g_string_append(x->done, "Note recorded.\n");
+	return event(x, type, text, error);
+}
+
+/* ---- the facts the oversight reports count --------------------------------------- */
+
+/* The root cause: one of the council's categories, so the reports can
+ * group by it; the words after it stay on the case journey. A later
+ * #cause replaces the category (the event keeps the earlier one). */
+static gboolean
+do_cause(Ctx *x, GError **error)
+{
+	const char *const *cats = (const char *const *)x->cfg->causes;
+	const char *cat = NULL;
+	g_autofree char *detail = NULL;
+	if (!rd_cause_match(cats, x->text, &cat, &detail)) {
+		g_autofree char *list = g_strjoinv(", ", x->cfg->causes);
+		return rd_casework_refused(error, "start the root cause with one of the council's categories: %s "
+		              "(then any detail, e.g. \"%s: …\"; the list is [procedure] causes)", list,
+		              x->cfg->causes[0]);
+	}
+	if (!rd_store_case_set_field(x->store, x->c->id, "cause", cat, x->at, error))
+		return FALSE;
+	g_autofree char *what = detail ? g_strdup_printf("Root cause: %s — %s", cat, detail)
+	                               : g_strdup_printf("Root cause: %s", cat);
+	g_string_append_printf(x->done, "%s.\n", what);
+	return event(x, "cause", what, error);
+}
+
+/* The remedy or apology given: the reports count complaints with one. */
+static gboolean
+do_remedy(Ctx *x, GError **error)
+{
+	g_autofree char *text = g_strstrip(g_strdup(x->text ? x->text : ""));
+	if (*text == '\0')
+		return rd_casework_refused(error, "say what was given, e.g. \"apology and £50 for time and trouble\"");
+	if (!rd_store_case_set_field(x->store, x->c->id, "remedy", text, x->at, error))
+		return FALSE;
+	g_autofree char *what = g_strdup_printf("Remedy: %s", text);
+	g_string_append_printf(x->done, "%s.\n", what);
+	return event(x, "remedy", what, error);
+}
+
+/* The Ombudsman's part: the day the council learned the complainant had
+ * gone to the Ombudsman, and the day it decided, with its finding. A
+ * decision without a recorded referral records the referral on the same
+ * day (a council may first hear of both in the decision letter). */
+static gboolean
+do_ombudsman(Ctx *x, GError **error)
+{
+	const char *what = x->ombudsman;
+	if (g_strcmp0(what, "referred") != 0 && g_strcmp0(what, "decided") != 0)
+		return rd_casework_refused(error, "say referred or decided");
+	const char *date = x->date ? x->date : x->today;
+	GDate day;
+	if (!parse_date("--date", date, &day, error))
+		return FALSE;
+	if (strcmp(date, x->today) > 0)
+		return rd_casework_refused(error, "--date %s is in the future", date);
+	g_autofree char *opened = rd_time_format_local(x->c->opened_at);
+	opened[10] = '\0';
+	if (strcmp(date, opened) < 0)
+		return rd_casework_refused(error, "--date %s is before the complaint arrived (%s)", date, opened);
+	if (strcmp(what, "referred") == 0) {
+		if (x->outcome != NULL)
+			return rd_casework_refused(error, "a finding goes with 'decided', not 'referred'");
+		if (!rd_store_case_set_field(x->store, x->c->id, "ombudsman_referred", date, x->at, error))
+			return FALSE;
+		g_autofree char *line = g_strdup_printf("Referred to the Ombudsman: the council learned of it on %s.", date);
+		g_string_append_printf(x->done, "%s\n", line);
+		return event(x, "ombudsman-referred", line, error);
+	}
+	if (!rd_ombudsman_finding_valid(x->outcome))
+		return rd_casework_refused(error, "give the Ombudsman's finding: --outcome upheld, partly-upheld, not-upheld, "
+		              "not-investigated, settled or discontinued");
+	const char *referred = x->c->ombudsman_referred;
+	if (referred != NULL && strcmp(date, referred) < 0)
+		return rd_casework_refused(error, "--date %s is before the referral (%s)", date, referred);
+	if (referred == NULL &&
+	    (!rd_store_case_set_field(x->store, x->c->id, "ombudsman_referred", date, x->at, error) ||
+	     !event(x, "ombudsman-referred", "Referred to the Ombudsman (recorded with its decision).", error)))
+		return FALSE;
+	if (!rd_store_case_set_field(x->store, x->c->id, "ombudsman_decided", date, x->at, error) ||
+	    !rd_store_case_set_field(x->store, x->c->id, "ombudsman_outcome", x->outcome, x->at, error))
+		return FALSE;
+	g_autofree char *line = g_strdup_printf("The Ombudsman decided on %s: %s.", date, x->outcome);
+	g_string_append_printf(x->done, "%s\n", line);
+	return event(x, "ombudsman-decided", line, error);
 }
 
 /* The department a complaint is about is told of it, with the date its
@@ -1056,7 +1140,8 @@ static const char *const action_names[] = {
 	[RD_CASE_ACTION_SERVICE] = "service",   [RD_CASE_ACTION_LANGUAGE] = "language",
 	[RD_CASE_ACTION_NOTE] = "note",         [RD_CASE_ACTION_CAUSE] = "cause",
 	[RD_CASE_ACTION_NOTIFY_DEPT] = "notify-dept", [RD_CASE_ACTION_COMPLAINANT] = "complainant",
-	[RD_CASE_ACTION_REOPEN] = "reopen",
+	[RD_CASE_ACTION_REOPEN] = "reopen",     [RD_CASE_ACTION_REMEDY] = "remedy",
+	[RD_CASE_ACTION_OMBUDSMAN] = "ombudsman",
 };
 
 const char *
@@ -1110,7 +1195,11 @@ dispatch(Ctx *x, const RdCaseAction *a, GError **error)
 	case RD_CASE_ACTION_NOTE:
 		return do_words(x, "note", "note", error);
 	case RD_CASE_ACTION_CAUSE:
-		return do_words(x, "cause", "root cause", error);
+		return do_cause(x, error);
+	case RD_CASE_ACTION_REMEDY:
+		return do_remedy(x, error);
+	case RD_CASE_ACTION_OMBUDSMAN:
+		return do_ombudsman(x, error);
 	case RD_CASE_ACTION_NOTIFY_DEPT:
 		return do_notify_dept(x, a->handler, error);
 	case RD_CASE_ACTION_COMPLAINANT:
@@ -1149,6 +1238,7 @@ rd_casework_act_in(RdCasework *cw, RdCase *c, const RdCaseAction *a, RdCaseActio
 	x.refer_back = a->refer_back;
 	x.language = a->language;
 	x.text = a->text;
+	x.ombudsman = a->ombudsman;
 	x.email = a->email;
 	x.name = a->name;
 	x.force = a->force;

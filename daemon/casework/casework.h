@@ -174,10 +174,14 @@ typedef enum {
 	RD_CASE_ACTION_SERVICE,       /* service: the service (and so the profile) */
 	RD_CASE_ACTION_LANGUAGE,      /* language: en|cy, for the letters from now on */
 	RD_CASE_ACTION_NOTE,          /* text: an internal note on the case journey */
-	RD_CASE_ACTION_CAUSE,         /* text: the root cause, for learning (oversight) */
+	RD_CASE_ACTION_CAUSE,         /* text: the root-cause category ([procedure]
+	                                 causes), then any detail (oversight) */
 	RD_CASE_ACTION_NOTIFY_DEPT,   /* handler = the department's address: told of the case */
 	RD_CASE_ACTION_COMPLAINANT,   /* email [, name]: the complainant corrected */
 	RD_CASE_ACTION_REOPEN,        /* [reason]: the last stage of a closed case opened again */
+	RD_CASE_ACTION_REMEDY,        /* text: the remedy or apology given (oversight) */
+	RD_CASE_ACTION_OMBUDSMAN,     /* ombudsman referred|decided [, outcome the
+	                                 finding] [, date]: the Ombudsman's part */
 } RdCaseActionKind;
 
 const char *rd_case_action_kind_to_string(RdCaseActionKind k);
@@ -203,7 +207,10 @@ typedef struct {
 	const char *decline;     /* escalate: do not investigate, because … */
 	const char *refer_back;  /* escalate: back to Stage 1, because … */
 	const char *language;    /* language: "en" or "cy" */
-	const char *text;        /* note, cause: the words to record */
+	const char *text;        /* note, cause, remedy: the words to record */
+	const char *ombudsman;   /* ombudsman: "referred" or "decided" (outcome
+	                            then holds the finding, date the day; NULL
+	                            date = today) */
 	const char *email;       /* complainant: their address */
 	const char *name;        /* complainant: their name; NULL = keep it */
 	gboolean force;          /* extend: past the profile's cap (a complaints

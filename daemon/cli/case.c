@@ -40,6 +40,12 @@ static const struct {
 	{ RD_CASE_ACTION_COMPLAINANT, -1, 0, "complainant [NAME] ADDR  (or 'NAME <ADDR>')" },
 	{ RD_CASE_ACTION_REOPEN,   0, OPT_REASON, "reopen [--reason TEXT]" },
 	{ RD_CASE_ACTION_LANGUAGE, 1, 0, "language cy|en" },
+	{ RD_CASE_ACTION_NOTE,     1, 0, "note TEXT" },
+	{ RD_CASE_ACTION_CAUSE,    1, 0, "cause 'CATEGORY[: DETAIL]'  (a category of [procedure] causes)" },
+	{ RD_CASE_ACTION_REMEDY,   1, 0, "remedy TEXT  (the remedy or apology given)" },
+	{ RD_CASE_ACTION_OMBUDSMAN, 1, OPT_OUTCOME | OPT_DATE,
+	  "ombudsman referred|decided [--outcome upheld|partly-upheld|not-upheld|not-investigated|settled|discontinued] "
+	  "[--date DATE]" },
 };
 
 /* complainant: "Jane Citizen <jane@example.org>" as one argument, or NAME
@@ -137,8 +143,10 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 		{ "stage", 0, 0, G_OPTION_ARG_INT, &stage, "The stage concerned (default: the open one)", "N" },
 		{ "to", 0, 0, G_OPTION_ARG_STRING, &to, "extend: the new response date", "DATE" },
 		{ "reason", 0, 0, G_OPTION_ARG_STRING, &reason, "extend, close: the reason, told to the complainant", "TEXT" },
-		{ "outcome", 0, 0, G_OPTION_ARG_STRING, &outcome, "respond, close: the outcome", "OUTCOME" },
-		{ "date", 0, 0, G_OPTION_ARG_STRING, &date, "respond: the day the response was sent (default today)", "DATE" },
+		{ "outcome", 0, 0, G_OPTION_ARG_STRING, &outcome, "respond, close: the outcome; ombudsman decided: the "
+		  "finding", "OUTCOME" },
+		{ "date", 0, 0, G_OPTION_ARG_STRING, &date, "respond: the day the response was sent; ombudsman: the day "
+		  "(default today)", "DATE" },
 		{ "decline", 0, 0, G_OPTION_ARG_STRING, &decline, "escalate: do not investigate at Stage 2, because…", "REASON" },
 		{ "refer-back", 0, 0, G_OPTION_ARG_STRING, &refer_back, "escalate: send back for a Stage 1 response, because…", "REASON" },
 		{ NULL }
@@ -169,7 +177,8 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 				ai = i;
 	if (ai == G_N_ELEMENTS(actions)) {
 		fprintf(stderr, "redress case: unknown action '%s'; use assign, extend, respond, close, escalate, "
-		        "link, service, language, complainant or reopen, or 'redress case new' (see redress case --help)\n", argv[2]);
+		        "link, service, language, complainant, reopen, note, cause, remedy or ombudsman, or 'redress case new' "
+		        "(see redress case --help)\n", argv[2]);
 		return RD_EXIT_USAGE;
 	}
 	const char *action = argv[2];
@@ -203,6 +212,10 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 	a.handler = a.kind == RD_CASE_ACTION_ASSIGN ? argv[3] : NULL;
 	a.other = a.kind == RD_CASE_ACTION_LINK ? argv[3] : NULL;
 	a.service = a.kind == RD_CASE_ACTION_SERVICE ? argv[3] : NULL;
+	a.text = a.kind == RD_CASE_ACTION_NOTE || a.kind == RD_CASE_ACTION_CAUSE || a.kind == RD_CASE_ACTION_REMEDY
+	         ? argv[3] : NULL;
+	g_autofree char *omb = a.kind == RD_CASE_ACTION_OMBUDSMAN ? g_ascii_strdown(argv[3], -1) : NULL;
+	a.ombudsman = omb;
 	g_autofree char *cname = NULL, *cemail = NULL;
 	if (a.kind == RD_CASE_ACTION_COMPLAINANT)
 		complainant_args(argc, argv, &cname, &cemail);

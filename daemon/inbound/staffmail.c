@@ -366,6 +366,16 @@ action_of(Staff *s, const RdCommand *cmd, const RdCommandBlock *b, RdCaseAction 
 		a->kind = RD_CASE_ACTION_NOTE;
 		a->text = cmd->rest ? cmd->rest : cmd->arg;
 		return TRUE;
+	case RD_CMD_REMEDY:
+		a->kind = RD_CASE_ACTION_REMEDY;
+		a->text = cmd->rest;
+		return TRUE;
+	case RD_CMD_OMBUDSMAN:
+		a->kind = RD_CASE_ACTION_OMBUDSMAN;
+		a->ombudsman = cmd->arg;
+		a->outcome = cmd->value;
+		a->date = cmd->date;
+		return TRUE;
 	case RD_CMD_FINAL:
 	case RD_CMD_NEW:
 	case RD_CMD_CHANNEL:

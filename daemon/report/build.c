@@ -92,12 +92,13 @@ rd_report_trend_count(const RdReportCase *cases, gsize n, const GDate *from, con
 
 static char *
 html(const RdConfig *cfg, const RdReportCase *cases, gsize n, const RdReportRequest *q, const RdSpsoFigures *f,
-     const RdLgscoFigures *lf, const RdReportTrend *trend)
+     const RdLgscoFigures *lf, const RdReg18Figures *rf, const RdReportTrend *trend)
 {
 	guint received[MAX_MONTHS], closed[MAX_MONTHS];
 	RdReportHtmlData d = { 0 };
 	d.spso = f;
 	d.lgsco = lf;
+	d.reg18 = rf;
 	d.months = rd_report_monthly(cases, n, &q->from, &q->to, received, closed, MAX_MONTHS);
 	d.received_by_month = received;
 	d.closed_by_month = closed;
@@ -107,12 +108,57 @@ html(const RdConfig *cfg, const RdReportCase *cases, gsize n, const RdReportRequ
 	return rd_report_html(cfg, &q->from, &q->to, &d);
 }
 
+/* The trend as the "trend" member: one object per period, oldest first,
+ * each with its label, dates and SPSO figures. */
+static void
+trend_json(JsonBuilder *b, const RdConfig *cfg, const RdReportTrend *t)
+{
+	json_builder_set_member_name(b, "trend");
+	json_builder_begin_array(b);
+	for (guint k = 0; k < t->n; k++) {
+		g_autofree char *a = rd_date_format_iso(&t->from[k]);
+		g_autofree char *z = rd_date_format_iso(&t->to[k]);
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "label");
+		json_builder_add_string_value(b, t->labels[k]);
+		json_builder_set_member_name(b, "from");
+		json_builder_add_string_value(b, a);
+		json_builder_set_member_name(b, "to");
+		json_builder_add_string_value(b, z);
+		rd_report_spso_json(b, cfg, &t->spso[k]);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+/* The trend as a table of text: what a committee paper puts side by side. */
+static char *
+trend_text(const RdConfig *cfg, const RdReportTrend *t)
+{
+	GString *s = g_string_new("Trend (the SPSO figures for this period and the four before it)\n");
+	g_string_append_printf(s, "  %-12s %9s %9s %9s %9s %14s %14s\n", "period", "received", "closed", "per 1,000",
+	                       "Stage 1", "S1 in 5 WD", "S1 avg WD");
+	for (guint k = 0; k < t->n; k++) {
+		const RdSpsoFigures *f = &t->spso[k];
+		g_autofree char *per = cfg->council_population
+			? g_strdup_printf("%.1f", rd_report_round1(1000.0 * f->received / cfg->council_population))
+			: g_strdup("-");
+		g_string_append_printf(s, "  %-12s %9u %9u %9s %9u %13.1f%% %14.1f\n", t->labels[k], f->received, f->closed,
+		                       per, f->closed_by_path[RD_REPORT_STAGE1],
+		                       rd_report_round1(rd_report_percent(f->within_timescale[RD_REPORT_STAGE1],
+		                                                          f->closed_by_path[RD_REPORT_STAGE1])),
+		                       f->average_working_days[RD_REPORT_STAGE1]);
+	}
+	return g_string_free(s, FALSE);
+}
+
 char *
 rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportData *data, const RdReportRequest *q)
 {
 	gsize n = 0;
 	const RdReportCase *cases = rd_report_data_cases(data, &n);
-	gboolean spso = (q->sets & RD_REPORT_SPSO) != 0, lgsco = (q->sets & RD_REPORT_LGSCO) != 0;
+	gboolean spso = (q->sets & RD_REPORT_SPSO) != 0, lgsco = (q->sets & RD_REPORT_LGSCO) != 0,
+	         reg18 = (q->sets & RD_REPORT_REG18) != 0;
 	RdSpsoFigures f;
 	rd_report_spso(cases, n, &q->from, &q->to, cal, &f);
 	/* What has not been done yet is late only once its day has passed. */
@@ -121,22 +167,60 @@ rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportDat
 		asof = q->today;
 	RdLgscoFigures lf;
 	rd_report_lgsco(cases, n, &q->from, &q->to, &asof, &lf);
-	char *doc;
-	if (q->format == RD_REPORT_FORMAT_HTML) {
-		RdReportTrend trend;
+	RdReg18Figures rf;
+	rd_report_reg18(cases, n, &q->from, &q->to, rd_report_reg18_profiles(cfg), &rf);
+	RdReportTrend trend = { 0 };
+	if (spso && q->format != RD_REPORT_FORMAT_CSV)
 		rd_report_trend_count(cases, n, &q->from, &q->to, cal, &trend);
-		doc = html(cfg, cases, n, q, &f, lgsco ? &lf : NULL, &trend);
-		rd_report_trend_clear(&trend);
-	} else if (spso && lgsco && q->format == RD_REPORT_FORMAT_JSON) {
-		doc = rd_report_all_json(cfg, &q->from, &q->to, &f, &lf);
-	} else if (spso && lgsco) {
-		g_autofree char *one = rd_report_spso_render(cfg, &q->from, &q->to, &f, q->format);
-		g_autofree char *two = rd_report_lgsco_render(cfg, &q->from, &q->to, &lf, q->format);
-		doc = g_strconcat(one, "\n", two, NULL);
-	} else {
-		doc = spso ? rd_report_spso_render(cfg, &q->from, &q->to, &f, q->format)
-		           : rd_report_lgsco_render(cfg, &q->from, &q->to, &lf, q->format);
+	char *doc = NULL;
+	switch (q->format) {
+	case RD_REPORT_FORMAT_HTML:
+		doc = html(cfg, cases, n, q, &f, lgsco ? &lf : NULL, reg18 ? &rf : NULL, &trend);
+		break;
+	case RD_REPORT_FORMAT_JSON: {
+		JsonBuilder *b = rd_report_json_begin(cfg, &q->from, &q->to);
+		if (spso)
+			rd_report_spso_json(b, cfg, &f);
+		if (lgsco)
+			rd_report_lgsco_json(b, &lf);
+		if (reg18)
+			rd_report_reg18_json(b, &rf);
+		if (trend.n > 0)
+			trend_json(b, cfg, &trend);
+		json_builder_end_object(b);
+		doc = rd_report_json_finish(b);
+		break;
 	}
+	case RD_REPORT_FORMAT_CSV:
+		/* One set per file (the caller checks). */
+		doc = spso ? rd_report_spso_render(cfg, &q->from, &q->to, &f, q->format)
+		    : lgsco ? rd_report_lgsco_render(cfg, &q->from, &q->to, &lf, q->format)
+		            : rd_report_reg18_render(cfg, &q->from, &q->to, &rf, q->format);
+		break;
+	case RD_REPORT_FORMAT_TEXT:
+	default: {
+		GString *s = g_string_new(NULL);
+		if (spso) {
+			g_autofree char *one = rd_report_spso_render(cfg, &q->from, &q->to, &f, q->format);
+			g_string_append(s, one);
+			if (trend.n > 0) {
+				g_autofree char *tt = trend_text(cfg, &trend);
+				g_string_append_printf(s, "\n%s", tt);
+			}
+		}
+		if (lgsco) {
+			g_autofree char *two = rd_report_lgsco_render(cfg, &q->from, &q->to, &lf, q->format);
+			g_string_append_printf(s, "%s%s", s->len ? "\n" : "", two);
+		}
+		if (reg18) {
+			g_autofree char *three = rd_report_reg18_render(cfg, &q->from, &q->to, &rf, q->format);
+			g_string_append_printf(s, "%s%s", s->len ? "\n" : "", three);
+		}
+		doc = g_string_free(s, FALSE);
+	}
+	}
+	rd_report_trend_clear(&trend);
 	rd_lgsco_figures_clear(&lf);
+	rd_reg18_figures_clear(&rf);
 	return doc;
 }

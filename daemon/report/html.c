@@ -124,6 +124,37 @@ static const char hatch[] =
 	"<rect width=\"6\" height=\"6\" fill=\"#fff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#000\" "
 	"stroke-width=\"2\"/></pattern></defs></svg>\n";
 
+/* The statutory adult social care figures: a table, as the regulation's
+ * annual report gives them. */
+static void
+reg18_section(GString *h, const RdReg18Figures *r)
+{
+	g_string_append(h, "<h2>Adult social care (statutory procedure)</h2>\n<table>\n<caption>Statutory adult social "
+	                   "care complaints (the 2009 Regulations, regulation 18)</caption>\n<tbody>\n");
+	const struct { const char *label; guint v; } rows[] = {
+		{ "Received", r->received },
+		{ "Decided", r->decided },
+		{ "Decided well-founded (upheld or partly upheld)", r->well_founded },
+		{ "Known to have been referred to the Ombudsman", r->referred },
+		{ "Decided by the Ombudsman", r->ombudsman_decided },
+		{ "Of those, upheld by the Ombudsman", r->ombudsman_upheld },
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(rows); i++)
+		g_string_append_printf(h, "<tr><th scope=\"row\">%s</th><td>%u</td></tr>\n", rows[i].label, rows[i].v);
+	g_string_append(h, "</tbody>\n</table>\n<table>\n<caption>Decided, by root cause</caption>\n<thead><tr>"
+	                   "<th scope=\"col\">Cause</th><th scope=\"col\">Decided</th></tr></thead>\n<tbody>\n");
+	g_autoptr(GPtrArray) keys = rd_report_sorted_keys(r->by_cause);
+	for (guint i = 0; i < keys->len; i++) {
+		g_string_append(h, "<tr><th scope=\"row\">");
+		esc(h, keys->pdata[i]);
+		g_string_append_printf(h, "</th><td>%u</td></tr>\n",
+		                       GPOINTER_TO_UINT(g_hash_table_lookup(r->by_cause, keys->pdata[i])));
+	}
+	if (keys->len == 0)
+		g_string_append(h, "<tr><td colspan=\"2\">None decided in the period.</td></tr>\n");
+	g_string_append(h, "</tbody>\n</table>\n");
+}
+
 char *
 rd_report_html(const RdConfig *cfg, const GDate *from, const GDate *to, const RdReportHtmlData *d)
 {
@@ -239,6 +270,8 @@ rd_report_html(const RdConfig *cfg, const GDate *from, const GDate *to, const Rd
 		}
 		g_string_append(h, "</tbody>\n</table>\n");
 	}
+	if (d->reg18 != NULL)
+		reg18_section(h, d->reg18);
 	g_string_append(h, "</body>\n</html>\n");
 	return g_string_free(h, FALSE);
 }

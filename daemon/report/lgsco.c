@@ -18,9 +18,8 @@ cmp_str(gconstpointer a, gconstpointer b)
 	return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The keys of @t, sorted, for output that does not change run to run. */
-static GPtrArray *
-sorted_keys(GHashTable *t)
+GPtrArray *
+rd_report_sorted_keys(GHashTable *t)
 {
 	GPtrArray *keys = g_ptr_array_new();
 	GHashTableIter it;
@@ -48,7 +47,7 @@ json_stages(JsonBuilder *b, const char *name, const guint v[2])
 static void
 json_counts(JsonBuilder *b, const char *name, GHashTable *t)
 {
-	g_autoptr(GPtrArray) keys = sorted_keys(t);
+	g_autoptr(GPtrArray) keys = rd_report_sorted_keys(t);
 	json_builder_set_member_name(b, name);
 	json_builder_begin_object(b);
 	for (guint i = 0; i < keys->len; i++) {
@@ -124,9 +123,8 @@ csv_stages(GString *s, const char *indicator, const char *measure, const guint v
 	g_string_append_printf(s, "%s,%s,%u,%u,%u\r\n", indicator, measure, v[0], v[1], v[0] + v[1]);
 }
 
-/* A CSV field: quoted when it holds a comma, quote or line break. */
-static void
-csv_field(GString *s, const char *v)
+void
+rd_report_csv_field(GString *s, const char *v)
 {
 	if (strpbrk(v, ",\"\r\n") == NULL) {
 		g_string_append(s, v);
@@ -163,10 +161,10 @@ render_csv(const RdLgscoFigures *f)
 	GHashTable *tables[2] = { f->by_service, f->by_channel };
 	const char *labels[2] = { "received by service", "received by channel" };
 	for (guint t = 0; t < 2; t++) {
-		g_autoptr(GPtrArray) keys = sorted_keys(tables[t]);
+		g_autoptr(GPtrArray) keys = rd_report_sorted_keys(tables[t]);
 		for (guint i = 0; i < keys->len; i++) {
 			g_string_append_printf(s, "%s,", labels[t]);
-			csv_field(s, keys->pdata[i]);
+			rd_report_csv_field(s, keys->pdata[i]);
 			g_string_append_printf(s, ",,,%u\r\n", GPOINTER_TO_UINT(g_hash_table_lookup(tables[t], keys->pdata[i])));
 		}
 	}
@@ -197,7 +195,7 @@ render_text(const RdConfig *cfg, const char *from, const char *to, const RdLgsco
 	const char *labels[2] = { "Received by service", "Received by channel" };
 	for (guint t = 0; t < 2; t++) {
 		g_string_append_printf(s, "\n%s\n", labels[t]);
-		g_autoptr(GPtrArray) keys = sorted_keys(tables[t]);
+		g_autoptr(GPtrArray) keys = rd_report_sorted_keys(tables[t]);
 		for (guint i = 0; i < keys->len; i++)
 			g_string_append_printf(s, "  %-34s %6u\n", (const char *)keys->pdata[i],
 			                       GPOINTER_TO_UINT(g_hash_table_lookup(tables[t], keys->pdata[i])));

@@ -18,4 +18,14 @@ double rd_report_round1(double x);
 /* @part as % of @whole (0 when @whole is 0). */
 double rd_report_percent(guint part, guint whole);
 
+/* The keys of @t, sorted, for output that does not change run to run
+ * (the array borrows them). */
+GPtrArray *rd_report_sorted_keys(GHashTable *t);
+/* A CSV field: quoted when it holds a comma, quote or line break. */
+void rd_report_csv_field(GString *s, const char *v);
+
+/* The reg 18 figures as the "reg18" member of the JSON object being
+ * built (reg18.c). */
+void rd_report_reg18_json(JsonBuilder *b, const RdReg18Figures *f);
+
 #endif

@@ -54,6 +54,7 @@ void rd_report_lgsco_json(struct _JsonBuilder *b, const RdLgscoFigures *f);
 typedef struct {
 	const RdSpsoFigures *spso;
 	const RdLgscoFigures *lgsco;          /* may be NULL */
+	const RdReg18Figures *reg18;          /* may be NULL */
 	guint months;                         /* from @from's month on */
 	const guint *received_by_month, *closed_by_month;
 	guint n_trend;                        /* earlier periods and this one, oldest first */
@@ -63,6 +64,14 @@ typedef struct {
 /* One self-contained printable HTML file (newly allocated): inline SVG
  * charts, each with its text alternative and the table it is drawn from. */
 char *rd_report_html(const RdConfig *cfg, const GDate *from, const GDate *to, const RdReportHtmlData *d);
+
+/* The statutory adult social care figures (reg18.c), as a document in
+ * @format (newly allocated). */
+char *rd_report_reg18_render(const RdConfig *cfg, const GDate *from, const GDate *to, const RdReg18Figures *f,
+                             RdReportFormat format);
+/* The profiles whose cases count as statutory adult social care
+ * (NULL-terminated, static). */
+const char *const *rd_report_reg18_profiles(const RdConfig *cfg);
 
 /* ---- one document (build.c) ---- */
 
@@ -104,9 +113,6 @@ void rd_report_trend_count(const RdReportCase *cases, gsize n, const GDate *from
                            const RdCalendar *cal, RdReportTrend *t);
 void rd_report_trend_clear(RdReportTrend *t);
 
-/* Both sets in one JSON document ("spso" and "lgsco"). */
-char *rd_report_all_json(const RdConfig *cfg, const GDate *from, const GDate *to, const RdSpsoFigures *spso,
-                         const RdLgscoFigures *lgsco);
 /* The SPSO figures as the "spso" member of the JSON object being built. */
 void rd_report_spso_json(struct _JsonBuilder *b, const RdConfig *cfg, const RdSpsoFigures *f);
 

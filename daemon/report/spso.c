@@ -304,14 +304,3 @@ rd_report_spso_render(const RdConfig *cfg, const GDate *from, const GDate *to, c
 		return render_text(cfg, a, z, f);
 	}
 }
-
-char *
-rd_report_all_json(const RdConfig *cfg, const GDate *from, const GDate *to, const RdSpsoFigures *spso,
-                   const RdLgscoFigures *lgsco)
-{
-	JsonBuilder *b = rd_report_json_begin(cfg, from, to);
-	rd_report_spso_json(b, cfg, spso);
-	rd_report_lgsco_json(b, lgsco);
-	json_builder_end_object(b);
-	return rd_report_json_finish(b);
-}
