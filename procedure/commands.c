@@ -1177,13 +1177,13 @@ parse_ombudsman(Parsed *x, const char *args)
 		guint used = 1;
 		if (words->len == 0 || read_date(words, &d, &used) != DATE_OK) {
 			g_autofree char *q = quote_typed(rest);
-			return fail(x, "#ombudsman %s: %s is not a date — write 2027-02-26 or 26/02/2027, or leave it out "
+			return fail(x, "#ombudsman %s: '%s' is not a date — write 2027-02-26 or 26/02/2027, or leave it out "
 			            "for today", what, q);
 		}
 		g_autofree char *after = rest_after_words(rest, used);
 		if (after != NULL) {
 			g_autofree char *q = quote_typed(after);
-			return fail(x, "#ombudsman %s: unexpected %s after the date", what, q);
+			return fail(x, "#ombudsman %s: unexpected '%s' after the date", what, q);
 		}
 		c->date = rd_date_format_iso(&d);
 	}

@@ -24,6 +24,8 @@ typedef struct {
 	const char *rest;
 	int plus_days;
 	gboolean force;
+	const char *value;   /* #ombudsman's finding */
+	const char *date;    /* #ombudsman's date */
 	const char *error;   /* part of the one error expected, or NULL */
 	const char *body;    /* expected body, or NULL: not checked */
 	gboolean no_prefix;  /* parse with a NULL reference prefix */
@@ -159,6 +161,26 @@ static const Row rows[] = {
 	{ .name = "cause", .text = "#cause the round was not updated", .cmd = K(RD_CMD_CAUSE), .rest = "the round was not updated" },
 	{ .name = "cause-missing", .text = "#cause", .error = "#cause needs the underlying cause" },
 
+	/* #remedy */
+	{ .name = "remedy", .text = "#remedy Apology and £50", .cmd = K(RD_CMD_REMEDY), .rest = "Apology and £50" },
+	{ .name = "remedy-missing", .text = "#remedy", .error = "#remedy needs what was given" },
+
+	/* #ombudsman */
+	{ .name = "ombudsman-referred", .text = "#ombudsman referred", .cmd = K(RD_CMD_OMBUDSMAN), .arg = "referred" },
+	{ .name = "ombudsman-referred-date", .text = "#Ombudsman Referred 3/11/2026", .cmd = K(RD_CMD_OMBUDSMAN), .arg = "referred",
+	  .date = "2026-11-03" },
+	{ .name = "ombudsman-decided", .text = "#ombudsman decided not upheld", .cmd = K(RD_CMD_OMBUDSMAN), .arg = "decided",
+	  .value = "not-upheld" },
+	{ .name = "ombudsman-decided-date", .text = "#ombudsman decided partially upheld 5 January 2027", .cmd = K(RD_CMD_OMBUDSMAN),
+	  .arg = "decided", .value = "partly-upheld", .date = "2027-01-05" },
+	{ .name = "ombudsman-not-investigated", .text = "#ombudsman decided not investigated.", .cmd = K(RD_CMD_OMBUDSMAN),
+	  .arg = "decided", .value = "not-investigated" },
+	{ .name = "ombudsman-no-finding", .text = "#ombudsman decided", .error = "#ombudsman decided needs the finding" },
+	{ .name = "ombudsman-bad-finding", .text = "#ombudsman decided maybe", .error = "#ombudsman decided needs the finding" },
+	{ .name = "ombudsman-bad-date", .text = "#ombudsman referred yesterday", .error = "'yesterday' is not a date" },
+	{ .name = "ombudsman-after-date", .text = "#ombudsman referred 2026-11-03 by phone", .error = "unexpected 'by phone' after the date" },
+	{ .name = "ombudsman-missing", .text = "#ombudsman", .error = "#ombudsman referred, or #ombudsman decided" },
+
 	/* #note */
 	{ .name = "note-text", .text = "#note called the complainant", .cmd = K(RD_CMD_NOTE), .rest = "called the complainant" },
 	{ .name = "note-alone", .text = "#note\n\nSpoke to the contractor.\nThey will visit.", .cmd = K(RD_CMD_NOTE), .body = "Spoke to the contractor.\nThey will visit." },
@@ -190,7 +212,8 @@ static const Row rows[] = {
 	{ .name = "unknown-bang", .text = "#hodling! +5 agreed", .error = "unknown command #hodling! — did you mean #holding!?" },
 	{ .name = "unknown-keeps-case", .text = "#Asign x", .error = "unknown command #Asign — did you mean #assign?" },
 	{ .name = "unknown-list", .text = "#frobnicate now", .error = "unknown command #frobnicate — the commands are #assign, #service, #outcome, #final, #close, "
-	           "#holding, #holding!, #stage2, #notify-dept, #link, #language, #cause, #note, #new, #channel" },
+	           "#holding, #holding!, #stage2, #notify-dept, #link, #language, #cause, #note, #new, #channel, #remedy, "
+	           "#ombudsman" },
 	{ .name = "unknown-digit", .text = "#1 priority", .error = "unknown command #1 — the commands are" },
 	{ .name = "unknown-welsh-letter", .text = "#ŵyn", .error = "unknown command #ŵyn" },
 	{ .name = "space-after-hash", .text = "# assign jo@council.example", .error = "write #assign with no space after the #" },
@@ -246,6 +269,8 @@ test_row(gconstpointer data)
 		g_assert_cmpstr(c->arg, ==, r->arg);
 		g_assert_cmpstr(c->name, ==, r->who);
 		g_assert_cmpstr(c->rest, ==, r->rest);
+		g_assert_cmpstr(c->value, ==, r->value);
+		g_assert_cmpstr(c->date, ==, r->date);
 		g_assert_cmpint(c->plus_days, ==, r->plus_days);
 		g_assert_cmpint(c->force, ==, r->force);
 		g_assert_nonnull(c->text);

@@ -444,6 +444,45 @@ test_final_response(Fixture *f, gconstpointer data)
 	 * working days after Thursday 3 December 2026, over Christmas. */
 	g_assert_nonnull(strstr(text, "reply to this email by Tuesday 5 January 2027"));
 	g_assert_null(strstr(text, "#final"));
+	/* The relayed reply is the stage's response: its sending sets the
+	 * day the reports count from. */
+	g_assert_cmpint(((RdOutboxRow *)relayed->pdata[0])->responds_stage, ==, 1);
+}
+
+/* The facts the reports count, by mail: a cause from the council's
+ * categories (one outside them is refused, naming them), a remedy, and
+ * the Ombudsman's part. */
+static void
+test_report_facts(Fixture *f, gconstpointer data)
+{
+	g_autofree char *to = sam_address(f, "sam.patel@council.test", RD_STAFF_TOKEN_REPLY);
+	g_autofree char *mail = g_strdup_printf(
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: %s\nSubject: Re: %s\nMessage-ID: <s10@council.test>\n\n"
+		"#cause Communication - we did not call back\n#remedy Apology by phone\n#ombudsman referred 4/12/2026\n",
+		to, f->ref);
+	g_autofree char *kind = NULL;
+	g_autofree char *ref = ingest(f, mail, T0 + 3 * 86400, &kind);
+	g_assert_cmpstr(kind, ==, "staff-command");
+	g_autoptr(RdCase) c = the_case(f, f->ref);
+	g_assert_cmpstr(c->cause, ==, "communication");
+	g_assert_cmpstr(c->remedy, ==, "Apology by phone");
+	g_assert_cmpstr(c->ombudsman_referred, ==, "2026-12-04");
+	g_assert_true(has_event(f, f->ref, "cause", "Root cause: communication — we did not call back"));
+
+	g_autofree char *bad = g_strdup_printf(
+		PASS "From: Sam Patel <sam.patel@council.test>\nTo: %s\nSubject: Re: %s\nMessage-ID: <s11@council.test>\n\n"
+		"#cause the weather\n#ombudsman decided not upheld 2026-12-04\n", to, f->ref);
+	g_autofree char *k2 = NULL;
+	g_autofree char *r2 = ingest(f, bad, T0 + 4 * 86400, &k2);
+	g_autoptr(RdCase) c2 = the_case(f, f->ref);
+	g_assert_cmpstr(c2->cause, ==, "communication");
+	g_assert_cmpstr(c2->ombudsman_outcome, ==, "not-upheld");
+	g_autoptr(GPtrArray) res = letters(f, f->ref, "command-result");
+	g_autofree char *report = letter_text(f, res->pdata[res->len - 1]);
+	g_test_message("report:\n%s", report);
+	g_assert_nonnull(strstr(report, "NOT DONE"));
+	g_assert_nonnull(strstr(report, "service standards, policy"));
+	g_assert_nonnull(strstr(report, "1 applied, 1 not applied"));
 }
 
 /* The daily cap holds a relayed reply back (here a cap of 1: the
@@ -863,6 +902,7 @@ main(int argc, char **argv)
 	g_test_add("/staffmail/reply-all-note-commands", Fixture, NULL, fx_setup, test_reply_all_note_commands,
 	           fx_teardown);
 	g_test_add("/staffmail/final-response", Fixture, NULL, fx_setup, test_final_response, fx_teardown);
+	g_test_add("/staffmail/report-facts", Fixture, NULL, fx_setup, test_report_facts, fx_teardown);
 	g_test_add("/staffmail/reply-held-by-cap", Fixture, NULL, fx_setup, test_reply_held_by_cap, fx_teardown);
 	g_test_add("/staffmail/spoofed", Fixture, NULL, fx_setup, test_spoofed, fx_teardown);
 	g_test_add("/staffmail/forwarded-complaint", Fixture, NULL, fx_setup, test_forwarded_complaint, fx_teardown);
