@@ -1003,6 +1003,17 @@ typedef struct {
 	GDate due, done;         /* done invalid: not done by the period's end */
 } RdReportLate;
 
+/* A complaint not taken through the procedure, or a Stage 2 request
+ * refused: for the report's summary of refusals (references only; the
+ * reasons, free text, stay on the case file). */
+typedef struct {
+	const char *reference;   /* borrowed from the case */
+	const char *service;     /* may be NULL */
+	guint stage;             /* 1 or 2 */
+	const char *what;        /* "excluded", "withdrawn", "declined" */
+	GDate date;              /* the day it was closed */
+} RdReportRefused;
+
 /* The quantitative part of the LGSCO / Housing Ombudsman annual
  * complaints performance report (README "Reports"). Index 0 is Stage 1,
  * 1 is Stage 2. */
@@ -1017,6 +1028,8 @@ typedef struct {
 	guint outcomes[2][RD_REPORT_OUTCOMES];
 	guint extended[2];                /* of the responses, after an extension */
 	guint withdrawn, excluded;        /* closed without a response in the period */
+	guint declined;                   /* Stage 2 requests refused in the period */
+	GArray *refused;                  /* RdReportRefused: those three, by date */
 	GHashTable *by_service;           /* received: service (or "not recorded") → count */
 	GHashTable *by_channel;           /* received: channel → count */
 	guint elected_members;            /* received from elected members */

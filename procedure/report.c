@@ -7,7 +7,8 @@
  *
  *  - received: complaints whose Stage 1 counts as received in the period;
  *  - closed: a complaint is counted once, in the period in which its last
- *    stage was responded to, on the path it took: Stage 1 only (no Stage
+ *    stage was responded to (a Stage 2 request declined or referred back
+ *    is not a stage), on the path it took: Stage 1 only (no Stage
  *    2), Stage 2 directly (a Stage 2 without a Stage 1 response), or
  *    escalated (Stage 2 after a Stage 1 response). A complaint whose
  *    Stage 2 is still open is not yet closed, even if Stage 1 was
@@ -70,7 +71,11 @@ in_period(const GDate *d, const GDate *from, const GDate *to)
 static gboolean
 closing(const RdReportCase *c, RdReportPath *path_r, const RdReportStage **stage_r)
 {
-	if (c->stage2.present) {
+	/* A Stage 2 request declined or referred back was never a Stage 2:
+	 * the complaint closes with its Stage 1 response. */
+	gboolean stage2 = c->stage2.present && g_strcmp0(c->stage2.outcome, "declined") != 0 &&
+	                  g_strcmp0(c->stage2.outcome, "referred-back") != 0;
+	if (stage2) {
 		if (!g_date_valid(&c->stage2.responded))
 			return FALSE;
 		*path_r = g_date_valid(&c->stage1.responded) ? RD_REPORT_ESCALATED : RD_REPORT_STAGE2_DIRECT;
@@ -187,6 +192,27 @@ rd_lgsco_figures_clear(RdLgscoFigures *f)
 	g_clear_pointer(&f->by_service, g_hash_table_unref);
 	g_clear_pointer(&f->by_channel, g_hash_table_unref);
 	g_clear_pointer(&f->late, g_array_unref);
+	g_clear_pointer(&f->refused, g_array_unref);
+}
+
+static void
+refused(RdLgscoFigures *f, const RdReportCase *c, guint stage, const char *what, const GDate *date)
+{
+	RdReportRefused r = { 0 };
+	r.reference = c->reference;
+	r.service = c->service;
+	r.stage = stage;
+	r.what = what;
+	r.date = *date;
+	g_array_append_val(f->refused, r);
+}
+
+static gint
+by_date(gconstpointer a, gconstpointer b)
+{
+	const RdReportRefused *x = a, *y = b;
+	int c = g_date_compare(&x->date, &y->date);
+	return c != 0 ? c : g_strcmp0(x->reference, y->reference);
 }
 
 static void
@@ -249,10 +275,13 @@ count_stage(RdLgscoFigures *f, const RdReportCase *c, const RdReportStage *s, gu
 		if (!in_time && g_date_valid(due))
 			late(f, c, i + 1, "response", due, &s->responded);
 	} else if (!g_date_valid(&s->responded) && in_period(&s->closed, from, to)) {
-		if (g_strcmp0(s->outcome, "withdrawn") == 0)
-			f->withdrawn++;
-		else if (g_strcmp0(s->outcome, "excluded") == 0)
-			f->excluded++;
+		guint *n = g_strcmp0(s->outcome, "withdrawn") == 0 ? &f->withdrawn
+		         : g_strcmp0(s->outcome, "excluded") == 0 ? &f->excluded
+		         : g_strcmp0(s->outcome, "declined") == 0 ? &f->declined : NULL;
+		if (n != NULL) {
+			(*n)++;
+			refused(f, c, i + 1, s->outcome, &s->closed);
+		}
 	}
 	/* Due in the period and not answered by its end, nor closed before
 	 * the date came: late too. */
@@ -270,6 +299,7 @@ rd_report_lgsco(const RdReportCase *cases, gsize n, const GDate *from, const GDa
 	out->by_service = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	out->by_channel = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	out->late = g_array_new(FALSE, TRUE, sizeof(RdReportLate));
+	out->refused = g_array_new(FALSE, TRUE, sizeof(RdReportRefused));
 	for (gsize i = 0; i < n; i++) {
 		const RdReportCase *c = &cases[i];
 		if (in_period(&c->stage1.received, from, to)) {
@@ -285,6 +315,7 @@ rd_report_lgsco(const RdReportCase *cases, gsize n, const GDate *from, const GDa
 		count_stage(out, c, &c->stage2, 1, from, to, asof);
 	}
 	g_array_sort(out->late, by_due);
+	g_array_sort(out->refused, by_date);
 }
 
 /* ---- statutory adult social care (reg 18) ------------------------------------------ */

@@ -119,8 +119,10 @@ C2=CMP-2026-000002 C3=CMP-2026-000003
 "$R" case $C2 escalate --decline "The parking appeal is a matter for the tribunal" --at 2026-12-07T10:00:00Z >/dev/null
 is "$?" "0" "escalate --decline"
 is "$(sql "select state from cases where reference='$C2'")" "closed" "declined: case closed"
-is "$(sql "select count(*) from stages s join cases c on c.id=s.case_id where c.reference='$C2' and s.stage=2")" "0" \
-   "declined: no Stage 2 opened"
+is "$(sql "select outcome || ' ' || closed || ' ' || coalesce(response_due, '-') || ' ' || coalesce(next_check, '-') from stages s join cases c on c.id=s.case_id where c.reference='$C2' and s.stage=2")" \
+   "declined 2026-12-07 - -" "declined: the request is on record as a Stage 2 closed the same day, with no clock"
+is "$(sql "select count(*) from outbox o join cases c on c.id=o.case_id where c.reference='$C2' and o.kind='stage2-acknowledgement'")" "0" \
+   "declined: no Stage 2 acknowledgement"
 "$R" case $C3 escalate --refer-back "The service has not yet answered your second point" --at 2026-12-07T10:00:00Z >/dev/null
 is "$?" "0" "escalate --refer-back"
 is "$(sql "select c.state||' '||coalesce(s.responded,'-')||' '||coalesce(s.closed,'-')||' '||s.response_due from cases c join stages s on s.case_id=c.id where c.reference='$C3' and s.stage=1")" \

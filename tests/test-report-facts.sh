@@ -124,6 +124,25 @@ is "$(printf '%s' "$all" | jq -r '.trend | map(.label) | join(" ")')" "2022-23 2
    "the trend: this financial year and the four before it"
 is "$(printf '%s' "$all" | jq -r '.trend[4].spso.received')" "$(printf '%s' "$all" | jq -r '.spso.received')" \
    "the trend's last period is this one"
+
+# ---- refusals, and where few complaints came from ------------------------------------
+RR case "$D" escalate --decline "Stage 1 answered every point" --at 2026-06-15T10:00:00Z >/dev/null
+F=$(new "Fay Fox" "Housing" 2026-06-02T10:00:00Z)
+RR case "$F" close --outcome excluded --reason "A matter for the tribunal" --at 2026-06-03T10:00:00Z >/dev/null
+out=$(RR report --period 2026-27 --set lgsco --json)
+l() { printf '%s' "$out" | jq -r "$1"; }
+is "$(l .lgsco.declined) $(l .lgsco.excluded)" "1 1" "LGSCO: a Stage 2 request refused, a complaint excluded"
+is "$(l '[.lgsco.refused[] | "\(.reference)/\(.stage)/\(.what)/\(.date)/\(.service)"] | join(" ")')" \
+   "$F/1/excluded/2026-06-03/Housing $D/2/declined/2026-06-15/Housing" "listed by reference, by date, with the service"
+case "$out" in *tribunal*|*"every point"*) leak=1 ;; *) leak=0 ;; esac
+is "$leak" "0" "the reasons (free text) are not in the report"
+is "$(l '[.lgsco.few_or_none[] | "\(.service // .channel)=\(.received)"] | join(" ")')" \
+   "adult social care=3 children's services=0 chief-executive=0 email=0 forwarded=0 in-person=0 letter=0 monitoring-officer=0 stage2-mailbox=0" \
+   "services and channels with fewer than 5 complaints: configured services (Housing is not one here), then channels (phone had 5)"
+text=$(RR report --period 2026-27 --set lgsco)
+like "$text" "Services and channels with fewer than 5 complaints" "text: the few-or-none list"
+like "$text" "$D    Stage 2 declined   2026-06-15  Housing" "text: the refusals by reference"
+
 RR report --period 2026-27 --set spso,reg18 --format csv 2>"$T/err"
 is "$?" "1" "CSV of two sets: refused"
 

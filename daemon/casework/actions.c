@@ -635,7 +635,14 @@ stage2_refuse(Ctx *x, const RdProfile *p, gboolean back, GError **error)
 		return rd_casework_refused(error, "Stage 2 of %s was already %s on %s", x->c->reference,
 		              s2->closed ? "closed" : "answered", s2->closed ? s2->closed : s2->responded);
 	/* A request that came by mail opened Stage 2 already: close that
-	 * stage with the decision. */
+	 * stage with the decision. One made another way gets a Stage 2 row
+	 * now, closed with it, so the refusal is on the record the reports
+	 * count (the Codes ask for a summary of complaints refused). */
+	if (s2 == NULL && !back) {
+		if (rd_store_stage_open(x->store, x->c->id, 2, x->at, x->today, error) == 0 || !reload_stages(x, error))
+			return FALSE;
+		s2 = stage_row(x, 2);
+	}
 	if (s2 != NULL &&
 	    (!set_stage(x, 2, "outcome", back ? "referred-back" : "declined", error) ||
 	     !set_stage(x, 2, "closed", x->today, error) ||

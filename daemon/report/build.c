@@ -182,7 +182,7 @@ rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportDat
 		if (spso)
 			rd_report_spso_json(b, cfg, &f);
 		if (lgsco)
-			rd_report_lgsco_json(b, &lf);
+			rd_report_lgsco_json(b, cfg, &lf);
 		if (reg18)
 			rd_report_reg18_json(b, &rf);
 		if (trend.n > 0)

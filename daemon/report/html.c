@@ -124,6 +124,60 @@ static const char hatch[] =
 	"<rect width=\"6\" height=\"6\" fill=\"#fff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#000\" "
 	"stroke-width=\"2\"/></pattern></defs></svg>\n";
 
+/* A two-column table of name → count, sorted by name. */
+static void
+counts_table(GString *h, const char *caption, const char *col, GHashTable *t)
+{
+	g_string_append_printf(h, "<table>\n<caption>%s</caption>\n<thead><tr><th scope=\"col\">%s</th>"
+	                       "<th scope=\"col\">Received</th></tr></thead>\n<tbody>\n", caption, col);
+	g_autoptr(GPtrArray) keys = rd_report_sorted_keys(t);
+	for (guint i = 0; i < keys->len; i++) {
+		g_string_append(h, "<tr><th scope=\"row\">");
+		esc(h, keys->pdata[i]);
+		g_string_append_printf(h, "</th><td>%u</td></tr>\n", GPOINTER_TO_UINT(g_hash_table_lookup(t, keys->pdata[i])));
+	}
+	if (keys->len == 0)
+		g_string_append(h, "<tr><td colspan=\"2\">None received in the period.</td></tr>\n");
+	g_string_append(h, "</tbody>\n</table>\n");
+}
+
+/* Where complaints came from, where few did, and those not taken through
+ * the procedure. */
+static void
+lgsco_tables(GString *h, const RdConfig *cfg, const RdLgscoFigures *l)
+{
+	g_string_append(h, "<h2>Where complaints came from</h2>\n");
+	counts_table(h, "Received by service", "Service", l->by_service);
+	counts_table(h, "Received by channel", "Channel", l->by_channel);
+	g_autoptr(GArray) few = rd_report_few_or_none(cfg, l);
+	g_string_append_printf(h, "<table>\n<caption>Services and channels with fewer than %u complaints</caption>\n"
+	                       "<thead><tr><th scope=\"col\">Service or channel</th><th scope=\"col\">Received</th>"
+	                       "</tr></thead>\n<tbody>\n", RD_REPORT_FEW);
+	for (guint i = 0; i < few->len; i++) {
+		const RdReportFew *x = &g_array_index(few, RdReportFew, i);
+		g_string_append_printf(h, "<tr><th scope=\"row\">%s: ", x->kind);
+		esc(h, x->name);
+		g_string_append_printf(h, "</th><td>%u</td></tr>\n", x->n);
+	}
+	if (few->len == 0)
+		g_string_append(h, "<tr><td colspan=\"2\">None.</td></tr>\n");
+	g_string_append(h, "</tbody>\n</table>\n");
+	g_string_append_printf(h, "<table>\n<caption>Excluded, withdrawn, or Stage 2 refused (%u; the reasons are on "
+	                       "each case)</caption>\n<thead><tr><th scope=\"col\">Reference</th><th scope=\"col\">"
+	                       "Stage</th><th scope=\"col\">What</th><th scope=\"col\">Date</th><th scope=\"col\">"
+	                       "Service</th></tr></thead>\n<tbody>\n", l->refused->len);
+	for (guint i = 0; i < l->refused->len; i++) {
+		const RdReportRefused *r = &g_array_index(l->refused, RdReportRefused, i);
+		g_autofree char *day = rd_date_format_iso(&r->date);
+		g_string_append(h, "<tr><th scope=\"row\">");
+		esc(h, r->reference);
+		g_string_append_printf(h, "</th><td>%u</td><td>%s</td><td>%s</td><td>", r->stage, r->what, day);
+		esc(h, r->service != NULL && *r->service ? r->service : "not recorded");
+		g_string_append(h, "</td></tr>\n");
+	}
+	g_string_append(h, "</tbody>\n</table>\n");
+}
+
 /* The statutory adult social care figures: a table, as the regulation's
  * annual report gives them. */
 static void
@@ -269,6 +323,7 @@ rd_report_html(const RdConfig *cfg, const GDate *from, const GDate *to, const Rd
 			                       due, done);
 		}
 		g_string_append(h, "</tbody>\n</table>\n");
+		lgsco_tables(h, cfg, l);
 	}
 	if (d->reg18 != NULL)
 		reg18_section(h, d->reg18);

@@ -57,8 +57,62 @@ json_counts(JsonBuilder *b, const char *name, GHashTable *t)
 	json_builder_end_object(b);
 }
 
+/* ---- services and channels with few or no complaints ------------------------------ */
+
+/* Every way a complaint can reach redress: the mailboxes and what staff
+ * log. A channel nobody used may mean a way in that does not work. */
+static const char *const channels[] = {
+	"email", "stage2-mailbox", "chief-executive", "monitoring-officer", "forwarded", "phone", "letter",
+	"in-person", NULL,
+};
+
+/* @name's count in @t, ignoring case (services are typed by people). */
+static guint
+count_of(GHashTable *t, const char *name)
+{
+	GHashTableIter it;
+	gpointer k, v;
+	guint n = 0;
+	g_hash_table_iter_init(&it, t);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (g_utf8_collate(k, name) == 0 || g_ascii_strcasecmp(k, name) == 0)
+			n += GPOINTER_TO_UINT(v);
+	return n;
+}
+
+static gint
+by_name(gconstpointer a, gconstpointer b)
+{
+	const RdReportFew *x = a, *y = b;
+	int k = g_strcmp0(x->kind, y->kind);
+	return k != 0 ? -k : g_strcmp0(x->name, y->name);
+}
+
+GArray *
+rd_report_few_or_none(const RdConfig *cfg, const RdLgscoFigures *f)
+{
+	GArray *out = g_array_new(FALSE, TRUE, sizeof(RdReportFew));
+	if (cfg->services != NULL) {
+		GHashTableIter it;
+		gpointer k;
+		g_hash_table_iter_init(&it, cfg->services);
+		while (g_hash_table_iter_next(&it, &k, NULL)) {
+			RdReportFew x = { "service", k, count_of(f->by_service, k) };
+			if (x.n < RD_REPORT_FEW)
+				g_array_append_val(out, x);
+		}
+	}
+	for (guint i = 0; channels[i] != NULL; i++) {
+		RdReportFew x = { "channel", channels[i], count_of(f->by_channel, channels[i]) };
+		if (x.n < RD_REPORT_FEW)
+			g_array_append_val(out, x);
+	}
+	g_array_sort(out, by_name);
+	return out;
+}
+
 void
-rd_report_lgsco_json(JsonBuilder *b, const RdLgscoFigures *f)
+rd_report_lgsco_json(JsonBuilder *b, const RdConfig *cfg, const RdLgscoFigures *f)
 {
 	json_builder_set_member_name(b, "lgsco");
 	json_builder_begin_object(b);
@@ -87,10 +141,47 @@ rd_report_lgsco_json(JsonBuilder *b, const RdLgscoFigures *f)
 	json_builder_add_int_value(b, f->withdrawn);
 	json_builder_set_member_name(b, "excluded");
 	json_builder_add_int_value(b, f->excluded);
+	json_builder_set_member_name(b, "declined");
+	json_builder_add_int_value(b, f->declined);
 	json_builder_set_member_name(b, "from_elected_members");
 	json_builder_add_int_value(b, f->elected_members);
 	json_counts(b, "received_by_service", f->by_service);
 	json_counts(b, "received_by_channel", f->by_channel);
+	g_autoptr(GArray) few = rd_report_few_or_none(cfg, f);
+	json_builder_set_member_name(b, "few_or_none");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < few->len; i++) {
+		const RdReportFew *x = &g_array_index(few, RdReportFew, i);
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, x->kind);
+		json_builder_add_string_value(b, x->name);
+		json_builder_set_member_name(b, "received");
+		json_builder_add_int_value(b, x->n);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "refused");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < f->refused->len; i++) {
+		const RdReportRefused *r = &g_array_index(f->refused, RdReportRefused, i);
+		g_autofree char *day = rd_date_format_iso(&r->date);
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "reference");
+		json_builder_add_string_value(b, r->reference);
+		json_builder_set_member_name(b, "stage");
+		json_builder_add_int_value(b, r->stage);
+		json_builder_set_member_name(b, "what");
+		json_builder_add_string_value(b, r->what);
+		json_builder_set_member_name(b, "date");
+		json_builder_add_string_value(b, day);
+		json_builder_set_member_name(b, "service");
+		if (r->service != NULL && *r->service)
+			json_builder_add_string_value(b, r->service);
+		else
+			json_builder_add_null_value(b);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
 	json_builder_set_member_name(b, "outside_timescales");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < f->late->len; i++) {
@@ -157,6 +248,7 @@ render_csv(const RdLgscoFigures *f)
 	}
 	g_string_append_printf(s, "withdrawn,number,,,%u\r\n", f->withdrawn);
 	g_string_append_printf(s, "excluded,number,,,%u\r\n", f->excluded);
+	g_string_append_printf(s, "declined (Stage 2 refused),number,,%u,%u\r\n", f->declined, f->declined);
 	g_string_append_printf(s, "from elected members,number,,,%u\r\n", f->elected_members);
 	GHashTable *tables[2] = { f->by_service, f->by_channel };
 	const char *labels[2] = { "received by service", "received by channel" };
@@ -189,8 +281,8 @@ render_text(const RdConfig *cfg, const char *from, const char *to, const RdLgsco
 	for (guint k = 0; k < RD_REPORT_OUTCOMES; k++)
 		g_string_append_printf(s, "  %-34s %16u %16u\n", rd_report_outcome_name(k), f->outcomes[0][k],
 		                       f->outcomes[1][k]);
-	g_string_append_printf(s, "\nWithdrawn %u, excluded %u; from elected members %u.\n", f->withdrawn, f->excluded,
-	                       f->elected_members);
+	g_string_append_printf(s, "\nWithdrawn %u, excluded %u, Stage 2 refused %u; from elected members %u.\n",
+	                       f->withdrawn, f->excluded, f->declined, f->elected_members);
 	GHashTable *tables[2] = { f->by_service, f->by_channel };
 	const char *labels[2] = { "Received by service", "Received by channel" };
 	for (guint t = 0; t < 2; t++) {
@@ -201,6 +293,20 @@ render_text(const RdConfig *cfg, const char *from, const char *to, const RdLgsco
 			                       GPOINTER_TO_UINT(g_hash_table_lookup(tables[t], keys->pdata[i])));
 		if (keys->len == 0)
 			g_string_append(s, "  none\n");
+	}
+	g_autoptr(GArray) few = rd_report_few_or_none(cfg, f);
+	g_string_append_printf(s, "\nServices and channels with fewer than %u complaints (%u)\n", RD_REPORT_FEW, few->len);
+	for (guint i = 0; i < few->len; i++) {
+		const RdReportFew *x = &g_array_index(few, RdReportFew, i);
+		g_string_append_printf(s, "  %-8s %-25s %6u\n", x->kind, x->name, x->n);
+	}
+	g_string_append_printf(s, "\nExcluded, withdrawn, or Stage 2 refused (%u; the reasons are on each case)\n",
+	                       f->refused->len);
+	for (guint i = 0; i < f->refused->len; i++) {
+		const RdReportRefused *r = &g_array_index(f->refused, RdReportRefused, i);
+		g_autofree char *day = rd_date_format_iso(&r->date);
+		g_string_append_printf(s, "  %-18s Stage %u %-10s %s  %s\n", r->reference, r->stage, r->what, day,
+		                       r->service != NULL && *r->service ? r->service : "(service not recorded)");
 	}
 	g_string_append_printf(s, "\nOutside the timescales (%u)\n", f->late->len);
 	for (guint i = 0; i < f->late->len; i++) {
@@ -218,7 +324,7 @@ rd_report_lgsco_render(const RdConfig *cfg, const GDate *from, const GDate *to, 
 {
 	if (format == RD_REPORT_FORMAT_JSON) {
 		JsonBuilder *b = rd_report_json_begin(cfg, from, to);
-		rd_report_lgsco_json(b, f);
+		rd_report_lgsco_json(b, cfg, f);
 		json_builder_end_object(b);
 		return rd_report_json_finish(b);
 	}

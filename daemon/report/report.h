@@ -49,7 +49,18 @@ char *rd_report_lgsco_render(const RdConfig *cfg, const GDate *from, const GDate
 /* The same as members of the JSON object being built (the "lgsco"
  * member), for a document with more than one set. */
 struct _JsonBuilder;
-void rd_report_lgsco_json(struct _JsonBuilder *b, const RdLgscoFigures *f);
+void rd_report_lgsco_json(struct _JsonBuilder *b, const RdConfig *cfg, const RdLgscoFigures *f);
+/* The configured services ([services]) and the channels with fewer than
+ * RD_REPORT_FEW complaints received in the figures' period, services
+ * first, by name (the SPSO asks councils to look at where few complaints
+ * come from: a way in may not be working). RdReportFew; names borrowed. */
+#define RD_REPORT_FEW 5
+typedef struct {
+	const char *kind;        /* "service" or "channel" */
+	const char *name;
+	guint n;
+} RdReportFew;
+GArray *rd_report_few_or_none(const RdConfig *cfg, const RdLgscoFigures *f);
 /* What the HTML report draws (html.c). */
 typedef struct {
 	const RdSpsoFigures *spso;
