@@ -638,7 +638,8 @@ stage2_refuse(Ctx *x, const RdProfile *p, gboolean back, GError **error)
 	 * stage with the decision. One made another way gets a Stage 2 row
 	 * now, closed with it, so the refusal is on the record the reports
 	 * count (the Codes ask for a summary of complaints refused). */
-	if (s2 == NULL && !back) {
+	gboolean made_row = s2 == NULL && !back;
+	if (made_row) {
 		if (rd_store_stage_open(x->store, x->c->id, 2, x->at, x->today, error) == 0 || !reload_stages(x, error))
 			return FALSE;
 		s2 = stage_row(x, 2);
@@ -682,8 +683,9 @@ stage2_refuse(Ctx *x, const RdProfile *p, gboolean back, GError **error)
 	r.ombudsman = rd_ombudsman_to_string(p->ombudsman);
 	r.ombudsman_details = TRUE;
 	/* The Stage 2 row (if the request opened one) dates the request;
-	 * without one the letter does not give a date. */
-	const RdStage *about = stage_row(x, 2);
+	 * without one — the row made just now for the record dates only the
+	 * decision — the letter does not give a date. */
+	const RdStage *about = made_row ? NULL : stage_row(x, 2);
 	if (!queue_letter(x, &r, about, error))
 		return FALSE;
 	return TRUE;
