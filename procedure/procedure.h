@@ -1014,6 +1014,14 @@ typedef struct {
 	GDate date;              /* the day it was closed */
 } RdReportRefused;
 
+/* One service's or channel's figures (both stages together). */
+typedef struct {
+	guint received;          /* Stage 1 received in the period */
+	guint responded;         /* responses sent in the period */
+	guint on_time;           /* of those, by the due date */
+	guint well_founded;      /* of those, upheld or partly upheld */
+} RdReportGroup;
+
 /* The quantitative part of the LGSCO / Housing Ombudsman annual
  * complaints performance report (README "Reports"). Index 0 is Stage 1,
  * 1 is Stage 2. */
@@ -1032,6 +1040,8 @@ typedef struct {
 	GArray *refused;                  /* RdReportRefused: those three, by date */
 	GHashTable *by_service;           /* received: service (or "not recorded") → count */
 	GHashTable *by_channel;           /* received: channel → count */
+	GHashTable *service_figures;      /* service (or "not recorded") → RdReportGroup* */
+	GHashTable *channel_figures;      /* channel → RdReportGroup* */
 	guint elected_members;            /* received from elected members */
 	GArray *late;                     /* RdReportLate, by due date */
 } RdLgscoFigures;

@@ -193,6 +193,21 @@ rd_lgsco_figures_clear(RdLgscoFigures *f)
 	g_clear_pointer(&f->by_channel, g_hash_table_unref);
 	g_clear_pointer(&f->late, g_array_unref);
 	g_clear_pointer(&f->refused, g_array_unref);
+	g_clear_pointer(&f->service_figures, g_hash_table_unref);
+	g_clear_pointer(&f->channel_figures, g_hash_table_unref);
+}
+
+static gboolean well_founded(const char *outcome);
+
+static RdReportGroup *
+group(GHashTable *t, const char *key)
+{
+	RdReportGroup *g = g_hash_table_lookup(t, key);
+	if (g == NULL) {
+		g = g_new0(RdReportGroup, 1);
+		g_hash_table_insert(t, g_strdup(key), g);
+	}
+	return g;
 }
 
 static void
@@ -247,7 +262,7 @@ by_due(gconstpointer a, gconstpointer b)
 
 static void
 count_stage(RdLgscoFigures *f, const RdReportCase *c, const RdReportStage *s, guint i, const GDate *from,
-            const GDate *to, const GDate *asof)
+            const GDate *to, const GDate *asof, RdReportGroup *const groups[2])
 {
 	if (!s->present)
 		return;
@@ -267,6 +282,11 @@ count_stage(RdLgscoFigures *f, const RdReportCase *c, const RdReportStage *s, gu
 		gboolean in_time = g_date_valid(due) && g_date_compare(&s->responded, due) <= 0;
 		if (in_time)
 			f->responded_in_time[i]++;
+		for (guint g = 0; g < 2; g++) {
+			groups[g]->responded++;
+			groups[g]->on_time += in_time;
+			groups[g]->well_founded += well_founded(s->outcome);
+		}
 		for (guint k = 0; k < RD_REPORT_OUTCOMES; k++)
 			if (g_strcmp0(s->outcome, outcome_names[k]) == 0)
 				f->outcomes[i][k]++;
@@ -300,19 +320,34 @@ rd_report_lgsco(const RdReportCase *cases, gsize n, const GDate *from, const GDa
 	out->by_channel = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	out->late = g_array_new(FALSE, TRUE, sizeof(RdReportLate));
 	out->refused = g_array_new(FALSE, TRUE, sizeof(RdReportRefused));
+	out->service_figures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	out->channel_figures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	for (gsize i = 0; i < n; i++) {
 		const RdReportCase *c = &cases[i];
+		const char *service = c->service != NULL && *c->service ? c->service : "not recorded";
+		const char *channel = c->channel != NULL ? c->channel : "email";
+		/* Only cases with something in the period get a row. */
+		gboolean any = in_period(&c->stage1.received, from, to) || in_period(&c->stage1.responded, from, to) ||
+		               in_period(&c->stage2.responded, from, to);
+		RdReportGroup none[2] = { { 0 } };
+		RdReportGroup *groups[2] = { &none[0], &none[1] };
+		if (any) {
+			groups[0] = group(out->service_figures, service);
+			groups[1] = group(out->channel_figures, channel);
+		}
 		if (in_period(&c->stage1.received, from, to)) {
 			out->received++;
-			tally(out->by_service, c->service != NULL && *c->service ? c->service : "not recorded");
-			tally(out->by_channel, c->channel != NULL ? c->channel : "email");
+			tally(out->by_service, service);
+			tally(out->by_channel, channel);
+			groups[0]->received++;
+			groups[1]->received++;
 			if (c->elected_member)
 				out->elected_members++;
 		}
 		if (c->stage2.present && in_period(&c->stage2.received, from, to))
 			out->stage2_received++;
-		count_stage(out, c, &c->stage1, 0, from, to, asof);
-		count_stage(out, c, &c->stage2, 1, from, to, asof);
+		count_stage(out, c, &c->stage1, 0, from, to, asof, groups);
+		count_stage(out, c, &c->stage2, 1, from, to, asof, groups);
 	}
 	g_array_sort(out->late, by_due);
 	g_array_sort(out->refused, by_date);

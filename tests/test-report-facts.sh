@@ -139,6 +139,9 @@ is "$leak" "0" "the reasons (free text) are not in the report"
 is "$(l '[.lgsco.few_or_none[] | "\(.service // .channel)=\(.received)"] | join(" ")')" \
    "adult social care=3 children's services=0 chief-executive=0 email=0 forwarded=0 in-person=0 letter=0 monitoring-officer=0 stage2-mailbox=0" \
    "services and channels with fewer than 5 complaints: configured services (Housing is not one here), then channels (phone had 5)"
+is "$(l '.lgsco.by_service.Housing | "\(.received) \(.responded) \(.responded_on_time) \(.well_founded)"')" "2 1 1 1" \
+   "by service: Housing received 2, one responded, on time, upheld"
+is "$(l '.lgsco.by_channel.phone.received')" "5" "by channel: phone 5"
 text=$(RR report --period 2026-27 --set lgsco)
 like "$text" "Services and channels with fewer than 5 complaints" "text: the few-or-none list"
 like "$text" "$D    Stage 2 declined   2026-06-15  Housing" "text: the refusals by reference"

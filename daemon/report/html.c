@@ -124,20 +124,24 @@ static const char hatch[] =
 	"<rect width=\"6\" height=\"6\" fill=\"#fff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#000\" "
 	"stroke-width=\"2\"/></pattern></defs></svg>\n";
 
-/* A two-column table of name → count, sorted by name. */
+/* Received, responded, on time and upheld per service or channel. */
 static void
-counts_table(GString *h, const char *caption, const char *col, GHashTable *t)
+groups_table(GString *h, const char *caption, const char *col, GHashTable *t)
 {
 	g_string_append_printf(h, "<table>\n<caption>%s</caption>\n<thead><tr><th scope=\"col\">%s</th>"
-	                       "<th scope=\"col\">Received</th></tr></thead>\n<tbody>\n", caption, col);
+	                       "<th scope=\"col\">Received</th><th scope=\"col\">Responded</th><th scope=\"col\">"
+	                       "On time</th><th scope=\"col\">Upheld or partly upheld</th></tr></thead>\n<tbody>\n",
+	                       caption, col);
 	g_autoptr(GPtrArray) keys = rd_report_sorted_keys(t);
 	for (guint i = 0; i < keys->len; i++) {
+		const RdReportGroup *g = g_hash_table_lookup(t, keys->pdata[i]);
 		g_string_append(h, "<tr><th scope=\"row\">");
 		esc(h, keys->pdata[i]);
-		g_string_append_printf(h, "</th><td>%u</td></tr>\n", GPOINTER_TO_UINT(g_hash_table_lookup(t, keys->pdata[i])));
+		g_string_append_printf(h, "</th><td>%u</td><td>%u</td><td>%u</td><td>%u</td></tr>\n", g->received,
+		                       g->responded, g->on_time, g->well_founded);
 	}
 	if (keys->len == 0)
-		g_string_append(h, "<tr><td colspan=\"2\">None received in the period.</td></tr>\n");
+		g_string_append(h, "<tr><td colspan=\"5\">None in the period.</td></tr>\n");
 	g_string_append(h, "</tbody>\n</table>\n");
 }
 
@@ -147,8 +151,8 @@ static void
 lgsco_tables(GString *h, const RdConfig *cfg, const RdLgscoFigures *l)
 {
 	g_string_append(h, "<h2>Where complaints came from</h2>\n");
-	counts_table(h, "Received by service", "Service", l->by_service);
-	counts_table(h, "Received by channel", "Channel", l->by_channel);
+	groups_table(h, "By service", "Service", l->service_figures);
+	groups_table(h, "By channel", "Channel", l->channel_figures);
 	g_autoptr(GArray) few = rd_report_few_or_none(cfg, l);
 	g_string_append_printf(h, "<table>\n<caption>Services and channels with fewer than %u complaints</caption>\n"
 	                       "<thead><tr><th scope=\"col\">Service or channel</th><th scope=\"col\">Received</th>"

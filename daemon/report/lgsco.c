@@ -57,6 +57,29 @@ json_counts(JsonBuilder *b, const char *name, GHashTable *t)
 	json_builder_end_object(b);
 }
 
+static void
+groups_json(JsonBuilder *b, const char *name, GHashTable *t)
+{
+	g_autoptr(GPtrArray) keys = rd_report_sorted_keys(t);
+	json_builder_set_member_name(b, name);
+	json_builder_begin_object(b);
+	for (guint i = 0; i < keys->len; i++) {
+		const RdReportGroup *g = g_hash_table_lookup(t, keys->pdata[i]);
+		json_builder_set_member_name(b, keys->pdata[i]);
+		json_builder_begin_object(b);
+		const struct { const char *k; guint v; } m[] = {
+			{ "received", g->received }, { "responded", g->responded },
+			{ "responded_on_time", g->on_time }, { "well_founded", g->well_founded },
+		};
+		for (guint j = 0; j < G_N_ELEMENTS(m); j++) {
+			json_builder_set_member_name(b, m[j].k);
+			json_builder_add_int_value(b, m[j].v);
+		}
+		json_builder_end_object(b);
+	}
+	json_builder_end_object(b);
+}
+
 /* ---- services and channels with few or no complaints ------------------------------ */
 
 /* Every way a complaint can reach redress: the mailboxes and what staff
@@ -147,6 +170,8 @@ rd_report_lgsco_json(JsonBuilder *b, const RdConfig *cfg, const RdLgscoFigures *
 	json_builder_add_int_value(b, f->elected_members);
 	json_counts(b, "received_by_service", f->by_service);
 	json_counts(b, "received_by_channel", f->by_channel);
+	groups_json(b, "by_service", f->service_figures);
+	groups_json(b, "by_channel", f->channel_figures);
 	g_autoptr(GArray) few = rd_report_few_or_none(cfg, f);
 	json_builder_set_member_name(b, "few_or_none");
 	json_builder_begin_array(b);
@@ -283,17 +308,21 @@ render_text(const RdConfig *cfg, const char *from, const char *to, const RdLgsco
 		                       f->outcomes[1][k]);
 	g_string_append_printf(s, "\nWithdrawn %u, excluded %u, Stage 2 refused %u; from elected members %u.\n",
 	                       f->withdrawn, f->excluded, f->declined, f->elected_members);
-	GHashTable *tables[2] = { f->by_service, f->by_channel };
-	const char *labels[2] = { "Received by service", "Received by channel" };
+	GHashTable *tables[2] = { f->service_figures, f->channel_figures };
+	const char *labels[2] = { "By service", "By channel" };
 	for (guint t = 0; t < 2; t++) {
-		g_string_append_printf(s, "\n%s\n", labels[t]);
+		g_string_append_printf(s, "\n%-36s %9s %9s %9s %9s\n", labels[t], "received", "responded", "on time",
+		                       "upheld");
 		g_autoptr(GPtrArray) keys = rd_report_sorted_keys(tables[t]);
-		for (guint i = 0; i < keys->len; i++)
-			g_string_append_printf(s, "  %-34s %6u\n", (const char *)keys->pdata[i],
-			                       GPOINTER_TO_UINT(g_hash_table_lookup(tables[t], keys->pdata[i])));
+		for (guint i = 0; i < keys->len; i++) {
+			const RdReportGroup *g = g_hash_table_lookup(tables[t], keys->pdata[i]);
+			g_string_append_printf(s, "  %-34s %9u %9u %9u %9u\n", (const char *)keys->pdata[i], g->received,
+			                       g->responded, g->on_time, g->well_founded);
+		}
 		if (keys->len == 0)
 			g_string_append(s, "  none\n");
 	}
+	g_string_append(s, "  (upheld: upheld or partly upheld, of the responses)\n");
 	g_autoptr(GArray) few = rd_report_few_or_none(cfg, f);
 	g_string_append_printf(s, "\nServices and channels with fewer than %u complaints (%u)\n", RD_REPORT_FEW, few->len);
 	for (guint i = 0; i < few->len; i++) {
