@@ -187,7 +187,8 @@ faults: all
 bench:
 	@$(MAKE) --no-print-directory deps-bench
 	@$(MAKE) --no-print-directory build $(BENCH_BINS)
-	@sh bench/run.sh && sh bench/sweep.sh | tee -a bench/out/results.txt && sh bench/mail.sh && \
+	@sh bench/run.sh && sh bench/sweep.sh | tee -a bench/out/results.txt && \
+	 sh bench/report.sh | tee -a bench/out/results.txt && sh bench/mail.sh && \
 	 sh bench/latency.sh
 
 demo:

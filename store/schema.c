@@ -351,6 +351,74 @@ static const char *const schema_v9[][3] = {
 	{ "outbox", "responds_stage", "INTEGER NOT NULL DEFAULT 0" },
 };
 
+/* Version 10: where each case's history lies in time, for the reports
+ * (store/report.c). report_span holds, per case, the first and the last
+ * of the days the reports count from (a stage's received, ack_due,
+ * ack_sent, response_due, extended_to, responded, response_sent and
+ * closed; the case's Ombudsman referral and decision), as YYYY-MM-DD
+ * text, which sorts as the days do. A report for a period then reads
+ * only the cases whose span meets it (report_span_last), however many
+ * years the file holds.
+ *
+ * Triggers keep it, in the same transaction as the change: after a
+ * stage row is inserted or one of those columns updated, after a case's
+ * Ombudsman dates change, the case's span is worked out again from its
+ * rows; a deleted case takes its span with it. No writer in store/ has
+ * to remember it, and nothing else writes those columns. A text that is
+ * not a day (never written by redress) sorts somewhere and can only
+ * widen a span, which reads a case more than needed, never fewer.
+ *
+ * IF NOT EXISTS throughout, and the backfill is INSERT OR REPLACE: tests
+ * make older files by lowering user_version alone. */
+#define RD_SPAN_LO(col) "coalesce(" col ", '9999-99-99')"
+#define RD_SPAN_HI(col) "coalesce(" col ", '')"
+#define RD_SPAN_STAGE_COLS(F) \
+	F("received") ", " F("ack_due") ", " F("ack_sent") ", " F("response_due") ", " F("extended_to") ", " \
+	F("responded") ", " F("response_sent") ", " F("closed")
+/* The span of case ID (an expression) from its rows: a SELECT of
+ * (case_id, first, last), no row when the case has neither stages nor
+ * Ombudsman dates. */
+#define RD_SPAN_OF(ID) \
+	"SELECT id, first, last FROM (SELECT " ID " AS id, min(lo) AS first, max(hi) AS last FROM (" \
+	"  SELECT min(" RD_SPAN_STAGE_COLS(RD_SPAN_LO) ") AS lo, max(" RD_SPAN_STAGE_COLS(RD_SPAN_HI) ") AS hi" \
+	"    FROM stages WHERE case_id = " ID \
+	"  UNION ALL" \
+	"  SELECT min(" RD_SPAN_LO("ombudsman_referred") ", " RD_SPAN_LO("ombudsman_decided") ")," \
+	"         max(" RD_SPAN_HI("ombudsman_referred") ", " RD_SPAN_HI("ombudsman_decided") ")" \
+	"    FROM cases WHERE id = " ID \
+	")) WHERE first IS NOT NULL"
+static const char schema_v10[] =
+	"CREATE TABLE IF NOT EXISTS report_span ("
+	"  case_id INTEGER PRIMARY KEY,"
+	"  first   TEXT NOT NULL,"
+	"  last    TEXT NOT NULL"
+	");"
+	"CREATE INDEX IF NOT EXISTS report_span_last ON report_span(last, first);"
+	"CREATE TRIGGER IF NOT EXISTS report_span_stage_insert AFTER INSERT ON stages BEGIN"
+	"  INSERT OR REPLACE INTO report_span (case_id, first, last) " RD_SPAN_OF("NEW.case_id") ";"
+	" END;"
+	"CREATE TRIGGER IF NOT EXISTS report_span_stage_update AFTER UPDATE OF"
+	"  case_id, received, ack_due, ack_sent, response_due, extended_to, responded, response_sent, closed"
+	"  ON stages BEGIN"
+	"  INSERT OR REPLACE INTO report_span (case_id, first, last) " RD_SPAN_OF("NEW.case_id") ";"
+	" END;"
+	"CREATE TRIGGER IF NOT EXISTS report_span_case_update AFTER UPDATE OF"
+	"  ombudsman_referred, ombudsman_decided ON cases BEGIN"
+	"  INSERT OR REPLACE INTO report_span (case_id, first, last) " RD_SPAN_OF("NEW.id") ";"
+	" END;"
+	"CREATE TRIGGER IF NOT EXISTS report_span_case_delete AFTER DELETE ON cases BEGIN"
+	"  DELETE FROM report_span WHERE case_id = OLD.id;"
+	" END;"
+	/* Every case already in the file. */
+	"INSERT OR REPLACE INTO report_span (case_id, first, last)"
+	"  SELECT c.id, min(lo), max(hi) FROM cases c JOIN ("
+	"    SELECT case_id AS id, " "min(" RD_SPAN_STAGE_COLS(RD_SPAN_LO) ") AS lo,"
+	"           max(" RD_SPAN_STAGE_COLS(RD_SPAN_HI) ") AS hi FROM stages"
+	"    UNION ALL"
+	"    SELECT id, min(" RD_SPAN_LO("ombudsman_referred") ", " RD_SPAN_LO("ombudsman_decided") "),"
+	"           max(" RD_SPAN_HI("ombudsman_referred") ", " RD_SPAN_HI("ombudsman_decided") ") FROM cases"
+	"  ) s ON s.id = c.id GROUP BY c.id;";
+
 static gboolean exec_sql(sqlite3 *db, const char *sql, const char *doing,
                          GError **error);
 
@@ -435,6 +503,12 @@ migrate_8_to_9(sqlite3 *db, GError **error)
 	return TRUE;
 }
 
+static gboolean
+migrate_9_to_10(sqlite3 *db, GError **error)
+{
+	return exec_sql(db, schema_v10, "creating schema version 10", error);
+}
+
 /* migrations[N] takes the file from version N to N+1. */
 static const RdMigrateFunc migrations[] = {
 	migrate_0_to_1,
@@ -446,6 +520,7 @@ static const RdMigrateFunc migrations[] = {
 	migrate_6_to_7,
 	migrate_7_to_8,
 	migrate_8_to_9,
+	migrate_9_to_10,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == RD_STORE_SCHEMA_VERSION);

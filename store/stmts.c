@@ -144,6 +144,25 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		"SELECT " STAGE_COLS "FROM stages WHERE case_id = ?1 ORDER BY stage",
 	[RD_STMT_STAGES_ALL] =
 		"SELECT " STAGE_COLS "FROM stages ORDER BY case_id, stage",
+	/* A read transaction (no write lock), so that the statements of one
+	 * report see one state of the file. */
+	[RD_STMT_REPORT_BEGIN] = "BEGIN DEFERRED",
+	[RD_STMT_REPORT_END] = "COMMIT",
+	/* ?1 first day, ?2 last day: the cases with a day in the period
+	 * (and perhaps a few without one: schema.c, version 10). */
+	[RD_STMT_REPORT_SPANS] =
+		"SELECT case_id FROM report_span WHERE last >= ?1 AND first <= ?2",
+	/* ?1, ?2: the case ids from and to. The order of the columns is
+	 * report.c's. */
+	/* About how many cases there are, in one probe. */
+	[RD_STMT_REPORT_CASES_MAX] = "SELECT coalesce(max(id), 0) FROM cases",
+	[RD_STMT_REPORT_ROWS] =
+		"SELECT s.case_id, s.stage, c.id IS NOT NULL, c.reference, c.service, c.channel, c.flags,"
+		" c.profile, c.cause, c.remedy, c.ombudsman_referred, c.ombudsman_decided, c.ombudsman_outcome,"
+		" s.received, coalesce(s.response_sent, s.responded), s.ack_due, s.ack_sent, s.response_due,"
+		" s.extended_to, s.closed, s.outcome"
+		" FROM stages s LEFT JOIN cases c ON c.id = s.case_id"
+		" WHERE s.case_id BETWEEN ?1 AND ?2 ORDER BY s.case_id, s.stage",
 	[RD_STMT_STAGE_SET_RECEIVED]         = STAGE_SET("received"),
 	[RD_STMT_STAGE_SET_NEXT_CHECK]       = STAGE_SET("next_check"),
 	[RD_STMT_STAGES_DUE] =

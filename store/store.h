@@ -51,7 +51,7 @@ typedef enum {
 	                             foreign keys, not a redress database) */
 } RdStoreError;
 
-#define RD_STORE_SCHEMA_VERSION 9
+#define RD_STORE_SCHEMA_VERSION 10
 
 typedef struct _RdStore RdStore;
 
@@ -287,6 +287,39 @@ GPtrArray *rd_store_stages_for_case(RdStore *store, gint64 case_id,
 /* Every stage of every case, by case id then stage (RdStage*): what the
  * oversight reports count. */
 GPtrArray *rd_store_stages_all(RdStore *store, GError **error);
+
+/* ---- what the reports read (report.c) --------------------------------- */
+
+/* One stage row with its case's columns, as the oversight reports read
+ * them. Every string is borrowed from SQLite and valid only during the
+ * call it is passed to; NULL where the column is NULL. */
+typedef struct {
+	gint64 case_id;
+	int stage;                /* 1 or 2 */
+	gboolean has_case;        /* FALSE: no cases row (the case columns NULL) */
+	const char *reference, *service, *channel, *flags, *profile, *cause, *remedy,
+	           *ombudsman_referred, *ombudsman_decided, *ombudsman_outcome;
+	const char *received;
+	const char *responded;    /* response_sent when set, else responded */
+	const char *ack_due, *ack_sent, *response_due, *extended_to, *closed, *outcome;
+	gsize cases_hint;         /* about how many cases will come (for sizing) */
+} RdReportRow;
+
+/* Called once per row; FALSE stops the reading (no error is set). */
+typedef gboolean (*RdReportRowFunc)(const RdReportRow *row, gpointer user_data);
+
+/* Every stage row, by case id then stage, in one read transaction (or
+ * the caller's). TRUE when every row was passed (or @func stopped it). */
+gboolean rd_store_report_rows(RdStore *store, RdReportRowFunc func, gpointer user_data, GError **error);
+/* The same for the cases with at least one day the reports count (a
+ * stage's received, ack_due, ack_sent, response_due, extended_to,
+ * responded, response_sent or closed; the Ombudsman's referral or
+ * decision) from @first to @last (YYYY-MM-DD, both included): every such
+ * case, all its stage rows, by case id then stage, and perhaps a few
+ * cases more, whose days all lie outside. Served by report_span (schema
+ * version 10): the cost follows the cases in the period, not the file. */
+gboolean rd_store_report_rows_between(RdStore *store, const char *first, const char *last, RdReportRowFunc func,
+                                      gpointer user_data, GError **error);
 /* Add a stage row (used when Stage 2 opens). Returns its id. */
 gint64 rd_store_stage_open(RdStore *store, gint64 case_id, int stage,
                            gint64 opened_at, const char *received,

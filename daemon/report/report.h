@@ -31,6 +31,10 @@ gboolean rd_report_format_from_string(const char *s, RdReportFormat *f_r);
  * once (collect.c). */
 typedef struct _RdReportData RdReportData;
 RdReportData *rd_report_data_load(RdStore *store, GError **error);
+/* Only the cases that can count in a report for @from to @to: those with
+ * a day in that period or the four of the same length before it (the
+ * trend); the figures for that period are the same as with every case. */
+RdReportData *rd_report_data_load_for(RdStore *store, const GDate *from, const GDate *to, GError **error);
 void rd_report_data_free(RdReportData *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdReportData, rd_report_data_free)
 const RdReportCase *rd_report_data_cases(const RdReportData *d, gsize *n_r);
