@@ -11,7 +11,9 @@
 #                 jubilee and coronation years included), under ASan;
 #                 ORACLE_SEED, ORACLE_CASES, ORACLE_YEARS change it
 #   make bench    ingest benchmark (20,000 messages), deadline sweep over
-#                 1,000,000 open cases, IMAP fetch and SMTP send against the
+#                 1,000,000 open cases, the annual and quarterly HTML report
+#                 over 1,000,000 generated cases (bench/report.sh), IMAP
+#                 fetch and SMTP send against the
 #                 local test servers, then the latency of a complaint's
 #                 acknowledgement with the daemon in IDLE (bench/latency.sh);
 #                 figures in bench/out/results.txt
