@@ -3,7 +3,7 @@
  * operations through the casework API equal a recount.
  *
  * A clock advances from Monday 3 March 2025 by a few hours at a time over
- * about two years (weekends, bank holidays and the Christmas closures
+ * about three years (weekends, bank holidays and the Christmas closures
  * included). At each step one of: a new case (channel, service and
  * procedure profile drawn), a response with an outcome (today, or a day
  * given), an extension, an escalation to Stage 2, a close as withdrawn or
