@@ -242,9 +242,9 @@ letters_dir(void)
 }
 
 static const char *const shipped_letters[] = {
-	"chief-executive-referral", "closing-letter", "command-result", "holding-reply", "procedure-changed",
-	"staff-correspondence", "staff-dept-notice", "staff-digest", "staff-forward-confirmation", "staff-letter-failed",
-	"staff-new-case", "staff-overdue", "staff-reminder", "staff-reply", "staff-spoof-alert",
+	"chief-executive-referral", "closing-letter", "command-result", "holding-reply", "oversight-report",
+	"procedure-changed", "staff-correspondence", "staff-dept-notice", "staff-digest", "staff-forward-confirmation",
+	"staff-letter-failed", "staff-new-case", "staff-overdue", "staff-reminder", "staff-reply", "staff-spoof-alert",
 	"stage1-acknowledgement", "stage2-acknowledgement", "stage2-declined", NULL
 };
 
