@@ -443,10 +443,12 @@ check_words(const char *key, const char *val, GPtrArray *problems)
 		if (strcmp(several[i].key, key) == 0)
 			choices = several[i].choices;
 	g_return_if_fail(choices != NULL);
-	g_auto(GStrv) items = rd_key_words(val);
+	/* Every item between commas, an empty one too: what reads the value
+	 * later (rd_report_sets_parse) refuses "spso,,lgsco". */
+	g_auto(GStrv) items = g_strsplit(val, ",", -1);
 	gboolean ok = items[0] != NULL;
 	for (guint i = 0; ok && items[i] != NULL; i++)
-		ok = in_choices(choices, items[i], TRUE);
+		ok = in_choices(choices, g_strstrip(items[i]), TRUE);
 	if (!ok)
 		problem(problems, "%s must be %s, or several joined by ',', not '%s'", key, choices, val);
 }
