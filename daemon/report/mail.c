@@ -5,6 +5,7 @@
  * many working days on average. Counted as the SPSO figures are (README
  * "Reports"), so the letter and the attachment agree. Counts only.
  */
+#include "report/report.h"
 #include "report/report-private.h"
 
 /* "80.0": one decimal place, half up, whatever the locale. */
