@@ -145,6 +145,7 @@ check "the outbox records four report letters sent" test "$(sql "select count(*)
 
 # 2. A clean restart, then a kill -9: nothing is sent a second time.
 kill -TERM "$DPID"; wait "$DPID"
+is "$?" "0" "the daemon stops cleanly (exit 0, nothing left for the sanitizers)"
 "$R" --config "$C" daemon 2>"$T/log2" &
 DPID=$!
 check "the restarted daemon has swept (and looked at the reports)" until_true 20 grep -q "sweep stages=" "$T/log2"
@@ -154,7 +155,9 @@ kill -KILL "$DPID"; wait "$DPID" 2>/dev/null
 DPID=$!
 check "after a kill -9 it sweeps again" until_true 20 grep -q "sweep stages=" "$T/log3"
 sleep 3
-kill -TERM "$DPID"; wait "$DPID"; DPID=""
+kill -TERM "$DPID"; wait "$DPID"
+is "$?" "0" "the restarted daemon stops cleanly too"
+DPID=""
 is "$(count "$CE_MB") $(count "$MO_MB")" "2 2" "after two restarts each recipient still has one quarter's and one year's report"
 is "$(grep -c 'report queued' "$T/log2" "$T/log3" | awk -F: '{ n += $2 } END { print n }')" "0" "and no report was queued again"
 
