@@ -70,6 +70,24 @@ static const char *const letter_variables[] = {
 	                              complainant's files too large to send on
 	                              with the notice, named with their sizes */
 
+	/* oversight-report: the period and its headline figures, counted as
+	   the SPSO figures are (report/mail.c); counts only */
+	"report.period",           /* in words: "1 July to 30 September 2026",
+	                              "1 Gorffennaf i 30 Medi 2026" */
+	"report.attachment",       /* the attached file's name:
+	                              "complaints-report-2026Q3.html" */
+	"report.received",         /* complaints received in the period */
+	"report.closed",           /* complaints closed in the period */
+	"report.stage1_closed",    /* closed at Stage 1 */
+	"report.stage1_within",    /* … of them within 5 working days */
+	"report.stage1_within_percent", /* "80.0"; empty when none closed */
+	"report.stage1_average_days",   /* "3.4" working days; empty when none closed */
+	"report.stage2_closed",    /* closed at Stage 2 (directly or after
+	                              escalation) */
+	"report.stage2_within",    /* … of them within 20 working days */
+	"report.stage2_within_percent",
+	"report.stage2_average_days",
+
 	/* flags: set with rd_tpl_values_set_flag() */
 	"flag.ombudsman_details",  /* holding reply: give Ombudsman details */
 	"flag.referred_back",      /* stage2-declined: referred back to the

@@ -242,9 +242,9 @@ letters_dir(void)
 }
 
 static const char *const shipped_letters[] = {
-	"chief-executive-referral", "closing-letter", "command-result", "holding-reply", "procedure-changed",
-	"staff-correspondence", "staff-dept-notice", "staff-digest", "staff-forward-confirmation", "staff-letter-failed",
-	"staff-new-case", "staff-overdue", "staff-reminder", "staff-reply", "staff-spoof-alert",
+	"chief-executive-referral", "closing-letter", "command-result", "holding-reply", "oversight-report",
+	"procedure-changed", "staff-correspondence", "staff-dept-notice", "staff-digest", "staff-forward-confirmation",
+	"staff-letter-failed", "staff-new-case", "staff-overdue", "staff-reminder", "staff-reply", "staff-spoof-alert",
 	"stage1-acknowledgement", "stage2-acknowledgement", "stage2-declined", NULL
 };
 
@@ -391,16 +391,55 @@ full_values(const char *lang, gboolean flags)
 	rd_tpl_values_set(v, "staff.email", "sam.patel@council.example");
 	rd_tpl_values_add_string(v, "points", "The bin was missed twice");
 	rd_tpl_values_add_string(v, "points", "Nobody called back");
+	rd_tpl_values_set(v, "report.period", cy ? "1 Gorffennaf i 30 Medi 2026" : "1 July to 30 September 2026");
+	rd_tpl_values_set(v, "report.attachment", "complaints-report-2026Q3.html");
+	rd_tpl_values_set(v, "report.received", "412");
+	rd_tpl_values_set(v, "report.closed", "398");
+	rd_tpl_values_set(v, "report.stage1_closed", "350");
+	rd_tpl_values_set(v, "report.stage1_within", "301");
+	rd_tpl_values_set(v, "report.stage2_closed", "48");
+	rd_tpl_values_set(v, "report.stage2_within", "40");
+	if (flags) {
+		/* Without them: nothing was closed at that stage. */
+		rd_tpl_values_set(v, "report.stage1_within_percent", "86.0");
+		rd_tpl_values_set(v, "report.stage1_average_days", "3.9");
+		rd_tpl_values_set(v, "report.stage2_within_percent", "83.3");
+		rd_tpl_values_set(v, "report.stage2_average_days", "14.2");
+	}
 	return v;
 }
 
 /* Staff notices are named staff-… (and command-result); staff-reply is
- * the member of staff's words relayed to the complainant. */
+ * the member of staff's words relayed to the complainant. The oversight
+ * report goes to senior officers and is about no case. */
 static gboolean
 to_complainant(const char *name)
 {
 	return strcmp(name, "staff-reply") == 0 ||
-	       (!g_str_has_prefix(name, "staff-") && strcmp(name, "command-result") != 0);
+	       (!g_str_has_prefix(name, "staff-") && strcmp(name, "command-result") != 0 &&
+	        strcmp(name, "oversight-report") != 0);
+}
+
+/* The oversight report: the period and figures, and nothing about any
+ * case or person although every value is set. */
+static void
+check_oversight(const RdRenderedLetter *r, const char *lang, gboolean flags)
+{
+	gboolean cy = lang[0] == 'c';
+	g_assert_nonnull(strstr(r->subject, cy ? "1 Gorffennaf i 30 Medi 2026" : "1 July to 30 September 2026"));
+	g_assert_nonnull(strstr(r->text, cy ? "Cwynion a ddaeth i law: 412" : "Complaints received: 412"));
+	g_assert_nonnull(strstr(r->html, "complaints-report-2026Q3.html"));
+	if (flags)
+		g_assert_nonnull(strstr(r->text, cy ? "301 (86.0%) o fewn 5 diwrnod gwaith; 3.9 diwrnod"
+		                                    : "301 (86.0%) within 5 working days; 3.9 working days"));
+	else
+		g_assert_nonnull(strstr(r->text, cy ? "Cam 2: 48 wedi'u cau." : "Stage 2: 48 closed."));
+	static const char *const personal[] = { "CMP-2026-000123", "Siân", "sian@", "Missed bin", "J. Smith" };
+	for (gsize i = 0; i < G_N_ELEMENTS(personal); i++) {
+		g_assert_null(strstr(r->subject, personal[i]));
+		g_assert_null(strstr(r->text, personal[i]));
+		g_assert_null(strstr(r->html, personal[i]));
+	}
 }
 
 static void
@@ -426,7 +465,9 @@ test_render_shipped(void)
 				g_test_message("%s/%s flags=%d", langs[l], *n, flags);
 				g_assert_no_error(err);
 				g_assert_null(strchr(r->subject, '\n'));
-				if (strcmp(*n, "staff-digest") == 0) {
+				if (strcmp(*n, "oversight-report") == 0) {
+					check_oversight(r, langs[l], flags);
+				} else if (strcmp(*n, "staff-digest") == 0) {
 					/* Not about one case: it lists several (the
 					 * points[] items), each with its reference. */
 					g_assert_nonnull(strstr(r->text, "- The bin was missed twice"));
@@ -456,7 +497,7 @@ test_render_shipped(void)
 				/* A notice a member of staff may answer says where
 				 * to write, as the relay cuts it (parsers). */
 				if (!to_complainant(*n) && strcmp(*n, "staff-digest") != 0 &&
-				    strcmp(*n, "staff-dept-notice") != 0)
+				    strcmp(*n, "staff-dept-notice") != 0 && strcmp(*n, "oversight-report") != 0)
 					g_assert_nonnull(strstr(r->text, langs[l][0] == 'c'
 					        ? "##- Teipiwch eich ateb uwchben y llinell hon -##"
 					        : "##- Please type your reply above this line -##"));

@@ -16,7 +16,9 @@ G_BEGIN_DECLS
 typedef enum {
 	KEY_STRING, KEY_PREFIX, KEY_UINT, KEY_SIZE, KEY_LIST, KEY_NATION, KEY_TIME,
 	KEY_DATES, KEY_EMAIL, KEY_LANG, KEY_BOOL, KEY_ANY, KEY_DURATION, KEY_SMTP_URL,
-	KEY_IMAP_URL
+	KEY_IMAP_URL,
+	KEY_EMAILS,    /* addresses separated by ',' (or ';'); may be empty */
+	KEY_WORDS      /* one or more words of a fixed few, joined by ',' */
 } RdKeyType;
 
 /* One row of the key table. */
@@ -44,6 +46,10 @@ gboolean rd_key_is_true(const char *val);
 /* The ';'-separated items of @key in [@group], stripped, empty ones
  * dropped. Newly allocated, NULL-terminated. */
 char **rd_key_items(GKeyFile *kf, const char *group, const char *key);
+
+/* The items of a KEY_EMAILS or KEY_WORDS value @val, split at ',' and
+ * ';', stripped, empty ones dropped. Newly allocated, NULL-terminated. */
+char **rd_key_words(const char *val);
 
 /* @val looks like one email address (what KEY_EMAIL checks). */
 gboolean rd_config_is_email(const char *val);

@@ -120,6 +120,20 @@ typedef struct {
 	                            before an alert mail, default 1800 */
 } RdDaemonConfig;
 
+/* [reports]: the oversight reports the daemon sends by itself
+ * (service/reports.c, README "Scheduled reports"). */
+typedef struct {
+	char **recipients;       /* lower case, NULL-terminated; empty: no
+	                            scheduled reports */
+	gboolean quarterly;      /* after each calendar quarter (default TRUE) */
+	gboolean annual;         /* after each financial year, 1 April to
+	                            31 March (default TRUE) */
+	char *sets;              /* which figures, as written, for
+	                            rd_report_sets_parse(); default "all" */
+	guint send_after_days;   /* working days after the period's last day
+	                            before it is sent, default 5 */
+} RdReportsConfig;
+
 /* [staff:ADDRESS]: a member of staff who may act on cases from their own
  * mail client (docs/staff-by-email.md). */
 typedef enum {
@@ -200,6 +214,8 @@ typedef struct {
 	RdSmtpConfig smtp;
 	/* [daemon] */
 	RdDaemonConfig daemon;
+	/* [reports] */
+	RdReportsConfig reports;
 	/* [staff:ADDRESS] groups (RdStaffMember*, in file order) and [staff_auth] */
 	GPtrArray *staff;
 	RdStaffAuthConfig staff_auth;

@@ -94,6 +94,10 @@ static const RdKeySpec keys[] = {
 	{ "daemon",    "send_interval",     KEY_DURATION, 1, 86400 },
 	{ "daemon",    "sweep_interval",    KEY_DURATION, 1, 7 * 86400 },
 	{ "daemon",    "alert_after",       KEY_DURATION, 1, 7 * 86400 },
+	{ "reports",   "recipients",        KEY_EMAILS, 0, 0 },
+	{ "reports",   "schedule",          KEY_WORDS,  0, 0 },
+	{ "reports",   "sets",              KEY_WORDS,  0, 0 },
+	{ "reports",   "send_after_days",   KEY_UINT,   0, 60 },
 	{ "staff:*",   "name",              KEY_STRING, 0, 0 },
 	{ "staff:*",   "role",              KEY_STRING, 0, 0 },
 	{ "staff:*",   "services",          KEY_LIST,   0, 0 },
@@ -119,6 +123,28 @@ static const struct {
 	{ "role",        "handler, complaints-manager or stage2-manager" },
 };
 
+/* Keys that take one or more words of a few, joined by ','. The words of
+ * sets are those rd_report_sets_parse() reads (report/build.c), which
+ * base/ cannot call: tests/test-report-schedule.c checks the two agree. */
+static const struct {
+	const char *key, *choices;   /* choices: "a, b or c" */
+} several[] = {
+	{ "schedule",    "quarterly or annual" },
+	{ "sets",        "spso, lgsco, hos, reg18 or all" },
+};
+
+/* Whether @val (ASCII case ignored with @any_case) is one of @choices
+ * ("a, b or c"). */
+static gboolean
+in_choices(const char *choices, const char *val, gboolean any_case)
+{
+	g_auto(GStrv) words = g_regex_split_simple("(?:, | or )", choices, 0, 0);
+	for (guint w = 0; words[w] != NULL; w++)
+		if (any_case ? g_ascii_strcasecmp(words[w], val) == 0 : strcmp(words[w], val) == 0)
+			return TRUE;
+	return FALSE;
+}
+
 /* TRUE unless @key is enumerated and @val is not one of its words;
  * *choices_r then says which are. */
 static gboolean
@@ -128,11 +154,7 @@ one_of(const char *key, const char *val, const char **choices_r)
 		if (strcmp(enumerated[i].key, key) != 0)
 			continue;
 		*choices_r = enumerated[i].choices;
-		g_auto(GStrv) words = g_regex_split_simple("(?:, | or )", enumerated[i].choices, 0, 0);
-		for (guint w = 0; words[w] != NULL; w++)
-			if (strcmp(words[w], val) == 0)
-				return TRUE;
-		return FALSE;
+		return in_choices(enumerated[i].choices, val, FALSE);
 	}
 	return TRUE;
 }
@@ -388,6 +410,49 @@ check_email(const char *key, const char *val, GPtrArray *problems)
 		problem(problems, "%s must be one email address such as complaints@council.gov.uk, not '%s'", key, val);
 }
 
+char **
+rd_key_words(const char *val)
+{
+	g_auto(GStrv) parts = g_strsplit_set(val, ",;", -1);
+	GPtrArray *list = g_ptr_array_new();
+	for (guint i = 0; parts[i] != NULL; i++) {
+		g_autofree char *t = g_strstrip(g_strdup(parts[i]));
+		if (*t != '\0')
+			g_ptr_array_add(list, g_steal_pointer(&t));
+	}
+	g_ptr_array_add(list, NULL);
+	return (char **)g_ptr_array_free(list, FALSE);
+}
+
+/* Addresses joined by ','; none at all is allowed (the feature is off). */
+static void
+check_emails(const char *key, const char *val, GPtrArray *problems)
+{
+	g_auto(GStrv) items = rd_key_words(val);
+	for (guint i = 0; items[i] != NULL; i++)
+		if (!rd_config_is_email(items[i]))
+			problem(problems, "%s: '%s' is not an email address (write addresses such as "
+			        "chief.executive@council.gov.uk, separated by ',')", key, items[i]);
+}
+
+static void
+check_words(const char *key, const char *val, GPtrArray *problems)
+{
+	const char *choices = NULL;
+	for (gsize i = 0; i < G_N_ELEMENTS(several); i++)
+		if (strcmp(several[i].key, key) == 0)
+			choices = several[i].choices;
+	g_return_if_fail(choices != NULL);
+	/* Every item between commas, an empty one too: what reads the value
+	 * later (rd_report_sets_parse) refuses "spso,,lgsco". */
+	g_auto(GStrv) items = g_strsplit(val, ",", -1);
+	gboolean ok = items[0] != NULL;
+	for (guint i = 0; ok && items[i] != NULL; i++)
+		ok = in_choices(choices, g_strstrip(items[i]), TRUE);
+	if (!ok)
+		problem(problems, "%s must be %s, or several joined by ',', not '%s'", key, choices, val);
+}
+
 static void
 check_time(const char *key, const char *val, GPtrArray *problems)
 {
@@ -464,6 +529,12 @@ rd_key_check(const RdKeySpec *spec, GKeyFile *kf, const char *group, const char 
 		break;
 	case KEY_DATES:
 		check_dates(kf, group, key, problems);
+		break;
+	case KEY_EMAILS:
+		check_emails(key, val, problems);
+		break;
+	case KEY_WORDS:
+		check_words(key, val, problems);
 		break;
 	}
 }

@@ -332,6 +332,34 @@ assign_daemon(Reader *rd, const Setting *s)
 	else if (strcmp(s->key, "alert_after") == 0) d->alert_after = (guint)s->num;
 }
 
+/* [reports]. Words that did not pass their check were reported; what is
+ * stored is what the words that did say. */
+static void
+assign_reports(Reader *rd, const Setting *s)
+{
+	RdReportsConfig *r = &rd->cfg->reports;
+	if (strcmp(s->key, "recipients") == 0) {
+		g_strfreev(r->recipients);
+		r->recipients = rd_key_words(s->val);
+		for (guint i = 0; r->recipients[i] != NULL; i++) {
+			char *low = g_ascii_strdown(r->recipients[i], -1);
+			g_free(r->recipients[i]);
+			r->recipients[i] = low;
+		}
+	} else if (strcmp(s->key, "schedule") == 0) {
+		g_auto(GStrv) words = rd_key_words(s->val);
+		r->quarterly = r->annual = FALSE;
+		for (guint i = 0; words[i] != NULL; i++) {
+			r->quarterly |= g_ascii_strcasecmp(words[i], "quarterly") == 0;
+			r->annual |= g_ascii_strcasecmp(words[i], "annual") == 0;
+		}
+	} else if (strcmp(s->key, "sets") == 0) {
+		replace(&r->sets, s->val);
+	} else if (strcmp(s->key, "send_after_days") == 0) {
+		r->send_after_days = (guint)s->num;
+	}
+}
+
 /* The member of [@group] ("staff:ADDRESS"), made on its first key. */
 static RdStaffMember *
 staff_member_for(Reader *rd, const char *group)
@@ -413,6 +441,7 @@ static const struct {
 	{ "profile:", assign_procedure },
 	{ "smtp", assign_smtp },
 	{ "daemon", assign_daemon },
+	{ "reports", assign_reports },
 	{ "staff:", assign_staff },
 	{ "staff_auth", assign_staff },
 };
@@ -743,6 +772,11 @@ set_defaults(RdConfig *cfg)
 	cfg->daemon.send_interval = 30;
 	cfg->daemon.sweep_interval = 3600;
 	cfg->daemon.alert_after = 1800;
+	cfg->reports.recipients = g_new0(char *, 1);
+	cfg->reports.quarterly = TRUE;
+	cfg->reports.annual = TRUE;
+	cfg->reports.sets = g_strdup("all");
+	cfg->reports.send_after_days = 5;
 	cfg->profile_groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	                                            (GDestroyNotify)g_hash_table_unref);
 	cfg->staff = g_ptr_array_new_with_free_func((GDestroyNotify)staff_member_free);
@@ -900,5 +934,7 @@ rd_config_free(RdConfig *cfg)
 	g_free(cfg->smtp.sent_folder);
 	rd_oauth_config_clear(&cfg->smtp.oauth);
 	g_free(cfg->smtp.envelope_from);
+	g_strfreev(cfg->reports.recipients);
+	g_free(cfg->reports.sets);
 	g_free(cfg);
 }

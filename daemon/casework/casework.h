@@ -392,6 +392,30 @@ gboolean rd_letters_alert_failure_in(RdLetters *l, RdStore *store, const RdOutbo
 gboolean rd_letters_queue_digest(RdLetters *l, RdStore *store, RdMailbox mailbox, const char *to,
                                  const char *day, GPtrArray *items, const char *idem_key,
                                  gint64 now, GError **error);
+/* One oversight report to one recipient (rd_letters_queue_report). It is
+ * about no case and names no one: the figures and the document come from
+ * report/, which this room does not call. Strings are borrowed. */
+typedef struct {
+	const char *to;              /* the recipient */
+	const char *idem_key;        /* e.g. "report/2026Q3/ADDRESS" */
+	gboolean again;              /* a copy sent again by hand: a new
+	                                Message-ID, not the period's own */
+	const char *period;          /* its short name, "2026Q3" (file name, Message-ID) */
+	GDate from, to_day;          /* its first and last days */
+	const char *const *figures;  /* template values: name, value, …, NULL */
+	const char *html;            /* the report, attached as
+	                                complaints-report-PERIOD.html */
+} RdReportLetter;
+/* The Message-ID (without <>) of the report for @period to @to: the
+ * same every time, so the letter can be found again. Newly allocated. */
+char *rd_letters_report_message_id(const RdLetters *l, const char *period, const char *to);
+/* Compose the oversight-report letter, in the council's language, and
+ * queue it inside the caller's transaction unless a letter with the same
+ * idempotency key exists. *@id_r is its outbox row (the existing one when
+ * it was queued before), *@queued_r whether this call queued it. FALSE:
+ * the letter could not be composed or the store failed. */
+gboolean rd_letters_queue_report(RdLetters *l, RdStore *store, const RdReportLetter *r, gint64 now,
+                                 gint64 *id_r, gboolean *queued_r, GError **error);
 /* "Friday 4 December 2026" / "dydd Gwener 4 Rhagfyr 2026" from
  * "2026-12-04"; NULL if unparseable. */
 char *rd_letters_format_date(const char *iso, const char *lang);

@@ -563,6 +563,119 @@ rd_letters_queue_digest(RdLetters *l, RdStore *store, RdMailbox mailbox, const c
 	return rd_store_outbox_enqueue(store, &o, NULL, error) != 0;
 }
 
+/* ---- the oversight report ------------------------------------------------------ */
+
+/* "1 July to 30 September 2026", "1 April 2025 to 31 March 2026"; in
+ * Welsh "1 Gorffennaf i 30 Medi 2026" ("i" before a numeral mutates
+ * nothing). The first year only when the period spans two. */
+static char *
+period_words(const GDate *from, const GDate *to, const char *lang)
+{
+	gboolean cy = g_strcmp0(lang, "cy") == 0;
+	const char *const *months = cy ? months_cy : months_en;
+	g_autofree char *first = g_date_get_year(from) == g_date_get_year(to)
+		? g_strdup_printf("%u %s", g_date_get_day(from), months[g_date_get_month(from)])
+		: g_strdup_printf("%u %s %u", g_date_get_day(from), months[g_date_get_month(from)],
+		                  g_date_get_year(from));
+	return g_strdup_printf("%s %s %u %s %u", first, cy ? "i" : "to", g_date_get_day(to),
+	                       months[g_date_get_month(to)], g_date_get_year(to));
+}
+
+char *
+rd_letters_report_message_id(const RdLetters *l, const char *period, const char *to)
+{
+	/* The address hashed: a Message-ID is not the place for it, and any
+	 * character of it would have to be allowed there. */
+	g_autofree char *h = g_compute_checksum_for_string(G_CHECKSUM_SHA256, to, -1);
+	return g_strdup_printf("report.%s.%.16s@%s", period, h, l->cfg->council_domain);
+}
+
+static RdTplValues *
+report_values(RdLetters *l, const RdReportLetter *r, const char *lang, const char *filename)
+{
+	RdTplValues *v = rd_tpl_values_new();
+	rd_tpl_values_set(v, "council.name", l->cfg->council_name);
+	g_autofree char *words = period_words(&r->from, &r->to_day, lang);
+	rd_tpl_values_set(v, "report.period", words);
+	rd_tpl_values_set(v, "report.attachment", filename);
+	for (guint i = 0; r->figures != NULL && r->figures[i] != NULL && r->figures[i + 1] != NULL; i += 2)
+		rd_tpl_values_set(v, r->figures[i], r->figures[i + 1]);
+	return v;
+}
+
+/* The letter with the report attached, ready for the outbox. */
+static GBytes *
+report_compose(RdLetters *l, const RdReportLetter *r, const char *lang, char **subject_r, char **msgid_r,
+               GError **error)
+{
+	const RdConfig *cfg = l->cfg;
+	g_autofree char *filename = g_strdup_printf("complaints-report-%s.html", r->period);
+	g_autoptr(RdTplValues) v = report_values(l, r, lang, filename);
+	g_autoptr(RdRenderedLetter) rendered = rd_template_set_render(l->set, "oversight-report", lang, v, error);
+	if (rendered == NULL)
+		return NULL;
+	g_autofree char *kind = g_strdup_printf("report-%s", r->period);
+	g_autofree char *msgid = r->again ? rd_letter_message_id(kind, "oversight-report", cfg->council_domain)
+	                                  : rd_letters_report_message_id(l, r->period, r->to);
+	g_autofree char *from_name = g_strdup_printf("%s, %s", cfg->team_name, cfg->council_name);
+	RdLetterAttachment doc = { filename, "text/html", r->html, strlen(r->html) };
+	RdLetter letter = { 0 };
+	letter.from_name = from_name;
+	letter.from_address = cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address;
+	letter.to_address = r->to;
+	/* An answer goes to a person, not into the complaints mailbox, where
+	 * it would be taken for a new complaint. */
+	letter.reply_to = cfg->complaints_manager;
+	letter.subject = rendered->subject;
+	letter.text_body = rendered->text;
+	letter.html_body = rendered->html;
+	letter.message_id = msgid;
+	letter.language = lang;
+	letter.auto_generated = TRUE;
+	letter.attachments = &doc;
+	letter.n_attachments = 1;
+	GBytes *raw = rd_letter_build(&letter, error);
+	if (raw == NULL)
+		return NULL;
+	*subject_r = g_strdup(rendered->subject);
+	*msgid_r = g_steal_pointer(&msgid);
+	return raw;
+}
+
+gboolean
+rd_letters_queue_report(RdLetters *l, RdStore *store, const RdReportLetter *r, gint64 now, gint64 *id_r,
+                        gboolean *queued_r, GError **error)
+{
+	/* A report, like a staff notice, is in the council's language. */
+	const char *lang = l->cfg->default_language;
+	if (!rd_template_set_has(l->set, "oversight-report", lang))
+		lang = "en";
+	g_autofree char *subject = NULL, *msgid = NULL;
+	g_autoptr(GBytes) raw = report_compose(l, r, lang, &subject, &msgid, error);
+	if (raw == NULL) {
+		g_prefix_error(error, "the %s report to %s could not be written: ", r->period, r->to);
+		return FALSE;
+	}
+	gsize len = 0;
+	const void *data = g_bytes_get_data(raw, &len);
+	RdOutboxNew o = { 0 };
+	o.idem_key = r->idem_key;
+	o.kind = "oversight-report";
+	o.language = lang;
+	o.from_addr = l->cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address;
+	o.to_addr = r->to;
+	o.subject = subject;
+	o.message_id = msgid;
+	o.raw = data;
+	o.raw_len = len;
+	o.next_try = now;
+	o.created_at = now;
+	gint64 id = rd_store_outbox_enqueue(store, &o, queued_r, error);
+	if (id_r != NULL)
+		*id_r = id;
+	return id != 0;
+}
+
 gboolean
 rd_letters_alert_failure_in(RdLetters *l, RdStore *store, const RdOutboxRow *o, const char *why,
                             const char *tag, gint64 now, GError **error)

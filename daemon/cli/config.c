@@ -82,6 +82,15 @@ print_settings(const RdConfig *cfg, RdLetters *letters)
 	printf("  daemon             %s, poll every %u s, send every %u s, sweep every %u s\n",
 	       cfg->daemon.idle ? "IDLE where the server has it" : "polling only",
 	       cfg->daemon.poll_interval, cfg->daemon.send_interval, cfg->daemon.sweep_interval);
+	const RdReportsConfig *r = &cfg->reports;
+	if (r->recipients[0] == NULL || !(r->quarterly || r->annual)) {
+		printf("  reports            (none scheduled: no [reports] recipients)\n");
+		return;
+	}
+	g_autofree char *to = g_strjoinv(", ", r->recipients);
+	printf("  reports            %s%s%s (%s), %u working days after the period, to %s\n",
+	       r->quarterly ? "quarterly" : "", r->quarterly && r->annual ? " and " : "", r->annual ? "annual" : "",
+	       r->sets, r->send_after_days, to);
 }
 
 int

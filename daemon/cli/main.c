@@ -35,7 +35,7 @@ static const struct {
 	{ "outbox", rd_cmd_outbox, "list letters; 'outbox send' delivers due letters by SMTP, 'outbox flush --to DIR' to a folder" },
 	{ "letters", rd_cmd_letters, "'letters preview NAME REF': show a letter as it would be sent" },
 	{ "case", rd_cmd_case, "'case REF ACTION': assign, extend, respond, close, escalate, link, service, language, complainant, reopen; 'case new': a phone complaint" },
-	{ "report", rd_cmd_report, "complaints-handling figures for a period (the SPSO indicators), as text, JSON or CSV" },
+	{ "report", rd_cmd_report, "complaints-handling figures for a period, as text, JSON, CSV or HTML; 'report send' mails them" },
 	{ "staff", rd_cmd_staff, "'staff list': who may act on cases by email, and how their mail is believed" },
 	{ "config", rd_cmd_config, "'config check': validate the configuration file" },
 	{ "backup", rd_cmd_backup, "'backup DEST': a consistent copy of the database, safe while the daemon runs" },

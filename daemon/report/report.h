@@ -131,6 +131,41 @@ void rd_report_trend_clear(RdReportTrend *t);
 /* The SPSO figures as the "spso" member of the JSON object being built. */
 void rd_report_spso_json(struct _JsonBuilder *b, const RdConfig *cfg, const RdSpsoFigures *f);
 
+/* ---- scheduled reports: periods (schedule.c), the letter's figures (mail.c) ---- */
+
+/* The periods reports are sent for by themselves. */
+typedef enum {
+	RD_REPORT_QUARTER = 0,   /* a calendar quarter: Q1 is January to March */
+	RD_REPORT_YEAR,          /* a financial year, 1 April to 31 March */
+} RdReportPeriodKind;
+
+/* The latest period of @kind whose last day is before @today: its first
+ * and last days. Only this one is ever due: earlier ones are not sent
+ * late (a council starting in December gets Q3, not every quarter
+ * before it). */
+void rd_report_latest_period(RdReportPeriodKind kind, const GDate *today, GDate *from_r, GDate *to_r);
+/* The first day a report for a period whose last day is @last may go:
+ * the @days-th working day after @last on @cal (@last not counted), or
+ * for 0 the day after @last. */
+void rd_report_send_day(const RdCalendar *cal, const GDate *last, guint days, GDate *day_r);
+/* Whether the latest period of @kind (rd_report_latest_period) is due
+ * on @today with @days working days' grace; its days either way. */
+gboolean rd_report_due(RdReportPeriodKind kind, const RdCalendar *cal, const GDate *today, guint days,
+                       GDate *from_r, GDate *to_r);
+/* A period's short name for file names, idempotency keys and
+ * Message-IDs (letters, digits and '-' only): "2026Q3", "2025-26" (a
+ * financial year), "2026" (a calendar year), else "20260401-20260930".
+ * Newly allocated. */
+char *rd_report_period_name(const GDate *from, const GDate *to);
+
+/* The headline figures of @from..@to that a covering letter gives
+ * (mail.c), as the letters' variables name them (templates/README.md):
+ * "report.received", "12", "report.closed", "10", … as a NULL-terminated
+ * list of name, value pairs. Counts only: nothing about any person. A
+ * stage with nothing closed has no percentage or average. Newly
+ * allocated (g_strfreev). */
+char **rd_report_headline(const RdReportData *data, const RdCalendar *cal, const GDate *from, const GDate *to);
+
 G_END_DECLS
 
 #endif /* RD_REPORT_H */

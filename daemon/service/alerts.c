@@ -29,7 +29,7 @@
 #include "service/service.h"
 
 typedef struct {
-	char *key;               /* "mailbox complaints", "smtp", "sweep", "database" */
+	char *key;               /* "mailbox complaints", "smtp", "sweep", "reports", "database" */
 	gint64 since;            /* failing since (0: working) */
 	char *error;             /* the last error */
 	gboolean alerted;        /* the failure mail was handed to the server */
@@ -150,6 +150,9 @@ advice(const char *key, const char *error)
 		return "Letters are kept in the outbox and retried, so none is lost, but none is reaching "
 		       "complainants. Check the SMTP server and the [smtp] settings; 'redress outbox' lists "
 		       "what is waiting.";
+	if (strcmp(key, "reports") == 0)
+		return "The scheduled oversight report could not be queued; it is tried again at every sweep. "
+		       "'redress report send --period PERIOD' queues it by hand and shows the same error.";
 	if (strcmp(key, "sweep") == 0)
 		return "Reminders, holding replies and overdue alerts are not being sent. The error above says "
 		       "why; 'redress sweep' runs it by hand and shows the same error.";

@@ -16,7 +16,8 @@
  *       rd_outbox_send() every send_interval seconds, and at once when a
  *       watcher or the sweep has queued letters (a GAsyncQueue wakes it).
  *   sweep
- *       rd_sweep_run() at start and every sweep_interval seconds.
+ *       rd_sweep_run() at start and every sweep_interval seconds, then
+ *       the oversight reports that are due (rd_reports_run, reports.c).
  *   selftest (once per generation, with [smtp] url and a complaints
  *       imap_url, once the watchers have made their first attempt)
  *       rd_selftest_run() (selftest.c): does mail to a case's reply address
@@ -442,6 +443,23 @@ sender_main(gpointer data)
 	return NULL;
 }
 
+/* The oversight reports due by now ([reports], reports.c): checked with
+ * each sweep, so a report goes within sweep_interval of its day. The
+ * number of letters queued. */
+static guint
+scheduled_reports(Generation *gen, RdStore *store, RdRules *rules, gint64 now)
+{
+	guint n = 0;
+	g_autoptr(GError) err = NULL;
+	if (!rd_reports_run(store, gen->cfg, rules, now, &n, &err)) {
+		rd_log_error("daemon reports: %s", err->message);
+		rd_alerts_failing(gen->d->alerts, "reports", err->message);
+		return 0;
+	}
+	rd_alerts_ok(gen->d->alerts, "reports");
+	return n;
+}
+
 static gpointer
 sweeper_main(gpointer data)
 {
@@ -478,7 +496,8 @@ sweeper_main(gpointer data)
 		rd_log(acted || n.failures ? RD_LOG_INFO : RD_LOG_DEBUG,
 		       "sweep stages=%u reminders=%u holding=%u overdue=%u ack_overdue=%u failed=%u",
 		       n.stages, n.reminders, n.holding, n.overdue, n.ack_overdue, n.failures);
-		if (acted > 0)
+		guint reports = scheduled_reports(gen, store, rules, now);
+		if (acted + reports > 0)
 			g_async_queue_push(gen->send_q, TOKEN_WAKE);
 		if (ok) {
 			g_mutex_lock(&gen->lock);

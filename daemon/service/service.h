@@ -7,7 +7,8 @@
  * demand.
  *
  * Calls every room below it (base/, net/, casework/, inbound/,
- * outbound/); only cli/ calls it.
+ * outbound/) and the report room (report/), whose documents it mails;
+ * only cli/ calls it.
  */
 #ifndef RD_SERVICE_H
 #define RD_SERVICE_H
@@ -18,6 +19,7 @@
 #include "casework/casework.h"
 #include "inbound/inbound.h"
 #include "outbound/outbound.h"
+#include "report/report.h"
 
 G_BEGIN_DECLS
 
@@ -37,7 +39,7 @@ RdAlerts *rd_alerts_new(const char *db_path);
 /* The configuration the alerts are sent with (borrowed until the next
  * call; set again at each reload). */
 void rd_alerts_set_config(RdAlerts *a, const RdConfig *cfg);
-/* Condition @key ("mailbox complaints", "smtp", "sweep", "database")
+/* Condition @key ("mailbox complaints", "smtp", "sweep", "reports", "database")
  * failed just now with @error, or works. Thread-safe; NULL is a no-op. */
 void rd_alerts_failing(RdAlerts *a, const char *key, const char *error);
 void rd_alerts_ok(RdAlerts *a, const char *key);
@@ -98,6 +100,38 @@ gboolean rd_selftest_record(RdStore *store, const RdSelftestResult *r, GError **
  * strings newly allocated. */
 gboolean rd_selftest_last(RdStore *store, gint64 *at_r, char **outcome_r, char **summary_r,
                           GError **error);
+
+/* ---- oversight reports by mail (reports.c) ------------------------------------ */
+
+/* What became of the report for one recipient. */
+typedef struct {
+	char *to;
+	gint64 outbox_id;        /* its letter in the outbox */
+	gboolean queued;         /* queued now; FALSE: it had been before */
+	char *status;            /* the earlier letter's status ("queued",
+	                            "sent", "failed", …), or NULL */
+	gint64 sent_at;          /* when the earlier letter went, or 0 */
+} RdReportQueued;
+void rd_report_queued_free(RdReportQueued *q);
+
+/* Queue the oversight report for @from..@to (the @sets figures, as HTML,
+ * counted as of @now) to each of @recipients: one oversight-report letter
+ * each, in one transaction, under the idempotency key
+ * "report/PERIOD/ADDRESS", so each recipient gets a period's report once
+ * however often this runs, by the daemon or by hand. With @again, a new
+ * copy is queued even so. *@results_r gets an RdReportQueued* per
+ * recipient, in order. FALSE: the store failed, or the letter could not
+ * be written. */
+gboolean rd_reports_queue(RdStore *store, const RdConfig *cfg, RdRules *rules, const GDate *from, const GDate *to,
+                          guint sets, const char *const *recipients, gboolean again, gint64 now,
+                          GPtrArray **results_r, GError **error);
+/* The daemon's scheduled reports ([reports]): for each period kind in
+ * schedule, the latest one that has ended, once send_after_days working
+ * days have passed since its last day (today in Europe/London), to every
+ * recipient that has not had it. Earlier periods are never sent.
+ * *@queued_r counts the letters queued. */
+gboolean rd_reports_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint64 now, guint *queued_r,
+                        GError **error);
 
 G_END_DECLS
 
