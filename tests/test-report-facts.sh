@@ -146,6 +146,30 @@ text=$(RR report --period 2026-27 --set lgsco)
 like "$text" "Services and channels with fewer than 5 complaints" "text: the few-or-none list"
 like "$text" "$D    Stage 2 declined   2026-06-15  Housing" "text: the refusals by reference"
 
+# ---- the annual report's written parts ----------------------------------------------
+printf 'We meet the Code in full.\n\nTwo <b>gaps</b> remain: & we are closing them.\n' > "$T/self.txt"
+cat >> "$T/r.conf" <<CONF
+[reports]
+self_assessment = $T/self.txt
+ombudsman_letter = $T/no-such-letter.txt
+governance = the Audit and Governance Committee
+CONF
+RR config check >/dev/null 2>"$T/err"
+is "$?" "1" "config check: an Ombudsman letter that cannot be read is an error"
+like "$(cat "$T/err")" "r.conf:" "with FILE:LINE"
+like "$(cat "$T/err")" "ombudsman_letter $T/no-such-letter.txt: cannot read it" "naming the file"
+out=$(RR report --period 2026-27 --set lgsco --json)
+is "$(printf '%s' "$out" | jq -r .annual_report.self_assessment)" "$(printf 'We meet the Code in full.\n\nTwo <b>gaps</b> remain: & we are closing them.')" \
+   "JSON: the self-assessment, as written"
+like "$(printf '%s' "$out" | jq -r .annual_report.ombudsman_letter)" "could not be read" \
+   "a file that cannot be read leaves a gap saying so, not silence"
+RR report --period 2026-27 --set lgsco --format html --out "$T/l.html"
+like "$(cat "$T/l.html")" "<p>Two &lt;b&gt;gaps&lt;/b&gt; remain: &amp; we are closing them.</p>" \
+     "HTML: the self-assessment as escaped paragraphs (nothing in it becomes markup)"
+like "$(cat "$T/l.html")" "To be completed after the Audit and Governance Committee has considered this report" \
+     "HTML: the governance slot names who responds"
+like "$(RR report --period 2026-27 --set lgsco)" "Governance response" "text: the governance slot"
+
 RR report --period 2026-27 --set spso,reg18 --format csv 2>"$T/err"
 is "$?" "1" "CSV of two sets: refused"
 

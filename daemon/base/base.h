@@ -132,6 +132,13 @@ typedef struct {
 	                            rd_report_sets_parse(); default "all" */
 	guint send_after_days;   /* working days after the period's last day
 	                            before it is sent, default 5 */
+	/* The LGSCO / HOS annual report's parts written by people, as plain
+	 * text files included in it (NULL: a marked gap): */
+	char *self_assessment;   /* the council's self-assessment against the Code */
+	char *ombudsman_letter;  /* the Ombudsman's annual letter to the council */
+	char *governance;        /* who responds to the report (the Member
+	                            Responsible for Complaints, a committee):
+	                            named in the governance slot */
 } RdReportsConfig;
 
 /* [staff:ADDRESS]: a member of staff who may act on cases from their own

@@ -230,6 +230,28 @@ check_letters(RdCheck *c, const RdConfig *cfg)
 		                 "language: en, cy)", dir);
 }
 
+/* [reports] self_assessment, ombudsman_letter: text files the report
+ * includes; one that cannot be read is found now, not when the annual
+ * report is due. */
+static void
+check_report_files(RdCheck *c, const RdConfig *cfg)
+{
+	const char *keys[] = { "self_assessment", "ombudsman_letter" };
+	const char *paths[] = { cfg->reports.self_assessment, cfg->reports.ombudsman_letter };
+	for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
+		if (paths[i] == NULL)
+			continue;
+		g_autofree char *text = NULL;
+		gsize len = 0;
+		g_autoptr(GError) e = NULL;
+		if (!g_file_get_contents(paths[i], &text, &len, &e))
+			rd_check_problem(c, "reports", keys[i], "%s %s: cannot read it: %s", keys[i], paths[i], e->message);
+		else if (!g_utf8_validate(text, (gssize)len, NULL))
+			rd_check_problem(c, "reports", keys[i], "%s %s: not UTF-8 text (save it as plain text, UTF-8)",
+			                 keys[i], paths[i]);
+	}
+}
+
 /* ---- for the commands and `config check` ---------------------------------------- */
 
 gboolean
@@ -271,6 +293,7 @@ rd_config_check_files(const RdConfig *cfg, GString *errs)
 	RdCheck c = { cfg, errs, NULL, NULL, 0 };
 	g_autoptr(RdCalendar) cal = calendar(&c, cfg);
 	check_letters(&c, cfg);
+	check_report_files(&c, cfg);
 	for (int i = 0; i < RD_MAILBOX_N; i++)
 		if (cfg->mailboxes[i].imap_url != NULL)
 			check_mailbox(&c, &cfg->mailboxes[i], (RdMailbox)i);

@@ -357,6 +357,12 @@ assign_reports(Reader *rd, const Setting *s)
 		replace(&r->sets, s->val);
 	} else if (strcmp(s->key, "send_after_days") == 0) {
 		r->send_after_days = (guint)s->num;
+	} else if (strcmp(s->key, "self_assessment") == 0) {
+		replace(&r->self_assessment, s->val);
+	} else if (strcmp(s->key, "ombudsman_letter") == 0) {
+		replace(&r->ombudsman_letter, s->val);
+	} else if (strcmp(s->key, "governance") == 0) {
+		replace(&r->governance, s->val);
 	}
 }
 
@@ -936,5 +942,8 @@ rd_config_free(RdConfig *cfg)
 	g_free(cfg->smtp.envelope_from);
 	g_strfreev(cfg->reports.recipients);
 	g_free(cfg->reports.sets);
+	g_free(cfg->reports.self_assessment);
+	g_free(cfg->reports.ombudsman_letter);
+	g_free(cfg->reports.governance);
 	g_free(cfg);
 }

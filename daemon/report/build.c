@@ -92,13 +92,14 @@ rd_report_trend_count(const RdReportCase *cases, gsize n, const GDate *from, con
 
 static char *
 html(const RdConfig *cfg, const RdReportCase *cases, gsize n, const RdReportRequest *q, const RdSpsoFigures *f,
-     const RdLgscoFigures *lf, const RdReg18Figures *rf, const RdReportTrend *trend)
+     const RdLgscoFigures *lf, const RdReg18Figures *rf, const RdReportTrend *trend, const RdReportParts *parts)
 {
 	guint received[MAX_MONTHS], closed[MAX_MONTHS];
 	RdReportHtmlData d = { 0 };
 	d.spso = f;
 	d.lgsco = lf;
 	d.reg18 = rf;
+	d.parts = parts;
 	d.months = rd_report_monthly(cases, n, &q->from, &q->to, received, closed, MAX_MONTHS);
 	d.received_by_month = received;
 	d.closed_by_month = closed;
@@ -170,19 +171,24 @@ rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportDat
 	RdReg18Figures rf;
 	rd_report_reg18(cases, n, &q->from, &q->to, rd_report_reg18_profiles(cfg), &rf);
 	RdReportTrend trend = { 0 };
+	RdReportParts parts = { 0 };
+	if (lgsco)
+		rd_report_parts_load(cfg, &parts);
 	if (spso && q->format != RD_REPORT_FORMAT_CSV)
 		rd_report_trend_count(cases, n, &q->from, &q->to, cal, &trend);
 	char *doc = NULL;
 	switch (q->format) {
 	case RD_REPORT_FORMAT_HTML:
-		doc = html(cfg, cases, n, q, &f, lgsco ? &lf : NULL, reg18 ? &rf : NULL, &trend);
+		doc = html(cfg, cases, n, q, &f, lgsco ? &lf : NULL, reg18 ? &rf : NULL, &trend, lgsco ? &parts : NULL);
 		break;
 	case RD_REPORT_FORMAT_JSON: {
 		JsonBuilder *b = rd_report_json_begin(cfg, &q->from, &q->to);
 		if (spso)
 			rd_report_spso_json(b, cfg, &f);
-		if (lgsco)
+		if (lgsco) {
 			rd_report_lgsco_json(b, cfg, &lf);
+			rd_report_parts_json(b, &parts);
+		}
 		if (reg18)
 			rd_report_reg18_json(b, &rf);
 		if (trend.n > 0)
@@ -211,6 +217,7 @@ rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportDat
 		if (lgsco) {
 			g_autofree char *two = rd_report_lgsco_render(cfg, &q->from, &q->to, &lf, q->format);
 			g_string_append_printf(s, "%s%s", s->len ? "\n" : "", two);
+			rd_report_parts_text(s, &parts);
 		}
 		if (reg18) {
 			g_autofree char *three = rd_report_reg18_render(cfg, &q->from, &q->to, &rf, q->format);
@@ -220,6 +227,7 @@ rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportDat
 	}
 	}
 	rd_report_trend_clear(&trend);
+	rd_report_parts_clear(&parts);
 	rd_lgsco_figures_clear(&lf);
 	rd_reg18_figures_clear(&rf);
 	return doc;

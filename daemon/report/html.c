@@ -115,6 +115,7 @@ static const char style[] =
 	"th[scope=row]{text-align:left}caption{text-align:left;font-style:italic}"
 	"svg{max-width:100%;height:auto}.axis{stroke:#000}.tick{font-size:11px;fill:#000}"
 	".bar1{fill:#333}.bar2{fill:url(#hatch);stroke:#000;stroke-width:.5}"
+	".gap{border:1px dashed #000;padding:.5rem;font-style:italic}"
 	"@media print{body{max-width:none}}";
 
 /* The pattern hatched bars are filled with, defined once. */
@@ -180,6 +181,48 @@ lgsco_tables(GString *h, const RdConfig *cfg, const RdLgscoFigures *l)
 		g_string_append(h, "</td></tr>\n");
 	}
 	g_string_append(h, "</tbody>\n</table>\n");
+}
+
+/* @text as paragraphs: a blank line ends one, a line break stays one. */
+static void
+paragraphs(GString *h, const char *text)
+{
+	g_auto(GStrv) paras = g_regex_split_simple("\\n[ \\t]*\\n+", text, 0, 0);
+	for (guint i = 0; paras[i] != NULL; i++) {
+		if (*g_strstrip(paras[i]) == '\0')
+			continue;
+		g_string_append(h, "<p>");
+		g_auto(GStrv) lines = g_strsplit(paras[i], "\n", -1);
+		for (guint j = 0; lines[j] != NULL; j++) {
+			if (j > 0)
+				g_string_append(h, "<br>\n");
+			esc(h, lines[j]);
+		}
+		g_string_append(h, "</p>\n");
+	}
+}
+
+/* What people write for the annual report: the self-assessment, the
+ * Ombudsman's letter (as plain text, escaped: nothing in them can add a
+ * script or fetch anything), and the slot for the governance response. */
+static void
+parts_section(GString *h, const RdReportParts *p)
+{
+	g_string_append(h, "<h2>Self-assessment against the Code</h2>\n");
+	if (p->self_assessment)
+		paragraphs(h, p->self_assessment);
+	else
+		g_string_append(h, "<p class=\"gap\">No self-assessment is named in [reports] self_assessment. The Code "
+		                   "asks for the council's self-assessment against it to be published with this report.</p>\n");
+	g_string_append(h, "<h2>The Ombudsman's annual letter</h2>\n");
+	if (p->ombudsman_letter)
+		paragraphs(h, p->ombudsman_letter);
+	else
+		g_string_append(h, "<p class=\"gap\">No annual letter is named in [reports] ombudsman_letter. Include the "
+		                   "Ombudsman's annual letter to the council when it has arrived.</p>\n");
+	g_string_append(h, "<h2>Governance response</h2>\n<p class=\"gap\">To be completed after ");
+	esc(h, p->governance != NULL ? p->governance : "the governing body");
+	g_string_append(h, " has considered this report: its response, and the actions it agreed.</p>\n");
 }
 
 /* The statutory adult social care figures: a table, as the regulation's
@@ -331,6 +374,8 @@ rd_report_html(const RdConfig *cfg, const GDate *from, const GDate *to, const Rd
 	}
 	if (d->reg18 != NULL)
 		reg18_section(h, d->reg18);
+	if (d->parts != NULL)
+		parts_section(h, d->parts);
 	g_string_append(h, "</body>\n</html>\n");
 	return g_string_free(h, FALSE);
 }

@@ -70,6 +70,7 @@ typedef struct {
 	const RdSpsoFigures *spso;
 	const RdLgscoFigures *lgsco;          /* may be NULL */
 	const RdReg18Figures *reg18;          /* may be NULL */
+	const struct _RdReportParts *parts;   /* with lgsco; may be NULL */
 	guint months;                         /* from @from's month on */
 	const guint *received_by_month, *closed_by_month;
 	guint n_trend;                        /* earlier periods and this one, oldest first */
@@ -87,6 +88,23 @@ char *rd_report_reg18_render(const RdConfig *cfg, const GDate *from, const GDate
 /* The profiles whose cases count as statutory adult social care
  * (NULL-terminated, static). */
 const char *const *rd_report_reg18_profiles(const RdConfig *cfg);
+
+/* The parts of the LGSCO / HOS annual report people write (parts.c):
+ * the self-assessment and the Ombudsman's letter read from the files
+ * [reports] names (NULL: none named; a file that cannot be read gives a
+ * line saying so), and who gives the governance response. */
+typedef struct _RdReportParts {
+	char *self_assessment;
+	char *ombudsman_letter;
+	const char *governance;  /* borrowed from the configuration; may be NULL */
+} RdReportParts;
+void rd_report_parts_load(const RdConfig *cfg, RdReportParts *p);
+void rd_report_parts_clear(RdReportParts *p);
+/* Appended to a text report: the three sections, gaps marked. */
+void rd_report_parts_text(GString *s, const RdReportParts *p);
+/* The "annual_report" member: self_assessment, ombudsman_letter,
+ * governance (each a string or null). */
+void rd_report_parts_json(struct _JsonBuilder *b, const RdReportParts *p);
 
 /* ---- one document (build.c) ---- */
 
