@@ -134,6 +134,33 @@ rd_report_few_or_none(const RdConfig *cfg, const RdLgscoFigures *f)
 	return out;
 }
 
+/* The members every listed case has: reference, stage, what; the
+ * object is left open for the caller's dates. */
+static void
+json_item_begin(JsonBuilder *b, const char *reference, guint stage, const char *what)
+{
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "reference");
+	json_builder_add_string_value(b, reference);
+	json_builder_set_member_name(b, "stage");
+	json_builder_add_int_value(b, stage);
+	json_builder_set_member_name(b, "what");
+	json_builder_add_string_value(b, what);
+}
+
+/* @d as YYYY-MM-DD, or null when it is not set. */
+static void
+json_date(JsonBuilder *b, const char *name, const GDate *d)
+{
+	json_builder_set_member_name(b, name);
+	if (g_date_valid(d)) {
+		g_autofree char *iso = rd_date_format_iso(d);
+		json_builder_add_string_value(b, iso);
+	} else {
+		json_builder_add_null_value(b);
+	}
+}
+
 void
 rd_report_lgsco_json(JsonBuilder *b, const RdConfig *cfg, const RdLgscoFigures *f)
 {
@@ -189,16 +216,8 @@ rd_report_lgsco_json(JsonBuilder *b, const RdConfig *cfg, const RdLgscoFigures *
 	json_builder_begin_array(b);
 	for (guint i = 0; i < f->refused->len; i++) {
 		const RdReportRefused *r = &g_array_index(f->refused, RdReportRefused, i);
-		g_autofree char *day = rd_date_format_iso(&r->date);
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "reference");
-		json_builder_add_string_value(b, r->reference);
-		json_builder_set_member_name(b, "stage");
-		json_builder_add_int_value(b, r->stage);
-		json_builder_set_member_name(b, "what");
-		json_builder_add_string_value(b, r->what);
-		json_builder_set_member_name(b, "date");
-		json_builder_add_string_value(b, day);
+		json_item_begin(b, r->reference, r->stage, r->what);
+		json_date(b, "date", &r->date);
 		json_builder_set_member_name(b, "service");
 		if (r->service != NULL && *r->service)
 			json_builder_add_string_value(b, r->service);
@@ -211,22 +230,9 @@ rd_report_lgsco_json(JsonBuilder *b, const RdConfig *cfg, const RdLgscoFigures *
 	json_builder_begin_array(b);
 	for (guint i = 0; i < f->late->len; i++) {
 		const RdReportLate *l = &g_array_index(f->late, RdReportLate, i);
-		g_autofree char *due = rd_date_format_iso(&l->due);
-		g_autofree char *done = g_date_valid(&l->done) ? rd_date_format_iso(&l->done) : NULL;
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "reference");
-		json_builder_add_string_value(b, l->reference);
-		json_builder_set_member_name(b, "stage");
-		json_builder_add_int_value(b, l->stage);
-		json_builder_set_member_name(b, "what");
-		json_builder_add_string_value(b, l->what);
-		json_builder_set_member_name(b, "due");
-		json_builder_add_string_value(b, due);
-		json_builder_set_member_name(b, "done");
-		if (done != NULL)
-			json_builder_add_string_value(b, done);
-		else
-			json_builder_add_null_value(b);
+		json_item_begin(b, l->reference, l->stage, l->what);
+		json_date(b, "due", &l->due);
+		json_date(b, "done", &l->done);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
