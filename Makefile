@@ -17,6 +17,9 @@
 #                 local test servers, then the latency of a complaint's
 #                 acknowledgement with the daemon in IDLE (bench/latency.sh);
 #                 figures in bench/out/results.txt
+#   make deb      the Debian package (debhelper, debian/), built from a copy
+#                 of the tree in DEB_OUT (default build/deb), where the
+#                 .deb files are left; then lintian on it
 #   make demo     examples/demo.sh: starts throwaway Dovecot and Postfix on
 #                 127.0.0.1 and redress daemon on them, sends sample
 #                 complaints by SMTP, shows the cases, the status and a
@@ -43,6 +46,11 @@ DEB_PKGS = build-essential pkg-config perl sqlite3 tzdata \
 DEB_PKGS += jq
 # Headless Chromium renders the HTML report in tests/test-report-html.sh.
 DEB_PKGS += chromium
+# The man pages are written in scdoc (docs/man/); man-db renders them in
+# the tests, bash-completion loads the completion in its test; debhelper,
+# lintian and fakeroot build and check the package (make deb,
+# tests/test-deb.sh).
+DEB_PKGS += scdoc man-db bash-completion debhelper lintian fakeroot
 BENCH_PKGS = notmuch maildir-utils time sqlite3
 
 PKGS     = gmime-3.0 glib-2.0 json-glib-1.0 sqlite3 libxml-2.0 nettle \
@@ -77,7 +85,8 @@ ifeq ($(SANITIZE),1)
   EXTRA_LDFLAGS = $(SAN)
 endif
 
-CFLAGS_ALL  = $(CFLAGS_BASE) $(OPT) $(EXTRA_CFLAGS) $(PKG_CFLAGS) $(CFLAGS)
+# CPPFLAGS: dpkg-buildflags puts _FORTIFY_SOURCE there for the package.
+CFLAGS_ALL  = $(CFLAGS_BASE) $(OPT) $(EXTRA_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(EXTRA_LDFLAGS) $(LDFLAGS)
 
 LIBDIRS  = parsers procedure store templates
@@ -97,13 +106,23 @@ BENCH_BINS  = $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 .SECONDEXPANSION:
 # Objects are kept so a rebuild only compiles what changed.
 .PRECIOUS: $(B)/%.o
-.PHONY: FORCE all build deps deps-bench test asan check bench demo clean install
+.PHONY: FORCE all build deps deps-bench test asan check bench demo clean install install-files man deb
 # pkg-config flags are read when make starts, so on a fresh machine the
 # packages must be installed by one make and the build done by another.
 all:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory build
-build: $(B)/redress
+build: $(B)/redress man
+
+# The man pages, from their scdoc sources: the one description of every
+# command, option and configuration key (tests/test-man.sh holds them to
+# the code's own tables, and to the README).
+MAN_PAGES = $(B)/man/redress.1 $(B)/man/redress.conf.5
+man: $(MAN_PAGES)
+$(B)/man/%: docs/man/%.scd
+	@mkdir -p $(dir $@)
+	@echo "  SCDOC   $@"
+	@scdoc < $< > $@.tmp && mv $@.tmp $@
 
 # Written only when the version changes, so nothing is rebuilt otherwise.
 $(B)/version.h: FORCE
@@ -200,23 +219,53 @@ demo:
 
 # Install: PREFIX (default /usr, which the systemd unit names) and DESTDIR
 # for packaging. Templates go where the binary looks for them
-# (PREFIX/share/redress/templates).
+# (PREFIX/share/redress/templates). install-files installs what is built
+# without installing packages first (debian/rules uses it).
 PREFIX ?= /usr
 SYSTEMD_UNITDIR ?= /lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 install: all
+	@$(MAKE) --no-print-directory install-files
+install-files: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/redress/templates \
 	           $(DESTDIR)$(PREFIX)/share/doc/redress/examples $(DESTDIR)$(SYSTEMD_UNITDIR) \
-	           $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
-	install -m 0755 build/redress $(DESTDIR)$(PREFIX)/bin/redress
+	           $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d \
+	           $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	           $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(B)/redress $(DESTDIR)$(PREFIX)/bin/redress
 	cp -R templates/letters/. $(DESTDIR)$(PREFIX)/share/redress/templates/
+	install -m 0644 examples/bank-holidays.json $(DESTDIR)$(PREFIX)/share/redress/bank-holidays.json
 	sed 's#/usr/bin/redress#$(PREFIX)/bin/redress#g' systemd/redress.service > $(DESTDIR)$(SYSTEMD_UNITDIR)/redress.service
 	sed 's#/usr/bin/redress#$(PREFIX)/bin/redress#g' systemd/redress-backup.service > $(DESTDIR)$(SYSTEMD_UNITDIR)/redress-backup.service
 	install -m 0644 systemd/redress-backup.timer $(DESTDIR)$(SYSTEMD_UNITDIR)/redress-backup.timer
 	install -m 0644 systemd/redress.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/redress.conf
 	install -m 0644 systemd/redress.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/redress.conf
+	install -m 0644 $(B)/man/redress.1 $(DESTDIR)$(PREFIX)/share/man/man1/redress.1
+	install -m 0644 $(B)/man/redress.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/redress.conf.5
+	install -m 0644 completion/redress $(DESTDIR)$(BASHCOMPDIR)/redress
 	install -m 0644 examples/redress.conf examples/bank-holidays.json $(DESTDIR)$(PREFIX)/share/doc/redress/examples/
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/redress/README.md
 	install -m 0644 templates/README.md $(DESTDIR)$(PREFIX)/share/doc/redress/TEMPLATES.md
+	install -m 0644 docs/staff-by-email.md docs/procedure.md $(DESTDIR)$(PREFIX)/share/doc/redress/
+
+# The Debian package. dpkg-buildpackage works on a copy of the tree (no
+# build/, build-asan/ or .git), so the package is built from clean and the
+# developer's own builds are left alone; the .deb files end up in
+# DEB_OUT. The project's tests are not run inside it (nocheck): make test
+# runs them. The copy has no .git, so the commit is handed over for
+# `redress --version`.
+DEB_OUT ?= build/deb
+deb:
+	@$(MAKE) --no-print-directory deps
+	@rm -rf $(DEB_OUT)/redress-$(VERSION) && mkdir -p $(DEB_OUT)/redress-$(VERSION)
+	@tar -C . --exclude=./.git --exclude=./build --exclude='./build-*' --exclude=./bench/out \
+	     --exclude='./$(DEB_OUT)' -cf - . | tar -C $(DEB_OUT)/redress-$(VERSION) -xf -
+	@cd $(DEB_OUT)/redress-$(VERSION) && \
+	 REDRESS_GIT_REV=$(GIT_REV) DEB_BUILD_OPTIONS="nocheck parallel=$$(nproc)" \
+	 dpkg-buildpackage -b -us -uc >../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; }
+	@rm -rf $(DEB_OUT)/redress-$(VERSION)
+	@ls $(DEB_OUT)/*.deb
+	@lintian --fail-on error $(DEB_OUT)/*.changes
 
 clean:
 	rm -rf build build-asan

@@ -18,7 +18,9 @@ for f in usr/bin/redress lib/systemd/system/redress.service \
          usr/lib/sysusers.d/redress.conf \
          usr/lib/tmpfiles.d/redress.conf usr/share/doc/redress/examples/redress.conf \
          usr/share/redress/templates/en/stage1-acknowledgement.txt \
-         usr/share/redress/templates/cy/stage1-acknowledgement.txt; do
+         usr/share/redress/templates/cy/stage1-acknowledgement.txt \
+         usr/share/redress/bank-holidays.json usr/share/man/man1/redress.1 \
+         usr/share/man/man5/redress.conf.5 usr/share/bash-completion/completions/redress; do
     check "installed: /$f" test -f "$D/$f"
 done
 is "$(stat -c %a "$D/usr/bin/redress")" "755" "binary is executable"
@@ -32,10 +34,13 @@ like "$("$D/usr/bin/redress" --db "$T/x.db" letters preview stage1-acknowledgeme
      "CMP-2026-000001" "and writes letters with them"
 
 U="$D/lib/systemd/system/redress.service"
-like "$(grep '^ExecStart=' "$U")" "/usr/bin/redress daemon" "unit runs the installed binary"
+is "$(grep '^ExecStart=' "$U")" "ExecStart=/usr/bin/redress --config /etc/redress/redress.conf daemon" "unit runs the installed binary"
+# One place names the database: the configuration, which the units pass.
+is "$(cat "$U" "$D/lib/systemd/system/redress-backup.service" | grep -c 'REDRESS_DB\|--db')" "0" \
+   "the units name the configuration, not the database"
 like "$(grep '^Type=' "$U")" "notify" "Type=notify"
 B="$D/lib/systemd/system/redress-backup.service"
-like "$(grep '^ExecStart=' "$B")" "/usr/bin/redress --config /dev/null backup --keep 14 /var/lib/redress/backups" \
+like "$(grep '^ExecStart=' "$B")" "/usr/bin/redress --config /etc/redress/redress.conf backup --keep 14 /var/lib/redress/backups" \
      "the backup unit runs the installed binary, keeping 14 dated copies"
 like "$(grep '^Type=' "$B")" "oneshot" "the backup unit is a oneshot"
 like "$(grep '^OnCalendar=' "$D/lib/systemd/system/redress-backup.timer")" "daily" "its timer runs it daily"

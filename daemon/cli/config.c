@@ -32,13 +32,31 @@ check_templates(const RdConfig *cfg, GString *errs)
 	return letters;
 }
 
+/* The database every command run like this one would open, and why that
+ * one: the configuration should be where it is named (the units pass only
+ * --config), so an override in this shell is pointed out. */
 static void
-print_settings(const RdConfig *cfg, RdLetters *letters)
+print_database(const RdGlobalOptions *g, const RdConfig *cfg)
+{
+	const char *db = rd_db_path_global(g, cfg);
+	const char *from = g->db_path != NULL ? "--db" : g_getenv("REDRESS_DB") != NULL ? "$REDRESS_DB" : NULL;
+	if (from != NULL && cfg->database != NULL)
+		printf("  database           %s (from %s; the configuration names %s)\n", db, from, cfg->database);
+	else if (from != NULL)
+		printf("  database           %s (from %s)\n", db, from);
+	else if (cfg->database != NULL)
+		printf("  database           %s\n", db);
+	else
+		printf("  database           %s (not set in the configuration: in the current folder)\n", db);
+}
+
+static void
+print_settings(const RdGlobalOptions *g, const RdConfig *cfg, RdLetters *letters)
 {
 	const char *path = cfg->path;
 	printf("%s: ok\n", path ? path : "(no configuration file: built-in defaults)");
 	printf("  reference_prefix   %s\n", cfg->reference_prefix);
-	printf("  database           %s\n", cfg->database ? cfg->database : "(not set: --db, $REDRESS_DB or ./redress.db)");
+	print_database(g, cfg);
 	printf("  max_message_size   %" G_GSIZE_FORMAT "\n", cfg->limits.max_size);
 	printf("  max_mime_depth     %u\n", cfg->limits.max_depth);
 	printf("  max_mime_parts     %u\n", cfg->limits.max_parts);
@@ -122,6 +140,6 @@ rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv)
 	if (cal != NULL)
 		rd_calendar_log_sources(cal, cfg->bank_holidays);
 	if (!g->quiet)
-		print_settings(cfg, letters);
+		print_settings(g, cfg, letters);
 	return RD_EXIT_OK;
 }

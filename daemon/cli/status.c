@@ -186,10 +186,14 @@ find_problems(const State *s, const RdConfig *cfg, GPtrArray *problems)
 		                    "'redress triage reparse MSG'", s->crashed, s->crashed == 1 ? "" : "s"));
 }
 
+/* @db_path is shown first: a shell that reads another configuration, or
+ * has $REDRESS_DB set, would otherwise look like a daemon that is down. */
 static void
-describe(RdOut *o, const State *s, GPtrArray *problems)
+describe(RdOut *o, const char *db_path, const State *s, GPtrArray *problems)
 {
 	rd_out_begin(o, NULL, NULL);
+	rd_out_str(o, "database", NULL, db_path);
+	rd_out_line(o, "database: %s", db_path);
 	rd_out_begin(o, "daemon", NULL);
 	rd_out_bool(o, "running", NULL, s->running);
 	rd_out_id(o, "pid", NULL, s->ever ? s->ds.pid : 0);
@@ -322,7 +326,7 @@ rd_cmd_status(const RdGlobalOptions *g, int argc, char **argv)
 	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func((GDestroyNotify)problem_free);
 	find_problems(&s, cfg, problems);
 	g_autoptr(RdOut) o = rd_out_new(g->json);
-	describe(o, &s, problems);
+	describe(o, db_path, &s, problems);
 	rd_out_print(o);
 	state_clear(&s);
 	return problems->len > 0 ? RD_EXIT_ATTENTION : RD_EXIT_OK;
