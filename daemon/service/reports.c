@@ -70,7 +70,8 @@ static gboolean
 content_make(RdStore *store, const RdConfig *cfg, const RdCalendar *cal, const GDate *from, const GDate *to,
              guint sets, gint64 now, Content *c, GError **error)
 {
-	g_autoptr(RdReportData) data = rd_report_data_load(store, error);
+	/* The period and the four before it (the trend), not every case. */
+	g_autoptr(RdReportData) data = rd_report_data_load_for(store, from, to, error);
 	if (data == NULL)
 		return FALSE;
 	RdReportRequest q = { 0 };
