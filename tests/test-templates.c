@@ -242,6 +242,7 @@ letters_dir(void)
 }
 
 static const char *const shipped_letters[] = {
+	"action-escalated", "action-overdue", "action-reminder",
 	"chief-executive-referral", "closing-letter", "command-result", "holding-reply", "oversight-report",
 	"procedure-changed", "staff-correspondence", "staff-dept-notice", "staff-digest", "staff-forward-confirmation",
 	"staff-letter-failed", "staff-new-case", "staff-overdue", "staff-reminder", "staff-reply", "staff-spoof-alert",
