@@ -746,6 +746,14 @@ typedef enum {
 	                        FINDING [DATE]: arg "referred" or "decided",
 	                        value the finding (rd_ombudsman_finding
 	                        names), date YYYY-MM-DD or NULL (today) */
+	RD_CMD_ACTION,       /* #action OWNER DATE TEXT: a learning action
+	                        from the case: arg the owner's address, date
+	                        the target day, rest what will change */
+	RD_CMD_DONE,         /* #done EVIDENCE (a reply to an action's letter):
+	                        rest what shows it was done (required) */
+	RD_CMD_VERIFIED,     /* #verified [NOTE] (the same): rest or NULL */
+	RD_CMD_EXTEND,       /* #extend DATE REASON (the same): arg the new
+	                        target day, rest the reason (required) */
 } RdCommandKind;
 
 /* The name as typed without '#': "assign", "notify-dept", "stage2", …
@@ -780,7 +788,8 @@ typedef struct {
 	gboolean force;      /* #holding! (the caller checks that the sender
 	                        is a complaints manager) */
 	char *value;         /* #ombudsman decided: the finding; else NULL */
-	char *date;          /* #ombudsman: the day, YYYY-MM-DD; NULL = today */
+	char *date;          /* #ombudsman: the day, YYYY-MM-DD; NULL = today;
+	                        #action: the target day */
 } RdCommand;
 
 /* The root-cause category @text starts with (causes.c): the longest of
