@@ -354,7 +354,7 @@ gboolean rd_letters_is_postal(const char *email);
 /* A new placeholder address (newly allocated). */
 char *rd_letters_postal_placeholder(void);
 
-/* TRUE for the names of notices to staff ("staff-…", "command-result"),
+/* TRUE for the names of notices to staff ("staff-…", "action-…", "command-result"),
  * FALSE for letters to the complainant ("staff-reply" is one: a member of
  * staff's words relayed). */
 gboolean rd_letters_is_staff_notice(const char *name);

@@ -229,7 +229,7 @@ rd_letters_is_staff_notice(const char *name)
 {
 	if (name == NULL || strcmp(name, "staff-reply") == 0)
 		return FALSE;
-	return g_str_has_prefix(name, "staff-") || strcmp(name, "command-result") == 0;
+	return g_str_has_prefix(name, "staff-") || g_str_has_prefix(name, "action-") || strcmp(name, "command-result") == 0;
 }
 
 /* Where a reply to the letter goes (its Reply-To, and case.reply_address).
