@@ -23,7 +23,7 @@
 
 #include "procedure.h"
 
-#define N_KINDS (RD_CMD_OMBUDSMAN + 1)
+#define N_KINDS (RD_CMD_EXTEND + 1)
 /* How much of what was typed an error message quotes. */
 #define QUOTE_MAX 40
 #define PLUS_DAYS_MAX 365
@@ -31,7 +31,7 @@
 static const char *const kind_names[] = {
 	"assign", "service", "outcome", "final", "close", "holding", "stage2",
 	"notify-dept", "link", "language", "cause", "note", "new", "channel",
-	"remedy", "ombudsman",
+	"remedy", "ombudsman", "action", "done", "verified", "extend",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(kind_names) == N_KINDS);
 
@@ -40,7 +40,7 @@ G_STATIC_ASSERT(G_N_ELEMENTS(kind_names) == N_KINDS);
 static gboolean
 kind_repeats(RdCommandKind k)
 {
-	return k == RD_CMD_NOTIFY_DEPT || k == RD_CMD_LINK || k == RD_CMD_NOTE;
+	return k == RD_CMD_NOTIFY_DEPT || k == RD_CMD_LINK || k == RD_CMD_NOTE || k == RD_CMD_ACTION;
 }
 
 /* Pairs that contradict each other in one message: a case being closed
@@ -1190,6 +1190,55 @@ parse_ombudsman(Parsed *x, const char *args)
 	return TRUE;
 }
 
+/* A date at the start of @args (YYYY-MM-DD, 26/02/2027, 26 February
+ * 2027) into c->arg or c->date (@into_date), and what follows into
+ * c->rest; FALSE with the error, naming @usage. */
+static gboolean
+leading_date(Parsed *x, const char *args, gboolean into_date, const char *usage)
+{
+	RdCommand *c = x->cmd;
+	const char *cmd = kind_names[c->kind];
+	g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func(g_free);
+	split_words(args, 3, words);
+	if (words->len == 0)
+		return fail(x, "#%s needs %s", cmd, usage);
+	GDate d;
+	guint used = 1;
+	DateStatus st = read_date(words, &d, &used);
+	if (st != DATE_OK) {
+		g_autofree char *q = quote_typed(words->pdata[0]);
+		return fail(x, "#%s: '%s' is not a date — write 2027-02-26 or 26/02/2027: %s", cmd, q, usage);
+	}
+	char *iso = rd_date_format_iso(&d);
+	if (into_date)
+		c->date = iso;
+	else
+		c->arg = iso;
+	c->rest = rest_after_words(args, used);
+	return TRUE;
+}
+
+/* "#action jo@council.example 2027-03-31 Update the bin round lists". */
+static gboolean
+parse_action(Parsed *x, const char *args)
+{
+	static const char usage[] = "the owner's address, the target date and what will change, e.g. "
+	                            "#action jo.bloggs@council.example 2027-03-31 crews get the new round lists";
+	RdCommand *c = x->cmd;
+	g_autofree char *typed = NULL, *rest = NULL;
+	if (!read_address(args, &c->arg, &typed, &rest))
+		return fail(x, "#action needs %s", usage);
+	if (c->arg == NULL) {
+		g_autofree char *q = quote_typed(typed);
+		return fail(x, "#action: '%s' is not an email address — #action needs %s", q, usage);
+	}
+	if (rest == NULL || !leading_date(x, rest, TRUE, usage))
+		return x->error != NULL ? FALSE : fail(x, "#action needs %s", usage);
+	if (c->rest == NULL)
+		return fail(x, "#action needs %s", usage);
+	return TRUE;
+}
+
 /* Parse the arguments of @x->cmd (kind, force set) from @args. */
 static gboolean
 parse_args(Parsed *x, const char *args, const char *prefix)
@@ -1241,6 +1290,25 @@ parse_args(Parsed *x, const char *args, const char *prefix)
 		return TRUE;
 	case RD_CMD_OMBUDSMAN:
 		return parse_ombudsman(x, args);
+	case RD_CMD_ACTION:
+		return parse_action(x, args);
+	case RD_CMD_DONE:
+		c->rest = rest_after_words(args, 0);
+		if (c->rest == NULL)
+			return fail(x, "#done needs what shows it was done, e.g. #done new lists issued 3 March, copy on "
+			            "the intranet");
+		return TRUE;
+	case RD_CMD_VERIFIED:
+		c->rest = rest_after_words(args, 0);
+		return TRUE;
+	case RD_CMD_EXTEND:
+		if (!leading_date(x, args, FALSE, "the new target date and the reason, e.g. #extend 2027-04-30 "
+		                  "the contractor starts in April"))
+			return FALSE;
+		if (c->rest == NULL)
+			return fail(x, "#extend %s needs a reason after the date, e.g. #extend %s the contractor starts "
+			            "in April", c->arg, c->arg);
+		return TRUE;
 	}
 	return fail(x, "internal error: command kind %d", (int)c->kind);
 }

@@ -147,6 +147,18 @@ gboolean rd_staff_token_parse(const guint8 *key, gsize key_len,
                               RdStaffTokenPurpose *purpose_r,
                               gboolean *valid_r);
 
+/* The reply address of a learning action's letters to @member:
+ * "complaints+act-12-MAC@…", the MAC over the action's id and the member
+ * (docs/staff-by-email.md). Newly allocated. */
+char *rd_action_token_address(const guint8 *key, gsize key_len, const char *base, gint64 id,
+                              const char *member);
+/* If @address has that shape, TRUE with the action's id in *@id_r and
+ * *@valid_r saying whether its MAC holds for @member (as retyped: i, l, o
+ * read as digits); FALSE for any other address. Out parameters may be
+ * NULL. */
+gboolean rd_action_token_parse(const guint8 *key, gsize key_len, const char *address, const char *member,
+                               gint64 *id_r, gboolean *valid_r);
+
 /* ---- threading and classification ----------------------------------- */
 
 /* What the caller knows about one existing case. */
@@ -734,6 +746,14 @@ typedef enum {
 	                        FINDING [DATE]: arg "referred" or "decided",
 	                        value the finding (rd_ombudsman_finding
 	                        names), date YYYY-MM-DD or NULL (today) */
+	RD_CMD_ACTION,       /* #action OWNER DATE TEXT: a learning action
+	                        from the case: arg the owner's address, date
+	                        the target day, rest what will change */
+	RD_CMD_DONE,         /* #done EVIDENCE (a reply to an action's letter):
+	                        rest what shows it was done (required) */
+	RD_CMD_VERIFIED,     /* #verified [NOTE] (the same): rest or NULL */
+	RD_CMD_EXTEND,       /* #extend DATE REASON (the same): arg the new
+	                        target day, rest the reason (required) */
 } RdCommandKind;
 
 /* The name as typed without '#': "assign", "notify-dept", "stage2", …
@@ -768,7 +788,8 @@ typedef struct {
 	gboolean force;      /* #holding! (the caller checks that the sender
 	                        is a complaints manager) */
 	char *value;         /* #ombudsman decided: the finding; else NULL */
-	char *date;          /* #ombudsman: the day, YYYY-MM-DD; NULL = today */
+	char *date;          /* #ombudsman: the day, YYYY-MM-DD; NULL = today;
+	                        #action: the target day */
 } RdCommand;
 
 /* The root-cause category @text starts with (causes.c): the longest of
@@ -1087,6 +1108,78 @@ guint rd_report_working_days(const RdCalendar *cal, const GDate *from, const GDa
  * "2026" (a calendar year) or "FROM..TO" (ISO dates, both included).
  * FALSE for anything else. */
 gboolean rd_report_period_parse(const char *s, GDate *from, GDate *to);
+
+
+/* ---- learning actions (learning.c) ------------------------------------------ */
+
+typedef enum {
+	RD_LEARNING_PROPOSED,
+	RD_LEARNING_AGREED,
+	RD_LEARNING_DONE,
+	RD_LEARNING_VERIFIED,
+	RD_LEARNING_DROPPED,
+	RD_LEARNING_N_STATUS
+} RdLearningStatus;
+
+/* The changes an action takes after it is made. */
+typedef enum {
+	RD_LEARNING_MOVE_AGREE,    /* proposed → agreed */
+	RD_LEARNING_MOVE_DONE,     /* proposed or agreed → done (with evidence) */
+	RD_LEARNING_MOVE_VERIFY,   /* done → verified */
+	RD_LEARNING_MOVE_DROP,     /* proposed, agreed or done → dropped */
+	RD_LEARNING_MOVE_EXTEND,   /* a new target day; the status stays */
+	RD_LEARNING_N_MOVES
+} RdLearningMove;
+
+/* Working days before the target day that the owner is reminded, and
+ * after it that the complaints manager is told (once). The owner hears
+ * it has passed on the first working day after it. */
+#define RD_LEARNING_REMIND_DAYS 5
+#define RD_LEARNING_ESCALATE_DAYS 5
+
+/* "proposed", … (static); "unknown" outside the enum. */
+const char *rd_learning_status_to_string(RdLearningStatus s);
+gboolean rd_learning_status_from_string(const char *s, RdLearningStatus *s_r);
+/* "agree", "done", "verify", "drop", "extend" (static). */
+const char *rd_learning_move_to_string(RdLearningMove m);
+/* Proposed or agreed: it has a target day still to meet. */
+gboolean rd_learning_status_open(RdLearningStatus s);
+/* May @m follow @from? TRUE with the new status in *@to_r (the same for
+ * extend), else FALSE with *@why_r (static) saying why not. */
+gboolean rd_learning_move(RdLearningStatus from, RdLearningMove m, RdLearningStatus *to_r, const char **why_r);
+
+/* Who asks for a change. */
+typedef struct {
+	gboolean owner;          /* the action's owner */
+	gboolean authoriser;     /* the manager who authorised it */
+	gboolean manager;        /* a complaints manager, or the command line */
+} RdLearningActor;
+/* May @who make change @m? FALSE with *@why_r (static). */
+gboolean rd_learning_may(RdLearningMove m, const RdLearningActor *who, const char **why_r);
+
+/* The days an action with target day @due is swept on. */
+typedef struct {
+	GDate remind;            /* RD_LEARNING_REMIND_DAYS working days before */
+	GDate overdue;           /* the first working day after */
+	GDate escalate;          /* RD_LEARNING_ESCALATE_DAYS working days after */
+} RdLearningDays;
+void rd_learning_days(const RdCalendar *cal, const GDate *due, RdLearningDays *out);
+
+/* What the sweep knows of an action. Strings are borrowed. */
+typedef struct {
+	RdLearningStatus status;
+	const char *due;           /* YYYY-MM-DD */
+	const char *reminded_for;  /* the target day the reminder went for, or NULL */
+	const char *overdue_for;   /* the target day the overdue letter went for */
+	gboolean escalated;        /* the complaints manager was told */
+} RdLearningState;
+/* What is due for it on @today: at most one of remind and overdue (a
+ * reminder not sent before the day passed is not sent after), and
+ * escalate once. Nothing for an action that is not open. */
+typedef struct {
+	gboolean remind, overdue, escalate;
+} RdLearningDue;
+void rd_learning_sweep(const RdCalendar *cal, const RdLearningState *a, const GDate *today, RdLearningDue *out);
 
 G_END_DECLS
 

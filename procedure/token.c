@@ -367,3 +367,94 @@ rd_staff_token_parse(const guint8 *key, gsize key_len, const char *prefix,
 		*ref_r = g_steal_pointer(&canon);
 	return TRUE;
 }
+
+/* ---- learning actions' reply addresses ----------------------------------- */
+
+/* The letters about a learning action (reminder, overdue) go to its
+ * owner with a Reply-To naming the action and bound to them:
+ *
+ *     complaints+act-12-xxxxxxxx@council.gov.uk
+ *     MAC = HMAC-SHA256(key, "action" NUL "12" NUL lower(member))
+ *
+ * The "action" label keeps it apart from both other forms, and the shape
+ * too: "act-12" is no reference, and its last part is no purpose letter. */
+static void
+action_mac(const guint8 *key, gsize key_len, gint64 id, const char *member, char mac_r[MAC_CHARS + 1])
+{
+	g_autofree char *m = member_key(member);
+	g_autofree char *ids = g_strdup_printf("%" G_GINT64_FORMAT, id);
+	GByteArray *in = g_byte_array_new();
+	static const char label[] = "action";
+	const guint8 nul = 0;
+
+	g_byte_array_append(in, (const guint8 *)label, sizeof(label) - 1);
+	g_byte_array_append(in, &nul, 1);
+	g_byte_array_append(in, (const guint8 *)ids, (guint)strlen(ids));
+	g_byte_array_append(in, &nul, 1);
+	g_byte_array_append(in, (const guint8 *)m, (guint)strlen(m));
+	compute_mac(key, key_len, in->data, in->len, mac_r);
+	g_byte_array_unref(in);
+}
+
+char *
+rd_action_token_address(const guint8 *key, gsize key_len, const char *base, gint64 id, const char *member)
+{
+	char mac[MAC_CHARS + 1];
+
+	g_return_val_if_fail(key != NULL && key_len > 0, NULL);
+	g_return_val_if_fail(base != NULL && member != NULL && id > 0, NULL);
+	const char *at = strrchr(base, '@');
+	g_return_val_if_fail(at != NULL && at != base, NULL);
+
+	action_mac(key, key_len, id, member, mac);
+	const char *plus = memchr(base, '+', (gsize)(at - base));
+	const char *local_end = plus != NULL ? plus : at;
+	g_autofree char *local = g_strndup(base, (gsize)(local_end - base));
+	g_autofree char *ext = g_strdup_printf("act-%" G_GINT64_FORMAT "-%s", id, mac);
+	return g_strconcat(local, "+", ext, at, NULL);
+}
+
+gboolean
+rd_action_token_parse(const guint8 *key, gsize key_len, const char *address, const char *member, gint64 *id_r,
+                      gboolean *valid_r)
+{
+	char given[MAC_CHARS + 1];
+	char expected[MAC_CHARS + 1];
+
+	if (id_r != NULL)
+		*id_r = 0;
+	if (valid_r != NULL)
+		*valid_r = FALSE;
+	if (address == NULL)
+		return FALSE;
+	g_autofree char *ext = token_extension(address, given);
+	if (ext == NULL || g_ascii_strncasecmp(ext, "act-", 4) != 0)
+		return FALSE;
+	/* The number, with the digit repairs of retyping. */
+	const char *p = ext + 4;
+	if (*p == '\0' || strlen(p) > 15)
+		return FALSE;
+	gint64 id = 0;
+	for (; *p != '\0'; p++) {
+		char c = g_ascii_tolower(*p);
+		if (c == 'o')
+			c = '0';
+		else if (c == 'i' || c == 'l')
+			c = '1';
+		if (!g_ascii_isdigit(c))
+			return FALSE;
+		id = id * 10 + (c - '0');
+	}
+	if (id <= 0)
+		return FALSE;
+	gboolean valid = FALSE;
+	if (key != NULL && key_len > 0 && member != NULL) {
+		action_mac(key, key_len, id, member, expected);
+		valid = equal_constant_time(expected, given, MAC_CHARS);
+	}
+	if (id_r != NULL)
+		*id_r = id;
+	if (valid_r != NULL)
+		*valid_r = valid;
+	return TRUE;
+}

@@ -419,6 +419,67 @@ static const char schema_v10[] =
 	"           max(" RD_SPAN_HI("ombudsman_referred") ", " RD_SPAN_HI("ombudsman_decided") ") FROM cases"
 	"  ) s ON s.id = c.id GROUP BY c.id;";
 
+/* Version 11: learning actions (README "Learning actions", issue 14).
+ * An action is what a service will change because of one or more
+ * complaints: its text, its owner (who does it), the manager who
+ * authorised it, its target day, its status (proposed, agreed, done,
+ * verified, dropped), the evidence that it was done and the day it was,
+ * whether it may be published, and the service it belongs to. It may
+ * name cases (action_cases) or none (an action on a service alone).
+ *
+ * Its history is action_events, not events: the events table is the
+ * journey of one case, and an action may have no case or several. Each
+ * case it names also gets one "learning-action" event when the action is
+ * made, so the case's journey says an action came of it.
+ *
+ * Reminder bookkeeping: reminded_for and overdue_for hold the target day
+ * for which the owner's reminder and overdue letters went (a new target
+ * day, after #extend, earns new ones); escalated_at is when the
+ * complaints manager was told, once in the action's life. The letters'
+ * idempotency keys say the same, so a crash between the two cannot send
+ * one twice.
+ *
+ * IF NOT EXISTS throughout: tests make older files by lowering
+ * user_version alone. */
+static const char schema_v11[] =
+	"CREATE TABLE IF NOT EXISTS actions ("
+	"  id            INTEGER PRIMARY KEY,"
+	"  text          TEXT NOT NULL,"
+	"  owner         TEXT NOT NULL,"
+	"  authorised_by TEXT,"
+	"  due           TEXT NOT NULL,"
+	"  status        TEXT NOT NULL DEFAULT 'proposed' CHECK (status IN"
+	"                  ('proposed', 'agreed', 'done', 'verified', 'dropped')),"
+	"  evidence      TEXT,"
+	"  done_on       TEXT,"
+	"  publishable   INTEGER NOT NULL DEFAULT 0 CHECK (publishable IN (0, 1)),"
+	"  service       TEXT,"
+	"  created_by    TEXT,"
+	"  created_at    INTEGER NOT NULL,"
+	"  updated_at    INTEGER NOT NULL,"
+	"  reminded_for  TEXT,"
+	"  overdue_for   TEXT,"
+	"  escalated_at  INTEGER"
+	");"
+	"CREATE INDEX IF NOT EXISTS actions_open ON actions(due)"
+	"  WHERE status IN ('proposed', 'agreed');"
+	"CREATE TABLE IF NOT EXISTS action_cases ("
+	"  action_id INTEGER NOT NULL REFERENCES actions(id),"
+	"  case_id   INTEGER NOT NULL REFERENCES cases(id),"
+	"  PRIMARY KEY (action_id, case_id)"
+	");"
+	"CREATE INDEX IF NOT EXISTS action_cases_case ON action_cases(case_id);"
+	"CREATE TABLE IF NOT EXISTS action_events ("
+	"  id        INTEGER PRIMARY KEY,"
+	"  action_id INTEGER NOT NULL REFERENCES actions(id),"
+	"  at        INTEGER NOT NULL,"
+	"  actor     TEXT,"
+	"  type      TEXT NOT NULL,"
+	"  detail    TEXT,"
+	"  msg_id    INTEGER REFERENCES messages(id)"
+	");"
+	"CREATE INDEX IF NOT EXISTS action_events_action ON action_events(action_id, at);";
+
 static gboolean exec_sql(sqlite3 *db, const char *sql, const char *doing,
                          GError **error);
 
@@ -509,6 +570,12 @@ migrate_9_to_10(sqlite3 *db, GError **error)
 	return exec_sql(db, schema_v10, "creating schema version 10", error);
 }
 
+static gboolean
+migrate_10_to_11(sqlite3 *db, GError **error)
+{
+	return exec_sql(db, schema_v11, "creating schema version 11", error);
+}
+
 /* migrations[N] takes the file from version N to N+1. */
 static const RdMigrateFunc migrations[] = {
 	migrate_0_to_1,
@@ -521,6 +588,7 @@ static const RdMigrateFunc migrations[] = {
 	migrate_7_to_8,
 	migrate_8_to_9,
 	migrate_9_to_10,
+	migrate_10_to_11,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == RD_STORE_SCHEMA_VERSION);

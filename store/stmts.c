@@ -32,6 +32,10 @@
 	" date, received_at, kind, via, reason, auto_reason, bounced_message_id," \
 	" problem, problem_detail, body_text, new_text "
 
+#define ACTION_COLS \
+	"id, text, owner, authorised_by, due, status, evidence, done_on, publishable, service," \
+	" created_by, created_at, updated_at, reminded_for, overdue_for, escalated_at"
+
 /* ?1 case id, ?2 value, ?3 time */
 #define CASE_SET(col) \
 	"UPDATE cases SET " col " = ?2, updated_at = ?3 WHERE id = ?1"
@@ -420,4 +424,33 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		"UPDATE quarantine SET msg_id = NULL WHERE msg_id = ?1",
 	[RD_STMT_UNPARSED_DROP] =
 		"DELETE FROM messages WHERE id = ?1",
+
+	/* learning actions (actions.c) */
+	[RD_STMT_ACTION_INSERT] =
+		"INSERT INTO actions (text, owner, authorised_by, due, status, publishable, service,"
+		" created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+	[RD_STMT_ACTION_LINK_CASE] =
+		"INSERT OR IGNORE INTO action_cases (action_id, case_id) VALUES (?1, ?2)",
+	[RD_STMT_ACTION_GET] =
+		"SELECT " ACTION_COLS " FROM actions WHERE id = ?1",
+	[RD_STMT_ACTION_CASES] =
+		"SELECT c.reference FROM action_cases ac JOIN cases c ON c.id = ac.case_id"
+		" WHERE ac.action_id = ?1 ORDER BY c.reference",
+	[RD_STMT_ACTIONS_ALL] =
+		"SELECT " ACTION_COLS " FROM actions ORDER BY id",
+	[RD_STMT_ACTIONS_OPEN] =
+		"SELECT " ACTION_COLS " FROM actions WHERE status IN ('proposed', 'agreed') ORDER BY due, id",
+	[RD_STMT_ACTIONS_FOR_CASE] =
+		"SELECT " ACTION_COLS " FROM actions WHERE id IN"
+		" (SELECT action_id FROM action_cases WHERE case_id = ?1) ORDER BY id",
+	[RD_STMT_ACTION_UPDATE] =
+		"UPDATE actions SET owner = ?2, authorised_by = ?3, due = ?4, status = ?5, evidence = ?6,"
+		" done_on = ?7, publishable = ?8, service = ?9, updated_at = ?10, reminded_for = ?11,"
+		" overdue_for = ?12, escalated_at = ?13 WHERE id = ?1",
+	[RD_STMT_ACTION_EVENT_ADD] =
+		"INSERT INTO action_events (action_id, at, actor, type, detail, msg_id)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[RD_STMT_ACTION_EVENTS] =
+		"SELECT id, action_id, at, msg_id, actor, type, detail"
+		" FROM action_events WHERE action_id = ?1 ORDER BY at, id",
 };

@@ -51,7 +51,7 @@ typedef enum {
 	                             foreign keys, not a redress database) */
 } RdStoreError;
 
-#define RD_STORE_SCHEMA_VERSION 10
+#define RD_STORE_SCHEMA_VERSION 11
 
 typedef struct _RdStore RdStore;
 
@@ -799,6 +799,54 @@ typedef struct {
 	gint64 cases, open_cases, messages, raw, triage_open, events, outbox;
 } RdStoreCounts;
 gboolean rd_store_counts(RdStore *store, RdStoreCounts *c_r, GError **error);
+
+
+/* ---- learning actions (actions.c) -------------------------------------- */
+
+/* One learning action (schema 11): what will change because of
+ * complaints. Dates are YYYY-MM-DD; status is one of proposed, agreed,
+ * done, verified, dropped (procedure/learning.c decides the moves). */
+typedef struct {
+	gint64 id;
+	char *text;              /* what will change */
+	char *owner;             /* who does it: an address */
+	char *authorised_by;     /* the manager who agreed it, or NULL */
+	char *due;               /* the target day */
+	char *status;
+	char *evidence;          /* what shows it was done, or NULL */
+	char *done_on;           /* the day it was marked done, or NULL */
+	gboolean publishable;    /* may appear in the public digest */
+	char *service;           /* the service it belongs to, or NULL */
+	char *created_by;        /* who made it */
+	gint64 created_at, updated_at;
+	char *reminded_for;      /* the target day the reminder went for */
+	char *overdue_for;       /* the target day the overdue letter went for */
+	gint64 escalated_at;     /* when the complaints manager was told; 0 never */
+	GPtrArray *cases;        /* char*: the references of its cases (sorted);
+	                            never NULL once read */
+} RdLearningAction;
+void rd_learning_action_free(RdLearningAction *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdLearningAction, rd_learning_action_free)
+
+/* A new action from @a's text, owner, authorised_by, due, status,
+ * publishable, service, created_by and created_at; its id, or 0 on
+ * failure. Its cases are linked with rd_store_action_link_case(). */
+gint64 rd_store_action_insert(RdStore *store, const RdLearningAction *a, GError **error);
+gboolean rd_store_action_link_case(RdStore *store, gint64 action_id, gint64 case_id, GError **error);
+/* The action @id with its cases, or *@a_r NULL when there is none. */
+gboolean rd_store_action_get(RdStore *store, gint64 id, RdLearningAction **a_r, GError **error);
+/* All actions by id, or (@open_only) the proposed and agreed ones by
+ * target day. RdLearningAction* elements, each with its cases. */
+GPtrArray *rd_store_actions_list(RdStore *store, gboolean open_only, GError **error);
+/* The actions naming case @case_id, by id. */
+GPtrArray *rd_store_actions_for_case(RdStore *store, gint64 case_id, GError **error);
+/* Write back every changeable field of @a (owner to escalated_at). */
+gboolean rd_store_action_update(RdStore *store, const RdLearningAction *a, GError **error);
+/* The history of an action: who changed what, when (action_events;
+ * RdEvent with case_id holding the action's id). */
+gint64 rd_store_action_event_add(RdStore *store, gint64 action_id, gint64 at, const char *actor,
+                                 const char *type, const char *detail, gint64 msg_id, GError **error);
+GPtrArray *rd_store_action_events(RdStore *store, gint64 action_id, GError **error);
 
 G_END_DECLS
 

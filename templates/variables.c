@@ -88,6 +88,19 @@ static const char *const letter_variables[] = {
 	"report.stage2_within_percent",
 	"report.stage2_average_days",
 
+	/* learning actions (action-reminder, action-overdue, action-escalated) */
+	"action.id",               /* its number: "12" */
+	"action.text",             /* what will change */
+	"action.due",              /* its target date, in words */
+	"action.status",           /* proposed, agreed */
+	"action.owner",            /* its owner's name (staff directory), else address */
+	"action.owner_email",
+	"action.service",          /* the service it belongs to; may be empty */
+	"action.cases",            /* the references of its cases, "A, B"; may be empty */
+	"action.reply_address",    /* the recipient's reply address for the
+	                              action (also Reply-To), for #done,
+	                              #verified, #extend */
+
 	/* flags: set with rd_tpl_values_set_flag() */
 	"flag.ombudsman_details",  /* holding reply: give Ombudsman details */
 	"flag.referred_back",      /* stage2-declined: referred back to the

@@ -181,6 +181,26 @@ static const Row rows[] = {
 	{ .name = "ombudsman-after-date", .text = "#ombudsman referred 2026-11-03 by phone", .error = "unexpected 'by phone' after the date" },
 	{ .name = "ombudsman-missing", .text = "#ombudsman", .error = "#ombudsman referred, or #ombudsman decided" },
 
+	/* #action, and #done, #verified, #extend (replies to an action's letter) */
+	{ .name = "action", .text = "#action Jo.Bloggs@Council.Example 2027-03-31 Crews get the new round lists", .cmd = K(RD_CMD_ACTION),
+	  .arg = "jo.bloggs@council.example", .date = "2027-03-31", .rest = "Crews get the new round lists" },
+	{ .name = "action-uk-date", .text = "#Action <jo@council.example> 31/03/2027 Train the call centre.", .cmd = K(RD_CMD_ACTION),
+	  .arg = "jo@council.example", .date = "2027-03-31", .rest = "Train the call centre." },
+	{ .name = "action-words-date", .text = "#action jo@council.example 31 March 2027 new letters", .cmd = K(RD_CMD_ACTION),
+	  .arg = "jo@council.example", .date = "2027-03-31", .rest = "new letters" },
+	{ .name = "action-no-text", .text = "#action jo@council.example 2027-03-31", .error = "#action needs the owner's address, the target date and what will change" },
+	{ .name = "action-no-date", .text = "#action jo@council.example soon", .error = "#action: 'soon' is not a date" },
+	{ .name = "action-bad-owner", .text = "#action jo 2027-03-31 x", .error = "#action: 'jo' is not an email address" },
+	{ .name = "action-missing", .text = "#action", .error = "#action needs the owner's address" },
+	{ .name = "done", .text = "#done Lists issued 3 March; copy on the intranet.", .cmd = K(RD_CMD_DONE), .rest = "Lists issued 3 March; copy on the intranet." },
+	{ .name = "done-missing", .text = "#done", .error = "#done needs what shows it was done" },
+	{ .name = "verified", .text = "#Verified.", .cmd = K(RD_CMD_VERIFIED) },
+	{ .name = "verified-note", .text = "#verified checked with the crews", .cmd = K(RD_CMD_VERIFIED), .rest = "checked with the crews" },
+	{ .name = "extend", .text = "#extend 30/04/2027 the contractor starts in April", .cmd = K(RD_CMD_EXTEND), .arg = "2027-04-30",
+	  .rest = "the contractor starts in April" },
+	{ .name = "extend-no-reason", .text = "#extend 2027-04-30", .error = "#extend 2027-04-30 needs a reason after the date" },
+	{ .name = "extend-bad-date", .text = "#extend later because", .error = "#extend: 'later' is not a date" },
+
 	/* #note */
 	{ .name = "note-text", .text = "#note called the complainant", .cmd = K(RD_CMD_NOTE), .rest = "called the complainant" },
 	{ .name = "note-alone", .text = "#note\n\nSpoke to the contractor.\nThey will visit.", .cmd = K(RD_CMD_NOTE), .body = "Spoke to the contractor.\nThey will visit." },
@@ -213,7 +233,7 @@ static const Row rows[] = {
 	{ .name = "unknown-keeps-case", .text = "#Asign x", .error = "unknown command #Asign — did you mean #assign?" },
 	{ .name = "unknown-list", .text = "#frobnicate now", .error = "unknown command #frobnicate — the commands are #assign, #service, #outcome, #final, #close, "
 	           "#holding, #holding!, #stage2, #notify-dept, #link, #language, #cause, #note, #new, #channel, #remedy, "
-	           "#ombudsman" },
+	           "#ombudsman, #action, #done, #verified, #extend" },
 	{ .name = "unknown-digit", .text = "#1 priority", .error = "unknown command #1 — the commands are" },
 	{ .name = "unknown-welsh-letter", .text = "#ŵyn", .error = "unknown command #ŵyn" },
 	{ .name = "space-after-hash", .text = "# assign jo@council.example", .error = "write #assign with no space after the #" },

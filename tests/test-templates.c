@@ -242,6 +242,7 @@ letters_dir(void)
 }
 
 static const char *const shipped_letters[] = {
+	"action-escalated", "action-overdue", "action-reminder",
 	"chief-executive-referral", "closing-letter", "command-result", "holding-reply", "oversight-report",
 	"procedure-changed", "staff-correspondence", "staff-dept-notice", "staff-digest", "staff-forward-confirmation",
 	"staff-letter-failed", "staff-new-case", "staff-overdue", "staff-reminder", "staff-reply", "staff-spoof-alert",
@@ -356,6 +357,15 @@ full_values(const char *lang, gboolean flags)
 	rd_tpl_values_set(v, "council.phone", "01234 567890");
 	rd_tpl_values_set(v, "council.website", "https://council.example/complaints");
 	rd_tpl_values_set(v, "case.reference", "CMP-2026-000123");
+	rd_tpl_values_set(v, "action.id", "12");
+	rd_tpl_values_set(v, "action.text", "Crews get the new round lists");
+	rd_tpl_values_set(v, "action.due", cy ? "31 Mawrth 2026" : "31 March 2026");
+	rd_tpl_values_set(v, "action.status", "agreed");
+	rd_tpl_values_set(v, "action.owner", "Jo Bloggs");
+	rd_tpl_values_set(v, "action.owner_email", "jo@council.example");
+	rd_tpl_values_set(v, "action.service", flags ? "Waste" : NULL);
+	rd_tpl_values_set(v, "action.cases", flags ? "CMP-2026-000123" : NULL);
+	rd_tpl_values_set(v, "action.reply_address", "complaints+act-12-k3j9m2qa@council.example");
 	rd_tpl_values_set(v, "case.received", cy ? "3 Mawrth 2026" : "3 March 2026");
 	rd_tpl_values_set(v, "case.received_on", cy ? "ar ddydd Mawrth 3 Mawrth 2026" : "on Tuesday 3 March 2026");
 	rd_tpl_values_set(v, "case.reply_by", cy ? "17 Mawrth 2026" : "17 March 2026");
@@ -416,7 +426,8 @@ static gboolean
 to_complainant(const char *name)
 {
 	return strcmp(name, "staff-reply") == 0 ||
-	       (!g_str_has_prefix(name, "staff-") && strcmp(name, "command-result") != 0 &&
+	       (!g_str_has_prefix(name, "staff-") && !g_str_has_prefix(name, "action-") &&
+	        strcmp(name, "command-result") != 0 &&
 	        strcmp(name, "oversight-report") != 0);
 }
 
@@ -467,6 +478,13 @@ test_render_shipped(void)
 				g_assert_null(strchr(r->subject, '\n'));
 				if (strcmp(*n, "oversight-report") == 0) {
 					check_oversight(r, langs[l], flags);
+				} else if (g_str_has_prefix(*n, "action-")) {
+					/* About a learning action, not a case: its
+					 * number, its text, where to reply. */
+					g_assert_nonnull(strstr(r->subject, "12"));
+					g_assert_nonnull(strstr(r->text, "Crews get the new round lists"));
+					g_assert_nonnull(strstr(r->text, "complaints+act-12-k3j9m2qa@council.example"));
+					g_assert_nonnull(strstr(r->html, "Crews get the new round lists"));
 				} else if (strcmp(*n, "staff-digest") == 0) {
 					/* Not about one case: it lists several (the
 					 * points[] items), each with its reference. */

@@ -354,7 +354,7 @@ gboolean rd_letters_is_postal(const char *email);
 /* A new placeholder address (newly allocated). */
 char *rd_letters_postal_placeholder(void);
 
-/* TRUE for the names of notices to staff ("staff-…", "command-result"),
+/* TRUE for the names of notices to staff ("staff-…", "action-…", "command-result"),
  * FALSE for letters to the complainant ("staff-reply" is one: a member of
  * staff's words relayed). */
 gboolean rd_letters_is_staff_notice(const char *name);
@@ -416,6 +416,18 @@ char *rd_letters_report_message_id(const RdLetters *l, const char *period, const
  * the letter could not be composed or the store failed. */
 gboolean rd_letters_queue_report(RdLetters *l, RdStore *store, const RdReportLetter *r, gint64 now,
                                  gint64 *id_r, gboolean *queued_r, GError **error);
+/* One letter about a learning action. Strings are borrowed. */
+typedef struct {
+	const char *name;              /* action-reminder, action-overdue, action-escalated */
+	const char *idem_key;          /* e.g. "action/12/reminder/2026-06-12" */
+	const RdLearningAction *action;
+	const char *to;                /* the owner, or the complaints manager */
+} RdActionLetter;
+/* Compose and queue it inside the caller's transaction, unless a letter
+ * with the same key exists (*@queued_r FALSE then). FALSE: it could not
+ * be written, or the store failed. */
+gboolean rd_letters_queue_action(RdLetters *l, RdStore *store, const RdActionLetter *r, gint64 now,
+                                 gboolean *queued_r, GError **error);
 /* "Friday 4 December 2026" / "dydd Gwener 4 Rhagfyr 2026" from
  * "2026-12-04"; NULL if unparseable. */
 char *rd_letters_format_date(const char *iso, const char *lang);
@@ -489,6 +501,66 @@ gboolean rd_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint6
 #define RD_SWEEP_LAST_RUN_SETTING "sweep_last_run"
 /* "TIME MESSAGE" when the last run failed or left stages unswept. */
 #define RD_SWEEP_LAST_ERROR_SETTING "sweep_last_error"
+
+/* ---- learning actions (learning.c) ------------------------------------- */
+
+/* A new learning action. Strings are borrowed. */
+typedef struct {
+	const char *actor;         /* who makes it: "cli:USER", a member's address */
+	gint64 at;
+	const char *text;          /* what will change (required) */
+	const char *owner;         /* who does it: an address (required) */
+	const char *due;           /* the target day, YYYY-MM-DD (required, not past) */
+	const char *authorised_by; /* the manager who agreed it: it starts agreed;
+	                              NULL: it starts proposed */
+	const char *service;       /* NULL: the first case's service */
+	const char *const *cases;  /* references as typed, NULL-terminated; may
+	                              be NULL (then @service is required) */
+	gboolean publishable;      /* may go in the public digest */
+	gint64 msg_id;             /* the mail that made it, or 0 */
+} RdActionRequest;
+
+/* Make the action inside the caller's transaction: its row, its cases,
+ * an action-added event on it and a learning-action event on each case.
+ * *@a_r (may be NULL) gets it as stored. FALSE with RD_CASEWORK_ERROR
+ * (refused: the message says what to give; no such case) or the store's
+ * error. */
+gboolean rd_casework_action_add_in(RdCasework *cw, const RdActionRequest *q, RdLearningAction **a_r,
+                                   GError **error);
+/* The same in a transaction of its own. */
+gboolean rd_casework_action_add(RdCasework *cw, const RdActionRequest *q, RdLearningAction **a_r,
+                                GError **error);
+
+/* A change to an action. Strings are borrowed. */
+typedef struct {
+	gint64 id;
+	RdLearningMove move;
+	const char *actor;
+	gint64 at;
+	RdLearningActor who;       /* whether @actor is its owner, its authoriser,
+	                              a manager (the command line is) */
+	const char *evidence;      /* done: what shows it (required) */
+	const char *date;          /* extend: the new target day YYYY-MM-DD */
+	const char *reason;        /* extend (required), drop, verify: why */
+	gint64 msg_id;             /* the mail that asked, or 0 */
+} RdActionChange;
+/* Apply @ch inside the caller's transaction, with an event naming the
+ * actor. *@done_r (may be NULL) gets one sentence saying what changed.
+ * FALSE with RD_CASEWORK_ERROR_REFUSED (not allowed now or not by them;
+ * nothing changed), RD_CASEWORK_ERROR_NO_CASE (no such action) or the
+ * store's error. */
+gboolean rd_casework_action_change_in(RdCasework *cw, const RdActionChange *ch, char **done_r, GError **error);
+gboolean rd_casework_action_change(RdCasework *cw, const RdActionChange *ch, char **done_r, GError **error);
+/* Mark action @id publishable or not (in its own transaction). */
+gboolean rd_casework_action_publish(RdCasework *cw, gint64 id, gboolean on, const char *actor, gint64 at,
+                                    GError **error);
+
+/* The sweep's part: each open action whose reminder, overdue letter or
+ * escalation is due on @now's day, one transaction each; @func is told
+ * of each ("action N" as case_ref). Called by rd_sweep_run. FALSE only
+ * when the store is unusable. */
+gboolean rd_learning_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint64 now, RdSweepFunc func,
+                               gpointer user_data, guint *letters_r, GError **error);
 
 G_END_DECLS
 

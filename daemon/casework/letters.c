@@ -229,7 +229,7 @@ rd_letters_is_staff_notice(const char *name)
 {
 	if (name == NULL || strcmp(name, "staff-reply") == 0)
 		return FALSE;
-	return g_str_has_prefix(name, "staff-") || strcmp(name, "command-result") == 0;
+	return g_str_has_prefix(name, "staff-") || g_str_has_prefix(name, "action-") || strcmp(name, "command-result") == 0;
 }
 
 /* Where a reply to the letter goes (its Reply-To, and case.reply_address).
@@ -722,4 +722,82 @@ rd_letters_alert_failure(RdLetters *l, RdStore *store, const RdOutboxRow *o, con
 		return FALSE;
 	}
 	return TRUE;
+}
+
+/* ---- learning actions ------------------------------------------------------------ */
+
+/* A letter about a learning action (action-reminder, action-overdue,
+ * action-escalated): in the council's language, tied to no case, its
+ * Reply-To the recipient's reply address for the action (so a reply with
+ * #done, #verified or #extend is known to be about it and theirs), else
+ * the complaints manager. */
+gboolean
+rd_letters_queue_action(RdLetters *l, RdStore *store, const RdActionLetter *r, gint64 now, gboolean *queued_r,
+                        GError **error)
+{
+	const RdConfig *cfg = l->cfg;
+	const RdLearningAction *a = r->action;
+	if (queued_r != NULL)
+		*queued_r = FALSE;
+	const char *lang = cfg->default_language;
+	if (!rd_template_set_has(l->set, r->name, lang))
+		lang = "en";
+	const char *base = cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address;
+	const RdStaffMember *m = rd_config_staff_member(cfg, r->to);
+	g_autofree char *reply = m != NULL ? rd_action_token_address(l->key, RD_TOKEN_KEY_LEN, base, a->id, r->to)
+	                                   : g_strdup(cfg->complaints_manager);
+	const RdStaffMember *owner = rd_config_staff_member(cfg, a->owner);
+
+	g_autoptr(RdTplValues) v = rd_tpl_values_new();
+	rd_tpl_values_set(v, "council.name", cfg->council_name);
+	rd_tpl_values_set(v, "council.email", base);
+	rd_tpl_values_set(v, "recipient.name", m != NULL ? m->name : NULL);
+	g_autofree char *id = g_strdup_printf("%" G_GINT64_FORMAT, a->id);
+	rd_tpl_values_set(v, "action.id", id);
+	rd_tpl_values_set(v, "action.text", a->text);
+	g_autofree char *due = rd_letters_format_date(a->due, lang);
+	rd_tpl_values_set(v, "action.due", due != NULL ? due : a->due);
+	rd_tpl_values_set(v, "action.status", a->status);
+	rd_tpl_values_set(v, "action.owner", owner != NULL && owner->name != NULL ? owner->name : a->owner);
+	rd_tpl_values_set(v, "action.owner_email", a->owner);
+	rd_tpl_values_set(v, "action.service", a->service);
+	g_autoptr(GString) cases = g_string_new(NULL);
+	for (guint i = 0; a->cases != NULL && i < a->cases->len; i++)
+		g_string_append_printf(cases, "%s%s", i ? ", " : "", (const char *)a->cases->pdata[i]);
+	rd_tpl_values_set(v, "action.cases", cases->str);
+	rd_tpl_values_set(v, "action.reply_address", reply);
+	g_autoptr(RdRenderedLetter) rendered = rd_template_set_render(l->set, r->name, lang, v, error);
+	if (rendered == NULL)
+		return FALSE;
+	g_autofree char *msgid = rd_letter_message_id(id, r->name, cfg->council_domain);
+	g_autofree char *from_name = g_strdup_printf("%s, %s", cfg->team_name, cfg->council_name);
+	RdLetter letter = { 0 };
+	letter.from_name = from_name;
+	letter.from_address = base;
+	letter.to_address = r->to;
+	letter.reply_to = reply;
+	letter.subject = rendered->subject;
+	letter.text_body = rendered->text;
+	letter.html_body = rendered->html;
+	letter.message_id = msgid;
+	letter.language = lang;
+	letter.auto_generated = TRUE;
+	g_autoptr(GBytes) raw = rd_letter_build(&letter, error);
+	if (raw == NULL)
+		return FALSE;
+	gsize len = 0;
+	const void *data = g_bytes_get_data(raw, &len);
+	RdOutboxNew o = { 0 };
+	o.idem_key = r->idem_key;
+	o.kind = r->name;
+	o.language = lang;
+	o.from_addr = base;
+	o.to_addr = r->to;
+	o.subject = rendered->subject;
+	o.message_id = msgid;
+	o.raw = data;
+	o.raw_len = len;
+	o.next_try = now;
+	o.created_at = now;
+	return rd_store_outbox_enqueue(store, &o, queued_r, error) != 0;
 }

@@ -37,6 +37,9 @@ int rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_outbox(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv);
+/* actions.c, actionsdigest.c: learning actions */
+int rd_cmd_actions(const RdGlobalOptions *g, int argc, char **argv);
+int rd_cmd_actions_digest(const RdGlobalOptions *g, int argc, char **argv);
 /* `redress case new …`: a complaint made by phone, letter or in person (casenew.c). */
 int rd_cmd_case_new(const RdGlobalOptions *g, int argc, char **argv);
 /* A casework call failed: print why, as `redress CMD` (a refusal, or no

@@ -35,6 +35,7 @@ static const struct {
 	{ "outbox", rd_cmd_outbox, "list letters; 'outbox send' delivers due letters by SMTP, 'outbox flush --to DIR' to a folder" },
 	{ "letters", rd_cmd_letters, "'letters preview NAME REF': show a letter as it would be sent" },
 	{ "case", rd_cmd_case, "'case REF ACTION': assign, extend, respond, close, escalate, link, service, language, complainant, reopen; 'case new': a phone complaint" },
+	{ "actions", rd_cmd_actions, "learning actions: 'actions list [--overdue]', 'actions add', 'actions done|verify|drop|agree|extend ID', 'actions digest'" },
 	{ "report", rd_cmd_report, "complaints-handling figures for a period, as text, JSON, CSV or HTML; 'report send' mails them" },
 	{ "staff", rd_cmd_staff, "'staff list': who may act on cases by email, and how their mail is believed" },
 	{ "config", rd_cmd_config, "'config check': validate the configuration file" },

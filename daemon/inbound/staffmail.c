@@ -51,6 +51,7 @@ typedef struct {
 	char *token_ref;                  /* a staff reply address's case */
 	RdStaffTokenPurpose purpose;
 	gboolean token_valid;             /* its MAC holds for From */
+	gint64 action_id;                 /* a learning action's reply address */
 	RdCase *c;                        /* the case, once found */
 	RdIngestResult *r;
 } Staff;
@@ -139,7 +140,14 @@ static void
 find_token(Staff *s)
 {
 	const GPtrArray *rc = s->msg->recipients;
-	for (guint i = 0; rc != NULL && i < rc->len && s->token_ref == NULL; i++) {
+	for (guint i = 0; rc != NULL && i < rc->len && s->token_ref == NULL && s->action_id == 0; i++) {
+		gint64 id = 0;
+		gboolean avalid = FALSE;
+		if (rd_action_token_parse(s->ing->key, RD_TOKEN_KEY_LEN, rc->pdata[i], s->from, &id, &avalid)) {
+			s->action_id = id;
+			s->token_valid = avalid;
+			continue;
+		}
 		char *ref = NULL;
 		RdStaffTokenPurpose purpose;
 		gboolean valid = FALSE;
@@ -376,6 +384,13 @@ action_of(Staff *s, const RdCommand *cmd, const RdCommandBlock *b, RdCaseAction 
 		a->outcome = cmd->value;
 		a->date = cmd->date;
 		return TRUE;
+	case RD_CMD_DONE:
+	case RD_CMD_VERIFIED:
+	case RD_CMD_EXTEND:
+		*why_r = "#done, #verified and #extend move a learning action on: reply to the action's reminder "
+		         "instead (or use redress actions)";
+		return FALSE;
+	case RD_CMD_ACTION:
 	case RD_CMD_FINAL:
 	case RD_CMD_NEW:
 	case RD_CMD_CHANNEL:
@@ -393,6 +408,53 @@ report_line(Applied *ap, gboolean ok, const char *text, const char *what)
 		ap->applied++;
 	else
 		ap->refused++;
+}
+
+/* Is the store's error one a refused command leaves (nothing changed,
+ * the member is told), rather than a failure of the store? */
+static gboolean
+refusal(const GError *e)
+{
+	return g_error_matches(e, RD_CASEWORK_ERROR, RD_CASEWORK_ERROR_REFUSED) ||
+	       g_error_matches(e, RD_CASEWORK_ERROR, RD_CASEWORK_ERROR_NO_CASE);
+}
+
+/* #action on a case: a learning action from it, agreed at once when a
+ * complaints manager or Stage 2 manager writes it, else proposed. */
+static gboolean
+add_action(Staff *s, const RdCommand *cmd, Applied *ap, GError **error)
+{
+	const char *cases[] = { s->c->reference, NULL };
+	RdActionRequest q = { 0 };
+	q.actor = s->from;
+	q.at = s->at;
+	q.owner = cmd->arg;
+	q.due = cmd->date;
+	q.text = cmd->rest;
+	q.cases = cases;
+	gboolean manager = s->member->role == RD_STAFF_COMPLAINTS_MANAGER || s->member->role == RD_STAFF_STAGE2_MANAGER;
+	q.authorised_by = manager ? s->from : NULL;
+	if (!rd_store_part_begin(s->st, error))
+		return FALSE;
+	g_autoptr(GError) aerr = NULL;
+	g_autoptr(RdLearningAction) a = NULL;
+	gboolean ok = rd_casework_action_add_in(s->ing->cw, &q, &a, &aerr);
+	if (!ok && !refusal(aerr)) {
+		rd_store_part_end(s->st, FALSE, NULL);
+		g_propagate_error(error, g_steal_pointer(&aerr));
+		return FALSE;
+	}
+	if (!rd_store_part_end(s->st, ok, error))
+		return FALSE;
+	if (!ok) {
+		report_line(ap, FALSE, cmd->text, aerr->message);
+		return TRUE;
+	}
+	g_autofree char *what = g_strdup_printf(
+		"Learning action %" G_GINT64_FORMAT " %s: owner %s, target date %s.%s", a->id, a->status, a->owner, a->due,
+		manager ? "" : " A complaints manager agrees it with: redress actions agree.");
+	report_line(ap, TRUE, cmd->text, what);
+	return TRUE;
 }
 
 /* One command in its own part of the transaction. FALSE only when the
@@ -420,6 +482,9 @@ apply_one(Staff *s, const RdCommand *cmd, const RdCommandBlock *b, Applied *ap, 
 	default:
 		break;
 	}
+	if (cmd->kind == RD_CMD_ACTION && (s->msg->reply_to == NULL ||
+	                                   g_ascii_strcasecmp(s->msg->reply_to->email, s->from) == 0))
+		return add_action(s, cmd, ap, error);
 	if (s->msg->reply_to != NULL && g_ascii_strcasecmp(s->msg->reply_to->email, s->from) != 0) {
 		report_line(ap, FALSE, cmd->text, "Commands are not applied from mail whose Reply-To differs from From: "
 		            "send it again without a Reply-To.");
@@ -716,6 +781,113 @@ on_case(Staff *s, GError **error)
 	return ok;
 }
 
+/* ---- a reply to a learning action's letter ------------------------------------------ */
+
+/* Mail to a member's reply address for a learning action: #done,
+ * #verified, #extend (and #note) move it on, each in its own part of the
+ * transaction; the message is kept on the action's first case, if it has
+ * one, and each change is an event on the action. What was done goes back
+ * in a command-result letter when the action has a case to hang it on. */
+static gboolean
+on_action(Staff *s, GError **error)
+{
+	g_autoptr(RdLearningAction) act = NULL;
+	if (!rd_store_action_get(s->st, s->action_id, &act, error))
+		return FALSE;
+	if (act == NULL)
+		return to_triage(s, "staff-command", "Sent to the reply address of a learning action that does not "
+		                 "exist: a person must place it.", NULL, error);
+	/* The case is the action's, whatever the quoted text names. */
+	g_clear_pointer(&s->c, rd_case_free);
+	if (act->cases->len > 0 && !rd_store_case_get_by_ref(s->st, act->cases->pdata[0], &s->c, error))
+		return FALSE;
+	g_autoptr(RdCommandBlock) b = rd_commands_parse(s->msg->text, s->cfg->reference_prefix);
+	g_autofree char *why = g_strdup_printf("%s (%s) wrote about learning action %" G_GINT64_FORMAT
+	                                       ": kept with it, never sent to a complainant.", member_name(s), s->from,
+	                                       act->id);
+	gint64 id = store_message(s, s->c ? s->c->id : 0, "staff-command", "token", why, error);
+	if (id == 0)
+		return FALSE;
+	Applied ap = { 0 };
+	ap.report = g_string_new(NULL);
+	gboolean ok = TRUE;
+	gboolean other_reply_to = s->msg->reply_to != NULL && g_ascii_strcasecmp(s->msg->reply_to->email, s->from) != 0;
+	for (guint i = 0; ok && i < b->commands->len; i++) {
+		const RdCommand *cmd = b->commands->pdata[i];
+		RdActionChange ch = { 0 };
+		ch.id = act->id;
+		ch.actor = s->from;
+		ch.at = s->at;
+		ch.msg_id = id;
+		ch.who.manager = s->member->role == RD_STAFF_COMPLAINTS_MANAGER;
+		if (other_reply_to) {
+			report_line(&ap, FALSE, cmd->text, "Commands are not applied from mail whose Reply-To differs from "
+			            "From: send it again without a Reply-To.");
+			continue;
+		}
+		if (cmd->kind == RD_CMD_NOTE) {
+			const char *text = cmd->rest ? cmd->rest : b->body;
+			ok = rd_store_action_event_add(s->st, act->id, s->at, s->from, "action-note", text, id, error) != 0;
+			if (ok)
+				report_line(&ap, TRUE, cmd->text, "Kept as a note on the action.");
+			continue;
+		}
+		if (cmd->kind == RD_CMD_DONE) {
+			ch.move = RD_LEARNING_MOVE_DONE;
+			ch.evidence = cmd->rest;
+		} else if (cmd->kind == RD_CMD_VERIFIED) {
+			ch.move = RD_LEARNING_MOVE_VERIFY;
+			ch.reason = cmd->rest;
+		} else if (cmd->kind == RD_CMD_EXTEND) {
+			ch.move = RD_LEARNING_MOVE_EXTEND;
+			ch.date = cmd->arg;
+			ch.reason = cmd->rest;
+		} else {
+			report_line(&ap, FALSE, cmd->text, "In a reply about a learning action only #done EVIDENCE, "
+			            "#verified and #extend DATE REASON (and #note) work.");
+			continue;
+		}
+		if (!rd_store_part_begin(s->st, error)) {
+			ok = FALSE;
+			break;
+		}
+		g_autoptr(GError) aerr = NULL;
+		g_autofree char *done = NULL;
+		gboolean applied = rd_casework_action_change_in(s->ing->cw, &ch, &done, &aerr);
+		if (!applied && !refusal(aerr)) {
+			rd_store_part_end(s->st, FALSE, NULL);
+			g_propagate_error(error, g_steal_pointer(&aerr));
+			ok = FALSE;
+			break;
+		}
+		ok = rd_store_part_end(s->st, applied, error);
+		if (ok)
+			report_line(&ap, applied, cmd->text, applied ? done : aerr->message);
+	}
+	for (guint i = 0; ok && i < b->errors->len; i++) {
+		const RdCommandError *e = b->errors->pdata[i];
+		report_line(&ap, FALSE, e->text, e->message);
+	}
+	if (ok && b->commands->len == 0 && b->errors->len == 0) {
+		report_line(&ap, FALSE, "(no command)", "Nothing to do: start the reply with #done EVIDENCE, #verified or "
+		            "#extend DATE REASON.");
+		ok = rd_store_action_event_add(s->st, act->id, s->at, s->from, "action-note", b->body, id, error) != 0;
+	}
+	if (ok) {
+		g_string_append_printf(ap.report, "\n%u applied, %u not applied.", ap.applied, ap.refused);
+		if (s->c != NULL) {
+			g_autofree char *tail = g_strdup_printf("command-result/%" G_GINT64_FORMAT, id);
+			ok = notice(s, "command-result", tail, s->from, ap.report->str, NULL, s->member->name,
+			            s->member->email, error);
+		} else {
+			ok = rd_store_action_event_add(s->st, act->id, s->at, "redress", "command-result", ap.report->str, id,
+			                               error) != 0;
+		}
+	}
+	g_string_free(ap.report, TRUE);
+	return ok;
+}
+
 /* ---- 7: a complaint passed on by staff --------------------------------------------- */
 
 static gboolean
@@ -847,9 +1019,15 @@ static gboolean
 staff_mail(Staff *s, GError **error)
 {
 	find_token(s);
-	if (s->member == NULL && s->token_ref == NULL)
+	if (s->member == NULL && s->token_ref == NULL && s->action_id == 0)
 		return TRUE;
 	s->r->status = RD_INGEST_STORED;
+	if (s->member == NULL && s->action_id != 0) {
+		g_autofree char *why = g_strdup_printf(
+			"Sent to a reply address of learning action %" G_GINT64_FORMAT " by %s, who is not in the staff "
+			"directory: nothing applied.", s->action_id, s->from ? s->from : "an unknown sender");
+		return to_triage(s, "staff-command", why, NULL, error);
+	}
 	if (s->member == NULL) {
 		g_autofree char *why = g_strdup_printf(
 			"Sent to a staff reply address of %s by %s, who is not in the staff directory (a colleague "
@@ -874,6 +1052,8 @@ staff_mail(Staff *s, GError **error)
 	const char *refused = NULL;
 	if (!auth.pass)
 		ok = spoofed(s, &auth, error);
+	else if (s->action_id != 0)
+		ok = on_action(s, error);
 	else if (s->c == NULL)
 		ok = no_case(s, error);
 	else if (!allowed(s, &refused)) {

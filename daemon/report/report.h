@@ -184,6 +184,26 @@ char *rd_report_period_name(const GDate *from, const GDate *to);
  * allocated (g_strfreev). */
 char **rd_report_headline(const RdReportData *data, const RdCalendar *cal, const GDate *from, const GDate *to);
 
+/* ---- learning actions (learning.c) ---------------------------------------- */
+
+/* The "Service improvements" section for @from to @to, as text or an
+ * HTML <section>: the publishable actions done or verified in the
+ * period, by service, and every action made by the period's end counted
+ * by status. Newly allocated. Not yet part of the documents build.c
+ * makes: a hook for the LGSCO set. */
+char *rd_report_learning_section(RdStore *store, const GDate *from, const GDate *to, RdReportFormat format,
+                                 GError **error);
+/* The public "you said, we did" page: one self-contained HTML file of
+ * the publishable actions done or verified from @from to @to, by
+ * service, anonymised (rd_report_learning_anonymise); *@n_r (may be
+ * NULL) the number listed. Newly allocated. */
+char *rd_report_learning_digest(RdStore *store, const RdConfig *cfg, const GDate *from, const GDate *to,
+                                guint *n_r, GError **error);
+/* @text with every word holding an '@' (an address) and every case
+ * reference with @prefix ("CMP-2026-000001", "cmp 2026 1") replaced by
+ * "[address removed]" / "[reference removed]". Newly allocated. */
+char *rd_report_learning_anonymise(const char *text, const char *prefix);
+
 G_END_DECLS
 
 #endif /* RD_REPORT_H */
