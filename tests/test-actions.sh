@@ -170,6 +170,18 @@ is "$r" "clean" "no addresses, references, names or evidence"
 RR actions digest --period 2025Q1 --out "$T/empty.html" > "$T/out"
 like "$(cat "$T/empty.html")" "No changes to report" "an empty period says so"
 
+# ---- in the LGSCO / HOS report: service improvements --------------------------------------
+out=$(RR report --period 2026-27 --set lgsco --json)
+is "$(printf '%s' "$out" | jq -r '.service_improvements.completed | length')" "2" \
+   "report: the two publishable actions completed in the year"
+is "$(printf '%s' "$out" | jq -r '[.service_improvements.completed[] | .service // "none"] | join(",")')" "Waste,none" \
+   "by service (an action on a case alone has none)"
+is "$(printf '%s' "$out" | jq -r '.service_improvements.by_status | "\(.verified) \(.done) \(.dropped)"')" "1 1 1" \
+   "and every action counted by status"
+like "$(RR report --period 2026-27 --set lgsco)" "Service improvements" "text: the section"
+RR report --period 2026-27 --set lgsco --format html --out "$T/l.html"
+like "$(cat "$T/l.html")" "<h2>Service improvements</h2>" "HTML: the section"
+
 # ---- history ----------------------------------------------------------------------------
 RR actions show 1 > "$T/out"
 like "$(cat "$T/out")" "action-verified" "show: the history"

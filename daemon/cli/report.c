@@ -220,6 +220,7 @@ rd_cmd_report(const RdGlobalOptions *g, int argc, char **argv)
 	year_to_date(&ignore, &q.today);
 	q.sets = sets;
 	q.format = fmt;
+	q.store = store;
 	g_autofree char *doc = rd_report_document(cfg, cal, data, &q);
 	if (out == NULL) {
 		fputs(doc, stdout);

@@ -92,7 +92,8 @@ rd_report_trend_count(const RdReportCase *cases, gsize n, const GDate *from, con
 
 static char *
 html(const RdConfig *cfg, const RdReportCase *cases, gsize n, const RdReportRequest *q, const RdSpsoFigures *f,
-     const RdLgscoFigures *lf, const RdReg18Figures *rf, const RdReportTrend *trend, const RdReportParts *parts)
+     const RdLgscoFigures *lf, const RdReg18Figures *rf, const RdReportTrend *trend, const RdReportParts *parts,
+     const char *learning)
 {
 	guint received[MAX_MONTHS], closed[MAX_MONTHS];
 	RdReportHtmlData d = { 0 };
@@ -100,6 +101,7 @@ html(const RdConfig *cfg, const RdReportCase *cases, gsize n, const RdReportRequ
 	d.lgsco = lf;
 	d.reg18 = rf;
 	d.parts = parts;
+	d.learning = learning;
 	d.months = rd_report_monthly(cases, n, &q->from, &q->to, received, closed, MAX_MONTHS);
 	d.received_by_month = received;
 	d.closed_by_month = closed;
@@ -174,12 +176,24 @@ rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportDat
 	RdReportParts parts = { 0 };
 	if (lgsco)
 		rd_report_parts_load(cfg, &parts);
+	/* Service improvements, from the learning actions: text and HTML
+	 * here, JSON below. One that cannot be read says so in the report. */
+	g_autofree char *learning = NULL;
+	if (lgsco && q->store != NULL && (q->format == RD_REPORT_FORMAT_TEXT || q->format == RD_REPORT_FORMAT_HTML)) {
+		g_autoptr(GError) e = NULL;
+		learning = rd_report_learning_section(q->store, &q->from, &q->to, q->format, &e);
+		if (learning == NULL)
+			learning = g_strdup_printf(q->format == RD_REPORT_FORMAT_HTML
+			                           ? "<p class=\"gap\">Service improvements could not be read: %s</p>\n"
+			                           : "Service improvements could not be read: %s\n", e->message);
+	}
 	if (spso && q->format != RD_REPORT_FORMAT_CSV)
 		rd_report_trend_count(cases, n, &q->from, &q->to, cal, &trend);
 	char *doc = NULL;
 	switch (q->format) {
 	case RD_REPORT_FORMAT_HTML:
-		doc = html(cfg, cases, n, q, &f, lgsco ? &lf : NULL, reg18 ? &rf : NULL, &trend, lgsco ? &parts : NULL);
+		doc = html(cfg, cases, n, q, &f, lgsco ? &lf : NULL, reg18 ? &rf : NULL, &trend, lgsco ? &parts : NULL,
+		           learning);
 		break;
 	case RD_REPORT_FORMAT_JSON: {
 		JsonBuilder *b = rd_report_json_begin(cfg, &q->from, &q->to);
@@ -188,6 +202,10 @@ rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportDat
 		if (lgsco) {
 			rd_report_lgsco_json(b, cfg, &lf);
 			rd_report_parts_json(b, &parts);
+			if (q->store != NULL && !rd_report_learning_json(b, q->store, &q->from, &q->to, NULL)) {
+				json_builder_set_member_name(b, "service_improvements");
+				json_builder_add_null_value(b);
+			}
 		}
 		if (reg18)
 			rd_report_reg18_json(b, &rf);
@@ -217,6 +235,8 @@ rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportDat
 		if (lgsco) {
 			g_autofree char *two = rd_report_lgsco_render(cfg, &q->from, &q->to, &lf, q->format);
 			g_string_append_printf(s, "%s%s", s->len ? "\n" : "", two);
+			if (learning != NULL)
+				g_string_append_printf(s, "\n%s", learning);
 			rd_report_parts_text(s, &parts);
 		}
 		if (reg18) {

@@ -11,6 +11,7 @@
  * a manager, the evidence or a case.
  */
 #include <string.h>
+#include <json-glib/json-glib.h>
 #include "report/report.h"
 
 /* Done or verified, with a day done inside [@from, @to]. */
@@ -156,6 +157,61 @@ rd_report_learning_digest(RdStore *store, const RdConfig *cfg, const GDate *from
 	return g_string_free(out, FALSE);
 }
 
+gboolean
+rd_report_learning_json(JsonBuilder *b, RdStore *store, const GDate *from, const GDate *to, GError **error)
+{
+	g_autoptr(GPtrArray) all = rd_store_actions_list(store, FALSE, error);
+	if (all == NULL)
+		return FALSE;
+	g_autofree char *f = rd_date_format_iso(from);
+	g_autofree char *t = rd_date_format_iso(to);
+	guint counts[RD_LEARNING_N_STATUS] = { 0 };
+	g_autoptr(GPtrArray) done = g_ptr_array_new();
+	for (guint i = 0; i < all->len; i++) {
+		const RdLearningAction *a = all->pdata[i];
+		RdLearningStatus s;
+		g_autoptr(GDateTime) made = g_date_time_new_from_unix_utc(a->created_at);
+		GDate md;
+		rd_date_london(made, &md);
+		g_autofree char *m = rd_date_format_iso(&md);
+		if (strcmp(m, t) <= 0 && rd_learning_status_from_string(a->status, &s))
+			counts[s]++;
+		if (a->publishable && completed_in(a, f, t))
+			g_ptr_array_add(done, (gpointer)a);
+	}
+	g_ptr_array_sort(done, by_service);
+	json_builder_set_member_name(b, "service_improvements");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "by_status");
+	json_builder_begin_object(b);
+	for (int s = 0; s < RD_LEARNING_N_STATUS; s++) {
+		json_builder_set_member_name(b, rd_learning_status_to_string(s));
+		json_builder_add_int_value(b, counts[s]);
+	}
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "completed");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < done->len; i++) {
+		const RdLearningAction *a = done->pdata[i];
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "service");
+		if (a->service)
+			json_builder_add_string_value(b, a->service);
+		else
+			json_builder_add_null_value(b);
+		json_builder_set_member_name(b, "text");
+		json_builder_add_string_value(b, a->text);
+		json_builder_set_member_name(b, "status");
+		json_builder_add_string_value(b, a->status);
+		json_builder_set_member_name(b, "done");
+		json_builder_add_string_value(b, a->done_on);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	return TRUE;
+}
+
 char *
 rd_report_learning_section(RdStore *store, const GDate *from, const GDate *to, RdReportFormat format,
                            GError **error)
@@ -212,18 +268,20 @@ rd_report_learning_section(RdStore *store, const GDate *from, const GDate *to, R
 		g_string_append(out, html ? "<li>No improvements completed in the period.</li>\n"
 		                          : "  No improvements completed in the period.\n");
 	if (html)
-		g_string_append(out, "</ul>\n<table>\n<tr><th>status</th><th>actions</th></tr>\n");
+		g_string_append(out, "</ul>\n<table>\n<caption>Learning actions made by the period's end, by status</caption>\n"
+		                   "<thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Actions</th></tr></thead>\n"
+		                   "<tbody>\n");
 	else
 		g_string_append(out, "  Actions by status:");
 	for (int s = 0; s < RD_LEARNING_N_STATUS; s++) {
 		if (html)
-			g_string_append_printf(out, "<tr><td>%s</td><td>%u</td></tr>\n", rd_learning_status_to_string(s),
+			g_string_append_printf(out, "<tr><th scope=\"row\">%s</th><td>%u</td></tr>\n", rd_learning_status_to_string(s),
 			                       counts[s]);
 		else
 			g_string_append_printf(out, " %s %u%s", rd_learning_status_to_string(s), counts[s],
 			                       s + 1 < RD_LEARNING_N_STATUS ? "," : "\n");
 	}
 	if (html)
-		g_string_append(out, "</table>\n</section>\n");
+		g_string_append(out, "</tbody>\n</table>\n</section>\n");
 	return g_string_free(out, FALSE);
 }

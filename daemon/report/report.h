@@ -71,6 +71,8 @@ typedef struct {
 	const RdLgscoFigures *lgsco;          /* may be NULL */
 	const RdReg18Figures *reg18;          /* may be NULL */
 	const struct _RdReportParts *parts;   /* with lgsco; may be NULL */
+	const char *learning;                 /* with lgsco: the "service
+	                                         improvements" <section>, or NULL */
 	guint months;                         /* from @from's month on */
 	const guint *received_by_month, *closed_by_month;
 	guint n_trend;                        /* earlier periods and this one, oldest first */
@@ -126,6 +128,8 @@ typedef struct {
 	                            (invalid: the end of the period) */
 	guint sets;              /* RdReportSet bits */
 	RdReportFormat format;   /* CSV holds one set: the caller checks */
+	RdStore *store;          /* for the learning actions of the LGSCO
+	                            set's "service improvements"; NULL: left out */
 } RdReportRequest;
 
 /* The document (newly allocated). */
@@ -189,9 +193,14 @@ char **rd_report_headline(const RdReportData *data, const RdCalendar *cal, const
 /* The "Service improvements" section for @from to @to, as text or an
  * HTML <section>: the publishable actions done or verified in the
  * period, by service, and every action made by the period's end counted
- * by status. Newly allocated. Not yet part of the documents build.c
- * makes: a hook for the LGSCO set. */
+ * by status. Newly allocated. Part of the LGSCO set when the request
+ * has a store (build.c). */
 char *rd_report_learning_section(RdStore *store, const GDate *from, const GDate *to, RdReportFormat format,
+                                 GError **error);
+/* The same as the "service_improvements" member of the JSON object
+ * being built: by_status (status → number) and completed (service,
+ * text, status, done). */
+gboolean rd_report_learning_json(struct _JsonBuilder *b, RdStore *store, const GDate *from, const GDate *to,
                                  GError **error);
 /* The public "you said, we did" page: one self-contained HTML file of
  * the publishable actions done or verified from @from to @to, by

@@ -80,6 +80,7 @@ content_make(RdStore *store, const RdConfig *cfg, const RdCalendar *cal, const G
 	london_day(now, &q.today);
 	q.sets = sets;
 	q.format = RD_REPORT_FORMAT_HTML;
+	q.store = store;
 	c->html = rd_report_document(cfg, cal, data, &q);
 	c->figures = rd_report_headline(data, cal, from, to);
 	return TRUE;
