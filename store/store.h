@@ -110,6 +110,11 @@ gboolean rd_store_check_writable(RdStore *store, GError **error);
 gboolean rd_store_begin(RdStore *store, GError **error);   /* BEGIN IMMEDIATE */
 gboolean rd_store_commit(RdStore *store, GError **error);
 void rd_store_rollback(RdStore *store);                    /* never fails */
+/* A read transaction (BEGIN DEFERRED, its snapshot taken at once): what
+ * is read until rd_store_read_end() is one consistent state of the case
+ * file, while writers go on (WAL). Not inside another transaction. */
+gboolean rd_store_read_begin(RdStore *store, GError **error);
+void rd_store_read_end(RdStore *store);                    /* never fails */
 /* A part of the open transaction that can be undone alone (a SAVEPOINT;
  * not nested): each staff command of one mail is tried in its own part,
  * so a refused one leaves nothing while the others and the mail commit

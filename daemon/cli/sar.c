@@ -26,7 +26,8 @@
  *                  and logged complaints), letters to staff. Listed, never
  *                  dropped: each item is in the export too.
  *
- * The store is only read, except for one "export" event on each case
+ * Everything is read in one read transaction (one consistent state of
+ * the case file). The store is only read, except for one "export" event on each case
  * exported (who, where to, and the counts — never the contents), written
  * after the files are complete and before they are put in place: an
  * export that is not logged does not appear, and a failed one is not
@@ -418,8 +419,8 @@ write_mbox(Export *x, RdStore *store, const char *dir, GError **error)
 		gboolean ok = it->letter ? rd_store_outbox_raw(store, it->id, &raw, error)
 		                         : (it->sha256 != NULL ? rd_store_raw_get(store, it->sha256, &raw, error) : TRUE);
 		if (ok && raw == NULL)
-			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "the bytes of %s %" G_GINT64_FORMAT
-			            " are not in the database", it->letter ? "letter" : "message #", it->id);
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "the bytes of %s%" G_GINT64_FORMAT
+			            " are not in the database", it->letter ? "letter " : "message #", it->id);
 		if (!ok || raw == NULL) {
 			fclose(f);
 			return FALSE;
@@ -1091,8 +1092,16 @@ rd_cmd_export(const RdGlobalOptions *g, int argc, char **argv)
 	x.person = folded;
 	x.actor = rd_cli_actor();
 	x.now = g_get_real_time() / G_USEC_PER_SEC;
+	/* One snapshot for everything read, so the files and the counts
+	 * logged agree while the daemon goes on filing mail. */
+	if (!rd_store_read_begin(store, &err)) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		export_clear(&x);
+		return RD_EXIT_INTERNAL;
+	}
 	rc = gather(&x, store, cfg, case_arg);
 	if (rc != RD_EXIT_OK) {
+		rd_store_read_end(store);
 		export_clear(&x);
 		return rc;
 	}
@@ -1103,6 +1112,7 @@ rd_cmd_export(const RdGlobalOptions *g, int argc, char **argv)
 	char *tmp = g_mkdtemp_full(tmpl, 0700);
 	if (tmp == NULL) {
 		fprintf(stderr, "redress export: cannot make a folder beside %s: %s\n", to, g_strerror(errno));
+		rd_store_read_end(store);
 		export_clear(&x);
 		return RD_EXIT_USAGE;
 	}
@@ -1111,6 +1121,7 @@ rd_cmd_export(const RdGlobalOptions *g, int argc, char **argv)
 	g_autofree char *review = review_text(&x, case_arg);
 	gboolean ok = write_mbox(&x, store, tmp, &err) && write_private(tmp, "record.json", json, &err) &&
 	              write_private(tmp, "summary.html", html, &err) && write_private(tmp, "review.txt", review, &err);
+	rd_store_read_end(store);
 	g_autofree char *what = person ? g_strdup_printf("person %s", folded)
 	                               : g_strdup_printf("case %s", ((CaseData *)x.cases->pdata[0])->c->reference);
 	gboolean logged = FALSE;
