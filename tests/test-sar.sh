@@ -182,7 +182,7 @@ is "$?" "1" "without --to: exit 1"
 is "$?" "1" "--person and --case together: exit 1"
 
 # ---- by case, to a zip ------------------------------------------------------------
-"$R" export -q --case "$ROB" --to "$T/rob.zip"
+"$R" export -q --case "$ROB" --to "$T/rob.zip" 2>/dev/null
 is "$?" "0" "export --case REF --to FILE.zip exits 0"
 is "$(stat -c %a "$T/rob.zip")" "600" "the zip is 0600"
 if command -v unzip >/dev/null 2>&1; then
@@ -197,7 +197,7 @@ else
 fi
 "$R" export -q --case "$ROB" --to "$T/rob.zip" 2>/dev/null
 is "$?" "1" "an existing zip is not replaced without --force"
-"$R" export -q --case "$ROB" --to "$T/rob.zip" --force
+"$R" export -q --case "$ROB" --to "$T/rob.zip" --force 2>/dev/null
 is "$?" "0" "and is with --force"
 "$R" export --case CMP-2026-999999 --to "$T/none.zip" 2>"$T/err"
 is "$?" "1" "an unknown case: exit 1"
