@@ -44,6 +44,10 @@ DEB_PKGS = build-essential pkg-config perl sqlite3 tzdata \
            python3 clang libclang-rt-14-dev
 # jq reads `redress show --json` in the shell tests.
 DEB_PKGS += jq
+# libarchive writes `redress export --to FILE.zip` (kept by Debian's
+# security team in bookworm); mutt reads the export's mbox in
+# tests/test-sar.sh, as a person's mail client would.
+DEB_PKGS += libarchive-dev mutt
 # Headless Chromium renders the HTML report in tests/test-report-html.sh.
 DEB_PKGS += chromium
 # The man pages are written in scdoc (docs/man/); man-db renders them in
@@ -54,7 +58,7 @@ DEB_PKGS += scdoc man-db bash-completion debhelper lintian fakeroot
 BENCH_PKGS = notmuch maildir-utils time sqlite3
 
 PKGS     = gmime-3.0 glib-2.0 json-glib-1.0 sqlite3 libxml-2.0 nettle \
-           libcurl gnutls libsystemd
+           libcurl gnutls libsystemd libarchive
 # libetpan is linked directly: its libetpan.pc (not shipped by every
 # release) carries Debian's build flags (-specs=…no-pie…), which would make
 # the binary non-PIE. Its headers are in the default include path.

@@ -355,6 +355,20 @@ rd_store_cases_closed_stage1_for(RdStore *store, const char *email,
 }
 
 GPtrArray *
+rd_store_cases_for_person(RdStore *store, const char *email, GError **error)
+{
+	g_return_val_if_fail(store != NULL && email != NULL, NULL);
+
+	g_autofree char *folded = rd_store_email_fold(email);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_CASES_FOR_PERSON);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_text(&b, folded);
+	if (!rd_bind_end(store, &b, "listing a person's cases", error))
+		return NULL;
+	return case_list(store, st, "listing a person's cases", error);
+}
+
+GPtrArray *
 rd_store_cases_list(RdStore *store, RdCasesFilter filter, GError **error)
 {
 	g_return_val_if_fail(store != NULL, NULL);

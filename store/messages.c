@@ -323,20 +323,13 @@ rd_store_message_get_by_message_id(RdStore *store, const char *msgid,
 	       message_one(store, st, row_r, "reading message by Message-ID", error);
 }
 
-GPtrArray *
-rd_store_messages_for_case(RdStore *store, gint64 case_id, GError **error)
+/* Every row @st yields, with its routes. */
+static GPtrArray *
+message_list(RdStore *store, sqlite3_stmt *st, const char *doing, GError **error)
 {
 	int rc;
-
-	g_return_val_if_fail(store != NULL, NULL);
-
 	g_autoptr(GPtrArray) msgs =
 		g_ptr_array_new_with_free_func((GDestroyNotify)rd_message_row_free);
-	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_MESSAGES_FOR_CASE);
-	RdBind b = rd_bind_begin(st);
-	rd_bind_int64(&b, case_id);
-	if (!rd_bind_end(store, &b, "listing case messages", error))
-		return NULL;
 	for (;;) {
 		rc = sqlite3_step(st);
 		if (rc != SQLITE_ROW)
@@ -348,10 +341,37 @@ rd_store_messages_for_case(RdStore *store, gint64 case_id, GError **error)
 			return NULL;
 	}
 	if (rc != SQLITE_DONE) {
-		rd_store_fail(store, rc, "listing case messages", error);
+		rd_store_fail(store, rc, doing, error);
 		return NULL;
 	}
 	return g_steal_pointer(&msgs);
+}
+
+GPtrArray *
+rd_store_messages_for_case(RdStore *store, gint64 case_id, GError **error)
+{
+	g_return_val_if_fail(store != NULL, NULL);
+
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_MESSAGES_FOR_CASE);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, case_id);
+	if (!rd_bind_end(store, &b, "listing case messages", error))
+		return NULL;
+	return message_list(store, st, "listing case messages", error);
+}
+
+GPtrArray *
+rd_store_messages_unfiled_for(RdStore *store, const char *email, GError **error)
+{
+	g_return_val_if_fail(store != NULL && email != NULL, NULL);
+
+	g_autofree char *folded = rd_store_email_fold(email);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_MESSAGES_UNFILED_FOR);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_text(&b, folded);
+	if (!rd_bind_end(store, &b, "listing a person's messages on no case", error))
+		return NULL;
+	return message_list(store, st, "listing a person's messages on no case", error);
 }
 
 /* ---- routes ------------------------------------------------------------- */

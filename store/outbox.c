@@ -152,6 +152,42 @@ rd_store_outbox_for_case(RdStore *store, gint64 case_id, GError **error)
 	return list_rows(store, st, "listing a case's letters", error);
 }
 
+GPtrArray *
+rd_store_outbox_unfiled_to(RdStore *store, const char *to_addr, GError **error)
+{
+	g_return_val_if_fail(store != NULL && to_addr != NULL, NULL);
+	g_autofree char *folded = rd_store_email_fold(to_addr);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_OUTBOX_UNFILED_TO);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_text(&b, folded);
+	if (!rd_bind_end(store, &b, "listing letters on no case", error))
+		return NULL;
+	return list_rows(store, st, "listing letters on no case", error);
+}
+
+gboolean
+rd_store_outbox_raw(RdStore *store, gint64 id, GBytes **raw_r, GError **error)
+{
+	gboolean found;
+
+	g_return_val_if_fail(store != NULL && raw_r != NULL, FALSE);
+	*raw_r = NULL;
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_OUTBOX_RAW);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, id);
+	if (!rd_bind_end(store, &b, "reading a letter", error) ||
+	    !rd_stmt_row(store, st, &found, "reading a letter", error))
+		return FALSE;
+	if (!found || sqlite3_column_type(st, 0) == SQLITE_NULL)
+		return TRUE;
+	const void *data = sqlite3_column_blob(st, 0);
+	int len = sqlite3_column_bytes(st, 0);
+	if (data == NULL && len > 0)   /* out of memory inside SQLite */
+		return rd_store_fail(store, SQLITE_NOMEM, "reading a letter", error);
+	*raw_r = g_bytes_new(data, (gsize)len);
+	return TRUE;
+}
+
 gboolean
 rd_store_outbox_find_by_message_id(RdStore *store, const char *message_id, RdOutboxRow **row_r,
                                    GError **error)

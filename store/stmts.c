@@ -117,6 +117,12 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		"SELECT " CASE_COLS
 		"WHERE p.email = ?1 AND c.state = 'stage1-closed'"
 		" ORDER BY c.updated_at DESC, c.id DESC",
+	/* Subject access: every case the person is a party to, as
+	 * complainant or representative, oldest first. */
+	[RD_STMT_CASES_FOR_PERSON] =
+		"SELECT " CASE_COLS
+		"WHERE p.email = ?1 OR lower(c.representative_email) = ?1"
+		" ORDER BY c.opened_at, c.id",
 	[RD_STMT_CASES_LIST_ALL] =
 		"SELECT " CASE_COLS "ORDER BY c.opened_at DESC, c.id DESC",
 	[RD_STMT_CASES_LIST_OPEN] =
@@ -244,6 +250,15 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_MESSAGES_FOR_CASE] =
 		"SELECT " MESSAGE_COLS "FROM messages WHERE case_id = ?1"
 		" ORDER BY received_at, id",
+	/* Subject access: messages on no case (triage, unmatched) from the
+	 * person or addressed to them; to_addrs and cc_addrs are lists
+	 * joined with ", ". */
+	[RD_STMT_MESSAGES_UNFILED_FOR] =
+		"SELECT " MESSAGE_COLS "FROM messages WHERE case_id IS NULL"
+		" AND (lower(from_email) = ?1"
+		"  OR instr(', ' || lower(coalesce(to_addrs, '')) || ',', ', ' || ?1 || ',') > 0"
+		"  OR instr(', ' || lower(coalesce(cc_addrs, '')) || ',', ', ' || ?1 || ',') > 0)"
+		" ORDER BY received_at, id",
 	[RD_STMT_ROUTE_ADD] =
 		"INSERT INTO message_routes (msg_id, mailbox, received_at, source)"
 		" VALUES (?1, ?2, ?3, ?4)"
@@ -324,6 +339,12 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_OUTBOX_FOR_CASE] =
 		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, NULL, bounced_at, bounce_status, bounce_detail, responds_stage FROM outbox"
 		" WHERE case_id = ?1 ORDER BY created_at, id",
+	/* Subject access: letters on no case to the person. */
+	[RD_STMT_OUTBOX_UNFILED_TO] =
+		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, NULL, bounced_at, bounce_status, bounce_detail, responds_stage FROM outbox"
+		" WHERE case_id IS NULL AND lower(to_addr) = ?1 ORDER BY created_at, id",
+	[RD_STMT_OUTBOX_RAW] =
+		"SELECT raw FROM outbox WHERE id = ?1",
 	/* The letter a delivery failure report names (outbox_message_id). */
 	[RD_STMT_OUTBOX_BY_MESSAGE_ID] =
 		"SELECT id, case_id, idem_key, kind, language, from_addr, to_addr, subject, message_id, status, attempts, next_try, created_at, sent_at, last_error, detail, NULL, bounced_at, bounce_status, bounce_detail, responds_stage FROM outbox"

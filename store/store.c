@@ -657,6 +657,38 @@ rd_store_commit(RdStore *store, GError **error)
 	return rd_stmt_run(store, st, "committing transaction", error);
 }
 
+gboolean
+rd_store_read_begin(RdStore *store, GError **error)
+{
+	g_return_val_if_fail(store != NULL, FALSE);
+	g_return_val_if_fail(sqlite3_get_autocommit(store->db) != 0, FALSE);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_REPORT_BEGIN);
+	if (!rd_stmt_run(store, st, "starting to read", error))
+		return FALSE;
+	/* BEGIN DEFERRED takes its snapshot at the first read: take it now. */
+	g_autoptr(RdStmt) q = rd_stmt(store, RD_STMT_SETTING_GET);
+	RdBind b = rd_bind_begin(q);
+	rd_bind_text(&b, "schema");
+	gboolean found;
+	if (!rd_bind_end(store, &b, "starting to read", error) ||
+	    !rd_stmt_row(store, q, &found, "starting to read", error)) {
+		rd_store_read_end(store);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void
+rd_store_read_end(RdStore *store)
+{
+	g_return_if_fail(store != NULL);
+	if (sqlite3_get_autocommit(store->db))
+		return;
+	/* Nothing was written: ending a read cannot lose anything. */
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_REPORT_END);
+	sqlite3_step(st);
+}
+
 void
 rd_store_rollback(RdStore *store)
 {

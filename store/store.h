@@ -110,6 +110,11 @@ gboolean rd_store_check_writable(RdStore *store, GError **error);
 gboolean rd_store_begin(RdStore *store, GError **error);   /* BEGIN IMMEDIATE */
 gboolean rd_store_commit(RdStore *store, GError **error);
 void rd_store_rollback(RdStore *store);                    /* never fails */
+/* A read transaction (BEGIN DEFERRED, its snapshot taken at once): what
+ * is read until rd_store_read_end() is one consistent state of the case
+ * file, while writers go on (WAL). Not inside another transaction. */
+gboolean rd_store_read_begin(RdStore *store, GError **error);
+void rd_store_read_end(RdStore *store);                    /* never fails */
 /* A part of the open transaction that can be undone alone (a SAVEPOINT;
  * not nested): each staff command of one mail is tried in its own part,
  * so a refused one leaves nothing while the others and the mail commit
@@ -234,6 +239,9 @@ gboolean rd_store_case_has_party(RdStore *store, gint64 case_id,
                                  const char *email, gboolean *is_party_r, GError **error);
 /* Cases whose complainant is @email and whose state is "stage1-closed",
  * most recently updated first. RdCase* elements, free func set. */
+/* Subject access: every case @email (any case) is the complainant or
+ * the representative of, oldest first. RdCase* elements. */
+GPtrArray *rd_store_cases_for_person(RdStore *store, const char *email, GError **error);
 GPtrArray *rd_store_cases_closed_stage1_for(RdStore *store, const char *email,
                                             GError **error);
 
@@ -465,6 +473,12 @@ gboolean rd_store_message_get_by_message_id(RdStore *store, const char *msgid,
 GPtrArray *rd_store_messages_for_case(RdStore *store, gint64 case_id,
                                       GError **error);
 
+/* Subject access: the messages on no case (triage, unmatched) from
+ * @email or addressed to it (To or Cc), by received_at then id.
+ * RdMessageRow* elements. */
+GPtrArray *rd_store_messages_unfiled_for(RdStore *store, const char *email,
+                                         GError **error);
+
 /* Record that the message arrived through @mailbox. Returns TRUE and sets
  * *@added_r to FALSE if that route was already recorded. @source says
  * where from (file path, "imap:UIDVALIDITY:UID"); may be NULL. */
@@ -615,6 +629,12 @@ GPtrArray *rd_store_outbox_due(RdStore *store, gint64 now, guint limit,
 /* Every letter of a case (without raw), oldest first. */
 GPtrArray *rd_store_outbox_for_case(RdStore *store, gint64 case_id,
                                     GError **error);
+/* Letters on no case to @to_addr (without raw), oldest first. */
+GPtrArray *rd_store_outbox_unfiled_to(RdStore *store, const char *to_addr,
+                                      GError **error);
+/* The whole MIME message of letter @id into *@raw_r (owned by the
+ * caller), or NULL when there is no such letter. */
+gboolean rd_store_outbox_raw(RdStore *store, gint64 id, GBytes **raw_r, GError **error);
 /* The letter whose Message-ID is @message_id (the newest, should two
  * share one), without raw; *@row_r NULL when there is none. */
 gboolean rd_store_outbox_find_by_message_id(RdStore *store, const char *message_id,

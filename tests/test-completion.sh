@@ -28,7 +28,7 @@ complete_() {
 one_line() { tr '\n' ' ' | sed 's/ $//'; }
 
 is "$(complete_ "$R" "" | grep -c .)" "$(sed -n 's/^\t{ "[a-z]*", *rd_cmd_.*/x/p' daemon/cli/main.c | grep -c .)" "every subcommand of main.c's table"
-like "$(complete_ "$R" "" | one_line)" "daemon fetch holidays ingest" "the subcommands by name"
+like "$(complete_ "$R" "" | one_line)" "daemon export fetch holidays ingest" "the subcommands by name"
 is "$(complete_ "$R" st | one_line)" "staff status" "a subcommand from its first letters"
 is "$(complete_ "$R" --d | one_line)" "--db" "a global option"
 like "$(complete_ "$R" ingest -- | one_line)" "--mailbox --no-letters --quiet --received-at --verbose" "ingest's options (and the global ones)"
@@ -43,6 +43,7 @@ is "$(complete_ "$R" --db "$T/c.db" case CMP-2026-000001 language "" | one_line)
 is "$(complete_ "$R" letters preview "" | grep -c .)" "$(ls templates/letters/en/*.subject | grep -c .)" "every letter kind, from the templates"
 like "$(complete_ "$R" letters preview "" | one_line)" "stage1-acknowledgement stage2-acknowledgement" "letter kinds by name"
 is "$(complete_ "$R" --db "$T/c.db" letters preview holding-reply CMP-2026-00000 | one_line)" "CMP-2026-000001 CMP-2026-000002" "then a reference"
+is "$(complete_ "$R" --db "$T/c.db" export --case "" | one_line)" "CMP-2026-000001 CMP-2026-000002" "export --case: a reference"
 is "$(complete_ "$R" --db "$T/none.db" show "" | one_line)" "" "no database: no references, no error"
 is "$(complete_ "$R" report --set "" | one_line)" "all hos lgsco reg18 spso" "report sets"
 done_testing

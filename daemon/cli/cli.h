@@ -69,6 +69,9 @@ int rd_cmd_report(const RdGlobalOptions *g, int argc, char **argv);
  * what was received, got back out (export.c). */
 int rd_cmd_message(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_attachment(const RdGlobalOptions *g, int argc, char **argv);
+/* `redress export --person ADDRESS | --case REF --to DIR|FILE.zip`: a
+ * subject access export (sar.c). */
+int rd_cmd_export(const RdGlobalOptions *g, int argc, char **argv);
 
 /* Find the configuration as the subcommands do (--config, $REDRESS_CONFIG,
  * /etc/redress/redress.conf if it exists, else defaults) and load it,

@@ -28,6 +28,7 @@ static const struct {
 	{ "show",   rd_cmd_show,   "show one case: stages, messages and events in time order" },
 	{ "message", rd_cmd_message, "'message ID --raw': a stored message byte for byte, as it arrived" },
 	{ "attachment", rd_cmd_attachment, "'attachment ID --out FILE': one attachment, as it was sent" },
+	{ "export", rd_cmd_export, "'export --person ADDRESS | --case REF --to DIR|FILE.zip': a subject access export" },
 	{ "triage", rd_cmd_triage, "list messages a person must place; 'triage assign MSG REF', 'triage new MSG', 'triage reopen|stage2 MSG'" },
 	{ "holidays", rd_cmd_holidays, "list a year's non-working days and where each came from" },
 	{ "workdays", rd_cmd_workdays, "'workdays add DATE N': the Nth working day after DATE" },
