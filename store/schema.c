@@ -419,6 +419,174 @@ static const char schema_v10[] =
 	"           max(" RD_SPAN_HI("ombudsman_referred") ", " RD_SPAN_HI("ombudsman_decided") ") FROM cases"
 	"  ) s ON s.id = c.id GROUP BY c.id;";
 
+/* Version 11: what the reports count, one row per case in integers
+ * (store/report.c), kept by triggers in the same transaction as the
+ * change, in place of version 10's report_span (dropped: this table
+ * finds a period's cases as that did, and a write keeps one table, not
+ * two).
+ *
+ * report_case holds, per case, the columns the reports use and nothing
+ * else: the case's reference; its service, channel, profile, cause and
+ * Ombudsman outcome as ids into report_word (one row per distinct text,
+ * never deleted); elected_member (flags holds "elected-member") and
+ * remedy (not empty) as 0/1; and for each stage (s1_*, s2_*): sN NULL
+ * when the stage has no row, else 1, plus 2 when extended_to is set; its
+ * days; its outcome as a word id. A day is GDate's day number (1 is 1
+ * January of year 1), NULL when the text is not a day as
+ * rd_date_parse_iso() has it (exactly YYYY-MM-DD, a real date, year 1 or
+ * later), which is also what the reports make of such text. (SQLite's
+ * date() takes 2025-02-29 as it is, julianday() as 1 March: a day is a
+ * text that comes back from its own day number.) A stage's
+ * responded is response_sent when set, else responded. lo and hi are the
+ * first and last of all those days (lo 99999999 and hi 0 when none);
+ * report_case_hi finds the cases with a day in a period.
+ *
+ * has_case is 0 for a row made by a stage whose case has no cases row
+ * (foreign keys make that impossible, but the reports would count it,
+ * with the case's columns NULL). A row with neither stage nor case goes.
+ *
+ * IF NOT EXISTS throughout, and the backfill is INSERT OR REPLACE: tests
+ * make older files by lowering user_version alone. */
+#define RD_DAY(x) \
+	"(CASE WHEN " x " GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND " x " >= '0001'" \
+	" AND date(julianday(" x ")) = " x " THEN CAST(julianday(" x ") - 1721424.5 AS INTEGER) END)"
+#define RD_WORD_ID(x) "(SELECT id FROM report_word WHERE word = " x ")"
+#define RD_WORD_ADD(x) "  INSERT OR IGNORE INTO report_word (word) SELECT " x " WHERE " x " IS NOT NULL;"
+#define RD_STAGE_COLS(N) \
+	"s" N ", s" N "_received, s" N "_responded, s" N "_ack_due, s" N "_ack_sent, s" N "_response_due," \
+	" s" N "_extended_to, s" N "_closed, s" N "_outcome"
+#define RD_STAGE_VALUES(R) \
+	"CASE WHEN " R ".stage IS NOT NULL THEN 1 + 2 * (" R ".extended_to IS NOT NULL) END, " RD_DAY(R ".received") ", " \
+	RD_DAY("coalesce(" R ".response_sent, " R ".responded)") ", " RD_DAY(R ".ack_due") ", " \
+	RD_DAY(R ".ack_sent") ", " RD_DAY(R ".response_due") ", " RD_DAY(R ".extended_to") ", " \
+	RD_DAY(R ".closed") ", " RD_WORD_ID(R ".outcome")
+#define RD_STAGE_SET(N) \
+	"s" N " = excluded.s" N ", s" N "_received = excluded.s" N "_received," \
+	" s" N "_responded = excluded.s" N "_responded, s" N "_ack_due = excluded.s" N "_ack_due," \
+	" s" N "_ack_sent = excluded.s" N "_ack_sent, s" N "_response_due = excluded.s" N "_response_due," \
+	" s" N "_extended_to = excluded.s" N "_extended_to, s" N "_closed = excluded.s" N "_closed," \
+	" s" N "_outcome = excluded.s" N "_outcome"
+#define RD_STAGE_CLEAR(N) \
+	"s" N " = NULL, s" N "_received = NULL, s" N "_responded = NULL, s" N "_ack_due = NULL," \
+	" s" N "_ack_sent = NULL, s" N "_response_due = NULL, s" N "_extended_to = NULL, s" N "_closed = NULL," \
+	" s" N "_outcome = NULL"
+/* The stage row R (NEW) into its case's row: for stage N. */
+#define RD_STAGE_UPSERT(N) \
+	RD_WORD_ADD("NEW.outcome") \
+	"  INSERT INTO report_case (case_id, " RD_STAGE_COLS(N) ")" \
+	"  VALUES (NEW.case_id, " RD_STAGE_VALUES("NEW") ")" \
+	"  ON CONFLICT (case_id) DO UPDATE SET " RD_STAGE_SET(N) ";"
+/* Stage N of case ID gone from it. */
+#define RD_STAGE_GONE(N, ID) \
+	"  UPDATE report_case SET " RD_STAGE_CLEAR(N) " WHERE case_id = " ID ";"
+#define RD_CASE_COLS \
+	"has_case, reference, service, channel, profile, cause, ombudsman_outcome, elected_member, remedy," \
+	" ombudsman_referred, ombudsman_decided"
+#define RD_CASE_VALUES(R) \
+	"1, " R ".reference, " RD_WORD_ID(R ".service") ", " RD_WORD_ID(R ".channel") ", " \
+	RD_WORD_ID(R ".profile") ", " RD_WORD_ID(R ".cause") ", " RD_WORD_ID(R ".ombudsman_outcome") ", " \
+	"coalesce(instr(" R ".flags, 'elected-member') > 0, 0), coalesce(" R ".remedy <> '', 0), " \
+	RD_DAY(R ".ombudsman_referred") ", " RD_DAY(R ".ombudsman_decided")
+#define RD_CASE_UPSERT \
+	RD_WORD_ADD("NEW.service") RD_WORD_ADD("NEW.channel") RD_WORD_ADD("NEW.profile") \
+	RD_WORD_ADD("NEW.cause") RD_WORD_ADD("NEW.ombudsman_outcome") \
+	"  INSERT INTO report_case (case_id, " RD_CASE_COLS ") VALUES (NEW.id, " RD_CASE_VALUES("NEW") ")" \
+	"  ON CONFLICT (case_id) DO UPDATE SET has_case = 1, reference = excluded.reference," \
+	"  service = excluded.service, channel = excluded.channel, profile = excluded.profile," \
+	"  cause = excluded.cause, ombudsman_outcome = excluded.ombudsman_outcome," \
+	"  elected_member = excluded.elected_member, remedy = excluded.remedy," \
+	"  ombudsman_referred = excluded.ombudsman_referred, ombudsman_decided = excluded.ombudsman_decided;"
+#define RD_DAYS(F) \
+	F("ombudsman_referred") ", " F("ombudsman_decided") ", " \
+	F("s1_received") ", " F("s1_responded") ", " F("s1_ack_due") ", " F("s1_ack_sent") ", " \
+	F("s1_response_due") ", " F("s1_extended_to") ", " F("s1_closed") ", " \
+	F("s2_received") ", " F("s2_responded") ", " F("s2_ack_due") ", " F("s2_ack_sent") ", " \
+	F("s2_response_due") ", " F("s2_extended_to") ", " F("s2_closed")
+#define RD_ORPHANS(N) \
+	"INSERT INTO report_case (case_id, " RD_STAGE_COLS(N) ")" \
+	"  SELECT s.case_id, " RD_STAGE_VALUES("s") " FROM stages s" \
+	"  WHERE s.stage = " N " AND NOT EXISTS (SELECT 1 FROM cases WHERE id = s.case_id)" \
+	"  ON CONFLICT (case_id) DO UPDATE SET " RD_STAGE_SET(N) ";"
+#define RD_LO(c) "coalesce(" c ", 99999999)"
+#define RD_HI(c) "coalesce(" c ", 0)"
+static const char schema_v11[] =
+	"DROP TRIGGER IF EXISTS report_span_stage_insert;"
+	"DROP TRIGGER IF EXISTS report_span_stage_update;"
+	"DROP TRIGGER IF EXISTS report_span_case_update;"
+	"DROP TRIGGER IF EXISTS report_span_case_delete;"
+	"DROP TABLE IF EXISTS report_span;"
+	"CREATE TABLE IF NOT EXISTS report_word ("
+	"  id   INTEGER PRIMARY KEY,"
+	"  word TEXT NOT NULL UNIQUE"
+	");"
+	"CREATE TABLE IF NOT EXISTS report_case ("
+	"  case_id            INTEGER PRIMARY KEY,"
+	"  has_case           INTEGER NOT NULL DEFAULT 0,"
+	"  reference          TEXT,"
+	"  service            INTEGER,"
+	"  channel            INTEGER,"
+	"  profile            INTEGER,"
+	"  cause              INTEGER,"
+	"  ombudsman_outcome  INTEGER,"
+	"  elected_member     INTEGER NOT NULL DEFAULT 0,"
+	"  remedy             INTEGER NOT NULL DEFAULT 0,"
+	"  ombudsman_referred INTEGER,"
+	"  ombudsman_decided  INTEGER,"
+	"  " RD_STAGE_COLS("1") ","
+	"  " RD_STAGE_COLS("2") ","
+	"  lo INTEGER GENERATED ALWAYS AS (min(" RD_DAYS(RD_LO) ")) STORED,"
+	"  hi INTEGER GENERATED ALWAYS AS (max(" RD_DAYS(RD_HI) ")) STORED"
+	");"
+	"CREATE INDEX IF NOT EXISTS report_case_hi ON report_case(hi, lo);"
+	"CREATE TRIGGER IF NOT EXISTS report_case_insert AFTER INSERT ON cases BEGIN " RD_CASE_UPSERT " END;"
+	"CREATE TRIGGER IF NOT EXISTS report_case_update AFTER UPDATE OF"
+	"  reference, service, channel, profile, flags, cause, remedy, ombudsman_referred, ombudsman_decided,"
+	"  ombudsman_outcome ON cases BEGIN " RD_CASE_UPSERT " END;"
+	"CREATE TRIGGER IF NOT EXISTS report_case_delete AFTER DELETE ON cases BEGIN"
+	"  UPDATE report_case SET has_case = 0, reference = NULL, service = NULL, channel = NULL, profile = NULL,"
+	"    cause = NULL, ombudsman_outcome = NULL, elected_member = 0, remedy = 0, ombudsman_referred = NULL,"
+	"    ombudsman_decided = NULL WHERE case_id = OLD.id;"
+	"  DELETE FROM report_case WHERE case_id = OLD.id AND s1 IS NULL AND s2 IS NULL;"
+	" END;"
+	"CREATE TRIGGER IF NOT EXISTS report_stage1_insert AFTER INSERT ON stages WHEN NEW.stage = 1 BEGIN"
+	RD_STAGE_UPSERT("1") " END;"
+	"CREATE TRIGGER IF NOT EXISTS report_stage2_insert AFTER INSERT ON stages WHEN NEW.stage = 2 BEGIN"
+	RD_STAGE_UPSERT("2") " END;"
+	"CREATE TRIGGER IF NOT EXISTS report_stage1_update AFTER UPDATE OF"
+	"  case_id, stage, received, ack_due, ack_sent, response_due, extended_to, responded, response_sent, closed,"
+	"  outcome ON stages WHEN NEW.stage = 1 BEGIN" RD_STAGE_UPSERT("1") " END;"
+	"CREATE TRIGGER IF NOT EXISTS report_stage2_update AFTER UPDATE OF"
+	"  case_id, stage, received, ack_due, ack_sent, response_due, extended_to, responded, response_sent, closed,"
+	"  outcome ON stages WHEN NEW.stage = 2 BEGIN" RD_STAGE_UPSERT("2") " END;"
+	/* A stage row moved to another case or stage number (nothing in
+	 * redress does), or deleted: its old place emptied. */
+	"CREATE TRIGGER IF NOT EXISTS report_stage_move AFTER UPDATE OF case_id, stage ON stages"
+	"  WHEN OLD.case_id IS NOT NEW.case_id OR OLD.stage IS NOT NEW.stage BEGIN"
+	RD_STAGE_GONE("1", "OLD.case_id AND OLD.stage = 1")
+	RD_STAGE_GONE("2", "OLD.case_id AND OLD.stage = 2")
+	"  DELETE FROM report_case WHERE case_id = OLD.case_id AND has_case = 0 AND s1 IS NULL AND s2 IS NULL;"
+	" END;"
+	"CREATE TRIGGER IF NOT EXISTS report_stage_delete AFTER DELETE ON stages BEGIN"
+	RD_STAGE_GONE("1", "OLD.case_id AND OLD.stage = 1")
+	RD_STAGE_GONE("2", "OLD.case_id AND OLD.stage = 2")
+	"  DELETE FROM report_case WHERE case_id = OLD.case_id AND has_case = 0 AND s1 IS NULL AND s2 IS NULL;"
+	" END;"
+	/* Every case and stage already in the file. */
+	"INSERT OR IGNORE INTO report_word (word)"
+	"  SELECT service FROM cases WHERE service IS NOT NULL"
+	"  UNION SELECT channel FROM cases WHERE channel IS NOT NULL"
+	"  UNION SELECT profile FROM cases WHERE profile IS NOT NULL"
+	"  UNION SELECT cause FROM cases WHERE cause IS NOT NULL"
+	"  UNION SELECT ombudsman_outcome FROM cases WHERE ombudsman_outcome IS NOT NULL"
+	"  UNION SELECT outcome FROM stages WHERE outcome IS NOT NULL;"
+	"INSERT OR REPLACE INTO report_case (case_id, " RD_CASE_COLS ", " RD_STAGE_COLS("1") ", " RD_STAGE_COLS("2") ")"
+	"  SELECT c.id, " RD_CASE_VALUES("c") ", "
+	"    " RD_STAGE_VALUES("a") ", " RD_STAGE_VALUES("b") " FROM cases c"
+	"  LEFT JOIN stages a ON a.case_id = c.id AND a.stage = 1"
+	"  LEFT JOIN stages b ON b.case_id = c.id AND b.stage = 2;"
+	/* Stages without a cases row, which foreign keys forbid. */
+	RD_ORPHANS("1") RD_ORPHANS("2");
+
 static gboolean exec_sql(sqlite3 *db, const char *sql, const char *doing,
                          GError **error);
 
@@ -509,6 +677,12 @@ migrate_9_to_10(sqlite3 *db, GError **error)
 	return exec_sql(db, schema_v10, "creating schema version 10", error);
 }
 
+static gboolean
+migrate_10_to_11(sqlite3 *db, GError **error)
+{
+	return exec_sql(db, schema_v11, "creating schema version 11", error);
+}
+
 /* migrations[N] takes the file from version N to N+1. */
 static const RdMigrateFunc migrations[] = {
 	migrate_0_to_1,
@@ -521,6 +695,7 @@ static const RdMigrateFunc migrations[] = {
 	migrate_7_to_8,
 	migrate_8_to_9,
 	migrate_9_to_10,
+	migrate_10_to_11,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == RD_STORE_SCHEMA_VERSION);
