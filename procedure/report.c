@@ -122,7 +122,7 @@ wd_table_count(const WdTable *t, const GDate *from, const GDate *to)
 	return t->cum[z - t->base] - t->cum[a - t->base];
 }
 
-static gboolean
+static inline gboolean
 in_period(const GDate *d, const GDate *from, const GDate *to)
 {
 	return date_valid(d) && date_cmp(d, from) >= 0 && date_cmp(d, to) <= 0;
