@@ -436,7 +436,9 @@ static const char schema_v10[] =
  * rd_date_parse_iso() has it (exactly YYYY-MM-DD, a real date, year 1 or
  * later), which is also what the reports make of such text. (SQLite's
  * date() takes 2025-02-29 as it is, julianday() as 1 March: a day is a
- * text that comes back from its own day number.) A stage's
+ * text that comes back from its own day number, which only the 29th to
+ * the 31st need showing; julianday() has no number for months or days
+ * out of range.) A stage's
  * responded is response_sent when set, else responded. lo and hi are the
  * first and last of all those days (lo 99999999 and hi 0 when none);
  * report_case_hi finds the cases with a day in a period.
@@ -449,7 +451,8 @@ static const char schema_v10[] =
  * make older files by lowering user_version alone. */
 #define RD_DAY(x) \
 	"(CASE WHEN " x " GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND " x " >= '0001'" \
-	" AND date(julianday(" x ")) = " x " THEN CAST(julianday(" x ") - 1721424.5 AS INTEGER) END)"
+	" AND (substr(" x ", 9) <= '28' OR date(julianday(" x ")) = " x ")" \
+	" THEN CAST(julianday(" x ") - 1721424.5 AS INTEGER) END)"
 #define RD_WORD_ID(x) "(SELECT id FROM report_word WHERE word = " x ")"
 #define RD_WORD_ADD(x) "  INSERT OR IGNORE INTO report_word (word) SELECT " x " WHERE " x " IS NOT NULL;"
 #define RD_STAGE_COLS(N) \
