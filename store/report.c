@@ -1,8 +1,8 @@
 /*
  * report.c — what the oversight reports count, read in one pass without
  * building RdCase and RdStage objects: one row of report_case (schema.c,
- * version 11) per case, integers but for the reference, handed to a
- * callback (daemon/report/collect.c keeps what it needs). The triggers
+ * version 11) per case, a few packed integers but for the reference,
+ * unpacked here and handed to a callback (daemon/report/collect.c keeps what it needs). The triggers
  * that keep report_case run in the writers' transactions, so it always
  * says what the cases and stages say.
  *
@@ -25,31 +25,43 @@
 /* Ids further apart than this start a new run. */
 #define RUN_GAP 64
 
+/* The packing of report_case (schema.c, version 11). */
+#define DAY_MASK 4194303          /* 22 bits */
+#define WORD_MASK G_GINT64_CONSTANT(2147483647)  /* 31 bits */
+
 static inline guint32
-word(sqlite3_stmt *st, int i)
+low_day(gint64 v)
 {
-	return (guint32)sqlite3_column_int(st, i);
+	return (guint32)(v & DAY_MASK);
 }
 
-/* Stage @k from the columns from @i (s1, then its days and outcome). */
+static inline guint32
+high_day(gint64 v)
+{
+	return (guint32)((v >> 22) & DAY_MASK);
+}
+
+/* Stage from the columns from @i (sN_a, _b, _c, _d). */
 static inline void
 stage_cols(sqlite3_stmt *st, int i, RdReportStageRow *s)
 {
-	int flags = sqlite3_column_int(st, i);
-	s->present = flags != 0;
-	s->extended = (flags & 2) != 0;
-	if (!s->present) {
+	gint64 d = sqlite3_column_int64(st, i + 3);
+	if (d == 0) {
 		memset(s, 0, sizeof *s);
 		return;
 	}
-	s->received = word(st, i + 1);
-	s->responded = word(st, i + 2);
-	s->ack_due = word(st, i + 3);
-	s->ack_sent = word(st, i + 4);
-	s->response_due = word(st, i + 5);
-	s->extended_to = word(st, i + 6);
-	s->closed = word(st, i + 7);
-	s->outcome = word(st, i + 8);
+	gint64 a = sqlite3_column_int64(st, i), b = sqlite3_column_int64(st, i + 1),
+	       c = sqlite3_column_int64(st, i + 2);
+	s->present = TRUE;
+	s->extended = ((d >> 23) & 1) != 0;
+	s->received = low_day(a);
+	s->responded = high_day(a);
+	s->ack_due = low_day(b);
+	s->ack_sent = high_day(b);
+	s->response_due = low_day(c);
+	s->extended_to = high_day(c);
+	s->closed = low_day(d);
+	s->outcome = (guint32)MIN(d >> 24, (gint64)G_MAXUINT32);
 }
 
 /* Pass every row @st yields; FALSE on error. *@stopped_r set when @func
@@ -62,19 +74,21 @@ pass_rows(RdStore *store, sqlite3_stmt *st, RdReportRow *r, RdReportRowFunc func
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		/* Order of RD_STMT_REPORT_ROWS in stmts.c. */
 		r->case_id = sqlite3_column_int64(st, 0);
-		r->has_case = sqlite3_column_int(st, 1) != 0;
-		r->reference = (const char *)sqlite3_column_text(st, 2);
-		r->service = word(st, 3);
-		r->channel = word(st, 4);
-		r->profile = word(st, 5);
-		r->cause = word(st, 6);
-		r->ombudsman_outcome = word(st, 7);
-		r->elected_member = sqlite3_column_int(st, 8) != 0;
-		r->remedy = sqlite3_column_int(st, 9) != 0;
-		r->ombudsman_referred = word(st, 10);
-		r->ombudsman_decided = word(st, 11);
-		stage_cols(st, 12, &r->stage[0]);
-		stage_cols(st, 21, &r->stage[1]);
+		r->reference = (const char *)sqlite3_column_text(st, 1);
+		gint64 om = sqlite3_column_int64(st, 2), w1 = sqlite3_column_int64(st, 3),
+		       w2 = sqlite3_column_int64(st, 4), w3 = sqlite3_column_int64(st, 5);
+		r->has_case = ((w3 >> 31) & 1) != 0;
+		r->elected_member = ((w3 >> 32) & 1) != 0;
+		r->remedy = ((w3 >> 33) & 1) != 0;
+		r->ombudsman_outcome = (guint32)(w3 & WORD_MASK);
+		r->service = (guint32)(w1 & WORD_MASK);
+		r->channel = (guint32)((w1 >> 31) & WORD_MASK);
+		r->profile = (guint32)(w2 & WORD_MASK);
+		r->cause = (guint32)((w2 >> 31) & WORD_MASK);
+		r->ombudsman_referred = low_day(om);
+		r->ombudsman_decided = high_day(om);
+		stage_cols(st, 6, &r->stage[0]);
+		stage_cols(st, 10, &r->stage[1]);
 		if (!func(r, user_data)) {
 			*stopped_r = TRUE;
 			return TRUE;

@@ -419,61 +419,64 @@ static const char schema_v10[] =
 	"           max(" RD_SPAN_HI("ombudsman_referred") ", " RD_SPAN_HI("ombudsman_decided") ") FROM cases"
 	"  ) s ON s.id = c.id GROUP BY c.id;";
 
-/* Version 11: what the reports count, one row per case in integers
- * (store/report.c), kept by triggers in the same transaction as the
- * change, in place of version 10's report_span (dropped: this table
+/* Version 11: what the reports count, one row per case in a few
+ * integers (store/report.c), kept by triggers in the same transaction as
+ * the change, in place of version 10's report_span (dropped: this table
  * finds a period's cases as that did, and a write keeps one table, not
  * two).
  *
- * report_case holds, per case, the columns the reports use and nothing
- * else: the case's reference; its service, channel, profile, cause and
- * Ombudsman outcome as ids into report_word (one row per distinct text,
- * never deleted); elected_member (flags holds "elected-member") and
- * remedy (not empty) as 0/1; and for each stage (s1_*, s2_*): sN NULL
- * when the stage has no row, else 1, plus 2 when extended_to is set; its
- * days; its outcome as a word id. A day is GDate's day number (1 is 1
- * January of year 1), NULL when the text is not a day as
+ * A day is GDate's day number (1 is 1 January of year 1; 9999-12-31 is
+ * 3652059, under 2^22), 0 when the text is NULL or not a day as
  * rd_date_parse_iso() has it (exactly YYYY-MM-DD, a real date, year 1 or
  * later), which is also what the reports make of such text. (SQLite's
  * date() takes 2025-02-29 as it is, julianday() as 1 March: a day is a
  * text that comes back from its own day number, which only the 29th to
  * the 31st need showing; julianday() has no number for months or days
- * out of range.) A stage's
- * responded is response_sent when set, else responded. lo and hi are the
- * first and last of all those days (lo 99999999 and hi 0 when none);
- * report_case_hi finds the cases with a day in a period.
+ * out of range.) The texts that take few values are ids into report_word
+ * (one row per distinct text, never deleted; 0 for NULL). Packed, so a
+ * report reads 13 columns a case rather than 30 (SQLite's cost is per
+ * column), low bits first:
  *
- * has_case is 0 for a row made by a stage whose case has no cases row
+ *   reference  the case's reference (text)
+ *   om         Ombudsman referral day | decision day << 22
+ *   w1         service | channel << 31
+ *   w2         profile | cause << 31
+ *   w3         Ombudsman outcome | 1 << 31 (a cases row: has_case)
+ *              | elected_member << 32 (flags holds "elected-member")
+ *              | remedy << 33 (set and not empty)
+ *   sN_a       Stage N received | responded << 22 (response_sent when
+ *              set, else responded)
+ *   sN_b       ack_due | ack_sent << 22
+ *   sN_c       response_due | extended_to << 22
+ *   sN_d       closed | 1 << 22 | extended << 23 (extended_to set, a
+ *              day or not) | outcome << 24; NULL when the stage has no row
+ *
+ * lo and hi are the first and last of all those days (lo 99999999 and hi
+ * 0 when none); report_case_hi finds the cases with a day in a period.
+ * w3 is NULL for a row made by a stage whose case has no cases row
  * (foreign keys make that impossible, but the reports would count it,
- * with the case's columns NULL). A row with neither stage nor case goes.
+ * with the case's fields empty). A row with neither stage nor case goes.
  *
  * IF NOT EXISTS throughout, and the backfill is INSERT OR REPLACE: tests
  * make older files by lowering user_version alone. */
 #define RD_DAY(x) \
-	"(CASE WHEN " x " GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND " x " >= '0001'" \
+	"coalesce((CASE WHEN " x " GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND " x " >= '0001'" \
 	" AND (substr(" x ", 9) <= '28' OR date(julianday(" x ")) = " x ")" \
-	" THEN CAST(julianday(" x ") - 1721424.5 AS INTEGER) END)"
-#define RD_WORD_ID(x) "(SELECT id FROM report_word WHERE word = " x ")"
+	" THEN CAST(julianday(" x ") - 1721424.5 AS INTEGER) END), 0)"
+#define RD_DAY_PAIR(a, b) "(" RD_DAY(a) " + (" RD_DAY(b) " << 22))"
+#define RD_WORD_ID(x) "coalesce((SELECT id FROM report_word WHERE word = " x "), 0)"
 #define RD_WORD_ADD(x) "  INSERT OR IGNORE INTO report_word (word) SELECT " x " WHERE " x " IS NOT NULL;"
-#define RD_STAGE_COLS(N) \
-	"s" N ", s" N "_received, s" N "_responded, s" N "_ack_due, s" N "_ack_sent, s" N "_response_due," \
-	" s" N "_extended_to, s" N "_closed, s" N "_outcome"
+#define RD_STAGE_COLS(N) "s" N "_a, s" N "_b, s" N "_c, s" N "_d"
 #define RD_STAGE_VALUES(R) \
-	"CASE WHEN " R ".stage IS NOT NULL THEN 1 + 2 * (" R ".extended_to IS NOT NULL) END, " RD_DAY(R ".received") ", " \
-	RD_DAY("coalesce(" R ".response_sent, " R ".responded)") ", " RD_DAY(R ".ack_due") ", " \
-	RD_DAY(R ".ack_sent") ", " RD_DAY(R ".response_due") ", " RD_DAY(R ".extended_to") ", " \
-	RD_DAY(R ".closed") ", " RD_WORD_ID(R ".outcome")
+	RD_DAY_PAIR(R ".received", "coalesce(" R ".response_sent, " R ".responded)") ", " \
+	RD_DAY_PAIR(R ".ack_due", R ".ack_sent") ", " RD_DAY_PAIR(R ".response_due", R ".extended_to") ", " \
+	"CASE WHEN " R ".stage IS NOT NULL THEN " RD_DAY(R ".closed") " + ((1 + 2 * (" R ".extended_to IS NOT NULL))" \
+	" << 22) + (" RD_WORD_ID(R ".outcome") " << 24) END"
 #define RD_STAGE_SET(N) \
-	"s" N " = excluded.s" N ", s" N "_received = excluded.s" N "_received," \
-	" s" N "_responded = excluded.s" N "_responded, s" N "_ack_due = excluded.s" N "_ack_due," \
-	" s" N "_ack_sent = excluded.s" N "_ack_sent, s" N "_response_due = excluded.s" N "_response_due," \
-	" s" N "_extended_to = excluded.s" N "_extended_to, s" N "_closed = excluded.s" N "_closed," \
-	" s" N "_outcome = excluded.s" N "_outcome"
-#define RD_STAGE_CLEAR(N) \
-	"s" N " = NULL, s" N "_received = NULL, s" N "_responded = NULL, s" N "_ack_due = NULL," \
-	" s" N "_ack_sent = NULL, s" N "_response_due = NULL, s" N "_extended_to = NULL, s" N "_closed = NULL," \
-	" s" N "_outcome = NULL"
-/* The stage row R (NEW) into its case's row: for stage N. */
+	"s" N "_a = excluded.s" N "_a, s" N "_b = excluded.s" N "_b, s" N "_c = excluded.s" N "_c," \
+	" s" N "_d = excluded.s" N "_d"
+#define RD_STAGE_CLEAR(N) "s" N "_a = NULL, s" N "_b = NULL, s" N "_c = NULL, s" N "_d = NULL"
+/* The stage row NEW into its case's row: for stage N. */
 #define RD_STAGE_UPSERT(N) \
 	RD_WORD_ADD("NEW.outcome") \
 	"  INSERT INTO report_case (case_id, " RD_STAGE_COLS(N) ")" \
@@ -482,36 +485,35 @@ static const char schema_v10[] =
 /* Stage N of case ID gone from it. */
 #define RD_STAGE_GONE(N, ID) \
 	"  UPDATE report_case SET " RD_STAGE_CLEAR(N) " WHERE case_id = " ID ";"
-#define RD_CASE_COLS \
-	"has_case, reference, service, channel, profile, cause, ombudsman_outcome, elected_member, remedy," \
-	" ombudsman_referred, ombudsman_decided"
+#define RD_CASE_COLS "reference, om, w1, w2, w3"
 #define RD_CASE_VALUES(R) \
-	"1, " R ".reference, " RD_WORD_ID(R ".service") ", " RD_WORD_ID(R ".channel") ", " \
-	RD_WORD_ID(R ".profile") ", " RD_WORD_ID(R ".cause") ", " RD_WORD_ID(R ".ombudsman_outcome") ", " \
-	"coalesce(instr(" R ".flags, 'elected-member') > 0, 0), coalesce(" R ".remedy <> '', 0), " \
-	RD_DAY(R ".ombudsman_referred") ", " RD_DAY(R ".ombudsman_decided")
+	R ".reference, " RD_DAY_PAIR(R ".ombudsman_referred", R ".ombudsman_decided") ", " \
+	RD_WORD_ID(R ".service") " + (" RD_WORD_ID(R ".channel") " << 31), " \
+	RD_WORD_ID(R ".profile") " + (" RD_WORD_ID(R ".cause") " << 31), " \
+	RD_WORD_ID(R ".ombudsman_outcome") " + ((1 + 2 * coalesce(instr(" R ".flags, 'elected-member') > 0, 0)" \
+	" + 4 * coalesce(" R ".remedy <> '', 0)) << 31)"
 #define RD_CASE_UPSERT \
 	RD_WORD_ADD("NEW.service") RD_WORD_ADD("NEW.channel") RD_WORD_ADD("NEW.profile") \
 	RD_WORD_ADD("NEW.cause") RD_WORD_ADD("NEW.ombudsman_outcome") \
 	"  INSERT INTO report_case (case_id, " RD_CASE_COLS ") VALUES (NEW.id, " RD_CASE_VALUES("NEW") ")" \
-	"  ON CONFLICT (case_id) DO UPDATE SET has_case = 1, reference = excluded.reference," \
-	"  service = excluded.service, channel = excluded.channel, profile = excluded.profile," \
-	"  cause = excluded.cause, ombudsman_outcome = excluded.ombudsman_outcome," \
-	"  elected_member = excluded.elected_member, remedy = excluded.remedy," \
-	"  ombudsman_referred = excluded.ombudsman_referred, ombudsman_decided = excluded.ombudsman_decided;"
+	"  ON CONFLICT (case_id) DO UPDATE SET reference = excluded.reference, om = excluded.om," \
+	"  w1 = excluded.w1, w2 = excluded.w2, w3 = excluded.w3;"
+/* Every day in the row, for lo and hi. */
+#define RD_LOW(c) "(" c " & 4194303)"
+#define RD_HIGH(c) "((" c " >> 22) & 4194303)"
 #define RD_DAYS(F) \
-	F("ombudsman_referred") ", " F("ombudsman_decided") ", " \
-	F("s1_received") ", " F("s1_responded") ", " F("s1_ack_due") ", " F("s1_ack_sent") ", " \
-	F("s1_response_due") ", " F("s1_extended_to") ", " F("s1_closed") ", " \
-	F("s2_received") ", " F("s2_responded") ", " F("s2_ack_due") ", " F("s2_ack_sent") ", " \
-	F("s2_response_due") ", " F("s2_extended_to") ", " F("s2_closed")
+	F(RD_LOW("om")) ", " F(RD_HIGH("om")) ", " \
+	F(RD_LOW("s1_a")) ", " F(RD_HIGH("s1_a")) ", " F(RD_LOW("s1_b")) ", " F(RD_HIGH("s1_b")) ", " \
+	F(RD_LOW("s1_c")) ", " F(RD_HIGH("s1_c")) ", " F(RD_LOW("s1_d")) ", " \
+	F(RD_LOW("s2_a")) ", " F(RD_HIGH("s2_a")) ", " F(RD_LOW("s2_b")) ", " F(RD_HIGH("s2_b")) ", " \
+	F(RD_LOW("s2_c")) ", " F(RD_HIGH("s2_c")) ", " F(RD_LOW("s2_d"))
 #define RD_ORPHANS(N) \
 	"INSERT INTO report_case (case_id, " RD_STAGE_COLS(N) ")" \
 	"  SELECT s.case_id, " RD_STAGE_VALUES("s") " FROM stages s" \
 	"  WHERE s.stage = " N " AND NOT EXISTS (SELECT 1 FROM cases WHERE id = s.case_id)" \
 	"  ON CONFLICT (case_id) DO UPDATE SET " RD_STAGE_SET(N) ";"
-#define RD_LO(c) "coalesce(" c ", 99999999)"
-#define RD_HI(c) "coalesce(" c ", 0)"
+#define RD_LO(v) "(CASE WHEN " v " > 0 THEN " v " ELSE 99999999 END)"
+#define RD_HI(v) "coalesce(" v ", 0)"
 static const char schema_v11[] =
 	"DROP TRIGGER IF EXISTS report_span_stage_insert;"
 	"DROP TRIGGER IF EXISTS report_span_stage_update;"
@@ -523,20 +525,11 @@ static const char schema_v11[] =
 	"  word TEXT NOT NULL UNIQUE"
 	");"
 	"CREATE TABLE IF NOT EXISTS report_case ("
-	"  case_id            INTEGER PRIMARY KEY,"
-	"  has_case           INTEGER NOT NULL DEFAULT 0,"
-	"  reference          TEXT,"
-	"  service            INTEGER,"
-	"  channel            INTEGER,"
-	"  profile            INTEGER,"
-	"  cause              INTEGER,"
-	"  ombudsman_outcome  INTEGER,"
-	"  elected_member     INTEGER NOT NULL DEFAULT 0,"
-	"  remedy             INTEGER NOT NULL DEFAULT 0,"
-	"  ombudsman_referred INTEGER,"
-	"  ombudsman_decided  INTEGER,"
-	"  " RD_STAGE_COLS("1") ","
-	"  " RD_STAGE_COLS("2") ","
+	"  case_id   INTEGER PRIMARY KEY,"
+	"  reference TEXT,"
+	"  om INTEGER, w1 INTEGER, w2 INTEGER, w3 INTEGER,"
+	"  s1_a INTEGER, s1_b INTEGER, s1_c INTEGER, s1_d INTEGER,"
+	"  s2_a INTEGER, s2_b INTEGER, s2_c INTEGER, s2_d INTEGER,"
 	"  lo INTEGER GENERATED ALWAYS AS (min(" RD_DAYS(RD_LO) ")) STORED,"
 	"  hi INTEGER GENERATED ALWAYS AS (max(" RD_DAYS(RD_HI) ")) STORED"
 	");"
@@ -546,10 +539,9 @@ static const char schema_v11[] =
 	"  reference, service, channel, profile, flags, cause, remedy, ombudsman_referred, ombudsman_decided,"
 	"  ombudsman_outcome ON cases BEGIN " RD_CASE_UPSERT " END;"
 	"CREATE TRIGGER IF NOT EXISTS report_case_delete AFTER DELETE ON cases BEGIN"
-	"  UPDATE report_case SET has_case = 0, reference = NULL, service = NULL, channel = NULL, profile = NULL,"
-	"    cause = NULL, ombudsman_outcome = NULL, elected_member = 0, remedy = 0, ombudsman_referred = NULL,"
-	"    ombudsman_decided = NULL WHERE case_id = OLD.id;"
-	"  DELETE FROM report_case WHERE case_id = OLD.id AND s1 IS NULL AND s2 IS NULL;"
+	"  UPDATE report_case SET reference = NULL, om = NULL, w1 = NULL, w2 = NULL, w3 = NULL"
+	"    WHERE case_id = OLD.id;"
+	"  DELETE FROM report_case WHERE case_id = OLD.id AND s1_d IS NULL AND s2_d IS NULL;"
 	" END;"
 	"CREATE TRIGGER IF NOT EXISTS report_stage1_insert AFTER INSERT ON stages WHEN NEW.stage = 1 BEGIN"
 	RD_STAGE_UPSERT("1") " END;"
@@ -567,12 +559,12 @@ static const char schema_v11[] =
 	"  WHEN OLD.case_id IS NOT NEW.case_id OR OLD.stage IS NOT NEW.stage BEGIN"
 	RD_STAGE_GONE("1", "OLD.case_id AND OLD.stage = 1")
 	RD_STAGE_GONE("2", "OLD.case_id AND OLD.stage = 2")
-	"  DELETE FROM report_case WHERE case_id = OLD.case_id AND has_case = 0 AND s1 IS NULL AND s2 IS NULL;"
+	"  DELETE FROM report_case WHERE case_id = OLD.case_id AND w3 IS NULL AND s1_d IS NULL AND s2_d IS NULL;"
 	" END;"
 	"CREATE TRIGGER IF NOT EXISTS report_stage_delete AFTER DELETE ON stages BEGIN"
 	RD_STAGE_GONE("1", "OLD.case_id AND OLD.stage = 1")
 	RD_STAGE_GONE("2", "OLD.case_id AND OLD.stage = 2")
-	"  DELETE FROM report_case WHERE case_id = OLD.case_id AND has_case = 0 AND s1 IS NULL AND s2 IS NULL;"
+	"  DELETE FROM report_case WHERE case_id = OLD.case_id AND w3 IS NULL AND s1_d IS NULL AND s2_d IS NULL;"
 	" END;"
 	/* Every case and stage already in the file. */
 	"INSERT OR IGNORE INTO report_word (word)"

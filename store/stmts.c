@@ -158,14 +158,9 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	/* ?1, ?2: the case ids from and to; ?3, ?4 the days as for
 	 * RD_STMT_REPORT_SPANS. The order of the columns is report.c's. */
 	[RD_STMT_REPORT_ROWS] =
-		"SELECT case_id, has_case, reference, service, channel, profile, cause, ombudsman_outcome,"
-		" elected_member, remedy, ombudsman_referred, ombudsman_decided,"
-		" s1, s1_received, s1_responded, s1_ack_due, s1_ack_sent, s1_response_due, s1_extended_to, s1_closed,"
-		" s1_outcome,"
-		" s2, s2_received, s2_responded, s2_ack_due, s2_ack_sent, s2_response_due, s2_extended_to, s2_closed,"
-		" s2_outcome"
+		"SELECT case_id, reference, om, w1, w2, w3, s1_a, s1_b, s1_c, s1_d, s2_a, s2_b, s2_c, s2_d"
 		" FROM report_case WHERE case_id BETWEEN ?1 AND ?2 AND +hi >= ?3 AND +lo <= ?4"
-		" AND (s1 IS NOT NULL OR s2 IS NOT NULL) ORDER BY case_id",
+		" AND (s1_d IS NOT NULL OR s2_d IS NOT NULL) ORDER BY case_id",
 	[RD_STMT_STAGE_SET_RECEIVED]         = STAGE_SET("received"),
 	[RD_STMT_STAGE_SET_NEXT_CHECK]       = STAGE_SET("next_check"),
 	[RD_STMT_STAGES_DUE] =

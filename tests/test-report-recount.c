@@ -547,15 +547,22 @@ check_case_rows(sqlite3 *db, GPtrArray *cases, GPtrArray *stages)
 		g_hash_table_insert(words, g_memdup2(&id, sizeof id), g_strdup((const char *)sqlite3_column_text(st, 1)));
 	}
 	sqlite3_finalize(st);
+	/* The columns unpacked (schema.c, version 11), 0 as NULL. */
+#define LOW(c) "nullif(" c " & 4194303, 0)"
+#define HIGH(c) "nullif((" c " >> 22) & 4194303, 0)"
+#define STAGE(N) \
+	"(s" N "_d >> 22) & 3, " LOW("s" N "_a") ", " HIGH("s" N "_a") ", " LOW("s" N "_b") ", " HIGH("s" N "_b") ", " \
+	LOW("s" N "_c") ", " HIGH("s" N "_c") ", " LOW("s" N "_d") ", nullif(s" N "_d >> 24, 0)"
 	g_assert_cmpint(sqlite3_prepare_v2(db,
-	                                   "SELECT case_id, has_case, reference, service, channel, profile, cause,"
-	                                   " ombudsman_outcome, elected_member, remedy, ombudsman_referred,"
-	                                   " ombudsman_decided,"
-	                                   " s1, s1_received, s1_responded, s1_ack_due, s1_ack_sent, s1_response_due,"
-	                                   " s1_extended_to, s1_closed, s1_outcome,"
-	                                   " s2, s2_received, s2_responded, s2_ack_due, s2_ack_sent, s2_response_due,"
-	                                   " s2_extended_to, s2_closed, s2_outcome, lo, hi FROM report_case",
+	                                   "SELECT case_id, (w3 >> 31) & 1, reference, nullif(w1 & 2147483647, 0),"
+	                                   " nullif(w1 >> 31, 0), nullif(w2 & 2147483647, 0), nullif(w2 >> 31, 0),"
+	                                   " nullif(w3 & 2147483647, 0), (w3 >> 32) & 1, (w3 >> 33) & 1,"
+	                                   " " LOW("om") ", " HIGH("om") ", " STAGE("1") ", " STAGE("2") ", lo, hi"
+	                                   " FROM report_case",
 	                                   -1, &st, NULL), ==, SQLITE_OK);
+#undef LOW
+#undef HIGH
+#undef STAGE
 	guint rows = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		gint64 id = sqlite3_column_int64(st, 0);
