@@ -1,23 +1,27 @@
 /*
  * collect.c — the case histories the reports count, read from the store
- * in one pass (store/report.c hands over each stage row joined to its
- * case) and kept compactly: one RdReportCase per case with its dates
- * parsed, its reference copied once into a string chunk, and the strings
- * that take few values (service, channel, profile, cause, outcomes)
- * shared, one copy of each.
+ * in one pass (store/report.c hands over each case's report_case row,
+ * schema 11, unpacked: days as GDate day numbers, words as ids) and kept
+ * compactly: one RdReportCase per case, each date copied from a table of
+ * GDates made once (both the day number and day-month-year set, as GDate
+ * has them once it has worked both out), its reference copied once into
+ * a string chunk, and the words (service, channel, profile, cause,
+ * outcomes) shared, one copy of each.
  *
  * rd_report_data_load() reads every case; rd_report_data_load_for() only
  * those that can count in a report for a period — the period and the
  * four of the same length before it, which the trend shows — found
- * through the store's report_span. Counting either gives the same
+ * through the store's report_case_hi. Counting either gives the same
  * figures for that period (tests/test-report-recount.c): every figure
  * counts a case only for a day of it inside a period, and the cases left
  * out have none there.
  *
- * Each history is filled as the reports define it: a stage's responded
- * is the day its response letter left (response_sent) when redress sent
- * it, else the day recorded; extended is whether extended_to is set; the
- * case's remedy counts when not empty; elected_member from its flags.
+ * Each history is filled as the reports define it (the triggers that keep
+ * report_case work these out): a stage's responded is the day its
+ * response letter left (response_sent) when redress sent it, else the
+ * day recorded; extended is whether extended_to is set; the case's remedy
+ * counts when not empty; elected_member from its flags; a text that is
+ * not a day (rd_date_parse_iso) is no date.
  */
 #include <stdlib.h>
 #include <string.h>
