@@ -26,6 +26,23 @@
 #include <string.h>
 #include "procedure-private.h"
 
+/* g_date_valid() and g_date_compare() as GLib has them, without the call
+ * when the day numbers are in place (the histories collect.c fills have
+ * them): the counting below does little else. */
+static inline gboolean
+date_valid(const GDate *d)
+{
+	return d->julian || d->dmy;
+}
+
+static inline int
+date_cmp(const GDate *a, const GDate *b)
+{
+	if (a->julian && b->julian)
+		return (a->julian_days > b->julian_days) - (a->julian_days < b->julian_days);
+	return g_date_compare(a, b);
+}
+
 static const char *const outcome_names[RD_REPORT_OUTCOMES] = {
 	"upheld", "partly-upheld", "not-upheld", "resolved",
 };
@@ -48,11 +65,11 @@ rd_report_path_name(RdReportPath p)
 guint
 rd_report_working_days(const RdCalendar *cal, const GDate *from, const GDate *to)
 {
-	if (!g_date_valid(from) || !g_date_valid(to) || g_date_compare(to, from) <= 0)
+	if (!date_valid(from) || !date_valid(to) || date_cmp(to, from) <= 0)
 		return 0;
 	guint n = 0;
 	GDate d = *from;
-	while (g_date_compare(&d, to) < 0) {
+	while (date_cmp(&d, to) < 0) {
 		g_date_add_days(&d, 1);
 		if (rd_calendar_is_working_day(cal, &d))
 			n++;
@@ -97,7 +114,7 @@ wd_table_init(WdTable *t, const RdCalendar *cal, const GDate *from, const GDate 
 static guint
 wd_table_count(const WdTable *t, const GDate *from, const GDate *to)
 {
-	if (!g_date_valid(from) || !g_date_valid(to) || g_date_compare(to, from) <= 0)
+	if (!date_valid(from) || !date_valid(to) || date_cmp(to, from) <= 0)
 		return 0;
 	guint32 a = g_date_get_julian(from), z = g_date_get_julian(to);
 	if (a < t->base || z >= t->base + t->n)
@@ -105,10 +122,10 @@ wd_table_count(const WdTable *t, const GDate *from, const GDate *to)
 	return t->cum[z - t->base] - t->cum[a - t->base];
 }
 
-static gboolean
+static inline gboolean
 in_period(const GDate *d, const GDate *from, const GDate *to)
 {
-	return g_date_valid(d) && g_date_compare(d, from) >= 0 && g_date_compare(d, to) <= 0;
+	return date_valid(d) && date_cmp(d, from) >= 0 && date_cmp(d, to) <= 0;
 }
 
 /* The path a complaint closed on, and its closing stage; FALSE while it
@@ -121,13 +138,13 @@ closing(const RdReportCase *c, RdReportPath *path_r, const RdReportStage **stage
 	gboolean stage2 = c->stage2.present && g_strcmp0(c->stage2.outcome, "declined") != 0 &&
 	                  g_strcmp0(c->stage2.outcome, "referred-back") != 0;
 	if (stage2) {
-		if (!g_date_valid(&c->stage2.responded))
+		if (!date_valid(&c->stage2.responded))
 			return FALSE;
-		*path_r = g_date_valid(&c->stage1.responded) ? RD_REPORT_ESCALATED : RD_REPORT_STAGE2_DIRECT;
+		*path_r = date_valid(&c->stage1.responded) ? RD_REPORT_ESCALATED : RD_REPORT_STAGE2_DIRECT;
 		*stage_r = &c->stage2;
 		return TRUE;
 	}
-	if (!g_date_valid(&c->stage1.responded))
+	if (!date_valid(&c->stage1.responded))
 		return FALSE;
 	*path_r = RD_REPORT_STAGE1;
 	*stage_r = &c->stage1;
@@ -177,7 +194,7 @@ set_range(GDate *from, GDate *to, int y1, int m1, int d1, int y2, int m2, int d2
 		return FALSE;
 	g_date_set_dmy(from, (GDateDay)d1, (GDateMonth)m1, (GDateYear)y1);
 	g_date_set_dmy(to, (GDateDay)d2, (GDateMonth)m2, (GDateYear)y2);
-	return g_date_compare(from, to) <= 0;
+	return date_cmp(from, to) <= 0;
 }
 
 gboolean
@@ -193,7 +210,7 @@ rd_report_period_parse(const char *s, GDate *from, GDate *to)
 	const char *dots = strstr(s, "..");
 	if (dots != NULL) {
 		g_autofree char *a = g_strndup(s, (gsize)(dots - s));
-		return rd_date_parse_iso(a, from) && rd_date_parse_iso(dots + 2, to) && g_date_compare(from, to) <= 0;
+		return rd_date_parse_iso(a, from) && rd_date_parse_iso(dots + 2, to) && date_cmp(from, to) <= 0;
 	}
 	/* 2026Q3: a calendar quarter (Q1 is January to March). */
 	if (sscanf(s, "%4dQ%1d%c", &y, &q, &tail) == 2 && strlen(s) == 6 && q >= 1 && q <= 4) {
@@ -274,7 +291,7 @@ static gint
 by_date(gconstpointer a, gconstpointer b)
 {
 	const RdReportRefused *x = a, *y = b;
-	int c = g_date_compare(&x->date, &y->date);
+	int c = date_cmp(&x->date, &y->date);
 	return c != 0 ? c : g_strcmp0(x->reference, y->reference);
 }
 
@@ -293,7 +310,7 @@ late(RdLgscoFigures *f, const RdReportCase *c, guint stage, const char *what, co
 	l.stage = stage;
 	l.what = what;
 	l.due = *due;
-	if (done != NULL && g_date_valid(done))
+	if (done != NULL && date_valid(done))
 		l.done = *done;
 	else
 		g_date_clear(&l.done, 1);
@@ -304,7 +321,7 @@ static gint
 by_due(gconstpointer a, gconstpointer b)
 {
 	const RdReportLate *x = a, *y = b;
-	int c = g_date_compare(&x->due, &y->due);
+	int c = date_cmp(&x->due, &y->due);
 	return c != 0 ? c : g_strcmp0(x->reference, y->reference);
 }
 
@@ -317,17 +334,17 @@ count_stage(RdLgscoFigures *f, const RdReportCase *c, const RdReportStage *s, gu
 	/* The acknowledgement: due in the period, sent by then? */
 	if (in_period(&s->ack_due, from, to)) {
 		f->ack_due[i]++;
-		if (g_date_valid(&s->ack_sent) && g_date_compare(&s->ack_sent, &s->ack_due) <= 0)
+		if (date_valid(&s->ack_sent) && date_cmp(&s->ack_sent, &s->ack_due) <= 0)
 			f->ack_on_time[i]++;
-		else if (g_date_valid(&s->ack_sent) ||
-		         ((!g_date_valid(&s->closed) || g_date_compare(&s->closed, &s->ack_due) > 0) &&
-		          g_date_compare(&s->ack_due, asof) < 0))
+		else if (date_valid(&s->ack_sent) ||
+		         ((!date_valid(&s->closed) || date_cmp(&s->closed, &s->ack_due) > 0) &&
+		          date_cmp(&s->ack_due, asof) < 0))
 			late(f, c, i + 1, "acknowledgement", &s->ack_due, &s->ack_sent);
 	}
-	const GDate *due = g_date_valid(&s->extended_to) ? &s->extended_to : &s->response_due;
+	const GDate *due = date_valid(&s->extended_to) ? &s->extended_to : &s->response_due;
 	if (in_period(&s->responded, from, to)) {
 		f->responded[i]++;
-		gboolean in_time = g_date_valid(due) && g_date_compare(&s->responded, due) <= 0;
+		gboolean in_time = date_valid(due) && date_cmp(&s->responded, due) <= 0;
 		if (in_time)
 			f->responded_in_time[i]++;
 		for (guint g = 0; g < 2; g++) {
@@ -340,9 +357,9 @@ count_stage(RdLgscoFigures *f, const RdReportCase *c, const RdReportStage *s, gu
 				f->outcomes[i][k]++;
 		if (s->extended)
 			f->extended[i]++;
-		if (!in_time && g_date_valid(due))
+		if (!in_time && date_valid(due))
 			late(f, c, i + 1, "response", due, &s->responded);
-	} else if (!g_date_valid(&s->responded) && in_period(&s->closed, from, to)) {
+	} else if (!date_valid(&s->responded) && in_period(&s->closed, from, to)) {
 		guint *n = g_strcmp0(s->outcome, "withdrawn") == 0 ? &f->withdrawn
 		         : g_strcmp0(s->outcome, "excluded") == 0 ? &f->excluded
 		         : g_strcmp0(s->outcome, "declined") == 0 ? &f->declined : NULL;
@@ -353,9 +370,9 @@ count_stage(RdLgscoFigures *f, const RdReportCase *c, const RdReportStage *s, gu
 	}
 	/* Due in the period and not answered by its end, nor closed before
 	 * the date came: late too. */
-	if (g_date_valid(due) && in_period(due, from, to) && g_date_compare(due, asof) < 0 &&
-	    (!g_date_valid(&s->responded) || g_date_compare(&s->responded, asof) > 0) &&
-	    (!g_date_valid(&s->closed) || g_date_valid(&s->responded) || g_date_compare(&s->closed, due) > 0))
+	if (date_valid(due) && in_period(due, from, to) && date_cmp(due, asof) < 0 &&
+	    (!date_valid(&s->responded) || date_cmp(&s->responded, asof) > 0) &&
+	    (!date_valid(&s->closed) || date_valid(&s->responded) || date_cmp(&s->closed, due) > 0))
 		late(f, c, i + 1, "response", due, NULL);
 }
 

@@ -480,6 +480,169 @@ static const char schema_v11[] =
 	");"
 	"CREATE INDEX IF NOT EXISTS action_events_action ON action_events(action_id, at);";
 
+/* Version 12: what the reports count, one row per case in a few
+ * integers (store/report.c), kept by triggers in the same transaction as
+ * the change, in place of version 10's report_span (dropped: this table
+ * finds a period's cases as that did, and a write keeps one table, not
+ * two).
+ *
+ * A day is GDate's day number (1 is 1 January of year 1; 9999-12-31 is
+ * 3652059, under 2^22), 0 when the text is NULL or not a day as
+ * rd_date_parse_iso() has it (exactly YYYY-MM-DD, a real date, year 1 or
+ * later), which is also what the reports make of such text. (SQLite's
+ * date() takes 2025-02-29 as it is, julianday() as 1 March: a day is a
+ * text that comes back from its own day number, which only the 29th to
+ * the 31st need showing; julianday() has no number for months or days
+ * out of range.) The texts that take few values are ids into report_word
+ * (one row per distinct text, never deleted; 0 for NULL). Packed, so a
+ * report reads 13 columns a case rather than 30 (SQLite's cost is per
+ * column), low bits first:
+ *
+ *   reference  the case's reference (text)
+ *   om         Ombudsman referral day | decision day << 22
+ *   w1         service | channel << 31
+ *   w2         profile | cause << 31
+ *   w3         Ombudsman outcome | 1 << 31 (a cases row: has_case)
+ *              | elected_member << 32 (flags holds "elected-member")
+ *              | remedy << 33 (set and not empty)
+ *   sN_a       Stage N received | responded << 22 (response_sent when
+ *              set, else responded)
+ *   sN_b       ack_due | ack_sent << 22
+ *   sN_c       response_due | extended_to << 22
+ *   sN_d       closed | 1 << 22 | extended << 23 (extended_to set, a
+ *              day or not) | outcome << 24; NULL when the stage has no row
+ *
+ * lo and hi are the first and last of all those days (lo 99999999 and hi
+ * 0 when none); report_case_hi finds the cases with a day in a period.
+ * w3 is NULL for a row made by a stage whose case has no cases row
+ * (foreign keys make that impossible, but the reports would count it,
+ * with the case's fields empty). A row with neither stage nor case goes.
+ *
+ * IF NOT EXISTS throughout, and the backfill is INSERT OR REPLACE: tests
+ * make older files by lowering user_version alone. */
+#define RD_DAY(x) \
+	"coalesce((CASE WHEN " x " GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND " x " >= '0001'" \
+	" AND (substr(" x ", 9) <= '28' OR date(julianday(" x ")) = " x ")" \
+	" THEN CAST(julianday(" x ") - 1721424.5 AS INTEGER) END), 0)"
+#define RD_DAY_PAIR(a, b) "(" RD_DAY(a) " + (" RD_DAY(b) " << 22))"
+#define RD_WORD_ID(x) "coalesce((SELECT id FROM report_word WHERE word = " x "), 0)"
+#define RD_WORD_ADD(x) "  INSERT OR IGNORE INTO report_word (word) SELECT " x " WHERE " x " IS NOT NULL;"
+#define RD_STAGE_COLS(N) "s" N "_a, s" N "_b, s" N "_c, s" N "_d"
+#define RD_STAGE_VALUES(R) \
+	RD_DAY_PAIR(R ".received", "coalesce(" R ".response_sent, " R ".responded)") ", " \
+	RD_DAY_PAIR(R ".ack_due", R ".ack_sent") ", " RD_DAY_PAIR(R ".response_due", R ".extended_to") ", " \
+	"CASE WHEN " R ".stage IS NOT NULL THEN " RD_DAY(R ".closed") " + ((1 + 2 * (" R ".extended_to IS NOT NULL))" \
+	" << 22) + (" RD_WORD_ID(R ".outcome") " << 24) END"
+#define RD_STAGE_SET(N) \
+	"s" N "_a = excluded.s" N "_a, s" N "_b = excluded.s" N "_b, s" N "_c = excluded.s" N "_c," \
+	" s" N "_d = excluded.s" N "_d"
+#define RD_STAGE_CLEAR(N) "s" N "_a = NULL, s" N "_b = NULL, s" N "_c = NULL, s" N "_d = NULL"
+/* The stage row NEW into its case's row: for stage N. */
+#define RD_STAGE_UPSERT(N) \
+	RD_WORD_ADD("NEW.outcome") \
+	"  INSERT INTO report_case (case_id, " RD_STAGE_COLS(N) ")" \
+	"  VALUES (NEW.case_id, " RD_STAGE_VALUES("NEW") ")" \
+	"  ON CONFLICT (case_id) DO UPDATE SET " RD_STAGE_SET(N) ";"
+/* Stage N of case ID gone from it. */
+#define RD_STAGE_GONE(N, ID) \
+	"  UPDATE report_case SET " RD_STAGE_CLEAR(N) " WHERE case_id = " ID ";"
+#define RD_CASE_COLS "reference, om, w1, w2, w3"
+#define RD_CASE_VALUES(R) \
+	R ".reference, " RD_DAY_PAIR(R ".ombudsman_referred", R ".ombudsman_decided") ", " \
+	RD_WORD_ID(R ".service") " + (" RD_WORD_ID(R ".channel") " << 31), " \
+	RD_WORD_ID(R ".profile") " + (" RD_WORD_ID(R ".cause") " << 31), " \
+	RD_WORD_ID(R ".ombudsman_outcome") " + ((1 + 2 * coalesce(instr(" R ".flags, 'elected-member') > 0, 0)" \
+	" + 4 * coalesce(" R ".remedy <> '', 0)) << 31)"
+#define RD_CASE_UPSERT \
+	RD_WORD_ADD("NEW.service") RD_WORD_ADD("NEW.channel") RD_WORD_ADD("NEW.profile") \
+	RD_WORD_ADD("NEW.cause") RD_WORD_ADD("NEW.ombudsman_outcome") \
+	"  INSERT INTO report_case (case_id, " RD_CASE_COLS ") VALUES (NEW.id, " RD_CASE_VALUES("NEW") ")" \
+	"  ON CONFLICT (case_id) DO UPDATE SET reference = excluded.reference, om = excluded.om," \
+	"  w1 = excluded.w1, w2 = excluded.w2, w3 = excluded.w3;"
+/* Every day in the row, for lo and hi. */
+#define RD_LOW(c) "(" c " & 4194303)"
+#define RD_HIGH(c) "((" c " >> 22) & 4194303)"
+#define RD_DAYS(F) \
+	F(RD_LOW("om")) ", " F(RD_HIGH("om")) ", " \
+	F(RD_LOW("s1_a")) ", " F(RD_HIGH("s1_a")) ", " F(RD_LOW("s1_b")) ", " F(RD_HIGH("s1_b")) ", " \
+	F(RD_LOW("s1_c")) ", " F(RD_HIGH("s1_c")) ", " F(RD_LOW("s1_d")) ", " \
+	F(RD_LOW("s2_a")) ", " F(RD_HIGH("s2_a")) ", " F(RD_LOW("s2_b")) ", " F(RD_HIGH("s2_b")) ", " \
+	F(RD_LOW("s2_c")) ", " F(RD_HIGH("s2_c")) ", " F(RD_LOW("s2_d"))
+#define RD_ORPHANS(N) \
+	"INSERT INTO report_case (case_id, " RD_STAGE_COLS(N) ")" \
+	"  SELECT s.case_id, " RD_STAGE_VALUES("s") " FROM stages s" \
+	"  WHERE s.stage = " N " AND NOT EXISTS (SELECT 1 FROM cases WHERE id = s.case_id)" \
+	"  ON CONFLICT (case_id) DO UPDATE SET " RD_STAGE_SET(N) ";"
+#define RD_LO(v) "(CASE WHEN " v " > 0 THEN " v " ELSE 99999999 END)"
+#define RD_HI(v) "coalesce(" v ", 0)"
+static const char schema_v12[] =
+	"DROP TRIGGER IF EXISTS report_span_stage_insert;"
+	"DROP TRIGGER IF EXISTS report_span_stage_update;"
+	"DROP TRIGGER IF EXISTS report_span_case_update;"
+	"DROP TRIGGER IF EXISTS report_span_case_delete;"
+	"DROP TABLE IF EXISTS report_span;"
+	"CREATE TABLE IF NOT EXISTS report_word ("
+	"  id   INTEGER PRIMARY KEY,"
+	"  word TEXT NOT NULL UNIQUE"
+	");"
+	"CREATE TABLE IF NOT EXISTS report_case ("
+	"  case_id   INTEGER PRIMARY KEY,"
+	"  reference TEXT,"
+	"  om INTEGER, w1 INTEGER, w2 INTEGER, w3 INTEGER,"
+	"  s1_a INTEGER, s1_b INTEGER, s1_c INTEGER, s1_d INTEGER,"
+	"  s2_a INTEGER, s2_b INTEGER, s2_c INTEGER, s2_d INTEGER,"
+	"  lo INTEGER GENERATED ALWAYS AS (min(" RD_DAYS(RD_LO) ")) STORED,"
+	"  hi INTEGER GENERATED ALWAYS AS (max(" RD_DAYS(RD_HI) ")) STORED"
+	");"
+	"CREATE INDEX IF NOT EXISTS report_case_hi ON report_case(hi, lo);"
+	"CREATE TRIGGER IF NOT EXISTS report_case_insert AFTER INSERT ON cases BEGIN " RD_CASE_UPSERT " END;"
+	"CREATE TRIGGER IF NOT EXISTS report_case_update AFTER UPDATE OF"
+	"  reference, service, channel, profile, flags, cause, remedy, ombudsman_referred, ombudsman_decided,"
+	"  ombudsman_outcome ON cases BEGIN " RD_CASE_UPSERT " END;"
+	"CREATE TRIGGER IF NOT EXISTS report_case_delete AFTER DELETE ON cases BEGIN"
+	"  UPDATE report_case SET reference = NULL, om = NULL, w1 = NULL, w2 = NULL, w3 = NULL"
+	"    WHERE case_id = OLD.id;"
+	"  DELETE FROM report_case WHERE case_id = OLD.id AND s1_d IS NULL AND s2_d IS NULL;"
+	" END;"
+	"CREATE TRIGGER IF NOT EXISTS report_stage1_insert AFTER INSERT ON stages WHEN NEW.stage = 1 BEGIN"
+	RD_STAGE_UPSERT("1") " END;"
+	"CREATE TRIGGER IF NOT EXISTS report_stage2_insert AFTER INSERT ON stages WHEN NEW.stage = 2 BEGIN"
+	RD_STAGE_UPSERT("2") " END;"
+	"CREATE TRIGGER IF NOT EXISTS report_stage1_update AFTER UPDATE OF"
+	"  case_id, stage, received, ack_due, ack_sent, response_due, extended_to, responded, response_sent, closed,"
+	"  outcome ON stages WHEN NEW.stage = 1 BEGIN" RD_STAGE_UPSERT("1") " END;"
+	"CREATE TRIGGER IF NOT EXISTS report_stage2_update AFTER UPDATE OF"
+	"  case_id, stage, received, ack_due, ack_sent, response_due, extended_to, responded, response_sent, closed,"
+	"  outcome ON stages WHEN NEW.stage = 2 BEGIN" RD_STAGE_UPSERT("2") " END;"
+	/* A stage row moved to another case or stage number (nothing in
+	 * redress does), or deleted: its old place emptied. */
+	"CREATE TRIGGER IF NOT EXISTS report_stage_move AFTER UPDATE OF case_id, stage ON stages"
+	"  WHEN OLD.case_id IS NOT NEW.case_id OR OLD.stage IS NOT NEW.stage BEGIN"
+	RD_STAGE_GONE("1", "OLD.case_id AND OLD.stage = 1")
+	RD_STAGE_GONE("2", "OLD.case_id AND OLD.stage = 2")
+	"  DELETE FROM report_case WHERE case_id = OLD.case_id AND w3 IS NULL AND s1_d IS NULL AND s2_d IS NULL;"
+	" END;"
+	"CREATE TRIGGER IF NOT EXISTS report_stage_delete AFTER DELETE ON stages BEGIN"
+	RD_STAGE_GONE("1", "OLD.case_id AND OLD.stage = 1")
+	RD_STAGE_GONE("2", "OLD.case_id AND OLD.stage = 2")
+	"  DELETE FROM report_case WHERE case_id = OLD.case_id AND w3 IS NULL AND s1_d IS NULL AND s2_d IS NULL;"
+	" END;"
+	/* Every case and stage already in the file. */
+	"INSERT OR IGNORE INTO report_word (word)"
+	"  SELECT service FROM cases WHERE service IS NOT NULL"
+	"  UNION SELECT channel FROM cases WHERE channel IS NOT NULL"
+	"  UNION SELECT profile FROM cases WHERE profile IS NOT NULL"
+	"  UNION SELECT cause FROM cases WHERE cause IS NOT NULL"
+	"  UNION SELECT ombudsman_outcome FROM cases WHERE ombudsman_outcome IS NOT NULL"
+	"  UNION SELECT outcome FROM stages WHERE outcome IS NOT NULL;"
+	"INSERT OR REPLACE INTO report_case (case_id, " RD_CASE_COLS ", " RD_STAGE_COLS("1") ", " RD_STAGE_COLS("2") ")"
+	"  SELECT c.id, " RD_CASE_VALUES("c") ", "
+	"    " RD_STAGE_VALUES("a") ", " RD_STAGE_VALUES("b") " FROM cases c"
+	"  LEFT JOIN stages a ON a.case_id = c.id AND a.stage = 1"
+	"  LEFT JOIN stages b ON b.case_id = c.id AND b.stage = 2;"
+	/* Stages without a cases row, which foreign keys forbid. */
+	RD_ORPHANS("1") RD_ORPHANS("2");
+
 static gboolean exec_sql(sqlite3 *db, const char *sql, const char *doing,
                          GError **error);
 
@@ -576,6 +739,12 @@ migrate_10_to_11(sqlite3 *db, GError **error)
 	return exec_sql(db, schema_v11, "creating schema version 11", error);
 }
 
+static gboolean
+migrate_11_to_12(sqlite3 *db, GError **error)
+{
+	return exec_sql(db, schema_v12, "creating schema version 12", error);
+}
+
 /* migrations[N] takes the file from version N to N+1. */
 static const RdMigrateFunc migrations[] = {
 	migrate_0_to_1,
@@ -589,6 +758,7 @@ static const RdMigrateFunc migrations[] = {
 	migrate_8_to_9,
 	migrate_9_to_10,
 	migrate_10_to_11,
+	migrate_11_to_12,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == RD_STORE_SCHEMA_VERSION);

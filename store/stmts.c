@@ -158,21 +158,19 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	 * report see one state of the file. */
 	[RD_STMT_REPORT_BEGIN] = "BEGIN DEFERRED",
 	[RD_STMT_REPORT_END] = "COMMIT",
-	/* ?1 first day, ?2 last day: the cases with a day in the period
-	 * (and perhaps a few without one: schema.c, version 10). */
+	/* ?1 first day, ?2 last day (GDate day numbers): the cases with a
+	 * day in the period (schema.c, version 12). */
 	[RD_STMT_REPORT_SPANS] =
-		"SELECT case_id FROM report_span WHERE last >= ?1 AND first <= ?2",
-	/* ?1, ?2: the case ids from and to. The order of the columns is
-	 * report.c's. */
+		"SELECT case_id FROM report_case WHERE hi >= ?1 AND lo <= ?2",
 	/* About how many cases there are, in one probe. */
-	[RD_STMT_REPORT_CASES_MAX] = "SELECT coalesce(max(id), 0) FROM cases",
+	[RD_STMT_REPORT_CASES_MAX] = "SELECT coalesce(max(case_id), 0) FROM report_case",
+	[RD_STMT_REPORT_WORDS] = "SELECT id, word FROM report_word",
+	/* ?1, ?2: the case ids from and to; ?3, ?4 the days as for
+	 * RD_STMT_REPORT_SPANS. The order of the columns is report.c's. */
 	[RD_STMT_REPORT_ROWS] =
-		"SELECT s.case_id, s.stage, c.id IS NOT NULL, c.reference, c.service, c.channel, c.flags,"
-		" c.profile, c.cause, c.remedy, c.ombudsman_referred, c.ombudsman_decided, c.ombudsman_outcome,"
-		" s.received, coalesce(s.response_sent, s.responded), s.ack_due, s.ack_sent, s.response_due,"
-		" s.extended_to, s.closed, s.outcome"
-		" FROM stages s LEFT JOIN cases c ON c.id = s.case_id"
-		" WHERE s.case_id BETWEEN ?1 AND ?2 ORDER BY s.case_id, s.stage",
+		"SELECT case_id, reference, om, w1, w2, w3, s1_a, s1_b, s1_c, s1_d, s2_a, s2_b, s2_c, s2_d"
+		" FROM report_case WHERE case_id BETWEEN ?1 AND ?2 AND +hi >= ?3 AND +lo <= ?4"
+		" AND (s1_d IS NOT NULL OR s2_d IS NOT NULL) ORDER BY case_id",
 	[RD_STMT_STAGE_SET_RECEIVED]         = STAGE_SET("received"),
 	[RD_STMT_STAGE_SET_NEXT_CHECK]       = STAGE_SET("next_check"),
 	[RD_STMT_STAGES_DUE] =

@@ -51,7 +51,7 @@ typedef enum {
 	                             foreign keys, not a redress database) */
 } RdStoreError;
 
-#define RD_STORE_SCHEMA_VERSION 11
+#define RD_STORE_SCHEMA_VERSION 12
 
 typedef struct _RdStore RdStore;
 
@@ -298,35 +298,53 @@ GPtrArray *rd_store_stages_all(RdStore *store, GError **error);
 
 /* ---- what the reports read (report.c) --------------------------------- */
 
-/* One stage row with its case's columns, as the oversight reports read
- * them. Every string is borrowed from SQLite and valid only during the
- * call it is passed to; NULL where the column is NULL. */
+/* One stage of a case as the reports read it (report_case, schema
+ * version 11). Days are GDate day numbers (g_date_get_julian(); 1 is
+ * 1 January of year 1), 0 when not set or not a day; words are ids into
+ * RdReportRow.words, 0 when NULL. */
+typedef struct {
+	gboolean present;         /* the stage has a row */
+	gboolean extended;        /* extended_to is set (a day or not) */
+	guint32 received;
+	guint32 responded;        /* response_sent when set, else responded */
+	guint32 ack_due, ack_sent, response_due, extended_to, closed;
+	guint32 outcome;          /* word id */
+} RdReportStageRow;
+
+/* One case as the oversight reports read it: integers but for the
+ * reference, which is borrowed from SQLite and valid only during the
+ * call it is passed to. */
 typedef struct {
 	gint64 case_id;
-	int stage;                /* 1 or 2 */
-	gboolean has_case;        /* FALSE: no cases row (the case columns NULL) */
-	const char *reference, *service, *channel, *flags, *profile, *cause, *remedy,
-	           *ombudsman_referred, *ombudsman_decided, *ombudsman_outcome;
-	const char *received;
-	const char *responded;    /* response_sent when set, else responded */
-	const char *ack_due, *ack_sent, *response_due, *extended_to, *closed, *outcome;
+	gboolean has_case;        /* FALSE: no cases row (the case's fields 0) */
+	const char *reference;    /* NULL when there is no cases row */
+	guint32 service, channel, profile, cause, ombudsman_outcome; /* word ids */
+	gboolean elected_member;  /* flags holds "elected-member" */
+	gboolean remedy;          /* remedy set and not empty */
+	guint32 ombudsman_referred, ombudsman_decided; /* days */
+	RdReportStageRow stage[2];/* Stage 1, Stage 2 */
+	/* The words by id, for the whole pass: words[id] (NULL at 0), id <
+	 * n_words. */
+	const char *const *words;
+	guint n_words;
 	gsize cases_hint;         /* about how many cases will come (for sizing) */
 } RdReportRow;
 
-/* Called once per row; FALSE stops the reading (no error is set). */
+/* Called once per case; FALSE stops the reading (no error is set). */
 typedef gboolean (*RdReportRowFunc)(const RdReportRow *row, gpointer user_data);
 
-/* Every stage row, by case id then stage, in one read transaction (or
- * the caller's). TRUE when every row was passed (or @func stopped it). */
+/* Every case with at least one stage row, by case id, in one read
+ * transaction (or the caller's). TRUE when every case was passed (or
+ * @func stopped it). */
 gboolean rd_store_report_rows(RdStore *store, RdReportRowFunc func, gpointer user_data, GError **error);
 /* The same for the cases with at least one day the reports count (a
  * stage's received, ack_due, ack_sent, response_due, extended_to,
- * responded, response_sent or closed; the Ombudsman's referral or
- * decision) from @first to @last (YYYY-MM-DD, both included): every such
- * case, all its stage rows, by case id then stage, and perhaps a few
- * cases more, whose days all lie outside. Served by report_span (schema
- * version 10): the cost follows the cases in the period, not the file. */
-gboolean rd_store_report_rows_between(RdStore *store, const char *first, const char *last, RdReportRowFunc func,
+ * responded (or response_sent) or closed; the Ombudsman's referral or
+ * decision) from day @first to day @last (GDate day numbers, both
+ * included): exactly those, by case id. Served by report_case's index
+ * (schema version 11): the cost follows the cases in the period, not the
+ * file. */
+gboolean rd_store_report_rows_between(RdStore *store, guint32 first, guint32 last, RdReportRowFunc func,
                                       gpointer user_data, GError **error);
 /* Add a stage row (used when Stage 2 opens). Returns its id. */
 gint64 rd_store_stage_open(RdStore *store, gint64 case_id, int stage,
