@@ -179,6 +179,8 @@ is "$(printf '%s' "$out" | jq -r '[.service_improvements.completed[] | .service 
 is "$(printf '%s' "$out" | jq -r '.service_improvements.by_status | "\(.verified) \(.done) \(.dropped)"')" "1 1 1" \
    "and every action counted by status"
 like "$(RR report --period 2026-27 --set lgsco)" "Service improvements" "text: the section"
+is "$(RR report --period 2026-27 --json | jq -r '.service_improvements.completed | length')" "2" \
+   "the SPSO set has them too (its learning statement)"
 RR report --period 2026-27 --set lgsco --format html --out "$T/l.html"
 like "$(cat "$T/l.html")" "<h2>Service improvements</h2>" "HTML: the section"
 

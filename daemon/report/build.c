@@ -176,10 +176,12 @@ rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportDat
 	RdReportParts parts = { 0 };
 	if (lgsco)
 		rd_report_parts_load(cfg, &parts);
-	/* Service improvements, from the learning actions: text and HTML
-	 * here, JSON below. One that cannot be read says so in the report. */
+	/* Service improvements, from the learning actions (the Codes'
+	 * "service improvements", the SPSO's learning statement): text and
+	 * HTML here, JSON below. One that cannot be read says so. */
+	gboolean learn = (spso || lgsco) && q->store != NULL;
 	g_autofree char *learning = NULL;
-	if (lgsco && q->store != NULL && (q->format == RD_REPORT_FORMAT_TEXT || q->format == RD_REPORT_FORMAT_HTML)) {
+	if (learn && (q->format == RD_REPORT_FORMAT_TEXT || q->format == RD_REPORT_FORMAT_HTML)) {
 		g_autoptr(GError) e = NULL;
 		learning = rd_report_learning_section(q->store, &q->from, &q->to, q->format, &e);
 		if (learning == NULL)
@@ -202,10 +204,10 @@ rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportDat
 		if (lgsco) {
 			rd_report_lgsco_json(b, cfg, &lf);
 			rd_report_parts_json(b, &parts);
-			if (q->store != NULL && !rd_report_learning_json(b, q->store, &q->from, &q->to, NULL)) {
-				json_builder_set_member_name(b, "service_improvements");
-				json_builder_add_null_value(b);
-			}
+		}
+		if (learn && !rd_report_learning_json(b, q->store, &q->from, &q->to, NULL)) {
+			json_builder_set_member_name(b, "service_improvements");
+			json_builder_add_null_value(b);
 		}
 		if (reg18)
 			rd_report_reg18_json(b, &rf);
@@ -231,6 +233,8 @@ rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportDat
 				g_autofree char *tt = trend_text(cfg, &trend);
 				g_string_append_printf(s, "\n%s", tt);
 			}
+			if (learning != NULL && !lgsco)
+				g_string_append_printf(s, "\n%s", learning);
 		}
 		if (lgsco) {
 			g_autofree char *two = rd_report_lgsco_render(cfg, &q->from, &q->to, &lf, q->format);
