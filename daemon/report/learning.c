@@ -157,18 +157,21 @@ rd_report_learning_digest(RdStore *store, const RdConfig *cfg, const GDate *from
 	return g_string_free(out, FALSE);
 }
 
-gboolean
-rd_report_learning_json(JsonBuilder *b, RdStore *store, const GDate *from, const GDate *to, GError **error)
+/* Every action (@all, kept by the caller: @done borrows from it),
+ * counted by status when made on or before the period's end, and the
+ * publishable ones done or verified in the period, by service. */
+static gboolean
+tally(RdStore *store, const GDate *from, const GDate *to, GPtrArray **all_r, guint counts[RD_LEARNING_N_STATUS],
+      GPtrArray *done, GError **error)
 {
-	g_autoptr(GPtrArray) all = rd_store_actions_list(store, FALSE, error);
-	if (all == NULL)
+	*all_r = rd_store_actions_list(store, FALSE, error);
+	if (*all_r == NULL)
 		return FALSE;
 	g_autofree char *f = rd_date_format_iso(from);
 	g_autofree char *t = rd_date_format_iso(to);
-	guint counts[RD_LEARNING_N_STATUS] = { 0 };
-	g_autoptr(GPtrArray) done = g_ptr_array_new();
-	for (guint i = 0; i < all->len; i++) {
-		const RdLearningAction *a = all->pdata[i];
+	memset(counts, 0, sizeof(guint) * RD_LEARNING_N_STATUS);
+	for (guint i = 0; i < (*all_r)->len; i++) {
+		const RdLearningAction *a = (*all_r)->pdata[i];
 		RdLearningStatus s;
 		g_autoptr(GDateTime) made = g_date_time_new_from_unix_utc(a->created_at);
 		GDate md;
@@ -180,6 +183,17 @@ rd_report_learning_json(JsonBuilder *b, RdStore *store, const GDate *from, const
 			g_ptr_array_add(done, (gpointer)a);
 	}
 	g_ptr_array_sort(done, by_service);
+	return TRUE;
+}
+
+gboolean
+rd_report_learning_json(JsonBuilder *b, RdStore *store, const GDate *from, const GDate *to, GError **error)
+{
+	g_autoptr(GPtrArray) all = NULL;
+	guint counts[RD_LEARNING_N_STATUS];
+	g_autoptr(GPtrArray) done = g_ptr_array_new();
+	if (!tally(store, from, to, &all, counts, done, error))
+		return FALSE;
 	json_builder_set_member_name(b, "service_improvements");
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "by_status");
@@ -216,27 +230,11 @@ char *
 rd_report_learning_section(RdStore *store, const GDate *from, const GDate *to, RdReportFormat format,
                            GError **error)
 {
-	g_autoptr(GPtrArray) all = rd_store_actions_list(store, FALSE, error);
-	if (all == NULL)
-		return NULL;
-	g_autofree char *f = rd_date_format_iso(from);
-	g_autofree char *t = rd_date_format_iso(to);
-	guint counts[RD_LEARNING_N_STATUS] = { 0 };
+	g_autoptr(GPtrArray) all = NULL;
+	guint counts[RD_LEARNING_N_STATUS];
 	g_autoptr(GPtrArray) done = g_ptr_array_new();
-	for (guint i = 0; i < all->len; i++) {
-		const RdLearningAction *a = all->pdata[i];
-		RdLearningStatus s;
-		/* Counted when made on or before the period's end. */
-		g_autoptr(GDateTime) made = g_date_time_new_from_unix_utc(a->created_at);
-		GDate md;
-		rd_date_london(made, &md);
-		g_autofree char *m = rd_date_format_iso(&md);
-		if (strcmp(m, t) <= 0 && rd_learning_status_from_string(a->status, &s))
-			counts[s]++;
-		if (a->publishable && completed_in(a, f, t))
-			g_ptr_array_add(done, (gpointer)a);
-	}
-	g_ptr_array_sort(done, by_service);
+	if (!tally(store, from, to, &all, counts, done, error))
+		return NULL;
 	GString *out = g_string_new(NULL);
 	gboolean html = format == RD_REPORT_FORMAT_HTML;
 	g_string_append(out, html ? "<section>\n<h2>Service improvements</h2>\n<ul>\n" : "Service improvements\n");
