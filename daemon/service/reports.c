@@ -86,15 +86,15 @@ content_make(RdStore *store, const RdConfig *cfg, const RdCalendar *cal, const G
 	return TRUE;
 }
 
-/* One letter per address of @todo, in one transaction; a result each. */
+/* One letter per address of @pending, in one transaction; a result each. */
 static gboolean
-queue_all(RdStore *store, RdLetters *letters, const RdReportLetter *base, GPtrArray *todo, gboolean again,
+queue_all(RdStore *store, RdLetters *letters, const RdReportLetter *base, GPtrArray *pending, gboolean again,
           gint64 now, GPtrArray *results, GError **error)
 {
 	if (!rd_store_begin(store, error))
 		return FALSE;
-	for (guint i = 0; i < todo->len; i++) {
-		const char *to = todo->pdata[i];
+	for (guint i = 0; i < pending->len; i++) {
+		const char *to = pending->pdata[i];
 		RdReportLetter r = *base;
 		r.to = to;
 		g_autofree char *key = again ? g_strdup_printf("report/%s/%s/again/%" G_GINT64_FORMAT, r.period, to, now)
@@ -123,7 +123,7 @@ rd_reports_queue(RdStore *store, const RdConfig *cfg, RdRules *rules, const GDat
 	RdLetters *letters = rd_rules_letters(rules);
 	g_autofree char *period = rd_report_period_name(from, to);
 	g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func((GDestroyNotify)rd_report_queued_free);
-	g_autoptr(GPtrArray) todo = g_ptr_array_new();
+	g_autoptr(GPtrArray) pending = g_ptr_array_new();
 	for (guint i = 0; recipients[i] != NULL; i++) {
 		RdReportQueued *earlier = NULL;
 		if (!again && !find_earlier(store, letters, period, recipients[i], &earlier, error))
@@ -131,9 +131,9 @@ rd_reports_queue(RdStore *store, const RdConfig *cfg, RdRules *rules, const GDat
 		if (earlier != NULL)
 			g_ptr_array_add(results, earlier);
 		else
-			g_ptr_array_add(todo, (gpointer)recipients[i]);
+			g_ptr_array_add(pending, (gpointer)recipients[i]);
 	}
-	if (todo->len > 0) {
+	if (pending->len > 0) {
 		Content c = { 0 };
 		if (!content_make(store, cfg, rd_rules_calendar(rules), from, to, sets, now, &c, error))
 			return FALSE;
@@ -144,7 +144,7 @@ rd_reports_queue(RdStore *store, const RdConfig *cfg, RdRules *rules, const GDat
 		base.to_day = *to;
 		base.figures = (const char *const *)c.figures;
 		base.html = c.html;
-		gboolean ok = queue_all(store, letters, &base, todo, again, now, results, error);
+		gboolean ok = queue_all(store, letters, &base, pending, again, now, results, error);
 		content_clear(&c);
 		if (!ok)
 			return FALSE;
