@@ -158,6 +158,15 @@ char *rd_action_token_address(const guint8 *key, gsize key_len, const char *base
  * NULL. */
 gboolean rd_action_token_parse(const guint8 *key, gsize key_len, const char *address, const char *member,
                                gint64 *id_r, gboolean *valid_r);
+/* The reply address of survey @id's letter: "complaints+svy-7-MAC@…",
+ * the MAC over the survey's id alone (README "Satisfaction surveys").
+ * Newly allocated. */
+char *rd_survey_token_address(const guint8 *key, gsize key_len, const char *base, gint64 id);
+/* If @address has that shape, TRUE with the survey's id in *@id_r and
+ * *@valid_r saying whether its MAC holds; FALSE for any other address.
+ * Out parameters may be NULL. */
+gboolean rd_survey_token_parse(const guint8 *key, gsize key_len, const char *address, gint64 *id_r,
+                               gboolean *valid_r);
 
 /* ---- threading and classification ----------------------------------- */
 
@@ -1180,6 +1189,80 @@ typedef struct {
 	gboolean remind, overdue, escalate;
 } RdLearningDue;
 void rd_learning_sweep(const RdCalendar *cal, const RdLearningState *a, const GDate *today, RdLearningDue *out);
+
+/* ---- satisfaction surveys (survey.c) ------------------------------------------ */
+
+/* Who a survey asks: the complainant after the final response, or a
+ * handler of the case about the process. */
+typedef enum {
+	RD_SURVEY_COMPLAINANT,
+	RD_SURVEY_STAFF,
+	RD_SURVEY_N_KINDS
+} RdSurveyKind;
+
+/* Every survey has this many questions, each answered 1 (very poor) to
+ * 5 (very good); the number after the last is the comments. */
+#define RD_SURVEY_QUESTIONS 4
+
+/* "complainant", "staff" (static). */
+const char *rd_survey_kind_to_string(RdSurveyKind k);
+gboolean rd_survey_kind_from_string(const char *s, RdSurveyKind *k_r);
+/* Question @n (1 … RD_SURVEY_QUESTIONS) of @k in @lang ("en", "cy";
+ * anything else is English), static; NULL outside the range. The same
+ * numbering in both languages. */
+const char *rd_survey_question(RdSurveyKind k, guint n, const char *lang);
+/* The questions as the letter lists them, one numbered paragraph each,
+ * the comments last. Newly allocated. */
+char *rd_survey_questions_text(RdSurveyKind k, const char *lang);
+
+/* What a reply said. */
+typedef struct {
+	int answers[RD_SURVEY_QUESTIONS]; /* 1 … 5, 0 for no answer */
+	guint n_answers;         /* how many are not 0 */
+	gboolean stop;           /* asked for no more mail ("stop", "dim diolch") */
+	char *comment;           /* the free words, as written (NULL: none) */
+	char *problem;           /* why it could not be read (NULL: it was) */
+} RdSurveyReply;
+void rd_survey_reply_clear(RdSurveyReply *r);
+
+/* Read a reply's new words (@text: quoted text and signature may still be
+ * there; they are left out). Tolerant: "1. 4", "Q1: 4", "4" on a line of
+ * its own in question order, "4 5 3 4" on one line, "4/5", "4 out of 5",
+ * and the words very good, good, average, poor, very poor (da iawn, da,
+ * gweddol, gwael, gwael iawn). TRUE when read (answers and/or stop);
+ * FALSE with r->problem saying what could not be read: no answer at all,
+ * an answer outside 1 to 5, two answers to one question, more answers
+ * than questions, words that are not a rating. Nothing is half-read: on
+ * FALSE the answers are all 0. */
+gboolean rd_survey_parse(const char *text, RdSurveyReply *r);
+
+/* @text with personal data replaced: "[name]" for @names (full names of
+ * the complainant, staff and anyone else the case knows; each part of
+ * three letters or more too), an honorific and the capitalised words after
+ * it ("Mrs Jones"), the name after "my name is"/"fy enw i yw", a name
+ * alone on the line after a sign-off ("Regards,", "Diolch,"); "[email]"
+ * for addresses; "[phone]" for UK phone numbers (+44, 0…, spaced or not);
+ * "[address]" for postcodes and "12 High Street"/"12 Heol y Bont" lines;
+ * "[reference]" for case references and other codes mixing letters and
+ * digits or six digits or more. Newly allocated; never NULL for a
+ * non-NULL @text. */
+char *rd_survey_anonymise(const char *text, const char *const *names);
+
+/* What the sweep knows of a case for its complainant survey. Strings are
+ * borrowed. */
+typedef struct {
+	const char *state;         /* cases.state */
+	const char *last_response; /* YYYY-MM-DD the latest stage was answered, or NULL */
+	const char *last_outcome;  /* that stage's outcome, or NULL */
+	gboolean last_stage_answered; /* the latest stage has a response */
+} RdSurveyCase;
+/* Whether a case's survey is due on @today, @delay working days after its
+ * final response: the case is closed (Stage 1 answered and not escalated,
+ * or Stage 2 answered), its latest stage was answered and was not
+ * withdrawn or excluded. *@due_r gets the day it is (or was) due when the
+ * case qualifies, even if not yet. */
+gboolean rd_survey_due(const RdCalendar *cal, const RdSurveyCase *c, guint delay, const GDate *today,
+                       GDate *due_r);
 
 G_END_DECLS
 

@@ -368,7 +368,7 @@ rd_staff_token_parse(const guint8 *key, gsize key_len, const char *prefix,
 	return TRUE;
 }
 
-/* ---- learning actions' reply addresses ----------------------------------- */
+/* ---- numbered reply addresses: learning actions and surveys ----------------- */
 
 /* The letters about a learning action (reminder, overdue) go to its
  * owner with a Reply-To naming the action and bound to them:
@@ -376,18 +376,27 @@ rd_staff_token_parse(const guint8 *key, gsize key_len, const char *prefix,
  *     complaints+act-12-xxxxxxxx@council.gov.uk
  *     MAC = HMAC-SHA256(key, "action" NUL "12" NUL lower(member))
  *
- * The "action" label keeps it apart from both other forms, and the shape
- * too: "act-12" is no reference, and its last part is no purpose letter. */
+ * A survey letter's Reply-To names the survey the same way, with the label
+ * "survey", the tag "svy" and an empty member: a complainant may well
+ * answer from another of their addresses, and the survey's id alone is
+ * what the answer is about (README "Satisfaction surveys").
+ *
+ *     complaints+svy-7-xxxxxxxx@council.gov.uk
+ *     MAC = HMAC-SHA256(key, "survey" NUL "7" NUL "")
+ *
+ * The labels keep each apart from the other forms, and the shape too:
+ * "act-12" and "svy-7" are no reference, and their last part is no
+ * purpose letter. */
 static void
-action_mac(const guint8 *key, gsize key_len, gint64 id, const char *member, char mac_r[MAC_CHARS + 1])
+numbered_mac(const guint8 *key, gsize key_len, const char *label, gint64 id, const char *member,
+             char mac_r[MAC_CHARS + 1])
 {
 	g_autofree char *m = member_key(member);
 	g_autofree char *ids = g_strdup_printf("%" G_GINT64_FORMAT, id);
 	GByteArray *in = g_byte_array_new();
-	static const char label[] = "action";
 	const guint8 nul = 0;
 
-	g_byte_array_append(in, (const guint8 *)label, sizeof(label) - 1);
+	g_byte_array_append(in, (const guint8 *)label, (guint)strlen(label));
 	g_byte_array_append(in, &nul, 1);
 	g_byte_array_append(in, (const guint8 *)ids, (guint)strlen(ids));
 	g_byte_array_append(in, &nul, 1);
@@ -396,8 +405,9 @@ action_mac(const guint8 *key, gsize key_len, gint64 id, const char *member, char
 	g_byte_array_unref(in);
 }
 
-char *
-rd_action_token_address(const guint8 *key, gsize key_len, const char *base, gint64 id, const char *member)
+static char *
+numbered_address(const guint8 *key, gsize key_len, const char *label, const char *tag, const char *base,
+                 gint64 id, const char *member)
 {
 	char mac[MAC_CHARS + 1];
 
@@ -406,17 +416,17 @@ rd_action_token_address(const guint8 *key, gsize key_len, const char *base, gint
 	const char *at = strrchr(base, '@');
 	g_return_val_if_fail(at != NULL && at != base, NULL);
 
-	action_mac(key, key_len, id, member, mac);
+	numbered_mac(key, key_len, label, id, member, mac);
 	const char *plus = memchr(base, '+', (gsize)(at - base));
 	const char *local_end = plus != NULL ? plus : at;
 	g_autofree char *local = g_strndup(base, (gsize)(local_end - base));
-	g_autofree char *ext = g_strdup_printf("act-%" G_GINT64_FORMAT "-%s", id, mac);
+	g_autofree char *ext = g_strdup_printf("%s-%" G_GINT64_FORMAT "-%s", tag, id, mac);
 	return g_strconcat(local, "+", ext, at, NULL);
 }
 
-gboolean
-rd_action_token_parse(const guint8 *key, gsize key_len, const char *address, const char *member, gint64 *id_r,
-                      gboolean *valid_r)
+static gboolean
+numbered_parse(const guint8 *key, gsize key_len, const char *label, const char *tag, const char *address,
+               const char *member, gint64 *id_r, gboolean *valid_r)
 {
 	char given[MAC_CHARS + 1];
 	char expected[MAC_CHARS + 1];
@@ -428,10 +438,11 @@ rd_action_token_parse(const guint8 *key, gsize key_len, const char *address, con
 	if (address == NULL)
 		return FALSE;
 	g_autofree char *ext = token_extension(address, given);
-	if (ext == NULL || g_ascii_strncasecmp(ext, "act-", 4) != 0)
+	gsize tlen = strlen(tag);
+	if (ext == NULL || g_ascii_strncasecmp(ext, tag, tlen) != 0 || ext[tlen] != '-')
 		return FALSE;
 	/* The number, with the digit repairs of retyping. */
-	const char *p = ext + 4;
+	const char *p = ext + tlen + 1;
 	if (*p == '\0' || strlen(p) > 15)
 		return FALSE;
 	gint64 id = 0;
@@ -449,7 +460,7 @@ rd_action_token_parse(const guint8 *key, gsize key_len, const char *address, con
 		return FALSE;
 	gboolean valid = FALSE;
 	if (key != NULL && key_len > 0 && member != NULL) {
-		action_mac(key, key_len, id, member, expected);
+		numbered_mac(key, key_len, label, id, member, expected);
 		valid = equal_constant_time(expected, given, MAC_CHARS);
 	}
 	if (id_r != NULL)
@@ -457,4 +468,29 @@ rd_action_token_parse(const guint8 *key, gsize key_len, const char *address, con
 	if (valid_r != NULL)
 		*valid_r = valid;
 	return TRUE;
+}
+
+char *
+rd_action_token_address(const guint8 *key, gsize key_len, const char *base, gint64 id, const char *member)
+{
+	return numbered_address(key, key_len, "action", "act", base, id, member);
+}
+
+gboolean
+rd_action_token_parse(const guint8 *key, gsize key_len, const char *address, const char *member, gint64 *id_r,
+                      gboolean *valid_r)
+{
+	return numbered_parse(key, key_len, "action", "act", address, member, id_r, valid_r);
+}
+
+char *
+rd_survey_token_address(const guint8 *key, gsize key_len, const char *base, gint64 id)
+{
+	return numbered_address(key, key_len, "survey", "svy", base, id, "");
+}
+
+gboolean
+rd_survey_token_parse(const guint8 *key, gsize key_len, const char *address, gint64 *id_r, gboolean *valid_r)
+{
+	return numbered_parse(key, key_len, "survey", "svy", address, "", id_r, valid_r);
 }
