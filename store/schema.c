@@ -643,6 +643,59 @@ static const char schema_v12[] =
 	/* Stages without a cases row, which foreign keys forbid. */
 	RD_ORPHANS("1") RD_ORPHANS("2");
 
+/* Version 13: satisfaction surveys (README "Satisfaction surveys", issue
+ * 14) and the person-level "do not contact" flag.
+ *
+ * surveys: one row per survey made (sent, or suppressed with the reason),
+ * at most one per case, kind and recipient, so that the sweep can never
+ * send a second. recipient and reply_msg_id are the only personal data;
+ * a retention purge clears them and keeps the row. survey_answers holds
+ * the numbers alone (no text, no address), which a purge keeps so that
+ * past reports give the same figures. survey_comments holds the comment
+ * already anonymised (procedure/survey.c); the reply itself is a message
+ * on the case like any other.
+ *
+ * people.no_contact_at / no_contact_reason: the person asked not to be
+ * contacted beyond their complaint (no surveys); added only when missing,
+ * and every table IF NOT EXISTS: tests make older files by lowering
+ * user_version alone. */
+static const char schema_v13[] =
+	"CREATE TABLE IF NOT EXISTS surveys ("
+	"  id           INTEGER PRIMARY KEY,"
+	"  case_id      INTEGER NOT NULL REFERENCES cases(id),"
+	"  kind         TEXT NOT NULL CHECK (kind IN ('complainant', 'staff')),"
+	"  recipient    TEXT,"
+	"  language     TEXT NOT NULL DEFAULT 'en' CHECK (language IN ('en', 'cy')),"
+	"  status       TEXT NOT NULL CHECK (status IN ('sent', 'answered', 'expired', 'suppressed')),"
+	"  reason       TEXT,"
+	"  due          TEXT NOT NULL,"
+	"  sent_at      INTEGER,"
+	"  sent_day     TEXT,"
+	"  expires      TEXT,"
+	"  answered_at  INTEGER,"
+	"  answered_day TEXT,"
+	"  reply_msg_id INTEGER,"
+	"  created_at   INTEGER NOT NULL,"
+	"  UNIQUE (case_id, kind, recipient)"
+	");"
+	"CREATE INDEX IF NOT EXISTS surveys_open ON surveys(expires) WHERE status = 'sent';"
+	"CREATE INDEX IF NOT EXISTS surveys_sent_day ON surveys(sent_day);"
+	"CREATE INDEX IF NOT EXISTS surveys_answered_day ON surveys(answered_day);"
+	"CREATE TABLE IF NOT EXISTS survey_answers ("
+	"  survey_id INTEGER NOT NULL REFERENCES surveys(id),"
+	"  question  INTEGER NOT NULL CHECK (question BETWEEN 1 AND 9),"
+	"  value     INTEGER NOT NULL CHECK (value BETWEEN 1 AND 5),"
+	"  PRIMARY KEY (survey_id, question)"
+	");"
+	"CREATE TABLE IF NOT EXISTS survey_comments ("
+	"  survey_id INTEGER PRIMARY KEY REFERENCES surveys(id),"
+	"  text      TEXT NOT NULL"
+	");";
+static const char *const schema_v13_columns[][3] = {
+	{ "people", "no_contact_at", "INTEGER" },
+	{ "people", "no_contact_reason", "TEXT" },
+};
+
 static gboolean exec_sql(sqlite3 *db, const char *sql, const char *doing,
                          GError **error);
 
@@ -712,19 +765,27 @@ has_column(sqlite3 *db, const char *table, const char *column)
 	return found;
 }
 
+/* Each column of @cols ({ table, column, type }) added unless the table
+ * has it: tests make older files by lowering user_version alone. */
 static gboolean
-migrate_8_to_9(sqlite3 *db, GError **error)
+add_columns(sqlite3 *db, const char *const (*cols)[3], gsize n, const char *doing, GError **error)
 {
-	for (guint i = 0; i < G_N_ELEMENTS(schema_v9); i++) {
-		if (has_column(db, schema_v9[i][0], schema_v9[i][1]))
+	for (gsize i = 0; i < n; i++) {
+		if (has_column(db, cols[i][0], cols[i][1]))
 			continue;
-		/* Names from the table above, never from input. */
-		g_autofree char *sql = g_strdup_printf("ALTER TABLE %s ADD COLUMN %s %s", schema_v9[i][0],
-		                                       schema_v9[i][1], schema_v9[i][2]);
-		if (!exec_sql(db, sql, "creating schema version 9", error))
+		/* Names from the tables above, never from input. */
+		g_autofree char *sql = g_strdup_printf("ALTER TABLE %s ADD COLUMN %s %s", cols[i][0], cols[i][1],
+		                                       cols[i][2]);
+		if (!exec_sql(db, sql, doing, error))
 			return FALSE;
 	}
 	return TRUE;
+}
+
+static gboolean
+migrate_8_to_9(sqlite3 *db, GError **error)
+{
+	return add_columns(db, schema_v9, G_N_ELEMENTS(schema_v9), "creating schema version 9", error);
 }
 
 static gboolean
@@ -745,6 +806,14 @@ migrate_11_to_12(sqlite3 *db, GError **error)
 	return exec_sql(db, schema_v12, "creating schema version 12", error);
 }
 
+static gboolean
+migrate_12_to_13(sqlite3 *db, GError **error)
+{
+	return add_columns(db, schema_v13_columns, G_N_ELEMENTS(schema_v13_columns), "creating schema version 13",
+	                   error) &&
+	       exec_sql(db, schema_v13, "creating schema version 13", error);
+}
+
 /* migrations[N] takes the file from version N to N+1. */
 static const RdMigrateFunc migrations[] = {
 	migrate_0_to_1,
@@ -759,6 +828,7 @@ static const RdMigrateFunc migrations[] = {
 	migrate_9_to_10,
 	migrate_10_to_11,
 	migrate_11_to_12,
+	migrate_12_to_13,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == RD_STORE_SCHEMA_VERSION);

@@ -32,6 +32,11 @@
 	" date, received_at, kind, via, reason, auto_reason, bounced_message_id," \
 	" problem, problem_detail, body_text, new_text "
 
+#define SURVEY_COLS \
+	"v.id, v.case_id, v.kind, v.recipient, v.language, v.status, v.reason, v.due, v.sent_at, v.sent_day," \
+	" v.expires, v.answered_at, v.answered_day, v.reply_msg_id, v.created_at, c.reference" \
+	" FROM surveys v JOIN cases c ON c.id = v.case_id "
+
 #define ACTION_COLS \
 	"id, text, owner, authorised_by, due, status, evidence, done_on, publishable, service," \
 	" created_by, created_at, updated_at, reminded_for, overdue_for, escalated_at"
@@ -472,4 +477,65 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_ACTION_EVENTS] =
 		"SELECT id, action_id, at, msg_id, actor, type, detail"
 		" FROM action_events WHERE action_id = ?1 ORDER BY at, id",
+
+	/* satisfaction surveys (surveys.c) */
+	/* ?1 first response day counted, ?2 kind: closed cases answered on
+	 * or after ?1 with no survey of that kind; their latest stage's
+	 * response day and outcome. */
+	[RD_STMT_SURVEY_CANDIDATES] =
+		"SELECT c.id, c.state,"
+		" (SELECT coalesce(s.response_sent, s.responded) FROM stages s WHERE s.case_id = c.id"
+		"  ORDER BY s.stage DESC LIMIT 1),"
+		" (SELECT s.outcome FROM stages s WHERE s.case_id = c.id ORDER BY s.stage DESC LIMIT 1)"
+		" FROM cases c WHERE c.state IN ('stage1-closed', 'closed')"
+		" AND EXISTS (SELECT 1 FROM stages s WHERE s.case_id = c.id"
+		"  AND coalesce(s.response_sent, s.responded) >= ?1)"
+		" AND NOT EXISTS (SELECT 1 FROM surveys v WHERE v.case_id = c.id AND v.kind = ?2)"
+		" ORDER BY c.id",
+	[RD_STMT_SURVEY_INSERT] =
+		"INSERT OR IGNORE INTO surveys (case_id, kind, recipient, language, status, reason, due, sent_at,"
+		" sent_day, expires, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[RD_STMT_SURVEY_GET] =
+		"SELECT " SURVEY_COLS "WHERE v.id = ?1",
+	[RD_STMT_SURVEYS_FOR_CASE] =
+		"SELECT " SURVEY_COLS "WHERE v.case_id = ?1 ORDER BY v.id",
+	[RD_STMT_SURVEYS_ALL] =
+		"SELECT " SURVEY_COLS "ORDER BY v.id",
+	[RD_STMT_SURVEYS_EXPIRING] =
+		"SELECT " SURVEY_COLS "WHERE v.status = 'sent' AND v.expires < ?1 ORDER BY v.id",
+	[RD_STMT_SURVEY_SET_STATUS] =
+		"UPDATE surveys SET status = ?2, reason = coalesce(?3, reason) WHERE id = ?1",
+	[RD_STMT_SURVEY_SET_ANSWERED] =
+		"UPDATE surveys SET status = 'answered', answered_at = ?2, answered_day = ?3, reply_msg_id = ?4"
+		" WHERE id = ?1",
+	[RD_STMT_SURVEY_ANSWER_ADD] =
+		"INSERT OR REPLACE INTO survey_answers (survey_id, question, value) VALUES (?1, ?2, ?3)",
+	[RD_STMT_SURVEY_COMMENT_ADD] =
+		"INSERT OR REPLACE INTO survey_comments (survey_id, text) VALUES (?1, ?2)",
+	[RD_STMT_SURVEY_ANSWERS] =
+		"SELECT question, value FROM survey_answers WHERE survey_id = ?1 ORDER BY question",
+	/* ?1 kind, ?2 ?3 the period's first and last day. */
+	[RD_STMT_SURVEY_COUNTS] =
+		"SELECT (SELECT count(*) FROM surveys WHERE kind = ?1 AND sent_day BETWEEN ?2 AND ?3),"
+		" (SELECT count(*) FROM surveys WHERE kind = ?1 AND answered_day BETWEEN ?2 AND ?3),"
+		" (SELECT count(*) FROM surveys WHERE kind = ?1 AND status = 'expired' AND expires BETWEEN ?2 AND ?3),"
+		" (SELECT count(*) FROM surveys WHERE kind = ?1 AND status = 'suppressed'"
+		"  AND due BETWEEN ?2 AND ?3)",
+	[RD_STMT_SURVEY_FIGURES] =
+		"SELECT a.question, a.value, count(*) FROM survey_answers a JOIN surveys v ON v.id = a.survey_id"
+		" WHERE v.kind = ?1 AND v.answered_day BETWEEN ?2 AND ?3 GROUP BY a.question, a.value",
+	/* In the order of their text, so that nothing in the order says
+	 * which case or person a comment came from. */
+	[RD_STMT_SURVEY_COMMENTS] =
+		"SELECT m.text FROM survey_comments m JOIN surveys v ON v.id = m.survey_id"
+		" WHERE v.kind = ?1 AND v.answered_day BETWEEN ?2 AND ?3 ORDER BY m.text",
+	[RD_STMT_PERSON_SET_NO_CONTACT] =
+		"INSERT INTO people (email, no_contact_at, no_contact_reason) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT (email) DO UPDATE SET no_contact_at = coalesce(people.no_contact_at, excluded.no_contact_at),"
+		" no_contact_reason = coalesce(people.no_contact_reason, excluded.no_contact_reason)",
+	[RD_STMT_PERSON_NO_CONTACT] =
+		"SELECT no_contact_at, no_contact_reason FROM people WHERE email = ?1 AND no_contact_at IS NOT NULL",
+	/* A letter to ?1 came back, or failed for good. */
+	[RD_STMT_ADDRESS_BOUNCED] =
+		"SELECT 1 FROM outbox WHERE to_addr = ?1 AND (bounced_at IS NOT NULL OR status = 'failed') LIMIT 1",
 };

@@ -51,7 +51,7 @@ typedef enum {
 	                             foreign keys, not a redress database) */
 } RdStoreError;
 
-#define RD_STORE_SCHEMA_VERSION 12
+#define RD_STORE_SCHEMA_VERSION 13
 
 typedef struct _RdStore RdStore;
 
@@ -838,6 +838,88 @@ typedef struct {
 } RdStoreCounts;
 gboolean rd_store_counts(RdStore *store, RdStoreCounts *c_r, GError **error);
 
+
+/* ---- satisfaction surveys (surveys.c) ---------------------------------- */
+
+/* One survey (schema 13). Days are YYYY-MM-DD; status is sent, answered,
+ * expired or suppressed (made but not sent: @reason says why). */
+typedef struct {
+	gint64 id, case_id;
+	char *kind;              /* "complainant" or "staff" */
+	char *recipient;         /* the address it went to (NULL after a purge) */
+	char *language;          /* "en" or "cy" */
+	char *status;
+	char *reason;            /* why suppressed, expired late reply, …; may be NULL */
+	char *due;               /* the day it fell due */
+	gint64 sent_at;          /* 0 when not sent */
+	char *sent_day, *expires;
+	gint64 answered_at;      /* 0 when not answered */
+	char *answered_day;
+	gint64 reply_msg_id;     /* the counted reply, or 0 */
+	gint64 created_at;
+	char *reference;         /* the case's (read only) */
+} RdSurvey;
+void rd_survey_free(RdSurvey *v);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdSurvey, rd_survey_free)
+
+/* A closed case the sweep may survey. */
+typedef struct {
+	gint64 case_id;
+	char *state;
+	char *last_response;     /* the latest stage's response day, or NULL */
+	char *last_outcome;      /* its outcome, or NULL */
+} RdSurveyCandidate;
+void rd_survey_candidate_free(RdSurveyCandidate *c);
+
+/* Closed cases (stage1-closed, closed) with a stage answered on or after
+ * @since and no survey of @kind yet. RdSurveyCandidate* elements. */
+GPtrArray *rd_store_survey_candidates(RdStore *store, const char *kind, const char *since, GError **error);
+/* Record a survey (id, reference, answered fields ignored), unless one of
+ * the same case, kind and recipient exists: then *@added_r is FALSE and
+ * its id is returned. 0 on error. */
+gint64 rd_store_survey_insert(RdStore *store, const RdSurvey *v, gboolean *added_r, GError **error);
+/* Survey @id into *@v_r (NULL when there is none). */
+gboolean rd_store_survey_get(RdStore *store, gint64 id, RdSurvey **v_r, GError **error);
+/* The surveys of a case (@case_id > 0) or all, oldest first. RdSurvey*. */
+GPtrArray *rd_store_surveys_list(RdStore *store, gint64 case_id, GError **error);
+/* Sent surveys whose last day to answer is before @today. */
+GPtrArray *rd_store_surveys_expiring(RdStore *store, const char *today, GError **error);
+/* A new status; @reason (may be NULL: unchanged) says why. */
+gboolean rd_store_survey_set_status(RdStore *store, gint64 id, const char *status, const char *reason,
+                                    GError **error);
+/* Record the reply @msg_id to survey @id: answered at @at on @day, the
+ * answers (@answers[q-1] for question q, 0 for none; @n of them) and the
+ * comment (already anonymised; NULL for none). */
+gboolean rd_store_survey_answer(RdStore *store, gint64 id, gint64 at, const char *day, gint64 msg_id,
+                                const int *answers, guint n, const char *comment, GError **error);
+/* The answers of survey @id: answers_r[q-1] for question q (0 none). */
+gboolean rd_store_survey_answers(RdStore *store, gint64 id, int *answers_r, guint n, GError **error);
+
+/* What the reports show of one kind of survey in a period. */
+#define RD_STORE_SURVEY_MAX_Q 9
+typedef struct {
+	guint sent;              /* sent in the period */
+	guint answered;          /* answered in the period */
+	guint expired;           /* expired unanswered in the period */
+	guint suppressed;        /* due in the period, not sent (no contact, …) */
+	guint counts[RD_STORE_SURVEY_MAX_Q][5]; /* [question-1][value-1], answered in the period */
+} RdSurveyFigures;
+/* The figures and (@comments_r, may be NULL) the anonymised comments of
+ * surveys of @kind answered from @from to @to (YYYY-MM-DD, both
+ * included), the comments in the order of their text. */
+gboolean rd_store_survey_figures(RdStore *store, const char *kind, const char *from, const char *to,
+                                 RdSurveyFigures *f_r, GPtrArray **comments_r, GError **error);
+
+/* The person with @email asked not to be contacted (beyond their
+ * complaint): kept with when and why; the first time stays. */
+gboolean rd_store_person_set_no_contact(RdStore *store, const char *email, gint64 at, const char *reason,
+                                        GError **error);
+/* Whether @email asked not to be contacted; when so, and @reason_r is
+ * not NULL, why (may be NULL). */
+gboolean rd_store_person_no_contact(RdStore *store, const char *email, gboolean *no_contact_r, char **reason_r,
+                                    GError **error);
+/* Whether a letter to @email came back or failed for good. */
+gboolean rd_store_address_bounced(RdStore *store, const char *email, gboolean *bounced_r, GError **error);
 
 /* ---- learning actions (actions.c) -------------------------------------- */
 
