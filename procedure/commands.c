@@ -23,7 +23,7 @@
 
 #include "procedure.h"
 
-#define N_KINDS (RD_CMD_EXTEND + 1)
+#define N_KINDS (RD_CMD_NOCONTACT + 1)
 /* How much of what was typed an error message quotes. */
 #define QUOTE_MAX 40
 #define PLUS_DAYS_MAX 365
@@ -31,7 +31,7 @@
 static const char *const kind_names[] = {
 	"assign", "service", "outcome", "final", "close", "holding", "stage2",
 	"notify-dept", "link", "language", "cause", "note", "new", "channel",
-	"remedy", "ombudsman", "action", "done", "verified", "extend",
+	"remedy", "ombudsman", "action", "done", "verified", "extend", "nocontact",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(kind_names) == N_KINDS);
 
@@ -1290,6 +1290,9 @@ parse_args(Parsed *x, const char *args, const char *prefix)
 		return TRUE;
 	case RD_CMD_OMBUDSMAN:
 		return parse_ombudsman(x, args);
+	case RD_CMD_NOCONTACT:
+		c->rest = rest_after_words(args, 0);
+		return TRUE;
 	case RD_CMD_ACTION:
 		return parse_action(x, args);
 	case RD_CMD_DONE:

@@ -763,6 +763,9 @@ typedef enum {
 	RD_CMD_VERIFIED,     /* #verified [NOTE] (the same): rest or NULL */
 	RD_CMD_EXTEND,       /* #extend DATE REASON (the same): arg the new
 	                        target day, rest the reason (required) */
+	RD_CMD_NOCONTACT,    /* #nocontact [REASON]: the complainant asked not
+	                        to be contacted beyond their complaint (no
+	                        satisfaction survey); rest the reason or NULL */
 } RdCommandKind;
 
 /* The name as typed without '#': "assign", "notify-dept", "stage2", …

@@ -347,7 +347,8 @@ add_comment(GString *comment, const char *words)
 static gboolean
 ends_reply(const char *line)
 {
-	if (strcmp(line, "--") == 0 || strcmp(line, "-- ") == 0 || g_str_has_prefix(line, "-----Original Message"))
+	if (strcmp(line, "--") == 0 || strcmp(line, "-- ") == 0 || g_str_has_prefix(line, "-----Original Message") ||
+	    g_str_has_prefix(line, "##-"))
 		return TRUE;
 	gsize n = strlen(line);
 	return (g_str_has_prefix(line, "On ") && n > 6 && g_str_has_suffix(line, "wrote:")) ||

@@ -538,4 +538,6 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	/* A letter to ?1 came back, or failed for good. */
 	[RD_STMT_ADDRESS_BOUNCED] =
 		"SELECT 1 FROM outbox WHERE to_addr = ?1 AND (bounced_at IS NOT NULL OR status = 'failed') LIMIT 1",
+	[RD_STMT_OUTBOX_SUPPRESS_QUEUED] =
+		"UPDATE outbox SET status = 'suppressed', detail = ?2 WHERE idem_key = ?1 AND status = 'queued'",
 };

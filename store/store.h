@@ -918,6 +918,11 @@ gboolean rd_store_person_set_no_contact(RdStore *store, const char *email, gint6
  * not NULL, why (may be NULL). */
 gboolean rd_store_person_no_contact(RdStore *store, const char *email, gboolean *no_contact_r, char **reason_r,
                                     GError **error);
+/* The letter queued under @idem_key, if not yet sent, is not to be sent:
+ * its status becomes suppressed with @detail. *@changed_r says whether it
+ * was still queued. */
+gboolean rd_store_outbox_suppress_queued(RdStore *store, const char *idem_key, const char *detail,
+                                         gboolean *changed_r, GError **error);
 /* Whether a letter to @email came back or failed for good. */
 gboolean rd_store_address_bounced(RdStore *store, const char *email, gboolean *bounced_r, GError **error);
 

@@ -354,3 +354,19 @@ rd_store_address_bounced(RdStore *store, const char *email, gboolean *bounced_r,
 	return rd_bind_end(store, &b, "looking for bounces", error) &&
 	       rd_stmt_row(store, st, bounced_r, "looking for bounces", error);
 }
+
+gboolean
+rd_store_outbox_suppress_queued(RdStore *store, const char *idem_key, const char *detail, gboolean *changed_r,
+                                GError **error)
+{
+	*changed_r = FALSE;
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_OUTBOX_SUPPRESS_QUEUED);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_text(&b, idem_key);
+	rd_bind_text(&b, detail);
+	if (!rd_bind_end(store, &b, "withdrawing a queued letter", error) ||
+	    !rd_stmt_run(store, st, "withdrawing a queued letter", error))
+		return FALSE;
+	*changed_r = sqlite3_changes(store->db) > 0;
+	return TRUE;
+}

@@ -101,6 +101,12 @@ static const char *const letter_variables[] = {
 	                              action (also Reply-To), for #done,
 	                              #verified, #extend */
 
+	/* satisfaction surveys (survey, staff-survey) */
+	"survey.questions",        /* the numbered questions, each with its
+	                              1-to-5 scale, the comments last
+	                              (procedure/survey.c), in the letter's
+	                              language */
+	"survey.answer_by",        /* the last day a reply counts, in words */
 	/* flags: set with rd_tpl_values_set_flag() */
 	"flag.ombudsman_details",  /* holding reply: give Ombudsman details */
 	"flag.referred_back",      /* stage2-declined: referred back to the

@@ -246,7 +246,7 @@ static const char *const shipped_letters[] = {
 	"chief-executive-referral", "closing-letter", "command-result", "holding-reply", "oversight-report",
 	"procedure-changed", "staff-correspondence", "staff-dept-notice", "staff-digest", "staff-forward-confirmation",
 	"staff-letter-failed", "staff-new-case", "staff-overdue", "staff-reminder", "staff-reply", "staff-spoof-alert",
-	"stage1-acknowledgement", "stage2-acknowledgement", "stage2-declined", NULL
+	"staff-survey", "stage1-acknowledgement", "stage2-acknowledgement", "stage2-declined", "survey", NULL
 };
 
 static void
@@ -366,6 +366,8 @@ full_values(const char *lang, gboolean flags)
 	rd_tpl_values_set(v, "action.service", flags ? "Waste" : NULL);
 	rd_tpl_values_set(v, "action.cases", flags ? "CMP-2026-000123" : NULL);
 	rd_tpl_values_set(v, "action.reply_address", "complaints+act-12-k3j9m2qa@council.example");
+	rd_tpl_values_set(v, "survey.questions", cy ? "1. Pa mor hawdd oedd gwneud eich cwyn?" : "1. How easy was it?");
+	rd_tpl_values_set(v, "survey.answer_by", cy ? "dydd Llun 4 Ionawr 2027" : "Monday 4 January 2027");
 	rd_tpl_values_set(v, "case.received", cy ? "3 Mawrth 2026" : "3 March 2026");
 	rd_tpl_values_set(v, "case.received_on", cy ? "ar ddydd Mawrth 3 Mawrth 2026" : "on Tuesday 3 March 2026");
 	rd_tpl_values_set(v, "case.reply_by", cy ? "17 Mawrth 2026" : "17 March 2026");

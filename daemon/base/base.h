@@ -120,6 +120,18 @@ typedef struct {
 	                            before an alert mail, default 1800 */
 } RdDaemonConfig;
 
+/* [surveys]: satisfaction surveys after a case's final response
+ * (casework/surveys.c, README "Satisfaction surveys"). */
+typedef struct {
+	gboolean enabled;        /* default FALSE */
+	guint delay;             /* working days after the final response, default 5 */
+	guint expire_after;      /* working days after sending that a reply
+	                            still counts, default 20 */
+	char **profiles;         /* procedure profiles surveyed, lower case;
+	                            empty (the default): every profile */
+	gboolean staff;          /* also ask the case's handlers, default FALSE */
+} RdSurveysConfig;
+
 /* [reports]: the oversight reports the daemon sends by itself
  * (service/reports.c, README "Scheduled reports"). */
 typedef struct {
@@ -223,6 +235,8 @@ typedef struct {
 	RdDaemonConfig daemon;
 	/* [reports] */
 	RdReportsConfig reports;
+	/* [surveys] */
+	RdSurveysConfig surveys;
 	/* [staff:ADDRESS] groups (RdStaffMember*, in file order) and [staff_auth] */
 	GPtrArray *staff;
 	RdStaffAuthConfig staff_auth;

@@ -332,6 +332,25 @@ assign_daemon(Reader *rd, const Setting *s)
 	else if (strcmp(s->key, "alert_after") == 0) d->alert_after = (guint)s->num;
 }
 
+/* [surveys]. */
+static void
+assign_surveys(Reader *rd, const Setting *s)
+{
+	RdSurveysConfig *v = &rd->cfg->surveys;
+	if (strcmp(s->key, "enabled") == 0)
+		v->enabled = rd_key_is_true(s->val);
+	else if (strcmp(s->key, "delay") == 0)
+		v->delay = (guint)s->num;
+	else if (strcmp(s->key, "expire_after") == 0)
+		v->expire_after = (guint)s->num;
+	else if (strcmp(s->key, "staff") == 0)
+		v->staff = rd_key_is_true(s->val);
+	else if (strcmp(s->key, "profiles") == 0) {
+		g_strfreev(v->profiles);
+		v->profiles = lower_list(rd->kf, s->group, s->key);
+	}
+}
+
 /* [reports]. Words that did not pass their check were reported; what is
  * stored is what the words that did say. */
 static void
@@ -448,6 +467,7 @@ static const struct {
 	{ "smtp", assign_smtp },
 	{ "daemon", assign_daemon },
 	{ "reports", assign_reports },
+	{ "surveys", assign_surveys },
 	{ "staff:", assign_staff },
 	{ "staff_auth", assign_staff },
 };
@@ -783,6 +803,9 @@ set_defaults(RdConfig *cfg)
 	cfg->reports.annual = TRUE;
 	cfg->reports.sets = g_strdup("all");
 	cfg->reports.send_after_days = 5;
+	cfg->surveys.delay = 5;
+	cfg->surveys.expire_after = 20;
+	cfg->surveys.profiles = g_new0(char *, 1);
 	cfg->profile_groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	                                            (GDestroyNotify)g_hash_table_unref);
 	cfg->staff = g_ptr_array_new_with_free_func((GDestroyNotify)staff_member_free);
@@ -941,6 +964,7 @@ rd_config_free(RdConfig *cfg)
 	rd_oauth_config_clear(&cfg->smtp.oauth);
 	g_free(cfg->smtp.envelope_from);
 	g_strfreev(cfg->reports.recipients);
+	g_strfreev(cfg->surveys.profiles);
 	g_free(cfg->reports.sets);
 	g_free(cfg->reports.self_assessment);
 	g_free(cfg->reports.ombudsman_letter);

@@ -959,6 +959,33 @@ do_remedy(Ctx *x, GError **error)
 	return event(x, "remedy", what, error);
 }
 
+/* The complainant asked not to be contacted beyond their complaint: the
+ * flag is the person's, so it holds for every case of theirs, and a
+ * survey letter still in the outbox is held back. Letters the complaint
+ * itself needs (responses, extensions) still go. */
+static gboolean
+do_no_contact(Ctx *x, GError **error)
+{
+	g_autofree char *reason = g_strstrip(g_strdup(x->reason ? x->reason : ""));
+	const char *why = *reason != '\0' ? reason : "asked not to be contacted";
+	gboolean already = FALSE;
+	if (!rd_store_person_no_contact(x->store, x->c->complainant_email, &already, NULL, error))
+		return FALSE;
+	if (!rd_store_person_set_no_contact(x->store, x->c->complainant_email, x->at, why, error))
+		return FALSE;
+	guint withdrawn = 0;
+	g_autofree char *held = g_strdup_printf("not sent: the complainant asked not to be contacted (%s)", why);
+	if (!rd_casework_surveys_withdraw(x->store, x->c, held, x->at, &withdrawn, error))
+		return FALSE;
+	g_autofree char *what = g_strdup_printf("%s: no satisfaction survey will be sent to %s (%s)%s",
+	                                        already ? "Already recorded as not to be contacted"
+	                                                : "The complainant asked not to be contacted",
+	                                        x->c->complainant_email, why,
+	                                        withdrawn ? "; the survey waiting to go was held back" : "");
+	g_string_append_printf(x->done, "%s.\n", what);
+	return event(x, "no-contact", what, error);
+}
+
 /* The Ombudsman's part: the day the council learned the complainant had
  * gone to the Ombudsman, and the day it decided, with its finding. A
  * decision without a recorded referral records the referral on the same
@@ -1150,7 +1177,7 @@ static const char *const action_names[] = {
 	[RD_CASE_ACTION_NOTE] = "note",         [RD_CASE_ACTION_CAUSE] = "cause",
 	[RD_CASE_ACTION_NOTIFY_DEPT] = "notify-dept", [RD_CASE_ACTION_COMPLAINANT] = "complainant",
 	[RD_CASE_ACTION_REOPEN] = "reopen",     [RD_CASE_ACTION_REMEDY] = "remedy",
-	[RD_CASE_ACTION_OMBUDSMAN] = "ombudsman",
+	[RD_CASE_ACTION_OMBUDSMAN] = "ombudsman", [RD_CASE_ACTION_NO_CONTACT] = "no-contact",
 };
 
 const char *
@@ -1215,6 +1242,8 @@ dispatch(Ctx *x, const RdCaseAction *a, GError **error)
 		return do_complainant(x, error);
 	case RD_CASE_ACTION_REOPEN:
 		return do_reopen(x, error);
+	case RD_CASE_ACTION_NO_CONTACT:
+		return do_no_contact(x, error);
 	}
 	return rd_casework_refused(error, "unknown action");
 }

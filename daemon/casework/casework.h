@@ -182,6 +182,9 @@ typedef enum {
 	RD_CASE_ACTION_REMEDY,        /* text: the remedy or apology given (oversight) */
 	RD_CASE_ACTION_OMBUDSMAN,     /* ombudsman referred|decided [, outcome the
 	                                 finding] [, date]: the Ombudsman's part */
+	RD_CASE_ACTION_NO_CONTACT,    /* [reason]: the complainant asked not to be
+	                                 contacted beyond their complaint (no
+	                                 satisfaction survey, ever) */
 } RdCaseActionKind;
 
 const char *rd_case_action_kind_to_string(RdCaseActionKind k);
@@ -200,7 +203,8 @@ typedef struct {
 	const char *service;     /* service: its name */
 	const char *to;          /* extend: the new date YYYY-MM-DD; NULL = the
 	                            profile's extension */
-	const char *reason;      /* extend, close: told to the complainant */
+	const char *reason;      /* extend, close: told to the complainant;
+	                            no-contact: why (kept, never told) */
 	const char *outcome;     /* respond: upheld, partly-upheld, not-upheld,
 	                            resolved; close: withdrawn, excluded */
 	const char *date;        /* respond: the day it was sent; NULL = today */
@@ -302,6 +306,8 @@ void rd_letters_free(RdLetters *l);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdLetters, rd_letters_free)
 /* The folder the templates came from. */
 const char *rd_letters_dir(const RdLetters *l);
+/* The reply-token key the letters were made with (RD_TOKEN_KEY_LEN bytes). */
+const guint8 *rd_letters_token_key(const RdLetters *l);
 
 /* One letter to compose. Strings are borrowed. */
 typedef struct {
@@ -342,6 +348,12 @@ typedef struct {
 	gboolean language_unsure;  /* stage 1 acknowledgement: ask in English
 	                              and Welsh which language they want
 	                              (flag.language_unsure) */
+	const char *reply_to;      /* survey letters: the survey's own reply
+	                              address (Reply-To and case.reply_address),
+	                              in place of the case's or the member's */
+	int survey_kind;           /* survey letters: an RdSurveyKind, for
+	                              survey.questions; -1 (or no reply_to) none */
+	const char *survey_answer_by; /* YYYY-MM-DD: the last day a reply counts */
 } RdLetterRequest;
 
 /* A complainant with no email address (a complaint made by phone, letter
@@ -554,6 +566,26 @@ gboolean rd_casework_action_change(RdCasework *cw, const RdActionChange *ch, cha
 /* Mark action @id publishable or not (in its own transaction). */
 gboolean rd_casework_action_publish(RdCasework *cw, gint64 id, gboolean on, const char *actor, gint64 at,
                                     GError **error);
+
+/* ---- satisfaction surveys (surveys.c) ---------------------------------- */
+
+/* How far back (calendar days) the sweep looks for cases answered and not
+ * yet surveyed: a daemon stopped longer than this surveys none of them. */
+#define RD_SURVEY_LOOKBACK_DAYS 90
+
+/* The sweep's part, after the learning actions: sent surveys past their
+ * last day expired; then, with [surveys] enabled, each closed case whose
+ * survey has fallen due surveyed in a transaction of its own (and its
+ * handlers, with [surveys] staff). *@sent_r (may be NULL) counts the
+ * letters queued. FALSE only when the store failed. */
+gboolean rd_survey_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint64 now, RdSweepFunc func,
+                             gpointer user_data, guint *sent_r, GError **error);
+/* Case @c's complainant asked not to be contacted: a survey letter to
+ * them still waiting in the outbox is not sent, and its survey becomes
+ * suppressed with @why. Inside the caller's transaction. */
+gboolean rd_casework_surveys_withdraw(RdStore *store, const RdCase *c, const char *why, gint64 at,
+                                      guint *withdrawn_r, GError **error);
+
 
 /* The sweep's part: each open action whose reminder, overdue letter or
  * escalation is due on @now's day, one transaction each; @func is told

@@ -72,6 +72,12 @@ rd_letters_free(RdLetters *l)
 	g_free(l);
 }
 
+const guint8 *
+rd_letters_token_key(const RdLetters *l)
+{
+	return l->key;
+}
+
 const char *
 rd_letters_dir(const RdLetters *l)
 {
@@ -244,6 +250,8 @@ reply_address(RdLetters *l, const RdLetterRequest *r)
 {
 	const RdConfig *cfg = l->cfg;
 	const char *base = cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address;
+	if (r->reply_to != NULL)
+		return g_strdup(r->reply_to);
 	if (r->to_complainant || r->to_addr == NULL)
 		return rd_token_address(l->key, RD_TOKEN_KEY_LEN, base, r->c->reference);
 	const RdStaffMember *m = rd_config_staff_member(cfg, r->to_addr);
@@ -365,6 +373,11 @@ rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
 	rd_tpl_values_set_flag(v, "flag.referred_back", r->referred_back);
 	rd_tpl_values_set_flag(v, "flag.final_stage", r->final_stage);
 	rd_tpl_values_set_flag(v, "flag.language_unsure", r->language_unsure);
+	if (r->reply_to != NULL && r->survey_kind >= 0 && r->survey_kind < RD_SURVEY_N_KINDS) {
+		g_autofree char *qs = rd_survey_questions_text((RdSurveyKind)r->survey_kind, lang);
+		rd_tpl_values_set(v, "survey.questions", qs);
+		set_date(v, "survey.answer_by", r->survey_answer_by, lang);
+	}
 	return v;
 }
 

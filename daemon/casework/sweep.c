@@ -578,6 +578,10 @@ rd_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint64 now, gb
 		g_prefix_error(error, "learning actions: ");
 		goto out;
 	}
+	if (!rd_survey_sweep_run(store, cfg, rules, s.now, func, user_data, NULL, error)) {
+		g_prefix_error(error, "satisfaction surveys: ");
+		goto out;
+	}
 	stamp = g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time() / G_USEC_PER_SEC);
 	if (!rd_store_setting_set(store, RD_SWEEP_LAST_RUN_SETTING, stamp, error))
 		goto out;

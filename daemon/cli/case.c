@@ -43,6 +43,7 @@ static const struct {
 	{ RD_CASE_ACTION_NOTE,     1, 0, "note TEXT" },
 	{ RD_CASE_ACTION_CAUSE,    1, 0, "cause 'CATEGORY[: DETAIL]'  (a category of [procedure] causes)" },
 	{ RD_CASE_ACTION_REMEDY,   1, 0, "remedy TEXT  (the remedy or apology given)" },
+	{ RD_CASE_ACTION_NO_CONTACT, 0, OPT_REASON, "no-contact [--reason TEXT]  (never send the complainant a survey)" },
 	{ RD_CASE_ACTION_OMBUDSMAN, 1, OPT_OUTCOME | OPT_DATE,
 	  "ombudsman referred|decided [--outcome upheld|partly-upheld|not-upheld|not-investigated|settled|discontinued] "
 	  "[--date DATE]" },
@@ -142,7 +143,8 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 		{ "at", 0, 0, G_OPTION_ARG_STRING, &when, "When it happened (ISO 8601; default now)", "TIME" },
 		{ "stage", 0, 0, G_OPTION_ARG_INT, &stage, "The stage concerned (default: the open one)", "N" },
 		{ "to", 0, 0, G_OPTION_ARG_STRING, &to, "extend: the new response date", "DATE" },
-		{ "reason", 0, 0, G_OPTION_ARG_STRING, &reason, "extend, close: the reason, told to the complainant", "TEXT" },
+		{ "reason", 0, 0, G_OPTION_ARG_STRING, &reason, "extend, close: the reason, told to the complainant; "
+		  "no-contact: why, kept on the case", "TEXT" },
 		{ "outcome", 0, 0, G_OPTION_ARG_STRING, &outcome, "respond, close: the outcome; ombudsman decided: the "
 		  "finding", "OUTCOME" },
 		{ "date", 0, 0, G_OPTION_ARG_STRING, &date, "respond: the day the response was sent; ombudsman: the day "
@@ -177,7 +179,8 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 				ai = i;
 	if (ai == G_N_ELEMENTS(actions)) {
 		fprintf(stderr, "redress case: unknown action '%s'; use assign, extend, respond, close, escalate, "
-		        "link, service, language, complainant, reopen, note, cause, remedy or ombudsman, or 'redress case new' "
+		        "link, service, language, complainant, reopen, note, cause, remedy, ombudsman or no-contact, or "
+		        "'redress case new' "
 		        "(see redress case --help)\n", argv[2]);
 		return RD_EXIT_USAGE;
 	}

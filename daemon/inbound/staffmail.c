@@ -378,6 +378,10 @@ action_of(Staff *s, const RdCommand *cmd, const RdCommandBlock *b, RdCaseAction 
 		a->kind = RD_CASE_ACTION_REMEDY;
 		a->text = cmd->rest;
 		return TRUE;
+	case RD_CMD_NOCONTACT:
+		a->kind = RD_CASE_ACTION_NO_CONTACT;
+		a->reason = cmd->rest;
+		return TRUE;
 	case RD_CMD_OMBUDSMAN:
 		a->kind = RD_CASE_ACTION_OMBUDSMAN;
 		a->ombudsman = cmd->arg;
