@@ -540,11 +540,18 @@ remove_names(char **s, const char *const *names)
 			}
 			g_auto(GStrv) parts = g_strsplit_set(n, " \t", -1);
 			for (guint k = 0; parts[k] != NULL; k++) {
-				if (g_utf8_strlen(parts[k], -1) < 3)
+				/* "Jo", "Li": two letters are a name too. */
+				if (g_utf8_strlen(parts[k], -1) < 2)
 					continue;
 				/* "Mr." and the like are not names. */
 				g_autofree char *low = g_utf8_strdown(parts[k], -1);
-				if (strcmp(low, "mrs") == 0 || strcmp(low, "miss") == 0 || strcmp(low, "prof") == 0)
+				g_strdelimit(low, ".", ' ');
+				g_strstrip(low);
+				static const char *const titles[] = { "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "cllr" };
+				gboolean title = FALSE;
+				for (gsize t = 0; t < G_N_ELEMENTS(titles); t++)
+					title |= strcmp(low, titles[t]) == 0;
+				if (title)
 					continue;
 				/* Only where written with a capital: "Rose" the
 				 * person, not "rose" the verb. */

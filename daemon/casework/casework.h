@@ -585,6 +585,18 @@ gboolean rd_survey_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules
  * suppressed with @why. Inside the caller's transaction. */
 gboolean rd_casework_surveys_withdraw(RdStore *store, const RdCase *c, const char *why, gint64 at,
                                       guint *withdrawn_r, GError **error);
+/* The names a comment on case @c's survey could hold, for
+ * rd_survey_anonymise(): the complainant's, @also (may be NULL: the
+ * sender's), every member of the staff directory's. NULL-terminated,
+ * borrowed from @cfg, @c and @also. */
+GPtrArray *rd_casework_survey_names(const RdConfig *cfg, const RdCase *c, const char *also);
+/* Answers a person read in a reply redress could not (it waits in
+ * triage): @answers[q-1] for question q (1 to 5, 0 none), @comment (may
+ * be NULL) anonymised before it is kept. Only a sent survey takes them;
+ * one transaction. FALSE with RD_CASEWORK_ERROR (refused or no such
+ * survey: nothing changed) or the store's error. */
+gboolean rd_casework_survey_record(RdCasework *cw, gint64 id, const int *answers, const char *comment,
+                                   const char *actor, gint64 at, GError **error);
 
 
 /* The sweep's part: each open action whose reminder, overdue letter or

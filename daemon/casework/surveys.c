@@ -324,3 +324,78 @@ rd_casework_surveys_withdraw(RdStore *store, const RdCase *c, const char *why, g
 	}
 	return TRUE;
 }
+
+GPtrArray *
+rd_casework_survey_names(const RdConfig *cfg, const RdCase *c, const char *also)
+{
+	GPtrArray *names = g_ptr_array_new();
+	if (c->complainant_name != NULL)
+		g_ptr_array_add(names, c->complainant_name);
+	if (also != NULL)
+		g_ptr_array_add(names, (gpointer)also);
+	for (guint i = 0; cfg->staff != NULL && i < cfg->staff->len; i++) {
+		const RdStaffMember *m = cfg->staff->pdata[i];
+		if (m->name != NULL)
+			g_ptr_array_add(names, m->name);
+	}
+	g_ptr_array_add(names, NULL);
+	return names;
+}
+
+/* rd_casework_survey_record() inside its transaction. */
+static gboolean
+record_in(RdCasework *cw, gint64 id, const int *answers, const char *comment, const char *actor, gint64 at,
+          GError **error)
+{
+	RdStore *store = rd_casework_store(cw);
+	g_autoptr(RdSurvey) v = NULL;
+	g_autoptr(RdCase) c = NULL;
+	if (!rd_store_survey_get(store, id, &v, error))
+		return FALSE;
+	if (v == NULL)
+		return rd_casework_refuse(error, RD_CASEWORK_ERROR_NO_CASE, "no survey %" G_GINT64_FORMAT
+		                          " (see redress surveys list)", id);
+	if (strcmp(v->status, "sent") != 0)
+		return rd_casework_refused(error, "survey %" G_GINT64_FORMAT " is %s: only a sent survey takes answers",
+		                           id, v->status);
+	if (!rd_store_case_get(store, v->case_id, &c, error))
+		return FALSE;
+	if (c == NULL)
+		return rd_casework_refuse(error, RD_CASEWORK_ERROR_NO_CASE, "survey %" G_GINT64_FORMAT " has no case", id);
+	g_autofree char *clean = NULL;
+	if (comment != NULL && *comment != '\0') {
+		g_autoptr(GPtrArray) names = rd_casework_survey_names(rd_casework_config(cw), c, NULL);
+		clean = rd_survey_anonymise(comment, (const char *const *)names->pdata);
+	}
+	GDate d;
+	g_autofree char *day = day_of(at, &d);
+	if (!rd_store_survey_answer(store, id, at, day, 0, answers, RD_SURVEY_QUESTIONS, clean, error))
+		return FALSE;
+	g_autofree char *what = strcmp(v->kind, "staff") == 0
+		? g_strdup("A staff survey reply was recorded by hand (reported only in totals).")
+		: g_strdup_printf("Satisfaction survey answers recorded by hand: %d %d %d %d.", answers[0], answers[1],
+		                  answers[2], answers[3]);
+	return rd_store_event_add(store, c->id, at, actor, "survey-answered", what, 0, error) != 0;
+}
+
+gboolean
+rd_casework_survey_record(RdCasework *cw, gint64 id, const int *answers, const char *comment, const char *actor,
+                          gint64 at, GError **error)
+{
+	RdStore *store = rd_casework_store(cw);
+	guint n = 0;
+	for (guint q = 0; q < RD_SURVEY_QUESTIONS; q++) {
+		if (answers[q] < 0 || answers[q] > 5)
+			return rd_casework_refused(error, "answer %u is %d: answers are 1 to 5 (0 for none)", q + 1,
+			                           answers[q]);
+		n += answers[q] != 0;
+	}
+	if (n == 0)
+		return rd_casework_refused(error, "give at least one answer from 1 to 5");
+	if (!rd_store_begin(store, error))
+		return FALSE;
+	if (record_in(cw, id, answers, comment, actor, at, error) && rd_store_commit(store, error))
+		return TRUE;
+	rd_store_rollback(store);
+	return FALSE;
+}

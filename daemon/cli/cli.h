@@ -37,6 +37,8 @@ int rd_cmd_config(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_outbox(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv);
+/* surveys.c: satisfaction surveys */
+int rd_cmd_surveys(const RdGlobalOptions *g, int argc, char **argv);
 /* actions.c, actionsdigest.c: learning actions */
 int rd_cmd_actions(const RdGlobalOptions *g, int argc, char **argv);
 int rd_cmd_actions_digest(const RdGlobalOptions *g, int argc, char **argv);

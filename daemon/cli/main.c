@@ -36,6 +36,7 @@ static const struct {
 	{ "outbox", rd_cmd_outbox, "list letters; 'outbox send' delivers due letters by SMTP, 'outbox flush --to DIR' to a folder" },
 	{ "letters", rd_cmd_letters, "'letters preview NAME REF': show a letter as it would be sent" },
 	{ "case", rd_cmd_case, "'case REF ACTION': assign, extend, respond, close, escalate, link, service, language, complainant, reopen; 'case new': a phone complaint" },
+	{ "surveys", rd_cmd_surveys, "satisfaction surveys: 'surveys list [--case REF]', 'surveys record ID A1 [A2 A3 A4]'" },
 	{ "actions", rd_cmd_actions, "learning actions: 'actions list [--overdue]', 'actions add', 'actions done|verify|drop|agree|extend ID', 'actions digest'" },
 	{ "report", rd_cmd_report, "complaints-handling figures for a period, as text, JSON, CSV or HTML; 'report send' mails them" },
 	{ "staff", rd_cmd_staff, "'staff list': who may act on cases by email, and how their mail is believed" },

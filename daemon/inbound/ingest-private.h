@@ -33,6 +33,14 @@ gboolean rd_ingest_staff(RdIngest *ing, const char *data, gsize len, const RdMes
                          RdMailbox mailbox, gint64 received_at, const char *source, gboolean *handled_r,
                          RdIngestResult *r, GError **error);
 
+/* Mail to a survey's reply address whose MAC holds (surveymail.c): when
+ * it is (*@handled_r TRUE), the reply is kept, read and recorded (or put
+ * in triage) inside the caller's transaction, and @r filled; otherwise
+ * nothing is written. */
+gboolean rd_ingest_survey(RdIngest *ing, const char *data, gsize len, const RdMessage *msg, const char *content_hash,
+                          RdMailbox mailbox, gint64 received_at, const char *source, gboolean *handled_r,
+                          RdIngestResult *r, GError **error);
+
 G_END_DECLS
 
 #endif /* RD_INGEST_PRIVATE_H */

@@ -803,7 +803,17 @@ rd_ingest_message(RdIngest *ing, const char *data, gsize len, const RdMessage *m
 		return FALSE;
 	}
 
-	/* 1b. Mail from the council's own staff, or to a staff reply
+	/* 1b. A reply to a satisfaction survey (surveymail.c), before staff
+	 * mail: handlers answer the staff survey from their own address. */
+	gboolean survey = FALSE;
+	if (!rd_ingest_survey(ing, data, len, msg, content_hash, mailbox, received_at, source, &survey, r, error)) {
+		rd_ingest_result_clear(r);
+		return FALSE;
+	}
+	if (survey)
+		return TRUE;
+
+	/* 1c. Mail from the council's own staff, or to a staff reply
 	 * address, is theirs to act on (staffmail.c), never a complaint. */
 	gboolean staff = FALSE;
 	if (!rd_ingest_staff(ing, data, len, msg, content_hash, mailbox, received_at, source, &staff, r, error)) {
