@@ -520,7 +520,9 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		" (SELECT count(*) FROM surveys WHERE kind = ?1 AND answered_day BETWEEN ?2 AND ?3),"
 		" (SELECT count(*) FROM surveys WHERE kind = ?1 AND status = 'expired' AND expires BETWEEN ?2 AND ?3),"
 		" (SELECT count(*) FROM surveys WHERE kind = ?1 AND status = 'suppressed'"
-		"  AND due BETWEEN ?2 AND ?3)",
+		"  AND due BETWEEN ?2 AND ?3),"
+		" (SELECT count(*) FROM surveys WHERE kind = ?1 AND sent_day BETWEEN ?2 AND ?3"
+		"  AND status = 'answered')",
 	[RD_STMT_SURVEY_FIGURES] =
 		"SELECT a.question, a.value, count(*) FROM survey_answers a JOIN surveys v ON v.id = a.survey_id"
 		" WHERE v.kind = ?1 AND v.answered_day BETWEEN ?2 AND ?3 GROUP BY a.question, a.value",

@@ -902,6 +902,7 @@ typedef struct {
 	guint answered;          /* answered in the period */
 	guint expired;           /* expired unanswered in the period */
 	guint suppressed;        /* due in the period, not sent (no contact, …) */
+	guint sent_answered;     /* of those sent in the period, answered by now */
 	guint counts[RD_STORE_SURVEY_MAX_Q][5]; /* [question-1][value-1], answered in the period */
 } RdSurveyFigures;
 /* The figures and (@comments_r, may be NULL) the anonymised comments of

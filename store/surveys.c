@@ -275,6 +275,7 @@ rd_store_survey_figures(RdStore *store, const char *kind, const char *from, cons
 			f_r->answered = (guint)sqlite3_column_int64(st, 1);
 			f_r->expired = (guint)sqlite3_column_int64(st, 2);
 			f_r->suppressed = (guint)sqlite3_column_int64(st, 3);
+			f_r->sent_answered = (guint)sqlite3_column_int64(st, 4);
 		}
 	}
 	{

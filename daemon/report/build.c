@@ -93,7 +93,7 @@ rd_report_trend_count(const RdReportCase *cases, gsize n, const GDate *from, con
 static char *
 html(const RdConfig *cfg, const RdReportCase *cases, gsize n, const RdReportRequest *q, const RdSpsoFigures *f,
      const RdLgscoFigures *lf, const RdReg18Figures *rf, const RdReportTrend *trend, const RdReportParts *parts,
-     const char *learning)
+     const char *learning, const char *satisfaction)
 {
 	guint received[MAX_MONTHS], closed[MAX_MONTHS];
 	RdReportHtmlData d = { 0 };
@@ -102,6 +102,7 @@ html(const RdConfig *cfg, const RdReportCase *cases, gsize n, const RdReportRequ
 	d.reg18 = rf;
 	d.parts = parts;
 	d.learning = learning;
+	d.satisfaction = satisfaction;
 	d.months = rd_report_monthly(cases, n, &q->from, &q->to, received, closed, MAX_MONTHS);
 	d.received_by_month = received;
 	d.closed_by_month = closed;
@@ -189,13 +190,24 @@ rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportDat
 			                           ? "<p class=\"gap\">Service improvements could not be read: %s</p>\n"
 			                           : "Service improvements could not be read: %s\n", e->message);
 	}
+	/* Satisfaction, from the surveys: text and HTML here, JSON and CSV
+	 * below. */
+	g_autofree char *satisfaction = NULL;
+	if (learn && (q->format == RD_REPORT_FORMAT_TEXT || q->format == RD_REPORT_FORMAT_HTML)) {
+		g_autoptr(GError) e = NULL;
+		satisfaction = rd_report_satisfaction_section(q->store, &q->from, &q->to, q->format, &e);
+		if (satisfaction == NULL)
+			satisfaction = g_strdup_printf(q->format == RD_REPORT_FORMAT_HTML
+			                               ? "<p class=\"gap\">Satisfaction figures could not be read: %s</p>\n"
+			                               : "Satisfaction figures could not be read: %s\n", e->message);
+	}
 	if (spso && q->format != RD_REPORT_FORMAT_CSV)
 		rd_report_trend_count(cases, n, &q->from, &q->to, cal, &trend);
 	char *doc = NULL;
 	switch (q->format) {
 	case RD_REPORT_FORMAT_HTML:
 		doc = html(cfg, cases, n, q, &f, lgsco ? &lf : NULL, reg18 ? &rf : NULL, &trend, lgsco ? &parts : NULL,
-		           learning);
+		           learning, satisfaction);
 		break;
 	case RD_REPORT_FORMAT_JSON: {
 		JsonBuilder *b = rd_report_json_begin(cfg, &q->from, &q->to);
@@ -207,6 +219,10 @@ rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportDat
 		}
 		if (learn && !rd_report_learning_json(b, q->store, &q->from, &q->to, NULL)) {
 			json_builder_set_member_name(b, "service_improvements");
+			json_builder_add_null_value(b);
+		}
+		if (learn && !rd_report_satisfaction_json(b, q->store, &q->from, &q->to, NULL)) {
+			json_builder_set_member_name(b, "satisfaction");
 			json_builder_add_null_value(b);
 		}
 		if (reg18)
@@ -222,6 +238,16 @@ rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportDat
 		doc = spso ? rd_report_spso_render(cfg, &q->from, &q->to, &f, q->format)
 		    : lgsco ? rd_report_lgsco_render(cfg, &q->from, &q->to, &lf, q->format)
 		            : rd_report_reg18_render(cfg, &q->from, &q->to, &rf, q->format);
+		if (spso && q->store != NULL) {
+			/* The satisfaction rows after the SPSO indicators, in the
+			 * same columns; none when they cannot be read. */
+			GString *s = g_string_new(doc);
+			g_free(doc);
+			gsize before = s->len;
+			if (!rd_report_satisfaction_csv(s, q->store, &q->from, &q->to, NULL))
+				g_string_truncate(s, before);
+			doc = g_string_free(s, FALSE);
+		}
 		break;
 	case RD_REPORT_FORMAT_TEXT:
 	default: {
@@ -235,12 +261,16 @@ rd_report_document(const RdConfig *cfg, const RdCalendar *cal, const RdReportDat
 			}
 			if (learning != NULL && !lgsco)
 				g_string_append_printf(s, "\n%s", learning);
+			if (satisfaction != NULL && !lgsco)
+				g_string_append_printf(s, "\n%s", satisfaction);
 		}
 		if (lgsco) {
 			g_autofree char *two = rd_report_lgsco_render(cfg, &q->from, &q->to, &lf, q->format);
 			g_string_append_printf(s, "%s%s", s->len ? "\n" : "", two);
 			if (learning != NULL)
 				g_string_append_printf(s, "\n%s", learning);
+			if (satisfaction != NULL)
+				g_string_append_printf(s, "\n%s", satisfaction);
 			rd_report_parts_text(s, &parts);
 		}
 		if (reg18) {

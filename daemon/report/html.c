@@ -376,6 +376,8 @@ rd_report_html(const RdConfig *cfg, const GDate *from, const GDate *to, const Rd
 		reg18_section(h, d->reg18);
 	if (d->learning != NULL)
 		g_string_append(h, d->learning);
+	if (d->satisfaction != NULL)
+		g_string_append(h, d->satisfaction);
 	if (d->parts != NULL)
 		parts_section(h, d->parts);
 	g_string_append(h, "</body>\n</html>\n");

@@ -73,6 +73,7 @@ typedef struct {
 	const struct _RdReportParts *parts;   /* with lgsco; may be NULL */
 	const char *learning;                 /* with lgsco: the "service
 	                                         improvements" <section>, or NULL */
+	const char *satisfaction;             /* the "Satisfaction" <section>, or NULL */
 	guint months;                         /* from @from's month on */
 	const guint *received_by_month, *closed_by_month;
 	guint n_trend;                        /* earlier periods and this one, oldest first */
@@ -202,6 +203,26 @@ char *rd_report_learning_section(RdStore *store, const GDate *from, const GDate 
  * text, status, done). */
 gboolean rd_report_learning_json(struct _JsonBuilder *b, RdStore *store, const GDate *from, const GDate *to,
                                  GError **error);
+/* ---- satisfaction surveys (satisfaction.c) -------------------------------- */
+
+/* Staff survey figures and comments are shown only when at least this
+ * many were answered in the period. */
+#define RD_REPORT_SURVEY_MIN 5
+/* The "Satisfaction" section as text or an HTML <section>: per kind
+ * (complainants, staff) the surveys sent in the period and how many of
+ * them were answered, and of those answered in the period each
+ * question's count per answer 1 to 5 and average, and the anonymised
+ * comments. Newly allocated. Part of the SPSO and LGSCO sets when the
+ * request has a store (build.c). */
+char *rd_report_satisfaction_section(RdStore *store, const GDate *from, const GDate *to, RdReportFormat format,
+                                     GError **error);
+/* The same as the "satisfaction" member of the JSON object being built. */
+gboolean rd_report_satisfaction_json(struct _JsonBuilder *b, RdStore *store, const GDate *from, const GDate *to,
+                                     GError **error);
+/* The same as rows appended to the SPSO CSV (indicator "satisfaction
+ * KIND [qN]", the value in the last column; no comments). */
+gboolean rd_report_satisfaction_csv(GString *s, RdStore *store, const GDate *from, const GDate *to, GError **error);
+
 /* The public "you said, we did" page: one self-contained HTML file of
  * the publishable actions done or verified from @from to @to, by
  * service, anonymised (rd_report_learning_anonymise); *@n_r (may be
