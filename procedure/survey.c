@@ -55,10 +55,10 @@ static const char *const questions[RD_SURVEY_N_KINDS][RD_SURVEY_QUESTIONS][2] = 
 	{
 		{ "How easy was it to make your complaint?",
 		  "Pa mor hawdd oedd gwneud eich cwyn?" },
-		{ "How well did we keep you informed while we looked into it?",
-		  "Pa mor dda y gwnaethom eich diweddaru wrth i ni ymchwilio iddi?" },
+		{ "How well did we keep you informed while we looked into your complaint?",
+		  "Pa mor dda y gwnaethom roi'r wybodaeth ddiweddaraf i chi wrth i ni ymchwilio i'ch cwyn?" },
 		{ "How clearly did our response explain our decision?",
-		  "Pa mor glir yr eglurodd ein hymateb ein penderfyniad?" },
+		  "Pa mor glir yr oedd ein hymateb yn egluro ein penderfyniad?" },
 		{ "Whatever the outcome, how satisfied are you with the way we handled your complaint?",
 		  "Beth bynnag oedd y canlyniad, pa mor fodlon ydych chi â'r ffordd y gwnaethom ymdrin â'ch cwyn?" },
 	},

@@ -351,8 +351,9 @@ typedef struct {
 	const char *reply_to;      /* survey letters: the survey's own reply
 	                              address (Reply-To and case.reply_address),
 	                              in place of the case's or the member's */
-	int survey_kind;           /* survey letters: an RdSurveyKind, for
-	                              survey.questions; -1 (or no reply_to) none */
+	gboolean survey;           /* a survey letter: survey.questions of
+	                              survey_kind, survey.answer_by */
+	int survey_kind;           /* its RdSurveyKind */
 	const char *survey_answer_by; /* YYYY-MM-DD: the last day a reply counts */
 } RdLetterRequest;
 

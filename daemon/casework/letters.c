@@ -373,7 +373,7 @@ rd_letters_values(RdLetters *l, const RdLetterRequest *r, const char *lang)
 	rd_tpl_values_set_flag(v, "flag.referred_back", r->referred_back);
 	rd_tpl_values_set_flag(v, "flag.final_stage", r->final_stage);
 	rd_tpl_values_set_flag(v, "flag.language_unsure", r->language_unsure);
-	if (r->reply_to != NULL && r->survey_kind >= 0 && r->survey_kind < RD_SURVEY_N_KINDS) {
+	if (r->survey && r->survey_kind >= 0 && r->survey_kind < RD_SURVEY_N_KINDS) {
 		g_autofree char *qs = rd_survey_questions_text((RdSurveyKind)r->survey_kind, lang);
 		rd_tpl_values_set(v, "survey.questions", qs);
 		set_date(v, "survey.answer_by", r->survey_answer_by, lang);

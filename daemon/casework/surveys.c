@@ -151,6 +151,7 @@ survey_one(Run *r, RdCase *c, RdSurveyKind kind, const char *to, const char *due
 	q.to_name = staff ? NULL : c->complainant_name;
 	q.to_complainant = !staff;
 	q.reply_to = reply;
+	q.survey = TRUE;
 	q.survey_kind = kind;
 	q.survey_answer_by = r->expires;
 	gboolean queued = FALSE;

@@ -246,6 +246,32 @@ rd_cmd_outbox(const RdGlobalOptions *g, int argc, char **argv)
 	return RD_EXIT_USAGE;
 }
 
+/* The reply address and last day of case @c's survey of @kind, or (none
+ * yet) no address and the last day of one sent today. */
+static gboolean
+preview_survey(RdStore *store, const RdConfig *cfg, RdRules *rules, const RdCase *c, int kind, char **reply_r,
+               char **answer_by_r, GError **error)
+{
+	g_autoptr(GPtrArray) all = rd_store_surveys_list(store, c->id, error);
+	if (all == NULL)
+		return FALSE;
+	for (guint i = 0; i < all->len; i++) {
+		const RdSurvey *v = all->pdata[i];
+		if (strcmp(v->kind, rd_survey_kind_to_string(kind)) == 0 && v->expires != NULL) {
+			*reply_r = rd_survey_token_address(rd_letters_token_key(rd_rules_letters(rules)), RD_TOKEN_KEY_LEN,
+			                                   cfg->mailboxes[RD_MAILBOX_COMPLAINTS].address, v->id);
+			*answer_by_r = g_strdup(v->expires);
+			return TRUE;
+		}
+	}
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	GDate today, last;
+	rd_date_london(now, &today);
+	if (rd_calendar_add_working_days(rd_rules_calendar(rules), &today, cfg->surveys.expire_after, &last))
+		*answer_by_r = rd_date_format_iso(&last);
+	return TRUE;
+}
+
 int
 rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv)
 {
@@ -323,6 +349,18 @@ rd_cmd_letters(const RdGlobalOptions *g, int argc, char **argv)
 	r.final_stage = r.stage != NULL && r.stage->stage == 2;
 	r.reason = "(the reason given by the case handler)";
 	r.new_date = r.stage ? (r.stage->extended_to ? r.stage->extended_to : r.stage->response_due) : NULL;
+	/* A survey letter with the case's survey of that kind, if it has
+	 * one (its own reply address and last day), else as it would go
+	 * today. */
+	g_autofree char *survey_reply = NULL, *answer_by = NULL;
+	r.survey = strcmp(r.name, "survey") == 0 || strcmp(r.name, "staff-survey") == 0;
+	r.survey_kind = strcmp(r.name, "staff-survey") == 0 ? RD_SURVEY_STAFF : RD_SURVEY_COMPLAINANT;
+	if (r.survey && !preview_survey(store, cfg, rules, c, r.survey_kind, &survey_reply, &answer_by, &err)) {
+		fprintf(stderr, "redress: error: %s\n", err->message);
+		return RD_EXIT_INTERNAL;
+	}
+	r.reply_to = survey_reply;
+	r.survey_answer_by = answer_by;
 	g_autofree char *subject = NULL;
 	g_autoptr(GBytes) raw = rd_letters_compose(letters, &r, &subject, NULL, &err);
 	if (raw == NULL) {
