@@ -423,8 +423,10 @@ rd_survey_parse(const char *text, RdSurveyReply *r)
 			continue;
 		}
 		RatingRead rr = read_rating(l, TRUE, &v, &rest, &why);
-		if (rr == RATING_BAD)
-			return fail(r, comment, g_strdup_printf("\"%s\": %s", l, why));
+		if (rr == RATING_BAD) {
+			g_autofree char *bad = why;
+			return fail(r, comment, g_strdup_printf("\"%s\": %s", l, bad));
+		}
 		if (rr == RATING_OK) {
 			while (next <= RD_SURVEY_QUESTIONS && r->answers[next - 1] != 0)
 				next++;
@@ -446,8 +448,10 @@ rd_survey_parse(const char *text, RdSurveyReply *r)
 				return fail(r, comment, g_strdup_printf("\"%s\": there is no question %u", l, q));
 			g_clear_pointer(&rest, g_free);
 			rr = read_rating(value, FALSE, &v, &rest, &why);
-			if (rr == RATING_BAD)
-				return fail(r, comment, g_strdup_printf("\"%s\": %s", l, why));
+			if (rr == RATING_BAD) {
+				g_autofree char *bad = why;
+				return fail(r, comment, g_strdup_printf("\"%s\": %s", l, bad));
+			}
 			if (rr == RATING_NONE) {
 				g_autofree char *vs = g_strstrip(g_strdup(value));
 				if (*vs == '\0')
