@@ -475,22 +475,27 @@ rd_survey_parse(const char *text, RdSurveyReply *r)
 
 /* ---- taking personal data out ------------------------------------------------- */
 
-/* @re applied to @s, every match replaced by @with. */
-static char *
-replace_all(const char *s, const char *re, GRegexCompileFlags flags, const char *with)
+/* Every match of @re in *@s replaced: by @with (a g_regex_replace()
+ * template: "\\1" is the first group) or, with @cb, by what it appends.
+ * The patterns are our own constants; one that did not compile would be
+ * a bug, and leaves the text as it was. */
+static void
+rewrite(char **s, const char *re, GRegexCompileFlags flags, const char *with, GRegexEvalCallback cb)
 {
 	g_autoptr(GRegex) rx = g_regex_new(re, flags | G_REGEX_OPTIMIZE, 0, NULL);
-	g_return_val_if_fail(rx != NULL, g_strdup(s));
-	char *out = g_regex_replace_literal(rx, s, -1, 0, with, 0, NULL);
-	return out != NULL ? out : g_strdup(s);
+	g_return_if_fail(rx != NULL);
+	char *n = cb != NULL ? g_regex_replace_eval(rx, *s, -1, 0, 0, cb, NULL, NULL)
+	                     : g_regex_replace(rx, *s, -1, 0, with, 0, NULL);
+	if (n != NULL) {
+		g_free(*s);
+		*s = n;
+	}
 }
 
 static void
 apply(char **s, const char *re, GRegexCompileFlags flags, const char *with)
 {
-	char *n = replace_all(*s, re, flags, with);
-	g_free(*s);
-	*s = n;
+	rewrite(s, re, flags, with, NULL);
 }
 
 /* Phone numbers: +44 or 0, then digits with spaces, dots, dashes or
@@ -571,18 +576,10 @@ remove_names(char **s, const char *const *names)
 static void
 remove_signature(char **s)
 {
-	g_autoptr(GRegex) rx = g_regex_new(
-		"((?:^|\\n)\\s*(?i:kind regards|best regards|regards|best wishes|many thanks|thanks|thank you|"
-		"yours sincerely|yours faithfully|yours|cheers|cofion(?: cynnes| gorau)?|diolch(?: yn fawr)?|"
-		"yn gywir)\\s*,?[ \\t]*\\n\\s*)(?:\\[name\\]|\\p{Lu}[\\w'’-]*)(?:[ \\t]+(?:\\[name\\]|\\p{Lu}[\\w'’.-]*)){0,2}"
-		"[ \\t]*(?=\\n|$)",
-		G_REGEX_OPTIMIZE, 0, NULL);
-	g_return_if_fail(rx != NULL);
-	char *n = g_regex_replace(rx, *s, -1, 0, "\\1[name]", 0, NULL);
-	if (n != NULL) {
-		g_free(*s);
-		*s = n;
-	}
+	apply(s, "((?:^|\\n)\\s*(?i:kind regards|best regards|regards|best wishes|many thanks|thanks|thank you|"
+	         "yours sincerely|yours faithfully|yours|cheers|cofion(?: cynnes| gorau)?|diolch(?: yn fawr)?|"
+	         "yn gywir)\\s*,?[ \\t]*\\n\\s*)(?:\\[name\\]|\\p{Lu}[\\w'’-]*)(?:[ \\t]+(?:\\[name\\]|\\p{Lu}[\\w'’.-]*)){0,2}"
+	         "[ \\t]*(?=\\n|$)", 0, "\\1[name]");
 }
 
 /* A digit-bearing word: a reference unless it is an ordinal ("2nd"), a
@@ -624,15 +621,7 @@ rd_survey_anonymise(const char *text, const char *const *names)
 	/* Names the case knows, before "12 Smith Road" could hide one. */
 	remove_names(&s, names);
 	/* Phone numbers before long digit runs are taken for references. */
-	{
-		g_autoptr(GRegex) rx = g_regex_new("(?<![\\w])(?:\\(?\\+\\s?44\\s?\\)?|\\(?0)[\\d\\s().-]{8,16}\\d(?!\\w)",
-		                                   G_REGEX_OPTIMIZE, 0, NULL);
-		char *n = rx != NULL ? g_regex_replace_eval(rx, s, -1, 0, 0, phone_cb, NULL, NULL) : NULL;
-		if (n != NULL) {
-			g_free(s);
-			s = n;
-		}
-	}
+	rewrite(&s, "(?<![\\w])(?:\\(?\\+\\s?44\\s?\\)?|\\(?0)[\\d\\s().-]{8,16}\\d(?!\\w)", 0, NULL, phone_cb);
 	/* UK postcodes: "CF10 1AA", "sw1a2aa". */
 	apply(&s, "(?<![\\w])[A-Z]{1,2}[0-9][A-Z0-9]?\\s*[0-9][A-Z]{2}(?!\\w)", G_REGEX_CASELESS, "[address]");
 	/* "12 High Street", "Flat 3, 40a Mill Lane", "12 Heol y Bont". */
@@ -644,15 +633,8 @@ rd_survey_anonymise(const char *text, const char *const *names)
 	/* References: a case reference or any code mixing letters and
 	 * digits ("CMP-2026-0042", "HB123456", "AB12/345"), or six digits
 	 * or more; reference_cb keeps ordinals, times and dates. */
-	{
-		g_autoptr(GRegex) rx = g_regex_new("(?<![\\w\\[/-])(?=[A-Za-z0-9/-]*\\d)[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*(?![\\w\\]])",
-		                                   G_REGEX_OPTIMIZE, 0, NULL);
-		char *n = rx != NULL ? g_regex_replace_eval(rx, s, -1, 0, 0, reference_cb, NULL, NULL) : NULL;
-		if (n != NULL) {
-			g_free(s);
-			s = n;
-		}
-	}
+	rewrite(&s, "(?<![\\w\\[/-])(?=[A-Za-z0-9/-]*\\d)[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*(?![\\w\\]])", 0, NULL,
+	        reference_cb);
 	/* Letters-first codes: "ref CMP-2026-0042" is caught above since it
 	 * has digits; "Mrs Jones", "Cllr Evans": an honorific and up to two
 	 * capitalised words after it. */
@@ -660,16 +642,8 @@ rd_survey_anonymise(const char *text, const char *const *names)
 	          "Y Cynghorydd|Cynghorydd)\\.?\\s+(?:\\[name\\]|\\p{Lu}[\\w'’-]*(?:\\s+(?:\\[name\\]|\\p{Lu}[\\w'’-]*))?)",
 	      0, "[name]");
 	/* "my name is Jane Smith", "I am Jane", "fy enw i yw Siân". */
-	{
-		g_autoptr(GRegex) rx = g_regex_new("((?i:my name is|my name's|i am called|i'm called|fy enw i yw|fy enw yw|"
-		                                   "fy enw i ydy|fy enw ydy)\\s+)\\p{Lu}[\\w'’-]*(?:\\s+\\p{Lu}[\\w'’-]*)?",
-		                                   G_REGEX_OPTIMIZE, 0, NULL);
-		char *n = rx != NULL ? g_regex_replace(rx, s, -1, 0, "\\1[name]", 0, NULL) : NULL;
-		if (n != NULL) {
-			g_free(s);
-			s = n;
-		}
-	}
+	apply(&s, "((?i:my name is|my name's|i am called|i'm called|fy enw i yw|fy enw yw|fy enw i ydy|fy enw ydy)\\s+)"
+	          "\\p{Lu}[\\w'’-]*(?:\\s+\\p{Lu}[\\w'’-]*)?", 0, "\\1[name]");
 	remove_signature(&s);
 	/* "[name] [name]" (a first name and a surname taken apart) is one. */
 	apply(&s, "\\[name\\](?:[ \\t]+\\[name\\])+", 0, "[name]");
