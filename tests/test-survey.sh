@@ -181,6 +181,18 @@ is "$(q "select group_concat(a.value, '') from survey_answers a join surveys s o
 is "$(q "select m.text from survey_comments m join surveys s on s.id = m.survey_id join cases c on c.id = s.case_id where c.reference = '$C3' and s.kind = 'complainant'")" \
    "Roedd [name] yn help mawr, diolch." "the Welsh comment anonymised"
 
+# A counted reply whose comment asks for Stage 2 is also put before a person.
+C11=$(complaint "Jac Jones" jac@public.test 2026-06-01T09:00:00Z)
+RR case "$C11" respond --outcome not-upheld --date 2026-06-02 --at 2026-06-02T10:00:00Z >/dev/null
+sweep 2026-06-09T10:30:00Z
+A11=$(reply_to "survey/$C11/complainant")
+reply "$A11" "Jac Jones <jac@public.test>" "$(printf '2 2 1 1\nI am not satisfied with your response and want it looked at again.')" \
+      2026-06-12T08:00:00Z
+is "$(q "select group_concat(a.value, '') from survey_answers a join surveys s on s.id = a.survey_id join cases c on c.id = s.case_id where c.reference = '$C11'")" \
+   "2211" "a reply asking for more is still counted"
+like "$(q "select t.reason from triage t join messages m on m.id = t.msg_id where m.from_email = 'jac@public.test'")" \
+     "may ask for Stage 2" "and put in triage for a person to read"
+
 # ---- unreadable → triage -----------------------------------------------------------
 C4=$(complaint "Carl Cole" carl@public.test 2026-06-01T09:00:00Z)
 RR case "$C4" respond --outcome upheld --date 2026-06-02 --at 2026-06-02T10:00:00Z >/dev/null
@@ -188,11 +200,11 @@ sweep 2026-06-09T11:00:00Z
 A4=$(reply_to "survey/$C4/complainant")
 like "$A4" "svy-" "case 4 surveyed"
 reply "$A4" "Carl Cole <carl@public.test>" "$(printf '4\n8/10\nIt was all fine I suppose.')" 2026-06-12T09:00:00Z
-is "$(q "select count(*) from triage t join messages m on m.id = t.msg_id where m.kind = 'survey-reply'")" "1" \
+is "$(q "select count(*) from triage t join messages m on m.id = t.msg_id where m.kind = 'survey-reply' and m.from_email = 'carl@public.test'")" "1" \
    "an unreadable reply goes to triage"
-like "$(q "select t.reason from triage t join messages m on m.id = t.msg_id where m.kind = 'survey-reply'")" "8/10" \
+like "$(q "select t.reason from triage t join messages m on m.id = t.msg_id where m.from_email = 'carl@public.test'")" "8/10" \
    "saying what could not be read"
-is "$(q "select m.case_id = c.id from messages m join triage t on t.msg_id = m.id, cases c where c.reference = '$C4'")" "1" \
+is "$(q "select m.case_id = c.id from messages m join triage t on t.msg_id = m.id, cases c where c.reference = '$C4' and m.from_email = 'carl@public.test'")" "1" \
    "kept on the case, not lost"
 SV4=$(q "select s.id from surveys s join cases c on c.id = s.case_id where c.reference = '$C4' and s.kind = 'complainant'")
 is "$(q "select status from surveys where id = $SV4")" "sent" "nothing counted"
@@ -284,10 +296,10 @@ RR --json surveys list > "$T/list.json"
 is "$(jq -r "[.[] | select(.case == \"$C1\" and .kind == \"complainant\")][0].status" "$T/list.json")" "answered" \
    "redress surveys list --json"
 RR report --period 2026Q2 --json > "$T/rep.json"
-is "$(jq -r '.satisfaction.complainant.answered' "$T/rep.json")" "3" "the report: complainant surveys answered in the quarter"
-is "$(jq -r '.satisfaction.complainant.questions[0].counts | join(",")' "$T/rep.json")" "0,0,0,2,1" \
+is "$(jq -r '.satisfaction.complainant.answered' "$T/rep.json")" "4" "the report: complainant surveys answered in the quarter"
+is "$(jq -r '.satisfaction.complainant.questions[0].counts | join(",")' "$T/rep.json")" "0,1,0,2,1" \
    "question 1: counts per answer 1 to 5"
-is "$(jq -r '.satisfaction.complainant.questions[0].average' "$T/rep.json")" "4.3" "and the average"
+is "$(jq -r '.satisfaction.complainant.questions[0].average' "$T/rep.json")" "3.8" "and the average"
 like "$(jq -r '.satisfaction.complainant.comments | join("|")' "$T/rep.json")" "[name] here." "anonymised comments"
 unlike "$(cat "$T/rep.json")" "Adams" "no complainant's name anywhere in it"
 unlike "$(cat "$T/rep.json")" "07700" "nor a phone number"

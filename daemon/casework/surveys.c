@@ -111,7 +111,7 @@ survey_one(Run *r, RdCase *c, RdSurveyKind kind, const char *to, const char *due
 {
 	gboolean staff = kind == RD_SURVEY_STAFF;
 	g_autofree char *why = NULL;
-	if (!staff && !why_not(r->store, to, &why, error))
+	if (!why_not(r->store, to, &why, error))
 		return FALSE;
 	RdSurvey v = { 0 };
 	v.case_id = c->id;

@@ -16,7 +16,9 @@
  *     marks the person not to be contacted;
  *   not read → triage, with what could not be read, nothing counted;
  *   after the survey's last day, or a second reply → kept, noted on the
- *     case, not counted.
+ *     case, not counted;
+ *   read, but its comment has words that ask for Stage 2 → counted, and
+ *     in triage too, so that a person sees it.
  */
 #include <string.h>
 
@@ -107,7 +109,18 @@ answered(Reply *y, const RdSurveyReply *a, gint64 msg_id, GError **error)
 				g_string_append_printf(what, " %u=%d", q + 1, a->answers[q]);
 		g_string_append(what, comment != NULL ? "; a comment was recorded, anonymised." : ".");
 	}
-	return event(y, "survey-answered", what->str, msg_id, error);
+	if (!event(y, "survey-answered", what->str, msg_id, error))
+		return FALSE;
+	/* Words that ask for Stage 2 ("not satisfied", "escalate") are more
+	 * than a comment: a person reads them. */
+	if (y->staff || a->comment == NULL ||
+	    !rd_text_asks_stage2(NULL, a->comment, (const char *const *)y->ing->cfg->stage2_phrases))
+		return TRUE;
+	g_autofree char *why = g_strdup_printf("A reply to the satisfaction survey of %s was counted, but its comment "
+	                                       "may ask for Stage 2 or more: read it, and act on the case if so "
+	                                       "(redress triage assign).", y->c->reference);
+	y->r->triage = TRUE;
+	return rd_store_triage_add(y->st, msg_id, why, y->c->reference, y->at, error);
 }
 
 static gboolean
