@@ -295,6 +295,10 @@ is "$(q "select count(*) from outbox where kind in ('survey', 'staff-survey')")"
 RR --json surveys list > "$T/list.json"
 is "$(jq -r "[.[] | select(.case == \"$C1\" and .kind == \"complainant\")][0].status" "$T/list.json")" "answered" \
    "redress surveys list --json"
+RR export --case "$C1" --to "$T/sar" >/dev/null
+is "$(jq -c '.cases[0].surveys' "$T/sar/record.json")" \
+   '[{"status":"answered","reason":null,"sent":"2026-06-09","expires":"2026-06-23","answered":"2026-06-10","answers":[4,5,3,4]}]' \
+   "a subject access export holds the complainant's survey and answers, not the handler's"
 RR report --period 2026Q2 --json > "$T/rep.json"
 is "$(jq -r '.satisfaction.complainant.answered' "$T/rep.json")" "4" "the report: complainant surveys answered in the quarter"
 is "$(jq -r '.satisfaction.complainant.questions[0].counts | join(",")' "$T/rep.json")" "0,1,0,2,1" \

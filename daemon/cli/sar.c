@@ -481,6 +481,47 @@ json_letter(Export *x, JsonBuilder *b, const RdOutboxRow *l)
 	json_builder_end_object(b);
 }
 
+/* The complainant's satisfaction surveys of case @c and their answers
+ * (a handler's staff survey is not the complainant's data). A store that
+ * cannot be read gives null, as an unreadable attachment list does. */
+static void
+json_surveys(JsonBuilder *b, RdStore *store, const RdCase *c)
+{
+	json_builder_set_member_name(b, "surveys");
+	g_autoptr(GPtrArray) all = rd_store_surveys_list(store, c->id, NULL);
+	if (all == NULL) {
+		json_builder_add_null_value(b);
+		return;
+	}
+	json_builder_begin_array(b);
+	for (guint i = 0; i < all->len; i++) {
+		const RdSurvey *v = all->pdata[i];
+		if (strcmp(v->kind, "complainant") != 0)
+			continue;
+		json_builder_begin_object(b);
+		rd_json_str(b, "status", v->status);
+		rd_json_str(b, "reason", v->reason);
+		rd_json_str(b, "sent", v->sent_day);
+		rd_json_str(b, "expires", v->expires);
+		rd_json_str(b, "answered", v->answered_day);
+		int answers[RD_SURVEY_QUESTIONS];
+		json_builder_set_member_name(b, "answers");
+		if (rd_store_survey_answers(store, v->id, answers, RD_SURVEY_QUESTIONS, NULL)) {
+			json_builder_begin_array(b);
+			for (guint q = 0; q < RD_SURVEY_QUESTIONS; q++)
+				if (answers[q] != 0)
+					json_builder_add_int_value(b, answers[q]);
+				else
+					json_builder_add_null_value(b);
+			json_builder_end_array(b);
+		} else {
+			json_builder_add_null_value(b);
+		}
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
 static char *
 record_json(Export *x, RdStore *store, const char *case_arg)
 {
@@ -546,6 +587,7 @@ record_json(Export *x, RdStore *store, const char *case_arg)
 			json_builder_end_object(b);
 		}
 		json_builder_end_array(b);
+		json_surveys(b, store, c);
 		json_builder_set_member_name(b, "messages");
 		json_builder_begin_array(b);
 		for (guint k = 0; k < d->msgs->len; k++)
