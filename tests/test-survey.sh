@@ -259,7 +259,12 @@ like "$(q "select reason from surveys s join cases c on c.id = s.case_id where c
    "no email address" "a postal complainant gets no survey"
 is "$(q "select count(*) from outbox where idem_key = 'survey/$C9/complainant'")" "0" "and no letter for posting"
 
-# Profiles: a case whose profile is not listed is passed over.
+# Profiles: one that does not exist is refused; a case whose profile is
+# not listed is passed over.
+sed 's/^staff = true$/profiles = no-such-profile/' "$T/r.conf" > "$T/bad.conf"
+"$R" --config "$T/bad.conf" sweep --now 2026-06-23T14:00:00Z >/dev/null 2>"$T/err"
+is "$?" "1" "[surveys] profiles naming no profile is refused"
+like "$(cat "$T/err")" "[surveys] profiles names 'no-such-profile', which is not a profile" "saying which"
 sed 's/^staff = true$/staff = false\nprofiles = housing-ombudsman/' "$T/r.conf" > "$T/p.conf"
 C10=$(complaint "Ivy Irwin" ivy@public.test 2026-06-15T09:00:00Z)
 RR case "$C10" respond --outcome upheld --date 2026-06-16 --at 2026-06-16T10:00:00Z >/dev/null

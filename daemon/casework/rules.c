@@ -71,6 +71,22 @@ rd_rules_new(const RdConfig *cfg, const guint8 *key, GError **error)
 			}
 		}
 	}
+	/* [surveys] profiles: each must be a profile, or no case of it
+	 * would ever be surveyed and nobody would know why. */
+	for (guint i = 0; cfg->surveys.profiles != NULL && cfg->surveys.profiles[i] != NULL; i++) {
+		gboolean known = FALSE;
+		GHashTableIter it;
+		gpointer name;
+		g_hash_table_iter_init(&it, r->profiles);
+		while (!known && g_hash_table_iter_next(&it, &name, NULL))
+			known = g_ascii_strcasecmp(name, cfg->surveys.profiles[i]) == 0;
+		if (!known) {
+			g_set_error(&err, RD_CONFIG_ERROR, RD_CONFIG_ERROR_INVALID,
+			            "%s: [surveys] profiles names '%s', which is not a profile",
+			            cfg->path ? cfg->path : "configuration", cfg->surveys.profiles[i]);
+			goto fail;
+		}
+	}
 
 	memcpy(r->key, key, sizeof r->key);
 	{
