@@ -679,6 +679,9 @@ static const char schema_v13[] =
 	"  UNIQUE (case_id, kind, recipient)"
 	");"
 	"CREATE INDEX IF NOT EXISTS surveys_open ON surveys(expires) WHERE status = 'sent';"
+	/* The sweep reads only the stages answered lately (the
+	 * candidates statement repeats this expression to reach it). */
+	"CREATE INDEX IF NOT EXISTS stages_answered ON stages(coalesce(response_sent, responded));"
 	"CREATE INDEX IF NOT EXISTS surveys_sent_day ON surveys(sent_day);"
 	"CREATE INDEX IF NOT EXISTS surveys_answered_day ON surveys(answered_day);"
 	"CREATE TABLE IF NOT EXISTS survey_answers ("

@@ -487,9 +487,9 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		" (SELECT coalesce(s.response_sent, s.responded) FROM stages s WHERE s.case_id = c.id"
 		"  ORDER BY s.stage DESC LIMIT 1),"
 		" (SELECT s.outcome FROM stages s WHERE s.case_id = c.id ORDER BY s.stage DESC LIMIT 1)"
-		" FROM cases c WHERE c.state IN ('stage1-closed', 'closed')"
-		" AND EXISTS (SELECT 1 FROM stages s WHERE s.case_id = c.id"
-		"  AND coalesce(s.response_sent, s.responded) >= ?1)"
+		" FROM cases c WHERE c.id IN (SELECT s.case_id FROM stages s"
+		"  WHERE coalesce(s.response_sent, s.responded) >= ?1)"
+		" AND c.state IN ('stage1-closed', 'closed')"
 		" AND NOT EXISTS (SELECT 1 FROM surveys v WHERE v.case_id = c.id AND v.kind = ?2)"
 		" ORDER BY c.id",
 	[RD_STMT_SURVEY_INSERT] =
