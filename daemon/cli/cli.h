@@ -48,6 +48,8 @@ int rd_cli_casework_failed(const char *cmd, const GError *err);
 /* What a case action (or case new) did, as text or --json (case.c). */
 void rd_cli_print_action_result(const RdGlobalOptions *g, const RdCaseActionResult *r, const char *action);
 int rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv);
+/* purge.c: `redress purge` (retention) */
+int rd_cmd_purge(const RdGlobalOptions *g, int argc, char **argv);
 /* `redress fetch`: every IMAP mailbox (or those named) once (fetch.c). */
 int rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv);
 /* `redress daemon`: the service (service/), options in daemon.c. */

@@ -1,0 +1,526 @@
+/*
+ * purge.c — retention in SQL: legal holds, the cases a purge may look
+ * at, removing a case's personal data while keeping what the reports
+ * count, and leaving no deleted bytes behind in the file (schema 13,
+ * README "Retention").
+ *
+ * What is kept of a purged case is its cases row and its stages rows
+ * with their dates, outcomes, service, channel, profile, cause,
+ * Ombudsman dates and finding, flags and reference: report_case is made
+ * from exactly those columns by triggers (schema 12), so every report
+ * gives the same figures after a purge as before it. Everything that
+ * says who the complainant was or what they wrote goes: see purge_steps
+ * below, one statement per table, run in order.
+ *
+ * Deleted content stays in SQLite's free pages and in the write-ahead
+ * log until it is overwritten. The purge therefore runs with
+ * secure_delete on (freed cells and pages are zeroed in the same
+ * transaction), and rd_store_purge_compact() then checkpoints the log
+ * into the file, rebuilds the file (VACUUM) and truncates the log, so
+ * no copy of the old pages survives in either file.
+ */
+#include <string.h>
+#include "store-private.h"
+
+/* The purge's working sets, in the connection's temporary schema (never
+ * in the file): the cases, and every message of theirs. */
+static const char purge_setup[] =
+	"CREATE TEMP TABLE IF NOT EXISTS purge_set (case_id INTEGER PRIMARY KEY);"
+	"CREATE TEMP TABLE IF NOT EXISTS purge_msgs (id INTEGER PRIMARY KEY, raw TEXT);"
+	"CREATE TEMP TABLE IF NOT EXISTS purge_people (id INTEGER PRIMARY KEY);"
+	"DELETE FROM temp.purge_set; DELETE FROM temp.purge_msgs; DELETE FROM temp.purge_people;";
+
+/* Which figure of RdPurgeCounts a step's changes() add to. */
+typedef enum {
+	COUNT_NONE, COUNT_MESSAGES, COUNT_RAW, COUNT_ATTACHMENTS, COUNT_LETTERS, COUNT_EVENTS,
+	COUNT_PEOPLE, COUNT_COPIES,
+} CountSlot;
+
+/*
+ * THE PER-TABLE PURGE STATEMENTS. Every table that can hold personal
+ * data of a case has its line here, and a new table holding such data
+ * adds its line here (the satisfaction survey's comments and recipients
+ * go; its numeric answers stay). Order matters: children before the rows
+ * they reference (foreign keys are on), and the message set is gathered
+ * before anything is deleted. ?1 is 1 when copies in the mailboxes are
+ * to be expunged (purge_mailbox_copies), else 0; ?2 the anonymous
+ * person's address.
+ */
+static const struct {
+	const char *sql;
+	CountSlot count;
+} purge_steps[] = {
+	/* The case's messages, and the delivery reports that named its letters. */
+	{ "INSERT OR IGNORE INTO temp.purge_msgs (id, raw) SELECT id, raw_sha256 FROM messages"
+	  " WHERE case_id IN (SELECT case_id FROM temp.purge_set)", COUNT_NONE },
+	{ "INSERT OR IGNORE INTO temp.purge_msgs (id, raw) SELECT m.id, m.raw_sha256 FROM outbox o"
+	  " JOIN messages m ON m.id = o.bounce_msg_id WHERE o.case_id IN (SELECT case_id FROM temp.purge_set)"
+	  " AND (m.case_id IS NULL OR m.case_id IN (SELECT case_id FROM temp.purge_set))", COUNT_NONE },
+	/* The copies to expunge afterwards: incoming mail fetched over IMAP
+	 * (message_routes.source), and letters with a Sent-folder copy. */
+	{ "INSERT OR IGNORE INTO purge_copies (role, copy, message_id)"
+	  " SELECT r.mailbox, 'processed', m.message_id FROM message_routes r JOIN messages m ON m.id = r.msg_id"
+	  " WHERE ?1 AND r.msg_id IN (SELECT id FROM temp.purge_msgs) AND r.source LIKE 'imap:%'"
+	  " AND m.direction = 'in' AND m.message_id IS NOT NULL", COUNT_COPIES },
+	{ "INSERT OR IGNORE INTO purge_copies (role, copy, message_id)"
+	  " SELECT '', 'sent', message_id FROM outbox WHERE ?1 AND case_id IN (SELECT case_id FROM temp.purge_set)"
+	  " AND sent_copy = 'done' AND message_id IS NOT NULL", COUNT_COPIES },
+	/* Rows that point at those messages from elsewhere lose the pointer. */
+	{ "UPDATE events SET msg_id = NULL WHERE msg_id IN (SELECT id FROM temp.purge_msgs)", COUNT_NONE },
+	{ "UPDATE action_events SET msg_id = NULL WHERE msg_id IN (SELECT id FROM temp.purge_msgs)", COUNT_NONE },
+	{ "UPDATE outbox SET bounce_msg_id = NULL WHERE bounce_msg_id IN (SELECT id FROM temp.purge_msgs)",
+	  COUNT_NONE },
+	/* attachments: file names, types, sizes (the bytes are in raw_messages). */
+	{ "DELETE FROM attachments WHERE msg_id IN (SELECT id FROM temp.purge_msgs)", COUNT_ATTACHMENTS },
+	/* message_routes, triage, quarantine: about those messages only. */
+	{ "DELETE FROM message_routes WHERE msg_id IN (SELECT id FROM temp.purge_msgs)", COUNT_NONE },
+	{ "DELETE FROM triage WHERE msg_id IN (SELECT id FROM temp.purge_msgs)", COUNT_NONE },
+	{ "DELETE FROM quarantine WHERE msg_id IN (SELECT id FROM temp.purge_msgs)", COUNT_NONE },
+	/* messages: addresses, names, subjects, bodies. */
+	{ "DELETE FROM messages WHERE id IN (SELECT id FROM temp.purge_msgs)", COUNT_MESSAGES },
+	/* raw_messages: the mail as it arrived, unless another message (of a
+	 * case kept) is the same bytes. */
+	{ "DELETE FROM raw_messages WHERE sha256 IN (SELECT raw FROM temp.purge_msgs WHERE raw IS NOT NULL)"
+	  " AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.raw_sha256 = raw_messages.sha256)", COUNT_RAW },
+	/* outbox: the letters' text, addresses and subjects. The day each
+	 * response left is already on its stage (response_sent). */
+	{ "DELETE FROM outbox WHERE case_id IN (SELECT case_id FROM temp.purge_set)", COUNT_LETTERS },
+	/* events: the journey's free text and actors; one "purged" event is
+	 * written in their place by the caller. */
+	{ "DELETE FROM events WHERE case_id IN (SELECT case_id FROM temp.purge_set)", COUNT_EVENTS },
+	/* stages: the extension's reason (told to the complainant) and the
+	 * handler; the days and outcome stay. */
+	{ "UPDATE stages SET extension_reason = NULL, handler = NULL"
+	  " WHERE case_id IN (SELECT case_id FROM temp.purge_set)", COUNT_NONE },
+	/* cases: the complainant becomes the one anonymous person, and the
+	 * free text goes. A remedy given stays "given" (the reports count a
+	 * remedy set and not empty) in words that name no one. */
+	{ "INSERT OR IGNORE INTO temp.purge_people (id) SELECT complainant_id FROM cases"
+	  " WHERE id IN (SELECT case_id FROM temp.purge_set)", COUNT_NONE },
+	{ "INSERT OR IGNORE INTO people (email, name) VALUES (?2, NULL)", COUNT_NONE },
+	{ "UPDATE cases SET complainant_id = (SELECT id FROM people WHERE email = ?2),"
+	  " summary = NULL, representative_email = NULL, handler = NULL,"
+	  " remedy = CASE WHEN remedy <> '' THEN '(removed by retention purge)' ELSE remedy END"
+	  " WHERE id IN (SELECT case_id FROM temp.purge_set)", COUNT_NONE },
+	/* people: those no case refers to any more. */
+	{ "DELETE FROM people WHERE id IN (SELECT id FROM temp.purge_people) AND email <> ?2"
+	  " AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.complainant_id = people.id)", COUNT_PEOPLE },
+	/* After the merge of the satisfaction survey, its lines go here, e.g.
+	 *   DELETE FROM survey_comments WHERE case_id IN (SELECT case_id FROM temp.purge_set)
+	 *   UPDATE surveys SET recipient = NULL WHERE case_id IN (…)
+	 * keeping the numeric answers. */
+};
+
+/* The address of the one person every purged case points at: not an
+ * address anyone can have (RFC 2606 .invalid). */
+#define RD_PURGE_PERSON "purged@retention.invalid"
+
+static gboolean
+exec_plain(RdStore *store, const char *sql, const char *doing, GError **error)
+{
+	int rc = sqlite3_exec(store->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return rd_store_fail(store, rc, doing, error);
+	return TRUE;
+}
+
+/* Run one of purge_steps (or any statement with the same parameters) and
+ * return the rows it changed in *@changed_r. */
+static gboolean
+run_step(RdStore *store, const char *sql, gboolean copies, gint64 *changed_r, GError **error)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rd_store_fail(store, rc, "preparing a purge step", error);
+	int n = sqlite3_bind_parameter_count(st);
+	if (n >= 1)
+		sqlite3_bind_int(st, 1, copies ? 1 : 0);
+	if (n >= 2)
+		sqlite3_bind_text(st, 2, RD_PURGE_PERSON, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return rd_store_fail(store, rc, "purging", error);
+	*changed_r = sqlite3_changes64(store->db);
+	return TRUE;
+}
+
+gboolean
+rd_store_purge_cases(RdStore *store, const gint64 *ids, guint n, gboolean copies,
+                     RdPurgeCounts *counts_r, GError **error)
+{
+	g_return_val_if_fail(store != NULL && counts_r != NULL, FALSE);
+	memset(counts_r, 0, sizeof *counts_r);
+	if (!exec_plain(store, purge_setup, "preparing the purge", error))
+		return FALSE;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db, "INSERT OR IGNORE INTO temp.purge_set (case_id) VALUES (?1)", -1, &st,
+	                            NULL);
+	if (rc != SQLITE_OK)
+		return rd_store_fail(store, rc, "preparing the purge", error);
+	for (guint i = 0; i < n && rc == SQLITE_OK; i++) {
+		sqlite3_bind_int64(st, 1, ids[i]);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(store->db);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return rd_store_fail(store, rc, "listing the cases to purge", error);
+	counts_r->cases = n;
+	for (gsize i = 0; i < G_N_ELEMENTS(purge_steps); i++) {
+		gint64 changed = 0;
+		if (!run_step(store, purge_steps[i].sql, copies, &changed, error))
+			return FALSE;
+		switch (purge_steps[i].count) {
+		case COUNT_MESSAGES: counts_r->messages += changed; break;
+		case COUNT_RAW: counts_r->raw += changed; break;
+		case COUNT_ATTACHMENTS: counts_r->attachments += changed; break;
+		case COUNT_LETTERS: counts_r->letters += changed; break;
+		case COUNT_EVENTS: counts_r->events += changed; break;
+		case COUNT_PEOPLE: counts_r->people += changed; break;
+		case COUNT_COPIES: counts_r->copies += changed; break;
+		case COUNT_NONE: break;
+		}
+	}
+	return exec_plain(store, "DELETE FROM temp.purge_set; DELETE FROM temp.purge_msgs;"
+	                  " DELETE FROM temp.purge_people;", "finishing the purge", error);
+}
+
+gint64
+rd_store_purge_record(RdStore *store, const RdPurgeCounts *c, gint64 at, const char *actor,
+                      const char *periods, const gint64 *ids, guint n, GError **error)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db,
+	                            "INSERT INTO purges (at, actor, periods, cases, messages, raw, attachments,"
+	                            " letters, events, people, copies) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	                            " ?9, ?10, ?11)", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rd_store_fail(store, rc, "recording the purge", error);
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, periods, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, c->cases);
+	sqlite3_bind_int64(st, 5, c->messages);
+	sqlite3_bind_int64(st, 6, c->raw);
+	sqlite3_bind_int64(st, 7, c->attachments);
+	sqlite3_bind_int64(st, 8, c->letters);
+	sqlite3_bind_int64(st, 9, c->events);
+	sqlite3_bind_int64(st, 10, c->people);
+	sqlite3_bind_int64(st, 11, c->copies);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		rd_store_fail(store, rc, "recording the purge", error);
+		return 0;
+	}
+	gint64 id = sqlite3_last_insert_rowid(store->db);
+	rc = sqlite3_prepare_v2(store->db, "INSERT OR REPLACE INTO purged_cases (case_id, purge_id, purged_at)"
+	                        " VALUES (?1, ?2, ?3)", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rd_store_fail(store, rc, "recording the purged cases", error);
+		return 0;
+	}
+	for (guint i = 0; i < n && rc == SQLITE_OK; i++) {
+		sqlite3_bind_int64(st, 1, ids[i]);
+		sqlite3_bind_int64(st, 2, id);
+		sqlite3_bind_int64(st, 3, at);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(store->db);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK) {
+		rd_store_fail(store, rc, "recording the purged cases", error);
+		return 0;
+	}
+	return id;
+}
+
+gboolean
+rd_store_purge_last(RdStore *store, gint64 *at_r, GError **error)
+{
+	*at_r = 0;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db, "SELECT coalesce(max(at), 0) FROM purges", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*at_r = sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return rd_store_fail(store, rc, "reading the last purge", error);
+	return TRUE;
+}
+
+gboolean
+rd_store_set_secure_delete(RdStore *store, gboolean on, GError **error)
+{
+	return exec_plain(store, on ? "PRAGMA secure_delete = ON" : "PRAGMA secure_delete = OFF",
+	                  "setting secure_delete", error);
+}
+
+/* A checkpoint that must empty the log: SQLITE_BUSY (a reader holds an
+ * old snapshot) is retried for a while, then reported. */
+static gboolean
+checkpoint_truncate(RdStore *store, gboolean *done_r, GError **error)
+{
+	*done_r = FALSE;
+	for (int attempt = 0; attempt < 20; attempt++) {
+		int in_log = -1, copied = -1;
+		int rc = sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &in_log, &copied);
+		if (rc == SQLITE_OK) {
+			*done_r = TRUE;
+			return TRUE;
+		}
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			return rd_store_fail(store, rc, "checkpointing the log", error);
+		g_usleep(250 * 1000);
+	}
+	return TRUE;
+}
+
+gboolean
+rd_store_purge_compact(RdStore *store, gboolean *complete_r, GError **error)
+{
+	g_return_val_if_fail(store != NULL && complete_r != NULL, FALSE);
+	*complete_r = FALSE;
+	gboolean first = FALSE, second = FALSE;
+	if (!checkpoint_truncate(store, &first, error))
+		return FALSE;
+	/* VACUUM writes a fresh copy of every live page through the log and
+	 * leaves no free page in the file; with secure_delete the pages it
+	 * frees are zeroed too. It fails with BUSY while another connection
+	 * writes; that is retried like the checkpoint. */
+	int rc = SQLITE_BUSY;
+	for (int attempt = 0; attempt < 20; attempt++) {
+		rc = sqlite3_exec(store->db, "VACUUM", NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		g_usleep(250 * 1000);
+	}
+	if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+		return rd_store_fail(store, rc, "rebuilding the database file (VACUUM)", error);
+	if (!checkpoint_truncate(store, &second, error))
+		return FALSE;
+	*complete_r = first && second && rc == SQLITE_OK;
+	return TRUE;
+}
+
+/* ---- legal holds ---------------------------------------------------------- */
+
+void
+rd_case_hold_free(RdCaseHold *h)
+{
+	if (h == NULL)
+		return;
+	g_free(h->reason);
+	g_free(h->held_by);
+	g_free(h);
+}
+
+gboolean
+rd_store_case_hold_get(RdStore *store, gint64 case_id, RdCaseHold **hold_r, GError **error)
+{
+	*hold_r = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db, "SELECT reason, held_by, held_at FROM case_holds WHERE case_id = ?1",
+	                            -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, case_id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			RdCaseHold *h = g_new0(RdCaseHold, 1);
+			h->case_id = case_id;
+			h->reason = rd_col_text(st, 0);
+			h->held_by = rd_col_text(st, 1);
+			h->held_at = sqlite3_column_int64(st, 2);
+			*hold_r = h;
+			rc = SQLITE_DONE;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return rd_store_fail(store, rc, "reading a legal hold", error);
+	return TRUE;
+}
+
+gboolean
+rd_store_case_hold_set(RdStore *store, gint64 case_id, const char *reason, const char *who, gint64 at,
+                       GError **error)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db, "INSERT OR REPLACE INTO case_holds (case_id, reason, held_by, held_at)"
+	                            " VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, case_id);
+		sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, who, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, at);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return rd_store_fail(store, rc, "recording a legal hold", error);
+	return TRUE;
+}
+
+gboolean
+rd_store_case_hold_clear(RdStore *store, gint64 case_id, gboolean *was_held_r, GError **error)
+{
+	*was_held_r = FALSE;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db, "DELETE FROM case_holds WHERE case_id = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, case_id);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return rd_store_fail(store, rc, "releasing a legal hold", error);
+	*was_held_r = sqlite3_changes(store->db) > 0;
+	return TRUE;
+}
+
+/* ---- what a purge looks at ---------------------------------------------------- */
+
+void
+rd_retention_row_free(RdRetentionRow *r)
+{
+	if (r == NULL)
+		return;
+	g_free(r->reference);
+	g_free(r->state);
+	g_free(r->profile);
+	g_free(r->ombudsman_referred);
+	g_free(r->ombudsman_decided);
+	g_strfreev(r->stage_days);
+	g_free(r);
+}
+
+GPtrArray *
+rd_store_retention_rows(RdStore *store, GError **error)
+{
+	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)rd_retention_row_free);
+	sqlite3_stmt *st = NULL;
+	/* Closed cases not yet purged, and every held case (so a listing can
+	 * say why it stays); each with the days its period may count from. */
+	int rc = sqlite3_prepare_v2(store->db,
+		"SELECT c.id, c.reference, c.state, c.profile, c.ombudsman_referred, c.ombudsman_decided,"
+		"  h.case_id IS NOT NULL,"
+		"  (SELECT group_concat(d, ' ') FROM (SELECT closed AS d FROM stages WHERE case_id = c.id"
+		"     UNION ALL SELECT responded FROM stages WHERE case_id = c.id"
+		"     UNION ALL SELECT response_sent FROM stages WHERE case_id = c.id) WHERE d IS NOT NULL)"
+		" FROM cases c LEFT JOIN case_holds h ON h.case_id = c.id"
+		" WHERE c.id NOT IN (SELECT case_id FROM purged_cases)"
+		"   AND (c.state IN ('closed', 'stage1-closed') OR h.case_id IS NOT NULL)"
+		" ORDER BY c.id", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rd_store_fail(store, rc, "listing the cases to consider for purging", error);
+		return NULL;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		RdRetentionRow *r = g_new0(RdRetentionRow, 1);
+		r->case_id = sqlite3_column_int64(st, 0);
+		r->reference = rd_col_text(st, 1);
+		r->state = rd_col_text(st, 2);
+		r->profile = rd_col_text(st, 3);
+		r->ombudsman_referred = rd_col_text(st, 4);
+		r->ombudsman_decided = rd_col_text(st, 5);
+		r->held = sqlite3_column_int(st, 6) != 0;
+		const char *days = (const char *)sqlite3_column_text(st, 7);
+		r->stage_days = days != NULL ? g_strsplit(days, " ", -1) : g_new0(char *, 1);
+		g_ptr_array_add(rows, r);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		rd_store_fail(store, rc, "listing the cases to consider for purging", error);
+		return NULL;
+	}
+	return g_steal_pointer(&rows);
+}
+
+gboolean
+rd_store_case_purged_at(RdStore *store, gint64 case_id, gint64 *at_r, GError **error)
+{
+	*at_r = 0;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db, "SELECT purged_at FROM purged_cases WHERE case_id = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, case_id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*at_r = sqlite3_column_int64(st, 0);
+			rc = SQLITE_DONE;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return rd_store_fail(store, rc, "reading whether a case was purged", error);
+	return TRUE;
+}
+
+/* ---- copies left in the mailboxes --------------------------------------------- */
+
+void
+rd_purge_copy_free(RdPurgeCopy *c)
+{
+	if (c == NULL)
+		return;
+	g_free(c->role);
+	g_free(c->copy);
+	g_free(c->message_id);
+	g_free(c);
+}
+
+GPtrArray *
+rd_store_purge_copies(RdStore *store, GError **error)
+{
+	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)rd_purge_copy_free);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db, "SELECT id, role, copy, message_id, attempts FROM purge_copies"
+	                            " ORDER BY role, copy, id", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rd_store_fail(store, rc, "listing the mailbox copies to expunge", error);
+		return NULL;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		RdPurgeCopy *c = g_new0(RdPurgeCopy, 1);
+		c->id = sqlite3_column_int64(st, 0);
+		c->role = rd_col_text(st, 1);
+		c->copy = rd_col_text(st, 2);
+		c->message_id = rd_col_text(st, 3);
+		c->attempts = sqlite3_column_int(st, 4);
+		g_ptr_array_add(rows, c);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		rd_store_fail(store, rc, "listing the mailbox copies to expunge", error);
+		return NULL;
+	}
+	return g_steal_pointer(&rows);
+}
+
+gboolean
+rd_store_purge_copy_done(RdStore *store, gint64 id, const char *failure, GError **error)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db, failure == NULL ? "DELETE FROM purge_copies WHERE id = ?1"
+	                            : "UPDATE purge_copies SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+	                            -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		if (failure != NULL)
+			sqlite3_bind_text(st, 2, failure, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return rd_store_fail(store, rc, "recording a mailbox copy expunged", error);
+	return TRUE;
+}
