@@ -177,7 +177,7 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 		{ "at", 0, 0, G_OPTION_ARG_STRING, &when, "When it happened (ISO 8601; default now)", "TIME" },
 		{ "stage", 0, 0, G_OPTION_ARG_INT, &stage, "The stage concerned (default: the open one)", "N" },
 		{ "to", 0, 0, G_OPTION_ARG_STRING, &to, "extend: the new response date", "DATE" },
-		{ "reason", 0, 0, G_OPTION_ARG_STRING, &reason, "extend, close: the reason, told to the complainant", "TEXT" },
+		{ "reason", 0, 0, G_OPTION_ARG_STRING, &reason, "extend, close: the reason, told to the complainant; hold: why the case is held", "TEXT" },
 		{ "outcome", 0, 0, G_OPTION_ARG_STRING, &outcome, "respond, close: the outcome; ombudsman decided: the "
 		  "finding", "OUTCOME" },
 		{ "date", 0, 0, G_OPTION_ARG_STRING, &date, "respond: the day the response was sent; ombudsman: the day "
