@@ -191,71 +191,64 @@ gint64
 rd_store_purge_record(RdStore *store, const RdPurgeCounts *c, gint64 at, const char *actor,
                       const char *periods, const gint64 *ids, guint n, GError **error)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(store->db,
-	                            "INSERT INTO purges (at, actor, periods, cases, messages, raw, attachments,"
-	                            " letters, events, people, copies) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	                            " ?9, ?10, ?11)", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		rd_store_fail(store, rc, "recording the purge", error);
-		return 0;
+	gint64 id = 0;
+	{
+		g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_PURGE_RECORD);
+		RdBind b = rd_bind_begin(st);
+		rd_bind_int64(&b, at);
+		rd_bind_text(&b, actor);
+		rd_bind_text(&b, periods);
+		rd_bind_int64(&b, c->cases);
+		rd_bind_int64(&b, c->messages);
+		rd_bind_int64(&b, c->raw);
+		rd_bind_int64(&b, c->attachments);
+		rd_bind_int64(&b, c->letters);
+		rd_bind_int64(&b, c->events);
+		rd_bind_int64(&b, c->people);
+		rd_bind_int64(&b, c->copies);
+		if (!rd_bind_end(store, &b, "recording the purge", error) ||
+		    !rd_stmt_run(store, st, "recording the purge", error))
+			return 0;
+		id = sqlite3_last_insert_rowid(store->db);
 	}
-	sqlite3_bind_int64(st, 1, at);
-	sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, periods, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, c->cases);
-	sqlite3_bind_int64(st, 5, c->messages);
-	sqlite3_bind_int64(st, 6, c->raw);
-	sqlite3_bind_int64(st, 7, c->attachments);
-	sqlite3_bind_int64(st, 8, c->letters);
-	sqlite3_bind_int64(st, 9, c->events);
-	sqlite3_bind_int64(st, 10, c->people);
-	sqlite3_bind_int64(st, 11, c->copies);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		rd_store_fail(store, rc, "recording the purge", error);
-		return 0;
-	}
-	gint64 id = sqlite3_last_insert_rowid(store->db);
-	rc = sqlite3_prepare_v2(store->db, "INSERT OR REPLACE INTO purged_cases (case_id, purge_id, purged_at)"
-	                        " VALUES (?1, ?2, ?3)", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		rd_store_fail(store, rc, "recording the purged cases", error);
-		return 0;
-	}
-	for (guint i = 0; i < n && rc == SQLITE_OK; i++) {
-		sqlite3_bind_int64(st, 1, ids[i]);
-		sqlite3_bind_int64(st, 2, id);
-		sqlite3_bind_int64(st, 3, at);
-		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(store->db);
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_OK) {
-		rd_store_fail(store, rc, "recording the purged cases", error);
-		return 0;
+	for (guint i = 0; i < n; i++) {
+		g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_PURGED_CASE_ADD);
+		RdBind b = rd_bind_begin(st);
+		rd_bind_int64(&b, ids[i]);
+		rd_bind_int64(&b, id);
+		rd_bind_int64(&b, at);
+		if (!rd_bind_end(store, &b, "recording the purged cases", error) ||
+		    !rd_stmt_run(store, st, "recording the purged cases", error))
+			return 0;
 	}
 	return id;
+}
+
+/* A statement of one integer column and at most one row, with @arg
+ * bound to ?1 when not 0: *@value_r is its value, 0 with no row. */
+static gboolean
+one_int(RdStore *store, RdStmtId id, gint64 arg, gint64 *value_r, const char *doing, GError **error)
+{
+	*value_r = 0;
+	gboolean found = FALSE;
+	g_autoptr(RdStmt) st = rd_stmt(store, id);
+	if (arg != 0) {
+		RdBind b = rd_bind_begin(st);
+		rd_bind_int64(&b, arg);
+		if (!rd_bind_end(store, &b, doing, error))
+			return FALSE;
+	}
+	if (!rd_stmt_row(store, st, &found, doing, error))
+		return FALSE;
+	if (found)
+		*value_r = sqlite3_column_int64(st, 0);
+	return TRUE;
 }
 
 gboolean
 rd_store_purge_last(RdStore *store, gint64 *at_r, GError **error)
 {
-	*at_r = 0;
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(store->db, "SELECT coalesce(max(at), 0) FROM purges", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			*at_r = sqlite3_column_int64(st, 0);
-			rc = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_OK)
-		return rd_store_fail(store, rc, "reading the last purge", error);
-	return TRUE;
+	return one_int(store, RD_STMT_PURGE_LAST, 0, at_r, "reading the last purge", error);
 }
 
 gboolean
@@ -328,25 +321,21 @@ gboolean
 rd_store_case_hold_get(RdStore *store, gint64 case_id, RdCaseHold **hold_r, GError **error)
 {
 	*hold_r = NULL;
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(store->db, "SELECT reason, held_by, held_at FROM case_holds WHERE case_id = ?1",
-	                            -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, case_id);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			RdCaseHold *h = g_new0(RdCaseHold, 1);
-			h->case_id = case_id;
-			h->reason = rd_col_text(st, 0);
-			h->held_by = rd_col_text(st, 1);
-			h->held_at = sqlite3_column_int64(st, 2);
-			*hold_r = h;
-			rc = SQLITE_DONE;
-		}
+	gboolean found = FALSE;
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_HOLD_GET);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, case_id);
+	if (!rd_bind_end(store, &b, "reading a legal hold", error) ||
+	    !rd_stmt_row(store, st, &found, "reading a legal hold", error))
+		return FALSE;
+	if (found) {
+		RdCaseHold *h = g_new0(RdCaseHold, 1);
+		h->case_id = case_id;
+		h->reason = rd_col_text(st, 0);
+		h->held_by = rd_col_text(st, 1);
+		h->held_at = sqlite3_column_int64(st, 2);
+		*hold_r = h;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return rd_store_fail(store, rc, "reading a legal hold", error);
 	return TRUE;
 }
 
@@ -354,35 +343,26 @@ gboolean
 rd_store_case_hold_set(RdStore *store, gint64 case_id, const char *reason, const char *who, gint64 at,
                        GError **error)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(store->db, "INSERT OR REPLACE INTO case_holds (case_id, reason, held_by, held_at)"
-	                            " VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, case_id);
-		sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, who, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, at);
-		rc = sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return rd_store_fail(store, rc, "recording a legal hold", error);
-	return TRUE;
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_HOLD_SET);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, case_id);
+	rd_bind_text(&b, reason);
+	rd_bind_text(&b, who);
+	rd_bind_int64(&b, at);
+	return rd_bind_end(store, &b, "recording a legal hold", error) &&
+	       rd_stmt_run(store, st, "recording a legal hold", error);
 }
 
 gboolean
 rd_store_case_hold_clear(RdStore *store, gint64 case_id, gboolean *was_held_r, GError **error)
 {
 	*was_held_r = FALSE;
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(store->db, "DELETE FROM case_holds WHERE case_id = ?1", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, case_id);
-		rc = sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return rd_store_fail(store, rc, "releasing a legal hold", error);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_HOLD_CLEAR);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, case_id);
+	if (!rd_bind_end(store, &b, "releasing a legal hold", error) ||
+	    !rd_stmt_run(store, st, "releasing a legal hold", error))
+		return FALSE;
 	*was_held_r = sqlite3_changes(store->db) > 0;
 	return TRUE;
 }
@@ -407,23 +387,8 @@ GPtrArray *
 rd_store_retention_rows(RdStore *store, GError **error)
 {
 	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)rd_retention_row_free);
-	sqlite3_stmt *st = NULL;
-	/* Closed cases not yet purged, and every held case (so a listing can
-	 * say why it stays); each with the days its period may count from. */
-	int rc = sqlite3_prepare_v2(store->db,
-		"SELECT c.id, c.reference, c.state, c.profile, c.ombudsman_referred, c.ombudsman_decided,"
-		"  h.case_id IS NOT NULL,"
-		"  (SELECT group_concat(d, ' ') FROM (SELECT closed AS d FROM stages WHERE case_id = c.id"
-		"     UNION ALL SELECT responded FROM stages WHERE case_id = c.id"
-		"     UNION ALL SELECT response_sent FROM stages WHERE case_id = c.id) WHERE d IS NOT NULL)"
-		" FROM cases c LEFT JOIN case_holds h ON h.case_id = c.id"
-		" WHERE c.id NOT IN (SELECT case_id FROM purged_cases)"
-		"   AND (c.state IN ('closed', 'stage1-closed') OR h.case_id IS NOT NULL)"
-		" ORDER BY c.id", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		rd_store_fail(store, rc, "listing the cases to consider for purging", error);
-		return NULL;
-	}
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_RETENTION_ROWS);
+	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		RdRetentionRow *r = g_new0(RdRetentionRow, 1);
 		r->case_id = sqlite3_column_int64(st, 0);
@@ -437,7 +402,6 @@ rd_store_retention_rows(RdStore *store, GError **error)
 		r->stage_days = days != NULL ? g_strsplit(days, " ", -1) : g_new0(char *, 1);
 		g_ptr_array_add(rows, r);
 	}
-	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		rd_store_fail(store, rc, "listing the cases to consider for purging", error);
 		return NULL;
@@ -448,21 +412,7 @@ rd_store_retention_rows(RdStore *store, GError **error)
 gboolean
 rd_store_case_purged_at(RdStore *store, gint64 case_id, gint64 *at_r, GError **error)
 {
-	*at_r = 0;
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(store->db, "SELECT purged_at FROM purged_cases WHERE case_id = ?1", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, case_id);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			*at_r = sqlite3_column_int64(st, 0);
-			rc = SQLITE_DONE;
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return rd_store_fail(store, rc, "reading whether a case was purged", error);
-	return TRUE;
+	return one_int(store, RD_STMT_PURGED_AT, case_id, at_r, "reading whether a case was purged", error);
 }
 
 /* ---- copies left in the mailboxes --------------------------------------------- */
@@ -482,13 +432,8 @@ GPtrArray *
 rd_store_purge_copies(RdStore *store, GError **error)
 {
 	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)rd_purge_copy_free);
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(store->db, "SELECT id, role, copy, message_id, attempts FROM purge_copies"
-	                            " ORDER BY role, copy, id", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		rd_store_fail(store, rc, "listing the mailbox copies to expunge", error);
-		return NULL;
-	}
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_PURGE_COPIES);
+	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		RdPurgeCopy *c = g_new0(RdPurgeCopy, 1);
 		c->id = sqlite3_column_int64(st, 0);
@@ -498,7 +443,6 @@ rd_store_purge_copies(RdStore *store, GError **error)
 		c->attempts = sqlite3_column_int(st, 4);
 		g_ptr_array_add(rows, c);
 	}
-	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		rd_store_fail(store, rc, "listing the mailbox copies to expunge", error);
 		return NULL;
@@ -509,18 +453,11 @@ rd_store_purge_copies(RdStore *store, GError **error)
 gboolean
 rd_store_purge_copy_done(RdStore *store, gint64 id, const char *failure, GError **error)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(store->db, failure == NULL ? "DELETE FROM purge_copies WHERE id = ?1"
-	                            : "UPDATE purge_copies SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
-	                            -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		if (failure != NULL)
-			sqlite3_bind_text(st, 2, failure, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return rd_store_fail(store, rc, "recording a mailbox copy expunged", error);
-	return TRUE;
+	g_autoptr(RdStmt) st = rd_stmt(store, failure == NULL ? RD_STMT_PURGE_COPY_GONE : RD_STMT_PURGE_COPY_FAILED);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, id);
+	if (failure != NULL)
+		rd_bind_text(&b, failure);
+	return rd_bind_end(store, &b, "recording a mailbox copy expunged", error) &&
+	       rd_stmt_run(store, st, "recording a mailbox copy expunged", error);
 }

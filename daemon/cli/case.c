@@ -134,17 +134,9 @@ rd_cli_casework_failed(const char *cmd, const GError *err)
  * a case action of casework/actions.c: it changes nothing of the
  * procedure, only what retention may do. */
 static int
-hold_or_release(const RdGlobalOptions *g, const char *ref, const char *action, const char *reason, gint64 at)
+hold_or_release(const RdGlobalOptions *g, RdCasework *cw, const char *ref, const char *action, const char *reason,
+                gint64 at)
 {
-	g_autoptr(RdConfig) cfg = NULL;
-	g_autoptr(RdStore) store = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
-	if (rc != RD_EXIT_OK)
-		return rc;
-	g_autoptr(RdCasework) cw = NULL;
-	rc = rd_cli_open_casework(store, cfg, &cw);
-	if (rc != RD_EXIT_OK)
-		return rc;
 	g_autofree char *actor = rd_cli_actor();
 	g_autoptr(GError) err = NULL;
 	gboolean hold = strcmp(action, "hold") == 0;
@@ -206,20 +198,25 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 		        "assign a.officer@council.example (see redress case --help)\n");
 		return RD_EXIT_USAGE;
 	}
+	RdCaseAction a = { 0 };
+	g_autoptr(RdConfig) cfg = NULL;
+	g_autoptr(RdStore) store = NULL;
+	g_autoptr(RdCasework) cw = NULL;
+	/* hold and release are not case actions of casework/actions.c. */
 	if (strcmp(argv[2], "hold") == 0 || strcmp(argv[2], "release") == 0) {
 		gboolean hold = strcmp(argv[2], "hold") == 0;
 		if (argc != 3 || stage || to || outcome || date || decline || refer_back || (reason != NULL) != hold) {
 			fprintf(stderr, "redress case: usage: redress case REF %s\n", hold ? "hold --reason TEXT" : "release");
 			return RD_EXIT_USAGE;
 		}
-		gint64 at = g_get_real_time() / G_USEC_PER_SEC;
-		if (when != NULL && !rd_time_parse(when, &at)) {
+		a.at = g_get_real_time() / G_USEC_PER_SEC;
+		if (when != NULL && !rd_time_parse(when, &a.at)) {
 			fprintf(stderr, "redress case: --at '%s' is not a time (ISO 8601, e.g. 2026-12-01T10:00:00Z)\n", when);
 			return RD_EXIT_USAGE;
 		}
-		return hold_or_release(g, argv[1], argv[2], reason, at);
+		int rc = rd_cli_open_for_change(g, &cfg, &store, &cw);
+		return rc != RD_EXIT_OK ? rc : hold_or_release(g, cw, argv[1], argv[2], reason, a.at);
 	}
-	RdCaseAction a = { 0 };
 	gsize ai = G_N_ELEMENTS(actions);
 	if (rd_case_action_kind_from_string(argv[2], &a.kind))
 		for (gsize i = 0; i < G_N_ELEMENTS(actions); i++)
@@ -283,15 +280,9 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 	a.decline = decline;
 	a.refer_back = refer_back;
 
-	g_autoptr(RdConfig) cfg = NULL;
-	g_autoptr(RdStore) store = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
+	int rc = rd_cli_open_for_change(g, &cfg, &store, &cw);
 	if (rc != RD_EXIT_OK)
 		return rc;
-	g_autoptr(RdCasework) cw = NULL;
-	int crc = rd_cli_open_casework(store, cfg, &cw);
-	if (crc != RD_EXIT_OK)
-		return crc;
 	RdCaseActionResult r = { 0 };
 	if (!rd_casework_act(cw, argv[1], &a, &r, &err))
 		return rd_cli_casework_failed("case", err);

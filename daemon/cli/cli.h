@@ -114,6 +114,9 @@ void rd_cli_test_gate(void);
  * printed and the exit status returned (1 for the configuration, 2 for
  * the database). */
 int rd_cli_open_casework(RdStore *store, const RdConfig *cfg, RdCasework **cw_r);
+/* For a command that changes cases: the configuration, the store and a
+ * casework context over them, or the exit status (the error printed). */
+int rd_cli_open_for_change(const RdGlobalOptions *g, RdConfig **cfg_r, RdStore **store_r, RdCasework **cw_r);
 
 /* ---- shared by the subcommands (output.c) ---------------------------------- */
 

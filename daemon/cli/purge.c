@@ -149,11 +149,8 @@ rd_cmd_purge(const RdGlobalOptions *g, int argc, char **argv)
 
 	g_autoptr(RdConfig) cfg = NULL;
 	g_autoptr(RdStore) store = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
-	if (rc != RD_EXIT_OK)
-		return rc;
 	g_autoptr(RdCasework) cw = NULL;
-	rc = rd_cli_open_casework(store, cfg, &cw);
+	int rc = rd_cli_open_for_change(g, &cfg, &store, &cw);
 	if (rc != RD_EXIT_OK)
 		return rc;
 	RdPurgeResult r = { 0 };
