@@ -252,19 +252,34 @@ rd_store_purge_last(RdStore *store, gint64 *at_r, GError **error)
 }
 
 gboolean
+rd_store_purge_uncompacted(RdStore *store, gboolean *pending_r, GError **error)
+{
+	gint64 n = 0;
+	*pending_r = FALSE;
+	if (!one_int(store, RD_STMT_PURGE_UNCOMPACTED, 0, &n, "reading the purges not yet compacted", error))
+		return FALSE;
+	*pending_r = n > 0;
+	return TRUE;
+}
+
+gboolean
 rd_store_set_secure_delete(RdStore *store, gboolean on, GError **error)
 {
 	return exec_plain(store, on ? "PRAGMA secure_delete = ON" : "PRAGMA secure_delete = OFF",
 	                  "setting secure_delete", error);
 }
 
+/* How often the compaction tries a step another connection is in the
+ * way of; each try also waits the connection's busy timeout (5 s). */
+#define COMPACT_TRIES 2
+
 /* A checkpoint that must empty the log: SQLITE_BUSY (a reader holds an
- * old snapshot) is retried for a while, then reported. */
+ * old snapshot) is retried a little, then reported. */
 static gboolean
 checkpoint_truncate(RdStore *store, gboolean *done_r, GError **error)
 {
 	*done_r = FALSE;
-	for (int attempt = 0; attempt < 20; attempt++) {
+	for (int attempt = 0; attempt < COMPACT_TRIES; attempt++) {
 		int in_log = -1, copied = -1;
 		int rc = sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &in_log, &copied);
 		if (rc == SQLITE_OK) {
@@ -291,7 +306,7 @@ rd_store_purge_compact(RdStore *store, gboolean *complete_r, GError **error)
 	 * frees are zeroed too. It fails with BUSY while another connection
 	 * writes; that is retried like the checkpoint. */
 	int rc = SQLITE_BUSY;
-	for (int attempt = 0; attempt < 20; attempt++) {
+	for (int attempt = 0; attempt < COMPACT_TRIES; attempt++) {
 		rc = sqlite3_exec(store->db, "VACUUM", NULL, NULL, NULL);
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
 			break;
@@ -302,7 +317,11 @@ rd_store_purge_compact(RdStore *store, gboolean *complete_r, GError **error)
 	if (!checkpoint_truncate(store, &second, error))
 		return FALSE;
 	*complete_r = first && second && rc == SQLITE_OK;
-	return TRUE;
+	if (!*complete_r)
+		return TRUE;
+	/* A page of counts in the log: nothing deleted is in it. */
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_PURGE_COMPACTED);
+	return rd_stmt_run(store, st, "recording the purges compacted", error);
 }
 
 /* ---- legal holds ---------------------------------------------------------- */

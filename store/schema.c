@@ -648,7 +648,9 @@ static const char schema_v12[] =
  *    never purged. Releasing it deletes the row (the case's journey keeps
  *    both events).
  *  - purges: one row per purge run: when, who, the periods, and how many
- *    rows of each kind went. Counts only, never what they held.
+ *    rows of each kind went. Counts only, never what they held. compacted
+ *    says the file was rebuilt after it (no deleted bytes left); a run
+ *    that could not rebuild it leaves 0, and the next run does it.
  *  - purged_cases: the cases whose personal data is gone, with the run
  *    that took it; such a case is not looked at again.
  *  - purge_copies: the copies of purged mail still to be expunged from an
@@ -679,7 +681,8 @@ static const char schema_v13[] =
 	"  letters     INTEGER NOT NULL DEFAULT 0,"
 	"  events      INTEGER NOT NULL DEFAULT 0,"
 	"  people      INTEGER NOT NULL DEFAULT 0,"
-	"  copies      INTEGER NOT NULL DEFAULT 0"
+	"  copies      INTEGER NOT NULL DEFAULT 0,"
+	"  compacted   INTEGER NOT NULL DEFAULT 0 CHECK (compacted IN (0, 1))"
 	");"
 	"CREATE TABLE IF NOT EXISTS purged_cases ("
 	"  case_id   INTEGER PRIMARY KEY REFERENCES cases(id),"

@@ -496,6 +496,10 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		"SELECT purged_at FROM purged_cases WHERE case_id = ?1",
 	[RD_STMT_PURGE_LAST] =
 		"SELECT coalesce(max(at), 0) FROM purges",
+	[RD_STMT_PURGE_UNCOMPACTED] =
+		"SELECT count(*) FROM purges WHERE compacted = 0 AND cases > 0",
+	[RD_STMT_PURGE_COMPACTED] =
+		"UPDATE purges SET compacted = 1 WHERE compacted = 0",
 	[RD_STMT_PURGE_RECORD] =
 		"INSERT INTO purges (at, actor, periods, cases, messages, raw, attachments, letters, events, people,"
 		" copies) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",

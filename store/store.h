@@ -942,6 +942,9 @@ gboolean rd_store_purge_cases(RdStore *store, const gint64 *ids, guint n, gboole
  * purges row's id, 0 on failure. */
 gint64 rd_store_purge_record(RdStore *store, const RdPurgeCounts *c, gint64 at, const char *actor,
                              const char *periods, const gint64 *ids, guint n, GError **error);
+/* *@pending_r: some purge removed cases but could not rebuild the file
+ * after (rd_store_purge_compact is still owed). */
+gboolean rd_store_purge_uncompacted(RdStore *store, gboolean *pending_r, GError **error);
 /* *@at_r: when the last purge ran (0 never). */
 gboolean rd_store_purge_last(RdStore *store, gint64 *at_r, GError **error);
 /* PRAGMA secure_delete for this connection: deleted content is zeroed. */
@@ -950,7 +953,8 @@ gboolean rd_store_set_secure_delete(RdStore *store, gboolean on, GError **error)
  * rebuild the file (VACUUM) and empty the log again, so no deleted bytes
  * remain in the database, -wal or free pages. Another connection in the
  * way is waited for a few seconds; *@complete_r FALSE when it still was
- * (the next purge finishes the job). */
+ * (the next purge finishes the job). Once complete, every purge run is
+ * recorded compacted. */
 gboolean rd_store_purge_compact(RdStore *store, gboolean *complete_r, GError **error);
 
 /* A copy of purged mail still in an IMAP folder. */

@@ -212,9 +212,13 @@ rd_casework_purge(RdCasework *cw, const RdPurgeRequest *q, RdPurgeResult *r, GEr
 		 * counts from it. */
 		return FALSE;
 	}
-	/* Even with nothing purged now, an earlier run may have left its
-	 * compaction unfinished. */
-	if (!rd_store_purge_compact(store, &r->compacted, error))
+	/* Rebuilding the file costs a copy of it: only after a purge that
+	 * removed something, now or in an earlier run that could not finish. */
+	gboolean owed = FALSE;
+	if (!rd_store_purge_uncompacted(store, &owed, error))
+		return FALSE;
+	r->compacted = TRUE;
+	if (owed && !rd_store_purge_compact(store, &r->compacted, error))
 		return FALSE;
 	g_autoptr(GError) ignored = NULL;
 	rd_store_set_secure_delete(store, FALSE, &ignored);
