@@ -105,10 +105,13 @@ static const struct {
 	/* people: those no case refers to any more. */
 	{ "DELETE FROM people WHERE id IN (SELECT id FROM temp.purge_people) AND email <> ?2"
 	  " AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.complainant_id = people.id)", COUNT_PEOPLE },
-	/* After the merge of the satisfaction survey, its lines go here, e.g.
-	 *   DELETE FROM survey_comments WHERE case_id IN (SELECT case_id FROM temp.purge_set)
-	 *   UPDATE surveys SET recipient = NULL WHERE case_id IN (…)
-	 * keeping the numeric answers. */
+	/* >>> SURVEY TABLES: the satisfaction survey's lines go here (before
+	 * the people step is fine too: they do not reference people), e.g.
+	 *   { "DELETE FROM survey_comments WHERE case_id IN (SELECT case_id FROM temp.purge_set)", COUNT_NONE },
+	 *   { "UPDATE surveys SET recipient = NULL, token = NULL WHERE case_id IN (SELECT case_id FROM"
+	 *     " temp.purge_set)", COUNT_NONE },
+	 * keeping the numeric answers; and the README's table of what goes
+	 * ("Retention") gets their rows. <<< */
 };
 
 /* The address of the one person every purged case points at: not an
