@@ -278,6 +278,8 @@ like "$(cat "$T/out")" "schedule" "schedule belongs to [retention], not a profil
 q "update cases set profile = 'adult-social-care' where reference = '$D'"
 RR case "$D" respond --outcome not-upheld --date 2020-03-02 --at 2020-03-02T10:00:00Z >/dev/null
 printf '[retention:adult-social-care]\nkeep_for = 8y\n' >> "$T/r.conf"
+like "$(RR config check)" "retention          keep 6y, adult-social-care 8y; purged by hand ('redress purge'); mailbox copies left on the server" \
+	"config check shows the periods"
 is "$(RR --json purge --dry-run --now "$NOW" | jq -r --arg r "$D" '.cases[] | select(.reference == $r) | .period + " " + .verdict')" \
 	"8y kept" "[retention:PROFILE] keep_for applies to the profile's cases"
 
