@@ -119,8 +119,12 @@ is "$(RR --json show "$B" | jq -r '.retention.hold_reason')" "Litigation: claim 
 RE case "$D" release >/dev/null
 is "$?" "1" "releasing a case not held is refused"
 
-# The unique strings of the person to be purged, and of the two kept.
-PURGED="Zebedee Quillfeather|zq-purge@public.test|07700 9100101|marmalade-trombone|ATTACH-marmalade-trombone-100101|evidence-100101.txt|NOTE-$A-sensitive"
+# The unique strings of the person to be purged, and of the two kept; a
+# letter's own Message-ID stands for its text (it is in no message).
+LETTER=$(q "select o.message_id from outbox o join cases c on c.id = o.case_id where c.reference = '$A'
+            and o.kind = 'stage1-acknowledgement'")
+check "the acknowledgement has a Message-ID" test -n "$LETTER"
+PURGED="$LETTER|Zebedee Quillfeather|zq-purge@public.test|07700 9100101|marmalade-trombone|ATTACH-marmalade-trombone-100101|evidence-100101.txt|NOTE-$A-sensitive"
 KEPT="Hester Holdfast|hh-held@public.test|ATTACH-lighthouse-gravel-100202|NOTE-$B-sensitive|Oswin Ombley|cucumber-anvil|NOTE-$C-sensitive|Petra Pending"
 # The letters' text names the complainant too (they stay queued: sending
 # them now would make today the day the response left).
