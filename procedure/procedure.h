@@ -1266,6 +1266,68 @@ typedef struct {
  * case qualifies, even if not yet. */
 gboolean rd_survey_due(const RdCalendar *cal, const RdSurveyCase *c, guint delay, const GDate *today,
                        GDate *due_r);
+/* ---- retention (retention.c) ----------------------------------------------- */
+
+/* How long a closed case's personal data is kept: a whole number of one
+ * unit, years, months or days ("6y", "72m", "365d"). A value type. */
+typedef struct {
+	guint n;
+	char unit;                 /* 'y', 'm' or 'd' */
+} RdRetentionPeriod;
+
+/* The shortest period redress accepts from configuration or from `purge
+ * --older-than` without --force: one year, so that a slip ("6d" for "6y")
+ * cannot empty the case file. */
+#define RD_RETENTION_FLOOR_DAYS 365
+/* The longest: a hundred years, beyond which a period is a typo. */
+#define RD_RETENTION_MAX_YEARS 100
+
+/* "6y", "72m", "365d", also "6 years", "72 months", "365 days" (case and
+ * the space ignored) into @p_r. FALSE with *@why_r (static) otherwise. */
+gboolean rd_retention_period_parse(const char *s, RdRetentionPeriod *p_r, const char **why_r);
+/* "6y". Newly allocated. */
+char *rd_retention_period_format(const RdRetentionPeriod *p);
+/* Is @p at least RD_RETENTION_FLOOR_DAYS (12 months, 1 year, 365 days)? */
+gboolean rd_retention_period_at_least_floor(const RdRetentionPeriod *p);
+/* -1, 0, 1 as @a is shorter than, as long as, longer than @b, counted
+ * from @from (a month is not a fixed number of days). */
+int rd_retention_period_compare(const RdRetentionPeriod *a, const RdRetentionPeriod *b, const GDate *from);
+/* @day plus @p into @out (the 31st plus a month is the month's last day). */
+void rd_retention_period_add(const RdRetentionPeriod *p, const GDate *day, GDate *out);
+
+/* Why a case is or is not purged (rd_retention_decide). */
+typedef enum {
+	RD_RETENTION_PURGE = 0,    /* closed longer ago than its period */
+	RD_RETENTION_OPEN,         /* not closed (stage1, stage2) */
+	RD_RETENTION_HELD,         /* a legal hold */
+	RD_RETENTION_OMBUDSMAN,    /* referred to the Ombudsman, not decided */
+	RD_RETENTION_NO_DAY,       /* closed, but no stage says when */
+	RD_RETENTION_KEPT,         /* closed within its period */
+} RdRetentionVerdict;
+
+/* "purge", "open", "held", "ombudsman-review", "no-closing-day", "kept". */
+const char *rd_retention_verdict_to_string(RdRetentionVerdict v);
+
+/* What the decision needs of a case. Strings are borrowed; days are
+ * YYYY-MM-DD, and a text that is not a day counts as absent. */
+typedef struct {
+	const char *state;             /* cases.state */
+	gboolean held;                 /* under a legal hold */
+	const char *ombudsman_referred;
+	const char *ombudsman_decided;
+	const char *const *stage_days; /* every stage's closed, responded and
+	                                  response_sent; NULL-terminated, NULL
+	                                  entries already dropped */
+} RdRetentionCase;
+
+/* Whether the case @c may be purged on @today under @period; *@closed_r
+ * (may be NULL) gets the day its period counts from, when there is one:
+ * the last of its stages' closed, responded and response_sent days and
+ * the Ombudsman's decision day. A case in state stage1-closed counts
+ * (years on, the window to escalate is long gone); one referred to the
+ * Ombudsman and not yet decided never does. */
+RdRetentionVerdict rd_retention_decide(const RdRetentionCase *c, const RdRetentionPeriod *period,
+                                       const GDate *today, GDate *closed_r);
 
 G_END_DECLS
 

@@ -698,6 +698,61 @@ static const char *const schema_v13_columns[][3] = {
 	{ "people", "no_contact_at", "INTEGER" },
 	{ "people", "no_contact_reason", "TEXT" },
 };
+/* Version 14: retention (README "Retention", store/purge.c).
+ *  - case_holds: a legal hold on a case (why, who, when); a held case is
+ *    never purged. Releasing it deletes the row (the case's journey keeps
+ *    both events).
+ *  - purges: one row per purge run: when, who, the periods, and how many
+ *    rows of each kind went. Counts only, never what they held. compacted
+ *    says the file was rebuilt after it (no deleted bytes left); a run
+ *    that could not rebuild it leaves 0, and the next run does it.
+ *  - purged_cases: the cases whose personal data is gone, with the run
+ *    that took it; such a case is not looked at again.
+ *  - purge_copies: the copies of purged mail still to be expunged from an
+ *    IMAP folder (purge_mailbox_copies): the mailbox role, which copy
+ *    ('processed' for mail redress filed, 'sent' for a letter's Sent
+ *    copy) and its Message-ID, deleted once expunged. A Message-ID says
+ *    nothing of its own about a person in the mail redress writes; some
+ *    mail clients put a sender's address in theirs, so the rows live only
+ *    until the expunge succeeds.
+ * IF NOT EXISTS throughout, in one string: tests make older files by
+ * lowering user_version alone. */
+static const char schema_v14[] =
+	"CREATE TABLE IF NOT EXISTS case_holds ("
+	"  case_id INTEGER PRIMARY KEY REFERENCES cases(id),"
+	"  reason  TEXT NOT NULL,"
+	"  held_by TEXT,"
+	"  held_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE IF NOT EXISTS purges ("
+	"  id          INTEGER PRIMARY KEY,"
+	"  at          INTEGER NOT NULL,"
+	"  actor       TEXT,"
+	"  periods     TEXT,"
+	"  cases       INTEGER NOT NULL DEFAULT 0,"
+	"  messages    INTEGER NOT NULL DEFAULT 0,"
+	"  raw         INTEGER NOT NULL DEFAULT 0,"
+	"  attachments INTEGER NOT NULL DEFAULT 0,"
+	"  letters     INTEGER NOT NULL DEFAULT 0,"
+	"  events      INTEGER NOT NULL DEFAULT 0,"
+	"  people      INTEGER NOT NULL DEFAULT 0,"
+	"  copies      INTEGER NOT NULL DEFAULT 0,"
+	"  compacted   INTEGER NOT NULL DEFAULT 0 CHECK (compacted IN (0, 1))"
+	");"
+	"CREATE TABLE IF NOT EXISTS purged_cases ("
+	"  case_id   INTEGER PRIMARY KEY REFERENCES cases(id),"
+	"  purge_id  INTEGER NOT NULL REFERENCES purges(id),"
+	"  purged_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE IF NOT EXISTS purge_copies ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  role       TEXT NOT NULL,"
+	"  copy       TEXT NOT NULL CHECK (copy IN ('processed', 'sent')),"
+	"  message_id TEXT NOT NULL,"
+	"  attempts   INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  UNIQUE (role, copy, message_id)"
+	");";
 
 static gboolean exec_sql(sqlite3 *db, const char *sql, const char *doing,
                          GError **error);
@@ -817,6 +872,12 @@ migrate_12_to_13(sqlite3 *db, GError **error)
 	       exec_sql(db, schema_v13, "creating schema version 13", error);
 }
 
+static gboolean
+migrate_13_to_14(sqlite3 *db, GError **error)
+{
+	return exec_sql(db, schema_v14, "creating schema version 14", error);
+}
+
 /* migrations[N] takes the file from version N to N+1. */
 static const RdMigrateFunc migrations[] = {
 	migrate_0_to_1,
@@ -832,6 +893,7 @@ static const RdMigrateFunc migrations[] = {
 	migrate_10_to_11,
 	migrate_11_to_12,
 	migrate_12_to_13,
+	migrate_13_to_14,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == RD_STORE_SCHEMA_VERSION);

@@ -542,4 +542,42 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		"SELECT 1 FROM outbox WHERE to_addr = ?1 AND (bounced_at IS NOT NULL OR status = 'failed') LIMIT 1",
 	[RD_STMT_OUTBOX_SUPPRESS_QUEUED] =
 		"UPDATE outbox SET status = 'suppressed', detail = ?2 WHERE idem_key = ?1 AND status = 'queued'",
+	/* retention (purge.c) */
+	[RD_STMT_HOLD_GET] =
+		"SELECT reason, held_by, held_at FROM case_holds WHERE case_id = ?1",
+	[RD_STMT_HOLD_SET] =
+		"INSERT OR REPLACE INTO case_holds (case_id, reason, held_by, held_at) VALUES (?1, ?2, ?3, ?4)",
+	[RD_STMT_HOLD_CLEAR] =
+		"DELETE FROM case_holds WHERE case_id = ?1",
+	/* Closed cases not yet purged, and every held case (so a listing can
+	 * say why it stays); each with the days its period may count from. */
+	[RD_STMT_RETENTION_ROWS] =
+		"SELECT c.id, c.reference, c.state, c.profile, c.ombudsman_referred, c.ombudsman_decided,"
+		"  h.case_id IS NOT NULL,"
+		"  (SELECT group_concat(d, ' ') FROM (SELECT closed AS d FROM stages WHERE case_id = c.id"
+		"     UNION ALL SELECT responded FROM stages WHERE case_id = c.id"
+		"     UNION ALL SELECT response_sent FROM stages WHERE case_id = c.id) WHERE d IS NOT NULL)"
+		" FROM cases c LEFT JOIN case_holds h ON h.case_id = c.id"
+		" WHERE c.id NOT IN (SELECT case_id FROM purged_cases)"
+		"   AND (c.state IN ('closed', 'stage1-closed') OR h.case_id IS NOT NULL)"
+		" ORDER BY c.id",
+	[RD_STMT_PURGED_AT] =
+		"SELECT purged_at FROM purged_cases WHERE case_id = ?1",
+	[RD_STMT_PURGE_LAST] =
+		"SELECT coalesce(max(at), 0) FROM purges",
+	[RD_STMT_PURGE_UNCOMPACTED] =
+		"SELECT count(*) FROM purges WHERE compacted = 0 AND cases > 0",
+	[RD_STMT_PURGE_COMPACTED] =
+		"UPDATE purges SET compacted = 1 WHERE compacted = 0",
+	[RD_STMT_PURGE_RECORD] =
+		"INSERT INTO purges (at, actor, periods, cases, messages, raw, attachments, letters, events, people,"
+		" copies) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[RD_STMT_PURGED_CASE_ADD] =
+		"INSERT OR REPLACE INTO purged_cases (case_id, purge_id, purged_at) VALUES (?1, ?2, ?3)",
+	[RD_STMT_PURGE_COPIES] =
+		"SELECT id, role, copy, message_id, attempts FROM purge_copies ORDER BY role, copy, id",
+	[RD_STMT_PURGE_COPY_GONE] =
+		"DELETE FROM purge_copies WHERE id = ?1",
+	[RD_STMT_PURGE_COPY_FAILED] =
+		"UPDATE purge_copies SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
 };

@@ -51,7 +51,7 @@ typedef enum {
 	                             foreign keys, not a redress database) */
 } RdStoreError;
 
-#define RD_STORE_SCHEMA_VERSION 13
+#define RD_STORE_SCHEMA_VERSION 14
 
 typedef struct _RdStore RdStore;
 
@@ -973,6 +973,92 @@ gboolean rd_store_action_update(RdStore *store, const RdLearningAction *a, GErro
 gint64 rd_store_action_event_add(RdStore *store, gint64 action_id, gint64 at, const char *actor,
                                  const char *type, const char *detail, gint64 msg_id, GError **error);
 GPtrArray *rd_store_action_events(RdStore *store, gint64 action_id, GError **error);
+
+/* ---- retention: legal holds and purges (purge.c, schema 14) ------------- */
+
+/* A legal hold on a case: while it stands the case is never purged. */
+typedef struct {
+	gint64 case_id;
+	char *reason;            /* why (free text) */
+	char *held_by;           /* who placed it */
+	gint64 held_at;
+} RdCaseHold;
+void rd_case_hold_free(RdCaseHold *h);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdCaseHold, rd_case_hold_free)
+
+/* *@hold_r: the case's hold (owned by the caller), or NULL. */
+gboolean rd_store_case_hold_get(RdStore *store, gint64 case_id, RdCaseHold **hold_r, GError **error);
+/* Place (or replace) the hold on @case_id. */
+gboolean rd_store_case_hold_set(RdStore *store, gint64 case_id, const char *reason, const char *who,
+                                gint64 at, GError **error);
+/* Lift it; *@was_held_r says whether there was one. */
+gboolean rd_store_case_hold_clear(RdStore *store, gint64 case_id, gboolean *was_held_r, GError **error);
+
+/* A case a purge looks at: closed (or stage1-closed) and not yet purged,
+ * or held. */
+typedef struct {
+	gint64 case_id;
+	char *reference;
+	char *state;
+	char *profile;           /* may be NULL */
+	char *ombudsman_referred, *ombudsman_decided; /* may be NULL */
+	gboolean held;
+	char **stage_days;       /* every stage's closed, responded and
+	                            response_sent that is set; NULL-terminated */
+} RdRetentionRow;
+void rd_retention_row_free(RdRetentionRow *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdRetentionRow, rd_retention_row_free)
+/* Those cases, by id (RdRetentionRow*, free func set); NULL on failure. */
+GPtrArray *rd_store_retention_rows(RdStore *store, GError **error);
+/* *@at_r: when @case_id was purged, 0 if never. */
+gboolean rd_store_case_purged_at(RdStore *store, gint64 case_id, gint64 *at_r, GError **error);
+
+/* How many rows of each kind a purge removed (or, for copies, noted). */
+typedef struct {
+	gint64 cases, messages, raw, attachments, letters, events, people, copies;
+} RdPurgeCounts;
+
+/* Remove the personal data of the cases @ids (README "Retention" lists
+ * what goes per table), keeping their cases and stages rows for the
+ * reports; with @copies, note the copies of their mail in IMAP folders
+ * for rd_store_purge_copies(). Inside the caller's transaction, which
+ * should run with rd_store_set_secure_delete() on. The cases' events are
+ * deleted; the caller writes the one that says they were purged. */
+gboolean rd_store_purge_cases(RdStore *store, const gint64 *ids, guint n, gboolean copies,
+                              RdPurgeCounts *counts_r, GError **error);
+/* Record the run (counts, never contents) and mark @ids purged; the
+ * purges row's id, 0 on failure. */
+gint64 rd_store_purge_record(RdStore *store, const RdPurgeCounts *c, gint64 at, const char *actor,
+                             const char *periods, const gint64 *ids, guint n, GError **error);
+/* *@pending_r: some purge removed cases but could not rebuild the file
+ * after (rd_store_purge_compact is still owed). */
+gboolean rd_store_purge_uncompacted(RdStore *store, gboolean *pending_r, GError **error);
+/* *@at_r: when the last purge ran (0 never). */
+gboolean rd_store_purge_last(RdStore *store, gint64 *at_r, GError **error);
+/* PRAGMA secure_delete for this connection: deleted content is zeroed. */
+gboolean rd_store_set_secure_delete(RdStore *store, gboolean on, GError **error);
+/* After a purge, outside any transaction: empty the log into the file,
+ * rebuild the file (VACUUM) and empty the log again, so no deleted bytes
+ * remain in the database, -wal or free pages. Another connection in the
+ * way is waited for a few seconds; *@complete_r FALSE when it still was
+ * (the next purge finishes the job). Once complete, every purge run is
+ * recorded compacted. */
+gboolean rd_store_purge_compact(RdStore *store, gboolean *complete_r, GError **error);
+
+/* A copy of purged mail still in an IMAP folder. */
+typedef struct {
+	gint64 id;
+	char *role;              /* the mailbox role ("" for the [smtp] sent_mailbox) */
+	char *copy;              /* "processed" or "sent" */
+	char *message_id;
+	int attempts;
+} RdPurgeCopy;
+void rd_purge_copy_free(RdPurgeCopy *c);
+/* Every one (RdPurgeCopy*, free func set); NULL on failure. */
+GPtrArray *rd_store_purge_copies(RdStore *store, GError **error);
+/* @failure NULL: the copy is gone (its row deleted); else why not, kept
+ * for the next try. */
+gboolean rd_store_purge_copy_done(RdStore *store, gint64 id, const char *failure, GError **error);
 
 G_END_DECLS
 

@@ -18,7 +18,8 @@ typedef enum {
 	KEY_DATES, KEY_EMAIL, KEY_LANG, KEY_BOOL, KEY_ANY, KEY_DURATION, KEY_SMTP_URL,
 	KEY_IMAP_URL,
 	KEY_EMAILS,    /* addresses separated by ',' (or ';'); may be empty */
-	KEY_WORDS      /* one or more words of a fixed few, joined by ',' */
+	KEY_WORDS,     /* one or more words of a fixed few, joined by ',' */
+	KEY_PERIOD     /* a retention period: 6y, 72m, 365d (procedure/retention.c) */
 } RdKeyType;
 
 /* One row of the key table. */

@@ -153,6 +153,19 @@ typedef struct {
 	                            named in the governance slot */
 } RdReportsConfig;
 
+/* [retention] and [retention:PROFILE]: how long a closed case's personal
+ * data is kept (README "Retention"). */
+typedef struct {
+	RdRetentionPeriod keep_for;  /* default 6y */
+	GHashTable *profiles;    /* profile name → RdRetentionPeriod*: the
+	                            [retention:NAME] keep_for overrides */
+	gboolean mailbox_copies; /* purge_mailbox_copies: expunge the IMAP
+	                            copies of purged mail too (default FALSE) */
+	guint schedule_days;     /* schedule: the daemon purges every this many
+	                            days (1 daily, 7 weekly, 30 monthly); 0 off
+	                            (the default) */
+} RdRetentionConfig;
+
 /* [staff:ADDRESS]: a member of staff who may act on cases from their own
  * mail client (docs/staff-by-email.md). */
 typedef enum {
@@ -240,7 +253,14 @@ typedef struct {
 	/* [staff:ADDRESS] groups (RdStaffMember*, in file order) and [staff_auth] */
 	GPtrArray *staff;
 	RdStaffAuthConfig staff_auth;
+	/* [retention], [retention:PROFILE] */
+	RdRetentionConfig retention;
 } RdConfig;
+
+/* The retention period for a case of @profile (may be NULL): its
+ * [retention:NAME] keep_for, else [retention] keep_for. Borrowed from
+ * @cfg. */
+const RdRetentionPeriod *rd_config_retention_period(const RdConfig *cfg, const char *profile);
 
 /* The member of staff whose address (or one of whose `also` addresses)
  * is @email (any case), or NULL. */

@@ -106,6 +106,10 @@ static const RdKeySpec keys[] = {
 	{ "surveys",   "expire_after",      KEY_UINT,   1, 260 },
 	{ "surveys",   "profiles",          KEY_LIST,   0, 0 },
 	{ "surveys",   "staff",             KEY_BOOL,   0, 0 },
+	{ "retention", "keep_for",          KEY_PERIOD, 0, 0 },
+	{ "retention", "purge_mailbox_copies", KEY_BOOL, 0, 0 },
+	{ "retention", "schedule",          KEY_STRING, 0, 0 },
+	{ "retention:*", "keep_for",        KEY_PERIOD, 0, 0 },
 	{ "staff:*",   "name",              KEY_STRING, 0, 0 },
 	{ "staff:*",   "role",              KEY_STRING, 0, 0 },
 	{ "staff:*",   "services",          KEY_LIST,   0, 0 },
@@ -129,6 +133,7 @@ static const struct {
 	{ "oauth_grant", "client_credentials or refresh_token" },
 	{ "sent_mailbox", "complaints, stage2, chief-executive or monitoring-officer" },
 	{ "role",        "handler, complaints-manager or stage2-manager" },
+	{ "schedule",    "off, daily, weekly or monthly" },
 };
 
 /* Keys that take one or more words of a few, joined by ','. The words of
@@ -544,5 +549,15 @@ rd_key_check(const RdKeySpec *spec, GKeyFile *kf, const char *group, const char 
 	case KEY_WORDS:
 		check_words(key, val, problems);
 		break;
+	case KEY_PERIOD: {
+		RdRetentionPeriod p;
+		const char *why = NULL;
+		if (!rd_retention_period_parse(val, &p, &why))
+			problem(problems, "%s: %s, not '%s'", key, why, val);
+		else if (!rd_retention_period_at_least_floor(&p))
+			problem(problems, "%s must be at least a year (12m, 365d), not '%s': a shorter period would "
+			        "purge cases an Ombudsman may still review", key, val);
+		break;
+	}
 	}
 }

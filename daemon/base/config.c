@@ -447,6 +447,39 @@ assign_staff(Reader *rd, const Setting *s)
 	}
 }
 
+/* [retention] and [retention:PROFILE]. Values reached here only if they
+ * passed rd_key_check(). */
+static void
+assign_retention(Reader *rd, const Setting *s)
+{
+	RdRetentionConfig *r = &rd->cfg->retention;
+	RdRetentionPeriod p;
+	const char *why = NULL;
+	if (strcmp(s->key, "keep_for") == 0) {
+		if (!rd_retention_period_parse(s->val, &p, &why) || !rd_retention_period_at_least_floor(&p))
+			return;
+		if (strcmp(s->group, "retention") == 0)
+			r->keep_for = p;
+		else
+			g_hash_table_replace(r->profiles, g_strdup(s->group + strlen("retention:")),
+			                     g_memdup2(&p, sizeof p));
+	} else if (strcmp(s->key, "purge_mailbox_copies") == 0) {
+		r->mailbox_copies = rd_key_is_true(s->val);
+	} else if (strcmp(s->key, "schedule") == 0) {
+		r->schedule_days = g_ascii_strcasecmp(s->val, "daily") == 0 ? 1
+		                   : g_ascii_strcasecmp(s->val, "weekly") == 0 ? 7
+		                   : g_ascii_strcasecmp(s->val, "monthly") == 0 ? 30 : 0;
+	}
+}
+
+const RdRetentionPeriod *
+rd_config_retention_period(const RdConfig *cfg, const char *profile)
+{
+	const RdRetentionPeriod *p = profile != NULL && cfg->retention.profiles != NULL
+	                             ? g_hash_table_lookup(cfg->retention.profiles, profile) : NULL;
+	return p != NULL ? p : &cfg->retention.keep_for;
+}
+
 typedef void (*Assign)(Reader *rd, const Setting *s);
 
 static const struct {
@@ -468,6 +501,8 @@ static const struct {
 	{ "daemon", assign_daemon },
 	{ "reports", assign_reports },
 	{ "surveys", assign_surveys },
+	{ "retention", assign_retention },
+	{ "retention:", assign_retention },
 	{ "staff:", assign_staff },
 	{ "staff_auth", assign_staff },
 };
@@ -806,6 +841,8 @@ set_defaults(RdConfig *cfg)
 	cfg->surveys.delay = 5;
 	cfg->surveys.expire_after = 20;
 	cfg->surveys.profiles = g_new0(char *, 1);
+	cfg->retention.keep_for = (RdRetentionPeriod){ 6, 'y' };
+	cfg->retention.profiles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	cfg->profile_groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	                                            (GDestroyNotify)g_hash_table_unref);
 	cfg->staff = g_ptr_array_new_with_free_func((GDestroyNotify)staff_member_free);
@@ -969,5 +1006,6 @@ rd_config_free(RdConfig *cfg)
 	g_free(cfg->reports.self_assessment);
 	g_free(cfg->reports.ombudsman_letter);
 	g_free(cfg->reports.governance);
+	g_clear_pointer(&cfg->retention.profiles, g_hash_table_unref);
 	g_free(cfg);
 }

@@ -607,6 +607,59 @@ gboolean rd_casework_survey_record(RdCasework *cw, gint64 id, const int *answers
 gboolean rd_learning_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint64 now, RdSweepFunc func,
                                gpointer user_data, guint *letters_r, GError **error);
 
+/* ---- retention: legal holds and purges (purge.c) ------------------------------ */
+
+/* Place a legal hold on case @ref (@reason required), or lift it
+ * (rd_casework_release). Each is an event on the case's journey; a held
+ * case is never purged. Refused (RD_CASEWORK_ERROR_REFUSED) for a case
+ * already purged, or already held / not held. */
+gboolean rd_casework_hold(RdCasework *cw, const char *ref, const char *reason, const char *actor, gint64 at,
+                          GError **error);
+gboolean rd_casework_release(RdCasework *cw, const char *ref, const char *actor, gint64 at, GError **error);
+
+/* One case a purge looked at, and what it decided. */
+typedef struct {
+	gint64 case_id;
+	char *reference;
+	char *closed;            /* YYYY-MM-DD its period counts from, or NULL */
+	char *period;            /* "6y" */
+	RdRetentionVerdict verdict;
+} RdPurgeItem;
+void rd_purge_item_free(RdPurgeItem *i);
+
+/* What `redress purge` and the daemon's timer ask for. */
+typedef struct {
+	gint64 now;              /* "today" is its day in Europe/London */
+	const RdRetentionPeriod *older_than; /* NULL, or at least this long
+	                            for every case (lengthens, never shortens,
+	                            the configured periods) */
+	const char *actor;       /* "cli:USER", "redress" */
+	gboolean dry_run;        /* list, change nothing */
+} RdPurgeRequest;
+
+typedef struct {
+	GPtrArray *items;        /* RdPurgeItem*: every case looked at */
+	RdPurgeCounts counts;    /* what went (zeros for a dry run) */
+	gboolean compacted;      /* the file was rebuilt and the log emptied:
+	                            no deleted bytes remain */
+} RdPurgeResult;
+void rd_purge_result_clear(RdPurgeResult *r);
+
+/* Decide, case by case, and (unless a dry run) purge those whose period
+ * has passed, in one transaction with secure_delete on; record the run
+ * (counts only) and log it; then rebuild the file so nothing deleted
+ * remains (RdPurgeResult.compacted FALSE when another connection kept
+ * the log busy: the next run finishes it). With purge_mailbox_copies
+ * the copies of the purged mail in IMAP folders are noted, for the
+ * network side to expunge (outbound/purgecopies.c). FALSE: the store failed and nothing was purged. */
+gboolean rd_casework_purge(RdCasework *cw, const RdPurgeRequest *q, RdPurgeResult *r, GError **error);
+
+/* The daemon's timer: a purge when [retention] schedule is on and the
+ * last purge (of anyone) is at least that many days before @now; TRUE
+ * with *@ran_r FALSE when none was due. */
+gboolean rd_casework_purge_scheduled(RdCasework *cw, gint64 now, gboolean *ran_r, RdPurgeResult *r,
+                                     GError **error);
+
 G_END_DECLS
 
 #endif /* RD_CASEWORK_H */

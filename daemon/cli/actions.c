@@ -59,16 +59,6 @@ parse_at(const char *cmd, const char *when, gint64 *at_r)
 	return TRUE;
 }
 
-/* Open for a change: configuration, store, casework. */
-static int
-open_cw(const RdGlobalOptions *g, RdConfig **cfg_r, RdStore **store_r, RdCasework **cw_r)
-{
-	int rc = rd_open_config_and_store(g, cfg_r, store_r, NULL);
-	if (rc != RD_EXIT_OK)
-		return rc;
-	return rd_cli_open_casework(*store_r, *cfg_r, cw_r);
-}
-
 static int
 cmd_list(const RdGlobalOptions *g, int argc, char **argv)
 {
@@ -250,7 +240,7 @@ cmd_add(const RdGlobalOptions *g, int argc, char **argv)
 	g_autoptr(RdConfig) cfg = NULL;
 	g_autoptr(RdStore) store = NULL;
 	g_autoptr(RdCasework) cw = NULL;
-	int rc = open_cw(g, &cfg, &store, &cw);
+	int rc = rd_cli_open_for_change(g, &cfg, &store, &cw);
 	if (rc != RD_EXIT_OK)
 		return rc;
 	g_autoptr(RdLearningAction) a = NULL;
@@ -311,7 +301,7 @@ cmd_change(const RdGlobalOptions *g, RdLearningMove move, int argc, char **argv)
 	g_autoptr(RdConfig) cfg = NULL;
 	g_autoptr(RdStore) store = NULL;
 	g_autoptr(RdCasework) cw = NULL;
-	int rc = open_cw(g, &cfg, &store, &cw);
+	int rc = rd_cli_open_for_change(g, &cfg, &store, &cw);
 	if (rc != RD_EXIT_OK)
 		return rc;
 	g_autofree char *done = NULL;
@@ -343,7 +333,7 @@ cmd_publish(const RdGlobalOptions *g, int argc, char **argv)
 	g_autoptr(RdConfig) cfg = NULL;
 	g_autoptr(RdStore) store = NULL;
 	g_autoptr(RdCasework) cw = NULL;
-	int rc = open_cw(g, &cfg, &store, &cw);
+	int rc = rd_cli_open_for_change(g, &cfg, &store, &cw);
 	if (rc != RD_EXIT_OK)
 		return rc;
 	g_autofree char *actor = rd_cli_actor();

@@ -130,6 +130,33 @@ rd_cli_casework_failed(const char *cmd, const GError *err)
 	return RD_EXIT_INTERNAL;
 }
 
+/* `case REF hold --reason TEXT` and `case REF release`: a legal hold,
+ * which keeps the case from any retention purge (casework/purge.c). Not
+ * a case action of casework/actions.c: it changes nothing of the
+ * procedure, only what retention may do. */
+static int
+hold_or_release(const RdGlobalOptions *g, RdCasework *cw, const char *ref, const char *action, const char *reason,
+                gint64 at)
+{
+	g_autofree char *actor = rd_cli_actor();
+	g_autoptr(GError) err = NULL;
+	gboolean hold = strcmp(action, "hold") == 0;
+	if (!(hold ? rd_casework_hold(cw, ref, reason, actor, at, &err) : rd_casework_release(cw, ref, actor, at, &err)))
+		return rd_cli_casework_failed("case", err);
+	if (g->json) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		json_builder_begin_object(b);
+		rd_json_str(b, "case", ref);
+		rd_json_str(b, "action", action);
+		rd_json_str(b, "reason", reason);
+		json_builder_end_object(b);
+		rd_json_print(b);
+	} else if (!g->quiet) {
+		printf(hold ? "%s: legal hold placed (never purged until released)\n" : "%s: legal hold released\n", ref);
+	}
+	return RD_EXIT_OK;
+}
+
 int
 rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 {
@@ -144,7 +171,7 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 		{ "stage", 0, 0, G_OPTION_ARG_INT, &stage, "The stage concerned (default: the open one)", "N" },
 		{ "to", 0, 0, G_OPTION_ARG_STRING, &to, "extend: the new response date", "DATE" },
 		{ "reason", 0, 0, G_OPTION_ARG_STRING, &reason, "extend, close: the reason, told to the complainant; "
-		  "no-contact: why, kept on the case", "TEXT" },
+		  "no-contact: why, kept on the case; hold: why the case is held", "TEXT" },
 		{ "outcome", 0, 0, G_OPTION_ARG_STRING, &outcome, "respond, close: the outcome; ombudsman decided: the "
 		  "finding", "OUTCOME" },
 		{ "date", 0, 0, G_OPTION_ARG_STRING, &date, "respond: the day the response was sent; ombudsman: the day "
@@ -158,6 +185,8 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 	g_autoptr(GString) desc = g_string_new("Actions:\n");
 	g_string_append(desc, "  (redress case new --name NAME --channel HOW --summary TEXT …: log a complaint; "
 	                "see redress case new --help)\n");
+	g_string_append(desc, "  hold --reason TEXT  (a legal hold: never purged by retention)\n"
+	                "  release  (lift the legal hold)\n");
 	for (gsize i = 0; i < G_N_ELEMENTS(actions); i++)
 		g_string_append_printf(desc, "  %s\n", actions[i].usage);
 	g_option_context_set_description(oc, desc->str);
@@ -172,6 +201,24 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 		return RD_EXIT_USAGE;
 	}
 	RdCaseAction a = { 0 };
+	g_autoptr(RdConfig) cfg = NULL;
+	g_autoptr(RdStore) store = NULL;
+	g_autoptr(RdCasework) cw = NULL;
+	/* hold and release are not case actions of casework/actions.c. */
+	if (strcmp(argv[2], "hold") == 0 || strcmp(argv[2], "release") == 0) {
+		gboolean hold = strcmp(argv[2], "hold") == 0;
+		if (argc != 3 || stage || to || outcome || date || decline || refer_back || (reason != NULL) != hold) {
+			fprintf(stderr, "redress case: usage: redress case REF %s\n", hold ? "hold --reason TEXT" : "release");
+			return RD_EXIT_USAGE;
+		}
+		a.at = g_get_real_time() / G_USEC_PER_SEC;
+		if (when != NULL && !rd_time_parse(when, &a.at)) {
+			fprintf(stderr, "redress case: --at '%s' is not a time (ISO 8601, e.g. 2026-12-01T10:00:00Z)\n", when);
+			return RD_EXIT_USAGE;
+		}
+		int rc = rd_cli_open_for_change(g, &cfg, &store, &cw);
+		return rc != RD_EXIT_OK ? rc : hold_or_release(g, cw, argv[1], argv[2], reason, a.at);
+	}
 	gsize ai = G_N_ELEMENTS(actions);
 	if (rd_case_action_kind_from_string(argv[2], &a.kind))
 		for (gsize i = 0; i < G_N_ELEMENTS(actions); i++)
@@ -179,8 +226,8 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 				ai = i;
 	if (ai == G_N_ELEMENTS(actions)) {
 		fprintf(stderr, "redress case: unknown action '%s'; use assign, extend, respond, close, escalate, "
-		        "link, service, language, complainant, reopen, note, cause, remedy, ombudsman or no-contact, or "
-		        "'redress case new' "
+		        "link, service, language, complainant, reopen, note, cause, remedy, ombudsman, no-contact, hold or "
+		        "release, or 'redress case new' "
 		        "(see redress case --help)\n", argv[2]);
 		return RD_EXIT_USAGE;
 	}
@@ -236,15 +283,9 @@ rd_cmd_case(const RdGlobalOptions *g, int argc, char **argv)
 	a.decline = decline;
 	a.refer_back = refer_back;
 
-	g_autoptr(RdConfig) cfg = NULL;
-	g_autoptr(RdStore) store = NULL;
-	int rc = rd_open_config_and_store(g, &cfg, &store, NULL);
+	int rc = rd_cli_open_for_change(g, &cfg, &store, &cw);
 	if (rc != RD_EXIT_OK)
 		return rc;
-	g_autoptr(RdCasework) cw = NULL;
-	int crc = rd_cli_open_casework(store, cfg, &cw);
-	if (crc != RD_EXIT_OK)
-		return crc;
 	RdCaseActionResult r = { 0 };
 	if (!rd_casework_act(cw, argv[1], &a, &r, &err))
 		return rd_cli_casework_failed("case", err);

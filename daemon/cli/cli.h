@@ -50,6 +50,8 @@ int rd_cli_casework_failed(const char *cmd, const GError *err);
 /* What a case action (or case new) did, as text or --json (case.c). */
 void rd_cli_print_action_result(const RdGlobalOptions *g, const RdCaseActionResult *r, const char *action);
 int rd_cmd_sweep(const RdGlobalOptions *g, int argc, char **argv);
+/* purge.c: `redress purge` (retention) */
+int rd_cmd_purge(const RdGlobalOptions *g, int argc, char **argv);
 /* `redress fetch`: every IMAP mailbox (or those named) once (fetch.c). */
 int rd_cmd_fetch(const RdGlobalOptions *g, int argc, char **argv);
 /* `redress daemon`: the service (service/), options in daemon.c. */
@@ -114,6 +116,9 @@ void rd_cli_test_gate(void);
  * printed and the exit status returned (1 for the configuration, 2 for
  * the database). */
 int rd_cli_open_casework(RdStore *store, const RdConfig *cfg, RdCasework **cw_r);
+/* For a command that changes cases: the configuration, the store and a
+ * casework context over them, or the exit status (the error printed). */
+int rd_cli_open_for_change(const RdGlobalOptions *g, RdConfig **cfg_r, RdStore **store_r, RdCasework **cw_r);
 
 /* ---- shared by the subcommands (output.c) ---------------------------------- */
 

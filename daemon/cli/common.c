@@ -160,3 +160,12 @@ rd_cli_open_casework(RdStore *store, const RdConfig *cfg, RdCasework **cw_r)
 	       err->domain == G_FILE_ERROR
 	       ? RD_EXIT_USAGE : RD_EXIT_INTERNAL;
 }
+
+int
+rd_cli_open_for_change(const RdGlobalOptions *g, RdConfig **cfg_r, RdStore **store_r, RdCasework **cw_r)
+{
+	int rc = rd_open_config_and_store(g, cfg_r, store_r, NULL);
+	if (rc != RD_EXIT_OK)
+		return rc;
+	return rd_cli_open_casework(*store_r, *cfg_r, cw_r);
+}

@@ -100,6 +100,20 @@ print_settings(const RdGlobalOptions *g, const RdConfig *cfg, RdLetters *letters
 	printf("  daemon             %s, poll every %u s, send every %u s, sweep every %u s\n",
 	       cfg->daemon.idle ? "IDLE where the server has it" : "polling only",
 	       cfg->daemon.poll_interval, cfg->daemon.send_interval, cfg->daemon.sweep_interval);
+	/* Retention: the periods (sorted, so the line reads the same every
+	 * time), the daemon's schedule and the mailbox copies. */
+	g_autofree char *keep = rd_retention_period_format(&cfg->retention.keep_for);
+	g_autoptr(GString) periods = g_string_new(keep);
+	g_autoptr(GList) names = g_list_sort(g_hash_table_get_keys(cfg->retention.profiles), (GCompareFunc)strcmp);
+	for (GList *l = names; l != NULL; l = l->next) {
+		g_autofree char *p = rd_retention_period_format(g_hash_table_lookup(cfg->retention.profiles, l->data));
+		g_string_append_printf(periods, ", %s %s", (const char *)l->data, p);
+	}
+	guint days = cfg->retention.schedule_days;
+	printf("  retention          keep %s; %s; mailbox copies %s\n", periods->str,
+	       days == 0 ? "purged by hand ('redress purge')" : days == 1 ? "the daemon purges daily"
+	       : days == 7 ? "the daemon purges weekly" : "the daemon purges monthly",
+	       cfg->retention.mailbox_copies ? "expunged" : "left on the server");
 	const RdReportsConfig *r = &cfg->reports;
 	if (r->recipients[0] == NULL || !(r->quarterly || r->annual)) {
 		printf("  reports            (none scheduled: no [reports] recipients)\n");

@@ -41,6 +41,7 @@ static const struct {
 	{ "report", rd_cmd_report, "complaints-handling figures for a period, as text, JSON, CSV or HTML; 'report send' mails them" },
 	{ "staff", rd_cmd_staff, "'staff list': who may act on cases by email, and how their mail is believed" },
 	{ "config", rd_cmd_config, "'config check': validate the configuration file" },
+	{ "purge", rd_cmd_purge, "remove the personal data of cases closed longer ago than their retention period (--dry-run lists)" },
 	{ "backup", rd_cmd_backup, "'backup DEST': a consistent copy of the database, safe while the daemon runs" },
 	{ "restore", rd_cmd_restore, "'restore SRC': put a backup back (the daemon stopped); the old database is kept" },
 };

@@ -209,6 +209,33 @@ describe_letter(RdOut *o, const RdOutboxRow *l)
 		rd_out_line(o, "        %s: %s", state, l->last_error);
 }
 
+/* A legal hold and a purge (README "Retention"): in JSON always (null
+ * when none), in text only when there is one. */
+static void
+describe_retention(RdOut *o, RdStore *store, const RdCase *c)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdCaseHold) h = NULL;
+	gint64 purged = 0;
+	if (!rd_store_case_hold_get(store, c->id, &h, &err) || !rd_store_case_purged_at(store, c->id, &purged, &err))
+		rd_out_line(o, "Retention:    unknown (%s)", err->message);
+	rd_out_begin(o, "retention", NULL);
+	rd_out_str(o, "hold_reason", NULL, h != NULL ? h->reason : NULL);
+	rd_out_str(o, "hold_by", NULL, h != NULL ? h->held_by : NULL);
+	rd_out_time(o, "hold_since", NULL, h != NULL ? h->held_at : 0);
+	rd_out_time(o, "purged", NULL, purged);
+	rd_out_end(o);
+	if (h != NULL) {
+		g_autofree char *since = rd_time_format_local(h->held_at);
+		rd_out_line(o, "Legal hold:   %s (by %s, since %s): never purged until released", h->reason,
+		            rd_cli_or_dash(h->held_by), since);
+	}
+	if (purged != 0) {
+		g_autofree char *when = rd_time_format_local(purged);
+		rd_out_line(o, "Purged:       %s (personal data removed; the statistics kept)", when);
+	}
+}
+
 /* The whole case, once: `redress show` and `redress show --json`. */
 static void
 describe(RdOut *o, RdStore *store, const RdCase *c, GPtrArray *stages, GPtrArray *msgs, GPtrArray *events,
@@ -216,6 +243,7 @@ describe(RdOut *o, RdStore *store, const RdCase *c, GPtrArray *stages, GPtrArray
 {
 	rd_out_begin(o, NULL, NULL);
 	describe_case(o, c, group);
+	describe_retention(o, store, c);
 	rd_out_line(o, "%s", "");
 	rd_out_line(o, "Stages");
 	rd_out_begin_list(o, "stages", NULL);

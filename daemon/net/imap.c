@@ -272,9 +272,9 @@ parse_url(RdImap *s, const char *url, guint16 *port_r, gboolean *imaps_r, GError
 	return TRUE;
 }
 
-/* Folder @name (Processed, Sent) exists, or is created. */
+/* Whether folder @name exists (a LIST of it). */
 static gboolean
-ensure_folder(RdImap *s, const char *name, GError **error)
+folder_listed(RdImap *s, const char *name, gboolean *found_r, GError **error)
 {
 	clist *list = NULL;
 	int r = mailimap_list(s->imap, "", name, &list);
@@ -283,12 +283,22 @@ ensure_folder(RdImap *s, const char *name, GError **error)
 		set_etpan_error(s, error, RD_IMAP_ERROR_PROTOCOL, r, what);
 		return FALSE;
 	}
-	gboolean found = list != NULL && clist_count(list) > 0;
+	*found_r = list != NULL && clist_count(list) > 0;
 	if (list != NULL)
 		mailimap_list_result_free(list);
+	return TRUE;
+}
+
+/* Folder @name (Processed, Sent) exists, or is created. */
+static gboolean
+ensure_folder(RdImap *s, const char *name, GError **error)
+{
+	gboolean found = FALSE;
+	if (!folder_listed(s, name, &found, error))
+		return FALSE;
 	if (found)
 		return TRUE;
-	r = mailimap_create(s->imap, name);
+	int r = mailimap_create(s->imap, name);
 	if (!etpan_ok(r)) {
 		g_autofree char *what = g_strdup_printf("CREATE of folder %s", name);
 		set_etpan_error(s, error, RD_IMAP_ERROR_PROTOCOL, r, what);
@@ -622,6 +632,26 @@ rd_imap_finish(RdImap *s, const guint32 *uids, guint n, GError **error)
 	return TRUE;
 }
 
+/* \Deleted on @uids, then UID EXPUNGE of just those (UIDPLUS), else a
+ * plain EXPUNGE of the folder. */
+static gboolean
+delete_uids(RdImap *s, const guint32 *uids, guint n, GError **error)
+{
+	struct mailimap_set *set = uid_set(uids, n);
+	const char *what = "UID STORE +FLAGS (\\Deleted)";
+	int r = add_flag(s, set, mailimap_flag_new_deleted());
+	if (etpan_ok(r)) {
+		what = s->has_uidplus ? "UID EXPUNGE" : "EXPUNGE";
+		r = s->has_uidplus ? mailimap_uid_expunge(s->imap, set) : mailimap_expunge(s->imap);
+	}
+	mailimap_set_free(set);
+	if (!etpan_ok(r)) {
+		set_etpan_error(s, error, RD_IMAP_ERROR_PROTOCOL, r, what);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
 rd_imap_remove(RdImap *s, const guint32 *uids, guint n, GError **error)
 {
@@ -630,18 +660,49 @@ rd_imap_remove(RdImap *s, const guint32 *uids, guint n, GError **error)
 		return TRUE;
 	if (!s->has_uidplus)
 		return rd_imap_finish(s, uids, n, error);
-	struct mailimap_set *set = uid_set(uids, n);
-	const char *what = "UID STORE +FLAGS (\\Deleted)";
-	int r = add_flag(s, set, mailimap_flag_new_deleted());
-	if (etpan_ok(r)) {
-		what = "UID EXPUNGE";
-		r = mailimap_uid_expunge(s->imap, set);
-	}
-	mailimap_set_free(set);
-	if (!etpan_ok(r)) {
+	return delete_uids(s, uids, n, error);
+}
+
+gboolean
+rd_imap_select_purge_folder(RdImap *s, const char *folder, gboolean *exists_r, GError **error)
+{
+	g_return_val_if_fail(s != NULL, FALSE);
+	*exists_r = FALSE;
+	const char *name = folder != NULL ? folder : s->keep_in_place ? s->folder : s->processed;
+	gboolean found = FALSE;
+	if (!folder_listed(s, name, &found, error))
+		return FALSE;
+	if (!found)
+		return TRUE;
+	int r = mailimap_select(s->imap, name);
+	if (!etpan_ok(r) || s->imap->imap_selection_info == NULL) {
+		g_autofree char *what = g_strdup_printf("SELECT of folder %s", name);
 		set_etpan_error(s, error, RD_IMAP_ERROR_PROTOCOL, r, what);
 		return FALSE;
 	}
+	*exists_r = TRUE;
+	return TRUE;
+}
+
+gboolean
+rd_imap_expunge_message_id(RdImap *s, const char *message_id, guint *n_r, GError **error)
+{
+	g_return_val_if_fail(s != NULL && message_id != NULL, FALSE);
+	*n_r = 0;
+	/* SEARCH HEADER matches a substring: the brackets make a Message-ID
+	 * that merely contains this one (a longer local part) not match. */
+	g_autofree char *wanted = message_id[0] == '<' ? g_strdup(message_id) : g_strdup_printf("<%s>", message_id);
+	GArray *uids = search_uids(s, mailimap_search_key_new_header(strdup("Message-ID"), strdup(wanted)), error);
+	if (uids == NULL)
+		return FALSE;
+	g_autoptr(GArray) found = uids;
+	if (found->len == 0)
+		return TRUE;
+	/* Without UIDPLUS, EXPUNGE also removes what a person marked deleted
+	 * in this folder, which they meant to go anyway. */
+	if (!delete_uids(s, (const guint32 *)(gpointer)found->data, found->len, error))
+		return FALSE;
+	*n_r = found->len;
 	return TRUE;
 }
 

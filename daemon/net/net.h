@@ -116,6 +116,16 @@ gboolean rd_imap_has_idle(const RdImap *s);
  * RD_IMAP_ERROR_CONNECT when the connection broke, PROTOCOL when the
  * server refused this message (the session is still usable). */
 gboolean rd_imap_append(RdImap *s, const char *folder, GBytes *raw, gint64 date, GError **error);
+/* For a retention purge, on a session from rd_imap_open_account(): SELECT
+ * @folder (NULL: the mailbox's processed folder, or with keep_in_place
+ * its watched folder, where redress left the mail it filed). A folder
+ * that does not exist holds nothing: TRUE with *@exists_r FALSE. */
+gboolean rd_imap_select_purge_folder(RdImap *s, const char *folder, gboolean *exists_r, GError **error);
+/* Expunge every message of the selected folder whose Message-ID header
+ * is @message_id (with or without its angle brackets): UID SEARCH HEADER
+ * Message-ID, \Deleted, then UID EXPUNGE of just those (UIDPLUS), else
+ * EXPUNGE. *@n_r: how many went (0 when none was there). */
+gboolean rd_imap_expunge_message_id(RdImap *s, const char *message_id, guint *n_r, GError **error);
 
 G_END_DECLS
 

@@ -102,6 +102,22 @@ gboolean rd_outbox_send(RdStore *store, RdSink *sink, gint64 now, gint64 retry_f
  * the store failed; what was done is kept. */
 gboolean rd_sent_copies_run(RdStore *store, const RdConfig *cfg, gint64 now, const gint *stop,
                             guint *n_r, GError **error);
+/* ---- copies of purged mail in the IMAP folders (purgecopies.c) ----------- */
+
+typedef struct {
+	guint expunged;          /* copies gone in this run */
+	guint left;              /* copies still waiting (a mailbox that could
+	                            not be reached or refused; tried next run) */
+} RdPurgeCopiesCounts;
+
+/* Expunge the copies a retention purge noted (rd_store_purge_copies):
+ * a filed message from its mailbox's processed folder (or, with
+ * keep_in_place, its watched folder), a letter from the [smtp]
+ * sent_mailbox's Sent folder, each found by its Message-ID. One IMAP
+ * session per mailbox and folder; a copy not found there is taken as
+ * gone (a person deleted it). A mailbox that cannot be reached keeps its
+ * copies for the next purge; never fails the caller, logs one line. */
+void rd_purge_copies_expunge(RdStore *store, const RdConfig *cfg, RdPurgeCopiesCounts *counts_r);
 
 G_END_DECLS
 

@@ -29,7 +29,7 @@
 #include "service/service.h"
 
 typedef struct {
-	char *key;               /* "mailbox complaints", "smtp", "sweep", "reports", "database" */
+	char *key;               /* "mailbox complaints", "smtp", "sweep", "reports", "purge", "database" */
 	gint64 since;            /* failing since (0: working) */
 	char *error;             /* the last error */
 	gboolean alerted;        /* the failure mail was handed to the server */
@@ -153,6 +153,10 @@ advice(const char *key, const char *error)
 	if (strcmp(key, "reports") == 0)
 		return "The scheduled oversight report could not be queued; it is tried again at every sweep. "
 		       "'redress report send --period PERIOD' queues it by hand and shows the same error.";
+	if (strcmp(key, "purge") == 0)
+		return "The scheduled retention purge failed and nothing was purged; it is tried again after "
+		       "every sweep. 'redress purge --dry-run' shows what it would do, 'redress purge' runs it "
+		       "by hand and shows the same error.";
 	if (strcmp(key, "sweep") == 0)
 		return "Reminders, holding replies and overdue alerts are not being sent. The error above says "
 		       "why; 'redress sweep' runs it by hand and shows the same error.";

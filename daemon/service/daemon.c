@@ -460,6 +460,35 @@ scheduled_reports(Generation *gen, RdStore *store, RdRules *rules, gint64 now)
 	return n;
 }
 
+/* [retention] schedule: after a sweep, a purge when the last one (by
+ * anyone, recorded in the database, so a restart does not repeat it) is
+ * a schedule's length ago; then the mailbox copies it noted. Runs in the
+ * sweep thread: a purge rebuilds the file, which the other threads only
+ * wait on (busy_timeout), as they wait on any long write. */
+static void
+scheduled_purge(Generation *gen, RdStore *store, gint64 now)
+{
+	const RdConfig *cfg = gen->cfg;
+	if (cfg->retention.schedule_days == 0)
+		return;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(RdCasework) cw = rd_casework_new(store, cfg, &err);
+	RdPurgeResult r = { 0 };
+	gboolean ran = FALSE;
+	if (cw == NULL || !rd_casework_purge_scheduled(cw, now, &ran, &r, &err)) {
+		rd_log_error("daemon purge: %s", err->message);
+		rd_alerts_failing(gen->d->alerts, "purge", err->message);
+		rd_purge_result_clear(&r);
+		return;
+	}
+	rd_alerts_ok(gen->d->alerts, "purge");
+	if (ran && cfg->retention.mailbox_copies) {
+		RdPurgeCopiesCounts copies;
+		rd_purge_copies_expunge(store, cfg, &copies);
+	}
+	rd_purge_result_clear(&r);
+}
+
 static gpointer
 sweeper_main(gpointer data)
 {
@@ -497,6 +526,7 @@ sweeper_main(gpointer data)
 		       "sweep stages=%u reminders=%u holding=%u overdue=%u ack_overdue=%u failed=%u",
 		       n.stages, n.reminders, n.holding, n.overdue, n.ack_overdue, n.failures);
 		guint reports = scheduled_reports(gen, store, rules, now);
+		scheduled_purge(gen, store, now);
 		if (acted + reports > 0)
 			g_async_queue_push(gen->send_q, TOKEN_WAKE);
 		if (ok) {

@@ -39,7 +39,7 @@ RdAlerts *rd_alerts_new(const char *db_path);
 /* The configuration the alerts are sent with (borrowed until the next
  * call; set again at each reload). */
 void rd_alerts_set_config(RdAlerts *a, const RdConfig *cfg);
-/* Condition @key ("mailbox complaints", "smtp", "sweep", "reports", "database")
+/* Condition @key ("mailbox complaints", "smtp", "sweep", "reports", "purge", "database")
  * failed just now with @error, or works. Thread-safe; NULL is a no-op. */
 void rd_alerts_failing(RdAlerts *a, const char *key, const char *error);
 void rd_alerts_ok(RdAlerts *a, const char *key);
