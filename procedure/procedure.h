@@ -1318,14 +1318,18 @@ typedef struct {
 	const char *const *stage_days; /* every stage's closed, responded and
 	                                  response_sent; NULL-terminated, NULL
 	                                  entries already dropped */
+	const char *last_activity;     /* the day of the newest mail received on
+	                                  the case (and, for a purged case, of
+	                                  anything added since); may be NULL */
 } RdRetentionCase;
 
 /* Whether the case @c may be purged on @today under @period; *@closed_r
  * (may be NULL) gets the day its period counts from, when there is one:
- * the last of its stages' closed, responded and response_sent days and
- * the Ombudsman's decision day. A case in state stage1-closed counts
- * (years on, the window to escalate is long gone); one referred to the
- * Ombudsman and not yet decided never does. */
+ * the last of its stages' closed, responded and response_sent days, the
+ * Ombudsman's referral and decision days and its last activity. A case in
+ * state stage1-closed counts (years on, the window to escalate is long
+ * gone); one referred to the Ombudsman and not decided since (never, or
+ * referred again after a decision) never does. */
 RdRetentionVerdict rd_retention_decide(const RdRetentionCase *c, const RdRetentionPeriod *period,
                                        const GDate *today, GDate *closed_r);
 

@@ -10,11 +10,13 @@
  *
  * The day a period counts from is the last day the case was acted on as
  * a complaint: the latest of its stages' closed, responded and
- * response_sent days, and the Ombudsman's decision day when that is
+ * response_sent days, the Ombudsman's referral and decision days when
  * later (a decided review restarts the period, because the Ombudsman's
- * finding may still be followed up). A case still before the Ombudsman
- * (referred, not decided) and a case under a legal hold are never purged,
- * however old.
+ * finding may still be followed up), and the case's last activity (mail
+ * that arrived on a closed case is the complainant's, and is kept as
+ * long as a closing would keep it). A case still before the Ombudsman
+ * (referred and not decided since: a case can be referred again after a
+ * decision) and a case under a legal hold are never purged, however old.
  */
 #include <string.h>
 #include "procedure-private.h"
@@ -153,7 +155,9 @@ rd_retention_decide(const RdRetentionCase *c, const RdRetentionPeriod *period,
 		g_date_clear(closed_r, 1);
 	for (guint i = 0; c->stage_days != NULL && c->stage_days[i] != NULL; i++)
 		take_later(c->stage_days[i], &latest);
+	take_later(c->ombudsman_referred, &latest);
 	take_later(c->ombudsman_decided, &latest);
+	take_later(c->last_activity, &latest);
 	if (closed_r != NULL && g_date_valid(&latest))
 		*closed_r = latest;
 
@@ -166,7 +170,7 @@ rd_retention_decide(const RdRetentionCase *c, const RdRetentionPeriod *period,
 	GDate referred, decided;
 	gboolean is_referred = c->ombudsman_referred != NULL && rd_date_parse_iso(c->ombudsman_referred, &referred);
 	gboolean is_decided = c->ombudsman_decided != NULL && rd_date_parse_iso(c->ombudsman_decided, &decided);
-	if (is_referred && !is_decided)
+	if (is_referred && (!is_decided || g_date_compare(&referred, &decided) > 0))
 		return RD_RETENTION_OMBUDSMAN;
 	if (!g_date_valid(&latest))
 		return RD_RETENTION_NO_DAY;

@@ -30,6 +30,18 @@ static const char purge_setup[] =
 	"CREATE TEMP TABLE IF NOT EXISTS purge_people (id INTEGER PRIMARY KEY);"
 	"DELETE FROM temp.purge_set; DELETE FROM temp.purge_msgs; DELETE FROM temp.purge_people;";
 
+/* A case joins the purge set only if, in the purge's own transaction, it
+ * is still one a purge may touch: closed, not held, not before the
+ * Ombudsman (referred and not decided since). The caller decides in the
+ * same transaction; this is the store refusing to act on a decision made
+ * on rows that have changed since. ISO days compare as text. */
+static const char purge_set_add[] =
+	"INSERT OR IGNORE INTO temp.purge_set (case_id) SELECT c.id FROM cases c WHERE c.id = ?1"
+	" AND c.state IN ('closed', 'stage1-closed')"
+	" AND NOT EXISTS (SELECT 1 FROM case_holds h WHERE h.case_id = c.id)"
+	" AND NOT (c.ombudsman_referred IS NOT NULL AND (c.ombudsman_decided IS NULL"
+	"  OR c.ombudsman_referred > c.ombudsman_decided))";
+
 /* Which figure of RdPurgeCounts a step's changes() add to. */
 typedef enum {
 	COUNT_NONE, COUNT_MESSAGES, COUNT_RAW, COUNT_ATTACHMENTS, COUNT_LETTERS, COUNT_EVENTS,
@@ -41,8 +53,11 @@ typedef enum {
  * data of a case has its line here, and a new table holding such data
  * adds its line here (the satisfaction survey's comments and recipients
  * go; its numeric answers stay). Order matters: children before the rows
- * they reference (foreign keys are on), and the message set is gathered
- * before anything is deleted. ?1 is 1 when copies in the mailboxes are
+ * they reference (the caller turns foreign-key checking off for the
+ * purge's transaction, because each check on a deleted message or raw
+ * text would scan a table; this order is what keeps every reference
+ * whole, and test-purge.sh runs PRAGMA foreign_key_check after it), and
+ * the message set is gathered before anything is deleted. ?1 is 1 when copies in the mailboxes are
  * to be expunged (purge_mailbox_copies), else 0; ?2 the anonymous
  * person's address.
  */
@@ -62,6 +77,15 @@ static const struct {
 	{ "INSERT OR IGNORE INTO temp.purge_msgs (id, raw) SELECT m.id, m.raw_sha256 FROM surveys s"
 	  " JOIN messages m ON m.id = s.reply_msg_id WHERE s.case_id IN (SELECT case_id FROM temp.purge_set)",
 	  COUNT_NONE },
+	/* And every other reply to them (unreadable, late, a second one): on
+	 * no case either, found by the survey's token in the address it was
+	 * sent to, "+svy-ID-" (procedure/token.c). The trailing "-" keeps
+	 * survey 7 from matching survey 70. */
+	{ "INSERT OR IGNORE INTO temp.purge_msgs (id, raw) SELECT m.id, m.raw_sha256 FROM messages m"
+	  " WHERE m.case_id IS NULL AND m.kind = 'survey-reply' AND EXISTS (SELECT 1 FROM surveys s"
+	  "  WHERE s.case_id IN (SELECT case_id FROM temp.purge_set)"
+	  "  AND (instr(lower(coalesce(m.to_addrs, '')), '+svy-' || s.id || '-') > 0"
+	  "   OR instr(lower(coalesce(m.cc_addrs, '')), '+svy-' || s.id || '-') > 0))", COUNT_NONE },
 	/* The copies to expunge afterwards: incoming mail fetched over IMAP
 	 * (message_routes.source), and letters with a Sent-folder copy. */
 	{ "INSERT OR IGNORE INTO purge_copies (role, copy, message_id)"
@@ -87,13 +111,16 @@ static const struct {
 	/* raw_messages: the mail as it arrived, unless another message (of a
 	 * case kept) is the same bytes. */
 	{ "DELETE FROM raw_messages WHERE sha256 IN (SELECT raw FROM temp.purge_msgs WHERE raw IS NOT NULL)"
-	  " AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.raw_sha256 = raw_messages.sha256)", COUNT_RAW },
+	  " AND NOT EXISTS (SELECT 1 FROM messages m WHERE " RD_SQL_HASH_KEY("m.raw_sha256") " = "
+	  RD_SQL_HASH_KEY("raw_messages.sha256") " AND m.raw_sha256 = raw_messages.sha256)", COUNT_RAW },
 	/* outbox: the letters' text, addresses and subjects. The day each
 	 * response left is already on its stage (response_sent). */
 	{ "DELETE FROM outbox WHERE case_id IN (SELECT case_id FROM temp.purge_set)", COUNT_LETTERS },
 	/* events: the journey's free text and actors; one "purged" event is
-	 * written in their place by the caller. */
-	{ "DELETE FROM events WHERE case_id IN (SELECT case_id FROM temp.purge_set)", COUNT_EVENTS },
+	 * written in their place by the caller. An earlier purge's "purged"
+	 * events stay (counts only), so a case purged again shows both. */
+	{ "DELETE FROM events WHERE case_id IN (SELECT case_id FROM temp.purge_set) AND type <> 'purged'",
+	  COUNT_EVENTS },
 	/* stages: the extension's reason (told to the complainant) and the
 	 * handler; the days and outcome stay. */
 	{ "UPDATE stages SET extension_reason = NULL, handler = NULL"
@@ -166,18 +193,26 @@ rd_store_purge_cases(RdStore *store, const gint64 *ids, guint n, gboolean copies
 	if (!exec_plain(store, purge_setup, "preparing the purge", error))
 		return FALSE;
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(store->db, "INSERT OR IGNORE INTO temp.purge_set (case_id) VALUES (?1)", -1, &st,
-	                            NULL);
+	int rc = sqlite3_prepare_v2(store->db, purge_set_add, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return rd_store_fail(store, rc, "preparing the purge", error);
+	gint64 refused = 0;
 	for (guint i = 0; i < n && rc == SQLITE_OK; i++) {
 		sqlite3_bind_int64(st, 1, ids[i]);
 		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(store->db);
+		if (rc == SQLITE_OK && sqlite3_changes(store->db) == 0 && refused == 0)
+			refused = ids[i];
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_OK)
 		return rd_store_fail(store, rc, "listing the cases to purge", error);
+	if (refused != 0) {
+		g_set_error(error, RD_STORE_ERROR, RD_STORE_ERROR_CONSTRAINT,
+		            "case id %" G_GINT64_FORMAT " may not be purged now (open, held or with the Ombudsman);"
+		            " it changed after the purge decided; nothing was purged", refused);
+		return FALSE;
+	}
 	counts_r->cases = n;
 	for (gsize i = 0; i < G_N_ELEMENTS(purge_steps); i++) {
 		gint64 changed = 0;
@@ -278,6 +313,13 @@ rd_store_set_secure_delete(RdStore *store, gboolean on, GError **error)
 {
 	return exec_plain(store, on ? "PRAGMA secure_delete = ON" : "PRAGMA secure_delete = OFF",
 	                  "setting secure_delete", error);
+}
+
+gboolean
+rd_store_set_foreign_keys(RdStore *store, gboolean on, GError **error)
+{
+	return exec_plain(store, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF",
+	                  "setting foreign_keys", error);
 }
 
 /* How often the compaction tries a step another connection is in the
@@ -430,6 +472,8 @@ rd_store_retention_rows(RdStore *store, GError **error)
 		r->held = sqlite3_column_int(st, 6) != 0;
 		const char *days = (const char *)sqlite3_column_text(st, 7);
 		r->stage_days = days != NULL ? g_strsplit(days, " ", -1) : g_new0(char *, 1);
+		r->last_activity = sqlite3_column_int64(st, 8);
+		r->purged = sqlite3_column_int(st, 9) != 0;
 		g_ptr_array_add(rows, r);
 	}
 	if (rc != SQLITE_DONE) {

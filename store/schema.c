@@ -752,7 +752,13 @@ static const char schema_v14[] =
 	"  attempts   INTEGER NOT NULL DEFAULT 0,"
 	"  last_error TEXT,"
 	"  UNIQUE (role, copy, message_id)"
-	");";
+	");"
+	/* The purge sets events.msg_id and action_events.msg_id to NULL for the
+	 * messages it deletes, and (foreign keys on) deleting a message looks
+	 * for rows still pointing at it: without these, a table scan of the
+	 * events per message. */
+	"CREATE INDEX IF NOT EXISTS events_msg ON events(msg_id) WHERE msg_id IS NOT NULL;"
+	"CREATE INDEX IF NOT EXISTS action_events_msg ON action_events(msg_id) WHERE msg_id IS NOT NULL;";
 
 static gboolean exec_sql(sqlite3 *db, const char *sql, const char *doing,
                          GError **error);

@@ -556,10 +556,18 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		"  h.case_id IS NOT NULL,"
 		"  (SELECT group_concat(d, ' ') FROM (SELECT closed AS d FROM stages WHERE case_id = c.id"
 		"     UNION ALL SELECT responded FROM stages WHERE case_id = c.id"
-		"     UNION ALL SELECT response_sent FROM stages WHERE case_id = c.id) WHERE d IS NOT NULL)"
-		" FROM cases c LEFT JOIN case_holds h ON h.case_id = c.id"
-		" WHERE c.id NOT IN (SELECT case_id FROM purged_cases)"
-		"   AND (c.state IN ('closed', 'stage1-closed') OR h.case_id IS NOT NULL)"
+		"     UNION ALL SELECT response_sent FROM stages WHERE case_id = c.id) WHERE d IS NOT NULL),"
+		"  CASE WHEN p.case_id IS NULL"
+		"   THEN (SELECT max(received_at) FROM messages WHERE case_id = c.id AND direction = 'in')"
+		"   ELSE max(coalesce((SELECT max(received_at) FROM messages WHERE case_id = c.id), 0),"
+		"            coalesce((SELECT max(created_at) FROM outbox WHERE case_id = c.id), 0),"
+		"            coalesce((SELECT max(at) FROM events WHERE case_id = c.id AND type <> 'purged'), 0)) END,"
+		"  p.case_id IS NOT NULL"
+		" FROM cases c LEFT JOIN case_holds h ON h.case_id = c.id LEFT JOIN purged_cases p ON p.case_id = c.id"
+		" WHERE (c.state IN ('closed', 'stage1-closed') OR h.case_id IS NOT NULL)"
+		"   AND (p.case_id IS NULL OR EXISTS (SELECT 1 FROM messages WHERE case_id = c.id)"
+		"     OR EXISTS (SELECT 1 FROM outbox WHERE case_id = c.id)"
+		"     OR EXISTS (SELECT 1 FROM events WHERE case_id = c.id AND type <> 'purged'))"
 		" ORDER BY c.id",
 	[RD_STMT_PURGED_AT] =
 		"SELECT purged_at FROM purged_cases WHERE case_id = ?1",

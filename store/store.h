@@ -995,7 +995,9 @@ gboolean rd_store_case_hold_set(RdStore *store, gint64 case_id, const char *reas
 gboolean rd_store_case_hold_clear(RdStore *store, gint64 case_id, gboolean *was_held_r, GError **error);
 
 /* A case a purge looks at: closed (or stage1-closed) and not yet purged,
- * or held. */
+ * or held, or purged and given something since (mail, a letter, an
+ * event other than its "purged" ones: the purge removed everything
+ * else, so whatever is there came after it). */
 typedef struct {
 	gint64 case_id;
 	char *reference;
@@ -1005,6 +1007,10 @@ typedef struct {
 	gboolean held;
 	char **stage_days;       /* every stage's closed, responded and
 	                            response_sent that is set; NULL-terminated */
+	gint64 last_activity;    /* unix time of the newest mail received on
+	                            the case, or for a purged case of anything
+	                            added since; 0 if none */
+	gboolean purged;         /* purged before (and given something since) */
 } RdRetentionRow;
 void rd_retention_row_free(RdRetentionRow *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RdRetentionRow, rd_retention_row_free)
@@ -1022,8 +1028,10 @@ typedef struct {
  * what goes per table), keeping their cases and stages rows for the
  * reports; with @copies, note the copies of their mail in IMAP folders
  * for rd_store_purge_copies(). Inside the caller's transaction, which
- * should run with rd_store_set_secure_delete() on. The cases' events are
- * deleted; the caller writes the one that says they were purged. */
+ * should run with rd_store_set_secure_delete() on. A case that is no
+ * longer closed, or is held or before the Ombudsman, is refused (the
+ * whole purge fails). The cases' events are deleted, but for earlier
+ * "purged" ones; the caller writes the one that says they were purged. */
 gboolean rd_store_purge_cases(RdStore *store, const gint64 *ids, guint n, gboolean copies,
                               RdPurgeCounts *counts_r, GError **error);
 /* Record the run (counts, never contents) and mark @ids purged; the
@@ -1037,6 +1045,10 @@ gboolean rd_store_purge_uncompacted(RdStore *store, gboolean *pending_r, GError 
 gboolean rd_store_purge_last(RdStore *store, gint64 *at_r, GError **error);
 /* PRAGMA secure_delete for this connection: deleted content is zeroed. */
 gboolean rd_store_set_secure_delete(RdStore *store, gboolean on, GError **error);
+/* PRAGMA foreign_keys for this connection; outside any transaction (the
+ * pragma does nothing inside one). Off only for the purge's transaction,
+ * whose steps delete children before parents. */
+gboolean rd_store_set_foreign_keys(RdStore *store, gboolean on, GError **error);
 /* After a purge, outside any transaction: empty the log into the file,
  * rebuild the file (VACUUM) and empty the log again, so no deleted bytes
  * remain in the database, -wal or free pages. Another connection in the

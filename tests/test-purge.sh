@@ -28,7 +28,7 @@ if [ ! -x "$GEN" ]; then
 		>/dev/null 2>&1 || { echo "Bail out! $GEN cannot be built"; exit 1; }
 fi
 T=$(mktemp -d)
-trap '[ -n "${RD_KEEP_T:-}" ] || rm -rf "$T"' EXIT
+trap 'umount "$T/small" 2>/dev/null; [ -n "${RD_KEEP_T:-}" ] || rm -rf "$T"' EXIT
 unset REDRESS_CONFIG
 export REDRESS_DB="$T/r.db"
 export SUDO_USER=officer1
@@ -134,13 +134,34 @@ is "$?" "0" "the purged case's survey answered"
 RR surveys record "$SV_B" 2 2 3 1 --comment "Slow reply, porcupine-lantern" --at 2020-03-03T10:00:00Z >/dev/null
 is "$?" "0" "the held case's survey answered"
 
+# A handler's replies to the staff survey of the purged case, on no case:
+# one that could not be read (in triage, never linked to the survey) and
+# a late second one; and one to the held case's survey, which stays.
+for ref in $A $B; do
+	q "insert into surveys (case_id, kind, recipient, language, status, due, sent_at, sent_day, expires, created_at)
+	   select id, 'staff', 'hana.handler@council.test', 'en', 'sent', '2020-02-27', 1582794000, '2020-02-27',
+	   '2020-03-26', 1582794000 from cases where reference = '$ref'" >/dev/null
+done
+SS_A=$(q "select s.id from surveys s join cases c on c.id = s.case_id where c.reference = '$A' and s.kind = 'staff'")
+SS_B=$(q "select s.id from surveys s join cases c on c.id = s.case_id where c.reference = '$B' and s.kind = 'staff'")
+# reply TO SUBJECT: a handler's survey reply filed on no case, with a triage row.
+reply() {
+	q "insert into messages (case_id, direction, subject, from_email, from_name, to_addrs, received_at, kind)
+	   values (NULL, 'in', '$2', 'hana.handler@council.test', 'Hana Handler', '$1', 1582900000, 'survey-reply');
+	   insert into triage (msg_id, reason, created_at) values (last_insert_rowid(), 'survey reply not read', 1582900000)"
+}
+reply "Complaints <complaints+svy-$SS_A-0a1b2c3d@council.test>" "Re: survey gooseberry-piano"
+reply "complaints+svy-$SS_A-0a1b2c3d@council.test" "Re: survey again tangerine-oboe"
+reply "complaints+svy-$SS_B-9f8e7d6c@council.test" "Re: survey held quince-banjo"
+svy_msgs() { q "select count(*) from messages where kind = 'survey-reply' and case_id is null and subject like '%$1%'"; }
+
 # The unique strings of the person to be purged, and of the two kept; a
 # letter's own Message-ID stands for its text (it is in no message).
 LETTER=$(q "select o.message_id from outbox o join cases c on c.id = o.case_id where c.reference = '$A'
             and o.kind = 'stage1-acknowledgement'")
 check "the acknowledgement has a Message-ID" test -n "$LETTER"
-PURGED="$LETTER|Zebedee Quillfeather|zq-purge@public.test|07700 9100101|marmalade-trombone|ATTACH-marmalade-trombone-100101|evidence-100101.txt|NOTE-$A-sensitive|kumquat-harmonica"
-KEPT="Hester Holdfast|hh-held@public.test|ATTACH-lighthouse-gravel-100202|NOTE-$B-sensitive|Oswin Ombley|cucumber-anvil|NOTE-$C-sensitive|Petra Pending|porcupine-lantern"
+PURGED="$LETTER|Zebedee Quillfeather|zq-purge@public.test|07700 9100101|marmalade-trombone|ATTACH-marmalade-trombone-100101|evidence-100101.txt|NOTE-$A-sensitive|kumquat-harmonica|gooseberry-piano|tangerine-oboe"
+KEPT="Hester Holdfast|hh-held@public.test|ATTACH-lighthouse-gravel-100202|NOTE-$B-sensitive|Oswin Ombley|cucumber-anvil|NOTE-$C-sensitive|Petra Pending|porcupine-lantern|quince-banjo"
 # The letters' text names the complainant too (they stay queued: sending
 # them now would make today the day the response left).
 is "$(q "select count(*) from outbox o join cases c on c.id = o.case_id where c.reference = '$A'
@@ -260,6 +281,11 @@ for s in $PURGED; do
 done
 IFS=$OLDIFS
 is "$(q "PRAGMA freelist_count")" "0" "no free pages"
+is "$(q "PRAGMA foreign_key_check")" "" "every reference whole (the purge runs with foreign keys off)"
+is "$(svy_msgs gooseberry-piano)$(svy_msgs tangerine-oboe)$(svy_msgs quince-banjo)" "001" \
+	"the handler's replies to the purged case's survey are gone, read or not; the held case's stay"
+is "$(q "select count(*) from triage t where not exists (select 1 from messages m where m.id = t.msg_id)")" "0" \
+	"with their triage rows"
 
 is "$(q "select count(*) from events e join cases c on c.id = e.case_id where c.reference = '$B'")" "$ev_b" \
 	"the held case's journey is untouched"
@@ -320,6 +346,97 @@ like "$(RR config check)" "retention          keep 6y, adult-social-care 8y; pur
 	"config check shows the periods"
 is "$(RR --json purge --dry-run --now "$NOW" | jq -r --arg r "$D" '.cases[] | select(.reference == $r) | .period + " " + .verdict')" \
 	"8y kept" "[retention:PROFILE] keep_for applies to the profile's cases"
+
+# ---- what the review found -------------------------------------------------------------------
+# [retention:NAME] names a profile exactly.
+printf '[retention:Adult-Social-Care]\nkeep_for = 8y\n' > "$T/bad.conf"
+"$R" --config "$T/bad.conf" config check > "$T/out" 2>&1
+is "$?" "1" "a [retention:NAME] that is no profile is refused"
+like "$(cat "$T/out")" "[retention:Adult-Social-Care] names no profile" "naming the section"
+like "$(cat "$T/out")" "adult-social-care, childrens-statutory, council" "and the profiles there are"
+# A case with no profile follows default_profile's period.
+sed 's/^\[retention\]$/[procedure]\ndefault_profile = adult-social-care\n[retention]/' "$T/r.conf" > "$T/dp.conf"
+q "update cases set profile = NULL where reference = '$D'"
+is "$("$R" --config "$T/dp.conf" --json purge --dry-run --now "$NOW" | jq -r --arg r "$D" '.cases[] | select(.reference == $r) | .period')" \
+	"8y" "a case with no profile gets the default profile's period"
+q "update cases set profile = 'adult-social-care' where reference = '$D'"
+
+# Referred to the Ombudsman again after a decision: under review again.
+mail "Ezra Again" ea-again@public.test 100505 bramble-cymbal > "$T/e.eml"
+RR ingest -q --received-at 2020-02-04T09:00:00Z "$T/e.eml"
+E=CMP-2020-000005
+RR case "$E" respond --outcome not-upheld --date 2020-02-20 --at 2020-02-20T10:00:00Z >/dev/null
+RR case "$E" ombudsman referred --date 2020-06-01 --at 2020-06-01T10:00:00Z >/dev/null
+RR case "$E" ombudsman decided --outcome not-upheld --date 2020-09-01 --at 2020-09-01T10:00:00Z >/dev/null
+RR case "$E" ombudsman referred --date 2021-01-10 --at 2021-01-10T10:00:00Z >/dev/null
+is "$(q "select ombudsman_referred, ombudsman_decided from cases where reference = '$E'")" "2021-01-10|2020-09-01" \
+	"a case referred again after a decision"
+is "$(RR --json purge --dry-run --now 2031-01-01T12:00:00Z | jq -r --arg r "$E" '.cases[] | select(.reference == $r) | .verdict + " " + .closed')" \
+	"ombudsman-review 2021-01-10" "is with the Ombudsman, its referral day the latest"
+
+# Mail on a purged case: it is looked at again, its period from that mail.
+printf 'From: Zebedee Quillfeather <zq-purge@public.test>\nTo: complaints@council.test\nSubject: Re: your complaint %s\nMessage-ID: <late-100101@public.test>\n\nYears later, about %s: saxophone-radish.\n' \
+	"$A" "$A" > "$T/late.eml"
+RR ingest -q --received-at 2027-07-01T09:00:00Z "$T/late.eml"
+# Its sender is no longer a party to the case: a person files it there.
+RR triage assign "$(q "select id from messages where message_id = 'late-100101@public.test'")" "$A" >/dev/null
+is "$(q "select count(*) from messages m join cases c on c.id = m.case_id where c.reference = '$A'")" "1" \
+	"mail filed on the purged case"
+is "$(RR --json purge --dry-run --now 2030-01-01T12:00:00Z | jq -r --arg r "$A" '.cases[] | select(.reference == $r) | .verdict + " " + .closed')" \
+	"kept 2027-07-01" "the purged case is looked at again, its period from that mail"
+# A closed case that got mail: its period counts from that mail too.
+printf 'From: Ezra Again <ea-again@public.test>\nTo: complaints@council.test\nSubject: Re: %s\nMessage-ID: <late-100505@public.test>\n\nAbout %s again.\n' \
+	"$E" "$E" > "$T/late-e.eml"
+RR ingest -q --received-at 2026-11-03T09:00:00Z "$T/late-e.eml"
+RR case "$E" ombudsman decided --outcome not-upheld --date 2021-06-01 --at 2021-06-01T10:00:00Z >/dev/null
+is "$(RR --json purge --dry-run --now 2031-01-01T12:00:00Z | jq -r --arg r "$E" '.cases[] | select(.reference == $r) | .verdict + " " + .closed')" \
+	"kept 2026-11-03" "a closed case's period counts from the newest mail received on it"
+
+# A hold committed while the purge waits for the database is seen: the
+# purge decides inside its write transaction.
+(echo "BEGIN IMMEDIATE; INSERT INTO case_holds (case_id, reason, held_by, held_at)
+       SELECT id, 'claim', 'cli:x', 0 FROM cases WHERE reference = '$D';"; sleep 2; echo "COMMIT;") |
+	sqlite3 "$REDRESS_DB" >/dev/null 2>&1 &
+writer=$!
+sleep 0.5
+out=$(RR purge --now 2034-01-01T12:00:00Z)
+wait "$writer"
+match "$out" "^$D .* kept: legal hold" "a hold recorded while the purge waited keeps the case"
+is "$(q "select count(*) from purged_cases p join cases c on c.id = p.case_id where c.reference = '$D'")" "0" \
+	"and it is not purged"
+match "$out" "^$A +2027-07-01 6y +purged" "the purged case goes again, with its later mail"
+is "$(in_files saxophone-radish)" "0" "which is gone from the files"
+is "$(q "select count(*) from events e join cases c on c.id = e.case_id where c.reference = '$A' and e.type = 'purged'")" "2" \
+	"two 'purged' events now"
+is "$(q "PRAGMA foreign_key_check")" "" "every reference still whole"
+out=$(RR --json purge --dry-run --now 2034-01-02T12:00:00Z | jq -r --arg r "$A" '[.cases[] | select(.reference == $r)] | length')
+is "$out" "0" "and it is not looked at again, with nothing new"
+
+# A rebuild that fails after the commit (the disk full) is a warning: the
+# cases are purged, and the next purge with room finishes the job. Needs
+# root to mount a small tmpfs; left out without.
+if [ "$(id -u)" = 0 ] && mkdir -p "$T/small" && mount -t tmpfs -o size=64m tmpfs "$T/small" 2>/dev/null; then
+	mkdir -p "$T/e2"
+	"$R" --config "$T/r.conf" --db "$T/f.db" ingest -q "$T/e2" >/dev/null 2>&1
+	"$GEN" "$T/f.db" 1500 3 >/dev/null
+	sqlite3 "$T/f.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+	# Room for the purge's own transaction, not for a second copy of the file.
+	umount "$T/small"
+	mount -t tmpfs -o size=$(( $(stat -c %s "$T/f.db") / 1024 + 400 ))k tmpfs "$T/small"
+	cp "$T/f.db" "$T/small/f.db"
+	"$R" --config "$T/r.conf" --db "$T/small/f.db" purge --now "$NOW" > "$T/out" 2> "$T/err"
+	is "$?" "0" "disk full at the rebuild: the purge still succeeds"
+	match "$(cat "$T/out")" "^purged [1-9][0-9]* cases" "and says what it purged"
+	like "$(cat "$T/out")" "warning: the cases were purged, but the database file could not be rebuilt" "with a warning"
+	like "$(cat "$T/err")" "compacted=no (the rebuild failed; the next purge retries it)" "logged compacted=no"
+	is "$(sqlite3 "$T/small/f.db" "select count(*) from purges where cases > 0 and compacted = 0")" "1" \
+		"recorded, not compacted"
+	mount -o remount,size=64m "$T/small"
+	"$R" --config "$T/r.conf" --db "$T/small/f.db" purge --now "$NOW" > "$T/out" 2> "$T/err"
+	like "$(cat "$T/err")" "compacted=yes" "with room, the next purge rebuilds the file"
+	is "$(sqlite3 "$T/small/f.db" "select count(*) from purges where compacted = 0")" "0" "every run compacted"
+	umount "$T/small" || umount -l "$T/small"
+fi
 
 # ---- the daemon's timer ----------------------------------------------------------------------
 sed 's/^keep_for = 6y$/keep_for = 6y\nschedule = daily/' "$T/r.conf" > "$T/d.conf"

@@ -109,39 +109,52 @@ test_decide(void)
 		gboolean held;
 		const char *referred, *decided;
 		const char *const *days;
+		const char *activity;
 		const char *today;
 		RdRetentionVerdict verdict;
 		const char *closed;
 	} rows[] = {
-		{ "closed, six years and a day", "closed", FALSE, NULL, NULL, closed_2019, "2025-03-02",
+		{ "closed, six years and a day", "closed", FALSE, NULL, NULL, closed_2019, NULL, "2025-03-02",
 		  RD_RETENTION_PURGE, "2019-03-01" },
-		{ "closed, the period's last day", "closed", FALSE, NULL, NULL, closed_2019, "2025-03-01",
+		{ "closed, the period's last day", "closed", FALSE, NULL, NULL, closed_2019, NULL, "2025-03-01",
 		  RD_RETENTION_KEPT, "2019-03-01" },
-		{ "stage1-closed counts too", "stage1-closed", FALSE, NULL, NULL, closed_2019, "2025-03-02",
+		{ "stage1-closed counts too", "stage1-closed", FALSE, NULL, NULL, closed_2019, NULL, "2025-03-02",
 		  RD_RETENTION_PURGE, "2019-03-01" },
-		{ "the latest stage day counts", "closed", FALSE, NULL, NULL, late_stage2, "2025-03-02",
+		{ "the latest stage day counts", "closed", FALSE, NULL, NULL, late_stage2, NULL, "2025-03-02",
 		  RD_RETENTION_KEPT, "2020-07-10" },
-		{ "open cases never", "stage2", FALSE, NULL, NULL, closed_2019, "2040-01-01", RD_RETENTION_OPEN,
+		{ "open cases never", "stage2", FALSE, NULL, NULL, closed_2019, NULL, "2040-01-01", RD_RETENTION_OPEN,
 		  "2019-03-01" },
-		{ "held, however old", "closed", TRUE, NULL, NULL, closed_2019, "2040-01-01", RD_RETENTION_HELD,
+		{ "held, however old", "closed", TRUE, NULL, NULL, closed_2019, NULL, "2040-01-01", RD_RETENTION_HELD,
 		  "2019-03-01" },
-		{ "with the Ombudsman", "closed", FALSE, "2019-06-01", NULL, closed_2019, "2040-01-01",
-		  RD_RETENTION_OMBUDSMAN, "2019-03-01" },
-		{ "the Ombudsman's decision restarts it", "closed", FALSE, "2019-06-01", "2021-01-15", closed_2019,
+		{ "with the Ombudsman", "closed", FALSE, "2019-06-01", NULL, closed_2019, NULL, "2040-01-01",
+		  RD_RETENTION_OMBUDSMAN, "2019-06-01" },
+		{ "the Ombudsman's decision restarts it", "closed", FALSE, "2019-06-01", "2021-01-15", closed_2019, NULL,
 		  "2026-01-01", RD_RETENTION_KEPT, "2021-01-15" },
-		{ "and ends", "closed", FALSE, "2019-06-01", "2021-01-15", closed_2019, "2027-01-16",
+		{ "and ends", "closed", FALSE, "2019-06-01", "2021-01-15", closed_2019, NULL, "2027-01-16",
 		  RD_RETENTION_PURGE, "2021-01-15" },
-		{ "an old decision does not shorten it", "closed", FALSE, "2018-06-01", "2018-09-01", closed_2019,
+		{ "an old decision does not shorten it", "closed", FALSE, "2018-06-01", "2018-09-01", closed_2019, NULL,
 		  "2025-03-02", RD_RETENTION_PURGE, "2019-03-01" },
-		{ "no day at all", "closed", FALSE, NULL, NULL, none, "2040-01-01", RD_RETENTION_NO_DAY, NULL },
-		{ "texts that are not days", "closed", FALSE, NULL, NULL, odd, "2040-01-01", RD_RETENTION_NO_DAY, NULL },
+		{ "referred again after a decision: under review", "closed", FALSE, "2022-05-01", "2021-01-15",
+		  closed_2019, NULL, "2040-01-01", RD_RETENTION_OMBUDSMAN, "2022-05-01" },
+		{ "the referral day counts when it is the latest", "closed", FALSE, "2020-02-01", "2019-06-01",
+		  closed_2019, NULL, "2026-01-01", RD_RETENTION_OMBUDSMAN, "2020-02-01" },
+		{ "a referral decided the same day is decided", "closed", FALSE, "2020-02-01", "2020-02-01",
+		  closed_2019, NULL, "2026-02-02", RD_RETENTION_PURGE, "2020-02-01" },
+		{ "mail received after closing restarts it", "closed", FALSE, NULL, NULL, closed_2019, "2024-11-03",
+		  "2026-01-01", RD_RETENTION_KEPT, "2024-11-03" },
+		{ "and ends too", "closed", FALSE, NULL, NULL, closed_2019, "2020-11-03",
+		  "2026-11-04", RD_RETENTION_PURGE, "2020-11-03" },
+		{ "older mail does not shorten it", "closed", FALSE, NULL, NULL, closed_2019, "2018-11-03",
+		  "2025-03-02", RD_RETENTION_PURGE, "2019-03-01" },
+		{ "no day at all", "closed", FALSE, NULL, NULL, none, NULL, "2040-01-01", RD_RETENTION_NO_DAY, NULL },
+		{ "texts that are not days", "closed", FALSE, NULL, NULL, odd, NULL, "2040-01-01", RD_RETENTION_NO_DAY, NULL },
 	};
 	RdRetentionPeriod six = { 6, 'y' };
 	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
 		RdRetentionCase c = {
 			.state = rows[i].state, .held = rows[i].held,
 			.ombudsman_referred = rows[i].referred, .ombudsman_decided = rows[i].decided,
-			.stage_days = rows[i].days,
+			.stage_days = rows[i].days, .last_activity = rows[i].activity,
 		};
 		GDate today, closed;
 		g_assert_true(rd_date_parse_iso(rows[i].today, &today));
@@ -215,10 +228,19 @@ test_store(void)
 	g_assert_false(ra->held);
 	g_assert_true(rb->held);
 
+	/* A decision made before b was held (say) is refused in the purge's
+	 * transaction: b is closed, but held now. */
+	RdPurgeCounts c;
+	g_assert_true(rd_store_case_set_state(store, b->id, "closed", 1551000000, &err));
+	g_assert_true(rd_store_begin(store, &err));
+	g_assert_false(rd_store_purge_cases(store, &b->id, 1, FALSE, &c, &err));
+	g_assert_error(err, RD_STORE_ERROR, RD_STORE_ERROR_CONSTRAINT);
+	g_clear_error(&err);
+	rd_store_rollback(store);
+
 	/* The purge of case a. */
 	g_assert_true(rd_store_set_secure_delete(store, TRUE, &err));
 	g_assert_true(rd_store_begin(store, &err));
-	RdPurgeCounts c;
 	g_assert_true(rd_store_purge_cases(store, &a->id, 1, FALSE, &c, &err));
 	g_assert_no_error(err);
 	g_assert_cmpint(c.cases, ==, 1);
@@ -248,6 +270,15 @@ test_store(void)
 	g_assert_cmpint(at, ==, 1900000000);
 	g_autoptr(GPtrArray) after = rd_store_retention_rows(store, &err);
 	g_assert_cmpuint(after->len, ==, 1);
+	/* Something added to a purged case brings it back to be looked at,
+	 * its last activity that addition. */
+	g_assert_true(rd_store_event_add(store, a->id, 1910000000, "cli:x", "note", "a later note", 0, &err) != 0);
+	g_autoptr(GPtrArray) again = rd_store_retention_rows(store, &err);
+	g_assert_cmpuint(again->len, ==, 2);
+	const RdRetentionRow *ra2 = again->pdata[0];
+	g_assert_cmpint(ra2->case_id, ==, a->id);
+	g_assert_true(ra2->purged);
+	g_assert_cmpint(ra2->last_activity, ==, 1910000000);
 
 	/* Release. */
 	gboolean was = FALSE;

@@ -19,6 +19,7 @@
  * and by `redress config check`.
  */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include "base/base-private.h"
@@ -475,6 +476,10 @@ assign_retention(Reader *rd, const Setting *s)
 const RdRetentionPeriod *
 rd_config_retention_period(const RdConfig *cfg, const char *profile)
 {
+	/* A case with no profile follows the default profile, as it does for
+	 * its time limits (rd_rules_profile), so that profile's period counts. */
+	if (profile == NULL)
+		profile = cfg->default_profile;
 	const RdRetentionPeriod *p = profile != NULL && cfg->retention.profiles != NULL
 	                             ? g_hash_table_lookup(cfg->retention.profiles, profile) : NULL;
 	return p != NULL ? p : &cfg->retention.keep_for;
@@ -573,6 +578,12 @@ load_group(Reader *rd, const char *group)
 
 /* ---- keys that only mean something together --------------------------------------- */
 
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* Profiles, the default profile and [services] fit together; each error
  * points at the line to fix. */
 static void
@@ -604,6 +615,23 @@ check_profiles(Reader *rd)
 			continue;
 		bad(rd, "services", service, "[services] '%s' names profile '%s', which does not exist", (const char *)service,
 		    (const char *)profile);
+	}
+	/* A [retention:NAME] that names no profile would never match a case,
+	 * and those cases would be purged after the shorter default period:
+	 * irreversible, so refused. Names match exactly, as cases store them. */
+	g_autofree char *names = NULL;
+	g_hash_table_iter_init(&it, cfg->retention.profiles);
+	while (g_hash_table_iter_next(&it, &profile, NULL)) {
+		if (g_hash_table_contains(known, profile))
+			continue;
+		if (names == NULL) {
+			g_autofree gpointer *keys = g_hash_table_get_keys_as_array(known, NULL);
+			qsort(keys, g_hash_table_size(known), sizeof *keys, cmp_names);
+			names = g_strjoinv(", ", (char **)keys);
+		}
+		g_autofree char *group = g_strdup_printf("retention:%s", (const char *)profile);
+		bad(rd, group, NULL, "[%s] names no profile (profile names are exact, in lower case); the profiles are: %s",
+		    group, names);
 	}
 }
 

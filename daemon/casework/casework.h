@@ -642,6 +642,8 @@ typedef struct {
 	RdPurgeCounts counts;    /* what went (zeros for a dry run) */
 	gboolean compacted;      /* the file was rebuilt and the log emptied:
 	                            no deleted bytes remain */
+	char *compact_error;     /* why the rebuild failed (the purge itself
+	                            committed), or NULL */
 } RdPurgeResult;
 void rd_purge_result_clear(RdPurgeResult *r);
 
@@ -651,7 +653,10 @@ void rd_purge_result_clear(RdPurgeResult *r);
  * remains (RdPurgeResult.compacted FALSE when another connection kept
  * the log busy: the next run finishes it). With purge_mailbox_copies
  * the copies of the purged mail in IMAP folders are noted, for the
- * network side to expunge (outbound/purgecopies.c). FALSE: the store failed and nothing was purged. */
+ * network side to expunge (outbound/purgecopies.c). The cases are
+ * decided inside the purge's write transaction. FALSE: the store failed
+ * and nothing was purged; a rebuild that fails after the commit is not
+ * that (TRUE, compacted FALSE, compact_error set, logged as a warning). */
 gboolean rd_casework_purge(RdCasework *cw, const RdPurgeRequest *q, RdPurgeResult *r, GError **error);
 
 /* The daemon's timer: a purge when [retention] schedule is on and the

@@ -34,6 +34,7 @@ void
 rd_purge_result_clear(RdPurgeResult *r)
 {
 	g_clear_pointer(&r->items, g_ptr_array_unref);
+	g_free(r->compact_error);
 	memset(r, 0, sizeof *r);
 }
 
@@ -123,6 +124,12 @@ plan(RdCasework *cw, const RdPurgeRequest *q, GError **error)
 	for (guint i = 0; i < rows->len; i++) {
 		const RdRetentionRow *row = rows->pdata[i];
 		RdRetentionPeriod period = *rd_config_retention_period(cfg, row->profile);
+		g_autofree char *activity = NULL;
+		if (row->last_activity > 0) {
+			GDate d;
+			day_of(row->last_activity, &d);
+			activity = rd_date_format_iso(&d);
+		}
 		if (q->older_than != NULL && rd_retention_period_compare(q->older_than, &period, &today) > 0)
 			period = *q->older_than;
 		RdRetentionCase rc = {
@@ -131,6 +138,7 @@ plan(RdCasework *cw, const RdPurgeRequest *q, GError **error)
 			.ombudsman_referred = row->ombudsman_referred,
 			.ombudsman_decided = row->ombudsman_decided,
 			.stage_days = (const char *const *)row->stage_days,
+			.last_activity = activity,
 		};
 		GDate closed;
 		RdPurgeItem *it = g_new0(RdPurgeItem, 1);
@@ -166,68 +174,113 @@ periods_text(const RdConfig *cfg, const RdRetentionPeriod *older_than)
 	return g_string_free(s, FALSE);
 }
 
+/* The cases of @items whose verdict is purge, by id. */
+static GArray *
+purge_ids(const GPtrArray *items)
+{
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+	for (guint i = 0; i < items->len; i++) {
+		const RdPurgeItem *it = items->pdata[i];
+		if (it->verdict == RD_RETENTION_PURGE)
+			g_array_append_val(ids, it->case_id);
+	}
+	return ids;
+}
+
+/* The purge's transaction: decide and remove. The decision is made
+ * inside it (BEGIN IMMEDIATE holds the write lock), so a hold, a
+ * reopening or a referral committed while the purge waited for the lock
+ * is seen; rd_store_purge_cases() refuses a case that is not closed, is
+ * held or is before the Ombudsman, should that ever be wrong. */
+static gboolean
+purge_in_transaction(RdCasework *cw, const RdPurgeRequest *q, const char *periods, RdPurgeResult *r,
+                     GError **error)
+{
+	RdStore *store = rd_casework_store(cw);
+	const RdConfig *cfg = rd_casework_config(cw);
+	if (!rd_store_begin(store, error))
+		return FALSE;
+	r->items = plan(cw, q, error);
+	gboolean ok = r->items != NULL;
+	g_autoptr(GArray) ids = ok ? purge_ids(r->items) : NULL;
+	if (ok && ids->len > 0)
+		ok = rd_store_purge_cases(store, (const gint64 *)(gpointer)ids->data, ids->len,
+		                          cfg->retention.mailbox_copies, &r->counts, error);
+	for (guint i = 0; ok && i < r->items->len; i++) {
+		const RdPurgeItem *it = r->items->pdata[i];
+		if (it->verdict != RD_RETENTION_PURGE)
+			continue;
+		/* Counts and the rule applied, never what was removed. */
+		g_autofree char *detail = g_strdup_printf("personal data removed: closed %s, kept for %s",
+		                                          it->closed, it->period);
+		ok = rd_store_event_add(store, it->case_id, q->now, q->actor, "purged", detail, 0, error) != 0;
+	}
+	/* A run that found nothing is recorded too: the daemon's timer
+	 * counts from it. */
+	ok = ok && rd_store_purge_record(store, &r->counts, q->now, q->actor, periods,
+	                                 (const gint64 *)(gpointer)ids->data, ids->len, error) != 0;
+	if (!ok || !rd_store_commit(store, error)) {
+		rd_store_rollback(store);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
 rd_casework_purge(RdCasework *cw, const RdPurgeRequest *q, RdPurgeResult *r, GError **error)
 {
 	RdStore *store = rd_casework_store(cw);
 	const RdConfig *cfg = rd_casework_config(cw);
 	memset(r, 0, sizeof *r);
-	r->items = plan(cw, q, error);
-	if (r->items == NULL)
-		return FALSE;
-	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
-	for (guint i = 0; i < r->items->len; i++) {
-		const RdPurgeItem *it = r->items->pdata[i];
-		if (it->verdict == RD_RETENTION_PURGE)
-			g_array_append_val(ids, it->case_id);
+	if (q->dry_run) {
+		r->items = plan(cw, q, error);
+		return r->items != NULL;
 	}
-	if (q->dry_run)
-		return TRUE;
 
 	g_autofree char *periods = periods_text(cfg, q->older_than);
-	if (ids->len > 0) {
-		if (!rd_store_set_secure_delete(store, TRUE, error) || !rd_store_begin(store, error))
-			return FALSE;
-		gboolean ok = rd_store_purge_cases(store, (const gint64 *)(gpointer)ids->data, ids->len,
-		                                   cfg->retention.mailbox_copies, &r->counts, error);
-		for (guint i = 0; ok && i < r->items->len; i++) {
-			const RdPurgeItem *it = r->items->pdata[i];
-			if (it->verdict != RD_RETENTION_PURGE)
-				continue;
-			/* Counts and the rule applied, never what was removed. */
-			g_autofree char *detail = g_strdup_printf("personal data removed: closed %s, kept for %s",
-			                                          it->closed, it->period);
-			ok = rd_store_event_add(store, it->case_id, q->now, q->actor, "purged", detail, 0, error) != 0;
-		}
-		ok = ok && rd_store_purge_record(store, &r->counts, q->now, q->actor, periods,
-		                                 (const gint64 *)(gpointer)ids->data, ids->len, error) != 0;
-		if (!ok || !rd_store_commit(store, error)) {
-			rd_store_rollback(store);
-			g_autoptr(GError) ignored = NULL;
-			rd_store_set_secure_delete(store, FALSE, &ignored);
-			return FALSE;
-		}
-	} else if (rd_store_purge_record(store, &r->counts, q->now, q->actor, periods, NULL, 0, error) == 0) {
-		/* A run that found nothing is recorded too: the daemon's timer
-		 * counts from it. */
+	/* Foreign keys off for the purge's own transaction: checked per row,
+	 * each deleted raw text would scan the messages; purge_steps' order
+	 * keeps every reference whole. Set before BEGIN (the pragma does
+	 * nothing inside a transaction), and back on whatever happens. */
+	gboolean ok = rd_store_set_secure_delete(store, TRUE, error) &&
+	              rd_store_set_foreign_keys(store, FALSE, error) &&
+	              purge_in_transaction(cw, q, periods, r, error);
+	g_autoptr(GError) fk = NULL;
+	if (!rd_store_set_foreign_keys(store, TRUE, &fk))
+		rd_log_error("purge: could not turn foreign keys back on: %s", fk->message);
+	if (!ok) {
+		g_autoptr(GError) ignored = NULL;
+		rd_store_set_secure_delete(store, FALSE, &ignored);
 		return FALSE;
 	}
-	/* Rebuilding the file costs a copy of it: only after a purge that
-	 * removed something, now or in an earlier run that could not finish. */
+
+	/* Committed: from here on the cases are purged, whatever the
+	 * compaction does. Rebuilding the file costs a copy of it: only after
+	 * a purge that removed something, now or in an earlier run that could
+	 * not finish. A failure (the disk full, say) leaves it owed to the
+	 * next purge, like a reader in the way, and is a warning, never "nothing
+	 * was purged". */
 	gboolean owed = FALSE;
-	if (!rd_store_purge_uncompacted(store, &owed, error))
-		return FALSE;
+	g_autoptr(GError) cerr = NULL;
 	r->compacted = TRUE;
-	if (owed && !rd_store_purge_compact(store, &r->compacted, error))
-		return FALSE;
+	if (!rd_store_purge_uncompacted(store, &owed, &cerr) ||
+	    (owed && !rd_store_purge_compact(store, &r->compacted, &cerr))) {
+		r->compacted = FALSE;
+		r->compact_error = g_strdup(cerr->message);
+		rd_log_warn("purge: the cases were purged, but the database file could not be rebuilt: %s;"
+		            " deleted bytes may remain until the next purge", cerr->message);
+	}
 	g_autoptr(GError) ignored = NULL;
-	rd_store_set_secure_delete(store, FALSE, &ignored);
+	if (!rd_store_set_secure_delete(store, FALSE, &ignored))
+		rd_log_warn("purge: could not turn secure_delete off: %s", ignored->message);
 	rd_log_info("purge cases=%" G_GINT64_FORMAT " messages=%" G_GINT64_FORMAT " raw=%" G_GINT64_FORMAT
 	            " attachments=%" G_GINT64_FORMAT " letters=%" G_GINT64_FORMAT " events=%" G_GINT64_FORMAT
 	            " people=%" G_GINT64_FORMAT " copies=%" G_GINT64_FORMAT " periods=\"%s\" by=%s compacted=%s",
 	            r->counts.cases, r->counts.messages, r->counts.raw, r->counts.attachments, r->counts.letters,
 	            r->counts.events, r->counts.people, r->counts.copies, periods, q->actor,
-	            r->compacted ? "yes" : "no (a reader kept the log busy; the next purge finishes it)");
+	            r->compacted ? "yes"
+	            : r->compact_error != NULL ? "no (the rebuild failed; the next purge retries it)"
+	            : "no (a reader kept the log busy; the next purge finishes it)");
 	return TRUE;
 }
 

@@ -49,6 +49,10 @@ print_json(const RdPurgeResult *r, gboolean dry_run, const RdPurgeCopiesCounts *
 		json_builder_end_object(b);
 		json_builder_set_member_name(b, "compacted");
 		json_builder_add_boolean_value(b, r->compacted);
+		if (r->compact_error != NULL) {
+			json_builder_set_member_name(b, "compact_error");
+			json_builder_add_string_value(b, r->compact_error);
+		}
 		rd_json_int(b, "copies_expunged", copies->expunged);
 		rd_json_int(b, "copies_left", copies->left);
 	}
@@ -101,7 +105,10 @@ print_text(const RdPurgeResult *r, gboolean dry_run, gboolean all, const RdPurge
 	       " events, %" G_GINT64_FORMAT " people removed\n",
 	       r->counts.cases, r->counts.cases == 1 ? "" : "s", r->counts.messages, r->counts.raw,
 	       r->counts.attachments, r->counts.letters, r->counts.events, r->counts.people);
-	if (!r->compacted)
+	if (!r->compacted && r->compact_error != NULL)
+		printf("warning: the cases were purged, but the database file could not be rebuilt (%s): deleted "
+		       "bytes may remain until the next purge retries it\n", r->compact_error);
+	else if (!r->compacted)
 		printf("the database file could not be rebuilt while another process read it: deleted bytes may "
 		       "remain until the next purge (stop the daemon, or run 'redress purge' again later)\n");
 	if (copies->expunged + copies->left > 0)
