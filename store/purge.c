@@ -184,9 +184,93 @@ run_step(RdStore *store, const char *sql, gboolean copies, gint64 *changed_r, GE
 	return TRUE;
 }
 
+/* One text of a learning action to scrub: actions.text or .evidence,
+ * or action_events.detail. */
+typedef struct {
+	const char *update;      /* the statement that writes it back */
+	gint64 id;
+	char *text;
+	gint64 action_id;
+} ActionText;
+
+static void
+action_text_clear(ActionText *t)
+{
+	g_free(t->text);
+}
+
+/* The learning actions the purge set completes (every case linked to
+ * them is purged, now or before, and one is purged now) and their texts:
+ * staff write them about cases, and may have named the complainant. */
+static const char action_texts[] =
+	"WITH done AS (SELECT a.id FROM actions a"
+	"  WHERE EXISTS (SELECT 1 FROM action_cases ac WHERE ac.action_id = a.id"
+	"                AND ac.case_id IN (SELECT case_id FROM temp.purge_set))"
+	"  AND NOT EXISTS (SELECT 1 FROM action_cases ac WHERE ac.action_id = a.id"
+	"                  AND ac.case_id NOT IN (SELECT case_id FROM temp.purge_set)"
+	"                  AND ac.case_id NOT IN (SELECT case_id FROM purged_cases)))"
+	" SELECT 0, id, text, id FROM actions WHERE id IN done"
+	" UNION ALL SELECT 1, id, evidence, id FROM actions WHERE id IN done AND evidence IS NOT NULL"
+	" UNION ALL SELECT 2, id, detail, action_id FROM action_events WHERE action_id IN done AND detail IS NOT NULL";
+static const char *const action_text_updates[] = {
+	"UPDATE actions SET text = ?2 WHERE id = ?1",
+	"UPDATE actions SET evidence = ?2 WHERE id = ?1",
+	"UPDATE action_events SET detail = ?2 WHERE id = ?1",
+};
+/* The complainants' names of an action's cases, while they are there. */
+static const char action_names[] =
+	"SELECT p.name FROM action_cases ac JOIN cases c ON c.id = ac.case_id JOIN people p ON p.id = c.complainant_id"
+	" WHERE ac.action_id = ?1 AND p.name IS NOT NULL AND p.name <> ''";
+
+/* Every text of the actions the purge set completes through @scrub,
+ * with the names of their complainants; before those are removed. */
+static gboolean
+scrub_actions(RdStore *store, RdPurgeScrub scrub, gpointer data, GError **error)
+{
+	g_autoptr(GArray) texts = g_array_new(FALSE, TRUE, sizeof(ActionText));
+	g_array_set_clear_func(texts, (GDestroyNotify)action_text_clear);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db, action_texts, -1, &st, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ActionText t = {
+			.update = action_text_updates[sqlite3_column_int(st, 0)],
+			.id = sqlite3_column_int64(st, 1),
+			.text = g_strdup((const char *)sqlite3_column_text(st, 2)),
+			.action_id = sqlite3_column_int64(st, 3),
+		};
+		g_array_append_val(texts, t);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK && rc != SQLITE_DONE)
+		return rd_store_fail(store, rc, "reading the learning actions of the purged cases", error);
+	for (guint i = 0; i < texts->len; i++) {
+		const ActionText *t = &g_array_index(texts, ActionText, i);
+		g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+		rc = sqlite3_prepare_v2(store->db, action_names, -1, &st, NULL);
+		if (rc == SQLITE_OK)
+			sqlite3_bind_int64(st, 1, t->action_id);
+		while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+			g_ptr_array_add(names, g_strdup((const char *)sqlite3_column_text(st, 0)));
+		sqlite3_finalize(st);
+		g_ptr_array_add(names, NULL);
+		g_autofree char *clean = scrub(t->text != NULL ? t->text : "", (const char *const *)names->pdata, data);
+		rc = rc == SQLITE_OK ? sqlite3_prepare_v2(store->db, t->update, -1, &st, NULL) : rc;
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_int64(st, 1, t->id);
+			sqlite3_bind_text(st, 2, clean, -1, SQLITE_TRANSIENT);
+			rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(store->db);
+			sqlite3_finalize(st);
+		}
+		if (rc != SQLITE_OK)
+			return rd_store_fail(store, rc, "scrubbing the learning actions of the purged cases", error);
+	}
+	return TRUE;
+}
+
 gboolean
-rd_store_purge_cases(RdStore *store, const gint64 *ids, guint n, gboolean copies,
-                     RdPurgeCounts *counts_r, GError **error)
+rd_store_purge_cases(RdStore *store, const gint64 *ids, guint n, gboolean copies, RdPurgeScrub scrub,
+                     gpointer scrub_data, RdPurgeCounts *counts_r, GError **error)
 {
 	g_return_val_if_fail(store != NULL && counts_r != NULL, FALSE);
 	memset(counts_r, 0, sizeof *counts_r);
@@ -214,6 +298,8 @@ rd_store_purge_cases(RdStore *store, const gint64 *ids, guint n, gboolean copies
 		return FALSE;
 	}
 	counts_r->cases = n;
+	if (scrub != NULL && !scrub_actions(store, scrub, scrub_data, error))
+		return FALSE;
 	for (gsize i = 0; i < G_N_ELEMENTS(purge_steps); i++) {
 		gint64 changed = 0;
 		if (!run_step(store, purge_steps[i].sql, copies, &changed, error))

@@ -1031,9 +1031,15 @@ typedef struct {
  * should run with rd_store_set_secure_delete() on. A case that is no
  * longer closed, or is held or before the Ombudsman, is refused (the
  * whole purge fails). The cases' events are deleted, but for earlier
- * "purged" ones; the caller writes the one that says they were purged. */
-gboolean rd_store_purge_cases(RdStore *store, const gint64 *ids, guint n, gboolean copies,
-                              RdPurgeCounts *counts_r, GError **error);
+ * "purged" ones; the caller writes the one that says they were purged.
+ * The learning actions all of whose cases are now purged have their
+ * text, evidence and events' details passed through @scrub (may be
+ * NULL) with their complainants' names, before those go. */
+/* A learning action's text with the names in @names (NULL-terminated)
+ * and any other personal detail taken out; newly allocated. */
+typedef char *(*RdPurgeScrub)(const char *text, const char *const *names, gpointer data);
+gboolean rd_store_purge_cases(RdStore *store, const gint64 *ids, guint n, gboolean copies, RdPurgeScrub scrub,
+                              gpointer scrub_data, RdPurgeCounts *counts_r, GError **error);
 /* Record the run (counts, never contents) and mark @ids purged; the
  * purges row's id, 0 on failure. */
 gint64 rd_store_purge_record(RdStore *store, const RdPurgeCounts *c, gint64 at, const char *actor,

@@ -167,6 +167,14 @@ test_decide(void)
 	}
 }
 
+/* The purge's scrub, as casework passes it. */
+static char *
+anonymise(const char *text, const char *const *names, gpointer data)
+{
+	(void)data;
+	return rd_survey_anonymise(text, names);
+}
+
 /* ---- the store ------------------------------------------------------------------ */
 
 /* Whether @needle occurs in the @len bytes at @hay, NULs and all (a
@@ -207,6 +215,19 @@ test_store(void)
 	g_assert_true(rd_store_case_set_field(store, a->id, "remedy", "An apology to Zed Quill", 1550000000, &err));
 	g_assert_true(rd_store_event_add(store, a->id, 1550000000, "cli:x", "note", "rang Zed on 07700 900123", 0,
 	                                 &err) != 0);
+	/* A learning action of case a alone, whose staff named the
+	 * complainant; and one of a and b, which is b's as well. */
+	RdLearningAction la = { .text = "Call Zed Quill back within a week", .owner = "lead@council.test",
+	                        .due = "2019-06-01", .created_at = 1550000000 };
+	gint64 act = rd_store_action_insert(store, &la, &err);
+	g_assert_cmpint(act, >, 0);
+	g_assert_true(rd_store_action_link_case(store, act, a->id, &err));
+	g_assert_true(rd_store_action_event_add(store, act, 1550000000, "cli:x", "note", "Zed Quill rang again", 0, &err)
+	              != 0);
+	la.text = "Bin rounds for Z. Quill and Kept Person";
+	gint64 shared = rd_store_action_insert(store, &la, &err);
+	g_assert_true(rd_store_action_link_case(store, shared, a->id, &err));
+	g_assert_true(rd_store_action_link_case(store, shared, b->id, &err));
 	g_assert_true(rd_store_commit(store, &err));
 
 	/* Holds. */
@@ -233,7 +254,7 @@ test_store(void)
 	RdPurgeCounts c;
 	g_assert_true(rd_store_case_set_state(store, b->id, "closed", 1551000000, &err));
 	g_assert_true(rd_store_begin(store, &err));
-	g_assert_false(rd_store_purge_cases(store, &b->id, 1, FALSE, &c, &err));
+	g_assert_false(rd_store_purge_cases(store, &b->id, 1, FALSE, NULL, NULL, &c, &err));
 	g_assert_error(err, RD_STORE_ERROR, RD_STORE_ERROR_CONSTRAINT);
 	g_clear_error(&err);
 	rd_store_rollback(store);
@@ -241,7 +262,7 @@ test_store(void)
 	/* The purge of case a. */
 	g_assert_true(rd_store_set_secure_delete(store, TRUE, &err));
 	g_assert_true(rd_store_begin(store, &err));
-	g_assert_true(rd_store_purge_cases(store, &a->id, 1, FALSE, &c, &err));
+	g_assert_true(rd_store_purge_cases(store, &a->id, 1, FALSE, anonymise, NULL, &c, &err));
 	g_assert_no_error(err);
 	g_assert_cmpint(c.cases, ==, 1);
 	g_assert_cmpint(c.events, >=, 1);
@@ -279,6 +300,18 @@ test_store(void)
 	g_assert_cmpint(ra2->case_id, ==, a->id);
 	g_assert_true(ra2->purged);
 	g_assert_cmpint(ra2->last_activity, ==, 1910000000);
+
+	/* Case a's own action is scrubbed; the shared one waits for b. */
+	g_autoptr(RdLearningAction) la2 = NULL, sh2 = NULL;
+	g_assert_true(rd_store_action_get(store, act, &la2, &err));
+	g_assert_null(strstr(la2->text, "Zed"));
+	g_assert_nonnull(strstr(la2->text, "back within a week"));
+	g_autoptr(GPtrArray) aev = rd_store_action_events(store, act, &err);
+	g_assert_no_error(err);
+	for (guint i = 0; i < aev->len; i++)
+		g_assert_null(strstr(((RdEvent *)aev->pdata[i])->detail, "Zed"));
+	g_assert_true(rd_store_action_get(store, shared, &sh2, &err));
+	g_assert_nonnull(strstr(sh2->text, "Z. Quill"));
 
 	/* Release. */
 	gboolean was = FALSE;

@@ -187,6 +187,15 @@ purge_ids(const GPtrArray *items)
 	return ids;
 }
 
+/* A learning action's words about purged cases, as a survey comment is
+ * kept: the complainants' names, addresses, numbers and references out. */
+static char *
+scrub_action_text(const char *text, const char *const *names, gpointer data)
+{
+	(void)data;
+	return rd_survey_anonymise(text, names);
+}
+
 /* The purge's transaction: decide and remove. The decision is made
  * inside it (BEGIN IMMEDIATE holds the write lock), so a hold, a
  * reopening or a referral committed while the purge waited for the lock
@@ -205,7 +214,7 @@ purge_in_transaction(RdCasework *cw, const RdPurgeRequest *q, const char *period
 	g_autoptr(GArray) ids = ok ? purge_ids(r->items) : NULL;
 	if (ok && ids->len > 0)
 		ok = rd_store_purge_cases(store, (const gint64 *)(gpointer)ids->data, ids->len,
-		                          cfg->retention.mailbox_copies, &r->counts, error);
+		                          cfg->retention.mailbox_copies, scrub_action_text, NULL, &r->counts, error);
 	for (guint i = 0; ok && i < r->items->len; i++) {
 		const RdPurgeItem *it = r->items->pdata[i];
 		if (it->verdict != RD_RETENTION_PURGE)
