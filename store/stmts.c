@@ -503,6 +503,18 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		"SELECT " SURVEY_COLS "ORDER BY v.id",
 	[RD_STMT_SURVEYS_EXPIRING] =
 		"SELECT " SURVEY_COLS "WHERE v.status = 'sent' AND v.expires < ?1 ORDER BY v.id",
+	/* ?1 an address, folded: the complainant surveys made for it, on
+	 * any of the person's cases, whose letter may still wait (a letter
+	 * held up past the survey's last day is expired, still queued). */
+	[RD_STMT_SURVEYS_SENT_TO] =
+		"SELECT " SURVEY_COLS "WHERE v.kind = 'complainant' AND v.status IN ('sent', 'expired')"
+		" AND lower(v.recipient) = ?1 ORDER BY v.id",
+	/* ?1 a survey's id: when the first reply to its own address came
+	 * (only a reply whose address held is kept as a survey-reply). */
+	[RD_STMT_SURVEY_FIRST_REPLY] =
+		"SELECT min(received_at) FROM messages WHERE kind = 'survey-reply'"
+		" AND (instr(lower(to_addrs), '+svy-' || ?1 || '-') > 0"
+		"  OR instr(lower(coalesce(cc_addrs, '')), '+svy-' || ?1 || '-') > 0)",
 	[RD_STMT_SURVEY_SET_STATUS] =
 		"UPDATE surveys SET status = ?2, reason = coalesce(?3, reason) WHERE id = ?1",
 	[RD_STMT_SURVEY_SET_ANSWERED] =
