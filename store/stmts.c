@@ -509,11 +509,14 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 	[RD_STMT_SURVEYS_SENT_TO] =
 		"SELECT " SURVEY_COLS "WHERE v.kind = 'complainant' AND v.status IN ('sent', 'expired')"
 		" AND lower(v.recipient) = ?1 ORDER BY v.id",
-	/* ?1 a survey's id: when the first reply to its own address came
+	/* ?1 a survey's id, ?2 its case for a complainant survey (0 for a
+	 * staff one): when its first reply came. A complainant's reply is
+	 * kept on the case (its address may have been only in Delivered-To);
+	 * a handler's on none, so its To or Cc names the survey's address
 	 * (only a reply whose address held is kept as a survey-reply). */
 	[RD_STMT_SURVEY_FIRST_REPLY] =
 		"SELECT min(received_at) FROM messages WHERE kind = 'survey-reply'"
-		" AND (instr(lower(to_addrs), '+svy-' || ?1 || '-') > 0"
+		" AND ((?2 > 0 AND case_id = ?2) OR instr(lower(coalesce(to_addrs, '')), '+svy-' || ?1 || '-') > 0"
 		"  OR instr(lower(coalesce(cc_addrs, '')), '+svy-' || ?1 || '-') > 0)",
 	[RD_STMT_SURVEY_SET_STATUS] =
 		"UPDATE surveys SET status = ?2, reason = coalesce(?3, reason) WHERE id = ?1",

@@ -888,9 +888,10 @@ GPtrArray *rd_store_surveys_expiring(RdStore *store, const char *today, GError *
  * case-insensitively), oldest first: those whose letter may still wait
  * in the outbox. RdSurvey*. */
 GPtrArray *rd_store_surveys_sent_to(RdStore *store, const char *email, GError **error);
-/* When the first reply to survey @id's own address was received (kept as
- * a survey-reply message), into *@received_at_r; 0 when none was. */
-gboolean rd_store_survey_first_reply(RdStore *store, gint64 id, gint64 *received_at_r, GError **error);
+/* When the first reply to survey @v was received (a survey-reply message:
+ * on its case for a complainant's, to its own address for a handler's),
+ * into *@received_at_r; 0 when none was. */
+gboolean rd_store_survey_first_reply(RdStore *store, const RdSurvey *v, gint64 *received_at_r, GError **error);
 /* A new status; @reason (may be NULL: unchanged) says why. */
 gboolean rd_store_survey_set_status(RdStore *store, gint64 id, const char *status, const char *reason,
                                     GError **error);

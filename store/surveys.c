@@ -197,12 +197,13 @@ rd_store_surveys_sent_to(RdStore *store, const char *email, GError **error)
 }
 
 gboolean
-rd_store_survey_first_reply(RdStore *store, gint64 id, gint64 *received_at_r, GError **error)
+rd_store_survey_first_reply(RdStore *store, const RdSurvey *v, gint64 *received_at_r, GError **error)
 {
 	*received_at_r = 0;
 	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_SURVEY_FIRST_REPLY);
 	RdBind b = rd_bind_begin(st);
-	rd_bind_int64(&b, id);
+	rd_bind_int64(&b, v->id);
+	rd_bind_int64(&b, g_strcmp0(v->kind, "complainant") == 0 ? v->case_id : 0);
 	gboolean found = FALSE;
 	if (!rd_bind_end(store, &b, "finding a survey's reply", error) ||
 	    !rd_stmt_row(store, st, &found, "finding a survey's reply", error))

@@ -366,7 +366,7 @@ record_in(RdCasework *cw, gint64 id, const int *answers, const char *comment, co
 		 * not be read and waits in triage: what a person reads in it
 		 * still counts. A reply after the last day does not. */
 		gint64 first = 0;
-		if (!rd_store_survey_first_reply(store, id, &first, error))
+		if (!rd_store_survey_first_reply(store, v, &first, error))
 			return FALSE;
 		GDate rd;
 		g_autofree char *came = first != 0 ? day_of(first, &rd) : NULL;

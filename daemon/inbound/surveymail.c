@@ -181,8 +181,8 @@ handle(Reply *y, GError **error)
 			ok = rd_store_survey_set_status(y->st, y->v->id, "expired", NULL, error);
 		g_autofree char *what = late ? g_strdup_printf("A reply to %s came after its last day (%s); it is kept, "
 		                                               "not counted.", label, y->v->expires)
-		                             : g_strdup_printf("A reply to %s came when the survey was already answered; "
-		                                               "it is kept, not counted.", label);
+		                             : g_strdup_printf("A reply to %s is kept, not counted: %s.", label,
+		                                               not_counted);
 		ok = ok && event(y, "survey-reply-not-counted", what, msg_id, error);
 		if (ok && has_words) {
 			g_autofree char *why = g_strdup_printf("A reply to %s of %s was kept but not counted (%s); nothing "
