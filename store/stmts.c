@@ -518,6 +518,12 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		"SELECT min(received_at) FROM messages WHERE kind = 'survey-reply'"
 		" AND ((?2 > 0 AND case_id = ?2) OR instr(lower(coalesce(to_addrs, '')), '+svy-' || ?1 || '-') > 0"
 		"  OR instr(lower(coalesce(cc_addrs, '')), '+svy-' || ?1 || '-') > 0)",
+	/* ?1 a queued survey letter's idempotency key, ?2 why: its survey
+	 * (the case's complainant one, to the letter's address) suppressed. */
+	[RD_STMT_SURVEY_WITHHELD] =
+		"UPDATE surveys SET status = 'suppressed', reason = ?2 WHERE kind = 'complainant'"
+		" AND status IN ('sent', 'expired') AND EXISTS (SELECT 1 FROM outbox o WHERE o.idem_key = ?1"
+		"  AND o.case_id = surveys.case_id AND lower(o.to_addr) = lower(surveys.recipient))",
 	[RD_STMT_SURVEY_SET_STATUS] =
 		"UPDATE surveys SET status = ?2, reason = coalesce(?3, reason) WHERE id = ?1",
 	[RD_STMT_SURVEY_SET_ANSWERED] =

@@ -214,6 +214,22 @@ rd_store_survey_first_reply(RdStore *store, const RdSurvey *v, gint64 *received_
 }
 
 gboolean
+rd_store_survey_letter_withhold(RdStore *store, const char *idem_key, const char *why, gboolean *changed_r,
+                                GError **error)
+{
+	if (!rd_store_outbox_suppress_queued(store, idem_key, why, changed_r, error))
+		return FALSE;
+	if (!*changed_r)
+		return TRUE;
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_SURVEY_WITHHELD);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_text(&b, idem_key);
+	rd_bind_text(&b, why);
+	return rd_bind_end(store, &b, "withholding a survey", error) &&
+	       rd_stmt_run(store, st, "withholding a survey", error);
+}
+
+gboolean
 rd_store_survey_set_status(RdStore *store, gint64 id, const char *status, const char *reason, GError **error)
 {
 	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_SURVEY_SET_STATUS);

@@ -15,7 +15,8 @@
 #     after the last day kept, not counted, and in triage when they have
 #     words; "STOP" with words in triage; a forged address is no survey
 #     reply;
-#   - no-contact on one case withdraws the person's queued surveys on all;
+#   - no-contact on one case withdraws the person's queued surveys on all,
+#     and the sender holds back a survey letter to someone not to be contacted;
 #   - the staff survey to the handler, its reply on no case;
 #   - redress surveys list|record (an expired survey only when its reply
 #     came in time), and the report's satisfaction figures.
@@ -393,4 +394,19 @@ RE surveys record "$SV2" 3 --at 2026-07-24T10:00:00Z >/dev/null
 is "$?" "1" "an expired survey with no reply takes no answers"
 like "$(cat "$T/err")" "no reply to it came" "saying so"
 
+# The sender looks again when it sends: a survey letter to someone flagged
+# not to be contacted after it was queued (here the flag written straight
+# into the store, as no command leaves one behind) is not sent.
+C16=$(complaint "Nia Nash" nia@public.test 2026-07-20T09:00:00Z)
+RR case "$C16" respond --outcome upheld --date 2026-07-21 --at 2026-07-21T10:00:00Z >/dev/null
+sweep 2026-07-28T08:00:00Z
+is "$(q "select status from outbox where idem_key = 'survey/$C16/complainant'")" "queued" "case 16's survey queued"
+q "update people set no_contact_at = 1785225600, no_contact_reason = 'rang to say so' where email = 'nia@public.test'"
+mkdir -p "$T/out-letters"
+RR outbox flush --to "$T/out-letters" --now 2026-07-28T09:00:00Z >/dev/null
+is "$(q "select status from outbox where idem_key = 'survey/$C16/complainant'")" "suppressed" \
+   "the sender withholds a survey to someone not to be contacted"
+like "$(q "select status||' '||reason from surveys s join cases c on c.id = s.case_id where c.reference = '$C16' and s.kind = 'complainant'")" \
+     "suppressed not sent: the complainant asked not to be contacted (rang to say so)" "and the survey says why"
+is "$(grep -l "nia@public.test" "$T/out-letters"/* 2>/dev/null | xargs -r grep -l "How did we handle" | wc -l)" "0" "no survey letter written"
 done_testing
