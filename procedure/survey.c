@@ -50,7 +50,8 @@ rd_survey_kind_from_string(const char *s, RdSurveyKind *k_r)
 	return FALSE;
 }
 
-/* [kind][question][0 English, 1 Welsh]. "cwyn" is feminine: "y gŵyn hon". */
+/* [kind][question][0 English, 1 Welsh]. "cwyn" is feminine: "y gŵyn hon";
+ * one is "bodlon ar" something, not "â". */
 static const char *const questions[RD_SURVEY_N_KINDS][RD_SURVEY_QUESTIONS][2] = {
 	{
 		{ "How easy was it to make your complaint?",
@@ -60,11 +61,11 @@ static const char *const questions[RD_SURVEY_N_KINDS][RD_SURVEY_QUESTIONS][2] = 
 		{ "How clearly did our response explain our decision?",
 		  "Pa mor glir yr oedd ein hymateb yn egluro ein penderfyniad?" },
 		{ "Whatever the outcome, how satisfied are you with the way we handled your complaint?",
-		  "Beth bynnag oedd y canlyniad, pa mor fodlon ydych chi â'r ffordd y gwnaethom ymdrin â'ch cwyn?" },
+		  "Beth bynnag oedd y canlyniad, pa mor fodlon ydych chi ar y ffordd y gwnaethom ymdrin â'ch cwyn?" },
 	},
 	{
 		{ "How clear was the complaints procedure to follow on this case?",
-		  "Pa mor glir oedd y weithdrefn gwynion i'w dilyn ar yr achos hwn?" },
+		  "Pa mor glir oedd y weithdrefn gwynion i'w dilyn yn yr achos hwn?" },
 		{ "How well did the reminders and notices help you keep to the time limits?",
 		  "Pa mor dda y gwnaeth y nodiadau atgoffa a'r hysbysiadau eich helpu i gadw at y terfynau amser?" },
 		{ "How well supported did you feel in handling this complaint?",

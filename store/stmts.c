@@ -503,6 +503,27 @@ const char *const rd_stmt_sql[RD_STMT_COUNT] = {
 		"SELECT " SURVEY_COLS "ORDER BY v.id",
 	[RD_STMT_SURVEYS_EXPIRING] =
 		"SELECT " SURVEY_COLS "WHERE v.status = 'sent' AND v.expires < ?1 ORDER BY v.id",
+	/* ?1 an address, folded: the complainant surveys made for it, on
+	 * any of the person's cases, whose letter may still wait (a letter
+	 * held up past the survey's last day is expired, still queued). */
+	[RD_STMT_SURVEYS_SENT_TO] =
+		"SELECT " SURVEY_COLS "WHERE v.kind = 'complainant' AND v.status IN ('sent', 'expired')"
+		" AND lower(v.recipient) = ?1 ORDER BY v.id",
+	/* ?1 a survey's id, ?2 its case for a complainant survey (0 for a
+	 * staff one): when its first reply came. A complainant's reply is
+	 * kept on the case (its address may have been only in Delivered-To);
+	 * a handler's on none, so its To or Cc names the survey's address
+	 * (only a reply whose address held is kept as a survey-reply). */
+	[RD_STMT_SURVEY_FIRST_REPLY] =
+		"SELECT min(received_at) FROM messages WHERE kind = 'survey-reply'"
+		" AND ((?2 > 0 AND case_id = ?2) OR instr(lower(coalesce(to_addrs, '')), '+svy-' || ?1 || '-') > 0"
+		"  OR instr(lower(coalesce(cc_addrs, '')), '+svy-' || ?1 || '-') > 0)",
+	/* ?1 a queued survey letter's idempotency key, ?2 why: its survey
+	 * (the case's complainant one, to the letter's address) suppressed. */
+	[RD_STMT_SURVEY_WITHHELD] =
+		"UPDATE surveys SET status = 'suppressed', reason = ?2 WHERE kind = 'complainant'"
+		" AND status IN ('sent', 'expired') AND EXISTS (SELECT 1 FROM outbox o WHERE o.idem_key = ?1"
+		"  AND o.case_id = surveys.case_id AND lower(o.to_addr) = lower(surveys.recipient))",
 	[RD_STMT_SURVEY_SET_STATUS] =
 		"UPDATE surveys SET status = ?2, reason = coalesce(?3, reason) WHERE id = ?1",
 	[RD_STMT_SURVEY_SET_ANSWERED] =

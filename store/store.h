@@ -884,6 +884,20 @@ gboolean rd_store_survey_get(RdStore *store, gint64 id, RdSurvey **v_r, GError *
 GPtrArray *rd_store_surveys_list(RdStore *store, gint64 case_id, GError **error);
 /* Sent surveys whose last day to answer is before @today. */
 GPtrArray *rd_store_surveys_expiring(RdStore *store, const char *today, GError **error);
+/* Complainant surveys sent or expired to @email (any case, compared
+ * case-insensitively), oldest first: those whose letter may still wait
+ * in the outbox. RdSurvey*. */
+GPtrArray *rd_store_surveys_sent_to(RdStore *store, const char *email, GError **error);
+/* When the first reply to survey @v was received (a survey-reply message:
+ * on its case for a complainant's, to its own address for a handler's),
+ * into *@received_at_r; 0 when none was. */
+gboolean rd_store_survey_first_reply(RdStore *store, const RdSurvey *v, gint64 *received_at_r, GError **error);
+/* The complainant survey letter queued under @idem_key not sent after
+ * all (the person asked not to be contacted): the letter and its survey
+ * suppressed with @why. *@changed_r is FALSE when the letter was no
+ * longer queued (nothing changed then). */
+gboolean rd_store_survey_letter_withhold(RdStore *store, const char *idem_key, const char *why, gboolean *changed_r,
+                                         GError **error);
 /* A new status; @reason (may be NULL: unchanged) says why. */
 gboolean rd_store_survey_set_status(RdStore *store, gint64 id, const char *status, const char *reason,
                                     GError **error);

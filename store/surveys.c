@@ -184,6 +184,51 @@ rd_store_surveys_expiring(RdStore *store, const char *today, GError **error)
 	return read_all(store, st, "finding expired surveys", error);
 }
 
+GPtrArray *
+rd_store_surveys_sent_to(RdStore *store, const char *email, GError **error)
+{
+	g_autofree char *e = rd_store_email_fold(email);
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_SURVEYS_SENT_TO);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_text(&b, e);
+	if (!rd_bind_end(store, &b, "finding a person's surveys", error))
+		return NULL;
+	return read_all(store, st, "finding a person's surveys", error);
+}
+
+gboolean
+rd_store_survey_first_reply(RdStore *store, const RdSurvey *v, gint64 *received_at_r, GError **error)
+{
+	*received_at_r = 0;
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_SURVEY_FIRST_REPLY);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_int64(&b, v->id);
+	rd_bind_int64(&b, g_strcmp0(v->kind, "complainant") == 0 ? v->case_id : 0);
+	gboolean found = FALSE;
+	if (!rd_bind_end(store, &b, "finding a survey's reply", error) ||
+	    !rd_stmt_row(store, st, &found, "finding a survey's reply", error))
+		return FALSE;
+	if (found)
+		*received_at_r = sqlite3_column_int64(st, 0);
+	return TRUE;
+}
+
+gboolean
+rd_store_survey_letter_withhold(RdStore *store, const char *idem_key, const char *why, gboolean *changed_r,
+                                GError **error)
+{
+	if (!rd_store_outbox_suppress_queued(store, idem_key, why, changed_r, error))
+		return FALSE;
+	if (!*changed_r)
+		return TRUE;
+	g_autoptr(RdStmt) st = rd_stmt(store, RD_STMT_SURVEY_WITHHELD);
+	RdBind b = rd_bind_begin(st);
+	rd_bind_text(&b, idem_key);
+	rd_bind_text(&b, why);
+	return rd_bind_end(store, &b, "withholding a survey", error) &&
+	       rd_stmt_run(store, st, "withholding a survey", error);
+}
+
 gboolean
 rd_store_survey_set_status(RdStore *store, gint64 id, const char *status, const char *reason, GError **error)
 {

@@ -44,6 +44,10 @@ test_parse_shapes(void)
 		{ "Dim diolch.", { 0, 0, 0, 0 }, TRUE, NULL },
 		{ "unsubscribe", { 0, 0, 0, 0 }, TRUE, NULL },
 		{ "4 4 4 4\nPlease stop", { 4, 4, 4, 4 }, TRUE, NULL },
+		/* Stop with words and no answer: read, and the words kept for
+		 * the caller, which puts them before a person. */
+		{ "STOP.\nYour handling was appalling, I want to escalate to stage 2", { 0, 0, 0, 0 }, TRUE,
+		  "Your handling was appalling, I want to escalate to stage 2" },
 		/* The same answer twice is one answer. */
 		{ "1. 4\n1. 4\n2. 1", { 4, 1, 0, 0 }, FALSE, NULL },
 		/* A sentence that starts with a number is a comment. */
@@ -223,6 +227,10 @@ test_questions(void)
 		}
 	}
 	g_assert_false(rd_survey_kind_from_string("manager", NULL));
+	/* One is "bodlon ar" something in Welsh, not "bodlon â". */
+	const char *q4 = rd_survey_question(RD_SURVEY_COMPLAINANT, 4, "cy");
+	g_assert_nonnull(strstr(q4, "pa mor fodlon ydych chi ar y ffordd"));
+	g_assert_null(strstr(q4, "fodlon ydych chi â"));
 }
 
 static void

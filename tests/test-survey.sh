@@ -12,10 +12,14 @@
 #   - a Welsh case gets the Welsh letter, and Welsh words parse;
 #   - replies in the common shapes recorded, the comment anonymised; an
 #     unreadable one in triage (kept on the case); a second reply and one
-#     after the last day kept, not counted; a forged address is no
-#     survey reply;
+#     after the last day kept, not counted, and in triage when they have
+#     words; "STOP" with words in triage; a forged address is no survey
+#     reply;
+#   - no-contact on one case withdraws the person's queued surveys on all,
+#     and the sender holds back a survey letter to someone not to be contacted;
 #   - the staff survey to the handler, its reply on no case;
-#   - redress surveys list|record, and the report's satisfaction figures.
+#   - redress surveys list|record (an expired survey only when its reply
+#     came in time), and the report's satisfaction figures.
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
@@ -59,7 +63,7 @@ complaint() {
     printf 'From: %s <%s>\nTo: complaints@council.test\nSubject: Complaint %s\nMessage-ID: <c%s@public.test>\n\n%s\n' \
         "$1" "$2" "$n" "$n" "${4:-My bins were missed three weeks running.}" > "$T/c$n.eml"
     RR ingest -q --received-at "$3" "$T/c$n.eml"
-    q "select c.reference from cases c join people p on p.id = c.complainant_id where p.email = '$2'"
+    q "select c.reference from cases c join people p on p.id = c.complainant_id where p.email = '$2' order by c.id desc limit 1"
 }
 # A reply to address $1 from $2 with body $3 at $4.
 reply() {
@@ -147,6 +151,13 @@ is "$(q "select count(*) from messages where kind = 'survey-reply' and case_id i
    "a handler's reply is kept on no case"
 unlike "$(q "select group_concat(detail, '|') from events where type = 'survey-answered'")" "4 3 5 2" \
    "and the journey does not show their numbers"
+
+# The staff letter in Welsh, with the council working in Welsh.
+(cat "$T/r.conf"; printf '[letters]\nlanguage = cy\n') > "$T/cy.conf"
+"$R" --config "$T/cy.conf" letters preview --text staff-survey "$C1" > "$T/staffcy.txt" 2>>"$T/log"
+like "$(cat "$T/staffcy.txt")" "Mae'r ymateb terfynol i gŵyn $C1 wedi'i anfon." "the Welsh staff letter: the final response to complaint X has been sent"
+like "$(cat "$T/staffcy.txt")" "a byddant yn cyfrif os byddant yn ein cyrraedd erbyn dydd" "and they count if they reach us by …"
+like "$(cat "$T/staffcy.txt")" "i'w dilyn yn yr achos hwn?" "its first question in natural Welsh"
 
 # ---- escalated before the survey went: once, after Stage 2 -------------------------------
 C2=$(complaint "Dai Davies" dai@public.test 2026-06-01T09:00:00Z)
@@ -315,4 +326,87 @@ unlike "$(cat "$T/rep.json")" "07700" "nor a phone number"
 is "$(jq -r '.satisfaction.staff.questions' "$T/rep.json")" "null" "staff figures held back below the minimum of answers"
 RR report --period 2026Q2 > "$T/rep.txt"
 like "$(cat "$T/rep.txt")" "Satisfaction" "the text report has the section"
+# ---- replies a person must read, whatever the survey's status ------------------------------
+# Three people answered on Thursday 2 July, surveyed together on Thursday
+# 9 July (replies count until Thursday 23 July); Lee has two cases.
+C12=$(complaint "Kim King" kim@public.test 2026-07-01T09:00:00Z)
+C13=$(complaint "Mo Morgan" mo@public.test 2026-07-01T09:00:00Z)
+C14=$(complaint "Lee Lloyd" lee@public.test 2026-07-01T09:00:00Z)
+C15=$(complaint "Lee Lloyd" lee@public.test 2026-07-01T10:00:00Z "$(printf 'And the streetlight outside is still broken.')")
+for c in "$C12" "$C13" "$C14" "$C15"; do
+    RR case "$c" respond --outcome not-upheld --date 2026-07-02 --at 2026-07-02T10:00:00Z >/dev/null
+done
+sweep 2026-07-09T08:00:00Z
+is "$(q "select count(*) from outbox where kind = 'survey' and status = 'queued' and to_addr = 'lee@public.test'")" "2" \
+   "a person with two cases: both surveys queued in one sweep"
+triage_of() { q "select group_concat(t.reason, '|') from triage t join messages m on m.id = t.msg_id where m.kind = 'survey-reply' and m.from_email = '$1'"; }
+
+# "STOP" with words and no answer: not contacted again, and the words to a person.
+A12=$(reply_to "survey/$C12/complainant")
+reply "$A12" "Kim King <kim@public.test>" "$(printf 'STOP.\nYour handling was appalling, I want to escalate to stage 2')" 2026-07-10T09:00:00Z
+is "$(q "select no_contact_reason from people where email = 'kim@public.test'")" "said stop in reply to a survey" \
+   "stop with words: not to be contacted"
+like "$(triage_of kim@public.test)" "said stop (no more surveys will be sent) with words that are not recorded" \
+     "and the words, which nothing records, in triage"
+like "$(triage_of kim@public.test)" "may ask for Stage 2" "saying they may ask for Stage 2"
+
+# A late reply with words goes to a person; a late or second one with only numbers does not.
+A10=$(reply_to "survey/$C10/complainant")
+is "$(triage_of ivy@public.test)" "" "a late reply of numbers only is not in triage"
+reply "$A10" "Ivy Irwin <ivy@public.test>" "I am not satisfied, please escalate" 2026-07-10T09:00:00Z
+like "$(triage_of ivy@public.test)" "not counted (it came after the survey's last day)" \
+     "a late reply with words in triage, saying it came late"
+like "$(triage_of ivy@public.test)" "may ask for Stage 2" "and that it may ask for Stage 2"
+is "$(triage_of ann@public.test)" "" "a second reply of numbers only is not in triage"
+reply "$A1" "Ann Adams <ann@public.test>" "$(printf '1. 1\nThinking about it, the wait was far too long.')" 2026-07-10T10:00:00Z
+like "$(triage_of ann@public.test)" "a second reply: the survey was already answered" \
+     "a second reply with words in triage, saying why"
+unlike "$(triage_of ann@public.test)" "Stage 2" "not called a Stage 2 request when it asks for none"
+is "$(q "select group_concat(value, '') from survey_answers where survey_id = 1")" "4534" "and still not counted"
+
+# no-contact on one case withdraws the person's surveys on all of them.
+RR case "$C14" no-contact --reason "asked on the phone" --at 2026-07-10T11:00:00Z > "$T/out"
+like "$(cat "$T/out")" "the surveys waiting to go were held back" "no-contact on one of Lee's cases"
+is "$(q "select count(*) from outbox where kind = 'survey' and status = 'queued' and to_addr = 'lee@public.test'")" "0" \
+   "leaves neither of their surveys to be sent"
+is "$(q "select group_concat(s.status, ' ') from surveys s join cases c on c.id = s.case_id where c.reference in ('$C14', '$C15') and s.kind = 'complainant'")" \
+   "suppressed suppressed" "both recorded as suppressed"
+
+# surveys record: an expired survey whose reply came in time still takes answers.
+A13=$(reply_to "survey/$C13/complainant")
+reply "$A13" "Mo Morgan <mo@public.test>" "$(printf '4\n8/10')" 2026-07-10T09:00:00Z
+like "$(triage_of mo@public.test)" "could not read" "case 13's reply unreadable, in triage"
+sweep 2026-07-24T08:00:00Z
+SV13=$(q "select s.id from surveys s join cases c on c.id = s.case_id where c.reference = '$C13' and s.kind = 'complainant'")
+is "$(q "select status from surveys where id = $SV13")" "expired" "the sweep expires it after its last day"
+RE surveys record "$SV13" 4 2 --at 2026-07-24T10:00:00Z >/dev/null
+is "$?" "0" "redress surveys record takes the answers of a reply that came in time"
+is "$(q "select status||' '||group_concat(a.value, '') from surveys s join survey_answers a on a.survey_id = s.id where s.id = $SV13")" \
+   "answered 42" "recorded, the survey answered"
+SV10=$(q "select s.id from surveys s join cases c on c.id = s.case_id where c.reference = '$C10' and s.kind = 'complainant'")
+RE surveys record "$SV10" 5 5 5 5 --at 2026-07-24T10:00:00Z >/dev/null
+is "$?" "1" "but not of a survey whose reply came after its last day"
+like "$(cat "$T/err")" "replies count only when they came by its last day, 2026-07-07, and its first reply came later" \
+     "saying why"
+SV2=$(q "select s.id from surveys s join cases c on c.id = s.case_id where c.reference = '$C2' and s.kind = 'complainant'")
+is "$(q "select status from surveys where id = $SV2")" "expired" "case 2's survey expired unanswered"
+RE surveys record "$SV2" 3 --at 2026-07-24T10:00:00Z >/dev/null
+is "$?" "1" "an expired survey with no reply takes no answers"
+like "$(cat "$T/err")" "no reply to it came" "saying so"
+
+# The sender looks again when it sends: a survey letter to someone flagged
+# not to be contacted after it was queued (here the flag written straight
+# into the store, as no command leaves one behind) is not sent.
+C16=$(complaint "Nia Nash" nia@public.test 2026-07-20T09:00:00Z)
+RR case "$C16" respond --outcome upheld --date 2026-07-21 --at 2026-07-21T10:00:00Z >/dev/null
+sweep 2026-07-28T08:00:00Z
+is "$(q "select status from outbox where idem_key = 'survey/$C16/complainant'")" "queued" "case 16's survey queued"
+q "update people set no_contact_at = 1785225600, no_contact_reason = 'rang to say so' where email = 'nia@public.test'"
+mkdir -p "$T/out-letters"
+RR outbox flush --to "$T/out-letters" --now 2026-07-28T09:00:00Z >/dev/null
+is "$(q "select status from outbox where idem_key = 'survey/$C16/complainant'")" "suppressed" \
+   "the sender withholds a survey to someone not to be contacted"
+like "$(q "select status||' '||reason from surveys s join cases c on c.id = s.case_id where c.reference = '$C16' and s.kind = 'complainant'")" \
+     "suppressed not sent: the complainant asked not to be contacted (rang to say so)" "and the survey says why"
+is "$(grep -l "nia@public.test" "$T/out-letters"/* 2>/dev/null | xargs -r grep -l "How did we handle" | wc -l)" "0" "no survey letter written"
 done_testing

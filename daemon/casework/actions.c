@@ -960,8 +960,8 @@ do_remedy(Ctx *x, GError **error)
 }
 
 /* The complainant asked not to be contacted beyond their complaint: the
- * flag is the person's, so it holds for every case of theirs, and a
- * survey letter still in the outbox is held back. Letters the complaint
+ * flag is the person's, so it holds for every case of theirs, and every
+ * survey letter to them still in the outbox is held back. Letters the complaint
  * itself needs (responses, extensions) still go. */
 static gboolean
 do_no_contact(Ctx *x, GError **error)
@@ -975,13 +975,14 @@ do_no_contact(Ctx *x, GError **error)
 		return FALSE;
 	guint withdrawn = 0;
 	g_autofree char *held = g_strdup_printf("not sent: the complainant asked not to be contacted (%s)", why);
-	if (!rd_casework_surveys_withdraw(x->store, x->c, held, x->at, &withdrawn, error))
+	if (!rd_casework_surveys_withdraw(x->store, x->c->complainant_email, 0, held, &withdrawn, error))
 		return FALSE;
 	g_autofree char *what = g_strdup_printf("%s: no satisfaction survey will be sent to %s (%s)%s",
 	                                        already ? "Already recorded as not to be contacted"
 	                                                : "The complainant asked not to be contacted",
 	                                        x->c->complainant_email, why,
-	                                        withdrawn ? "; the survey waiting to go was held back" : "");
+	                                        withdrawn == 1 ? "; the survey waiting to go was held back"
+	                                        : withdrawn > 1 ? "; the surveys waiting to go were held back" : "");
 	g_string_append_printf(x->done, "%s.\n", what);
 	return event(x, "no-contact", what, error);
 }

@@ -581,10 +581,12 @@ gboolean rd_casework_action_publish(RdCasework *cw, gint64 id, gboolean on, cons
  * letters queued. FALSE only when the store failed. */
 gboolean rd_survey_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint64 now, RdSweepFunc func,
                              gpointer user_data, guint *sent_r, GError **error);
-/* Case @c's complainant asked not to be contacted: a survey letter to
- * them still waiting in the outbox is not sent, and its survey becomes
- * suppressed with @why. Inside the caller's transaction. */
-gboolean rd_casework_surveys_withdraw(RdStore *store, const RdCase *c, const char *why, gint64 at,
+/* The person at @email asked not to be contacted: every complainant
+ * survey letter to them still waiting in the outbox, on any of their
+ * cases, is not sent (but survey @but, when not 0: the one they replied
+ * to, which reached them), and its survey becomes suppressed with @why;
+ * *@withdrawn_r counts them. Inside the caller's transaction. */
+gboolean rd_casework_surveys_withdraw(RdStore *store, const char *email, gint64 but, const char *why,
                                       guint *withdrawn_r, GError **error);
 /* The names a comment on case @c's survey could hold, for
  * rd_survey_anonymise(): the complainant's, @also (may be NULL: the

@@ -302,18 +302,23 @@ rd_survey_sweep_run(RdStore *store, const RdConfig *cfg, RdRules *rules, gint64 
 }
 
 gboolean
-rd_casework_surveys_withdraw(RdStore *store, const RdCase *c, const char *why, gint64 at, guint *withdrawn_r,
+rd_casework_surveys_withdraw(RdStore *store, const char *email, gint64 but, const char *why, guint *withdrawn_r,
                              GError **error)
 {
 	*withdrawn_r = 0;
-	g_autoptr(GPtrArray) all = rd_store_surveys_list(store, c->id, error);
+	if (email == NULL)
+		return TRUE;
+	/* The flag is the person's: every case of theirs, not only the one
+	 * it was set on (two cases answered together are surveyed in one
+	 * sweep, and both letters may still wait). */
+	g_autoptr(GPtrArray) all = rd_store_surveys_sent_to(store, email, error);
 	if (all == NULL)
 		return FALSE;
 	for (guint i = 0; i < all->len; i++) {
 		const RdSurvey *v = all->pdata[i];
-		if (strcmp(v->kind, "complainant") != 0 || strcmp(v->status, "sent") != 0)
+		if (v->id == but)
 			continue;
-		g_autofree char *key = g_strdup_printf("survey/%s/complainant", c->reference);
+		g_autofree char *key = g_strdup_printf("survey/%s/complainant", v->reference);
 		gboolean changed = FALSE;
 		if (!rd_store_outbox_suppress_queued(store, key, why, &changed, error))
 			return FALSE;
@@ -356,9 +361,24 @@ record_in(RdCasework *cw, gint64 id, const int *answers, const char *comment, co
 	if (v == NULL)
 		return rd_casework_refuse(error, RD_CASEWORK_ERROR_NO_CASE, "no survey %" G_GINT64_FORMAT
 		                          " (see redress surveys list)", id);
-	if (strcmp(v->status, "sent") != 0)
-		return rd_casework_refused(error, "survey %" G_GINT64_FORMAT " is %s: only a sent survey takes answers",
-		                           id, v->status);
+	if (strcmp(v->status, "expired") == 0) {
+		/* The sweep expires a survey whose reply came in time but could
+		 * not be read and waits in triage: what a person reads in it
+		 * still counts. A reply after the last day does not. */
+		gint64 first = 0;
+		if (!rd_store_survey_first_reply(store, v, &first, error))
+			return FALSE;
+		GDate rd;
+		g_autofree char *came = first != 0 ? day_of(first, &rd) : NULL;
+		if (came == NULL || v->expires == NULL || strcmp(came, v->expires) > 0)
+			return rd_casework_refused(error, "survey %" G_GINT64_FORMAT " expired: replies count only when "
+			                           "they came by its last day, %s, and %s", id,
+			                           v->expires != NULL ? v->expires : "(none)",
+			                           came != NULL ? "its first reply came later" : "no reply to it came");
+	} else if (strcmp(v->status, "sent") != 0) {
+		return rd_casework_refused(error, "survey %" G_GINT64_FORMAT " is %s: only a sent survey, or an "
+		                           "expired one whose reply came in time, takes answers", id, v->status);
+	}
 	if (!rd_store_case_get(store, v->case_id, &c, error))
 		return FALSE;
 	if (c == NULL)

@@ -16,9 +16,14 @@
  *     marks the person not to be contacted;
  *   not read → triage, with what could not be read, nothing counted;
  *   after the survey's last day, or a second reply → kept, noted on the
- *     case, not counted;
+ *     case, not counted; in triage too if it has any words, since
+ *     nothing records them ("not satisfied, please escalate" a day late
+ *     must still reach a person);
+ *   "stop" with words but no answers → not to be contacted, and the
+ *     words in triage (nothing counted records them);
  *   read, but its comment has words that ask for Stage 2 → counted, and
  *     in triage too, so that a person sees it.
+ * A triage reason says why, and whether the words may ask for Stage 2.
  */
 #include <string.h>
 
@@ -77,9 +82,27 @@ no_contact(Reply *y, gint64 msg_id, GError **error)
 		return TRUE;
 	if (!rd_store_person_set_no_contact(y->st, who, y->at, "said stop in reply to a survey", error))
 		return FALSE;
+	/* A survey of another case of theirs may still wait in the outbox. */
+	guint withdrawn = 0;
+	if (!rd_casework_surveys_withdraw(y->st, who, y->v->id,
+	                                  "not sent: the complainant said stop in reply to a survey", &withdrawn, error))
+		return FALSE;
 	g_autofree char *what = g_strdup_printf("%s asked, in reply to a survey, not to be contacted again: "
-	                                        "no more surveys will be sent.", who);
+	                                        "no more surveys will be sent%s.", who,
+	                                        withdrawn > 0 ? "; one still waiting to go was held back" : "");
 	return event(y, "no-contact", what, msg_id, error);
+}
+
+/* A reply a person must read, in triage: @why says why; @stage2 adds
+ * that its words may ask for Stage 2. */
+static gboolean
+to_triage(Reply *y, gint64 msg_id, const char *why, gboolean stage2, GError **error)
+{
+	g_autofree char *reason = g_strdup_printf("%s%s Read it%s, then redress triage assign.", why,
+	                                          stage2 ? " Its words may ask for Stage 2 or more." : "",
+	                                          stage2 ? " and act on the case if so" : "");
+	y->r->triage = TRUE;
+	return rd_store_triage_add(y->st, msg_id, reason, y->c->reference, y->at, error);
 }
 
 static gboolean
@@ -116,11 +139,8 @@ answered(Reply *y, const RdSurveyReply *a, gint64 msg_id, GError **error)
 	if (y->staff || a->comment == NULL ||
 	    !rd_text_asks_stage2(NULL, a->comment, (const char *const *)y->ing->cfg->stage2_phrases))
 		return TRUE;
-	g_autofree char *why = g_strdup_printf("A reply to the satisfaction survey of %s was counted, but its comment "
-	                                       "may ask for Stage 2 or more: read it, and act on the case if so "
-	                                       "(redress triage assign).", y->c->reference);
-	y->r->triage = TRUE;
-	return rd_store_triage_add(y->st, msg_id, why, y->c->reference, y->at, error);
+	g_autofree char *why = g_strdup_printf("A reply to the satisfaction survey of %s was counted.", y->c->reference);
+	return to_triage(y, msg_id, why, TRUE, error);
 }
 
 static gboolean
@@ -131,17 +151,27 @@ handle(Reply *y, GError **error)
 	rd_date_london(dt, &d);
 	g_autofree char *today = rd_date_format_iso(&d);
 	const char *label = y->staff ? "the staff survey" : "the satisfaction survey";
+	const char *text = y->msg->new_text != NULL ? y->msg->new_text : y->msg->text;
 	RdSurveyReply a;
-	gboolean read = rd_survey_parse(y->msg->new_text != NULL ? y->msg->new_text : y->msg->text, &a);
+	gboolean read = rd_survey_parse(text, &a);
 	gboolean late = strcmp(y->v->status, "expired") == 0 ||
 	                (strcmp(y->v->status, "sent") == 0 && y->v->expires != NULL && strcmp(today, y->v->expires) > 0);
 	gboolean counted = strcmp(y->v->status, "sent") == 0 && !late;
+	const char *not_counted = late ? "it came after the survey's last day"
+	                          : strcmp(y->v->status, "answered") == 0 ? "a second reply: the survey was already answered"
+	                                                                  : "the survey was not sent";
 	g_autofree char *reason = counted && read ? g_strdup_printf("a reply to %s, read", label)
 	                          : counted ? g_strdup_printf("a reply to %s that could not be read: %s", label,
 	                                                      a.problem)
-	                          : g_strdup_printf("a reply to %s, not counted (%s)", label,
-	                                            late ? "it came after the survey's last day"
-	                                                 : "the survey was already answered or not sent");
+	                          : g_strdup_printf("a reply to %s, not counted (%s)", label, not_counted);
+	/* The words a person may need to see: the comment of a reply read,
+	 * the whole of one that was not (its comment is not kept then). */
+	g_autofree char *words = g_strstrip(g_strdup(read ? (a.comment != NULL ? a.comment : "")
+	                                                  : (text != NULL ? text : "")));
+	gboolean has_words = *words != '\0';
+	/* A handler's own survey asks for no Stage 2. */
+	gboolean stage2 = !y->staff && has_words &&
+	                  rd_text_asks_stage2(NULL, words, (const char *const *)y->ing->cfg->stage2_phrases);
 	gint64 msg_id = keep(y, reason, error);
 	gboolean ok = msg_id != 0;
 	if (ok && read && a.stop)
@@ -151,18 +181,30 @@ handle(Reply *y, GError **error)
 			ok = rd_store_survey_set_status(y->st, y->v->id, "expired", NULL, error);
 		g_autofree char *what = late ? g_strdup_printf("A reply to %s came after its last day (%s); it is kept, "
 		                                               "not counted.", label, y->v->expires)
-		                             : g_strdup_printf("A reply to %s came when the survey was already answered; "
-		                                               "it is kept, not counted.", label);
+		                             : g_strdup_printf("A reply to %s is kept, not counted: %s.", label,
+		                                               not_counted);
 		ok = ok && event(y, "survey-reply-not-counted", what, msg_id, error);
+		if (ok && has_words) {
+			g_autofree char *why = g_strdup_printf("A reply to %s of %s was kept but not counted (%s); nothing "
+			                                       "records its words.", label, y->c->reference, not_counted);
+			ok = to_triage(y, msg_id, why, stage2, error);
+		}
 	} else if (ok && read && a.n_answers > 0) {
 		ok = answered(y, &a, msg_id, error);
-	} else if (ok && !read) {
-		g_autofree char *why = g_strdup_printf("A reply to %s of %s that redress could not read (%s). Read it; "
-		                                       "record what it says with redress surveys record %" G_GINT64_FORMAT
-		                                       " ANSWERS, then redress triage assign.",
-		                                       label, y->c->reference, a.problem, y->v->id);
-		ok = rd_store_triage_add(y->st, msg_id, why, y->c->reference, y->at, error);
-		y->r->triage = TRUE;
+	} else if (ok && read) {
+		/* Only "stop": the person is not contacted again, and the
+		 * words beside it, which no answer carries, go to a person. */
+		if (has_words) {
+			g_autofree char *why = g_strdup_printf("A reply to %s of %s said stop (no more surveys will be "
+			                                       "sent) with words that are not recorded.", label,
+			                                       y->c->reference);
+			ok = to_triage(y, msg_id, why, stage2, error);
+		}
+	} else if (ok) {
+		g_autofree char *why = g_strdup_printf("A reply to %s of %s that redress could not read (%s); "
+		                                       "record its answers with redress surveys record %" G_GINT64_FORMAT
+		                                       " ANSWERS.", label, y->c->reference, a.problem, y->v->id);
+		ok = to_triage(y, msg_id, why, stage2, error);
 	}
 	rd_survey_reply_clear(&a);
 	return ok;

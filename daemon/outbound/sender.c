@@ -23,6 +23,8 @@
  * An outcome the store cannot record (a full disk) is kept with the sink
  * and recorded by the next run instead of a second delivery.
  * Only a queued row changes state, so two senders cannot both record one.
+ * A survey letter to someone flagged not to be contacted is held back
+ * (suppressed, with its survey) instead of being sent.
  */
 #include <string.h>
 #include "outbound/outbound.h"
@@ -97,6 +99,37 @@ record_failed(RdStore *store, const RdOutboxRow *o, gint64 now, const char *why,
 	g_autofree char *what = g_strdup_printf("Letter %s to %s could not be delivered: %s.%s",
 	                                        o->kind, o->to_addr, why, meaning);
 	return rd_store_event_add(store, o->case_id, now, "redress", "letter-failed", what, 0, error) != 0;
+}
+
+/* A survey letter to someone who asked, after it was queued, not to be
+ * contacted is not sent. Casework withdraws such letters when the flag
+ * is set; this is the last look, at the moment of sending, so that no
+ * path that sets the flag can leave one to go. TRUE with *@held_r when
+ * it was held back. */
+static gboolean
+hold_survey(RdStore *store, const RdOutboxRow *o, gboolean *held_r, GError **error)
+{
+	*held_r = FALSE;
+	if (strcmp(o->kind, "survey") != 0 || o->idem_key == NULL)
+		return TRUE;
+	gboolean no = FALSE;
+	g_autofree char *reason = NULL;
+	if (!rd_store_person_no_contact(store, o->to_addr, &no, &reason, error))
+		return FALSE;
+	if (!no)
+		return TRUE;
+	g_autofree char *why = g_strdup_printf("not sent: the complainant asked not to be contacted (%s)",
+	                                       reason != NULL ? reason : "no reason given");
+	if (!rd_store_begin(store, error))
+		return FALSE;
+	if (!rd_store_survey_letter_withhold(store, o->idem_key, why, held_r, error) || !rd_store_commit(store, error)) {
+		rd_store_rollback(store);
+		return FALSE;
+	}
+	if (*held_r)
+		rd_log_info("letter withheld kind=%s to=%s: the complainant asked not to be contacted", o->kind,
+		            o->to_addr);
+	return TRUE;
 }
 
 /* The case reference for the log line ("-" when none). */
@@ -179,11 +212,16 @@ rd_outbox_send(RdStore *store, RdSink *sink, gint64 now, gint64 retry_for, const
 			g_hash_table_add(seen, g_memdup2(&o->id, sizeof o->id));
 			more = TRUE;
 
+			const Unrecorded *kept = sink->unrecorded != NULL
+			                         ? g_hash_table_lookup(sink->unrecorded, &o->id) : NULL;
+			gboolean held = FALSE;
+			if (kept == NULL && !hold_survey(store, o, &held, error))
+				return FALSE;
+			if (held)
+				continue;
 			gint64 t0 = g_get_monotonic_time();
 			g_autofree char *detail = NULL;
 			RdSinkStatus st;
-			const Unrecorded *kept = sink->unrecorded != NULL
-			                         ? g_hash_table_lookup(sink->unrecorded, &o->id) : NULL;
 			if (kept != NULL) {
 				/* Delivered (or refused) by an earlier run: record
 				 * that, do not deliver again. */
