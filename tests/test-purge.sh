@@ -436,6 +436,8 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$T/small" && mount -t tmpfs -o size=64m tmpfs
 	like "$(cat "$T/err")" "compacted=yes" "with room, the next purge rebuilds the file"
 	is "$(sqlite3 "$T/small/f.db" "select count(*) from purges where compacted = 0")" "0" "every run compacted"
 	umount "$T/small" || umount -l "$T/small"
+else
+	_tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP cannot mount a small tmpfs to fill at the rebuild (needs root)"
 fi
 
 # ---- the daemon's timer ----------------------------------------------------------------------
