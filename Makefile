@@ -12,7 +12,8 @@
 #                 ORACLE_SEED, ORACLE_CASES, ORACLE_YEARS change it
 #   make bench    ingest benchmark (20,000 messages), deadline sweep over
 #                 1,000,000 open cases, the annual and quarterly HTML report
-#                 over 1,000,000 generated cases (bench/report.sh), IMAP
+#                 over 1,000,000 generated cases (bench/report.sh), a
+#                 retention purge over a busy case file (bench/purge.sh), IMAP
 #                 fetch and SMTP send against the
 #                 local test servers, then the latency of a complaint's
 #                 acknowledgement with the daemon in IDLE (bench/latency.sh);
@@ -213,7 +214,8 @@ bench:
 	@$(MAKE) --no-print-directory deps-bench
 	@$(MAKE) --no-print-directory build $(BENCH_BINS)
 	@sh bench/run.sh && sh bench/sweep.sh | tee -a bench/out/results.txt && \
-	 sh bench/report.sh | tee -a bench/out/results.txt && sh bench/mail.sh && \
+	 sh bench/report.sh | tee -a bench/out/results.txt && \
+	 sh bench/purge.sh | tee -a bench/out/results.txt && sh bench/mail.sh && \
 	 sh bench/latency.sh
 
 demo:

@@ -27,6 +27,9 @@ N=${PURGE_CASES:-20000}
 M=${PURGE_MESSAGES:-2000}
 K=${PURGE_KEPT:-20000}
 E=${PURGE_EVENTS:-200000}
+# The kept mail and events go round the latest W cases (5,000, or half of
+# a smaller file), all of them real cases.
+W=$(( N / 2 < 5000 ? N / 2 : 5000 ))
 DIR="$B/bench-purge"
 TIME=/usr/bin/time
 die() {
@@ -58,17 +61,17 @@ INSERT INTO messages (case_id, direction, raw_sha256, size, message_id, subject,
         WHERE state IN ('closed', 'stage1-closed') ORDER BY opened_at LIMIT $M) c
   JOIN (WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < $M) SELECT n FROM k) x
     ON x.n = c.r;
--- The kept cases' mail: the latest cases, round robin.
+-- The kept cases' mail: the latest W cases, round robin.
 INSERT INTO messages (case_id, direction, raw_sha256, size, message_id, subject, from_email, to_addrs,
                       received_at, kind)
-  SELECT (SELECT max(id) FROM cases) - (x.n % 5000), 'in', lower(hex(randomblob(32))), 2048,
+  SELECT (SELECT max(id) FROM cases) - (x.n % $W), 'in', lower(hex(randomblob(32))), 2048,
          'kept-' || x.n || '@bench.test', 'Complaint ' || x.n, 'kept' || x.n || '@public.test',
          'complaints@council.test', 1770000000, 'complaint'
   FROM (WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < $K) SELECT n FROM k) x;
 INSERT INTO raw_messages (sha256, size, data) SELECT raw_sha256, 2048, randomblob(2048) FROM messages
   WHERE raw_sha256 IS NOT NULL;
 INSERT INTO events (case_id, at, actor, type, detail, msg_id)
-  SELECT (SELECT max(id) FROM cases) - (x.n % 5000), 1770000000 + x.n, 'cli:bench', 'note',
+  SELECT (SELECT max(id) FROM cases) - (x.n % $W), 1770000000 + x.n, 'cli:bench', 'note',
          'A note on the case, number ' || x.n,
          CASE WHEN x.n % 10 = 0 THEN (SELECT min(id) FROM messages WHERE message_id LIKE 'kept-%') + (x.n % $K) END
   FROM (WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < $E) SELECT n FROM k) x;
