@@ -370,6 +370,11 @@ fail(RdSurveyReply *r, GString *comment, char *why)
 static gboolean
 set_answer(RdSurveyReply *r, guint q, int v, char **why_r)
 {
+	/* read_rating() checks its own, but a list ("4 5 6 4") is digits. */
+	if (v < 1 || v > 5) {
+		*why_r = g_strdup_printf("question %u: %d is not from 1 to 5", q, v);
+		return FALSE;
+	}
 	if (r->answers[q - 1] != 0 && r->answers[q - 1] != v) {
 		*why_r = g_strdup_printf("question %u is answered twice (%d and %d)", q, r->answers[q - 1], v);
 		return FALSE;

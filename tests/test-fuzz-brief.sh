@@ -16,7 +16,7 @@ clang -fsanitize=fuzzer -o "$tmp/t" "$tmp/t.c" >/dev/null 2>&1 ||
     skip_all "clang has no libFuzzer runtime (install libclang-rt-14-dev)"
 
 check "the fuzz targets build" make --no-print-directory -j2 fuzz-build
-for t in message refs templates holidays config staffcmd authres relay; do
+for t in message refs templates holidays config staffcmd authres relay survey; do
     out=$(sh tests/fuzz/run.sh -b "${RD_FUZZ_SECONDS:-3}" "$t")
     status=$?
     echo "# $out"

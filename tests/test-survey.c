@@ -91,6 +91,10 @@ test_parse_unreadable(void)
 		{ "1. not sure\n2. 4", "not a rating" },
 		{ "7. 3", "no question 7" },
 		{ "4 - very poor", "says very poor" },
+		/* A list of four digits is answers only when each is 1 to 5
+		 * (found by fuzz-survey: "4 5 6 4" recorded a 6). */
+		{ "4 5 6 4", "6 is not from 1 to 5" },
+		{ "4, 0, 3, 4", "0 is not from 1 to 5" },
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(rows); i++) {
 		RdSurveyReply r;

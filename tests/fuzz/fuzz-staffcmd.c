@@ -123,6 +123,10 @@ check_command(const RdCommand *c, const char *prefix)
 	              rd_command_kind_to_string(c->kind));
 	rd_fuzz_check(c->name == NULL || c->kind == RD_CMD_NEW, "name on #%s",
 	              rd_command_kind_to_string(c->kind));
+	rd_fuzz_check(c->value == NULL || c->kind == RD_CMD_OMBUDSMAN, "value on #%s",
+	              rd_command_kind_to_string(c->kind));
+	rd_fuzz_check(c->date == NULL || c->kind == RD_CMD_OMBUDSMAN || c->kind == RD_CMD_ACTION, "date on #%s",
+	              rd_command_kind_to_string(c->kind));
 
 	switch (c->kind) {
 	case RD_CMD_ASSIGN:
@@ -181,8 +185,38 @@ check_command(const RdCommand *c, const char *prefix)
 		break;
 	case RD_CMD_FINAL:
 	case RD_CMD_NOTE:
+	case RD_CMD_VERIFIED:
+	case RD_CMD_NOCONTACT:
 		rd_fuzz_check(c->arg == NULL, "arg on #%s", rd_command_kind_to_string(c->kind));
 		break;
+	case RD_CMD_REMEDY:
+	case RD_CMD_DONE:
+		rd_fuzz_check(c->arg == NULL && c->rest != NULL, "#%s without its text",
+		              rd_command_kind_to_string(c->kind));
+		break;
+	case RD_CMD_OMBUDSMAN: {
+		GDate d;
+		rd_fuzz_check(g_strcmp0(c->arg, "referred") == 0 || g_strcmp0(c->arg, "decided") == 0,
+		              "ombudsman '%s'", rd_fuzz_str(c->arg));
+		rd_fuzz_check((c->value != NULL) == (g_strcmp0(c->arg, "decided") == 0), "ombudsman finding");
+		rd_fuzz_check(c->date == NULL || rd_date_parse_iso(c->date, &d), "ombudsman date '%s'",
+		              rd_fuzz_str(c->date));
+		break;
+	}
+	case RD_CMD_ACTION: {
+		GDate d;
+		rd_fuzz_check(c->arg != NULL && strchr(c->arg, '@') != NULL, "action owner '%s'", rd_fuzz_str(c->arg));
+		rd_fuzz_check(c->date != NULL && rd_date_parse_iso(c->date, &d), "action date '%s'",
+		              rd_fuzz_str(c->date));
+		rd_fuzz_check(c->rest != NULL, "action without text");
+		break;
+	}
+	case RD_CMD_EXTEND: {
+		GDate d;
+		rd_fuzz_check(c->arg != NULL && rd_date_parse_iso(c->arg, &d), "extend date '%s'", rd_fuzz_str(c->arg));
+		rd_fuzz_check(c->rest != NULL, "extend without reason");
+		break;
+	}
 	default:
 		rd_fuzz_check(FALSE, "kind %d", (int)c->kind);
 	}
@@ -195,7 +229,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static gboolean ready;
 	if (!ready) {
 		rd_fuzz_init();
-		for (int k = RD_CMD_ASSIGN; k <= RD_CMD_CHANNEL; k++) {
+		for (int k = RD_CMD_ASSIGN; k <= RD_CMD_NOCONTACT; k++) {
 			RdCommandKind back;
 			rd_fuzz_check(rd_command_kind_from_string(rd_command_kind_to_string(k), &back) &&
 			              (int)back == k, "kind %d", k);

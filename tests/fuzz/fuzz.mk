@@ -12,7 +12,7 @@
 # seeds as TAP. tests/test-fuzz-brief.sh runs each libFuzzer target for a
 # few seconds when clang is there.
 
-FUZZ_TARGETS ?= message refs templates holidays config staffcmd authres relay
+FUZZ_TARGETS ?= message refs templates holidays config staffcmd authres relay survey
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_B        = build-fuzz
