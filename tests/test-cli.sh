@@ -315,4 +315,12 @@ like "$(cat "$T/sync3.err")" "copying the log into the database: checkpointing t
 "$R" --db "$T/sync3.db" --config /dev/null ingest --quiet "$T/many" 2>/dev/null
 is "$(sqlite3 "$T/sync3.db" "select count(*) from messages")" "400" "checkpoint fails: the next run completes, each message once"
 
+# Commands with sub-actions answer --help with their sub-actions (exit 0),
+# not "unknown subcommand '--help'".
+for c in actions surveys; do
+	out=$("$R" "$c" --help 2>&1)
+	is "$?" "0" "redress $c --help: exit 0"
+	like "$out" "redress $c list" "redress $c --help names its sub-actions"
+done
+
 done_testing

@@ -358,6 +358,11 @@ rd_cmd_actions(const RdGlobalOptions *g, int argc, char **argv)
 	const char *sub = argc >= 2 ? argv[1] : "list";
 	int sargc = argc >= 2 ? argc - 1 : 1;
 	char **sargv = argc >= 2 ? argv + 1 : argv;
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+		printf("Usage:\n  redress actions list|show|add|agree|done|verify|drop|extend|publish|digest …\n"
+		       "(each with --help for its options)\n");
+		return RD_EXIT_OK;
+	}
 	if (strcmp(sub, "list") == 0)
 		return cmd_list(g, sargc, sargv);
 	if (strcmp(sub, "show") == 0)

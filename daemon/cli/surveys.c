@@ -149,6 +149,12 @@ rd_cmd_surveys(const RdGlobalOptions *g, int argc, char **argv)
 	const char *sub = argc >= 2 ? argv[1] : "list";
 	int sargc = argc >= 2 ? argc - 1 : 1;
 	char **sargv = argc >= 2 ? argv + 1 : argv;
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+		printf("Usage:\n  redress surveys list [--case REF] [--json]\n"
+		       "  redress surveys record ID A1 [A2 A3 A4] [--comment TEXT] [--at TIME]\n"
+		       "(each with --help for its options)\n");
+		return RD_EXIT_OK;
+	}
 	if (strcmp(sub, "list") == 0)
 		return cmd_list(g, sargc, sargv);
 	if (strcmp(sub, "record") == 0)
